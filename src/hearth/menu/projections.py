@@ -1,0 +1,58 @@
+"""Menu projectors: the only code that writes the menu tables, live and in a rebuild."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hearth.core.journal import Event, projectors
+from hearth.menu.tables import categories, items, modifier_groups
+
+projectors.owns(categories, modifier_groups, items)
+
+
+@projectors.on("CategoryCreated")
+def _category_created(conn: Connection, ev: Event) -> None:
+    conn.execute(categories.insert().values(store_id=ev.store_id, **ev.payload))
+
+
+@projectors.on("ModifierGroupCreated")
+def _group_created(conn: Connection, ev: Event) -> None:
+    conn.execute(modifier_groups.insert().values(store_id=ev.store_id, **ev.payload))
+
+
+@projectors.on("ItemCreated")
+def _item_created(conn: Connection, ev: Event) -> None:
+    conn.execute(items.insert().values(store_id=ev.store_id, **ev.payload))
+
+
+@projectors.on("ItemUpdated")
+def _item_updated(conn: Connection, ev: Event) -> None:
+    changes = {k: v for k, v in ev.payload.items() if k != "id"}
+    conn.execute(items.update().where(items.c.id == ev.payload["id"]).values(**changes))
+
+
+@projectors.on("ItemSoldOut")
+def _sold_out(conn: Connection, ev: Event) -> None:
+    conn.execute(items.update().where(items.c.id == ev.payload["id"]).values(
+        sold_out=True, back_at_ms=ev.payload.get("back_at_ms")))
+
+
+@projectors.on("ItemBackInStock")
+def _back(conn: Connection, ev: Event) -> None:
+    conn.execute(items.update().where(items.c.id == ev.payload["id"]).values(
+        sold_out=False, back_at_ms=None, remaining=ev.payload.get("remaining")))
+
+
+@projectors.on("ItemRemainingSet")
+def _remaining(conn: Connection, ev: Event) -> None:
+    conn.execute(items.update().where(items.c.id == ev.payload["id"]).values(
+        remaining=ev.payload["remaining"]))
+
+
+@projectors.on("ItemStockTaken")
+def _stock_taken(conn: Connection, ev: Event) -> None:
+    for item_id, qty in ev.payload["quantities"].items():
+        conn.execute(items.update().where(
+            sa.and_(items.c.id == item_id, items.c.remaining.is_not(None))
+        ).values(remaining=items.c.remaining - qty))

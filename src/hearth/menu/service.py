@@ -1,0 +1,309 @@
+"""Menu use cases: build the catalogue, change prices and availability, 86 an item.
+
+Reads take a plain connection; writes take the writer's ``Tx`` and go through the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy.engine import Connection
+
+from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.ids import new_id
+from hearth.core.writer import Tx
+from hearth.menu import projections as _projections  # noqa: F401  (registers projectors)
+from hearth.menu.domain import (
+    ComboChoice,
+    ComboSlot,
+    ItemKind,
+    MenuItem,
+    ModifierGroup,
+    ModifierOption,
+    Spec,
+    minutes_of,
+)
+from hearth.menu.tables import categories, items, modifier_groups
+
+
+def pinyin_of(name_zh: str) -> tuple[str, str]:
+    """Initials (宫保鸡丁 -> gbjd) and the full spelling, for search on a cashier's keyboard."""
+    initials = "".join(lazy_pinyin(name_zh, style=Style.FIRST_LETTER)).lower()
+    full = "".join(lazy_pinyin(name_zh)).lower()
+    return initials, full
+
+
+# -- commands -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NewCategory:
+    name_zh: str
+    name_en: str
+    sort: int = 0
+    station_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOption:
+    name_zh: str
+    name_en: str
+    price_delta: int = 0
+
+
+@dataclass(frozen=True)
+class NewModifierGroup:
+    name_zh: str
+    name_en: str
+    min_choices: int
+    max_choices: int
+    options: tuple[NewOption, ...]
+
+
+@dataclass(frozen=True)
+class NewSpec:
+    name_zh: str
+    name_en: str
+    price: int
+
+
+@dataclass(frozen=True)
+class NewComboSlot:
+    name_zh: str
+    name_en: str
+    choices: tuple[tuple[str, int], ...]  # (item id, upcharge)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    category_id: str
+    name_zh: str
+    name_en: str
+    price: int
+    specs: tuple[NewSpec, ...] = ()
+    modifier_group_ids: tuple[str, ...] = ()
+    combo_slots: tuple[NewComboSlot, ...] = ()
+    tax_rate_bp: int = 600
+    station_id: str | None = None
+    available_from: str | None = None
+    available_until: str | None = None
+    remaining: int | None = None
+    sort: int = 0
+    image_url: str | None = None
+    kind: ItemKind = ItemKind.ITEM
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def create_category(tx: Tx, cmd: NewCategory, actor: str | None = None) -> str:
+    cid = new_id()
+    tx.append(f"menu:category:{cid}", "CategoryCreated", {
+        "id": cid, "name_zh": cmd.name_zh, "name_en": cmd.name_en, "sort": cmd.sort,
+        "station_id": cmd.station_id}, actor)
+    return cid
+
+
+def create_modifier_group(tx: Tx, cmd: NewModifierGroup, actor: str | None = None) -> str:
+    if not cmd.options:
+        raise invalid("modifier-group-empty", "A group needs options",
+                      "Add at least one option to the group.", "options")
+    if not 0 <= cmd.min_choices <= cmd.max_choices <= len(cmd.options):
+        raise invalid("modifier-group-bounds", "Impossible choice limits",
+                      "Need 0 <= min <= max <= number of options.", "max_choices")
+    if any(o.price_delta < 0 for o in cmd.options):
+        raise invalid("price-negative", "Negative price", "Option prices cannot be negative.",
+                      "options")
+    gid = new_id()
+    tx.append(f"menu:modgroup:{gid}", "ModifierGroupCreated", {
+        "id": gid, "name_zh": cmd.name_zh, "name_en": cmd.name_en,
+        "min_choices": cmd.min_choices, "max_choices": cmd.max_choices,
+        "options": [{"id": new_id(), "name_zh": o.name_zh, "name_en": o.name_en,
+                     "price_delta": o.price_delta} for o in cmd.options]}, actor)
+    return gid
+
+
+def create_item(tx: Tx, cmd: NewItem, actor: str | None = None) -> str:
+    _check_new_item(tx.conn, cmd)
+    iid = new_id()
+    initials, full = pinyin_of(cmd.name_zh)
+    specs = [{"id": new_id(), "name_zh": s.name_zh, "name_en": s.name_en, "price": s.price}
+             for s in cmd.specs]
+    price = min(s.price for s in cmd.specs) if cmd.specs else cmd.price
+    slots = [{"id": new_id(), "name_zh": s.name_zh, "name_en": s.name_en,
+              "choices": [{"item_id": i, "upcharge": u} for i, u in s.choices]}
+             for s in cmd.combo_slots]
+    kind = ItemKind.COMBO if cmd.combo_slots else cmd.kind
+    tx.append(f"menu:item:{iid}", "ItemCreated", {
+        "id": iid, "category_id": cmd.category_id, "kind": kind.value,
+        "name_zh": cmd.name_zh, "name_en": cmd.name_en, "pinyin_initials": initials,
+        "pinyin_full": full, "price": price, "tax_rate_bp": cmd.tax_rate_bp, "specs": specs,
+        "modifier_group_ids": list(cmd.modifier_group_ids), "combo_slots": slots,
+        "station_id": cmd.station_id, "available_from": cmd.available_from,
+        "available_until": cmd.available_until, "sold_out": False, "remaining": cmd.remaining,
+        "back_at_ms": None, "active": True, "sort": cmd.sort, "image_url": cmd.image_url,
+    }, actor)
+    return iid
+
+
+def _check_new_item(conn: Connection, cmd: NewItem) -> None:
+    if conn.execute(sa.select(categories.c.id).where(categories.c.id == cmd.category_id)
+                    ).first() is None:
+        raise invalid("category-unknown", "Unknown category",
+                      f"No category {cmd.category_id!r}.", "category_id")
+    if cmd.price < 0 or any(s.price < 0 for s in cmd.specs):
+        raise invalid("price-negative", "Negative price", "Prices cannot be negative.", "price")
+    for gid in cmd.modifier_group_ids:
+        if conn.execute(sa.select(modifier_groups.c.id).where(modifier_groups.c.id == gid)
+                        ).first() is None:
+            raise invalid("modifier-group-unknown", "Unknown modifier group",
+                          f"No modifier group {gid!r}.", "modifier_group_ids")
+    for slot in cmd.combo_slots:
+        if not slot.choices:
+            raise invalid("combo-slot-empty", "A course of the set has no choices",
+                          f"Add choices to {slot.name_en}.", "combo_slots")
+        for item_id, upcharge in slot.choices:
+            if upcharge < 0:
+                raise invalid("price-negative", "Negative price", "Upcharges cannot be negative.",
+                              "combo_slots")
+            if conn.execute(sa.select(items.c.id).where(items.c.id == item_id)).first() is None:
+                raise invalid("item-unknown", "Unknown item",
+                              f"No item {item_id!r} for the set.", "combo_slots")
+    for t in (cmd.available_from, cmd.available_until):
+        if t is not None:
+            try:
+                minutes_of(t)
+            except ValueError as exc:
+                raise invalid("time-invalid", "Not a time of day", str(exc),
+                              "available_from") from exc
+
+
+UPDATABLE = {"name_zh", "name_en", "price", "available_from", "available_until", "active",
+             "sort", "image_url", "tax_rate_bp", "station_id"}
+
+
+def update_item(tx: Tx, item_id: str, changes: dict[str, Any], actor: str | None) -> None:
+    _require_item(tx.conn, item_id)
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise invalid("field-not-updatable", "Field cannot be changed here",
+                      f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0])
+    if "price" in changes and (not isinstance(changes["price"], int) or changes["price"] < 0):
+        raise invalid("price-negative", "Negative price", "Prices cannot be negative.", "price")
+    payload = dict(changes)
+    if "name_zh" in changes:
+        payload["pinyin_initials"], payload["pinyin_full"] = pinyin_of(changes["name_zh"])
+    tx.append(f"menu:item:{item_id}", "ItemUpdated", {"id": item_id, **payload}, actor)
+
+
+def mark_sold_out(tx: Tx, item_id: str, back_at_ms: int | None, actor: str | None) -> None:
+    """86 an item: every channel stops selling it from this commit on."""
+    _require_item(tx.conn, item_id)
+    tx.append(f"menu:item:{item_id}", "ItemSoldOut", {"id": item_id, "back_at_ms": back_at_ms},
+              actor)
+
+
+def mark_back_in_stock(tx: Tx, item_id: str, remaining: int | None, actor: str | None) -> None:
+    _require_item(tx.conn, item_id)
+    tx.append(f"menu:item:{item_id}", "ItemBackInStock", {"id": item_id, "remaining": remaining},
+              actor)
+
+
+def set_remaining(tx: Tx, item_id: str, remaining: int | None, actor: str | None) -> None:
+    _require_item(tx.conn, item_id)
+    if remaining is not None and remaining < 0:
+        raise invalid("quantity-negative", "Negative quantity",
+                      "Remaining quantity cannot be negative.", "remaining")
+    tx.append(f"menu:item:{item_id}", "ItemRemainingSet", {"id": item_id, "remaining": remaining},
+              actor)
+
+
+def take_stock(tx: Tx, quantities: dict[str, int], reason_stream: str,
+               actor: str | None) -> None:
+    """Count down limited items as their lines go to the kitchen; refuse to go below zero."""
+    limited = {
+        r.id: r for r in tx.conn.execute(
+            sa.select(items.c.id, items.c.remaining, items.c.name_en, items.c.name_zh)
+            .where(items.c.id.in_(list(quantities)), items.c.remaining.is_not(None)))
+    }
+    if not limited:
+        return
+    for item_id, row in limited.items():
+        if row.remaining < quantities[item_id]:
+            raise Problem(409, "item-sold-out", "Not enough left",
+                          f"Only {row.remaining} {row.name_en} ({row.name_zh}) left.",
+                          field="lines")
+    tx.append(reason_stream, "ItemStockTaken",
+              {"quantities": {i: quantities[i] for i in limited}}, actor)
+
+
+def _require_item(conn: Connection, item_id: str) -> None:
+    if conn.execute(sa.select(items.c.id).where(items.c.id == item_id)).first() is None:
+        raise not_found("item", item_id)
+
+
+# -- reads --------------------------------------------------------------------------------------
+def _groups_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, ModifierGroup]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(modifier_groups).where(modifier_groups.c.id.in_(wanted)))
+    return {r.id: ModifierGroup(
+        r.id, r.name_zh, r.name_en, r.min_choices, r.max_choices,
+        tuple(ModifierOption(o["id"], o["name_zh"], o["name_en"], o["price_delta"])
+              for o in r.options)) for r in rows}
+
+
+def load_items(conn: Connection, ids: Iterable[str]) -> dict[str, MenuItem]:
+    """The menu items with these ids, as domain objects ready to price lines."""
+    rows = list(conn.execute(sa.select(items).where(items.c.id.in_(set(ids)))))
+    groups = _groups_by_id(conn, (g for r in rows for g in r.modifier_group_ids))
+    combo_item_ids = {c["item_id"] for r in rows for s in r.combo_slots for c in s["choices"]}
+    names = {r.id: (r.name_zh, r.name_en) for r in conn.execute(
+        sa.select(items.c.id, items.c.name_zh, items.c.name_en)
+        .where(items.c.id.in_(combo_item_ids)))} if combo_item_ids else {}
+    result: dict[str, MenuItem] = {}
+    for r in rows:
+        result[r.id] = MenuItem(
+            id=r.id, category_id=r.category_id, name_zh=r.name_zh, name_en=r.name_en,
+            price=r.price, kind=ItemKind(r.kind),
+            specs=tuple(Spec(s["id"], s["name_zh"], s["name_en"], s["price"]) for s in r.specs),
+            modifier_groups=tuple(groups[g] for g in r.modifier_group_ids if g in groups),
+            combo_slots=tuple(
+                ComboSlot(s["id"], s["name_zh"], s["name_en"], tuple(
+                    ComboChoice(c["item_id"], *names.get(c["item_id"], ("?", "?")), c["upcharge"])
+                    for c in s["choices"])) for s in r.combo_slots),
+            tax_rate_bp=r.tax_rate_bp, station_id=r.station_id,
+            available_from=r.available_from, available_until=r.available_until,
+            sold_out=r.sold_out, remaining=r.remaining, back_at_ms=r.back_at_ms, active=r.active,
+        )
+    return result
+
+
+def catalogue(conn: Connection) -> dict[str, Any]:
+    """The whole menu as the POS, QR and kiosk pages show it."""
+    cats = [dict(r._mapping) for r in conn.execute(
+        sa.select(categories).order_by(categories.c.sort, categories.c.name_en))]
+    groups = [dict(r._mapping) for r in conn.execute(sa.select(modifier_groups))]
+    its = [dict(r._mapping) for r in conn.execute(
+        sa.select(items).order_by(items.c.sort, items.c.name_en))]
+    return {"categories": cats, "modifier_groups": groups, "items": its}
+
+
+def search(conn: Connection, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Find items by Chinese name, English name, pinyin initials (gbjd) or full pinyin."""
+    q = query.strip().lower()
+    if not q:
+        return []
+    like = f"%{q}%"
+    rows = conn.execute(
+        sa.select(items.c.id, items.c.name_zh, items.c.name_en, items.c.price,
+                  items.c.pinyin_initials, items.c.sold_out)
+        .where(items.c.active.is_(True))
+        .where(sa.or_(items.c.pinyin_initials.startswith(q, autoescape=True),
+                      items.c.pinyin_full.startswith(q, autoescape=True),
+                      items.c.name_zh.contains(query.strip(), autoescape=True),
+                      sa.func.lower(items.c.name_en).like(like)))
+        .order_by(sa.func.length(items.c.pinyin_initials), items.c.name_en)
+        .limit(limit))
+    return [dict(r._mapping) for r in rows]
