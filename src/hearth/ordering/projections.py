@@ -1,0 +1,180 @@
+"""Ordering projectors: fold each order event into the orders, lines and tables projections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hearth.core.journal import Event, projectors
+from hearth.ordering.domain import (
+    KITCHEN_STATES,
+    Channel,
+    Discount,
+    Line,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    evolve,
+)
+from hearth.ordering.tables import areas, dining_tables, order_counters, order_lines, orders
+
+projectors.owns(areas, dining_tables, orders, order_lines, order_counters)
+
+ORDER_EVENTS = (
+    "OrderOpened", "LinesAdded", "LinesMovedIn", "LineRemoved", "LinesMovedOut", "LineVoided",
+    "LinesSent", "LineDiscountApplied", "OrderDiscountApplied", "ServiceChargeSet",
+    "OrderStatusChanged", "OrderReopened", "OrderVoided", "OrderCancelled", "OrderMerged",
+    "TableTransferred", "GuestsSet", "BillRequested",
+)
+
+
+def load_order(conn: Connection, order_id: str, store_id: str | None = None) -> Order | None:
+    q = sa.select(orders).where(orders.c.id == order_id)
+    if store_id is not None:
+        q = q.where(orders.c.store_id == store_id)
+    row = conn.execute(q).first()
+    if row is None:
+        return None
+    lines = conn.execute(sa.select(order_lines).where(order_lines.c.order_id == order_id)
+                         .order_by(order_lines.c.position))
+    return Order(
+        id=row.id, number=row.number, business_date=row.business_date,
+        channel=Channel(row.channel), status=OrderStatus(row.status), table_id=row.table_id,
+        guests=row.guests, lines=tuple(Line.from_json(_line_json(ln)) for ln in lines),
+        discount=Discount.from_json(row.discount), service_charge_bp=row.service_charge_bp,
+        note=row.note, opened_at_ms=row.opened_at_ms, currency=row.currency,
+        merged_into=row.merged_into, split_from=row.split_from, void_reason=row.void_reason,
+        bill_requested=row.bill_requested,
+    )
+
+
+def _line_json(row: Any) -> dict[str, Any]:
+    d = dict(row._mapping)
+    d.pop("order_id")
+    d.pop("position")
+    return d
+
+
+def _order_row(o: Order, store_id: str, now_ms: int, version: int) -> dict[str, Any]:
+    t = o.totals()
+    return {
+        "id": o.id, "store_id": store_id, "number": o.number, "business_date": o.business_date,
+        "channel": o.channel.value, "status": o.status.value, "table_id": o.table_id,
+        "guests": o.guests, "discount": o.discount.to_json() if o.discount else None,
+        "service_charge_bp": o.service_charge_bp, "note": o.note,
+        "opened_at_ms": o.opened_at_ms, "updated_at_ms": now_ms, "currency": o.currency,
+        "merged_into": o.merged_into, "split_from": o.split_from, "void_reason": o.void_reason,
+        "bill_requested": o.bill_requested, "subtotal": t.subtotal,
+        "discount_total": t.line_discounts + t.order_discount, "service_charge": t.service_charge,
+        "tax": t.tax, "total": t.total, "version": version,
+    }
+
+
+@projectors.on(*ORDER_EVENTS)
+def project_order(conn: Connection, ev: Event) -> None:
+    order_id = ev.stream.split(":", 1)[1]
+    before = None if ev.type == "OrderOpened" else load_order(conn, order_id)
+    after = evolve(before, OrderEvent(ev.type, ev.payload))
+    row = _order_row(after, ev.store_id, ev.recorded_at_ms, ev.stream_version)
+    if before is None:
+        conn.execute(orders.insert().values(**row))
+        _count(conn, ev.store_id, after.business_date, after.number)
+    else:
+        conn.execute(orders.update().where(orders.c.id == order_id).values(**row))
+    _write_lines(conn, order_id, before, after)
+    touched = {t for t in (before.table_id if before else None, after.table_id) if t}
+    for table_id in touched:
+        refresh_table_status(conn, table_id, ev)
+
+
+def _write_lines(conn: Connection, order_id: str, before: Order | None, after: Order) -> None:
+    old = {ln.id: ln for ln in (before.lines if before else ())}
+    new_ids = {ln.id for ln in after.lines}
+    gone = [i for i in old if i not in new_ids]
+    if gone:
+        conn.execute(order_lines.delete().where(order_lines.c.id.in_(gone)))
+    inserts = []
+    for pos, ln in enumerate(after.lines):
+        if ln.id not in old:
+            inserts.append({"order_id": order_id, "position": pos, **_line_row(ln)})
+        elif old[ln.id] != ln:
+            conn.execute(order_lines.update().where(order_lines.c.id == ln.id)
+                         .values(position=pos, **_line_row(ln)))
+    if inserts:
+        conn.execute(order_lines.insert(), inserts)
+
+
+def _line_row(ln: Line) -> dict[str, Any]:
+    return ln.to_json()
+
+
+TABLE_LIVE = KITCHEN_STATES | {OrderStatus.OPEN, OrderStatus.PAID}
+
+
+def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
+    """A table's status follows the orders on it, so it can never disagree with them."""
+    table = conn.execute(sa.select(dining_tables).where(dining_tables.c.id == table_id)).first()
+    if table is None:
+        return
+    live = list(conn.execute(
+        sa.select(orders.c.status, orders.c.bill_requested)
+        .where(orders.c.table_id == table_id)
+        .where(orders.c.status.in_([s.value for s in TABLE_LIVE]))))
+    statuses = {OrderStatus(r.status) for r in live}
+    if any(r.bill_requested and OrderStatus(r.status) in KITCHEN_STATES for r in live):
+        status = "paying"
+    elif statuses & {OrderStatus.SUBMITTED, OrderStatus.PREPARING}:
+        status = "waiting"
+    elif statuses & {OrderStatus.READY, OrderStatus.SERVED}:
+        status = "eating"
+    elif OrderStatus.OPEN in statuses:
+        status = "ordering"
+    elif OrderStatus.PAID in statuses or table.status == "to_clean" or (
+            ev.type == "OrderStatusChanged" and ev.payload.get("to") == "closed"):
+        status = "to_clean"
+    else:
+        status = "free"
+    seated = table.seated_at_ms
+    if status == "free":
+        seated = None
+    elif seated is None:
+        seated = ev.recorded_at_ms
+    if status != table.status or seated != table.seated_at_ms:
+        conn.execute(dining_tables.update().where(dining_tables.c.id == table_id)
+                     .values(status=status, seated_at_ms=seated))
+
+
+def _count(conn: Connection, store_id: str, business_date: str, number: int) -> None:
+    key = sa.and_(order_counters.c.store_id == store_id,
+                  order_counters.c.business_date == business_date)
+    current = conn.execute(sa.select(order_counters.c.last_number).where(key)).scalar()
+    if current is None:
+        conn.execute(order_counters.insert().values(
+            store_id=store_id, business_date=business_date, last_number=number))
+    elif number > current:
+        conn.execute(order_counters.update().where(key).values(last_number=number))
+
+
+@projectors.on("AreaCreated")
+def _area(conn: Connection, ev: Event) -> None:
+    conn.execute(areas.insert().values(store_id=ev.store_id, **ev.payload))
+
+
+@projectors.on("TableCreated")
+def _table(conn: Connection, ev: Event) -> None:
+    conn.execute(dining_tables.insert().values(store_id=ev.store_id, status="free",
+                                               token_version=1, active=True, **ev.payload))
+
+
+@projectors.on("TableCleaned")
+def _cleaned(conn: Connection, ev: Event) -> None:
+    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
+                 .values(status="free", seated_at_ms=None))
+
+
+@projectors.on("TableTokenRotated")
+def _rotated(conn: Connection, ev: Event) -> None:
+    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
+                 .values(token_version=ev.payload["token_version"]))
