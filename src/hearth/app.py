@@ -1,0 +1,50 @@
+"""Builds the ASGI app from the modules' routers, around one store node."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from hearth import __version__
+from hearth.core import problem_handlers
+from hearth.core.config import Settings
+from hearth.menu.api import router as menu_router
+from hearth.node import Node, build_node
+from hearth.ordering.api import router as ordering_router
+from hearth.staff.api import router as staff_router
+
+
+def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
+    node = node or build_node(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await node.writer.start()
+        try:
+            yield
+        finally:
+            await node.writer.stop()
+
+    app = FastAPI(title="Hearth store node", version=__version__, lifespan=lifespan,
+                  description="Restaurant ordering and store management. Every change needs an "
+                              "Idempotency-Key header; errors are RFC 9457 problem details.")
+    app.state.node = node
+    problem_handlers.install(app)
+    app.add_middleware(problem_handlers.BodySizeLimit, max_bytes=node.settings.max_body_bytes)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, Any]:
+        """Liveness: the process answers and the database can be read."""
+        with node.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return {"status": "ok", "store_id": node.settings.store_id,
+                "journal_seq": node.writer.journal.next_seq - 1}
+
+    app.include_router(staff_router)
+    app.include_router(menu_router)
+    app.include_router(ordering_router)
+    return app

@@ -1,0 +1,71 @@
+"""Who may do what: the one matrix every route's permission check reads, and tests read too.
+
+A route declares the permission it needs; this table says which roles hold it. Actions that
+also need a manager's PIN at the moment (voids, big discounts, reopening a paid bill) are marked
+in the routes with ``ManagerApproval`` on top of the permission here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    CASHIER = "cashier"
+    WAITER = "waiter"
+    KITCHEN = "kitchen"
+
+
+class Permission(StrEnum):
+    MENU_READ = "menu.read"
+    MENU_EDIT = "menu.edit"
+    SOLD_OUT = "menu.sold_out"
+    FLOOR_READ = "floor.read"
+    FLOOR_EDIT = "floor.edit"
+    TABLE_CLEAN = "floor.clean"
+    ORDER_READ = "order.read"
+    ORDER_TAKE = "order.take"  # open orders, add lines, send to kitchen, fire, split, move
+    ORDER_PROGRESS = "order.progress"  # preparing / ready / served
+    ORDER_CLOSE = "order.close"
+    ORDER_DISCOUNT = "order.discount"
+    ORDER_VOID = "order.void"
+    ORDER_REOPEN = "order.reopen"
+    STAFF_READ = "staff.read"
+    STAFF_EDIT = "staff.edit"
+    TERMINAL_REGISTER = "terminal.register"
+    JOURNAL_READ = "journal.read"
+
+
+R = Role
+ALL_STAFF = frozenset(Role)
+FRONT = frozenset({R.OWNER, R.MANAGER, R.CASHIER, R.WAITER})
+MANAGERS = frozenset({R.OWNER, R.MANAGER})
+
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.MENU_READ: ALL_STAFF,
+    Permission.MENU_EDIT: MANAGERS,
+    Permission.SOLD_OUT: frozenset({R.OWNER, R.MANAGER, R.CASHIER, R.KITCHEN}),
+    Permission.FLOOR_READ: ALL_STAFF,
+    Permission.FLOOR_EDIT: MANAGERS,
+    Permission.TABLE_CLEAN: FRONT,
+    Permission.ORDER_READ: ALL_STAFF,
+    Permission.ORDER_TAKE: FRONT,
+    Permission.ORDER_PROGRESS: ALL_STAFF,
+    Permission.ORDER_CLOSE: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    Permission.ORDER_DISCOUNT: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    # Cashiers and waiters may start a void; the manager's PIN on the request authorises it.
+    Permission.ORDER_VOID: FRONT,
+    Permission.ORDER_REOPEN: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    Permission.STAFF_READ: MANAGERS,
+    Permission.STAFF_EDIT: MANAGERS,
+    Permission.TERMINAL_REGISTER: MANAGERS,
+    Permission.JOURNAL_READ: MANAGERS,
+}
+
+APPROVERS = MANAGERS
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    return role in MATRIX[permission]

@@ -1,0 +1,103 @@
+"""Turn every failure into an RFC 9457 problem detail; never a stack trace to a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hearth.core.errors import Problem
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(p: Problem, request: Request | None = None) -> JSONResponse:
+    body = p.to_dict(instance=request.url.path if request else None)
+    headers = body.pop("headers", None)
+    return JSONResponse(body, status_code=p.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(x) for x in loc if x not in ("body", "query", "path", "header")]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
+                  for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        p = Problem(422, "validation-error", "The request is not valid",
+                    f"{first['field']}: {first['message']}", field=first["field"],
+                    extra={"errors": errors})
+        return problem_response(p, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+        p = Problem(exc.status_code, f"http-{exc.status_code}",
+                    titles.get(exc.status_code, "Request refused"), str(exc.detail))
+        return problem_response(p, request)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.failed", path=request.url.path, error=repr(exc))
+        p = Problem(500, "internal-error", "Something went wrong on the store node",
+                    "Nothing was changed. Try again; if it keeps happening, run `hearth doctor`.")
+        return problem_response(p, request)
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit before they are read into memory (413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._refuse(scope, receive, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise Problem(413, "body-too-large", "Request too large",
+                                  f"Requests are limited to {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        p = Problem(413, "body-too-large", "Request too large",
+                    f"Requests are limited to {self.max_bytes} bytes.")
+        resp = JSONResponse(p.to_dict(instance=scope.get("path")), status_code=413,
+                            media_type=PROBLEM_JSON)
+        await resp(scope, receive, send)

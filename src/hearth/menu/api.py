@@ -1,0 +1,199 @@
+"""Menu routes: the catalogue for every channel, search, edits and 86."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+
+from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, require
+from hearth.core.permissions import Permission
+from hearth.core.writer import Tx
+from hearth.menu import service
+
+router = APIRouter(prefix="/api/menu", tags=["menu"])
+
+Reader = Annotated[Principal, Depends(require(Permission.MENU_READ))]
+Editor = Annotated[Principal, Depends(require(Permission.MENU_EDIT))]
+Expediter = Annotated[Principal, Depends(require(Permission.SOLD_OUT))]
+
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+Price = Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+@router.get("", summary="The whole menu with sold-out state")
+def get_menu(node: NodeDep, _: Reader) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        return service.catalogue(conn)
+
+
+@router.get("/search", summary="Find items by name or pinyin initials (gbjd finds 宫保鸡丁)")
+def search(node: NodeDep, _: Reader,
+           q: Annotated[str, Query(min_length=1, max_length=40)],
+           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        return service.search(conn, q, limit)
+
+
+class CategoryIn(Strict):
+    name_zh: Name
+    name_en: Name
+    sort: int = 0
+    station_id: str | None = None
+
+
+@router.post("/categories", status_code=201)
+async def create_category(body: CategoryIn, request: Request, node: NodeDep,
+                          key: IdempotencyKeyDep, staff: Editor) -> Any:
+    def command(tx: Tx) -> tuple[int, Any]:
+        cid = service.create_category(tx, service.NewCategory(**body.model_dump()),
+                                      staff.staff_id)
+        return 201, {"id": cid}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class OptionIn(Strict):
+    name_zh: Name
+    name_en: Name
+    price_delta: Price = 0
+
+
+class ModifierGroupIn(Strict):
+    name_zh: Name
+    name_en: Name
+    min_choices: int = Field(ge=0, le=20)
+    max_choices: int = Field(ge=0, le=20)
+    options: list[OptionIn] = Field(min_length=1, max_length=40)
+
+
+@router.post("/modifier-groups", status_code=201)
+async def create_modifier_group(body: ModifierGroupIn, request: Request, node: NodeDep,
+                                key: IdempotencyKeyDep, staff: Editor) -> Any:
+    cmd = service.NewModifierGroup(
+        body.name_zh, body.name_en, body.min_choices, body.max_choices,
+        tuple(service.NewOption(o.name_zh, o.name_en, o.price_delta) for o in body.options))
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 201, {"id": service.create_modifier_group(tx, cmd, staff.staff_id)}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class SpecIn(Strict):
+    name_zh: Name
+    name_en: Name
+    price: Price
+
+
+class ComboChoiceIn(Strict):
+    item_id: str
+    upcharge: Price = 0
+
+
+class ComboSlotIn(Strict):
+    name_zh: Name
+    name_en: Name
+    choices: list[ComboChoiceIn] = Field(min_length=1, max_length=40)
+
+
+TimeOfDay = Annotated[str, Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$")]
+
+
+class ItemIn(Strict):
+    category_id: str
+    name_zh: Name
+    name_en: Annotated[str, Field(min_length=1, max_length=120)]
+    price: Price
+    specs: list[SpecIn] = Field(default_factory=list, max_length=20)
+    modifier_group_ids: list[str] = Field(default_factory=list, max_length=20)
+    combo_slots: list[ComboSlotIn] = Field(default_factory=list, max_length=10)
+    tax_rate_bp: int = Field(default=600, ge=0, le=3000)
+    station_id: str | None = None
+    available_from: TimeOfDay | None = None
+    available_until: TimeOfDay | None = None
+    remaining: int | None = Field(default=None, ge=0)
+    sort: int = 0
+    image_url: str | None = Field(default=None, max_length=300)
+
+
+@router.post("/items", status_code=201)
+async def create_item(body: ItemIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                      staff: Editor) -> Any:
+    cmd = service.NewItem(
+        category_id=body.category_id, name_zh=body.name_zh, name_en=body.name_en,
+        price=body.price,
+        specs=tuple(service.NewSpec(s.name_zh, s.name_en, s.price) for s in body.specs),
+        modifier_group_ids=tuple(body.modifier_group_ids),
+        combo_slots=tuple(service.NewComboSlot(s.name_zh, s.name_en,
+                                               tuple((c.item_id, c.upcharge) for c in s.choices))
+                          for s in body.combo_slots),
+        tax_rate_bp=body.tax_rate_bp, station_id=body.station_id,
+        available_from=body.available_from, available_until=body.available_until,
+        remaining=body.remaining, sort=body.sort, image_url=body.image_url)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 201, {"id": service.create_item(tx, cmd, staff.staff_id)}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class ItemPatch(Strict):
+    name_zh: Name | None = None
+    name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    price: Price | None = None
+    available_from: TimeOfDay | None = None
+    available_until: TimeOfDay | None = None
+    active: bool | None = None
+    sort: int | None = None
+    image_url: str | None = Field(default=None, max_length=300)
+    tax_rate_bp: int | None = Field(default=None, ge=0, le=3000)
+    station_id: str | None = None
+
+
+@router.patch("/items/{item_id}")
+async def update_item(item_id: str, body: ItemPatch, request: Request, node: NodeDep,
+                      key: IdempotencyKeyDep, staff: Editor) -> Any:
+    changes = body.model_dump(exclude_unset=True)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.update_item(tx, item_id, changes, staff.staff_id)
+        return 200, {"id": item_id, "changed": sorted(changes)}
+    return await execute(node, request, key, staff, changes, command)
+
+
+class SoldOutIn(Strict):
+    back_at_ms: int | None = Field(default=None, ge=0)
+
+
+@router.post("/items/{item_id}/sold-out", summary="86 an item on every channel")
+async def sold_out(item_id: str, body: SoldOutIn, request: Request, node: NodeDep,
+                   key: IdempotencyKeyDep, staff: Expediter) -> Any:
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.mark_sold_out(tx, item_id, body.back_at_ms, staff.staff_id)
+        return 200, {"id": item_id, "sold_out": True}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class BackIn(Strict):
+    remaining: int | None = Field(default=None, ge=0)
+
+
+@router.post("/items/{item_id}/back-in-stock")
+async def back_in_stock(item_id: str, body: BackIn, request: Request, node: NodeDep,
+                        key: IdempotencyKeyDep, staff: Expediter) -> Any:
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.mark_back_in_stock(tx, item_id, body.remaining, staff.staff_id)
+        return 200, {"id": item_id, "sold_out": False, "remaining": body.remaining}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class RemainingIn(Strict):
+    remaining: int | None = Field(ge=0)
+
+
+@router.put("/items/{item_id}/remaining", summary="Set how many are left (None: no limit)")
+async def set_remaining(item_id: str, body: RemainingIn, request: Request, node: NodeDep,
+                        key: IdempotencyKeyDep, staff: Expediter) -> Any:
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.set_remaining(tx, item_id, body.remaining, staff.staff_id)
+        return 200, {"id": item_id, "remaining": body.remaining}
+    return await execute(node, request, key, staff, body.model_dump(), command)

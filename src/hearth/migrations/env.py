@@ -1,0 +1,18 @@
+"""Alembic environment: migrations run on the connection the store node hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from hearth.schema import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+
+if connection is None:
+    raise RuntimeError("run migrations through hearth.core.migrate.upgrade()")
+
+context.configure(connection=connection, target_metadata=metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,16 @@
+"""Every module's tables and projectors, imported in one place so metadata is complete."""
+
+from __future__ import annotations
+
+from hearth.core import tables as core_tables
+from hearth.core.db import metadata
+from hearth.menu import projections as menu_projections
+from hearth.menu import tables as menu_tables
+from hearth.ordering import projections as ordering_projections
+from hearth.ordering import tables as ordering_tables
+from hearth.staff import projections as staff_projections
+from hearth.staff import tables as staff_tables
+
+__all__ = ["metadata"]
+_modules = (core_tables, menu_tables, menu_projections, ordering_tables, ordering_projections,
+            staff_tables, staff_projections)

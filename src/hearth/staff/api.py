@@ -1,0 +1,180 @@
+"""Sign-in, terminals, staff and the audit journal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
+
+from hearth.core.api import (
+    IdempotencyKeyDep,
+    NodeDep,
+    Principal,
+    StaffDep,
+    Strict,
+    execute,
+    now_ms,
+    require,
+)
+from hearth.core.errors import Problem
+from hearth.core.journal import read_events
+from hearth.core.permissions import MANAGERS, Permission
+from hearth.core.security import TokenClaims
+from hearth.node import Node
+from hearth.staff import service
+
+router = APIRouter(prefix="/api", tags=["staff"])
+
+
+class PinLogin(Strict):
+    staff_code: str = Field(min_length=1, max_length=20)
+    pin: str = Field(min_length=1, max_length=12)
+
+
+class PasswordLogin(Strict):
+    staff_code: str = Field(min_length=1, max_length=20)
+    password: str = Field(min_length=1, max_length=200)
+
+
+BAD_LOGIN = Problem(401, "login-failed", "Wrong staff code or PIN",
+                    "Check the staff code and PIN and try again.")
+
+
+async def _login(node: Node, code: str, secret: str, *, use_password: bool,
+                 terminal_id: str | None) -> dict[str, Any]:
+    s = node.settings
+    with node.engine.connect() as conn:
+        record = service.find_by_code(conn, s.store_id, code)
+    now = now_ms()
+    if record is None or not record.active:
+        # Spend the same time as a real check so codes cannot be discovered by timing.
+        await run_in_threadpool(node.hasher.verify, _DUMMY_HASH.get(node), secret)
+        raise BAD_LOGIN
+    if record.lock.is_locked(now):
+        minutes = max(1, ((record.lock.locked_until_ms or now) - now) // 60_000)
+        raise Problem(423, "account-locked", "Too many wrong PINs",
+                      f"This account is locked for about {minutes} more minute(s). "
+                      "A manager can help in the meantime.")
+    if use_password and (record.password_hash is None or record.role not in MANAGERS):
+        raise Problem(403, "password-login-not-allowed", "Admin sign-in is for managers",
+                      "Only owners and managers with a password can sign in to the admin pages.")
+    hashed = record.password_hash if use_password else record.pin_hash
+    ok = await run_in_threadpool(node.hasher.verify, hashed or "", secret)
+    state = await node.writer.submit(lambda tx: service.record_attempt(
+        tx, record.id, ok, now, limit=s.pin_attempts_before_lockout,
+        lockout_ms=s.lockout_minutes * 60_000, purpose="login", terminal_id=terminal_id))
+    if not ok:
+        if state.is_locked(now):
+            raise Problem(423, "account-locked", "Too many wrong PINs",
+                          f"Locked for {s.lockout_minutes} minutes after "
+                          f"{s.pin_attempts_before_lockout} wrong tries.")
+        raise BAD_LOGIN
+    expires = now + s.token_ttl_minutes * 60_000
+    token = node.signer.issue(TokenClaims(record.id, record.role.value, terminal_id, expires))
+    return {"access_token": token, "token_type": "bearer", "expires_at_ms": expires,
+            "staff": {"id": record.id, "code": record.code, "name": record.name,
+                      "role": record.role.value}}
+
+
+class _DummyHash:
+    """A hash of nothing, made once per node, to verify against for unknown staff codes."""
+
+    def get(self, node: Node) -> str:
+        cached = node.extras.get("dummy_hash")
+        if cached is None:
+            cached = node.hasher.hash("no-such-staff")
+            node.extras["dummy_hash"] = cached
+        return str(cached)
+
+
+_DUMMY_HASH = _DummyHash()
+
+
+@router.post("/auth/pin", summary="Sign in with staff code and PIN on a registered terminal")
+async def pin_login(body: PinLogin, node: NodeDep,
+                    x_terminal_key: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Not idempotency-keyed on purpose: a stored answer would be a stored credential."""
+    if not x_terminal_key:
+        raise Problem(401, "terminal-not-registered", "This device is not registered",
+                      "A manager must register this till or tablet before staff can sign in "
+                      "with a PIN (send its key in X-Terminal-Key).")
+    with node.engine.connect() as conn:
+        terminal = service.terminal_by_key(conn, node.settings.store_id, x_terminal_key)
+    if terminal is None:
+        raise Problem(401, "terminal-not-registered", "This device is not registered",
+                      "The terminal key is unknown or was revoked; ask a manager.")
+    return await _login(node, body.staff_code, body.pin, use_password=False,
+                        terminal_id=terminal.id)
+
+
+@router.post("/auth/password", summary="Sign in to the admin pages with a password")
+async def password_login(body: PasswordLogin, node: NodeDep) -> dict[str, Any]:
+    return await _login(node, body.staff_code, body.password, use_password=True,
+                        terminal_id=None)
+
+
+@router.get("/auth/me")
+def me(staff: StaffDep) -> dict[str, Any]:
+    return {"staff_id": staff.staff_id, "role": staff.role.value,
+            "terminal_id": staff.terminal_id}
+
+
+class NewTerminal(Strict):
+    name: str = Field(min_length=1, max_length=80)
+
+
+@router.post("/terminals", status_code=201, summary="Register a till or tablet")
+async def register_terminal(
+    body: NewTerminal, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
+) -> Any:
+    now = now_ms()
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        201, service.register_terminal(tx, body.name, now, staff.staff_id)))
+
+
+class NewStaff(Strict):
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=80)
+    role: str
+    pin: str = Field(min_length=4, max_length=8)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
+@router.get("/staff")
+def list_staff(node: NodeDep,
+               _: Annotated[Principal, Depends(require(Permission.STAFF_READ))]
+               ) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        return service.list_staff(conn, node.settings.store_id)
+
+
+@router.post("/staff", status_code=201)
+async def create_staff(
+    body: NewStaff, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    staff: Annotated[Principal, Depends(require(Permission.STAFF_EDIT))],
+) -> Any:
+    if body.role == "owner" and staff.role.value != "owner":
+        raise Problem(403, "permission-denied", "Only an owner can add an owner",
+                      "Ask the owner to add another owner.")
+    fingerprint = body.model_dump(exclude={"pin", "password"})
+    new = await run_in_threadpool(lambda: service.prepare_staff(
+        node.hasher, code=body.code, name=body.name, role=body.role, pin=body.pin,
+        password=body.password))
+
+    def command(tx: Any) -> tuple[int, Any]:
+        sid = service.create_staff(tx, new, actor=staff.staff_id)
+        return 201, {"id": sid, "code": new.code, "name": new.name, "role": new.role.value}
+
+    return await execute(node, request, key, staff, fingerprint, command)
+
+
+@router.get("/journal", summary="The audit journal, oldest first, from a sequence number")
+def journal(node: NodeDep,
+            _: Annotated[Principal, Depends(require(Permission.JOURNAL_READ))],
+            after: Annotated[int, Query(ge=0)] = 0,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        return [e.as_row() for e in read_events(conn, after, limit)]

@@ -1,0 +1,35 @@
+"""Staff and registered terminals."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hearth.core.db import metadata
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("store_id", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("pin_hash", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until_ms", sa.BigInteger, nullable=True),
+    sa.Column("last_login_ms", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("store_id", "code", name="uq_staff_code"),
+)
+
+terminals = sa.Table(
+    "terminals",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("store_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("registered_at_ms", sa.BigInteger, nullable=False),
+)
