@@ -13,16 +13,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from hearth.app import create_app
-from hearth.core.config import Settings
 from hearth.node import Node, build_node
-from hearth.testing.builders import DemoIds, a_small_restaurant
+from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 
 PG_URL = os.environ.get("HEARTH_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def fast_settings(db_url: str, **kw: Any) -> Settings:
-    return Settings(db_url=db_url, argon2_time_cost=1, argon2_memory_kib=1024, **kw)
 
 
 def pg_available() -> bool:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from hearth.core.config import Settings
 from hearth.menu import service as menu
 from hearth.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context
 from hearth.staff import service as staff
+
+
+def fast_settings(db_url: str, **kw: object) -> Settings:
+    """Settings for tests: argon2 made cheap so hundreds of sign-ins stay fast."""
+    return Settings(db_url=db_url, argon2_time_cost=1, argon2_memory_kib=1024,
+                    **kw)  # type: ignore[arg-type]
 
 
 @dataclass
