@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from hearth.core import tables as core_tables
 from hearth.core.db import metadata
+from hearth.kitchen import projections as kitchen_projections
+from hearth.kitchen import tables as kitchen_tables
 from hearth.menu import projections as menu_projections
 from hearth.menu import tables as menu_tables
 from hearth.ordering import projections as ordering_projections
@@ -12,5 +14,5 @@ from hearth.staff import projections as staff_projections
 from hearth.staff import tables as staff_tables
 
 __all__ = ["metadata"]
-_modules = (core_tables, menu_tables, menu_projections, ordering_tables, ordering_projections,
+_modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections, ordering_tables, ordering_projections,
             staff_tables, staff_projections)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f6a0bbdd4780
+Revision ID: 0b2314d4e9af
 Revises: 
-Create Date: 2026-11-25 07:16:44.638006
+Create Date: 2026-11-25 07:22:29.317674
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'f6a0bbdd4780'
+revision: str = '0b2314d4e9af'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -49,6 +49,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('seq'),
     sa.UniqueConstraint('event_id'),
     sa.UniqueConstraint('stream', 'stream_version', name='uq_journal_stream_version')
+    )
+    op.create_table('kitchen_stations',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('store_id', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('name_zh', sa.String(length=80), nullable=False),
+    sa.Column('name_en', sa.String(length=80), nullable=False),
+    sa.Column('is_expo', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('store_id', 'key', name='uq_station_key')
     )
     op.create_table('menu_categories',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -242,6 +252,7 @@ def downgrade() -> None:
     op.drop_table('node_secrets')
     op.drop_table('menu_modifier_groups')
     op.drop_table('menu_categories')
+    op.drop_table('kitchen_stations')
     op.drop_table('journal')
     op.drop_table('idempotency_keys')
     op.drop_table('areas')

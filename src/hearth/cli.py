@@ -1,0 +1,165 @@
+"""The ``hearth`` command: init, serve, demo, rebuild."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from hearth import __version__
+from hearth.core.config import Settings
+
+app = typer.Typer(help="Hearth store node: restaurant ordering that keeps working through faults.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the database.")]
+
+
+def _settings(db: str | None) -> Settings:
+    return Settings(db_url=db) if db else Settings()
+
+
+def _configure_logging(level: str = "info") -> None:
+    logging.basicConfig(format="%(message)s", stream=sys.stderr,
+                        level=getattr(logging, level.upper(), logging.INFO))
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(
+            getattr(logging, level.upper(), logging.INFO)),
+        processors=[structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="%H:%M:%S"),
+                    structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())])
+
+
+def _fail(message: str, fix: str) -> None:
+    console.print(f"[bold red]Error:[/] {message}\n[yellow]Fix:[/] {fix}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(f"hearth {__version__}")
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create (or migrate) a store database."""
+    from hearth.node import build_node
+
+    _configure_logging("warning")
+    settings = _settings(db)
+    try:
+        node = build_node(settings)
+    except Exception as exc:  # the message, not the trace, is what a manager needs
+        _fail(f"could not open the database {settings.db_url}: {exc}",
+              "check the path or URL and that the disk is writable.")
+        return
+    node.close()
+    console.print(f"[green]Store database ready[/] at {settings.db_url}")
+
+
+@app.command()
+def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
+          log_level: str = "info") -> None:
+    """Serve the store node's API and pages."""
+    import uvicorn
+
+    from hearth.app import create_app
+
+    _configure_logging(log_level)
+    application = create_app(_settings(db))
+    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+
+
+@app.command()
+def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
+         fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
+         seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False
+         ) -> None:
+    """Load a realistic Chinese restaurant, print how to reach it, and serve it."""
+    from hearth.demo import seed as demo_seed
+    from hearth.node import build_node
+
+    _configure_logging("warning")
+    settings = _settings(db or "sqlite:///var/demo.db")
+    path = settings.sqlite_path()
+    if fresh and path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    node = build_node(settings)
+    if not demo_seed.is_seeded(node):
+        with Progress(TextColumn("[bold]Loading the demo restaurant[/] {task.description}"),
+                      BarColumn(), console=console) as bar:
+            task = bar.add_task("", total=7)
+            report = demo_seed.seed(node, lambda step: bar.update(task, advance=1,
+                                                                  description=step))
+        console.print(f"[green]Loaded[/] {report.items} dishes, {report.combos} set meals, "
+                      f"{report.tables} tables, {report.stations} kitchen stations.")
+    from hearth.demo import catalogue
+
+    key = demo_seed.register_demo_terminal(node)
+    node.close()
+
+    base = f"http://{host}:{port}"
+    staff = Table(title="Demo staff (PIN sign-in)")
+    for col in ("code", "name", "role", "PIN"):
+        staff.add_column(col)
+    for person in catalogue.STAFF:
+        staff.add_row(person.code, person.name, person.role, person.pin)
+    console.print(staff)
+    console.print(f"Owner/manager admin password: [bold]{catalogue.OWNER_PASSWORD}[/]")
+    console.print(f"Terminal key for this till (X-Terminal-Key): [bold]{key}[/]")
+    console.print(f"API and its documentation: [link]{base}/docs[/]")
+    console.print(f"Health: {base}/healthz")
+    if seed_only:
+        return
+    serve(db=settings.db_url, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def rebuild(db: DbOption = None,
+            check: Annotated[bool, typer.Option(help="Only compare; change nothing.")] = False
+            ) -> None:
+    """Rebuild every projection from the journal and check it matches what was there."""
+    from hearth.core.rebuild import rebuild as do_rebuild
+    from hearth.node import build_node
+
+    _configure_logging("warning")
+    node = build_node(_settings(db))
+    with Progress(TextColumn("Replaying the journal"), BarColumn(),
+                  TextColumn("{task.completed} events"), console=console) as bar:
+        task = bar.add_task("replay", total=node.writer.journal.next_seq - 1)
+        report = do_rebuild(node.engine, keep=not check,
+                            progress=lambda n: bar.update(task, completed=n))
+        bar.update(task, completed=report.events)
+    node.close()
+    table = Table(title=f"Rebuilt from {report.events} events")
+    table.add_column("projection")
+    table.add_column("rows", justify="right")
+    table.add_column("matches")
+    for name, rows in report.tables.items():
+        bad = report.mismatched.get(name)
+        table.add_row(name, str(rows), f"[red]no: {bad}[/]" if bad else "[green]yes[/]")
+    console.print(table)
+    if not report.matches:
+        console.print("[red]Some projections did not match the journal.[/] "
+                      + ("Nothing was changed (--check)." if check else
+                         "They now match the journal, which is the source of truth."))
+        raise typer.Exit(2)
+    console.print("[green]Every projection matches the journal.[/]")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
