@@ -14,5 +14,5 @@ from hearth.staff import projections as staff_projections
 from hearth.staff import tables as staff_tables
 
 __all__ = ["metadata"]
-_modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections, ordering_tables, ordering_projections,
-            staff_tables, staff_projections)
+_modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections,
+            ordering_tables, ordering_projections, staff_tables, staff_projections)

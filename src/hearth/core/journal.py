@@ -46,7 +46,7 @@ class Event:
     @classmethod
     def from_row(cls, row: Any) -> Event:
         m = row._mapping
-        return cls(**{k: m[k] for k in cls.__slots__})  # type: ignore[attr-defined]
+        return cls(**{k: m[k] for k in cls.__slots__})
 
 
 Projector = Callable[[Connection, Event], None]

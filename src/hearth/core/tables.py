@@ -1,4 +1,4 @@
-"""Tables that belong to the core: the journal, subscriber cursors, idempotency keys, node secrets."""
+"""Core tables: the journal, subscriber cursors, idempotency keys, node secrets."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ not undo its neighbours), commits once, and only then resolves each caller's fut
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import threading
@@ -140,10 +141,8 @@ class Writer:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
         self.close()
 
@@ -161,7 +160,7 @@ class Writer:
         (result,) = self.run_batch([command])
         if isinstance(result, BaseException):
             raise result
-        return result  # type: ignore[no-any-return]
+        return result
 
     # -- the loop ----------------------------------------------------------------------------
     async def _loop(self) -> None:

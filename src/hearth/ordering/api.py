@@ -28,20 +28,20 @@ from hearth.ordering.service import Context, LineInput
 router = APIRouter(prefix="/api", tags=["ordering"])
 
 
-def P(permission: Permission) -> Any:  # noqa: N802  (reads as a type in signatures)
+def P(permission: Permission) -> Any:
     return Annotated[Principal, Depends(require(permission))]
 
 
-Reader = P(Permission.ORDER_READ)
-Taker = P(Permission.ORDER_TAKE)
-Progress = P(Permission.ORDER_PROGRESS)
-Closer = P(Permission.ORDER_CLOSE)
-Discounter = P(Permission.ORDER_DISCOUNT)
-Voider = P(Permission.ORDER_VOID)
-Reopener = P(Permission.ORDER_REOPEN)
-FloorReader = P(Permission.FLOOR_READ)
-FloorEditor = P(Permission.FLOOR_EDIT)
-Cleaner = P(Permission.TABLE_CLEAN)
+Reader = Annotated[Principal, Depends(require(Permission.ORDER_READ))]
+Taker = Annotated[Principal, Depends(require(Permission.ORDER_TAKE))]
+Progress = Annotated[Principal, Depends(require(Permission.ORDER_PROGRESS))]
+Closer = Annotated[Principal, Depends(require(Permission.ORDER_CLOSE))]
+Discounter = Annotated[Principal, Depends(require(Permission.ORDER_DISCOUNT))]
+Voider = Annotated[Principal, Depends(require(Permission.ORDER_VOID))]
+Reopener = Annotated[Principal, Depends(require(Permission.ORDER_REOPEN))]
+FloorReader = Annotated[Principal, Depends(require(Permission.FLOOR_READ))]
+FloorEditor = Annotated[Principal, Depends(require(Permission.FLOOR_EDIT))]
+Cleaner = Annotated[Principal, Depends(require(Permission.TABLE_CLEAN))]
 
 Reason = Annotated[str, Field(min_length=1, max_length=200)]
 

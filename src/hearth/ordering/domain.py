@@ -513,7 +513,8 @@ def merge(source: Order, target: Order) -> tuple[OrderEvent, OrderEvent]:
         raise conflict("merge-discounted", "Order has a discount",
                        "Remove the bill discount before merging.")
     moved = [ln.to_json() for ln in source.lines]
-    return (OrderEvent("OrderMerged", {"into": target.id, "line_ids": [ln.id for ln in source.lines]}),
+    line_ids = [ln.id for ln in source.lines]
+    return (OrderEvent("OrderMerged", {"into": target.id, "line_ids": line_ids}),
             OrderEvent("LinesMovedIn", {"from_order": source.id, "lines": moved}))
 
 

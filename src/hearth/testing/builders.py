@@ -91,14 +91,15 @@ def a_small_restaurant(node: Node) -> DemoIds:
     ids.slots["main"], ids.slots["drink"] = (s.id for s in loaded[ids.items["lunch"]].combo_slots)
 
     area = w(lambda tx: ordering.create_area(tx, ctx, "大厅", "Main hall"))
-    for i in range(1, 7):
-        code = f"A{i:02d}"
-        ids.tables[code] = w(lambda tx, c=code: ordering.create_table(tx, ctx, area, c, 4))
+    codes = [f"A{i:02d}" for i in range(1, 7)]
+    ids.tables.update(w(lambda tx: {c: ordering.create_table(tx, ctx, area, c, 4)
+                                    for c in codes}))
 
-    for code, name, role, pin, password in STAFF:
-        new = staff.prepare_staff(node.hasher, code=code, name=name, role=role, pin=pin,
-                                  password=password)
-        ids.staff[code] = w(lambda tx, n=new: staff.create_staff(tx, n))
+    hired = [staff.prepare_staff(node.hasher, code=code, name=name, role=role, pin=pin,
+                                 password=password)
+             for code, name, role, pin, password in STAFF]
+    ids.staff.update(w(lambda tx: {n.code: staff.create_staff(tx, n) for n in hired}))
+    for code, _name, _role, pin, password in STAFF:
         ids.pins[code] = pin
         if password:
             ids.passwords[code] = password
