@@ -245,3 +245,33 @@ def test_discount_over_the_limit_needs_a_manager(api):
                   {"kind": "percent", "value": 5000, "reason": "friend",
                    "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]}}, h)
     assert ok.json()["totals"]["total"] == 2800
+
+
+def test_a_price_change_applies_to_the_very_next_order(api):
+    w, m = api.login("W01"), api.login("M01")
+    first = api.post("/api/orders", {"channel": "takeaway",
+                                     "lines": [{"item_id": api.ids.items["rice"]}]}, w).json()
+    assert first["totals"]["total"] == 300
+    r = api.client.patch(f"/api/menu/items/{api.ids.items['rice']}", json={"price": 350},
+                         headers={**m, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    second = api.post("/api/orders", {"channel": "takeaway",
+                                      "lines": [{"item_id": api.ids.items["rice"]}]}, w).json()
+    assert second["totals"]["total"] == 350
+    again = api.client.get(f"/api/orders/{first['id']}", headers=w).json()
+    assert again["totals"]["total"] == 300, "an order keeps the price it was placed at"
+
+
+def test_a_refused_command_leaves_no_trace_in_memory_either(api):
+    """A command that fails after changing an order must not leave that change cached."""
+    h = api.login("W01")
+    order = api.post("/api/orders", order_body(api), h).json()
+    # Add two ducks (only two exist) and one more in the same request: the stock check fails
+    # after the lines were added, so the whole request is rolled back.
+    r = api.post(f"/api/orders/{order['id']}/lines", {"submit": True, "lines": [
+        {"item_id": api.ids.items["duck"], "quantity": 2},
+        {"item_id": api.ids.items["duck"], "quantity": 1}]}, h)
+    assert r.status_code == 409
+    after = api.post(f"/api/orders/{order['id']}/lines", {
+        "lines": [{"item_id": api.ids.items["rice"]}]}, h).json()
+    assert len(after["lines"]) == 3, "the refused duck lines must not reappear"

@@ -47,3 +47,24 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+WRITER_FLAG = "hearth_writer"
+_CACHE = "hearth_cache"
+
+
+def mark_writer(conn: Any) -> None:
+    """Only the single writer's connection may cache projections in memory: nothing else writes
+    them, so there it can never be stale. Any other connection gets a fresh empty dict."""
+    conn.info[WRITER_FLAG] = True
+
+
+def conn_cache(conn: Any, name: str) -> dict[Any, Any]:
+    if not conn.info.get(WRITER_FLAG):
+        return {}
+    caches: dict[str, dict[Any, Any]] = conn.info.setdefault(_CACHE, {})
+    return caches.setdefault(name, {})
+
+
+def clear_conn_cache(conn: Any) -> None:
+    conn.info.pop(_CACHE, None)

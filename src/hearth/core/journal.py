@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.clock import HybridClock
+from hearth.core.db import conn_cache
 from hearth.core.ids import new_id
 from hearth.core.tables import journal
 
@@ -79,6 +80,9 @@ class ProjectorRegistry:
 projectors = ProjectorRegistry()
 
 
+_INSERT = journal.insert()
+
+
 class JournalWriter:
     """Hands out the store's gap-free ``seq``; used only inside the single writer's transaction."""
 
@@ -100,9 +104,12 @@ class JournalWriter:
         payload: dict[str, Any],
         actor: str | None,
     ) -> Event:
-        version = conn.execute(
-            sa.select(sa.func.max(journal.c.stream_version)).where(journal.c.stream == stream)
-        ).scalar()
+        versions = conn_cache(conn, "stream_versions")
+        version = versions.get(stream)
+        if version is None:
+            version = conn.execute(
+                sa.select(sa.func.max(journal.c.stream_version))
+                .where(journal.c.stream == stream)).scalar()
         ev = Event(
             seq=self.next_seq,
             event_id=new_id(),
@@ -116,7 +123,8 @@ class JournalWriter:
             actor=actor,
             recorded_at_ms=int(time.time() * 1000),
         )
-        conn.execute(journal.insert().values(**ev.as_row()))
+        conn.execute(_INSERT, ev.as_row())
+        versions[stream] = ev.stream_version
         self.next_seq += 1
         projectors.apply(conn, ev)
         return ev

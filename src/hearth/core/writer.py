@@ -23,6 +23,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
+from hearth.core.db import clear_conn_cache, mark_writer
 from hearth.core.errors import Problem
 from hearth.core.journal import Event, JournalWriter
 from hearth.core.tables import idempotency_keys
@@ -124,6 +125,7 @@ class Writer:
         with self._lock:
             if self._conn is None:
                 self._conn = self.engine.connect()
+                mark_writer(self._conn)
                 with self._conn.begin():
                     self.journal.load(self._conn)
 
@@ -205,9 +207,12 @@ class Writer:
                             committed.extend(tx.events)
                         except Exception as exc:
                             savepoint.rollback()
+                            # What the command cached in memory was rolled back with it.
+                            clear_conn_cache(conn)
                             self.journal.next_seq = mark
                             results.append(exc)
             except Exception:
+                clear_conn_cache(conn)
                 self.journal.next_seq = start_seq
                 raise
             self.batches += 1

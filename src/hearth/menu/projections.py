@@ -5,10 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hearth.core.db import conn_cache
 from hearth.core.journal import Event, projectors
 from hearth.menu.tables import categories, items, modifier_groups
 
 projectors.owns(categories, modifier_groups, items)
+MENU_CACHE = "menu_items"
+
+
+@projectors.on("CategoryCreated", "ModifierGroupCreated", "ItemCreated", "ItemUpdated",
+               "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet")
+def _forget_menu(conn: Connection, ev: Event) -> None:
+    """Any edit may change an item or a set meal that shows its name: start afresh."""
+    conn_cache(conn, MENU_CACHE).clear()
 
 
 @projectors.on("CategoryCreated")
@@ -52,7 +61,9 @@ def _remaining(conn: Connection, ev: Event) -> None:
 
 @projectors.on("ItemStockTaken")
 def _stock_taken(conn: Connection, ev: Event) -> None:
+    cache = conn_cache(conn, MENU_CACHE)
     for item_id, qty in ev.payload["quantities"].items():
+        cache.pop(item_id, None)
         conn.execute(items.update().where(
             sa.and_(items.c.id == item_id, items.c.remaining.is_not(None))
         ).values(remaining=items.c.remaining - qty))

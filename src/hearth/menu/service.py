@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy.engine import Connection
 
+from hearth.core.db import conn_cache
 from hearth.core.errors import Problem, invalid, not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
-from hearth.menu import projections as _projections  # noqa: F401  (registers projectors)
 from hearth.menu.domain import (
     ComboChoice,
     ComboSlot,
@@ -27,6 +27,7 @@ from hearth.menu.domain import (
     Spec,
     minutes_of,
 )
+from hearth.menu.projections import MENU_CACHE
 from hearth.menu.tables import categories, items, modifier_groups
 
 
@@ -221,15 +222,12 @@ def set_remaining(tx: Tx, item_id: str, remaining: int | None, actor: str | None
 def take_stock(tx: Tx, quantities: dict[str, int], reason_stream: str,
                actor: str | None) -> None:
     """Count down limited items as their lines go to the kitchen; refuse to go below zero."""
-    limited = {
-        r.id: r for r in tx.conn.execute(
-            sa.select(items.c.id, items.c.remaining, items.c.name_en, items.c.name_zh)
-            .where(items.c.id.in_(list(quantities)), items.c.remaining.is_not(None)))
-    }
+    limited = {i: it for i, it in load_items(tx.conn, quantities).items()
+               if it.remaining is not None}
     if not limited:
         return
     for item_id, row in limited.items():
-        if row.remaining < quantities[item_id]:
+        if (row.remaining or 0) < quantities[item_id]:
             raise Problem(409, "item-sold-out", "Not enough left",
                           f"Only {row.remaining} {row.name_en} ({row.name_zh}) left.",
                           field="lines")
@@ -255,8 +253,24 @@ def _groups_by_id(conn: Connection, ids: Iterable[str]) -> dict[str, ModifierGro
 
 
 def load_items(conn: Connection, ids: Iterable[str]) -> dict[str, MenuItem]:
-    """The menu items with these ids, as domain objects ready to price lines."""
-    rows = list(conn.execute(sa.select(items).where(items.c.id.in_(set(ids)))))
+    """The menu items with these ids, as domain objects ready to price lines.
+
+    On the writer's connection they are kept in memory; the menu projectors drop them as soon
+    as an event changes them, so a price change or an 86 applies to the very next order.
+    """
+    cache = conn_cache(conn, MENU_CACHE)
+    wanted = set(ids)
+    result = {i: cache[i] for i in wanted if i in cache}
+    missing = wanted - set(result)
+    if missing:
+        fresh = _load_items(conn, missing)
+        cache.update(fresh)
+        result.update(fresh)
+    return result
+
+
+def _load_items(conn: Connection, ids: set[str]) -> dict[str, MenuItem]:
+    rows = list(conn.execute(sa.select(items).where(items.c.id.in_(ids))))
     groups = _groups_by_id(conn, (g for r in rows for g in r.modifier_group_ids))
     combo_item_ids = {c["item_id"] for r in rows for s in r.combo_slots for c in s["choices"]}
     names = {r.id: (r.name_zh, r.name_en) for r in conn.execute(

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hearth.core.db import conn_cache
 from hearth.core.journal import Event, projectors
 from hearth.ordering.domain import (
     KITCHEN_STATES,
@@ -31,6 +32,10 @@ ORDER_EVENTS = (
 
 
 def load_order(conn: Connection, order_id: str, store_id: str | None = None) -> Order | None:
+    cached = conn_cache(conn, "orders").get(order_id)
+    if cached is not None:
+        owner, order = cached
+        return order if store_id is None or owner == store_id else None
     q = sa.select(orders).where(orders.c.id == order_id)
     if store_id is not None:
         q = q.where(orders.c.store_id == store_id)
@@ -79,14 +84,24 @@ def project_order(conn: Connection, ev: Event) -> None:
     after = evolve(before, OrderEvent(ev.type, ev.payload))
     row = _order_row(after, ev.store_id, ev.recorded_at_ms, ev.stream_version)
     if before is None:
-        conn.execute(orders.insert().values(**row))
+        conn.execute(_INSERT_ORDER, row)
         _count(conn, ev.store_id, after.business_date, after.number)
     else:
-        conn.execute(orders.update().where(orders.c.id == order_id).values(**row))
+        conn.execute(_UPDATE_ORDER, row | {"b_id": order_id})
     _write_lines(conn, order_id, before, after)
+    conn_cache(conn, "orders")[order_id] = (ev.store_id, after)
     touched = {t for t in (before.table_id if before else None, after.table_id) if t}
     for table_id in touched:
         refresh_table_status(conn, table_id, ev)
+
+
+# Statements built once: building them per call costs more than running them.
+_INSERT_ORDER = orders.insert()
+_UPDATE_ORDER = orders.update().where(orders.c.id == sa.bindparam("b_id"))
+_INSERT_LINES = order_lines.insert()
+_UPDATE_LINE = order_lines.update().where(order_lines.c.id == sa.bindparam("b_id"))
+_DELETE_LINES = order_lines.delete().where(
+    order_lines.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def _write_lines(conn: Connection, order_id: str, before: Order | None, after: Order) -> None:
@@ -94,16 +109,15 @@ def _write_lines(conn: Connection, order_id: str, before: Order | None, after: O
     new_ids = {ln.id for ln in after.lines}
     gone = [i for i in old if i not in new_ids]
     if gone:
-        conn.execute(order_lines.delete().where(order_lines.c.id.in_(gone)))
+        conn.execute(_DELETE_LINES, {"ids": gone})
     inserts = []
     for pos, ln in enumerate(after.lines):
         if ln.id not in old:
             inserts.append({"order_id": order_id, "position": pos, **_line_row(ln)})
         elif old[ln.id] != ln:
-            conn.execute(order_lines.update().where(order_lines.c.id == ln.id)
-                         .values(position=pos, **_line_row(ln)))
+            conn.execute(_UPDATE_LINE, {"position": pos, **_line_row(ln), "b_id": ln.id})
     if inserts:
-        conn.execute(order_lines.insert(), inserts)
+        conn.execute(_INSERT_LINES, inserts)
 
 
 def _line_row(ln: Line) -> dict[str, Any]:
@@ -146,10 +160,26 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
                      .values(status=status, seated_at_ms=seated))
 
 
+def last_order_number(conn: Connection, store_id: str, business_date: str) -> int:
+    cache = conn_cache(conn, "order_numbers")
+    cached = cache.get((store_id, business_date))
+    if cached is not None:
+        return int(cached)
+    last = conn.execute(
+        sa.select(order_counters.c.last_number)
+        .where(order_counters.c.store_id == store_id)
+        .where(order_counters.c.business_date == business_date)).scalar()
+    return int(last or 0)
+
+
 def _count(conn: Connection, store_id: str, business_date: str, number: int) -> None:
     key = sa.and_(order_counters.c.store_id == store_id,
                   order_counters.c.business_date == business_date)
-    current = conn.execute(sa.select(order_counters.c.last_number).where(key)).scalar()
+    cache = conn_cache(conn, "order_numbers")
+    current = cache.get((store_id, business_date))
+    if current is None:
+        current = conn.execute(sa.select(order_counters.c.last_number).where(key)).scalar()
+    cache[(store_id, business_date)] = max(number, current or 0)
     if current is None:
         conn.execute(order_counters.insert().values(
             store_id=store_id, business_date=business_date, last_number=number))

@@ -22,8 +22,8 @@ from hearth.menu import service as menu
 from hearth.menu.domain import LineRequest, price_line
 from hearth.ordering import domain as d
 from hearth.ordering.domain import Channel, Discount, DiscountKind, Order, OrderEvent, OrderStatus
-from hearth.ordering.projections import load_order
-from hearth.ordering.tables import areas, dining_tables, order_counters, order_lines, orders
+from hearth.ordering.projections import last_order_number, load_order
+from hearth.ordering.tables import areas, dining_tables, order_lines, orders
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,7 @@ def _price(tx: Tx, lines: list[LineInput], ctx: Context) -> list[d.NewLine]:
 
 
 def _next_number(tx: Tx, day: str) -> int:
-    last = tx.conn.execute(
-        sa.select(order_counters.c.last_number)
-        .where(order_counters.c.store_id == tx.store_id)
-        .where(order_counters.c.business_date == day)).scalar()
-    return (last or 0) + 1
+    return last_order_number(tx.conn, tx.store_id, day) + 1
 
 
 def _require_table(conn: Connection, store_id: str, table_id: str) -> Any:
