@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from hearth import __version__
 from hearth.core import problem_handlers
 from hearth.core.config import Settings
+from hearth.core.subscribers import SubscriberRunner
 from hearth.menu.api import router as menu_router
 from hearth.node import Node, build_node
 from hearth.ordering.api import router as ordering_router
@@ -24,9 +25,13 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await node.writer.start()
+        runner = SubscriberRunner(node.engine, node.writer, node.subscribers)
+        await runner.start()
+        app.state.subscribers = runner
         try:
             yield
         finally:
+            await runner.stop()
             await node.writer.stop()
 
     app = FastAPI(title="Hearth store node", version=__version__, lifespan=lifespan,

@@ -19,6 +19,7 @@ from hearth.core.journal import JournalWriter
 from hearth.core.migrate import upgrade
 from hearth.core.security import Hasher, TokenSigner, random_token
 from hearth.core.tables import node_secrets
+from hearth.core.subscribers import Subscriber
 from hearth.core.writer import Writer
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,7 @@ class Node:
     clock: HybridClock
     hasher: Hasher
     signer: TokenSigner
+    subscribers: list[Subscriber] = field(default_factory=list)
     extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
