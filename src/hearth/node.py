@@ -18,8 +18,8 @@ from hearth.core.db import make_engine
 from hearth.core.journal import JournalWriter
 from hearth.core.migrate import upgrade
 from hearth.core.security import Hasher, TokenSigner, random_token
-from hearth.core.tables import node_secrets
 from hearth.core.subscribers import Subscriber
+from hearth.core.tables import node_secrets
 from hearth.core.writer import Writer
 
 log = structlog.get_logger(__name__)

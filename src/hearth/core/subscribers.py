@@ -52,11 +52,11 @@ def save_cursor(tx: Tx, name: str, seq: int) -> None:
                               .where(subscriber_cursors.c.name == name)
                               .where(subscriber_cursors.c.seq < seq)
                               .values(seq=seq, updated_at_ms=now)).rowcount
-    if not updated and cursor_of(tx.conn, name) == 0:
-        with contextlib.suppress(sa.exc.IntegrityError):
-            with tx.conn.begin_nested():
-                tx.conn.execute(subscriber_cursors.insert().values(
-                    name=name, seq=seq, updated_at_ms=now))
+    exists = updated or tx.conn.execute(
+        sa.select(subscriber_cursors.c.name).where(subscriber_cursors.c.name == name)).first()
+    if not exists:  # the single writer runs this, so no one can insert it in between
+        tx.conn.execute(subscriber_cursors.insert().values(name=name, seq=seq,
+                                                           updated_at_ms=now))
 
 
 class SubscriberRunner:
