@@ -19,6 +19,12 @@ from hearth.ordering.api import router as ordering_router
 from hearth.staff.api import router as staff_router
 
 
+ROUTERS = (staff_router, menu_router, ordering_router)
+# Routes anyone may call: signing in is how a caller gets a token in the first place.
+PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
+                           ("GET", "/healthz")})
+
+
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
     node = node or build_node(settings)
 
@@ -49,7 +55,6 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         return {"status": "ok", "store_id": node.settings.store_id,
                 "journal_seq": node.writer.journal.next_seq - 1}
 
-    app.include_router(staff_router)
-    app.include_router(menu_router)
-    app.include_router(ordering_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -19,6 +19,7 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
+    SELF = "self.read"  # who am I, what may I do
     MENU_READ = "menu.read"
     MENU_EDIT = "menu.edit"
     SOLD_OUT = "menu.sold_out"
@@ -44,6 +45,7 @@ FRONT = frozenset({R.OWNER, R.MANAGER, R.CASHIER, R.WAITER})
 MANAGERS = frozenset({R.OWNER, R.MANAGER})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.SELF: ALL_STAFF,
     Permission.MENU_READ: ALL_STAFF,
     Permission.MENU_EDIT: MANAGERS,
     Permission.SOLD_OUT: frozenset({R.OWNER, R.MANAGER, R.CASHIER, R.KITCHEN}),

@@ -12,7 +12,6 @@ from hearth.core.api import (
     IdempotencyKeyDep,
     NodeDep,
     Principal,
-    StaffDep,
     Strict,
     execute,
     now_ms,
@@ -20,7 +19,7 @@ from hearth.core.api import (
 )
 from hearth.core.errors import Problem
 from hearth.core.journal import read_events
-from hearth.core.permissions import MANAGERS, Permission
+from hearth.core.permissions import MANAGERS, MATRIX, Permission
 from hearth.core.security import TokenClaims
 from hearth.node import Node
 from hearth.staff import service
@@ -115,10 +114,11 @@ async def password_login(body: PasswordLogin, node: NodeDep) -> dict[str, Any]:
                         terminal_id=None)
 
 
-@router.get("/auth/me")
-def me(staff: StaffDep) -> dict[str, Any]:
+@router.get("/auth/me", summary="Who is signed in, and what they may do")
+def me(staff: Annotated[Principal, Depends(require(Permission.SELF))]) -> dict[str, Any]:
     return {"staff_id": staff.staff_id, "role": staff.role.value,
-            "terminal_id": staff.terminal_id}
+            "terminal_id": staff.terminal_id,
+            "permissions": sorted(p.value for p, roles in MATRIX.items() if staff.role in roles)}
 
 
 class NewTerminal(Strict):

@@ -1,0 +1,66 @@
+"""Every route, as every role and as nobody, against the one matrix in core/permissions.py."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from fastapi.routing import APIRoute
+
+from hearth.app import PUBLIC_ROUTES, ROUTERS
+from hearth.core.permissions import MATRIX, Permission
+
+ROLE_STAFF = {"owner": "O01", "manager": "M01", "cashier": "C01", "waiter": "W01",
+              "kitchen": "K01"}
+
+
+def _permission_of(route: APIRoute) -> Permission | None:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        perm = getattr(dep.call, "permission", None)
+        if perm is not None:
+            return perm
+        stack.extend(dep.dependencies)
+    return None
+
+
+def all_routes() -> list[tuple[str, str, Permission | None]]:
+    result = []
+    for router in ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in route.methods:
+                result.append((method, route.path, _permission_of(route)))
+    return result
+
+
+def test_every_route_is_either_public_or_guarded():
+    unguarded = [(m, p) for m, p, perm in all_routes()
+                 if perm is None and (m, p) not in PUBLIC_ROUTES]
+    assert not unguarded, f"routes without a permission: {unguarded}"
+
+
+@pytest.mark.parametrize("role", [*ROLE_STAFF, None])
+def test_each_role_gets_exactly_what_the_matrix_grants(api, role):
+    headers = api.login(ROLE_STAFF[role]) if role else {}
+    checked = 0
+    for method, path, perm in all_routes():
+        if perm is None:
+            continue
+        url = re.sub(r"\{[^}]+\}", "no-such-id", path)
+        r = api.client.request(method, url, json={},
+                               headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
+        code = body.get("code") if isinstance(body, dict) else None
+        if role is None:
+            assert r.status_code == 401, (method, path, r.text)
+        elif role in MATRIX[perm]:
+            assert r.status_code not in (401, 500) and code != "permission-denied", (
+                role, method, path, r.status_code, r.text)
+        else:
+            assert r.status_code == 403 and code == "permission-denied", (
+                role, method, path, r.status_code, r.text)
+        checked += 1
+    assert checked > 30
