@@ -18,7 +18,6 @@ from hearth.node import Node, build_node
 from hearth.ordering.api import router as ordering_router
 from hearth.staff.api import router as staff_router
 
-
 ROUTERS = (staff_router, menu_router, ordering_router)
 # Routes anyone may call: signing in is how a caller gets a token in the first place.
 PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
