@@ -5,9 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup browser demo test bench lint clean
 
 setup: $(STAMP)
+
+# Browser tests drive Debian's Chromium (a browser cannot be downloaded here); fonts-noto-cjk
+# so that Chinese renders in screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 && test -d /usr/share/fonts/opentype/noto || { \
+	  echo "Installing Debian's chromium and CJK fonts for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; }
 
 # Re-run only when the dependency list changes, so a second `make` is instant.
 $(STAMP): pyproject.toml
@@ -19,7 +27,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/hearth demo --port $(PORT)
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest

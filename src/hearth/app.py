@@ -13,12 +13,18 @@ from hearth import __version__
 from hearth.core import problem_handlers
 from hearth.core.config import Settings
 from hearth.core.subscribers import SubscriberRunner
+from hearth.kitchen import lifecycle as kitchen_lifecycle
+from hearth.kitchen.api import router as kitchen_router
 from hearth.menu.api import router as menu_router
 from hearth.node import Node, build_node
 from hearth.ordering.api import router as ordering_router
+from hearth.payments import lifecycle as payments_lifecycle
+from hearth.payments.api import router as payments_router
 from hearth.staff.api import router as staff_router
+from hearth.web import pages
 
-ROUTERS = (staff_router, menu_router, ordering_router)
+ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router)
+LIFECYCLES = (kitchen_lifecycle, payments_lifecycle)
 # Routes anyone may call: signing in is how a caller gets a token in the first place.
 PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
                            ("GET", "/healthz")})
@@ -33,9 +39,13 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         runner = SubscriberRunner(node.engine, node.writer, node.subscribers)
         await runner.start()
         app.state.subscribers = runner
+        for module in LIFECYCLES:
+            await module.on_start(app, node)
         try:
             yield
         finally:
+            for module in reversed(LIFECYCLES):
+                await module.on_stop(app, node)
             await runner.stop()
             await node.writer.stop()
 
@@ -56,4 +66,6 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
 
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
     return app

@@ -10,9 +10,12 @@ from hearth.menu import projections as menu_projections
 from hearth.menu import tables as menu_tables
 from hearth.ordering import projections as ordering_projections
 from hearth.ordering import tables as ordering_tables
+from hearth.payments import projections as payments_projections
+from hearth.payments import tables as payments_tables
 from hearth.staff import projections as staff_projections
 from hearth.staff import tables as staff_tables
 
 __all__ = ["metadata"]
 _modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections,
-            ordering_tables, ordering_projections, staff_tables, staff_projections)
+            ordering_tables, ordering_projections, payments_tables, payments_projections,
+            staff_tables, staff_projections)

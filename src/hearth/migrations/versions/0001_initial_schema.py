@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 0b2314d4e9af
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 07:22:29.317674
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0b2314d4e9af'
+revision: str = '0001'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

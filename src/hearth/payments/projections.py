@@ -1,0 +1,3 @@
+"""Payment projectors."""
+
+from __future__ import annotations

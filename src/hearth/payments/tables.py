@@ -1,0 +1,3 @@
+"""Payment projections."""
+
+from __future__ import annotations
