@@ -27,8 +27,10 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop on the main thread while it is
+    open, and other tests need ``asyncio.run`` there."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -1,4 +1,4 @@
-"""What payments run beside the API: the store-and-forward queue, reconciliation, provider health."""
+"""What payments run beside the API: store-and-forward, reconciliation, provider health."""
 
 from __future__ import annotations
 
