@@ -36,7 +36,10 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await node.writer.start()
-        runner = SubscriberRunner(node.engine, node.writer, node.subscribers)
+        subs = list(node.subscribers)
+        for module in LIFECYCLES:
+            subs.extend(module.subscribers(node))
+        runner = SubscriberRunner(node.engine, node.writer, subs)
         await runner.start()
         app.state.subscribers = runner
         for module in LIFECYCLES:

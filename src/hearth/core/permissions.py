@@ -37,6 +37,15 @@ class Permission(StrEnum):
     STAFF_EDIT = "staff.edit"
     TERMINAL_REGISTER = "terminal.register"
     JOURNAL_READ = "journal.read"
+    KITCHEN_VIEW = "kitchen.view"  # see tickets, the feed, all-day counts
+    KITCHEN_BUMP = "kitchen.bump"  # start, bump, recall, undo, rush
+    KITCHEN_ADMIN = "kitchen.admin"  # stations, routing rules, printers, screens
+    PRINT = "kitchen.print"  # reprint a ticket or a receipt
+    PAYMENT_READ = "payment.read"
+    PAYMENT_TAKE = "payment.take"  # take tenders, tips
+    PAYMENT_REFUND = "payment.refund"  # with a manager's PIN on top
+    SHIFT = "payment.shift"  # open/close a drawer, pay-ins and pay-outs
+    PAYMENT_ADMIN = "payment.admin"  # providers, risk limits, reconciliation
 
 
 R = Role
@@ -64,6 +73,15 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.STAFF_EDIT: MANAGERS,
     Permission.TERMINAL_REGISTER: MANAGERS,
     Permission.JOURNAL_READ: MANAGERS,
+    Permission.KITCHEN_VIEW: ALL_STAFF,
+    Permission.KITCHEN_BUMP: frozenset({R.OWNER, R.MANAGER, R.KITCHEN}),
+    Permission.KITCHEN_ADMIN: MANAGERS,
+    Permission.PRINT: ALL_STAFF,
+    Permission.PAYMENT_READ: FRONT,
+    Permission.PAYMENT_TAKE: FRONT,
+    Permission.PAYMENT_REFUND: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    Permission.SHIFT: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    Permission.PAYMENT_ADMIN: MANAGERS,
 }
 
 APPROVERS = MANAGERS
