@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from hearth import __version__
+from hearth.channels.qr.api import router as qr_router
 from hearth.core import problem_handlers
 from hearth.core.config import Settings
 from hearth.core.subscribers import SubscriberRunner
@@ -23,11 +24,19 @@ from hearth.payments.api import router as payments_router
 from hearth.staff.api import router as staff_router
 from hearth.web import pages
 
-ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router)
+ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router,
+           qr_router)
 LIFECYCLES = (kitchen_lifecycle, payments_lifecycle)
 # Routes anyone may call: signing in is how a caller gets a token in the first place.
 PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
-                           ("GET", "/healthz")})
+                           ("GET", "/healthz")}) | frozenset({
+    # Diners' phones: no staff token, but every call carries the table's signed QR token and
+    # is refused without a genuine, current one.
+    ("GET", "/api/qr/{token}"), ("GET", "/api/qr/{token}/menu"),
+    ("POST", "/api/qr/{token}/lines"), ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
+    ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
+    ("POST", "/api/qr/{token}/call-waiter"),
+})
 
 
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:

@@ -1,0 +1,1 @@
+"""Channels orders come in through: QR table ordering, delivery platforms, pacing."""

@@ -1,0 +1,174 @@
+"""QR table ordering routes: for diners' phones (authenticated by the signed table token) and
+for staff (print and rotate a table's code, see waiter calls)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import Field
+
+from hearth.channels.qr import service
+from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, now_ms, require
+from hearth.core.calendar import minute_of_day
+from hearth.core.permissions import Permission
+from hearth.core.tables import journal
+from hearth.core.writer import Tx
+from hearth.menu import service as menu
+from hearth.menu.domain import is_available_at, is_sold_out
+from hearth.ordering import service as ordering
+from hearth.ordering.service import Context, LineInput, rotate_table_token
+from hearth.ordering.tables import areas
+
+router = APIRouter(prefix="/api", tags=["qr ordering"])
+
+Token = Annotated[str, Path(min_length=10, max_length=200)]
+
+
+def _table(node: Any, token: str) -> Any:
+    with node.engine.connect() as conn:
+        return service.table_for_token(conn, node.signer, node.settings.store_id, token)
+
+
+def _diner_ctx(node: Any, table: Any) -> Context:
+    return Context(f"qr:{table.code}"[:36], now_ms(), node.settings.timezone)
+
+
+@router.get("/qr/{token}", summary="The table a diner scanned, and its shared order")
+def table_view(token: Token, node: NodeDep) -> dict[str, Any]:
+    table = _table(node, token)
+    with node.engine.connect() as conn:
+        area = conn.execute(sa.select(areas).where(areas.c.id == table.area_id)).first()
+        order_id = service.current_order_id(conn, table.id)
+        order = (ordering.order_json(ordering.get_order(conn, node.settings.store_id, order_id))
+                 if order_id else None)
+    return {"table": {"id": table.id, "code": table.code, "seats": table.seats,
+                      "area_zh": area.name_zh if area else "", "area_en": area.name_en if area
+                      else ""}, "order": order}
+
+
+@router.get("/qr/{token}/menu", summary="What a diner can order right now")
+def diner_menu(token: Token, node: NodeDep) -> dict[str, Any]:
+    """Only items on sale now: sold-out and out-of-hours items are left out, not greyed."""
+    _table(node, token)
+    with node.engine.connect() as conn:
+        full = menu.catalogue(conn)
+    now = now_ms()
+    minute = minute_of_day(now, node.settings.timezone)
+    with node.engine.connect() as conn:
+        loaded = menu.load_items(conn, [i["id"] for i in full["items"]])
+    on_sale = [i for i in full["items"]
+               if i["active"] and i["id"] in loaded
+               and not is_sold_out(loaded[i["id"]], now)
+               and is_available_at(loaded[i["id"]], minute)]
+    keep = {"id", "category_id", "kind", "name_zh", "name_en", "price", "specs",
+            "modifier_group_ids", "combo_slots", "image_url"}
+    return {"categories": full["categories"], "modifier_groups": full["modifier_groups"],
+            "items": [{k: v for k, v in i.items() if k in keep} for i in on_sale]}
+
+
+class DinerLine(Strict):
+    """What a diner may choose. No price, no seat, no hold: the server decides those."""
+
+    item_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=50)
+    spec_id: str | None = None
+    modifier_option_ids: list[str] = Field(default_factory=list, max_length=30)
+    combo_choices: dict[str, str] = Field(default_factory=dict)
+    note: str = Field(default="", max_length=100)
+
+
+class DinerLines(Strict):
+    lines: list[DinerLine] = Field(min_length=1, max_length=50)
+    guests: int = Field(default=0, ge=0, le=50)
+
+
+async def _run(request: Request, node: Any, key: str, token: str, body: Any,
+               use_case: Any, status: int = 200) -> Any:
+    table = _table(node, token)
+    ctx = _diner_ctx(node, table)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        result = use_case(tx, ctx, table)
+        return status, ordering.order_json(result) if result is not None else {"ok": True}
+
+    return await execute(node, request, key, None, {"table": table.id, "body": body}, command)
+
+
+@router.post("/qr/{token}/lines", summary="Add to the table's shared order (not sent yet)")
+async def diner_add(token: Token, body: DinerLines, request: Request, node: NodeDep,
+                    key: IdempotencyKeyDep) -> Any:
+    lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
+                       dict(ln.combo_choices), note=ln.note) for ln in body.lines]
+    return await _run(request, node, key, token, body.model_dump(),
+                      lambda tx, ctx, t: service.add_lines(tx, ctx, t.id, lines, body.guests))
+
+
+@router.post("/qr/{token}/lines/{line_id}/remove",
+             summary="Take a line back before it is sent")
+async def diner_remove(token: Token, line_id: str, request: Request, node: NodeDep,
+                       key: IdempotencyKeyDep) -> Any:
+    return await _run(request, node, key, token, {"line": line_id},
+                      lambda tx, ctx, t: service.remove_line(tx, ctx, t.id, line_id))
+
+
+@router.post("/qr/{token}/submit", summary="Send the table's new items to the kitchen")
+async def diner_submit(token: Token, request: Request, node: NodeDep,
+                       key: IdempotencyKeyDep) -> Any:
+    return await _run(request, node, key, token, {},
+                      lambda tx, ctx, t: service.submit(tx, ctx, t.id))
+
+
+@router.post("/qr/{token}/request-bill", summary="Ask for the bill")
+async def diner_bill(token: Token, request: Request, node: NodeDep,
+                     key: IdempotencyKeyDep) -> Any:
+    return await _run(request, node, key, token, {},
+                      lambda tx, ctx, t: service.request_bill(tx, ctx, t.id))
+
+
+class CallIn(Strict):
+    reason: str = Field(default="", max_length=60)
+
+
+@router.post("/qr/{token}/call-waiter", summary="Call a waiter to the table")
+async def diner_call(token: Token, body: CallIn, request: Request, node: NodeDep,
+                     key: IdempotencyKeyDep) -> Any:
+    def use_case(tx: Tx, ctx: Context, t: Any) -> None:
+        service.call_waiter(tx, ctx, t.id, t.code, body.reason)
+    return await _run(request, node, key, token, body.model_dump(), use_case)
+
+
+# -- staff side -----------------------------------------------------------------------------
+FloorEditor = Annotated[Principal, Depends(require(Permission.FLOOR_EDIT))]
+OrderReader = Annotated[Principal, Depends(require(Permission.ORDER_READ))]
+
+
+@router.get("/tables/{table_id}/qr", summary="The table's QR token and ordering link")
+def table_qr(table_id: str, node: NodeDep, _: FloorEditor) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        return service.token_for_table(conn, node.signer, node.settings.store_id, table_id)
+
+
+@router.post("/tables/{table_id}/rotate-qr",
+             summary="Replace the table's QR code; the old one stops working at once")
+async def rotate_qr(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                    staff: FloorEditor) -> Any:
+    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        rotate_table_token(tx, ctx, table_id)
+        return 200, service.token_for_table(tx.conn, node.signer, tx.store_id, table_id)
+    return await execute(node, request, key, staff, {}, command)
+
+
+@router.get("/waiter-calls", summary="Tables that called a waiter in the last 15 minutes")
+def waiter_calls(node: NodeDep, _: OrderReader) -> list[dict[str, Any]]:
+    since = int(time.time() * 1000) - 15 * 60_000
+    with node.engine.connect() as conn:
+        rows = conn.execute(sa.select(journal.c.seq, journal.c.payload, journal.c.recorded_at_ms)
+                            .where(journal.c.type == "WaiterCalled")
+                            .where(journal.c.recorded_at_ms >= since)
+                            .order_by(journal.c.seq.desc()).limit(50))
+        return [{"seq": r.seq, "at_ms": r.recorded_at_ms, **r.payload} for r in rows]
