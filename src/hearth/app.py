@@ -22,7 +22,10 @@ from hearth.ordering.api import router as ordering_router
 from hearth.payments import lifecycle as payments_lifecycle
 from hearth.payments.api import router as payments_router
 from hearth.staff.api import router as staff_router
+from hearth.web import admin as admin_pages
+from hearth.web import diner as diner_pages
 from hearth.web import pages
+from hearth.web import pos as pos_pages
 
 ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router,
            qr_router)
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
 
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(pages.router)
+    for page_router in (pages.router, pos_pages.router, diner_pages.router, admin_pages.router):
+        app.include_router(page_router)
     pages.mount_static(app)
     return app

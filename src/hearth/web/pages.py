@@ -6,6 +6,7 @@ store node itself so the pages work with the internet down.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from hearth.web.i18n import language_of, translator
+from hearth.web.i18n import TEXTS, language_of, translator
 
 WEB = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -25,12 +26,22 @@ PAGES: list[dict[str, str]] = []
 
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
-    """Render a page in the caller's language and remember the choice in a cookie."""
+    """Render a page in the caller's language and remember the choice in a cookie.
+
+    The page's scripts get every UI text in both languages as ``window.HEARTH_TEXTS``.
+    """
     lang = language_of(request)
     response = templates.TemplateResponse(
-        request, template, {"lang": lang, "t": translator(lang), **context})
+        request, template, {"lang": lang, "t": translator(lang),
+                            "texts_json": _script_json(TEXTS), **context})
     response.set_cookie("hearth_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
+
+
+def _script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element."""
+    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @router.get("/", response_class=HTMLResponse)
