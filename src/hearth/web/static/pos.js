@@ -1,0 +1,407 @@
+// The POS page: sign in with a PIN, the floor plan, taking an order fast, sending it to the
+// kitchen, voids with a manager's approval. Every price shown comes from the server.
+"use strict";
+
+(() => {
+  const { api, t, name, yuan, el, showError, toast } = Hearth;
+  const $ = (id) => document.getElementById(id);
+  const state = { menu: null, groups: {}, floor: [], area: null, order: null, table: null,
+                  category: null, search: "" };
+
+  // -- views ------------------------------------------------------------------------------
+  function show(view) {
+    for (const id of ["register", "login", "floor", "ordering"]) {
+      $(id).classList.toggle("hidden", id !== view);
+    }
+    $("sign-out").classList.toggle("hidden", view === "register" || view === "login");
+  }
+
+  async function start() {
+    const params = new URLSearchParams(location.search);
+    if (params.get("key")) {
+      localStorage.setItem("hearth_terminal_key", params.get("key"));
+      params.delete("key");
+      history.replaceState(null, "", `${location.pathname}?${params}`);
+    }
+    if (!localStorage.getItem("hearth_terminal_key")) return show("register");
+    if (!localStorage.getItem("hearth_token")) return showLogin();
+    try {
+      await api("GET", "/api/auth/me");
+    } catch (err) {
+      localStorage.removeItem("hearth_token");
+      return showLogin();
+    }
+    $("who").textContent = localStorage.getItem("hearth_staff_name") || "";
+    await loadMenu();
+    await showFloor();
+    setInterval(refreshFloor, 5000);
+    setInterval(refreshCalls, 10000);
+    refreshCalls();
+  }
+
+  function showLogin() {
+    show("login");
+    const pad = $("keypad");
+    if (!pad.childElementCount) {
+      for (const k of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C"]) {
+        pad.appendChild(el("button", { type: "button", onclick: () => {
+          const pin = $("pin");
+          if (k === "⌫") pin.value = pin.value.slice(0, -1);
+          else if (k === "C") pin.value = "";
+          else pin.value += k;
+        } }, k));
+      }
+    }
+    $("staff-code").focus();
+  }
+
+  $("register-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    localStorage.setItem("hearth_terminal_key", $("terminal-key").value.trim());
+    showLogin();
+  });
+
+  $("login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const res = await api("POST", "/api/auth/pin",
+        { staff_code: $("staff-code").value.trim(), pin: $("pin").value },
+        { token: null, headers: { "X-Terminal-Key": localStorage.getItem("hearth_terminal_key") } });
+      localStorage.setItem("hearth_token", res.access_token);
+      localStorage.setItem("hearth_staff_name", `${res.staff.name} · ${res.staff.role}`);
+      $("pin").value = "";
+      start();
+    } catch (err) {
+      $("pin").value = "";
+      if (err.code === "terminal-not-registered") localStorage.removeItem("hearth_terminal_key");
+      showError(err);
+    }
+  });
+
+  $("sign-out").addEventListener("click", () => {
+    localStorage.removeItem("hearth_token");
+    location.reload();
+  });
+
+  // -- floor ------------------------------------------------------------------------------
+  async function showFloor() {
+    state.order = null;
+    state.table = null;
+    show("floor");
+    await refreshFloor();
+  }
+
+  async function refreshFloor() {
+    if ($("floor").classList.contains("hidden")) return;
+    try {
+      state.floor = await api("GET", "/api/floor", undefined, { retries: 1 });
+    } catch (err) { return; }
+    if (!state.area && state.floor.length) state.area = state.floor[0].id;
+    const tabs = $("areas");
+    tabs.replaceChildren(...state.floor.map((a) => el("button", {
+      type: "button", class: a.id === state.area ? "on" : "",
+      onclick: () => { state.area = a.id; refreshFloor(); } }, name(a))));
+    const area = state.floor.find((a) => a.id === state.area) || state.floor[0];
+    $("tables").replaceChildren(...(area ? area.tables : []).map(tableTile));
+  }
+
+  function tableTile(tb) {
+    const minutes = tb.seated_at_ms ? Math.floor((Date.now() - tb.seated_at_ms) / 60000) : null;
+    return el("button", { type: "button", class: `table st-${tb.status}`,
+      dataset: { code: tb.code }, onclick: () => openTable(tb) },
+      el("strong", {}, tb.code),
+      el("span", {}, t(`table.${tb.status}`)),
+      el("small", {}, `${tb.seats} ${t("pos.seats")}${minutes !== null ?
+        ` · ${minutes} ${t("pos.minutes")}` : ""}`));
+  }
+
+  async function openTable(tb) {
+    if (tb.status === "to_clean") {
+      try {
+        await api("POST", `/api/tables/${tb.id}/clean`);
+        toast(t("pos.clean"), "ok");
+        refreshFloor();
+      } catch (err) { showError(err); }
+      return;
+    }
+    state.table = tb;
+    const open = await api("GET", `/api/orders?table_id=${tb.id}&limit=20`);
+    const live = open.filter((o) => !["paid", "closed", "voided", "cancelled", "merged"]
+      .includes(o.status));
+    state.order = live.length ? await api("GET", `/api/orders/${live[live.length - 1].id}`) : null;
+    showOrdering();
+  }
+
+  $("takeaway").addEventListener("click", () => {
+    state.table = null;
+    state.order = null;
+    showOrdering();
+  });
+  $("back").addEventListener("click", showFloor);
+
+  // -- menu -------------------------------------------------------------------------------
+  async function loadMenu() {
+    state.menu = await api("GET", "/api/menu");
+    state.groups = Object.fromEntries(state.menu.modifier_groups.map((g) => [g.id, g]));
+  }
+
+  function showOrdering() {
+    show("ordering");
+    renderCategories();
+    renderItems();
+    renderOrder();
+    $("search").value = "";
+    state.search = "";
+  }
+
+  function renderCategories() {
+    const all = [{ id: null, name_zh: t("pos.all"), name_en: t("pos.all") },
+      ...state.menu.categories];
+    $("categories").replaceChildren(...all.map((c) => el("button", {
+      type: "button", class: c.id === state.category ? "on" : "",
+      onclick: () => { state.category = c.id; renderCategories(); renderItems(); } }, name(c))));
+  }
+
+  async function renderItems() {
+    let items = state.menu.items.filter((i) => i.active);
+    if (state.search) {
+      const hits = await api("GET", `/api/menu/search?q=${encodeURIComponent(state.search)}&limit=50`);
+      const ids = new Set(hits.map((h) => h.id));
+      items = items.filter((i) => ids.has(i.id));
+    } else if (state.category) {
+      items = items.filter((i) => i.category_id === state.category);
+    }
+    $("items").replaceChildren(...items.map((i) => el("button", {
+      type: "button", class: `item${i.sold_out ? " sold-out" : ""}`, disabled: i.sold_out,
+      dataset: { name: i.name_en }, onclick: () => chooseItem(i) },
+      el("strong", {}, name(i)),
+      el("span", { class: "price" }, yuan(i.price)),
+      i.remaining !== null && i.remaining !== undefined ?
+        el("small", {}, `${i.remaining} left`) : null)));
+  }
+
+  let searchTimer;
+  $("search").addEventListener("input", (e) => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => { state.search = e.target.value.trim(); renderItems(); }, 120);
+  });
+
+  // -- the item dialog: specs, modifiers, set-meal courses, quantity, seat, course, hold ------
+  function chooseItem(item) {
+    const form = $("item-form");
+    const picked = { spec: item.specs.length ? item.specs[0].id : null, options: new Set(),
+                     combo: {} };
+    const groups = item.modifier_group_ids.map((g) => state.groups[g]).filter(Boolean);
+    const body = [el("h3", {}, name(item))];
+    if (item.specs.length) {
+      body.push(el("div", { class: "choice" }, ...item.specs.map((s) => chip(
+        `${name(s)} ${yuan(s.price)}`, () => picked.spec === s.id,
+        () => { picked.spec = s.id; }))));
+    }
+    for (const g of groups) {
+      body.push(el("h4", {}, `${name(g)} `, el("small", { class: "muted" },
+        `${g.min_choices}–${g.max_choices}`)));
+      body.push(el("div", { class: "choice" }, ...g.options.map((o) => chip(
+        `${name(o)}${o.price_delta ? ` +${yuan(o.price_delta)}` : ""}`,
+        () => picked.options.has(o.id),
+        () => {
+          if (picked.options.has(o.id)) return picked.options.delete(o.id);
+          const mine = g.options.filter((x) => picked.options.has(x.id));
+          if (g.max_choices === 1) mine.forEach((x) => picked.options.delete(x.id));
+          else if (mine.length >= g.max_choices) return toast(`${name(g)} ≤ ${g.max_choices}`);
+          picked.options.add(o.id);
+        }))));
+    }
+    for (const slot of item.combo_slots) {
+      body.push(el("h4", {}, name(slot)));
+      body.push(el("div", { class: "choice" }, ...slot.choices.map((c) => {
+        const it = state.menu.items.find((x) => x.id === c.item_id);
+        return chip(`${it ? name(it) : "?"}${c.upcharge ? ` +${yuan(c.upcharge)}` : ""}`,
+          () => picked.combo[slot.id] === c.item_id, () => { picked.combo[slot.id] = c.item_id; });
+      })));
+    }
+    const qty = el("input", { type: "number", min: 1, max: 999, value: 1, id: "qty" });
+    const seat = el("input", { type: "number", min: 1, max: 100, id: "seat",
+                               placeholder: "–" });
+    const course = el("select", { id: "course" }, ...[1, 2, 3, 4].map((c) =>
+      el("option", { value: c }, String(c))));
+    const hold = el("input", { type: "checkbox", id: "hold" });
+    const note = el("input", { id: "note", maxlength: 200, placeholder: t("pos.note") });
+    body.push(el("div", { class: "grid4" },
+      el("label", {}, t("pos.qty"), qty), el("label", {}, t("pos.seat"), seat),
+      el("label", {}, t("pos.course"), course), el("label", {}, hold, t("pos.hold"))), note);
+    body.push(el("div", { class: "row" },
+      el("button", { value: "cancel", formnovalidate: true }, t("pos.cancel")),
+      el("button", { class: "primary", value: "ok", id: "add-ok" }, t("pos.add"))));
+    form.replaceChildren(...body);
+    const dialog = $("item-dialog");
+    dialog.onclose = async () => {
+      if (dialog.returnValue !== "ok") return;
+      const line = { item_id: item.id, quantity: Number(qty.value) || 1,
+        modifier_option_ids: [...picked.options], course: Number(course.value),
+        held: hold.checked, note: note.value.trim() };
+      if (picked.spec) line.spec_id = picked.spec;
+      if (seat.value) line.seat = Number(seat.value);
+      if (item.combo_slots.length) line.combo_choices = picked.combo;
+      await addLine(line);
+    };
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
+
+  function chip(label, isOn, toggle) {
+    const c = el("button", { type: "button", class: "chip" }, label);
+    const paint = () => c.classList.toggle("on", isOn());
+    c.addEventListener("click", () => {
+      toggle();
+      c.parentElement.querySelectorAll(".chip").forEach((x) => x.dispatchEvent(new Event("paint")));
+    });
+    c.addEventListener("paint", paint);
+    paint();
+    return c;
+  }
+
+  async function addLine(line) {
+    try {
+      if (state.order) {
+        state.order = await api("POST", `/api/orders/${state.order.id}/lines`, { lines: [line] });
+      } else {
+        const body = state.table ?
+          { channel: "dine_in", table_id: state.table.id, lines: [line] } :
+          { channel: "takeaway", lines: [line] };
+        state.order = await api("POST", "/api/orders", body);
+      }
+      renderOrder();
+    } catch (err) {
+      showError(err);
+      if (err.code === "item-sold-out") { await loadMenu(); renderItems(); }
+    }
+  }
+
+  // -- the order panel --------------------------------------------------------------------
+  function renderOrder() {
+    const o = state.order;
+    const where = state.table ? state.table.code : t("pos.takeaway");
+    $("order-title").textContent = o ? `#${o.number} · ${where} · ${t(`order.${o.status}`)}` :
+      `${where} · ${t("pos.empty")}`;
+    $("lines").replaceChildren(...(o ? o.lines : []).map((ln) => el("li", {
+      class: `line st-${ln.state}`, dataset: { id: ln.id } },
+      el("div", { class: "line-main" },
+        el("span", { class: "qty" }, `${ln.quantity}×`),
+        el("span", { class: "nm" }, Hearth.lang === "zh" ? ln.name_zh : ln.name_en,
+          ln.spec_id ? ` (${Hearth.lang === "zh" ? ln.spec_name_zh : ln.spec_name_en})` : ""),
+        el("span", { class: "price" }, yuan(ln.line_total))),
+      el("div", { class: "line-sub muted" }, [
+        ...[...ln.modifiers, ...ln.combo_items].map((m) => name(m)),
+        ln.note ? `“${ln.note}”` : "",
+        ln.seat ? `${t("pos.seat")} ${ln.seat}` : "",
+        ln.course > 1 ? `${t("pos.course")} ${ln.course}` : "",
+        ln.held ? t("pos.hold") : "",
+        t(`state.${ln.state}`)].filter(Boolean).join(" · ")),
+      ln.state === "voided" ? null : el("button", { type: "button", class: "void",
+        onclick: () => voidLine(ln) }, ln.state === "pending" ? t("pos.remove") : t("pos.void")))));
+    const tot = o ? o.totals : null;
+    $("totals").replaceChildren(...(tot ? [
+      el("dt", {}, t("pos.subtotal")), el("dd", { class: "price" }, yuan(tot.subtotal)),
+      tot.line_discounts + tot.order_discount ? el("dt", {}, t("pos.discounts")) : null,
+      tot.line_discounts + tot.order_discount ?
+        el("dd", { class: "price" }, yuan(-(tot.line_discounts + tot.order_discount))) : null,
+      tot.service_charge ? el("dt", {}, t("pos.service")) : null,
+      tot.service_charge ? el("dd", { class: "price" }, yuan(tot.service_charge)) : null,
+      el("dt", { class: "grand" }, t("pos.total")),
+      el("dd", { class: "grand price", id: "order-total" }, yuan(tot.total)),
+    ] : []).filter(Boolean));
+    for (const id of ["send", "fire", "split", "transfer", "discount", "bill"]) {
+      $(id).disabled = !o;
+    }
+  }
+
+  async function act(path, body) {
+    try {
+      state.order = await api("POST", `/api/orders/${state.order.id}${path}`, body);
+      renderOrder();
+      return true;
+    } catch (err) { showError(err); return false; }
+  }
+
+  $("send").addEventListener("click", async () => {
+    if (await act("/submit")) toast(t("pos.sent_ok"), "ok");
+  });
+  $("fire").addEventListener("click", () => {
+    const held = state.order.lines.filter((l) => l.state === "pending" && l.held);
+    const course = held.length ? Math.min(...held.map((l) => l.course)) : 2;
+    act("/fire", { course });
+  });
+  $("bill").addEventListener("click", () => act("/request-bill"));
+  $("split").addEventListener("click", async () => {
+    try {
+      const res = await api("POST", `/api/orders/${state.order.id}/split-by-seat`);
+      toast(res.orders.map((o) => `#${o.number} ${yuan(o.totals.total)}`).join(", "), "ok");
+      state.order = await api("GET", `/api/orders/${state.order.id}`);
+      renderOrder();
+    } catch (err) { showError(err); }
+  });
+
+  function voidLine(ln) {
+    if (ln.state === "pending") {
+      act(`/lines/${ln.id}/remove`);
+      return;
+    }
+    $("void-name").textContent = name(ln);
+    $("void-reason").value = "";
+    $("void-manager").value = "";
+    $("void-pin").value = "";
+    const dialog = $("void-dialog");
+    dialog.returnValue = "";
+    dialog.onclose = () => {
+      if (dialog.returnValue !== "ok") return;
+      const body = { reason: $("void-reason").value.trim() };
+      if ($("void-manager").value) {
+        body.approval = { staff_code: $("void-manager").value.trim(), pin: $("void-pin").value };
+      }
+      act(`/lines/${ln.id}/void`, body);
+    };
+    dialog.showModal();
+  }
+
+  $("discount").addEventListener("click", () => {
+    const dialog = $("discount-dialog");
+    dialog.returnValue = "";
+    dialog.onclose = () => {
+      if (dialog.returnValue !== "ok") return;
+      const kind = document.querySelector("#discount-form input[name=kind]:checked").value;
+      const raw = Number($("discount-value").value);
+      const value = kind === "percent" ? Math.round(raw * 100) : Math.round(raw * 100);
+      const body = { kind, value, reason: $("discount-reason").value.trim() };
+      if ($("discount-manager").value) {
+        body.approval = { staff_code: $("discount-manager").value.trim(),
+                          pin: $("discount-pin").value };
+      }
+      act("/discount", body);
+    };
+    dialog.showModal();
+  });
+
+  $("transfer").addEventListener("click", () => {
+    const free = state.floor.flatMap((a) => a.tables).filter((tb) => tb.status === "free");
+    $("transfer-tables").replaceChildren(...free.map((tb) => el("button", {
+      type: "button", class: "table st-free", onclick: async () => {
+        $("transfer-dialog").close();
+        if (await act("/transfer", { table_id: tb.id })) state.table = tb;
+        renderOrder();
+      } }, tb.code)));
+    $("transfer-dialog").showModal();
+  });
+
+  async function refreshCalls() {
+    if (!localStorage.getItem("hearth_token")) return;
+    try {
+      const calls = await api("GET", "/api/waiter-calls", undefined, { retries: 1 });
+      const b = $("calls");
+      b.classList.toggle("hidden", !calls.length);
+      b.textContent = `${t("pos.waiter_calls")}: ${[...new Set(calls.map((c) => c.code))].join(", ")}`;
+    } catch (err) { /* the banner says we are offline */ }
+  }
+
+  start().catch(showError);
+})();
