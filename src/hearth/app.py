@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from hearth import __version__
+from hearth.channels.delivery import api as delivery_api
+from hearth.channels.delivery import lifecycle as delivery_lifecycle
+from hearth.channels.kiosk import api as kiosk_api
 from hearth.channels.qr.api import router as qr_router
 from hearth.core import problem_handlers
 from hearth.core.config import Settings
@@ -21,15 +24,21 @@ from hearth.node import Node, build_node
 from hearth.ordering.api import router as ordering_router
 from hearth.payments import lifecycle as payments_lifecycle
 from hearth.payments.api import router as payments_router
+from hearth.printing import api as printing_api
+from hearth.printing import lifecycle as printing_lifecycle
 from hearth.staff.api import router as staff_router
 from hearth.web import admin as admin_pages
 from hearth.web import diner as diner_pages
+from hearth.web import kds as kds_pages
+from hearth.web import kiosk as kiosk_pages
 from hearth.web import pages
 from hearth.web import pos as pos_pages
 
 ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router,
-           qr_router)
-LIFECYCLES = (kitchen_lifecycle, payments_lifecycle)
+           qr_router, printing_api.router, delivery_api.router, kiosk_api.router)
+LIFECYCLES = (kitchen_lifecycle, payments_lifecycle, printing_lifecycle, delivery_lifecycle)
+PAGE_ROUTERS = (pages.router, pos_pages.router, diner_pages.router, admin_pages.router,
+                kds_pages.router, kiosk_pages.router)
 # Routes anyone may call: signing in is how a caller gets a token in the first place.
 PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
                            ("GET", "/healthz")}) | frozenset({
@@ -39,7 +48,7 @@ PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/passwo
     ("POST", "/api/qr/{token}/lines"), ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
     ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
     ("POST", "/api/qr/{token}/call-waiter"),
-})
+}) | printing_api.PUBLIC_ROUTES | delivery_api.PUBLIC_ROUTES | kiosk_api.PUBLIC_ROUTES
 
 
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
@@ -81,7 +90,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
 
     for router in ROUTERS:
         app.include_router(router)
-    for page_router in (pages.router, pos_pages.router, diner_pages.router, admin_pages.router):
+    for page_router in PAGE_ROUTERS:
         app.include_router(page_router)
     pages.mount_static(app)
     return app

@@ -98,7 +98,7 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     if not demo_seed.is_seeded(node):
         with Progress(TextColumn("[bold]Loading the demo restaurant[/] {task.description}"),
                       BarColumn(), console=console) as bar:
-            task = bar.add_task("", total=7)
+            task = bar.add_task("", total=7 + len(demo_seed.MODULE_DEMOS))
             report = demo_seed.seed(node, lambda step: bar.update(task, advance=1,
                                                                   description=step))
         console.print(f"[green]Loaded[/] {report.items} dishes, {report.combos} set meals, "
@@ -121,6 +121,21 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     console.print(f"Health: {base}/healthz")
     if seed_only:
         return
+    import hearth.app  # noqa: F401  (page modules register themselves in PAGES)
+    from hearth.web.i18n import translator
+    from hearth.web.pages import PAGES
+
+    english = translator("en")
+
+    pages_table = Table(title="Pages")
+    pages_table.add_column("page")
+    pages_table.add_column("URL")
+    for page in PAGES:
+        pages_table.add_row(english(page["key"]), f"{base}{page['href']}")
+    console.print(pages_table)
+    for module in demo_seed.MODULE_DEMOS:
+        for line in module.start_sidecars(base, settings):
+            console.print(line)
     serve(db=settings.db_url, host=host, port=port, log_level="warning")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hearth.channels.delivery import tables as delivery_tables
 from hearth.core import tables as core_tables
 from hearth.core.db import metadata
 from hearth.kitchen import projections as kitchen_projections
@@ -12,10 +13,11 @@ from hearth.ordering import projections as ordering_projections
 from hearth.ordering import tables as ordering_tables
 from hearth.payments import projections as payments_projections
 from hearth.payments import tables as payments_tables
+from hearth.printing import tables as printing_tables
 from hearth.staff import projections as staff_projections
 from hearth.staff import tables as staff_tables
 
 __all__ = ["metadata"]
 _modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections,
             ordering_tables, ordering_projections, payments_tables, payments_projections,
-            staff_tables, staff_projections)
+            staff_tables, staff_projections, printing_tables, delivery_tables)

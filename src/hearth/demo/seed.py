@@ -8,15 +8,23 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from hearth.channels.delivery import demo as delivery_demo
 from hearth.core.writer import Tx
 from hearth.demo import catalogue as cat
+from hearth.kitchen import demo as kitchen_demo
 from hearth.kitchen import service as kitchen
 from hearth.menu import service as menu
 from hearth.menu.tables import items
 from hearth.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context
+from hearth.payments import demo as payments_demo
+from hearth.printing import demo as printing_demo
 from hearth.staff import service as staff
+
+# Modules that add their part of the demo (routing rules, printers, payment providers, platform
+# item mappings) after the core sections; each also starts its side services for `hearth demo`.
+MODULE_DEMOS = (kitchen_demo, printing_demo, payments_demo, delivery_demo)
 
 
 @dataclass
@@ -97,6 +105,10 @@ def seed(node: Node, progress: Callable[[str], None] | None = None) -> SeedRepor
                           ("floor", floor), ("staff", people)):
         say(name)
         node.writer.run(section)
+    ids["table"] = dict(report.table_ids)
+    for module in MODULE_DEMOS:
+        say(module.__name__.split(".")[-2])
+        module.seed_demo(node, ids)
     report.stations = len(ids["station"])
     report.items = len(ids["item"])
     report.combos = len(cat.COMBOS)

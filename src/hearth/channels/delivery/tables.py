@@ -1,0 +1,3 @@
+"""Delivery-platform tables."""
+
+from __future__ import annotations

@@ -1,0 +1,11 @@
+"""Printer routes: network printers, health checks, reprints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/printers", tags=["printing"])
+
+# (method, path) pairs this module serves without a staff token; each must authenticate its
+# caller some other way (a signed table token, a webhook signature, a kiosk key).
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset()

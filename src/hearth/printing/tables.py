@@ -1,0 +1,3 @@
+"""Printer tables."""
+
+from __future__ import annotations
