@@ -15,18 +15,46 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hearth.core.errors import Problem
 from hearth.core.permissions import APPROVERS, Permission, Role, allowed
 from hearth.core.writer import Idempotency, Stored, Tx, idempotent
 from hearth.node import Node
 
+MAX_INT = 2**53  # the largest integer JSON clients (JavaScript) and SQLite both hold exactly
+
+
+def _check_storable(value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > MAX_INT:
+            raise ValueError(f"must be between {-MAX_INT} and {MAX_INT}")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            _check_storable(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_storable(k)
+            _check_storable(v)
+
 
 class Strict(BaseModel):
     """Request bodies refuse unknown fields: a client that sends a price is told so."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _fits_the_database(cls, value: Any) -> Any:
+        """Say what is wrong instead of failing at the INSERT: integers beyond 53 bits, and
+        text with lone surrogates (valid JSON escapes, but not Unicode a database can hold)."""
+        _check_storable(value)
+        return value
 
 
 def now_ms() -> int:

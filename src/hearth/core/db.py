@@ -6,6 +6,7 @@ power cut) and relies on group commit in the writer for throughput.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,11 +60,33 @@ def mark_writer(conn: Any) -> None:
     conn.info[WRITER_FLAG] = True
 
 
+class BoundedCache(OrderedDict[Any, Any]):
+    """A cache that forgets its oldest entries past ``limit``, so a store node that has taken
+    100,000 orders holds the recent ones (the ones still being edited) and not all of them.
+    Forgetting is always safe: a miss reads the projection from the database."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+CACHE_LIMIT = 4096
+
+
 def conn_cache(conn: Any, name: str) -> dict[Any, Any]:
     if not conn.info.get(WRITER_FLAG):
         return {}
     caches: dict[str, dict[Any, Any]] = conn.info.setdefault(_CACHE, {})
-    return caches.setdefault(name, {})
+    cache = caches.get(name)
+    if cache is None:
+        cache = caches[name] = BoundedCache(CACHE_LIMIT)
+    return cache
 
 
 def clear_conn_cache(conn: Any) -> None:

@@ -101,3 +101,52 @@ class BodySizeLimit:
         resp = JSONResponse(p.to_dict(instance=scope.get("path")), status_code=413,
                             media_type=PROBLEM_JSON)
         await resp(scope, receive, send)
+
+
+# Answers any operation may give besides its own, each as a problem document. Declared in the
+# OpenAPI so clients (and the fuzzer) know the full contract, not just the happy path.
+PROBLEM_STATUSES = {
+    "400": "The request could not be read",
+    "401": "Not signed in, or the credential is not valid",
+    "403": "Signed in, but not allowed (or a manager's approval is needed)",
+    "404": "No such thing in this store",
+    "409": "Conflicts with the current state (e.g. the order is already paid)",
+    "413": "The request body is too large",
+    "422": "The request is not valid; `field` says which part",
+    "423": "Locked out after too many wrong PINs; `Retry-After` says for how long",
+    "429": "Too many requests; slow down",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"},
+        "status": {"type": "integer"}, "detail": {"type": "string"},
+        "code": {"type": "string"}, "instance": {"type": "string"},
+        "field": {"type": "string"},
+    },
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make every operation's documented answers include the problem responses."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = original()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        ref = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                for status, description in PROBLEM_STATUSES.items():
+                    operation["responses"][status] = {
+                        "description": description,
+                        "content": {PROBLEM_JSON: {"schema": ref}}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, require
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.menu import service
+from hearth.menu.catalogue_cache import cache_of
+from hearth.menu.search_index import index_of
 
 router = APIRouter(prefix="/api/menu", tags=["menu"])
 
@@ -23,9 +25,10 @@ Price = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
 @router.get("", summary="The whole menu with sold-out state")
-def get_menu(node: NodeDep, _: Reader) -> dict[str, Any]:
+def get_menu(node: NodeDep, _: Reader) -> Response:
     with node.engine.connect() as conn:
-        return service.catalogue(conn)
+        body = cache_of(node, service.catalogue).get(conn)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/search", summary="Find items by name or pinyin initials (gbjd finds 宫保鸡丁)")
@@ -33,7 +36,7 @@ def search(node: NodeDep, _: Reader,
            q: Annotated[str, Query(min_length=1, max_length=40)],
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
-        return service.search(conn, q, limit)
+        return index_of(node).search(conn, q, limit)
 
 
 class CategoryIn(Strict):

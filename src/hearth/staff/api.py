@@ -174,7 +174,7 @@ async def create_staff(
 @router.get("/journal", summary="The audit journal, oldest first, from a sequence number")
 def journal(node: NodeDep,
             _: Annotated[Principal, Depends(require(Permission.JOURNAL_READ))],
-            after: Annotated[int, Query(ge=0)] = 0,
+            after: Annotated[int, Query(ge=0, le=2**53)] = 0,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
         return [e.as_row() for e in read_events(conn, after, limit)]
