@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: setup browser demo test bench lint clean
+.PHONY: setup browser demo test bench crash lint clean
 
 setup: $(STAMP)
 
@@ -32,8 +32,16 @@ test: setup browser
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: setup
-	$(BIN)/python -m bench.order_rush
+# Every benchmark prints a table against its goal and writes JSON under bench/results/.
+BENCHES ?= order_rush menu_search memory kitchen_feed payments
+bench: setup browser
+	@for b in $(BENCHES); do \
+	  if [ -f bench/$$b.py ]; then echo "== bench/$$b.py"; $(BIN)/python -m bench.$$b || exit 1; fi; \
+	done
+
+# The long crash run: 100 SIGKILLs of a real node during a rush (make test runs a quick 3).
+crash: setup
+	$(BIN)/python -m bench.crash_suite --kills 100
 
 lint: setup
 	$(BIN)/ruff check src tests bench
