@@ -20,6 +20,7 @@ from hearth.core.config import Settings
 from hearth.core.subscribers import SubscriberRunner
 from hearth.kitchen import lifecycle as kitchen_lifecycle
 from hearth.kitchen.api import router as kitchen_router
+from hearth.menu import api as menu_api
 from hearth.menu.api import router as menu_router
 from hearth.menu.search_index import warm as warm_menu
 from hearth.node import Node, build_node
@@ -29,6 +30,7 @@ from hearth.payments.api import router as payments_router
 from hearth.printing import api as printing_api
 from hearth.printing import lifecycle as printing_lifecycle
 from hearth.staff.api import router as staff_router
+from hearth.store.api import router as store_router
 from hearth.web import admin as admin_pages
 from hearth.web import diner as diner_pages
 from hearth.web import kds as kds_pages
@@ -37,7 +39,7 @@ from hearth.web import pages
 from hearth.web import pos as pos_pages
 
 ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_router,
-           qr_router, printing_api.router, delivery_api.router, kiosk_api.router)
+           qr_router, printing_api.router, delivery_api.router, kiosk_api.router, store_router)
 LIFECYCLES = (kitchen_lifecycle, payments_lifecycle, printing_lifecycle, delivery_lifecycle)
 PAGE_ROUTERS = (pages.router, pos_pages.router, diner_pages.router, admin_pages.router,
                 kds_pages.router, kiosk_pages.router)
@@ -50,7 +52,8 @@ PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/passwo
     ("POST", "/api/qr/{token}/lines"), ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
     ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
     ("POST", "/api/qr/{token}/call-waiter"),
-}) | printing_api.PUBLIC_ROUTES | delivery_api.PUBLIC_ROUTES | kiosk_api.PUBLIC_ROUTES
+}) | menu_api.PUBLIC_ROUTES | printing_api.PUBLIC_ROUTES | delivery_api.PUBLIC_ROUTES \
+    | kiosk_api.PUBLIC_ROUTES
 
 
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:

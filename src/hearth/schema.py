@@ -16,8 +16,11 @@ from hearth.payments import tables as payments_tables
 from hearth.printing import tables as printing_tables
 from hearth.staff import projections as staff_projections
 from hearth.staff import tables as staff_tables
+from hearth.store import projections as store_projections
+from hearth.store import tables as store_tables
 
 __all__ = ["metadata"]
 _modules = (core_tables, kitchen_tables, kitchen_projections, menu_tables, menu_projections,
             ordering_tables, ordering_projections, payments_tables, payments_projections,
-            staff_tables, staff_projections, printing_tables, delivery_tables)
+            staff_tables, staff_projections, printing_tables, delivery_tables,
+            store_tables, store_projections)

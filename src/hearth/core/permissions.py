@@ -46,6 +46,9 @@ class Permission(StrEnum):
     PAYMENT_REFUND = "payment.refund"  # with a manager's PIN on top
     SHIFT = "payment.shift"  # open/close a drawer, pay-ins and pay-outs
     PAYMENT_ADMIN = "payment.admin"  # providers, risk limits, reconciliation
+    STORE_ADMIN = "store.admin"  # store name, address, receipt footer, rounding
+    DELIVERY_ACCEPT = "delivery.accept"  # accept or reject a platform order
+    DELIVERY_RELEASE = "delivery.release"  # release orders held after an outage
 
 
 R = Role
@@ -82,6 +85,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.PAYMENT_REFUND: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
     Permission.SHIFT: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
     Permission.PAYMENT_ADMIN: MANAGERS,
+    Permission.STORE_ADMIN: MANAGERS,
+    Permission.DELIVERY_ACCEPT: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
+    Permission.DELIVERY_RELEASE: MANAGERS,
 }
 
 APPROVERS = MANAGERS

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import Field
 
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, require
+from hearth.core.errors import not_found
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
-from hearth.menu import service
+from hearth.menu import images, service
 from hearth.menu.catalogue_cache import cache_of
 from hearth.menu.search_index import index_of
 
@@ -139,6 +141,13 @@ async def create_item(body: ItemIn, request: Request, node: NodeDep, key: Idempo
     return await execute(node, request, key, staff, body.model_dump(), command)
 
 
+class SpecEditIn(Strict):
+    id: str | None = Field(default=None, max_length=64)
+    name_zh: Name
+    name_en: Name
+    price: Price
+
+
 class ItemPatch(Strict):
     name_zh: Name | None = None
     name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
@@ -150,17 +159,64 @@ class ItemPatch(Strict):
     image_url: str | None = Field(default=None, max_length=300)
     tax_rate_bp: int | None = Field(default=None, ge=0, le=3000)
     station_id: str | None = None
+    specs: list[SpecEditIn] | None = Field(default=None, max_length=20)
+    modifier_group_ids: list[str] | None = Field(default=None, max_length=20)
 
 
 @router.patch("/items/{item_id}")
 async def update_item(item_id: str, body: ItemPatch, request: Request, node: NodeDep,
                       key: IdempotencyKeyDep, staff: Editor) -> Any:
     changes = body.model_dump(exclude_unset=True)
+    specs = changes.pop("specs", None)
+    group_ids = changes.pop("modifier_group_ids", None)
+    fingerprint = body.model_dump(exclude_unset=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
-        service.update_item(tx, item_id, changes, staff.staff_id)
-        return 200, {"id": item_id, "changed": sorted(changes)}
-    return await execute(node, request, key, staff, changes, command)
+        if changes:
+            service.update_item(tx, item_id, changes, staff.staff_id)
+        service.edit_item_options(tx, item_id, specs, group_ids, staff.staff_id)
+        return 200, {"id": item_id, "changed": sorted(fingerprint)}
+    return await execute(node, request, key, staff, fingerprint, command)
+
+
+# -- pictures -----------------------------------------------------------------------------------
+# Diners' phones load pictures with a plain <img>, no token: a picture is public once it is on
+# the menu, and its name is the sha256 of its bytes, so it cannot be guessed before that.
+PUBLIC_ROUTES = frozenset({("GET", "/api/menu/images/{name}")})
+
+
+@router.put("/items/{item_id}/image", summary="Upload the item's picture (PNG, JPEG or WebP)",
+            openapi_extra={"requestBody": {"required": True, "content": {
+                t: {"schema": {"type": "string", "format": "binary"}} for t in images.ALLOWED}}})
+async def upload_image(item_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                       staff: Editor) -> Any:
+    """The body is the picture itself; its type is decided from its bytes, not its name."""
+    limit = min(node.settings.menu_image_max_bytes, node.settings.max_body_bytes)
+    data = await request.body()
+    picture = images.check_picture(data, request.headers.get("content-type"), limit)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        url = service.set_item_image(tx, item_id, data, picture, staff.staff_id)
+        return 200, {"id": item_id, "image_url": url, "content_type": picture.content_type,
+                     "size": picture.size, "width": picture.width, "height": picture.height}
+    return await execute(node, request, key, staff, {"sha256": picture.sha256}, command)
+
+
+@router.get("/images/{name}", summary="An item's picture, by the name its upload returned")
+def get_image(name: Annotated[str, PathParam(max_length=80)], node: NodeDep) -> Response:
+    sha, _, ext = name.partition(".")
+    if len(sha) != 64 or ext not in images.EXTENSION_TYPE or not all(
+            c in "0123456789abcdef" for c in sha):
+        raise not_found("image", name)
+    with node.engine.connect() as conn:
+        found = service.image_bytes(conn, sha)
+    if found is None or found[0] != images.EXTENSION_TYPE[ext]:
+        raise not_found("image", name)
+    # Immutable: the name is the content's hash. nosniff: served only as the type we checked.
+    return Response(found[1], media_type=found[0], headers={
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 class SoldOutIn(Strict):

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import conn_cache
 from hearth.core.journal import Event, projectors
-from hearth.menu.tables import categories, items, modifier_groups
+from hearth.menu.tables import categories, images, items, modifier_groups
 
-projectors.owns(categories, modifier_groups, items)
+projectors.owns(categories, modifier_groups, items, images)
 MENU_CACHE = "menu_items"
 
 
 @projectors.on("CategoryCreated", "ModifierGroupCreated", "ItemCreated", "ItemUpdated",
-               "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet")
+               "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemImageUploaded")
 def _forget_menu(conn: Connection, ev: Event) -> None:
     """Any edit may change an item or a set meal that shows its name: start afresh."""
     conn_cache(conn, MENU_CACHE).clear()
@@ -67,3 +69,15 @@ def _stock_taken(conn: Connection, ev: Event) -> None:
         conn.execute(items.update().where(
             sa.and_(items.c.id == item_id, items.c.remaining.is_not(None))
         ).values(remaining=items.c.remaining - qty))
+
+
+@projectors.on("ItemImageUploaded")
+def _image(conn: Connection, ev: Event) -> None:
+    p = ev.payload
+    if "data_b64" in p and conn.execute(
+            sa.select(images.c.sha256).where(images.c.sha256 == p["sha256"])).first() is None:
+        conn.execute(images.insert().values(
+            sha256=p["sha256"], store_id=ev.store_id, content_type=p["content_type"],
+            size=p["size"], width=p.get("width"), height=p.get("height"),
+            data=base64.b64decode(p["data_b64"])))
+    conn.execute(items.update().where(items.c.id == p["id"]).values(image_url=p["image_url"]))

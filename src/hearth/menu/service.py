@@ -321,3 +321,84 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[dict[str, Any]
         .order_by(sa.func.length(items.c.pinyin_initials), items.c.name_en)
         .limit(limit))
     return [dict(r._mapping) for r in rows]
+
+
+# -- pictures and option edits (admin page) -------------------------------------------------------
+IMAGE_URL_PREFIX = "/api/menu/images/"
+
+
+def set_item_image(tx: Tx, item_id: str, data: bytes, picture: Any, actor: str | None) -> str:
+    """Attach a checked picture (``images.Picture``) to an item; returns its URL.
+
+    The bytes travel in the event (base64) the first time a picture is seen, so the journal alone
+    rebuilds the pictures; the same picture uploaded again refers to the stored copy.
+    """
+    import base64
+
+    from hearth.menu.tables import images
+
+    _require_item(tx.conn, item_id)
+    known = tx.conn.execute(sa.select(images.c.sha256)
+                            .where(images.c.sha256 == picture.sha256)).first() is not None
+    url = IMAGE_URL_PREFIX + picture.filename
+    payload: dict[str, Any] = {
+        "id": item_id, "sha256": picture.sha256, "content_type": picture.content_type,
+        "size": picture.size, "width": picture.width, "height": picture.height,
+        "image_url": url}
+    if not known:
+        payload["data_b64"] = base64.b64encode(data).decode("ascii")
+    tx.append(f"menu:item:{item_id}", "ItemImageUploaded", payload, actor)
+    return url
+
+
+def image_bytes(conn: Connection, sha256: str) -> tuple[str, bytes] | None:
+    from hearth.menu.tables import images
+
+    row = conn.execute(sa.select(images.c.content_type, images.c.data)
+                       .where(images.c.sha256 == sha256)).first()
+    return (row.content_type, bytes(row.data)) if row else None
+
+
+def edit_item_options(tx: Tx, item_id: str, specs: list[dict[str, Any]] | None,
+                      modifier_group_ids: list[str] | None, actor: str | None) -> None:
+    """Replace an item's variants and/or modifier groups.
+
+    A variant sent with its ``id`` keeps it (open orders refer to it); one without gets a new id.
+    With variants, the item's base price becomes the cheapest variant's, as on creation.
+    """
+    _require_item(tx.conn, item_id)
+    row = tx.conn.execute(sa.select(items.c.specs, items.c.kind)
+                          .where(items.c.id == item_id)).one()
+    payload: dict[str, Any] = {"id": item_id}
+    if specs is not None:
+        own = {s["id"] for s in row.specs}
+        new_specs = []
+        for i, s in enumerate(specs):
+            sid = s.get("id")
+            if sid is not None and sid not in own:
+                raise invalid("spec-unknown", "Unknown variant",
+                              f"{sid!r} is not a variant of this item; leave the id out to "
+                              "add a new one.", f"specs[{i}].id")
+            if s["price"] < 0:
+                raise invalid("price-negative", "Negative price", "Prices cannot be negative.",
+                              f"specs[{i}].price")
+            new_specs.append({"id": sid or new_id(), "name_zh": s["name_zh"],
+                              "name_en": s["name_en"], "price": s["price"]})
+        if len({s["id"] for s in new_specs}) != len(new_specs):
+            raise invalid("spec-repeated", "Variant listed twice",
+                          "Each variant may appear once.", "specs")
+        payload["specs"] = new_specs
+        if new_specs:
+            payload["price"] = min(s["price"] for s in new_specs)
+    if modifier_group_ids is not None:
+        if len(set(modifier_group_ids)) != len(modifier_group_ids):
+            raise invalid("modifier-group-repeated", "Group listed twice",
+                          "Each modifier group may appear once.", "modifier_group_ids")
+        for gid in modifier_group_ids:
+            if tx.conn.execute(sa.select(modifier_groups.c.id)
+                               .where(modifier_groups.c.id == gid)).first() is None:
+                raise invalid("modifier-group-unknown", "Unknown modifier group",
+                              f"No modifier group {gid!r}.", "modifier_group_ids")
+        payload["modifier_group_ids"] = list(modifier_group_ids)
+    if len(payload) > 1:
+        tx.append(f"menu:item:{item_id}", "ItemUpdated", payload, actor)

@@ -57,3 +57,18 @@ items = sa.Table(
     sa.Column("image_url", sa.String(300), nullable=True),
     sa.Index("ix_menu_items_category", "category_id"),
 )
+
+# Item pictures, content-addressed (sha256 of the bytes), so the same photo on two items is kept
+# once and its URL never changes meaning. Written by the ItemImageUploaded projector, so a rebuild
+# from the journal brings the pictures back too.
+images = sa.Table(
+    "menu_images",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("store_id", sa.String(64), nullable=False),
+    sa.Column("content_type", sa.String(20), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("width", sa.Integer, nullable=True),
+    sa.Column("height", sa.Integer, nullable=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)

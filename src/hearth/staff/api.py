@@ -178,3 +178,60 @@ def journal(node: NodeDep,
             limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
         return [e.as_row() for e in read_events(conn, after, limit)]
+
+
+# -- admin: edit staff, reset a PIN, terminals --------------------------------------------------
+StaffEditor = Annotated[Principal, Depends(require(Permission.STAFF_EDIT))]
+
+
+class StaffPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    role: str | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+@router.patch("/staff/{staff_id}", summary="Rename, change role, deactivate or reactivate")
+async def edit_staff(staff_id: str, body: StaffPatch, request: Request, node: NodeDep,
+                     key: IdempotencyKeyDep, staff: StaffEditor) -> Any:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return await execute(node, request, key, staff, changes, lambda tx: (
+        200, service.edit_staff(tx, staff_id, changes, actor_id=staff.staff_id,
+                                actor_role=staff.role)))
+
+
+class PinReset(Strict):
+    pin: str = Field(min_length=4, max_length=8)
+
+
+@router.post("/staff/{staff_id}/reset-pin", summary="Give a staff member a new PIN")
+async def reset_pin(staff_id: str, body: PinReset, request: Request, node: NodeDep,
+                    key: IdempotencyKeyDep, staff: StaffEditor) -> Any:
+    """The PIN is never part of the stored answer or the idempotency fingerprint."""
+    from hearth.staff import domain
+
+    domain.check_pin(body.pin)
+    pin_hash = await run_in_threadpool(node.hasher.hash, body.pin)
+
+    def command(tx: Any) -> tuple[int, Any]:
+        service.reset_pin(tx, staff_id, pin_hash, actor_id=staff.staff_id, actor_role=staff.role)
+        return 200, {"id": staff_id, "pin_reset": True}
+    return await execute(node, request, key, staff, {"staff": staff_id}, command)
+
+
+@router.get("/terminals", summary="Registered tills and tablets")
+def list_terminals(node: NodeDep,
+                   _: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))]
+                   ) -> list[dict[str, Any]]:
+    with node.engine.connect() as conn:
+        return service.list_terminals(conn, node.settings.store_id)
+
+
+@router.post("/terminals/{terminal_id}/revoke", summary="Stop a lost or stolen device at once")
+async def revoke_terminal(
+    terminal_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
+) -> Any:
+    def command(tx: Any) -> tuple[int, Any]:
+        service.revoke_terminal(tx, terminal_id, staff.staff_id)
+        return 200, {"id": terminal_id, "active": False}
+    return await execute(node, request, key, staff, {}, command)

@@ -128,3 +128,94 @@ def list_staff(conn: Connection, store_id: str) -> list[dict[str, Any]]:
                                   staff.c.active, staff.c.last_login_ms, staff.c.locked_until_ms)
                         .where(staff.c.store_id == store_id).order_by(staff.c.code))
     return [dict(r._mapping) for r in rows]
+
+
+# -- admin edits ----------------------------------------------------------------------------------
+def _staff_row(conn: Connection, store_id: str, staff_id: str) -> Any:
+    row = conn.execute(sa.select(staff).where(staff.c.id == staff_id)
+                       .where(staff.c.store_id == store_id)).first()
+    if row is None:
+        raise not_found("staff", staff_id)
+    return row
+
+
+def _active_owners(conn: Connection, store_id: str) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(staff)
+                            .where(staff.c.store_id == store_id)
+                            .where(staff.c.role == Role.OWNER.value)
+                            .where(staff.c.active.is_(True))).scalar() or 0)
+
+
+def edit_staff(tx: Tx, staff_id: str, changes: dict[str, Any], *, actor_id: str,
+               actor_role: Role) -> dict[str, Any]:
+    """Rename, change role, deactivate or reactivate a staff member.
+
+    The rules a shop needs: nobody deactivates or demotes themselves (no locking yourself out),
+    only an owner touches an owner or makes one, and the last active owner always stays.
+    """
+    row = _staff_row(tx.conn, tx.store_id, staff_id)
+    payload: dict[str, Any] = {}
+    if "name" in changes:
+        name = str(changes["name"]).strip()
+        if not name or len(name) > 80:
+            raise invalid("staff-invalid", "Name is required",
+                          "Give a name of up to 80 characters.", "name")
+        payload["name"] = name
+    new_role = domain.check_role(changes["role"]) if "role" in changes else Role(row.role)
+    touches_owner = Role(row.role) is Role.OWNER or new_role is Role.OWNER
+    if touches_owner and actor_role is not Role.OWNER and (
+            "role" in changes or "active" in changes):
+        raise Problem(403, "permission-denied", "Only an owner can change an owner",
+                      "Ask the owner to make this change.", field="role")
+    if "role" in changes and new_role.value != row.role:
+        if staff_id == actor_id:
+            raise invalid("staff-self-edit", "You cannot change your own role",
+                          "Ask another manager or the owner.", "role")
+        payload["role"] = new_role.value
+    if "active" in changes and bool(changes["active"]) != bool(row.active):
+        if staff_id == actor_id:
+            raise invalid("staff-self-edit", "You cannot deactivate yourself",
+                          "Ask another manager or the owner.", "active")
+        payload["active"] = bool(changes["active"])
+    leaves_owners = Role(row.role) is Role.OWNER and row.active and (
+        payload.get("active") is False or payload.get("role", Role.OWNER.value) != "owner")
+    if leaves_owners and _active_owners(tx.conn, tx.store_id) <= 1:
+        raise Problem(409, "last-owner", "The store needs an owner",
+                      "This is the last active owner; make someone else owner first.",
+                      field="role")
+    if payload:
+        tx.append(f"staff:{staff_id}", "StaffUpdated", {"id": staff_id, **payload}, actor_id)
+    result = {"id": row.id, "code": row.code, "name": row.name, "role": row.role,
+              "active": row.active}
+    return {**result, **payload}
+
+
+def reset_pin(tx: Tx, staff_id: str, pin_hash: str, *, actor_id: str, actor_role: Role) -> None:
+    """A manager sets a new PIN for someone who forgot theirs; the lockout is lifted too."""
+    row = _staff_row(tx.conn, tx.store_id, staff_id)
+    if Role(row.role) is Role.OWNER and actor_role is not Role.OWNER and staff_id != actor_id:
+        raise Problem(403, "permission-denied", "Only an owner can reset an owner's PIN",
+                      "Ask the owner to do this.")
+    # The hash is journaled like the one on hiring: a rebuild must restore the working PIN.
+    tx.append(f"staff:{staff_id}", "StaffUpdated", {
+        "id": staff_id, "pin_hash": pin_hash, "failed_attempts": 0, "locked_until_ms": None},
+        actor_id)
+
+
+def list_terminals(conn: Connection, store_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(terminals.c.id, terminals.c.name, terminals.c.active,
+                                  terminals.c.registered_at_ms)
+                        .where(terminals.c.store_id == store_id)
+                        .order_by(terminals.c.registered_at_ms))
+    return [dict(r._mapping) for r in rows]
+
+
+def revoke_terminal(tx: Tx, terminal_id: str, actor: str | None) -> None:
+    """A lost or stolen tablet: its key stops working at once."""
+    row = tx.conn.execute(sa.select(terminals.c.id, terminals.c.active)
+                          .where(terminals.c.id == terminal_id)
+                          .where(terminals.c.store_id == tx.store_id)).first()
+    if row is None:
+        raise not_found("terminal", terminal_id)
+    if row.active:
+        tx.append(f"terminal:{terminal_id}", "TerminalRevoked", {"id": terminal_id}, actor)
