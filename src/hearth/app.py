@@ -29,6 +29,7 @@ from hearth.payments import lifecycle as payments_lifecycle
 from hearth.payments.api import router as payments_router
 from hearth.printing import api as printing_api
 from hearth.printing import lifecycle as printing_lifecycle
+from hearth.staff import access as staff_access
 from hearth.staff.api import router as staff_router
 from hearth.store.api import router as store_router
 from hearth.web import admin as admin_pages
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
                   description="Restaurant ordering and store management. Every change needs an "
                               "Idempotency-Key header; errors are RFC 9457 problem details.")
     app.state.node = node
+    if "access_check" not in node.extras:
+        staff_access.install(node)
     problem_handlers.install(app)
     problem_handlers.document_problems(app)
     app.add_middleware(problem_handlers.BodySizeLimit, max_bytes=node.settings.max_body_bytes)

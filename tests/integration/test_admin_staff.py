@@ -84,3 +84,23 @@ def test_a_revoked_tablet_can_no_longer_sign_anyone_in(api):
                                                      "pin": api.ids.pins["W01"]},
                               headers={"X-Terminal-Key": made["key"]})
     assert refused.status_code == 401 and refused.json()["code"] == "terminal-not-registered"
+
+
+def test_tokens_already_held_follow_deactivation_role_changes_and_revoked_devices(api):
+    """A leaver's tablet must stop working at the next tap, not at the next sign-in."""
+    m, c, w = api.login("M01"), api.login("C01"), api.login("W01")
+    assert api.client.get("/api/orders", headers=c).status_code == 200
+    assert patch(api, api.ids.staff["C01"], {"active": False}, m).status_code == 200
+    r = api.client.get("/api/orders", headers=c)
+    assert r.status_code == 401 and "no longer active" in r.json()["detail"]
+
+    # A waiter promoted to manager may edit the menu with the token they already hold.
+    assert api.client.get("/api/staff", headers=w).status_code == 403
+    assert patch(api, api.ids.staff["W01"], {"role": "manager"}, m).status_code == 200
+    assert api.client.get("/api/staff", headers=w).status_code == 200
+
+    terminals = api.client.get("/api/terminals", headers=m).json()
+    for t in terminals:
+        api.post(f"/api/terminals/{t['id']}/revoke", {}, m)
+    r = api.client.get("/api/orders", headers=w)
+    assert r.status_code == 401 and "device" in r.json()["detail"]

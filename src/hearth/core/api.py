@@ -88,7 +88,11 @@ def current_staff(node: NodeDep, authorization: Annotated[str | None, Header()] 
     claims = node.signer.read(authorization[7:].strip(), now_ms())
     if claims is None or claims.kind != "staff":
         raise unauthorized("Your sign-in has expired or is not valid; sign in again.")
-    return Principal(claims.staff_id, Role(claims.role), claims.terminal_id)
+    principal = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)
+    # The staff module installs a check of the token against staff and terminals as they are
+    # now (deactivated, role changed, device revoked); see staff/access.py.
+    check = node.extras.get("access_check")
+    return check(principal) if callable(check) else principal
 
 
 StaffDep = Annotated[Principal, Depends(current_staff)]
