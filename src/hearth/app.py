@@ -25,6 +25,7 @@ from hearth.menu.api import router as menu_router
 from hearth.menu.search_index import warm as warm_menu
 from hearth.node import Node, build_node
 from hearth.ordering.api import router as ordering_router
+from hearth.payments import api as payments_api
 from hearth.payments import lifecycle as payments_lifecycle
 from hearth.payments.api import router as payments_router
 from hearth.printing import api as printing_api
@@ -33,6 +34,7 @@ from hearth.staff import access as staff_access
 from hearth.staff.api import router as staff_router
 from hearth.store.api import router as store_router
 from hearth.web import admin as admin_pages
+from hearth.web import delivery as delivery_pages
 from hearth.web import diner as diner_pages
 from hearth.web import kds as kds_pages
 from hearth.web import kiosk as kiosk_pages
@@ -43,7 +45,7 @@ ROUTERS = (staff_router, menu_router, ordering_router, kitchen_router, payments_
            qr_router, printing_api.router, delivery_api.router, kiosk_api.router, store_router)
 LIFECYCLES = (kitchen_lifecycle, payments_lifecycle, printing_lifecycle, delivery_lifecycle)
 PAGE_ROUTERS = (pages.router, pos_pages.router, diner_pages.router, admin_pages.router,
-                kds_pages.router, kiosk_pages.router)
+                kds_pages.router, kiosk_pages.router, delivery_pages.router)
 # Routes anyone may call: signing in is how a caller gets a token in the first place.
 PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/password"),
                            ("GET", "/healthz")}) | frozenset({
@@ -54,7 +56,7 @@ PUBLIC_ROUTES = frozenset({("POST", "/api/auth/pin"), ("POST", "/api/auth/passwo
     ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
     ("POST", "/api/qr/{token}/call-waiter"),
 }) | menu_api.PUBLIC_ROUTES | printing_api.PUBLIC_ROUTES | delivery_api.PUBLIC_ROUTES \
-    | kiosk_api.PUBLIC_ROUTES
+    | kiosk_api.PUBLIC_ROUTES | payments_api.PUBLIC_ROUTES
 
 
 def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
 import typer
@@ -106,7 +106,6 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     from hearth.demo import catalogue
 
     key = demo_seed.register_demo_terminal(node)
-    qr_path = _table_qr_path(node, "A03")
     node.close()
 
     base = f"http://{host}:{port}"
@@ -134,26 +133,10 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     for page in PAGES:
         pages_table.add_row(english(page["key"]), f"{base}{page['href']}")
     console.print(pages_table)
-    console.print(f"Table A03's QR code opens: [link]{base}{qr_path}[/]  (a diner's phone)")
     for module in demo_seed.MODULE_DEMOS:
         for line in module.start_sidecars(base, settings):
             console.print(line)
     serve(db=settings.db_url, host=host, port=port, log_level="warning")
-
-
-def _table_qr_path(node: Any, code: str) -> str:
-    """The diner page a table's printed QR code points to."""
-    import sqlalchemy as sa
-
-    from hearth.channels.qr.service import token_for_table
-    from hearth.ordering.tables import dining_tables
-
-    with node.engine.connect() as conn:
-        table_id = conn.execute(sa.select(dining_tables.c.id)
-                                .where(dining_tables.c.code == code)).scalar()
-        if table_id is None:
-            return "/"
-        return str(token_for_table(conn, node.signer, node.settings.store_id, table_id)["path"])
 
 
 @app.command()

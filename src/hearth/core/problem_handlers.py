@@ -112,6 +112,7 @@ PROBLEM_STATUSES = {
     "404": "No such thing in this store",
     "409": "Conflicts with the current state (e.g. the order is already paid)",
     "413": "The request body is too large",
+    "415": "The body is not in a format this endpoint reads",
     "422": "The request is not valid; `field` says which part",
     "423": "Locked out after too many wrong PINs; `Retry-After` says for how long",
     "429": "Too many requests; slow down",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from hearth.channels.delivery import demo as delivery_demo
+from hearth.channels.kiosk import demo as kiosk_demo
 from hearth.core.writer import Tx
 from hearth.demo import catalogue as cat
 from hearth.kitchen import demo as kitchen_demo
@@ -24,7 +25,7 @@ from hearth.staff import service as staff
 
 # Modules that add their part of the demo (routing rules, printers, payment providers, platform
 # item mappings) after the core sections; each also starts its side services for `hearth demo`.
-MODULE_DEMOS = (kitchen_demo, printing_demo, payments_demo, delivery_demo)
+MODULE_DEMOS = (kitchen_demo, printing_demo, payments_demo, delivery_demo, kiosk_demo)
 
 
 @dataclass

@@ -1,7 +1,228 @@
-"""Payment routes: intents, tenders, refunds, shifts, provider health and callbacks."""
+"""Payment routes: tenders on an order, refunds, provider health, stored value, shifts,
+store-and-forward, reconciliation, and the providers' callbacks."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
 
-router = APIRouter(prefix="/api/payments", tags=["payments"])
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from hearth.core.api import (
+    IdempotencyKeyDep,
+    NodeDep,
+    Principal,
+    execute,
+    require,
+    verify_approval,
+)
+from hearth.core.errors import Problem, invalid
+from hearth.core.permissions import Permission
+from hearth.core.writer import Tx
+from hearth.payments import accounts, reconcile, refunds, service, shifts
+from hearth.payments.registry import engine_of
+from hearth.payments.schemas import (
+    AccountIn,
+    CashMoveIn,
+    ProviderConfigIn,
+    ReconcileIn,
+    RefundIn,
+    ShiftCloseIn,
+    ShiftOpenIn,
+    TenderIn,
+    TopUpIn,
+)
+from hearth.payments.tables import payments
+
+router = APIRouter(prefix="/api", tags=["payments"])
+
+# (method, path) pairs served without a staff token: providers' notifications, each verified
+# by the provider's own signature (``Provider.verify_callback``) before anything is read.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("POST", "/api/payments/callbacks/{provider}"),
+})
+
+Reader = Annotated[Principal, Depends(require(Permission.PAYMENT_READ))]
+Taker = Annotated[Principal, Depends(require(Permission.PAYMENT_TAKE))]
+Refunder = Annotated[Principal, Depends(require(Permission.PAYMENT_REFUND))]
+ShiftStaff = Annotated[Principal, Depends(require(Permission.SHIFT))]
+Admin = Annotated[Principal, Depends(require(Permission.PAYMENT_ADMIN))]
+
+
+# -- tenders on an order --------------------------------------------------------------------------
+@router.get("/orders/{order_id}/payments", summary="The bill: total, paid, tips, due, payments")
+def order_payments(order_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        return service.order_payments(conn, node.settings.store_id, order_id)
+
+
+@router.post("/orders/{order_id}/payments", summary="Take a tender (cash, wallet, card...)")
+async def take_payment(order_id: str, body: TenderIn, node: NodeDep, staff: Taker,
+                       key: IdempotencyKeyDep) -> dict[str, Any]:
+    return await service.take_payment(node, order_id, body, actor=staff.staff_id,
+                                      idempotency_key=key)
+
+
+# -- providers ----------------------------------------------------------------------------------
+@router.get("/payments/providers", summary="Providers with health and circuit breaker state")
+def providers(node: NodeDep, staff: Reader) -> list[dict[str, object]]:
+    return engine_of(node).router.to_json()
+
+
+@router.post("/payments/providers/{name}", summary="Configure a provider for this store")
+async def configure_provider(name: str, body: ProviderConfigIn, request: Request, node: NodeDep,
+                             staff: Admin, key: IdempotencyKeyDep) -> JSONResponse:
+    engine = engine_of(node)
+    if name not in engine.providers:
+        raise invalid("provider-unknown", "Unknown provider",
+                      f"Known providers: {', '.join(sorted(engine.providers)) or 'none'}.",
+                      "name")
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        tx.append("payments:providers", "PaymentProviderConfigured",
+                  {"name": name, "tenders": list(body.tenders), "priority": body.priority,
+                   "enabled": body.enabled, "settings": body.settings}, staff.staff_id)
+        return 200, {"name": name, "tenders": list(body.tenders), "priority": body.priority,
+                     "enabled": body.enabled}
+
+    response = await execute(node, request, key, staff, body.model_dump(), command)
+    engine.configure(name, body.tenders, body.priority, body.enabled)
+    return response
+
+
+@router.get("/payments/offline", summary="Payments taken offline (queued/forwarded/declined)")
+def offline_payments(node: NodeDep, staff: Admin,
+                     status: Literal["queued", "forwarded", "declined"] | None = Query(None)
+                     ) -> list[dict[str, Any]]:
+    q = (sa.select(payments).where(payments.c.store_id == node.settings.store_id)
+         .where(payments.c.offline.is_(True)).order_by(payments.c.created_at_ms.desc())
+         .limit(500))
+    if status:
+        q = q.where(payments.c.forward_state == status)
+    with node.engine.connect() as conn:
+        return [service.payment_out(r) for r in conn.execute(q)]
+
+
+@router.post("/payments/reconcile", summary="Compare our payments with providers' statements")
+async def run_reconcile(body: ReconcileIn, node: NodeDep, staff: Admin,
+                        key: IdempotencyKeyDep) -> dict[str, Any]:
+    if body.until_ms <= body.since_ms:
+        raise invalid("window-invalid", "Empty window", "until_ms must be after since_ms.",
+                      "until_ms")
+    return await reconcile.reconcile(node, body.since_ms, body.until_ms, staff.staff_id)
+
+
+# -- stored value -------------------------------------------------------------------------------
+@router.post("/payments/accounts", status_code=201, summary="Open a stored-value account")
+async def open_account(body: AccountIn, request: Request, node: NodeDep, staff: Taker,
+                       key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        201, accounts.open_account(tx, body.name, body.phone, body.balance, staff.staff_id)))
+
+
+@router.post("/payments/accounts/{account_id}/top-up", summary="Add money to an account")
+async def top_up(account_id: str, body: TopUpIn, request: Request, node: NodeDep,
+                 staff: Taker, key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        200, accounts.top_up(tx, account_id, body.amount, staff.staff_id)))
+
+
+@router.get("/payments/accounts/{account_id}", summary="A stored-value account's balance")
+def get_account(account_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        return accounts.account_json(conn, node.settings.store_id, account_id)
+
+
+# -- callbacks (public, signature-verified) -----------------------------------------------------
+@router.post("/payments/callbacks/{provider}", summary="A provider's signed notification")
+async def callback(provider: str, request: Request, node: NodeDep) -> dict[str, Any]:
+    body = await request.body()
+    return await refunds.handle_callback(node, provider, dict(request.headers), body)
+
+
+# -- one payment ----------------------------------------------------------------------------------
+@router.get("/payments/{payment_id}", summary="One payment (poll a pending one)")
+async def get_payment(payment_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        row = service.get_row(conn, node.settings.store_id, payment_id)
+    if row.status in ("pending", "unknown") and not row.offline:
+        from hearth.payments.settle import settle_intent
+
+        await settle_intent(node, engine_of(node), row, eager=True)
+        with node.engine.connect() as conn:
+            row = service.get_row(conn, node.settings.store_id, payment_id)
+    return service.payment_out(row)
+
+
+@router.post("/payments/{payment_id}/cancel", summary="Cancel a payment still in progress")
+async def cancel(payment_id: str, node: NodeDep, staff: Taker,
+                 key: IdempotencyKeyDep) -> dict[str, Any]:
+    """Close a merchant QR nobody scanned (or a payment stuck waiting) at the provider, so the
+    bill can be paid another way. Idempotent: a cancelled payment stays cancelled."""
+    with node.engine.connect() as conn:
+        row = service.get_row(conn, node.settings.store_id, payment_id)
+    if row.status in ("pending", "unknown", "created") and not row.offline:
+        if not await service.reverse(node, engine_of(node), payment_id):
+            raise Problem(503, "provider-unavailable", "Could not cancel now",
+                          "The provider did not confirm the cancel; try again in a moment.")
+    elif row.status not in ("reversed", "failed"):
+        raise Problem(409, "payment-not-cancellable", "This payment is done",
+                      f"It is {row.status}; refund it instead (manager's PIN).")
+    with node.engine.connect() as conn:
+        return service.payment_out(service.get_row(conn, node.settings.store_id, payment_id))
+
+
+@router.post("/payments/{payment_id}/refund", summary="Refund to the original tender (PIN)")
+async def refund(payment_id: str, body: RefundIn, node: NodeDep, staff: Refunder,
+                 key: IdempotencyKeyDep) -> dict[str, Any]:
+    if body.approval is None:
+        raise Problem(403, "approval-required", "A manager must approve this refund",
+                      "Ask a manager to enter their code and PIN to approve the refund.",
+                      field="approval")
+    with node.engine.connect() as conn:
+        service.get_row(conn, node.settings.store_id, payment_id)  # 404 before a PIN try
+    approver = await verify_approval(node, body.approval, "refund")
+    assert approver is not None
+    return await refunds.refund_payment(node, payment_id, body, approved_by=approver,
+                                        actor=staff.staff_id, idempotency_key=key)
+
+
+# -- shifts -------------------------------------------------------------------------------------
+@router.post("/shifts/open", status_code=201, summary="Open the drawer with a float")
+async def open_shift(body: ShiftOpenIn, request: Request, node: NodeDep, staff: ShiftStaff,
+                     key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        201, shifts.open_shift(tx, body.float, staff.staff_id)))
+
+
+@router.get("/shifts/current", summary="The open shift with expected cash")
+def current_shift(node: NodeDep, staff: ShiftStaff) -> dict[str, Any]:
+    with node.engine.connect() as conn:
+        found = shifts.current(conn, node.settings.store_id)
+    if found is None:
+        raise Problem(404, "shift-not-open", "No shift is open", "Open a shift with a float.")
+    return found
+
+
+@router.post("/shifts/{shift_id}/pay-in", summary="Cash put into the drawer")
+async def pay_in(shift_id: str, body: CashMoveIn, request: Request, node: NodeDep,
+                 staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        200, shifts.move_cash(tx, shift_id, "pay_in", body.amount, body.reason,
+                              staff.staff_id)))
+
+
+@router.post("/shifts/{shift_id}/pay-out", summary="Cash taken out of the drawer")
+async def pay_out(shift_id: str, body: CashMoveIn, request: Request, node: NodeDep,
+                  staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        200, shifts.move_cash(tx, shift_id, "pay_out", body.amount, body.reason,
+                              staff.staff_id)))
+
+
+@router.post("/shifts/{shift_id}/close", summary="Close with the counted cash")
+async def close_shift(shift_id: str, body: ShiftCloseIn, request: Request, node: NodeDep,
+                      staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
+    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+        200, shifts.close_shift(tx, shift_id, body.counted, staff.staff_id)))

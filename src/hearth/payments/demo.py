@@ -6,13 +6,52 @@ from typing import Any
 
 from hearth.node import Node
 
+# Members with stored value on the store node (name, phone, balance in fen).
+DEMO_MEMBERS = (("王女士", "13800000001", 50_000), ("李先生", "13800000002", 12_000),
+                ("陈小姐", "13800000003", 800))
+# The store's provider list as the demo starts it: Alipay first, WeChat Pay as the backup
+# for both wallet tenders, the card acquirer for cards. Keys and URLs come from settings
+# (``hearth demo`` points them at the emulator it starts beside the node).
+DEMO_PROVIDERS = (("alipay", ["wallet_qr", "wallet_scan"], 10),
+                  ("wechat", ["wallet_qr", "wallet_scan"], 20), ("card", ["card"], 30))
+
 
 def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
-    """Add this module's demo data. ``ids`` maps kind -> demo key -> id (station, category,
-    item, table...) as the core seed created them."""
+    """Add this module's demo data: stored-value accounts for a few members (their ids in
+    ``ids["account"]``) and the store's payment provider list."""
+    from hearth.core.writer import Tx
+    from hearth.payments.accounts import open_account
+
+    def seed(tx: Tx) -> dict[str, str]:
+        made = {}
+        for name, phone, balance in DEMO_MEMBERS:
+            made[phone] = open_account(tx, name, phone, balance, None)["id"]
+        for name, tenders, priority in DEMO_PROVIDERS:
+            tx.append("payments:providers", "PaymentProviderConfigured",
+                      {"name": name, "tenders": tenders, "priority": priority,
+                       "enabled": True, "settings": {}}, None)
+        return made
+
+    ids["account"] = node.writer.run(seed)
 
 
 def start_sidecars(base_url: str, settings: Any) -> list[str]:
     """Start what the demo needs beside the node (emulators, a test printer) in daemon threads
     and return lines to print for a person trying the demo."""
-    return []
+    import os
+
+    from hearth.payments.emulator import demo_sidecar
+
+    if getattr(settings, "payment_emulator_url", ""):
+        return []  # pointed at an emulator (or real gateways) already
+    emu = demo_sidecar(8765)
+    callbacks = f"{base_url}/api/payments/callbacks/{{provider}}"
+    emu.state.stripe_webhook_url = callbacks.format(provider="card")
+    # `hearth demo` serves with settings read from the environment after this returns.
+    os.environ["HEARTH_PAYMENT_EMULATOR_URL"] = emu.url
+    os.environ.setdefault("HEARTH_PAYMENT_NOTIFY_URL_TEMPLATE", callbacks)
+    down = (f"curl -X POST {emu.url}/_emulator/faults -H 'Content-Type: application/json' "
+            "-d '{\"provider\":\"alipay\",\"mode\":\"down\",\"seconds\":60}'")
+    return [f"Payment provider emulator (Alipay, WeChat Pay, card): {emu.url}",
+            f"  turn Alipay off for a minute: {down}",
+            f"  its ledger: {emu.url}/_emulator/ledger"]

@@ -106,3 +106,23 @@ def a_small_restaurant(node: Node) -> DemoIds:
     ids.terminal_key = w(lambda tx: staff.register_terminal(tx, "Front till", ctx.now_ms,
                                                             None))["key"]
     return ids
+
+
+def a_kitchen(node: Node, ids: DemoIds) -> dict[str, str]:
+    """Stations for the small restaurant: hot dishes to 'hot', drinks to 'bar', and a pass.
+
+    Returns station key -> id; appended for the kitchen tests, the KDS page and its bench.
+    """
+    from hearth.kitchen import service as kitchen
+
+    w = node.writer.run
+    stations = {
+        "hot": w(lambda tx: kitchen.create_station(tx, "hot", "热菜", "Hot Kitchen")),
+        "bar": w(lambda tx: kitchen.create_station(tx, "bar", "吧台", "Bar")),
+        "expo": w(lambda tx: kitchen.create_station(tx, "expo", "出菜口", "Expo", is_expo=True)),
+    }
+    w(lambda tx: kitchen.set_rule(tx, rule_id=None, category_id=ids.categories["hot"],
+                                  item_id=None, station_ids=[stations["hot"]]))
+    w(lambda tx: kitchen.set_rule(tx, rule_id=None, category_id=ids.categories["drinks"],
+                                  item_id=None, station_ids=[stations["bar"]]))
+    return stations

@@ -1,7 +1,108 @@
-"""The diner pages."""
+"""The diner page: a phone at a table, opened from the table's QR code (``/t/<token>``).
+
+The page is served for any token; the token is checked by every API call the page makes, so a
+stale or forged code gets the same clear "scan the code on your table again" message whether
+the phone loads the page or has had it open all evening when the code is rotated.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+
+from hearth.channels.qr import service as qr
+from hearth.core.api import NodeDep
+from hearth.core.journal import Event
+from hearth.core.livefeed import feed_of
+from hearth.web.i18n import add_texts
+from hearth.web.pages import render
 
 router = APIRouter(include_in_schema=False)
+
+add_texts({
+    "diner.title": {"zh": "扫码点餐", "en": "Order at your table"},
+    "diner.table": {"zh": "桌号", "en": "Table"},
+    "diner.menu": {"zh": "菜单", "en": "Menu"},
+    "diner.cart": {"zh": "购物车", "en": "My cart"},
+    "diner.cart_empty": {"zh": "购物车是空的", "en": "Your cart is empty"},
+    "diner.add": {"zh": "加入购物车", "en": "Add to cart"},
+    "diner.add_to_table": {"zh": "加入本桌订单", "en": "Add to the table's order"},
+    "diner.added": {"zh": "已加入本桌订单，大家都能看到", "en":
+                    "Added to the table's order; everyone at the table sees it"},
+    "diner.table_order": {"zh": "本桌订单（同桌共享）", "en": "Table order (shared)"},
+    "diner.table_order_short": {"zh": "本桌订单 ↓", "en": "Table order ↓"},
+    "diner.nothing_yet": {"zh": "本桌还没有点菜", "en": "Nothing ordered at this table yet"},
+    "diner.send": {"zh": "下单，送厨房", "en": "Send to the kitchen"},
+    "diner.sent": {"zh": "已下单，厨房开始准备", "en": "Sent; the kitchen has your order"},
+    "diner.call": {"zh": "呼叫服务员", "en": "Call a waiter"},
+    "diner.called": {"zh": "服务员马上就来", "en": "A waiter is on the way"},
+    "diner.bill": {"zh": "请求结账", "en": "Ask for the bill"},
+    "diner.bill_asked": {"zh": "已通知服务员结账", "en": "We let the staff know you want the bill"},
+    "diner.spec": {"zh": "规格", "en": "Size"},
+    "diner.required": {"zh": "必选", "en": "required"},
+    "diner.optional": {"zh": "可选", "en": "optional"},
+    "diner.choose_first": {"zh": "请先选择：", "en": "Please choose: "},
+    "diner.note": {"zh": "备注（如少辣）", "en": "Note (e.g. less spicy)"},
+    "diner.remove": {"zh": "删除", "en": "Remove"},
+    "diner.cancel": {"zh": "取消", "en": "Cancel"},
+    "diner.total": {"zh": "合计", "en": "Total"},
+    "diner.pending": {"zh": "未下单", "en": "not sent yet"},
+    "diner.sent_state": {"zh": "已下单", "en": "sent"},
+    "diner.voided": {"zh": "已退", "en": "cancelled"},
+    "diner.status": {"zh": "订单状态", "en": "Order status"},
+    "diner.sold_out_now": {"zh": "刚刚售罄，已从菜单移除", "en":
+                           "Just sold out; removed from the menu"},
+    "diner.rescan_title": {"zh": "请重新扫码", "en": "Please scan again"},
+    "diner.expired": {"zh": "这张桌码已更换。请扫描桌上的新二维码，或请服务员帮忙。",
+                      "en": "This table's code was replaced. Scan the new QR code on your "
+                            "table, or ask a waiter."},
+    "diner.invalid": {"zh": "这个二维码无效。请扫描您桌上的二维码，或请服务员帮忙。",
+                      "en": "This QR code is not valid. Scan the code on your own table, or "
+                            "ask a waiter."},
+    "diner.guests": {"zh": "就餐人数", "en": "Guests"},
+    "diner.live": {"zh": "同桌的菜会自动出现", "en": "Items from others at the table appear here"},
+    "diner.no_picture": {"zh": "暂无图片", "en": "no picture"},
+    "diner.err.item-sold-out": {"zh": "这道菜刚刚售罄", "en": "That dish just sold out"},
+    "diner.err.line-not-found": {"zh": "这道菜已经被同桌删除了", "en":
+                                 "Someone at the table already removed that"},
+    "diner.err.no-order-at-table": {"zh": "本桌还没有点菜", "en": "Nothing ordered yet"},
+    "diner.err.nothing-to-send": {"zh": "没有需要下单的菜", "en": "Nothing new to send"},
+    "diner.err.line-already-sent": {"zh": "已经下单，不能删除；请找服务员", "en":
+                                    "Already sent to the kitchen; ask a waiter"},
+    "diner.err.bill-already-requested": {"zh": "已经请求过结账了", "en":
+                                         "The bill is already on its way"},
+    "diner.err.offline": {"zh": "网络断开了，正在重试…", "en": "No connection; retrying…"},
+})
+
+
+@router.get("/t/{token}", response_class=HTMLResponse)
+def diner_page(request: Request,
+               token: Annotated[str, Path(min_length=1, max_length=200)]) -> HTMLResponse:
+    return render(request, "diner.html", token=token)
+
+
+@router.get("/t/{token}/events")
+async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)],
+                       node: NodeDep) -> StreamingResponse:
+    """A nudge whenever the table's order or the table itself changes, so every phone at the
+    table refetches the shared order at once. Only ``seq`` and ``type`` are sent: what changed
+    is read through the token-checked API, so a stale code learns nothing here."""
+    with node.engine.connect() as conn:
+        table = qr.table_for_token(conn, node.signer, node.settings.store_id, token)
+        current = qr.current_order_id(conn, table.id)
+    streams = {f"table:{table.id}"} | ({f"order:{current}"} if current else set())
+
+    def accept(ev: Event) -> bool:
+        if ev.type == "OrderOpened" and ev.payload.get("table_id") == table.id:
+            streams.add(ev.stream)
+        return ev.stream in streams
+
+    def render_nudge(ev: Event) -> dict[str, Any]:
+        return {"seq": ev.seq, "type": ev.type}
+
+    feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
+    return StreamingResponse(feed.stream(accept, None, render_nudge),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

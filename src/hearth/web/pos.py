@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from hearth.channels.kiosk.service import qr_svg
 from hearth.web.i18n import add_texts
 from hearth.web.pages import PAGES, render
 
@@ -81,7 +84,58 @@ add_texts({
     "pos.clean": {"zh": "清台完成", "en": "Table cleaned"},
     "pos.minutes": {"zh": "分钟", "en": "min"},
     "pos.seats": {"zh": "座", "en": "seats"},
+    "pay.open": {"zh": "结账 / Pay", "en": "Pay / 结账"},
+    "pay.title": {"zh": "结账", "en": "Checkout"},
+    "pay.total": {"zh": "应收", "en": "Total"},
+    "pay.paid": {"zh": "已收", "en": "Paid"},
+    "pay.due": {"zh": "待收", "en": "Due"},
+    "pay.amount": {"zh": "本次收款 ¥", "en": "This payment ¥"},
+    "pay.tip": {"zh": "小费 ¥", "en": "Tip ¥"},
+    "pay.cash": {"zh": "现金", "en": "Cash"},
+    "pay.stored_value": {"zh": "储值卡", "en": "Stored value"},
+    "pay.wallet_scan": {"zh": "扫顾客付款码", "en": "Scan customer code"},
+    "pay.wallet_qr": {"zh": "顾客扫码", "en": "Customer scans QR"},
+    "pay.card": {"zh": "银行卡", "en": "Card"},
+    "pay.platform": {"zh": "平台已付", "en": "Platform prepaid"},
+    "pay.tendered": {"zh": "实收现金 ¥", "en": "Cash handed over ¥"},
+    "pay.change": {"zh": "找零", "en": "Change due"},
+    "pay.exact": {"zh": "正好", "en": "Exact"},
+    "pay.take": {"zh": "收款", "en": "Take payment"},
+    "pay.account": {"zh": "储值账户号", "en": "Account id"},
+    "pay.auth_code": {"zh": "扫描或输入顾客付款码", "en": "Scan or type the customer's code"},
+    "pay.alipay": {"zh": "支付宝", "en": "Alipay"},
+    "pay.wechat": {"zh": "微信支付", "en": "WeChat Pay"},
+    "pay.show_qr": {"zh": "请顾客扫码", "en": "Ask the customer to scan"},
+    "pay.waiting": {"zh": "等待顾客支付…", "en": "Waiting for the customer…"},
+    "pay.done": {"zh": "已结清", "en": "Paid in full"},
+    "pay.receipt": {"zh": "打印小票", "en": "Print receipt"},
+    "pay.receipt_ok": {"zh": "小票已发送到打印机", "en": "Receipt sent to the printer"},
+    "pay.close": {"zh": "完成", "en": "Done"},
+    "pay.use_fallback": {"zh": "改用", "en": "Use"},
+    "pay.payments": {"zh": "收款记录", "en": "Payments"},
+    "pay.shift": {"zh": "班次/钱箱", "en": "Shift / drawer"},
+    "pay.shift_open": {"zh": "开班（备用金 ¥）", "en": "Open shift (float ¥)"},
+    "pay.shift_close": {"zh": "交班（清点现金 ¥）", "en": "Close shift (counted cash ¥)"},
+    "pay.shift_expected": {"zh": "钱箱应有", "en": "Expected in drawer"},
+    "pay.no_shift": {"zh": "没有开班", "en": "No shift open"},
+    "pay.st.succeeded": {"zh": "成功", "en": "succeeded"},
+    "pay.st.pending": {"zh": "处理中", "en": "pending"},
+    "pay.st.failed": {"zh": "失败", "en": "failed"},
+    "pay.st.unknown": {"zh": "待确认", "en": "checking"},
+    "pay.st.refunded": {"zh": "已退款", "en": "refunded"},
+    "pay.st.reversed": {"zh": "已撤销", "en": "reversed"},
+    "pay.st.created": {"zh": "已创建", "en": "created"},
+    "pay.unavailable": {"zh": "收款服务暂不可用", "en": "Payments are not available right now"},
+    "pay.takeaway_due": {"zh": "待付款的外带/自助单", "en": "Takeaway and kiosk orders to pay"},
+    "pacing.title": {"zh": "外卖节奏", "en": "Delivery pacing"},
 })
+
+
+@router.get("/pos/qr.svg", include_in_schema=False)
+def pos_qr(data: Annotated[str, Query(min_length=1, max_length=512)]) -> Response:
+    """A payment QR code drawn on the store node: the till shows it with no internet access."""
+    return Response(qr_svg(data), media_type="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})
 
 
 @router.get("/pos", response_class=HTMLResponse)

@@ -12,12 +12,9 @@ from pydantic import Field
 
 from hearth.channels.qr import service
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, now_ms, require
-from hearth.core.calendar import minute_of_day
 from hearth.core.permissions import Permission
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
-from hearth.menu import service as menu
-from hearth.menu.domain import is_available_at, is_sold_out
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context, LineInput, rotate_table_token
 from hearth.ordering.tables import areas
@@ -54,19 +51,7 @@ def diner_menu(token: Token, node: NodeDep) -> dict[str, Any]:
     """Only items on sale now: sold-out and out-of-hours items are left out, not greyed."""
     _table(node, token)
     with node.engine.connect() as conn:
-        full = menu.catalogue(conn)
-    now = now_ms()
-    minute = minute_of_day(now, node.settings.timezone)
-    with node.engine.connect() as conn:
-        loaded = menu.load_items(conn, [i["id"] for i in full["items"]])
-    on_sale = [i for i in full["items"]
-               if i["active"] and i["id"] in loaded
-               and not is_sold_out(loaded[i["id"]], now)
-               and is_available_at(loaded[i["id"]], minute)]
-    keep = {"id", "category_id", "kind", "name_zh", "name_en", "price", "specs",
-            "modifier_group_ids", "combo_slots", "image_url"}
-    return {"categories": full["categories"], "modifier_groups": full["modifier_groups"],
-            "items": [{k: v for k, v in i.items() if k in keep} for i in on_sale]}
+        return service.menu_on_sale(conn, now_ms(), node.settings.timezone)
 
 
 class DinerLine(Strict):

@@ -13,9 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.channels.qr.domain import make_table_token, read_table_token
+from hearth.core.calendar import minute_of_day
 from hearth.core.errors import Problem
 from hearth.core.security import TokenSigner
 from hearth.core.writer import Tx
+from hearth.menu import service as menu
+from hearth.menu.domain import is_available_at, is_sold_out
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import ACTIVE, Channel, Order
 from hearth.ordering.service import Context, LineInput
@@ -48,7 +51,26 @@ def token_for_table(conn: Connection, signer: TokenSigner, store_id: str, table_
     if row is None:
         raise Problem(404, "table-not-found", "No such table", f"No table {table_id!r}.")
     token = make_table_token(signer, row.id, row.token_version)
-    return {"table_id": row.id, "code": row.code, "token": token, "path": f"/qr/{token}"}
+    # ``path`` is the diner page (web/diner.py); the admin page prints it as the QR code's URL.
+    return {"table_id": row.id, "code": row.code, "token": token, "path": f"/t/{token}"}
+
+
+def menu_on_sale(conn: Connection, now: int, timezone: str) -> dict[str, Any]:
+    """What a guest can order right now (QR phones and the kiosk): sold-out and out-of-hours
+    items are left out, not greyed, and only the fields a guest's screen needs are sent."""
+    full = menu.catalogue(conn)
+    minute = minute_of_day(now, timezone)
+    loaded = menu.load_items(conn, [i["id"] for i in full["items"]])
+    on_sale = [i for i in full["items"]
+               if i["active"] and i["id"] in loaded
+               and not is_sold_out(loaded[i["id"]], now)
+               and is_available_at(loaded[i["id"]], minute)]
+    keep = {"id", "category_id", "kind", "name_zh", "name_en", "price", "specs",
+            "modifier_group_ids", "combo_slots", "image_url"}
+    used = {c["id"] for c in full["categories"]} & {i["category_id"] for i in on_sale}
+    return {"categories": [c for c in full["categories"] if c["id"] in used],
+            "modifier_groups": full["modifier_groups"],
+            "items": [{k: v for k, v in i.items() if k in keep} for i in on_sale]}
 
 
 def current_order_id(conn: Connection, table_id: str) -> str | None:

@@ -37,6 +37,8 @@
     setInterval(refreshFloor, 5000);
     setInterval(refreshCalls, 10000);
     refreshCalls();
+    setInterval(refreshPacing, 15000);
+    refreshPacing();
   }
 
   function showLogin() {
@@ -103,6 +105,28 @@
       onclick: () => { state.area = a.id; refreshFloor(); } }, name(a))));
     const area = state.floor.find((a) => a.id === state.area) || state.floor[0];
     $("tables").replaceChildren(...(area ? area.tables : []).map(tableTile));
+    refreshToPay();
+  }
+
+  // Takeaway and kiosk orders sent to the kitchen but not paid: a guest who chose "pay at the
+  // counter" on the kiosk gives the cashier their number, and the cashier finds it here.
+  async function refreshToPay() {
+    let open = [];
+    try {
+      open = (await api("GET", "/api/orders?limit=100", undefined, { retries: 1 }))
+        .filter((o) => o.channel === "takeaway" &&
+          ["submitted", "preparing", "ready", "served"].includes(o.status));
+    } catch (err) { return; }
+    $("to-pay").classList.toggle("hidden", !open.length);
+    $("to-pay-list").replaceChildren(...open.map((o) => el("button", {
+      type: "button", class: "table st-paying", dataset: { number: String(o.number) },
+      onclick: async () => {
+        try {
+          state.table = null;
+          state.order = await api("GET", `/api/orders/${o.id}`);
+          showOrdering();
+        } catch (err) { showError(err); }
+      } }, el("strong", {}, `#${o.number}`), el("span", {}, t(`order.${o.status}`)))));
   }
 
   function tableTile(tb) {
@@ -311,7 +335,7 @@
       el("dt", { class: "grand" }, t("pos.total")),
       el("dd", { class: "grand price", id: "order-total" }, yuan(tot.total)),
     ] : []).filter(Boolean));
-    for (const id of ["send", "fire", "split", "transfer", "discount", "bill"]) {
+    for (const id of ["send", "fire", "split", "transfer", "discount", "bill", "pay"]) {
       $(id).disabled = !o;
     }
   }
@@ -392,6 +416,37 @@
       } }, tb.code)));
     $("transfer-dialog").showModal();
   });
+
+  // -- checkout (static/checkout.js): the order panel follows the bill; a paid table goes back
+  //    to the floor, where it shows "to clean" ----------------------------------------------
+  $("pay").addEventListener("click", () => {
+    PosCheckout.open(state.order, async (closed) => {
+      try {
+        state.order = await api("GET", `/api/orders/${state.order.id}`);
+      } catch (err) { return; }
+      renderOrder();
+      if (closed && ["paid", "closed"].includes(state.order.status)) showFloor();
+    });
+  });
+
+  // -- the delivery pacing banner: shown only where the delivery module serves it ----------
+  let pacingOn = true;
+  async function refreshPacing() {
+    if (!pacingOn || !localStorage.getItem("hearth_token")) return;
+    const banner = $("pacing-banner");
+    try {
+      const p = await api("GET", "/api/delivery/pacing", undefined, { retries: 1 });
+      const text = Hearth.lang === "zh" ? p.message_zh : p.message_en;
+      banner.classList.toggle("hidden", p.state === "normal");
+      banner.dataset.state = p.state;
+      banner.textContent = `${t("pacing.title")}: ${text || p.state}` +
+        (p.quoted_minutes ? ` · ${p.quoted_minutes} ${t("pos.minutes")}` : "") +
+        (p.held_orders ? ` · ${p.held_orders}` : "");
+    } catch (err) {
+      if (err.status === 404 || err.status === 403) pacingOn = false;  // not in this store
+      banner.classList.add("hidden");
+    }
+  }
 
   async function refreshCalls() {
     if (!localStorage.getItem("hearth_token")) return;

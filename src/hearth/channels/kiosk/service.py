@@ -1,0 +1,111 @@
+"""Self-service kiosk: a registered terminal places takeaway orders and takes wallet QR payment.
+
+A kiosk is a registered terminal (the same kind of key a till uses for PIN sign-in); it acts
+as ``kiosk:<terminal id>`` in the journal, so every kiosk order can be traced to its screen.
+The order goes to the kitchen when the guest checks out: the order state machine allows a
+payment only once an order is sent, and a guest who walks away from the QR code is told to pay
+at the counter with their order number.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from hearth.core.errors import Problem
+from hearth.core.writer import Tx
+from hearth.ordering import service as ordering
+from hearth.ordering.domain import KITCHEN_STATES, Channel, Order, OrderStatus
+from hearth.ordering.service import Context, LineInput
+from hearth.staff import service as staff
+
+KIOSK_NOT_REGISTERED = Problem(
+    401, "kiosk-not-registered", "This kiosk is not registered",
+    "A manager must register this kiosk as a terminal and enter its key on the screen "
+    "(sent as X-Terminal-Key).")
+
+PAYABLE = KITCHEN_STATES
+
+
+def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
+    """The active terminal holding ``key``; refused in plain words otherwise."""
+    if not key or len(key) > 200:
+        raise KIOSK_NOT_REGISTERED
+    terminal = staff.terminal_by_key(conn, store_id, key)
+    if terminal is None:
+        raise KIOSK_NOT_REGISTERED
+    return terminal
+
+
+def place(tx: Tx, ctx: Context, lines: list[LineInput]) -> Order:
+    """A takeaway order, priced by the server and sent to the kitchen at once."""
+    return ordering.place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines,
+                                submit=True)
+
+
+def kiosk_order(conn: Connection, store_id: str, order_id: str) -> Order:
+    """A takeaway order a kiosk may look at and pay; dine-in bills are not the kiosk's."""
+    order = ordering.get_order(conn, store_id, order_id)
+    if order.channel is not Channel.TAKEAWAY:
+        raise Problem(404, "order-not-found", "No such order",
+                      f"There is no kiosk order {order_id!r}.")
+    return order
+
+
+def settlement(conn: Connection, store_id: str, order: Order) -> dict[str, Any]:
+    """What the kiosk screen needs: the number to call, status, and what is still due."""
+    total = order.totals().total
+    payments = receipt_payments(conn, store_id, order.id)
+    paid = sum(int(p["amount"]) for p in payments if p["status"] == "succeeded")
+    done = order.status in (OrderStatus.PAID, OrderStatus.CLOSED)
+    return {"id": order.id, "number": order.number, "status": order.status.value,
+            "total": total, "paid": total if done else min(paid, total),
+            "due": 0 if done else max(0, total - paid), "payments": payments}
+
+
+def receipt_payments(conn: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
+    """The order's payments (every attempt, so the screen can say when one failed), or none
+    where the payments module is not installed."""
+    try:
+        from hearth.payments.service import order_payments
+    except ImportError:
+        return []
+    keep = ("id", "tender", "provider", "amount", "status", "message_zh", "message_en")
+    return [{k: p.get(k) for k in keep}
+            for p in order_payments(conn, store_id, order_id)["payments"]]
+
+
+async def settle_pending(node: Any, order_id: str) -> None:
+    """Ask the provider about this order's open wallet payments, as polling one does on the
+    POS: a lost callback must not leave a guest who paid staring at the QR code."""
+    try:
+        from hearth.payments.registry import engine_of
+        from hearth.payments.service import order_rows
+        from hearth.payments.settle import settle_intent
+    except ImportError:
+        return
+    with node.engine.connect() as conn:
+        rows = [r for r in order_rows(conn, node.settings.store_id, order_id)
+                if r.status in ("pending", "unknown") and not r.offline]
+    for row in rows[:3]:
+        await settle_intent(node, engine_of(node), row, eager=True)
+
+
+def qr_data_url(content: str) -> str:
+    """A QR code as an SVG data URL, drawn here so the screen needs nothing from the internet."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathImage, box_size=12,
+                        border=2)
+    buf = io.BytesIO()
+    image.save(buf)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def qr_svg(content: str) -> bytes:
+    """The same QR code as SVG bytes (for ``<img src>`` on the POS checkout)."""
+    return base64.b64decode(qr_data_url(content).split(",", 1)[1])

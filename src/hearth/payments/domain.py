@@ -1,0 +1,241 @@
+"""Payment rules as pure functions: the intent state machine, the bill, cash, refunds, risk.
+
+No database, HTTP or clock here. The service asks these functions what a provider's answer
+means for an intent and whether a bill may take another payment; the hypothesis tests drive
+them with every sequence of answers a faulty provider can produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hearth.core.errors import Problem, conflict, invalid
+from hearth.core.money import round_half_up_div
+from hearth.payments.providers.base import ProviderStatus
+
+
+class Tender(StrEnum):
+    CASH = "cash"
+    STORED_VALUE = "stored_value"
+    WALLET_SCAN = "wallet_scan"  # we scan the customer's payment code
+    WALLET_QR = "wallet_qr"  # the customer scans our dynamic QR
+    CARD = "card"
+    PLATFORM = "platform"  # prepaid on a delivery platform
+
+
+PROVIDER_TENDERS = frozenset({Tender.WALLET_SCAN, Tender.WALLET_QR, Tender.CARD})
+LOCAL_TENDERS = frozenset({Tender.CASH, Tender.STORED_VALUE, Tender.PLATFORM})
+METHOD_OF: Mapping[Tender, str] = {Tender.WALLET_SCAN: "scan_code",
+                                   Tender.WALLET_QR: "merchant_qr", Tender.CARD: "card"}
+TENDERS_OF_METHOD: Mapping[str, Tender] = {v: k for k, v in METHOD_OF.items()}
+
+
+class IntentStatus(StrEnum):
+    CREATED = "created"
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    REFUNDED = "refunded"
+    REVERSED = "reversed"
+
+
+St = IntentStatus
+CAPTURED = frozenset({St.SUCCEEDED, St.REFUNDED})  # money is (or was) with us
+OPEN_INTENT = frozenset({St.CREATED, St.PENDING, St.UNKNOWN})  # may still capture
+FINAL = frozenset({St.FAILED, St.REVERSED})
+
+TRANSITIONS: Mapping[IntentStatus, frozenset[IntentStatus]] = {
+    St.CREATED: frozenset({St.PENDING, St.SUCCEEDED, St.FAILED}),
+    St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED}),
+    St.UNKNOWN: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED}),
+    St.SUCCEEDED: frozenset({St.REFUNDED, St.REVERSED}),
+    St.REFUNDED: frozenset({St.REFUNDED}),
+    # A capture the provider reports after we saw a failure: taken if the bill has room,
+    # otherwise held as unknown while it is reversed.
+    St.FAILED: frozenset({St.SUCCEEDED, St.UNKNOWN, St.REVERSED}),
+    St.REVERSED: frozenset(),
+}
+
+
+def can_move(src: IntentStatus, dst: IntentStatus) -> bool:
+    return dst in TRANSITIONS[src]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to record for one provider answer: the new status, and whether money that the
+    provider captured must be given back (``reverse``) because the bill cannot take it; such an
+    intent is held as ``unknown`` until the reversal is confirmed."""
+
+    status: IntentStatus
+    reverse: bool = False
+    changed: bool = True
+
+
+def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int,
+              amount: int) -> Decision:
+    """Fold one provider answer (charge, query or callback, in any order, any number of times)
+    into an intent.
+
+    ``room`` is what the bill can still take (due) *not counting this intent*; a capture that
+    does not fit (the bill was meanwhile settled by another tender) is accepted as a fact and
+    marked for reversal, so a bill never holds two captures for the same money.
+    """
+    same = Decision(current, changed=False)
+    if current in (St.SUCCEEDED, St.REFUNDED, St.REVERSED):
+        return same  # duplicates and stale answers after the fact change nothing
+    if answer is ProviderStatus.SUCCEEDED:
+        # Also after we called it failed: the provider holds the money, so the truth wins, and
+        # the bill takes it if it still can.
+        if amount > room:
+            return Decision(St.UNKNOWN, reverse=True, changed=current is not St.UNKNOWN)
+        return Decision(St.SUCCEEDED)
+    if answer is ProviderStatus.REVERSED:
+        return Decision(St.REVERSED)
+    if current is St.FAILED:
+        return same
+    if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND):
+        return Decision(St.FAILED)
+    if answer is ProviderStatus.UNKNOWN:
+        return Decision(St.UNKNOWN) if current is not St.UNKNOWN else same
+    if answer is ProviderStatus.PENDING:
+        return same if current in (St.PENDING, St.UNKNOWN) else Decision(St.PENDING)
+    return same  # REFUNDED on an open intent: not a capture we know of; leave for the query
+
+
+# -- the bill -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PaymentLine:
+    """One payment as the bill sees it."""
+
+    status: IntentStatus
+    amount: int  # towards the bill
+    tip: int = 0
+    refunded: int = 0
+    rounding: int = 0  # cash rounding to the smallest coin (+/-), settles the bill exactly
+
+
+@dataclass(frozen=True)
+class Bill:
+    total: int
+    paid: int  # towards the bill, net of refunds
+    tips: int
+    due: int
+    pending: int  # held by intents that may still capture
+
+    def to_json(self) -> dict[str, int]:
+        return {"total": self.total, "paid": self.paid, "tips": self.tips, "due": self.due,
+                "pending": self.pending}
+
+
+def bill(total: int, payments: Iterable[PaymentLine]) -> Bill:
+    paid = tips = pending = 0
+    for p in payments:
+        if p.status in CAPTURED:
+            # Refunds give back the tip last: a tip belongs to the staff.
+            towards = p.amount - min(p.refunded, p.amount)
+            paid += towards
+            tips += p.tip - max(0, p.refunded - p.amount)
+        elif p.status in (St.CREATED, St.PENDING):
+            # In flight (a QR waiting to be scanned). An ``unknown`` intent does not block the
+            # bill: checkout goes on, and if it turns out captured it is reversed for lack of room.
+            pending += p.amount
+    return Bill(total, paid, tips, max(0, total - paid), pending)
+
+
+def check_new_payment(b: Bill, amount: int, tip: int, *, closed: bool) -> None:
+    """A new payment must fit what is still due, and tips need an open bill."""
+    if closed:
+        raise conflict("bill-closed", "This bill is closed",
+                       "The bill is already settled or closed; it takes no more payments "
+                       "or tips. Reopen it first (manager) if it must change.")
+    if amount < 0 or tip < 0:
+        raise invalid("amount-invalid", "Amounts cannot be negative",
+                      "Amount and tip must be zero or more.", "amount")
+    if amount == 0 and tip == 0:
+        raise invalid("amount-invalid", "Nothing to pay", "Enter an amount above zero.",
+                      "amount")
+    room = b.due - b.pending
+    if amount > room:
+        raise invalid("amount-above-due", "More than is due",
+                      f"Only {room} is still due on this bill"
+                      + (f" ({b.pending} is waiting on a payment in progress)" if b.pending
+                         else "") + ".", "amount")
+
+
+# -- cash ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CashTake:
+    amount: int  # towards the bill
+    rounding: int  # what rounding to the smallest coin added (+) or took off (-)
+    collect: int  # what the drawer must receive: amount + rounding + tip
+    tendered: int
+    change_due: int
+
+
+def cash_rounding(amount: int, unit: int) -> int:
+    """How much rounding ``amount`` to the smallest coin changes it (halves up)."""
+    if unit <= 1:
+        return 0
+    return round_half_up_div(amount, unit) * unit - amount
+
+
+def take_cash(amount: int, tip: int, tendered: int | None, *, unit: int,
+              settles_bill: bool) -> CashTake:
+    """Change due for cash handed over. Only the payment that settles the bill is rounded to
+    the smallest coin; a partial cash payment is taken as keyed."""
+    rounding = cash_rounding(amount + tip, unit) if settles_bill else 0
+    collect = amount + tip + rounding
+    given = collect if tendered is None else tendered
+    if given < collect:
+        raise invalid("tendered-too-little", "Not enough cash",
+                      f"{collect} is needed and {given} was handed over.", "tendered")
+    if given > collect + 1_000_000:
+        raise invalid("tendered-too-much", "Check the cash handed over",
+                      "That is far more than the bill; check the amount.", "tendered")
+    return CashTake(amount, rounding, collect, given, given - collect)
+
+
+# -- refunds ------------------------------------------------------------------------------------
+def refundable(status: IntentStatus, captured: int, refunded: int, refund_pending: int) -> int:
+    if status not in CAPTURED:
+        return 0
+    return max(0, captured - refunded - refund_pending)
+
+
+def check_refund(status: IntentStatus, captured: int, refunded: int, refund_pending: int,
+                 amount: int) -> None:
+    if status not in CAPTURED:
+        raise conflict("payment-not-refundable", "Nothing to refund",
+                       f"This payment is {status.value}; only a captured payment is refunded.")
+    if amount <= 0:
+        raise invalid("amount-invalid", "Refund must be above zero",
+                      "Enter the amount to give back.", "amount")
+    left = refundable(status, captured, refunded, refund_pending)
+    if amount > left:
+        raise invalid("refund-above-paid", "More than was paid",
+                      f"At most {left} can still be refunded on this payment.", "amount")
+
+
+# -- offline store-and-forward ------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfflineLimits:
+    per_payment: int
+    outstanding: int
+    max_age_ms: int
+
+
+def offline_refusal(limits: OfflineLimits, amount: int, outstanding: int) -> Problem | None:
+    """Why an offline payment is refused, or None when it is inside the store's risk limits."""
+    if amount > limits.per_payment:
+        return Problem(409, "offline-limit-payment", "Too large to take offline",
+                       f"Offline payments are limited to {limits.per_payment} each; "
+                       "take cash or stored value.")
+    if outstanding + amount > limits.outstanding:
+        return Problem(409, "offline-limit-total", "Offline limit reached",
+                       f"{outstanding} is already waiting to be forwarded (limit "
+                       f"{limits.outstanding}); take cash or stored value.")
+    return None

@@ -1,0 +1,52 @@
+"""Plain words for the cashier's screen, in Chinese and English, for each thing that happens."""
+
+from __future__ import annotations
+
+PROVIDER_NAMES = {"alipay": ("支付宝", "Alipay"), "wechat": ("微信支付", "WeChat Pay"),
+                  "card": ("银行卡", "Card")}
+TENDER_NAMES = {"cash": ("现金", "cash"), "stored_value": ("储值卡", "stored value"),
+                "wallet_scan": ("扫码枪收款", "scan the customer's code"),
+                "wallet_qr": ("顾客扫码", "customer scans our QR"), "card": ("刷卡", "card"),
+                "platform": ("平台预付", "prepaid on platform")}
+
+
+def pname(name: str | None) -> tuple[str, str]:
+    return PROVIDER_NAMES.get(name or "", (name or "", name or ""))
+
+
+def text(key: str, provider: str | None = None, backup: str | None = None,
+         amount: int = 0) -> tuple[str, str]:
+    pz, pe = pname(provider)
+    bz, be = pname(backup)
+    yuan = f"{amount // 100}.{amount % 100:02d}"
+    words = {
+        "cash": (f"现金收讫，找零 {yuan} 元", f"Cash taken; change due {yuan}"),
+        "stored_value": ("储值卡扣款成功", "Paid from stored value"),
+        "platform": ("平台已预付，已记账", "Prepaid on the platform; recorded"),
+        "succeeded": (f"{pz}收款成功", f"Paid by {pe}"),
+        "pending": (f"等待顾客在{pz}确认", f"Waiting for the customer to confirm in {pe}"),
+        "qr": (f"请顾客用{pz}扫码付款", f"Ask the customer to scan with {pe}"),
+        "declined": (f"{pz}拒绝了这笔付款，请换一种方式", f"{pe} declined; ask for another way "
+                     "to pay"),
+        "invalid": (f"{pz}不接受这笔请求（付款码有误？）", f"{pe} refused the request (wrong "
+                    "payment code?)"),
+        "unknown": (f"{pz}没有及时答复，系统正在核实，请勿重复收款",
+                    f"{pe} did not answer in time; we are checking with it. Do not charge again."),
+        "down": (f"{pz}连接不上（未扣款）", f"{pe} could not be reached (nothing charged)"),
+        "switched": (f"{pz}没有响应，已自动改用{bz}", f"{pe} did not answer; switched to {be} "
+                     "automatically"),
+        "switched_open": (f"{pz}暂时不可用，已直接使用{bz}", f"{pe} is down for now; used {be} "
+                          "directly"),
+        "suggest": (f"{pz}没有响应，可改用{bz}", f"{pe} did not answer; you can use {be} instead"),
+        "offline": ("网络中断：已离线收款，恢复后自动上传",
+                    "Line is down: accepted offline, it will be sent when the line is back"),
+        "all_down": ("所有支付通道都不可用，请收现金或储值卡",
+                     "Every payment provider is down; take cash or stored value"),
+        "no_provider": ("这个收款方式还没有配置支付通道", "No provider is set up for this tender"),
+        "reversed": ("这笔付款已撤销，钱已退回顾客", "This payment was reversed; nothing kept"),
+        "failed": ("付款未成功", "Payment did not go through"),
+        "refunded": (f"已退款 {yuan} 元", f"Refunded {yuan}"),
+        "refund_pending": ("退款已提交，等待通道确认", "Refund sent; waiting for the provider"),
+        "refund_failed": ("退款未成功，请联系支付通道", "Refund failed; contact the provider"),
+    }
+    return words[key]

@@ -1,0 +1,208 @@
+"""The background settler: resolves intents nobody is waiting on any more.
+
+After a crash, a timeout or a lost answer an intent stays ``pending``/``unknown``. The settler
+asks the provider what happened (``query``) and records it; an intent that cannot be settled
+for long enough is reversed. It also forwards payments taken offline once their provider
+answers again, retries refunds that got no answer, and closes merchant QRs nobody scanned.
+It never charges an intent twice: a charge is only sent for an offline-queued intent, after a
+query said the provider has never seen it, and always under the same intent id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Connection
+
+from hearth.core.journal import stream_events
+from hearth.core.writer import Tx
+from hearth.node import Node
+from hearth.payments import domain as d
+from hearth.payments.domain import Tender
+from hearth.payments.messages import text
+from hearth.payments.providers.base import ChargeRequest, ProviderError, ProviderStatus
+from hearth.payments.registry import Engine, engine_of
+from hearth.payments.service import call, get_row, now_ms, record_answer, reverse
+from hearth.payments.tables import payment_refunds, payments
+
+log = structlog.get_logger(__name__)
+
+
+def offline_limits(s: Any) -> d.OfflineLimits:
+    return d.OfflineLimits(s.payment_offline_max_payment, s.payment_offline_max_outstanding,
+                           s.payment_offline_max_age_hours * 3_600_000)
+
+
+def outstanding_offline(conn: Connection, store_id: str) -> int:
+    total = conn.execute(sa.select(sa.func.sum(payments.c.amount + payments.c.tip))
+                         .where(payments.c.store_id == store_id)
+                         .where(payments.c.forward_state == "queued")).scalar()
+    return int(total or 0)
+
+
+def _open_intents(conn: Connection, store_id: str) -> list[Any]:
+    return list(conn.execute(sa.select(payments).where(payments.c.store_id == store_id)
+                             .where(payments.c.status.in_(("created", "pending", "unknown")))
+                             .where(payments.c.offline.is_(False))
+                             .order_by(payments.c.created_at_ms).limit(200)))
+
+
+def _queued(conn: Connection, store_id: str) -> list[Any]:
+    return list(conn.execute(sa.select(payments).where(payments.c.store_id == store_id)
+                             .where(payments.c.forward_state == "queued")
+                             .order_by(payments.c.created_at_ms).limit(200)))
+
+
+def _pending_refunds(conn: Connection, store_id: str) -> list[Any]:
+    return list(conn.execute(sa.select(payment_refunds)
+                             .where(payment_refunds.c.store_id == store_id)
+                             .where(payment_refunds.c.status == "pending").limit(200)))
+
+
+async def settle_intent(node: Node, engine: Engine, row: Any, eager: bool = False) -> str:
+    """Query one open intent and record the answer; reverse it when it cannot be settled.
+
+    Left alone while the request that made it may still be working on it (its failover
+    budget), unless someone is polling for it (``eager``)."""
+    s = node.settings
+    provider = engine.provider(row.provider)
+    if provider is None:
+        return str(row.status)
+    age = now_ms() - row.created_at_ms
+    if not eager and age < s.payment_budget_ms + 500:
+        return str(row.status)
+    try:
+        result = await call(engine, row.provider, provider.query(row.id),
+                            s.payment_call_timeout_ms / 1000)
+        answer = result.status
+    except ProviderError:
+        result, answer = None, ProviderStatus.UNKNOWN
+    expired = age > s.payment_qr_expiry_ms
+    if answer is ProviderStatus.PENDING and row.status == "pending" and expired:
+        answer = ProviderStatus.UNKNOWN  # nobody scanned: close it at the provider
+    if answer is ProviderStatus.NOT_FOUND and row.status == "pending" and age < 2_000:
+        return str(row.status)  # the charge may still be on its way to the provider
+    if answer in (ProviderStatus.UNKNOWN, ProviderStatus.PENDING):
+        stale_unknown = row.status == "unknown" and age > s.payment_reverse_unknown_after_ms
+        if stale_unknown or (answer is ProviderStatus.UNKNOWN and row.status == "pending"
+                             and expired):
+            await reverse(node, engine, row.id)
+        elif answer is ProviderStatus.UNKNOWN and row.status == "pending" and age > 5_000:
+            await node.writer.submit(lambda tx: record_answer(tx, row.id, ProviderStatus.UNKNOWN))
+        with node.engine.connect() as conn:
+            return str(get_row(conn, s.store_id, row.id).status)
+    out = await node.writer.submit(lambda tx: record_answer(
+        tx, row.id, answer, result=result,
+        message=text("succeeded", row.provider) if answer is ProviderStatus.SUCCEEDED
+        else text("failed") if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND)
+        else None))
+    if out.reverse:
+        await reverse(node, engine, row.id)
+    return str(out.row.status)
+
+
+async def forward(node: Node, engine: Engine, row: Any) -> str:
+    """Send one offline-queued payment to its provider under its own intent id."""
+    s = node.settings
+    provider = engine.provider(row.provider)
+    if provider is None:
+        return "queued"
+
+    def mark(state: str, status: ProviderStatus, result: Any = None,
+             message: tuple[str, str] | None = None) -> Any:
+        return node.writer.submit(lambda tx: _mark_forward(tx, row.id, state, result, message))
+
+    if now_ms() - row.created_at_ms > offline_limits(s).max_age_ms:
+        await mark("declined", ProviderStatus.FAILED, message=(
+            "离线付款超过时限，未能上传", "Offline payment too old to send; follow up"))
+        return "declined"
+    if not engine.router.allow(row.provider):
+        return "queued"
+    timeout = s.payment_call_timeout_ms / 1000
+    try:
+        seen = await call(engine, row.provider, provider.query(row.id), timeout)
+        result = seen
+        if seen.status is ProviderStatus.NOT_FOUND:
+            method = d.METHOD_OF[Tender(row.tender)]
+            with node.engine.connect() as conn:
+                started = stream_events(conn, f"payment:{row.id}")[0].payload
+            result = await call(engine, row.provider, provider.charge(ChargeRequest(
+                row.id, row.amount + row.tip, row.currency, method,
+                description=f"order {row.order_id} (offline)",
+                auth_code=started.get("auth_code"))), timeout)
+    except ProviderError as exc:
+        if exc.kind.value in ("declined", "invalid"):
+            await mark("declined", ProviderStatus.FAILED, message=(
+                "离线付款被拒绝，请联系顾客", f"Offline payment declined ({exc.message})"))
+            return "declined"
+        return "queued"
+    if result.status is ProviderStatus.SUCCEEDED:
+        await mark("forwarded", result.status, result)
+        return "forwarded"
+    if result.status in (ProviderStatus.FAILED, ProviderStatus.REVERSED):
+        await mark("declined", result.status, result, (
+            "离线付款被拒绝，请联系顾客", "Offline payment declined; follow up with the "
+            "customer"))
+        return "declined"
+    return "queued"
+
+
+def _mark_forward(tx: Tx, payment_id: str, state: str, result: Any,
+                  message: tuple[str, str] | None) -> None:
+    row = get_row(tx.conn, tx.store_id, payment_id)
+    if row.forward_state != "queued":
+        return
+    payload: dict[str, Any] = {"payment_id": payment_id, "status": row.status,
+                               "forward_state": state}
+    if result is not None and result.provider_ref:
+        payload["provider_ref"] = result.provider_ref
+    if message:
+        payload["message_zh"], payload["message_en"] = message
+    tx.append(f"payment:{payment_id}", "PaymentStatusChanged", payload, None)
+
+
+async def retry_refund(node: Node, engine: Engine, refund: Any) -> None:
+    from hearth.payments.refunds import finish_refund
+
+    with node.engine.connect() as conn:
+        row = get_row(conn, node.settings.store_id, refund.payment_id)
+    await finish_refund(node, engine, row, refund.id, refund.amount)
+
+
+async def settle_once(node: Node) -> dict[str, int]:
+    """One pass over everything open. Returns counts, for tests and logs."""
+    engine = engine_of(node)
+    sid = node.settings.store_id
+    with node.engine.connect() as conn:
+        intents, queued, refunds = (_open_intents(conn, sid), _queued(conn, sid),
+                                    _pending_refunds(conn, sid))
+    counts = {"intents": len(intents), "queued": len(queued), "refunds": len(refunds)}
+    for row in intents:
+        try:
+            await settle_intent(node, engine, row)
+        except Exception as exc:  # one bad intent must not stop the others
+            log.warning("payments.settle_failed", payment_id=row.id, error=str(exc))
+    for row in queued:
+        try:
+            await forward(node, engine, row)
+        except Exception as exc:
+            log.warning("payments.forward_failed", payment_id=row.id, error=str(exc))
+    for refund in refunds:
+        try:
+            await retry_refund(node, engine, refund)
+        except Exception as exc:
+            log.warning("payments.refund_retry_failed", refund_id=refund.id, error=str(exc))
+    return counts
+
+
+async def run_forever(node: Node) -> None:
+    """The resume task: a first pass at once (crash recovery), then every interval."""
+    interval = node.settings.payment_settle_interval_ms / 1000
+    while True:
+        with contextlib.suppress(Exception):
+            await settle_once(node)
+        await asyncio.sleep(interval)

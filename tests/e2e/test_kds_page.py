@@ -1,0 +1,152 @@
+"""The kitchen display in a real browser: tickets appear live, bump by touch and by bump-bar
+keys, and a dropped connection (the node restarted) resumes without losing a ticket."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from hearth.node import build_node
+from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
+from hearth.testing.process import NodeProcess
+from tests.e2e.conftest import LiveStore, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TABLET = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def kitchen_store(tmp_path: Path) -> Iterator[tuple[LiveStore, dict[str, str]]]:
+    db_url = f"sqlite:///{tmp_path}/store.db"
+    setup = build_node(fast_settings(db_url))
+    ids = a_small_restaurant(setup)
+    stations = a_kitchen(setup, ids)
+    setup.close()
+    # Printer fallback stays out of the way: these screens are online.
+    proc = NodeProcess(db_url, log=tmp_path / "node.log",
+                       env={"HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"})
+    SPICE.update({"gbjd": [ids.options["Mild"]], "mpdf": [ids.options["Not spicy"]]})
+    proc.start()
+    try:
+        yield LiveStore(proc.base_url, ids, proc), stations
+    finally:
+        proc.stop()
+
+
+def waiter(store: LiveStore) -> dict[str, str]:
+    r = httpx.post(f"{store.base_url}/api/auth/pin",
+                   json={"staff_code": "W01", "pin": store.ids.pins["W01"]},
+                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+SPICE: dict[str, list[str]] = {}
+
+
+def order(store: LiveStore, h: dict[str, str], item: str, note: str) -> dict[str, Any]:
+    r = httpx.post(f"{store.base_url}/api/orders", headers=h | {
+        "Idempotency-Key": uuid.uuid4().hex}, json={
+        "channel": "dine_in", "table_id": store.ids.tables["A02"], "submit": True,
+        "lines": [{"item_id": store.ids.items[item], "note": note, "seat": 2,
+                   "modifier_option_ids": SPICE.get(item, [])}]})
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def open_kds(browser: Any, store: LiveStore, station: str) -> Any:
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{store.base_url}/kds?station={station}&lang=en&key={store.ids.terminal_key}")
+    page.fill("#staff-code", "K01")
+    for digit in store.ids.pins["K01"]:
+        page.tap(f"#keypad button:text-is('{digit}')")
+    page.tap("#login-form button[type=submit]")
+    page.wait_for_selector("#board:not(.hidden)")
+    page.wait_for_function("window.KDS && window.KDS.online === true")
+    return page
+
+
+def open_tickets(page: Any) -> int:
+    return int(page.evaluate("document.querySelectorAll('#tickets .ticket').length"))
+
+
+def test_tickets_appear_live_and_bump_by_touch_and_by_key(browser, kitchen_store):
+    store, _stations = kitchen_store
+    h = waiter(store)
+    page = open_kds(browser, store, "hot")
+    assert page.inner_text("#tickets") == "No open tickets"
+
+    first = order(store, h, "gbjd", "less oil")
+    page.wait_for_selector(f".ticket:has-text('#{first['number']}')")
+    card = page.inner_text(".ticket")
+    assert "Kung Pao Chicken" in card and "less oil" in card and "A02" in card
+    assert "宫保鸡丁" in card, "the other language is shown small under the name"
+    page.wait_for_selector(".all-day .count:has-text('Kung Pao Chicken')")
+    screenshot(page, "kds-hot-tablet")
+
+    page.tap(".ticket .bump")  # touch
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 0")
+
+    order(store, h, "rice", "")
+    order(store, h, "mpdf", "no pepper")
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 2")
+    page.keyboard.press("2")  # bump bar: select the second ticket...
+    page.wait_for_selector(".ticket.selected:has-text('Mapo Tofu')")
+    page.keyboard.press("Enter")  # ...and bump it
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 1")
+    assert "Steamed Rice" in page.inner_text("#tickets")
+    page.keyboard.press("r")  # recall the last bumped
+    page.wait_for_selector(".ticket:has-text('Mapo Tofu')")
+    page.keyboard.press("u")  # undo the recall
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 1")
+    assert "Mapo Tofu" not in page.inner_text("#tickets")
+
+    page.goto(f"{store.base_url}/kds?station=hot&lang=zh")
+    page.wait_for_selector(".ticket:has-text('米饭')")
+    assert "完成" in page.inner_text(".ticket .bump")
+
+
+def test_a_dropped_connection_shows_offline_and_resumes_without_loss(browser, kitchen_store):
+    store, _stations = kitchen_store
+    page = open_kds(browser, store, "hot")
+    h = waiter(store)
+    order(store, h, "rice", "before")
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 1")
+
+    store.process.stop()  # the store node goes away (restart, power, Wi-Fi)
+    page.wait_for_selector("#kds-offline:not(.hidden)", timeout=10_000)
+    screenshot(page, "kds-offline-tablet")
+    store.process.start()
+    h = waiter(store)
+    made = [order(store, h, "rice", f"after {n}")["number"] for n in range(3)]
+    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 4",
+                           timeout=15_000)
+    page.wait_for_selector("#kds-offline.hidden", state="attached")
+    numbers = page.evaluate(
+        "[...document.querySelectorAll('#tickets .ticket .num')].map(n => n.textContent)")
+    assert sorted(numbers) == sorted(f"#{n}" for n in [1, *made]), "each ticket once"
+
+
+def test_the_expo_marks_an_order_ready(browser, kitchen_store):
+    store, stations = kitchen_store
+    h = waiter(store)
+    made = order(store, h, "rice", "")
+    expo = open_kds(browser, store, "expo")
+    expo.wait_for_selector(f".expo-order:has-text('#{made['number']}')")
+    k = {"Authorization": f"Bearer {expo.evaluate('localStorage.hearth_token')}"}
+    tickets = httpx.get(f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets",
+                        headers=k).json()["tickets"]
+    r = httpx.post(f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets/"
+                   f"{tickets[0]['id']}/bump", headers=k | {"Idempotency-Key": "b1"})
+    assert r.status_code == 200, r.text
+    expo.wait_for_selector(".expo-order.is-ready")
+    screenshot(expo, "kds-expo-tablet")
+    expo.tap(".expo-order .bump")  # handed out
+    expo.wait_for_function("document.querySelectorAll('.expo-order').length === 0")
+    status = httpx.get(f"{store.base_url}/api/orders/{made['id']}", headers=h).json()["status"]
+    assert status == "served"

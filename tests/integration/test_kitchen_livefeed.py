@@ -1,0 +1,192 @@
+"""The live feed: a screen that drops and comes back with Last-Event-ID gets every event it
+missed, once, in order, even while events keep being committed; a slow screen is cut off and
+resumes the same way."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import Any
+
+import httpx
+
+from hearth.core.journal import Event
+from hearth.core.livefeed import LiveFeed, parse_last_id
+from hearth.core.writer import Tx
+from hearth.node import Node
+from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
+from hearth.testing.process import NodeProcess
+
+
+def ping(n: int) -> Any:
+    def command(tx: Tx) -> None:
+        tx.append("test:feed", "Ping", {"n": n})
+        tx.append("test:noise", "Noise", {"n": n})  # filtered out by the stream
+    return command
+
+
+def accept(ev: Event) -> bool:
+    return ev.type == "Ping"
+
+
+def ids_in(chunk: str) -> list[int]:
+    return [int(line[4:]) for line in chunk.splitlines() if line.startswith("id: ")]
+
+
+async def _reconnecting_client(node: Node, feed: LiveFeed, total: int, reconnects: int
+                               ) -> tuple[list[int], list[int]]:
+    rng = random.Random(7)
+    await node.writer.start()
+    feed.attach(node.writer)
+    received: list[int] = []
+    done = asyncio.Event()
+
+    async def produce() -> None:
+        for n in range(total):
+            await node.writer.submit(ping(n))
+            if n % 7 == 0:
+                await asyncio.sleep(0)
+        done.set()
+
+    producer = asyncio.create_task(produce())
+    last: int | None = 0
+    for _ in range(reconnects):
+        stream = feed.stream(accept, last)
+        take = rng.randint(0, 4)
+        try:
+            async with asyncio.timeout(5):
+                async for chunk in stream:
+                    got = ids_in(chunk)
+                    received.extend(got)
+                    if got:
+                        last = got[-1]
+                        take -= 1
+                    if take <= 0:
+                        break
+        finally:
+            await stream.aclose()
+    # The last connection stays until it has everything.
+    await producer
+    stream = feed.stream(accept, last)
+    async with asyncio.timeout(10):
+        async for chunk in stream:
+            received.extend(ids_in(chunk))
+            if len(received) >= total:
+                break
+    await stream.aclose()
+    feed.detach(node.writer)
+    await node.writer.stop()
+    with node.engine.connect() as conn:
+        from hearth.core.journal import read_events
+        expected = [e.seq for e in read_events(conn) if e.type == "Ping"]
+    return received, expected
+
+
+def test_a_screen_reconnecting_a_hundred_times_gets_everything_once_in_order(node):
+    feed = LiveFeed(node.engine, heartbeat_s=0.2)
+    received, expected = asyncio.run(_reconnecting_client(node, feed, 600, 100))
+    assert received == expected
+    assert len(expected) == 600
+
+
+async def _slow_client(node: Node) -> tuple[list[int], list[int], int]:
+    feed = LiveFeed(node.engine, queue_size=5, heartbeat_s=0.2)
+    await node.writer.start()
+    feed.attach(node.writer)
+    received: list[int] = []
+    stream = feed.stream(accept, 0)
+    first = await anext(stream)  # connected; now fall behind while 50 events arrive
+    received.extend(ids_in(first))
+    for n in range(50):
+        await node.writer.submit(ping(n))
+    await asyncio.sleep(0.05)
+    async for chunk in stream:  # what was queued before the cut, then the stream ends
+        received.extend(ids_in(chunk))
+    drops = feed.drops
+    resumed = feed.stream(accept, received[-1] if received else 0)
+    async with asyncio.timeout(5):
+        async for chunk in resumed:
+            received.extend(ids_in(chunk))
+            if len(received) >= 50:
+                break
+    await resumed.aclose()
+    await node.writer.stop()
+    with node.engine.connect() as conn:
+        from hearth.core.journal import read_events
+        expected = [e.seq for e in read_events(conn) if e.type == "Ping"]
+    return received, expected, drops
+
+
+def test_a_slow_screen_is_cut_off_and_resumes_without_loss(node):
+    received, expected, drops = asyncio.run(_slow_client(node))
+    assert drops == 1
+    assert received == expected
+
+
+def test_last_event_id_header_wins_over_the_query():
+    assert parse_last_id("12", "3") == 12
+    assert parse_last_id(None, "3") == 3
+    assert parse_last_id("junk", None) is None
+
+
+def test_the_station_feed_over_http_resumes_from_last_event_id(tmp_path):
+    """A real node: the KDS's EventSource reconnects with Last-Event-ID (or the token in the
+    query, since EventSource cannot send headers)."""
+    db_url = f"sqlite:///{tmp_path}/store.db"
+    from hearth.node import build_node
+
+    setup = build_node(fast_settings(db_url))
+    ids = a_small_restaurant(setup)
+    stations = a_kitchen(setup, ids)
+    setup.close()
+    proc = NodeProcess(db_url, log=tmp_path / "node.log")
+    proc.start()
+    try:
+        base = proc.base_url
+        token = httpx.post(f"{base}/api/auth/pin", json={"staff_code": "W01",
+                                                        "pin": ids.pins["W01"]},
+                           headers={"X-Terminal-Key": ids.terminal_key}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        url = f"{base}/api/kitchen/stations/{stations['hot']}/feed"
+        assert httpx.get(url, timeout=5).status_code == 401
+        start = httpx.get(f"{base}/api/kitchen/stations/{stations['hot']}/tickets",
+                          headers=auth).json()["seq"]
+        for n in range(3):
+            r = httpx.post(f"{base}/api/orders", headers=auth | {"Idempotency-Key": f"o{n}"},
+                           json={"channel": "takeaway", "submit": True,
+                                 "lines": [{"item_id": ids.items["rice"], "note": f"n{n}"}]})
+            assert r.status_code == 201, r.text
+        got: list[int] = []
+        with httpx.stream("GET", url, params={"access_token": token, "last_event_id": start},
+                          timeout=10) as resp:
+            assert resp.headers["content-type"].startswith("text/event-stream")
+            for line in resp.iter_lines():
+                if line.startswith("id: "):
+                    got.append(int(line[4:]))
+                if len(got) == 2:
+                    break
+        with httpx.stream("GET", url, params={"access_token": token, "last_event_id": start},
+                          headers={"Last-Event-ID": str(got[-1])}, timeout=10) as resp:
+            for line in resp.iter_lines():
+                if line.startswith("id: "):
+                    got.append(int(line[4:]))
+                if len(got) == 3:
+                    break
+        assert got == sorted(set(got)) and len(got) == 3
+
+        def online() -> int:
+            listed = httpx.get(f"{base}/api/kitchen/stations", headers=auth).json()
+            return int(next(s for s in listed if s["id"] == stations["hot"])["screens_online"])
+
+        with httpx.stream("GET", url, params={"access_token": token}, timeout=10) as resp:
+            lines = resp.iter_lines()  # kept: dropping the iterator closes the response
+            next(lines)
+            assert online() == 1, "an open feed is a screen online"
+        for _ in range(100):  # a closed feed is a screen gone (bounded wait)
+            if online() == 0:
+                break
+            time.sleep(0.05)
+        assert online() == 0
+    finally:
+        proc.stop()

@@ -1,0 +1,298 @@
+"""Wallets and cards through the router with scripted providers: failover, breakers, offline
+store-and-forward, crash-resume and reconciliation."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from hearth.payments import service
+from hearth.payments.schemas import TenderIn
+from hearth.payments.service import fingerprint
+from hearth.testing.builders import a_small_restaurant
+from tests.integration.test_payments_fixtures import (
+    Till,
+    make_node,
+    open_till,
+    providers,
+    till,
+)
+from tests.unit.test_payment_fake_provider import FakeProvider, Trade
+
+__all__ = ["providers", "till"]
+CODE = "281234567890123456"
+
+
+def test_wallet_scan_succeeds_on_the_primary(till: Till) -> None:
+    order = till.order("gbjd")
+    r = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE)
+    p = r.json()
+    assert (p["status"], p["provider"]) == ("succeeded", "alipay"), r.text
+    assert till.providers["alipay"].captured() == 3800
+    assert till.bill(order["id"])["status"] == "paid"
+
+
+def test_a_decline_does_not_switch_provider(till: Till) -> None:
+    till.providers["alipay"].mode = "decline"
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    assert (p["status"], p["provider"]) == ("failed", "alipay")
+    assert till.providers["wechat"].charges == 0
+    assert "declined" in p["message_en"]
+
+
+def test_primary_down_switches_to_backup_within_three_seconds(till: Till) -> None:
+    till.providers["alipay"].mode = "slow"
+    order = till.order("gbjd")
+    started = time.monotonic()
+    r = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE)
+    took = time.monotonic() - started
+    p = r.json()
+    assert took < 3.0
+    assert (p["status"], p["provider"]) == ("succeeded", "wechat"), r.text
+    assert "switched to WeChat Pay" in p["message_en"] and "微信支付" in p["message_zh"]
+    bill = till.bill(order["id"])
+    assert bill["status"] == "paid"
+    assert [x["status"] for x in bill["payments"]] == ["unknown", "succeeded"]
+    assert till.providers["wechat"].captured() == 3800
+
+
+def test_lost_answer_on_primary_is_reversed_after_backup_captured(till: Till) -> None:
+    till.providers["alipay"].mode = "lost"  # captures, answer never comes
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    assert p["provider"] == "wechat" and p["status"] == "succeeded"
+    first = till.bill(order["id"])["payments"][0]["id"]
+    till.wait_for(first, "reversed")
+    assert till.providers["alipay"].captured() == 0, "the second capture was given back"
+    assert till.providers["wechat"].captured() == 3800
+
+
+def test_without_auto_failover_the_answer_suggests_the_backup(till: Till) -> None:
+    till.node.settings.payment_auto_failover = False
+    till.providers["alipay"].mode = "down"
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    assert p["status"] == "failed" and till.providers["wechat"].charges == 0
+    assert p["fallback"]["provider"] == "wechat" and p["fallback"]["tender"] == "wallet_scan"
+    assert "WeChat Pay" in p["fallback"]["reason_en"]
+    again = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE,
+                     wallet="wechat").json()
+    assert (again["status"], again["provider"]) == ("succeeded", "wechat")
+
+
+def test_open_breaker_sends_straight_to_the_backup(till: Till) -> None:
+    till.providers["alipay"].mode = "down"
+    for _ in range(3):
+        order = till.order("rice")
+        till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE)
+    shown = {p["name"]: p for p in till.get("/api/payments/providers").json()}
+    assert shown["alipay"]["state"] == "open" and shown["alipay"]["health"] < 0.6
+    calls = till.providers["alipay"].charges
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+    assert p["provider"] == "wechat" and p["status"] == "succeeded"
+    assert till.providers["alipay"].charges == calls, "an open breaker is not called"
+    assert "直接使用" in p["message_zh"]
+
+
+def test_merchant_qr_is_pending_until_the_customer_pays(till: Till) -> None:
+    till.providers["alipay"].mode = "pending"
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="wallet_qr", amount=300).json()
+    assert p["status"] == "pending" and p["qr_content"].startswith("https://qr.example/")
+    till.providers["alipay"].settle_pending(p["id"])
+    till.wait_for(p["id"], "succeeded")
+    assert till.bill(order["id"])["status"] == "paid"
+
+
+def test_all_providers_down_takes_card_offline_and_forwards_later(till: Till) -> None:
+    card = till.providers["card"]
+    card.mode = "down"
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="card", amount=3800).json()
+    assert (p["status"], p["offline"], p["forward_state"]) == ("succeeded", True, "queued")
+    assert till.bill(order["id"])["status"] == "paid"
+    queued = till.get("/api/payments/offline?status=queued", who="M01").json()
+    assert [x["id"] for x in queued] == [p["id"]]
+    # Too big for the offline limit: refused, take cash instead.
+    till.node.settings.payment_offline_max_payment = 10_000
+    big = till.order("duck", "duck")
+    r = till.pay(big["id"], tender="card", amount=25600)
+    assert r.status_code == 200 and r.json()["status"] == "failed"
+    assert r.json()["fallback"]["tender"] == "cash"
+    card.mode = "ok"
+    till.node.settings.payment_breaker_cooldown_ms = 0
+    till.providers["card"].mode = "ok"
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        done = till.get("/api/payments/offline?status=forwarded", who="M01").json()
+        if done:
+            break
+        time.sleep(0.1)
+    assert [x["id"] for x in done] == [p["id"]]
+    assert card.captured() == 3800
+
+
+def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) -> None:
+    card = till.providers["card"]
+    card.mode = "down"
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="card", amount=300).json()
+    assert p["forward_state"] == "queued"
+    engine = till.node.extras["payments"]
+    engine.router.routes["card"].breaker.cooldown_ms = 0  # type: ignore[attr-defined]
+    card.mode = "decline"
+    deadline = time.monotonic() + 8
+    declined: list[Any] = []
+    while time.monotonic() < deadline and not declined:
+        declined = till.get("/api/payments/offline?status=declined", who="M01").json()
+        time.sleep(0.1)
+    assert [x["id"] for x in declined] == [p["id"]]
+    assert till.get("/api/payments/offline", who="C01").status_code == 403
+
+
+def test_cash_and_stored_value_work_with_every_provider_down(till: Till) -> None:
+    for prov in till.providers.values():
+        prov.mode = "down"
+    order = till.order("rice")
+    assert till.pay(order["id"], tender="cash", amount=300).json()["status"] == "succeeded"
+
+
+def test_replayed_wallet_request_is_not_charged_twice(till: Till) -> None:
+    order = till.order("gbjd")
+    first = till.pay(order["id"], key="w-1", tender="wallet_scan", amount=3800,
+                     auth_code=CODE).json()
+    again = till.pay(order["id"], key="w-1", tender="wallet_scan", amount=3800,
+                     auth_code=CODE).json()
+    assert again["id"] == first["id"] and again["status"] == "succeeded"
+    assert till.providers["alipay"].charges == 1
+
+
+def test_wallet_refund_goes_to_the_provider(till: Till) -> None:
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    r = till.post(f"/api/payments/{p['id']}/refund", {
+        "amount": 1800, "reason": "dish sent back",
+        "approval": {"staff_code": "M01", "pin": "2468"}})
+    assert r.json()["refund"]["status"] == "succeeded", r.text
+    assert till.providers["alipay"].captured() == 2000
+
+
+def test_reconciliation_lists_every_difference(till: Till) -> None:
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    ali = till.providers["alipay"]
+    ali.trades["stray"] = Trade("stray", 999, "succeeded")
+    from hearth.payments.providers.base import StatementEntry
+    ali.entries.append(StatementEntry("stray", "ref-stray", "charge", 999, "CNY", 0))
+    ali.entries.append(StatementEntry(p["id"], "x", "refund", 100, "CNY", 0))
+    r = till.post("/api/payments/reconcile", {"since_ms": 0, "until_ms": 2**42}, who="M01")
+    assert r.status_code == 200, r.text
+    diffs = {x["provider"]: x["differences"] for x in r.json()["providers"]}
+    kinds = sorted((dd["kind"], dd["payment_id"]) for dd in diffs["alipay"])
+    assert kinds == sorted([("amount_mismatch", p["id"]), ("missing_here", "stray")])
+    assert diffs["wechat"] == []
+
+
+@pytest.fixture
+def crashed(tmp_path: Any) -> Any:
+    """A node that recorded a pending intent (tx1) and died before recording the outcome."""
+    node = make_node(tmp_path)
+    ids = a_small_restaurant(node)
+    return node, ids
+
+
+def _pending_intent(node: Any, ids: Any) -> tuple[str, str]:
+    from hearth.ordering import service as ordering
+    from hearth.ordering.domain import Channel
+
+    ctx = ordering.Context(None, int(time.time() * 1000))
+    order = node.writer.run(lambda tx: ordering.place_order(
+        tx, ctx, channel=Channel.TAKEAWAY, table_id=None,
+        lines=[ordering.LineInput(ids.items["rice"])], submit=True))
+    body = TenderIn(tender="wallet_scan", amount=300, auth_code=CODE)
+    started = node.writer.run(lambda tx: service.start_payment(
+        tx, order_id=order.id, body=body, actor=None, key="k", fp=fingerprint(order.id, body),
+        settings=node.settings, provider="alipay"))
+    return order.id, started.row.id
+
+
+def test_crash_after_the_provider_charged_is_settled_without_a_second_charge(
+        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    node, ids = crashed
+    order_id, pid = _pending_intent(node, ids)
+    providers["alipay"].trades[pid] = Trade(pid, 300, "succeeded")  # charged, answer lost
+    for t in open_till(node, ids, providers):
+        t.wait_for(pid, "succeeded")
+        assert t.bill(order_id)["status"] == "paid"
+        assert providers["alipay"].charges == 0 and providers["alipay"].captured() == 300
+    node.close()
+
+
+def test_crash_before_the_charge_left_is_failed_not_charged(
+        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    node, ids = crashed
+    order_id, pid = _pending_intent(node, ids)
+    time.sleep(2.1)  # older than the grace for a charge still on its way
+    for t in open_till(node, ids, providers):
+        t.wait_for(pid, "failed")
+        assert t.bill(order_id)["due"] == 300
+        assert providers["alipay"].charges == 0
+    node.close()
+
+
+def test_an_unscanned_qr_can_be_cancelled_and_the_bill_paid_otherwise(till: Till) -> None:
+    till.providers["alipay"].mode = "pending"
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="wallet_qr", amount=300).json()
+    r = till.pay(order["id"], tender="cash", amount=300)
+    assert r.status_code == 422 and r.json()["code"] == "amount-above-due"
+    c = till.post(f"/api/payments/{p['id']}/cancel", {})
+    assert c.status_code == 200 and c.json()["status"] == "reversed", c.text
+    assert till.pay(order["id"], tender="cash", amount=300).json()["status"] == "succeeded"
+    # The customer scanning the closed QR later cannot capture it.
+    till.providers["alipay"].mode = "ok"
+    assert till.providers["alipay"].captured() == 0
+
+
+def test_store_configures_its_providers(till: Till) -> None:
+    r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_scan"],
+                                                     "priority": 1, "enabled": True},
+                  who="M01")
+    assert r.status_code == 200, r.text
+    shown = till.get("/api/payments/providers").json()
+    assert [p["name"] for p in shown][:1] == ["wechat"]
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+    assert p["provider"] == "wechat"
+    r = till.post("/api/payments/providers/nope", {"tenders": []}, who="M01")
+    assert r.status_code == 422
+    assert till.post("/api/payments/providers/wechat", {"tenders": []}).status_code == 403
+
+
+def test_projections_rebuild_from_the_journal(
+        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    from hearth.core.rebuild import rebuild
+
+    node, ids = crashed
+    for t in open_till(node, ids, providers):
+        shift = t.post("/api/shifts/open", {"float": 1000}).json()
+        order = t.order("gbjd", "rice")
+        t.pay(order["id"], tender="cash", amount=1000, tendered=2000)
+        t.providers["card"].mode = "down"
+        assert t.pay(order["id"], tender="card", amount=3100).json()["offline"]
+        pid = t.bill(order["id"])["payments"][0]["id"]
+        r = t.post(f"/api/payments/{pid}/refund", {"amount": 500, "reason": "x",
+                                                     "approval": {"staff_code": "M01",
+                                                                  "pin": "2468"}})
+        assert r.status_code == 200, r.text
+        closed = t.post(f"/api/shifts/{shift['id']}/close", {"counted": 1400}).json()
+        assert closed["difference"] == -100  # 1000 + 2000 - 1000 change - 500 refund
+    # With the node's background work stopped, replay the journal into empty projections.
+    report = rebuild(node.engine, keep=False)
+    assert report.matches, report.mismatched
+    assert report.tables["payments"] == 3 and report.tables["cash_shifts"] == 1
+    node.close()

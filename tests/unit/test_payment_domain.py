@@ -1,0 +1,188 @@
+"""The payment intent machine, the bill, cash and refunds under every sequence of answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hearth.core.errors import Problem
+from hearth.payments import domain as d
+from hearth.payments.domain import IntentStatus as S
+from hearth.payments.domain import PaymentLine
+from hearth.payments.providers.base import ProviderStatus as A
+
+ANSWERS = list(A)
+
+
+@dataclass
+class World:
+    """A bill, its intents as we record them, and what the provider really holds."""
+
+    total: int
+    amounts: list[int]
+    ours: list[S] = field(default_factory=list)
+    provider_holds: list[bool] = field(default_factory=list)
+    reverse_works: bool = True
+
+    def __post_init__(self) -> None:
+        self.ours = [S.PENDING] * len(self.amounts)
+        self.provider_holds = [False] * len(self.amounts)
+
+    def lines(self, exclude: int | None = None) -> list[PaymentLine]:
+        return [PaymentLine(s, a) for i, (s, a) in enumerate(zip(self.ours, self.amounts,
+                                                               strict=True)) if i != exclude]
+
+    def answer(self, i: int, answer: A) -> None:
+        # The provider reports a capture only once it holds it, and a failure only while it
+        # does not; a lost answer (UNKNOWN) or a stale PENDING can come at any time, and
+        # everything may be duplicated and out of order.
+        if answer is A.SUCCEEDED:
+            if self.ours[i] is S.REVERSED:
+                return  # a reversed intent can never capture again (tombstoned)
+            self.provider_holds[i] = True
+        if answer in (A.REVERSED, A.FAILED, A.NOT_FOUND) and self.provider_holds[i]:
+            return  # a provider holding the money says so (or nothing); it never lies "failed"
+        room = d.bill(self.total, self.lines(exclude=i)).due
+        dec = d.on_answer(self.ours[i], answer, room=room, amount=self.amounts[i])
+        assert dec.status in d.TRANSITIONS[self.ours[i]] or not dec.changed, (
+            self.ours[i], dec.status)
+        self.ours[i] = dec.status
+        if dec.reverse and self.reverse_works:
+            self.provider_holds[i] = False
+            self.ours[i] = d.on_answer(self.ours[i], A.REVERSED, room=0,
+                                       amount=self.amounts[i]).status
+
+    def captured(self) -> int:
+        return sum(a for s, a in zip(self.ours, self.amounts, strict=True)
+                   if s is S.SUCCEEDED)
+
+
+events = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(ANSWERS)), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(total=st.integers(1, 20_000), amounts=st.lists(st.integers(1, 20_000), min_size=1,
+                                                       max_size=4),
+       seq=events, reverse_works=st.booleans())
+def test_no_sequence_of_answers_captures_twice_for_one_bill(total, amounts, seq,
+                                                            reverse_works):
+    w = World(total, amounts, reverse_works=reverse_works)
+    for i, answer in seq:
+        if i < len(amounts):
+            w.answer(i, answer)
+        # Our books never hold more than the bill.
+        assert w.captured() <= total
+        b = d.bill(total, w.lines())
+        assert b.paid <= b.total and b.due >= 0
+    # Everything the provider holds is either recorded as captured or still being reversed.
+    for held, status in zip(w.provider_holds, w.ours, strict=True):
+        if held:
+            assert status in (S.SUCCEEDED, S.UNKNOWN), status
+        if status is S.SUCCEEDED:
+            assert held
+
+
+@given(seq=st.lists(st.sampled_from(ANSWERS), max_size=20))
+def test_captured_is_final_whatever_comes_after(seq):
+    status = S.SUCCEEDED
+    for answer in seq:
+        status = d.on_answer(status, answer, room=0, amount=100).status
+    assert status is S.SUCCEEDED
+
+
+def test_unknown_is_settled_by_query_not_by_charging_again():
+    assert d.on_answer(S.PENDING, A.UNKNOWN, room=100, amount=100).status is S.UNKNOWN
+    assert d.on_answer(S.UNKNOWN, A.SUCCEEDED, room=100, amount=100).status is S.SUCCEEDED
+    assert d.on_answer(S.UNKNOWN, A.NOT_FOUND, room=100, amount=100).status is S.FAILED
+
+
+def test_a_late_capture_that_does_not_fit_is_reversed():
+    dec = d.on_answer(S.FAILED, A.SUCCEEDED, room=0, amount=100)
+    assert dec.reverse and dec.status is S.UNKNOWN
+    assert d.on_answer(dec.status, A.REVERSED, room=0, amount=100).status is S.REVERSED
+
+
+@settings(max_examples=300)
+@given(amount=st.integers(1, 10_000), parts=st.lists(st.integers(1, 10_000), max_size=6))
+def test_refunds_never_exceed_what_was_captured(amount, parts):
+    refunded = 0
+    for part in parts:
+        try:
+            d.check_refund(S.SUCCEEDED if refunded == 0 else S.REFUNDED, amount, refunded, 0,
+                           part)
+        except Problem:
+            assert refunded + part > amount
+            continue
+        refunded += part
+        assert refunded <= amount
+
+
+def test_refund_of_a_failed_payment_is_refused():
+    with pytest.raises(Problem) as e:
+        d.check_refund(S.FAILED, 100, 0, 0, 1)
+    assert e.value.code == "payment-not-refundable"
+
+
+@given(total=st.integers(1, 100_000), pays=st.lists(st.integers(0, 50_000), max_size=8))
+def test_paid_never_exceeds_due(total, pays):
+    lines: list[PaymentLine] = []
+    for amount in pays:
+        b = d.bill(total, lines)
+        try:
+            d.check_new_payment(b, amount, 0, closed=False)
+        except Problem:
+            assert amount > b.due or amount == 0
+            continue
+        lines.append(PaymentLine(S.SUCCEEDED, amount))
+    assert d.bill(total, lines).paid <= total
+
+
+def test_tip_on_closed_bill_refused():
+    with pytest.raises(Problem) as e:
+        d.check_new_payment(d.bill(100, []), 0, 50, closed=True)
+    assert e.value.code == "bill-closed"
+
+
+@pytest.mark.parametrize(("amount", "unit", "rounding"), [
+    (1234, 10, -4), (1235, 10, 5), (1230, 10, 0), (1299, 100, 1), (1249, 50, 1),
+    (1234, 1, 0)])
+def test_cash_rounding_to_the_smallest_coin(amount, unit, rounding):
+    assert d.cash_rounding(amount, unit) == rounding
+
+
+def test_change_due_and_partial_cash_not_rounded():
+    take = d.take_cash(1234, 0, 2000, unit=10, settles_bill=True)
+    assert (take.collect, take.change_due) == (1230, 770)
+    take = d.take_cash(1234, 0, 2000, unit=10, settles_bill=False)
+    assert (take.collect, take.change_due) == (1234, 766)
+    with pytest.raises(Problem):
+        d.take_cash(1234, 0, 1000, unit=10, settles_bill=True)
+
+
+@given(amount=st.integers(0, 10**7), tip=st.integers(0, 10**5), unit=st.sampled_from(
+    [1, 10, 50, 100]), extra=st.integers(0, 10**5))
+def test_change_is_never_negative_and_adds_up(amount, tip, unit, extra):
+    collect = amount + tip + d.cash_rounding(amount + tip, unit)
+    take = d.take_cash(amount, tip, collect + extra, unit=unit, settles_bill=True)
+    assert take.change_due == extra and take.collect % unit == 0
+
+
+def test_split_tender_bill_goes_to_zero():
+    lines = [PaymentLine(S.SUCCEEDED, 2000), PaymentLine(S.SUCCEEDED, 2100, tip=300)]
+    b = d.bill(4100, lines)
+    assert (b.paid, b.due, b.tips) == (4100, 0, 300)
+    lines.append(PaymentLine(S.REFUNDED, 0))
+    b = d.bill(4100, [PaymentLine(S.REFUNDED, 2000, refunded=500), lines[1]])
+    assert (b.paid, b.due) == (3600, 500)
+
+
+def test_offline_limits():
+    lim = d.OfflineLimits(per_payment=500, outstanding=1000, max_age_ms=1)
+    assert d.offline_refusal(lim, 500, 0) is None
+    refused = d.offline_refusal(lim, 501, 0)
+    assert refused is not None and refused.code == "offline-limit-payment"
+    refused = d.offline_refusal(lim, 400, 700)
+    assert refused is not None and refused.code == "offline-limit-total"
