@@ -60,6 +60,13 @@ def orders(store: LiveStore) -> list[dict[str, Any]]:
     return result
 
 
+def order_lines(store: LiveStore, order_id: str) -> list[dict[str, Any]]:
+    r = httpx.get(f"{store.base_url}/api/orders/{order_id}",
+                  headers=staff_headers(store, "C01"))
+    lines: list[dict[str, Any]] = r.json()["lines"]
+    return lines
+
+
 def test_the_kiosk_takes_an_order_to_pay_at_the_counter(browser: Any, live_store: LiveStore):
     key = register_kiosk(live_store)
     page = browser.new_page(viewport=TABLET, has_touch=True)
@@ -81,7 +88,8 @@ def test_the_kiosk_takes_an_order_to_pay_at_the_counter(browser: Any, live_store
     placed = orders(live_store)
     assert len(placed) == 1
     assert placed[0]["channel"] == "takeaway" and str(placed[0]["number"]) == number
-    assert placed[0]["status"] == "submitted", "the kitchen has it"
+    assert placed[0]["status"] == "open", "nothing is cooked before it is paid"
+    assert {ln["state"] for ln in order_lines(live_store, placed[0]["id"])} == {"pending"}
 
     page.click("#done")
     page.wait_for_selector("#k-welcome:not(.hidden)")
@@ -174,5 +182,7 @@ def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any,
     screenshot(page, "kiosk-paid-tablet")
     placed = orders(store)
     assert [o["status"] for o in placed] == ["paid"]
+    assert {ln["state"] for ln in order_lines(store, placed[0]["id"])} == {"sent"}, \
+        "paid, so sent to the kitchen"
     assert page.inner_text("#k-number") == str(placed[0]["number"])
     page.close()

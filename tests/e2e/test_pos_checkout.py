@@ -12,7 +12,7 @@ import pytest
 
 from hearth.payments.emulator import Emulator
 from tests.e2e.conftest import LiveStore, screenshot
-from tests.e2e.test_kiosk_page import register_kiosk, wallet_store
+from tests.e2e.test_kiosk_page import register_kiosk, staff_headers, wallet_store
 from tests.e2e.test_pos_page import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -180,7 +180,7 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     sign_in(page, live_store, "C01")
     page.click(f"#to-pay-list .table[data-number='{number}']")
-    page.wait_for_selector("#lines .line.st-sent")
+    page.wait_for_selector("#lines .line.st-pending")  # not cooked before it is paid
     page.click("#pay")
     page.wait_for_selector("#pay-dialog[open][data-state=due]")
     page.click("#quick-cash .quick-btn[data-fen='600']")
@@ -192,4 +192,7 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
     r = httpx.get(f"{live_store.base_url}/api/kiosk/orders/{placed.json()['id']}",
                   headers={"X-Terminal-Key": key})
     assert (r.json()["status"], r.json()["due"]) == ("paid", 0)
+    paid = httpx.get(f"{live_store.base_url}/api/orders/{placed.json()['id']}",
+                     headers=staff_headers(live_store, "C01")).json()
+    assert {ln["state"] for ln in paid["lines"]} == {"sent"}, "paying sent it to the kitchen"
     page.close()

@@ -44,7 +44,8 @@ def test_a_kiosk_orders_takeaway_priced_by_the_server(api: Api) -> None:
     r = kiosk(api, key, "POST", "/orders", body, idem)
     assert r.status_code == 201, r.text
     order = r.json()
-    assert order["channel"] == "takeaway" and order["status"] == "submitted"
+    assert order["channel"] == "takeaway" and order["status"] == "open"
+    assert {ln["state"] for ln in order["lines"]} == {"pending"}, "cooked only once paid"
     assert order["totals"]["total"] == 3800 + 200 + 2 * 800
     assert order["number"] >= 1
 

@@ -51,13 +51,15 @@ def test_wallet_qr_is_shown_then_the_poll_sees_the_order_paid(till: Till) -> Non
     assert till.providers["alipay"].charges == 1
 
     status = kiosk(till, key, "GET", f"/orders/{order['id']}").json()
-    assert (status["status"], status["due"]) == ("submitted", 1200)
+    assert (status["status"], status["due"]) == ("open", 1200), "not cooked before it is paid"
 
     # The customer pays on the phone; the kiosk's poll asks the provider and sees it settled.
     till.providers["alipay"].trades[pay["id"]].status = "succeeded"
     status = kiosk(till, key, "GET", f"/orders/{order['id']}").json()
     assert (status["status"], status["due"], status["paid"]) == ("paid", 0, 1200)
     assert status["number"] == order["number"]
+    sent = till.get(f"/api/orders/{order['id']}").json()
+    assert {ln["state"] for ln in sent["lines"]} == {"sent"}, "the payment sent it to the kitchen"
 
     before = till.seq()
     r = kiosk(till, key, "POST", f"/orders/{order['id']}/pay", {"wallet": "alipay"})

@@ -194,3 +194,36 @@ def test_callback_with_bad_signature_or_wrong_amount_writes_nothing(till: Till) 
                          headers={"x-signature": sign(body)})
     assert r.json()["duplicate"] is True and till.seq() == seq
     assert till.bill(order["id"])["status"] == "paid"
+
+
+def test_paying_an_unsent_order_in_full_sends_it_to_the_kitchen(till: Till) -> None:
+    """Pay first (a counter or kiosk order): the payment that settles it sends it and marks it
+    paid in one transaction, so nothing is cooked unpaid and nothing paid is left unsent."""
+    order = till.order("gbjd", submit=False)
+    assert order["status"] == "open"
+    part = till.pay(order["id"], tender="cash", amount=1000, tendered=1000)
+    assert part.status_code == 200, part.text
+    after_part = till.get(f"/api/orders/{order['id']}").json()
+    assert after_part["status"] == "open", "a part payment sends nothing"
+    assert {ln["state"] for ln in after_part["lines"]} == {"pending"}
+
+    rest = till.pay(order["id"], tender="cash", amount=2800, tendered=3000)
+    assert rest.status_code == 200, rest.text
+    done = till.get(f"/api/orders/{order['id']}").json()
+    assert done["status"] == "paid"
+    assert {ln["state"] for ln in done["lines"]} == {"sent"}
+
+
+def test_a_paid_order_with_everything_on_hold_keeps_its_payment(till: Till) -> None:
+    """The kitchen refuses (nothing to send) before anything is written; the money is taken
+    all the same, so the payment stands and the order waits for staff to fire it."""
+    r = till.post("/api/orders", {"channel": "takeaway", "lines": [
+        {"item_id": till.ids.items["rice"], "held": True}]}, who="W01")
+    assert r.status_code == 201, r.text
+    order = r.json()
+    paid = till.pay(order["id"], tender="cash", amount=order["totals"]["total"],
+                    tendered=order["totals"]["total"])
+    assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
+    after = till.get(f"/api/orders/{order['id']}").json()
+    assert after["status"] == "open" and {ln["state"] for ln in after["lines"]} == {"pending"}
+    assert till.bill(order["id"])["due"] == 0

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy.engine import Connection
 
 from hearth.core.errors import Problem, conflict, invalid, not_found
@@ -45,6 +46,8 @@ CLOSED_ORDER = frozenset({OrderStatus.PAID, OrderStatus.CLOSED, OrderStatus.VOID
                           OrderStatus.CANCELLED, OrderStatus.MERGED})
 PAYABLE_TO_PAID = frozenset({OrderStatus.SUBMITTED, OrderStatus.PREPARING, OrderStatus.READY,
                              OrderStatus.SERVED})
+
+log = structlog.get_logger(__name__)
 
 
 def now_ms() -> int:
@@ -155,13 +158,29 @@ def _replay(tx: Tx, key: str, fp: str) -> Any | None:
 
 
 def _settle_order(tx: Tx, order_id: str, actor: str | None) -> None:
-    """Mark the order paid in the same transaction as the payment that settles it."""
+    """Mark the order paid in the same transaction as the payment that settles it.
+
+    An order paid in full before it was sent (a kiosk guest, a counter order paid first) is
+    sent to the kitchen by that payment: quick service cooks what is paid for, and the order
+    state machine only reaches ``paid`` through the kitchen's states.
+    """
     order = _order(tx.conn, tx.store_id, order_id)
-    if order.status not in PAYABLE_TO_PAID:
+    pay_first = order.status is OrderStatus.OPEN and order.totals().total > 0
+    if order.status not in PAYABLE_TO_PAID and not pay_first:
         return
     b = d.bill(order.totals().total, _lines(order_rows(tx.conn, tx.store_id, order_id)))
     if b.due == 0:
-        ordering.mark_paid(tx, ordering.Context(actor, now_ms()), order_id)
+        ctx = ordering.Context(actor, now_ms())
+        if pay_first:
+            try:
+                ordering.submit_order(tx, ctx, order_id)
+            except Problem as exc:
+                # Everything on hold, or an item ran out since it was ordered: the refusal
+                # comes before anything is written, and the money is taken whatever the
+                # kitchen can do, so the payment stands and staff send the order by hand.
+                log.warning("paid order not sent", order_id=order_id, reason=exc.code)
+                return
+        ordering.mark_paid(tx, ctx, order_id)
 
 
 def _check_account(tx: Tx, account_id: str | None, need: int) -> None:

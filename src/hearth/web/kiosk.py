@@ -40,8 +40,9 @@ add_texts({
     "kiosk.amount": {"zh": "应付", "en": "To pay"},
     "kiosk.number": {"zh": "取餐号", "en": "Your order number"},
     "kiosk.paid": {"zh": "支付成功！请留意叫号取餐", "en": "Paid! We'll call your number"},
-    "kiosk.at_counter": {"zh": "请凭取餐号到柜台付款", "en":
-                         "Please pay at the counter with this number"},
+    "kiosk.at_counter": {"zh": "请凭取餐号到柜台付款，付款后开始制作", "en":
+                         "Please pay at the counter with this number; we start cooking "
+                         "once it is paid"},
     "kiosk.done": {"zh": "完成", "en": "Done"},
     "kiosk.placing": {"zh": "正在下单…", "en": "Placing your order…"},
     "kiosk.failed": {"zh": "支付没有成功", "en": "The payment did not go through"},

@@ -67,7 +67,7 @@ class KioskOrderIn(Strict):
 
 
 @router.post("/orders", status_code=201,
-             summary="Check out: a takeaway order, sent to the kitchen, with its number")
+             summary="Check out: a takeaway order with its number, sent to the kitchen once paid")
 async def kiosk_place(body: KioskOrderIn, request: Request, node: NodeDep,
                       key: IdempotencyKeyDep, kiosk: KioskDep) -> Any:
     ctx = _ctx(node, kiosk)

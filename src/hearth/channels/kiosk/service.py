@@ -2,9 +2,10 @@
 
 A kiosk is a registered terminal (the same kind of key a till uses for PIN sign-in); it acts
 as ``kiosk:<terminal id>`` in the journal, so every kiosk order can be traced to its screen.
-The order goes to the kitchen when the guest checks out: the order state machine allows a
-payment only once an order is sent, and a guest who walks away from the QR code is told to pay
-at the counter with their order number.
+The order is placed when the guest checks out but goes to the kitchen only once it is paid, as
+on every quick-service kiosk: a guest who walks away from the QR code leaves nothing cooking.
+Such a guest is told to pay at the counter with their order number; the cashier finds the
+order there, and the payment that settles it sends it to the kitchen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection
 from hearth.core.errors import Problem
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
-from hearth.ordering.domain import KITCHEN_STATES, Channel, Order, OrderStatus
+from hearth.ordering.domain import ACTIVE, Channel, Order, OrderStatus
 from hearth.ordering.service import Context, LineInput
 from hearth.staff import service as staff
 
@@ -27,7 +28,7 @@ KIOSK_NOT_REGISTERED = Problem(
     "A manager must register this kiosk as a terminal and enter its key on the screen "
     "(sent as X-Terminal-Key).")
 
-PAYABLE = KITCHEN_STATES
+PAYABLE = ACTIVE
 
 
 def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
@@ -41,9 +42,9 @@ def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
 
 
 def place(tx: Tx, ctx: Context, lines: list[LineInput]) -> Order:
-    """A takeaway order, priced by the server and sent to the kitchen at once."""
+    """A takeaway order priced by the server, held back from the kitchen until it is paid."""
     return ordering.place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines,
-                                submit=True)
+                                submit=False)
 
 
 def kiosk_order(conn: Connection, store_id: str, order_id: str) -> Order:

@@ -44,8 +44,8 @@
     idleTimer = setTimeout(onIdle, IDLE_MS);
   }
   function onIdle() {
-    // A guest who walked away from the QR code still has an order in the kitchen: show its
-    // number with "pay at the counter" before the screen starts over.
+    // A guest who walked away from the QR code still has an order waiting to be paid: show
+    // its number with "pay at the counter" before the screen starts over.
     if (state.screen === "k-pay") return finish("counter");
     reset();
   }

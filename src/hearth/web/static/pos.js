@@ -108,14 +108,16 @@
     refreshToPay();
   }
 
-  // Takeaway and kiosk orders sent to the kitchen but not paid: a guest who chose "pay at the
-  // counter" on the kiosk gives the cashier their number, and the cashier finds it here.
+  // Takeaway and kiosk orders not paid yet: a guest who chose "pay at the counter" on the
+  // kiosk gives the cashier their number, the cashier finds it here, and paying it sends it
+  // to the kitchen.
   async function refreshToPay() {
     let open = [];
     try {
       open = (await api("GET", "/api/orders?limit=100", undefined, { retries: 1 }))
         .filter((o) => o.channel === "takeaway" &&
-          ["submitted", "preparing", "ready", "served"].includes(o.status));
+          ["open", "submitted", "preparing", "ready", "served"].includes(o.status) &&
+          o.total > 0);
     } catch (err) { return; }
     $("to-pay").classList.toggle("hidden", !open.length);
     $("to-pay-list").replaceChildren(...open.map((o) => el("button", {
