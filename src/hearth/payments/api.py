@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from hearth.core.api import (
     IdempotencyKeyDep,
@@ -135,10 +135,33 @@ def get_account(account_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]
 
 
 # -- callbacks (public, signature-verified) -----------------------------------------------------
-@router.post("/payments/callbacks/{provider}", summary="A provider's signed notification")
-async def callback(provider: str, request: Request, node: NodeDep) -> dict[str, Any]:
+CALLBACK_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Taken (or seen before). Alipay is answered with the plain text "
+                         "`success` its protocol requires; other providers with JSON.",
+          "content": {"text/plain": {"schema": {"type": "string", "enum": ["success"]}},
+                      "application/json": {"schema": {"type": "object"}}}},
+    204: {"description": "Taken (or seen before): WeChat Pay v3 wants an empty 204."},
+}
+
+
+def callback_ack(provider: str, outcome: dict[str, Any]) -> Response:
+    """The acknowledgement each provider's protocol expects; anything else makes a real
+    provider send the notification again and again. A duplicate is acknowledged the same way
+    (it changed nothing); the header says which it was, for people reading logs."""
+    seen = {"Hearth-Callback-Duplicate": "true" if outcome.get("duplicate") else "false"}
+    if provider == "alipay":
+        return PlainTextResponse("success", headers=seen)
+    if provider == "wechat":
+        return Response(status_code=204, headers=seen)
+    return JSONResponse(outcome, headers=seen)
+
+
+@router.post("/payments/callbacks/{provider}", summary="A provider's signed notification",
+             response_class=Response, responses=CALLBACK_ANSWERS)
+async def callback(provider: str, request: Request, node: NodeDep) -> Response:
     body = await request.body()
-    return await refunds.handle_callback(node, provider, dict(request.headers), body)
+    outcome = await refunds.handle_callback(node, provider, dict(request.headers), body)
+    return callback_ack(provider, outcome)
 
 
 # -- one payment ----------------------------------------------------------------------------------

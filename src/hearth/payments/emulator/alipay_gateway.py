@@ -83,6 +83,8 @@ def router(state: EmulatorState) -> APIRouter:
         state.notify("alipay", t.notify_url, lambda: form(final),
                      lambda: form("WAIT_BUYER_PAY"))
 
+    state.notifiers["alipay"] = notify_trade
+
     def settle_later(t: Trade, ok: bool = True) -> None:
         """The customer confirms on the phone (or scans the merchant QR) a moment later."""
         if state.qr_autopay_ms <= 0:

@@ -76,10 +76,14 @@ def router(state: EmulatorState) -> APIRouter:
         t = state.ledger.get(str(body.get("provider")), str(body.get("intent_id")))
         if t is None:
             raise HTTPException(404, "no such trade")
+        was = t.status
         if body.get("outcome", "pay") == "pay":
             state.ledger.capture(t)
         else:
             state.ledger.fail(t)
+        notify = state.notifiers.get(t.provider)
+        if t.status != was and notify is not None:
+            notify(t)  # as the real provider does when the customer confirms or gives up
         return {"status": t.status}
 
     return r

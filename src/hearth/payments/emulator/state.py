@@ -35,6 +35,8 @@ class EmulatorState:
     qr_autopay_ms: int = 300  # a customer scanning the merchant QR pays after this long
     callbacks_sent: int = 0
     callbacks_failed: int = 0
+    # provider -> how it notifies the store of a trade's new state (set by each gateway)
+    notifiers: dict[str, Callable[[Any], None]] = field(default_factory=dict)
     _client: httpx.AsyncClient | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -77,8 +79,8 @@ class EmulatorState:
 
     def notify(self, provider: str, url: str | None, final: Callable[[], Delivery],
                stale: Callable[[], Delivery] | None = None) -> None:
-        """Send an async notification the way the provider would: retried until a 2xx, and,
-        when told to, duplicated or out of order."""
+        """Send an async notification the way the provider would: retried until acknowledged,
+        and, when told to, duplicated or out of order."""
         if not url:
             return
         modes = self.faults.callback_modes(provider)
@@ -92,11 +94,14 @@ class EmulatorState:
         delivery = final()  # copies are the same notification (same id), as retries are
         for _ in range(copies):
             delay = self.faults.jitter(0.4) if ooo else 0.0
-            self.spawn(self._deliver(url, delivery, delay))
+            self.spawn(self._deliver(provider, url, delivery, delay))
         if ooo and stale is not None:
-            self.spawn(self._deliver(url, stale(), 0.8))  # after every copy of the final
+            self.spawn(self._deliver(provider, url, stale(), 0.8))  # after every copy of the final
 
-    async def _deliver(self, url: str, delivery: Delivery, delay_s: float) -> None:
+    async def _deliver(self, provider: str, url: str, delivery: Delivery,
+                       delay_s: float) -> None:
+        """Deliver until acknowledged as the provider's protocol requires: Alipay stops only
+        on the plain text ``success``, WeChat Pay and card acquirers on any 2xx."""
         if delay_s:
             await asyncio.sleep(delay_s)
         if self._client is None:
@@ -105,7 +110,7 @@ class EmulatorState:
         for attempt in range(3):  # bounded, like the providers' own retry schedules
             try:
                 r = await self._client.post(url, content=body, headers=headers)
-                if r.status_code < 300:
+                if r.status_code < 300 and (provider != "alipay" or r.text == "success"):
                     self.callbacks_sent += 1
                     return
             except httpx.HTTPError:

@@ -96,6 +96,8 @@ def router(state: EmulatorState) -> APIRouter:
                                   else "TRANSACTION.CLOSED"),
                      lambda: make(stale, "TRANSACTION.NOTPAY"))
 
+    state.notifiers["wechat"] = notify
+
     async def authenticate(request: Request) -> tuple[str, Response | None]:
         body = (await request.body()).decode()
         auth = wechat_parse_authorization(request.headers.get("authorization", ""))
