@@ -199,3 +199,26 @@ def test_stations_printers_and_payment_providers_sections(browser, live_store):
     screenshot(page, "admin-payments-tablet")
     page.close()
 
+
+
+def test_a_manager_registers_a_kiosk_and_its_key_opens_the_kiosk(browser, live_store):
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live_store)
+    page.click("#tab-staff")
+    page.wait_for_selector("#terminal-form")
+    page.fill("#tm-name", "Kiosk by the door")
+    page.select_option("#tm-kind", "kiosk")
+    page.click("#terminal-form button[type=submit]")
+    page.wait_for_selector("#terminal-key .keybox")
+    key = page.inner_text("#terminal-key .keybox").strip()
+    page.wait_for_function(
+        "[...document.querySelectorAll('#pane-staff tr')]"
+        ".some(r => r.innerText.includes('Kiosk by the door') && r.innerText.includes('kiosk'))")
+    screenshot(page, "admin-terminals-tablet")
+    menu = httpx.get(f"{live_store.base_url}/api/kiosk/menu", headers={"X-Terminal-Key": key})
+    assert menu.status_code == 200, menu.text
+    refused = httpx.post(f"{live_store.base_url}/api/auth/pin",
+                         json={"staff_code": "C01", "pin": live_store.ids.pins["C01"]},
+                         headers={"X-Terminal-Key": key})
+    assert refused.status_code == 403 and refused.json()["code"] == "terminal-is-kiosk"
+    page.close()

@@ -33,7 +33,7 @@ def staff_headers(store: LiveStore, code: str) -> dict[str, str]:
 
 
 def register_kiosk(store: LiveStore) -> str:
-    r = httpx.post(f"{store.base_url}/api/terminals", json={"name": "Kiosk 1"},
+    r = httpx.post(f"{store.base_url}/api/terminals", json={"name": "Kiosk 1", "kind": "kiosk"},
                    headers={**staff_headers(store, "M01"), "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 201, r.text
     key: str = r.json()["key"]

@@ -11,7 +11,8 @@ from tests.conftest import Api
 
 
 def kiosk_key(api: Api) -> str:
-    r = api.post("/api/terminals", {"name": "Kiosk by the door"}, api.login("M01"))
+    r = api.post("/api/terminals", {"name": "Kiosk by the door", "kind": "kiosk"},
+                 api.login("M01"))
     assert r.status_code == 201, r.text
     key: str = r.json()["key"]
     return key
@@ -84,7 +85,7 @@ def test_an_unregistered_screen_is_refused_and_nothing_is_written(api: Api,
 
 
 def test_a_revoked_key_cannot_order(api: Api) -> None:
-    r = api.post("/api/terminals", {"name": "Old kiosk"}, api.login("M01"))
+    r = api.post("/api/terminals", {"name": "Old kiosk", "kind": "kiosk"}, api.login("M01"))
     tid, key = r.json()["id"], r.json()["key"]
     assert kiosk(api, key, "GET", "/menu").status_code == 200
     api.node.writer.run(lambda tx: tx.append(f"terminal:{tid}", "TerminalRevoked",
@@ -181,3 +182,31 @@ def test_the_demo_prints_a_working_kiosk_link_and_table_qr_link(api: Api) -> Non
     token = table_line.split("/t/", 1)[1]
     assert api.client.get(f"/t/{token}").status_code == 200
     assert api.client.get(f"/api/qr/{token}").json()["table"]["code"] == "A01"
+
+
+def test_a_tills_key_does_not_open_the_kiosk_and_a_kiosks_key_signs_nobody_in(api: Api) -> None:
+    """Keys are for one kind of device: a key read off a kiosk in the dining room must not
+    let anyone try staff PINs, and a till's key must not turn a till into a guest screen."""
+    till_key = api.ids.terminal_key
+    before = journal_seq(api)
+    r = kiosk(api, till_key, "POST", "/orders", {"lines": [{"item_id": api.ids.items["cola"]}]})
+    assert r.status_code == 401 and r.json()["code"] == "kiosk-not-registered", r.text
+    assert "till" in r.json()["title"]
+    assert journal_seq(api) == before
+
+    key = kiosk_key(api)
+    r = api.client.post("/api/auth/pin", json={"staff_code": "C01", "pin": api.ids.pins["C01"]},
+                        headers={"X-Terminal-Key": key})
+    assert r.status_code == 403 and r.json()["code"] == "terminal-is-kiosk", r.text
+    assert "access_token" not in r.text
+
+    listed = api.client.get("/api/terminals", headers=api.login("M01")).json()
+    assert {t["kind"] for t in listed} == {"till", "kiosk"}
+
+
+def test_a_terminal_of_an_unknown_kind_is_refused(api: Api) -> None:
+    manager = api.login("M01")
+    before = journal_seq(api)
+    r = api.post("/api/terminals", {"name": "Toaster", "kind": "toaster"}, manager)
+    assert r.status_code == 422 and r.json()["field"] == "kind", r.text
+    assert journal_seq(api) == before

@@ -11,7 +11,7 @@ __all__ = ["providers", "till"]
 
 
 def kiosk_key(till: Till) -> str:
-    r = till.post("/api/terminals", {"name": "Kiosk"}, who="M01")
+    r = till.post("/api/terminals", {"name": "Kiosk", "kind": "kiosk"}, who="M01")
     assert r.status_code == 201, r.text
     key: str = r.json()["key"]
     return key

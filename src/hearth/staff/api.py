@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -104,6 +104,10 @@ async def pin_login(body: PinLogin, node: NodeDep,
     if terminal is None:
         raise Problem(401, "terminal-not-registered", "This device is not registered",
                       "The terminal key is unknown or was revoked; ask a manager.")
+    if terminal.kind != "till":
+        raise Problem(403, "terminal-is-kiosk", "Staff do not sign in on a kiosk",
+                      "This device is registered as a self-service kiosk; sign in on a till "
+                      "or tablet.")
     return await _login(node, body.staff_code, body.pin, use_password=False,
                         terminal_id=terminal.id)
 
@@ -123,16 +127,17 @@ def me(staff: Annotated[Principal, Depends(require(Permission.SELF))]) -> dict[s
 
 class NewTerminal(Strict):
     name: str = Field(min_length=1, max_length=80)
+    kind: Literal["till", "kiosk"] = "till"
 
 
-@router.post("/terminals", status_code=201, summary="Register a till or tablet")
+@router.post("/terminals", status_code=201, summary="Register a till, tablet or kiosk")
 async def register_terminal(
     body: NewTerminal, request: Request, node: NodeDep, key: IdempotencyKeyDep,
     staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
 ) -> Any:
     now = now_ms()
     return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
-        201, service.register_terminal(tx, body.name, now, staff.staff_id)))
+        201, service.register_terminal(tx, body.name, now, staff.staff_id, body.kind)))
 
 
 class NewStaff(Strict):

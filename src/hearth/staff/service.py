@@ -105,16 +105,27 @@ def record_attempt(tx: Tx, staff_id: str, ok: bool, now_ms: int, *, limit: int,
     return new
 
 
-def register_terminal(tx: Tx, name: str, now_ms: int, actor: str | None) -> dict[str, str]:
-    """A new till or tablet; the key is shown once and only its digest is kept."""
+TERMINAL_KINDS = ("till", "kiosk")
+
+
+def register_terminal(tx: Tx, name: str, now_ms: int, actor: str | None,
+                      kind: str = "till") -> dict[str, str]:
+    """A new till, tablet or kiosk; the key is shown once and only its digest is kept.
+
+    The kind keeps the two apart: staff sign in only on a till, and a kiosk key opens only the
+    guest's ordering screen, so a key read off a kiosk in the dining room signs nobody in.
+    """
     if not name.strip() or len(name) > 80:
         raise invalid("terminal-name", "Name the terminal", "Give a name up to 80 characters.",
                       "name")
+    if kind not in TERMINAL_KINDS:
+        raise invalid("terminal-kind", "Which kind of device?",
+                      "A terminal is a till (staff sign in) or a kiosk (guests order).", "kind")
     tid, key = new_id(), random_token()
     tx.append(f"terminal:{tid}", "TerminalRegistered", {
         "id": tid, "name": name.strip(), "key_hash": sha256_hex(key),
-        "registered_at_ms": now_ms}, actor)
-    return {"id": tid, "name": name.strip(), "key": key}
+        "registered_at_ms": now_ms, "kind": kind}, actor)
+    return {"id": tid, "name": name.strip(), "kind": kind, "key": key}
 
 
 def terminal_by_key(conn: Connection, store_id: str, key: str) -> Any:
@@ -203,8 +214,8 @@ def reset_pin(tx: Tx, staff_id: str, pin_hash: str, *, actor_id: str, actor_role
 
 
 def list_terminals(conn: Connection, store_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(sa.select(terminals.c.id, terminals.c.name, terminals.c.active,
-                                  terminals.c.registered_at_ms)
+    rows = conn.execute(sa.select(terminals.c.id, terminals.c.name, terminals.c.kind,
+                                  terminals.c.active, terminals.c.registered_at_ms)
                         .where(terminals.c.store_id == store_id)
                         .order_by(terminals.c.registered_at_ms))
     return [dict(r._mapping) for r in rows]

@@ -32,4 +32,6 @@ terminals = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("registered_at_ms", sa.BigInteger, nullable=False),
+    # "till" (staff sign in with a PIN) or "kiosk" (guests order; no staff sign-in)
+    sa.Column("kind", sa.String(10), nullable=False, default="till", server_default="till"),
 )

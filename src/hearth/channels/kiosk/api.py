@@ -1,8 +1,8 @@
 """Self-service kiosk routes: a registered kiosk orders and pays without a staff sign-in.
 
-Every route authenticates the screen by its terminal key (``X-Terminal-Key``), the same key a
-manager issues when registering a till; a guest never signs in. Prices are the server's: the
-request carries only what the guest chose.
+Every route authenticates the screen by its terminal key (``X-Terminal-Key``), issued when a
+manager registers the device as a kiosk (a till's key is refused); a guest never signs in.
+Prices are the server's: the request carries only what the guest chose.
 """
 
 from __future__ import annotations

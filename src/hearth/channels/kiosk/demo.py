@@ -25,7 +25,8 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
 def guest_links(node: Node, base_url: str) -> list[str]:
     """Register a kiosk and give the first table's QR link, as lines to print."""
     now = int(time.time() * 1000)
-    key = node.writer.run(lambda tx: staff.register_terminal(tx, "Demo kiosk", now, None))["key"]
+    key = node.writer.run(lambda tx: staff.register_terminal(tx, "Demo kiosk", now, None,
+                                                             kind="kiosk"))["key"]
     lines = [f"Self-service kiosk (tablet): {base_url}/kiosk?key={key}"]
     with node.engine.connect() as conn:
         first = conn.execute(sa.select(dining_tables.c.id, dining_tables.c.code)

@@ -1,6 +1,7 @@
 """Self-service kiosk: a registered terminal places takeaway orders and takes wallet QR payment.
 
-A kiosk is a registered terminal (the same kind of key a till uses for PIN sign-in); it acts
+A kiosk is a terminal registered with kind ``kiosk`` (a till's key is refused here, and a
+kiosk's key cannot sign staff in); it acts
 as ``kiosk:<terminal id>`` in the journal, so every kiosk order can be traced to its screen.
 The order is placed when the guest checks out but goes to the kitchen only once it is paid, as
 on every quick-service kiosk: a guest who walks away from the QR code leaves nothing cooking.
@@ -38,6 +39,10 @@ def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
     terminal = staff.terminal_by_key(conn, store_id, key)
     if terminal is None:
         raise KIOSK_NOT_REGISTERED
+    if terminal.kind != "kiosk":
+        raise Problem(401, "kiosk-not-registered", "This is a till's key, not a kiosk's",
+                      "A manager must register the kiosk as a kiosk (kind \"kiosk\") and enter "
+                      "that key on the screen; a till's key does not open the guest screen.")
     return terminal
 
 

@@ -392,15 +392,17 @@
     });
     const keyBox = el("div", { id: "terminal-key" });
     const reg = el("form", { class: "grid", id: "terminal-form" }, field(t("admin.name"), input("tm-name", { required: true })),
+      field(t("admin.device_kind"), select("tm-kind", [["till", t("admin.kind_till")], ["kiosk", t("admin.kind_kiosk")]], "till")),
       el("button", { class: "primary", type: "submit" }, t("admin.register")));
     reg.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const r = await guarded(() => api("POST", "/api/terminals", { name: val("tm-name").trim() }));
+      const r = await guarded(() => api("POST", "/api/terminals", { name: val("tm-name").trim(), kind: val("tm-kind") }));
       if (!r) return;
       await renderStaff(pane);
       $("#terminal-key").replaceChildren(el("p", {}, t("admin.key_once")), el("div", { class: "keybox" }, r.key));
     });
     const trows = (terminals || []).map((tm) => el("tr", {}, el("td", {}, tm.name),
+      el("td", {}, t(tm.kind === "kiosk" ? "admin.kind_kiosk" : "admin.kind_till")),
       el("td", {}, new Date(tm.registered_at_ms).toLocaleString()),
       el("td", {}, el("span", { class: `badge ${tm.active ? "ok" : ""}` }, tm.active ? t("admin.active") : t("admin.inactive"))),
       el("td", { class: "actions" }, tm.active ? button(t("admin.revoke"), async () => {
@@ -408,7 +410,7 @@
       }) : null)));
     pane.replaceChildren(
       panel(t("admin.staff"), table([t("admin.code"), t("admin.name"), t("admin.role"), "", ""], rows), el("h3", {}, t("admin.hire")), hire),
-      panel(t("admin.terminals"), table([t("admin.name"), "", "", ""], trows), reg, keyBox));
+      panel(t("admin.terminals"), table([t("admin.name"), t("admin.device_kind"), "", "", ""], trows), reg, keyBox));
   }
 
   // -- kitchen stations and routing (kitchen module's API) -------------------------------------
