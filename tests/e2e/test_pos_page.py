@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import screenshot
@@ -77,4 +78,75 @@ def test_waiter_mode_on_a_phone(browser, live_store):
     assert page.get_attribute(".item", "data-name") == "Kung Pao Chicken"
     assert not page.is_visible("#discount"), "waiters do not give discounts"
     screenshot(page, "pos-waiter-search-phone")
+    page.close()
+
+
+def add_dish(page, dish, lines_after):
+    page.click(f".item[data-name='{dish}']")
+    page.click("#add-ok")
+    page.wait_for_function(f"document.querySelectorAll('#lines .line').length === {lines_after}")
+
+
+def api_get(page, store, path):
+    token = page.evaluate("localStorage.getItem('hearth_token')")
+    r = httpx.get(f"{store.base_url}{path}", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_two_tables_merge_into_one_bill_and_dishes_split_onto_a_new_one(browser, live_store):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    page.click("#tables .table[data-code=A01]")
+    add_dish(page, "Steamed Rice", 1)
+    page.click("#send")
+    page.wait_for_selector("#lines .line.st-sent")
+    page.click("#back")
+    page.wait_for_selector("#tables .table[data-code=A01].st-waiting")
+
+    page.click("#tables .table[data-code=A02]")
+    add_dish(page, "Steamed Rice", 1)
+    add_dish(page, "Cola", 2)
+    page.click("#merge")
+    page.wait_for_selector("#merge-dialog[open] #merge-targets .table[data-code=A01]")
+    assert not page.is_visible("#merge-targets .table[data-code=A02]"), "not into itself"
+    screenshot(page, "pos-merge-tablet")
+    page.click("#merge-targets .table[data-code=A01]")
+    # The panel now shows A01's bill with all three dishes.
+    page.wait_for_function("document.querySelectorAll('#lines .line').length === 3")
+    assert " A01 " in page.inner_text("#order-title")
+    orders = api_get(page, live_store, "/api/orders")
+    assert sorted(o["status"] for o in orders) == ["merged", "submitted"]
+
+    # Split: the cola goes on a bill of its own at the same table.
+    page.click("#split-lines")
+    page.wait_for_selector("#split-dialog[open]")
+    boxes = page.query_selector_all("#split-list li")
+    cola = [b for b in boxes if "Cola" in b.inner_text()]
+    assert len(cola) == 1
+    cola[0].query_selector("input").check()
+    page.click("#split-ok")
+    page.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
+    assert "Cola" not in page.inner_text("#lines")
+    page.wait_for_selector(".toast.ok:has-text('New bill')")
+    orders = api_get(page, live_store, "/api/orders")
+    live = [o for o in orders if o["status"] not in ("merged",)]
+    assert len(live) == 2 and all(o["table_id"] == live[0]["table_id"] for o in live)
+    page.close()
+
+
+def test_moving_to_an_occupied_table_offers_a_merge(browser, live_store):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    page.click("#tables .table[data-code=A01]")
+    add_dish(page, "Steamed Rice", 1)
+    page.click("#back")
+    page.click("#tables .table[data-code=A02]")
+    add_dish(page, "Cola", 1)
+    page.click("#transfer")
+    page.wait_for_selector("#transfer-dialog[open]")
+    assert not page.is_visible("#transfer-tables .table[data-code=A01]"), "A01 is not free"
+    page.click("#transfer-occupied .table[data-code=A01]")
+    page.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
+    assert " A01 " in page.inner_text("#order-title")
     page.close()
