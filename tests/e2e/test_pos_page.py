@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_kiosk_page import staff_headers, wallet_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -150,3 +153,31 @@ def test_moving_to_an_occupied_table_offers_a_merge(browser, live_store):
     page.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
     assert " A01 " in page.inner_text("#order-title")
     page.close()
+
+
+def test_a_provider_outage_shows_a_standing_banner_with_what_still_works(browser, tmp_path):
+    with wallet_store(tmp_path) as (store, emulator):
+        emulator.fault("alipay", "down", seconds=120)
+        # A wallet payment tried on Alipay fails over to WeChat Pay: Alipay is now known down.
+        auth = staff_headers(store, "C01")
+        order = httpx.post(f"{store.base_url}/api/orders",
+                           json={"channel": "takeaway",
+                                 "lines": [{"item_id": store.ids.items["plum"]}]},
+                           headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+        assert order.status_code == 201, order.text
+        paid = httpx.post(f"{store.base_url}/api/orders/{order.json()['id']}/payments",
+                          json={"tender": "wallet_scan", "wallet": "alipay",
+                                "amount": order.json()["totals"]["total"],
+                                "auth_code": "281234567890123456"},
+                          headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, timeout=30)
+        assert paid.status_code in (200, 201), paid.text
+
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        sign_in(page, store, "C01")
+        page.wait_for_selector("#status-banner:not(.hidden)")
+        assert page.get_attribute("#status-banner", "data-down") == "alipay"
+        text = page.inner_text("#status-banner")
+        assert text.startswith("Alipay is unreachable"), text
+        assert "WeChat Pay" in text and "cash" in text and "stored value" in text
+        screenshot(page, "pos-banner-tablet")
+        page.close()

@@ -142,6 +142,22 @@ add_texts({
     "pay.unavailable": {"zh": "收款服务暂不可用", "en": "Payments are not available right now"},
     "pay.takeaway_due": {"zh": "待付款的外带/自助单", "en": "Takeaway and kiosk orders to pay"},
     "pacing.title": {"zh": "外卖节奏", "en": "Delivery pacing"},
+    # The standing status banner: what is unreachable, and what still works.
+    "provider.alipay": {"zh": "支付宝", "en": "Alipay"},
+    "provider.wechat": {"zh": "微信支付", "en": "WeChat Pay"},
+    "provider.card": {"zh": "银行卡", "en": "card payments"},
+    "status.cash": {"zh": "现金", "en": "cash"},
+    "status.stored_value": {"zh": "储值", "en": "stored value"},
+    "status.and": {"zh": "、", "en": " and "},
+    "status.down_one": {"zh": "{down}暂不可用：{ok}照常可用",
+                        "en": "{down} is unreachable: {ok} still work"},
+    "status.down_many": {"zh": "{down}暂不可用：{ok}照常可用",
+                         "en": "{down} are unreachable: {ok} still work"},
+    "status.all_down": {"zh": "{down}都连不上：扫码和刷卡收款在限额内先记下，联网后自动补发；"
+                              "{ok}照常可用",
+                        "en": "{down} are all unreachable: card and wallet payments are queued "
+                              "within the offline limits and sent when the connection is back; "
+                              "{ok} still work"},
 })
 
 

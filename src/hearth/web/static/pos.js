@@ -39,6 +39,8 @@
     refreshCalls();
     setInterval(refreshPacing, 15000);
     refreshPacing();
+    setInterval(refreshStatus, 10000);
+    refreshStatus();
   }
 
   function showLogin() {
@@ -513,6 +515,7 @@
   //    to the floor, where it shows "to clean" ----------------------------------------------
   $("pay").addEventListener("click", () => {
     PosCheckout.open(state.order, async (closed) => {
+      refreshStatus();
       try {
         state.order = await api("GET", `/api/orders/${state.order.id}`);
       } catch (err) { return; }
@@ -520,6 +523,44 @@
       if (closed && ["paid", "closed"].includes(state.order.status)) showFloor();
     });
   });
+
+  // -- the standing status banner: which payment provider is unreachable and what still works.
+  //    Cash and stored value live on the store node, so they always work. ----------------------
+  const LOCAL_TENDERS = ["status.cash", "status.stored_value"];
+
+  function listOf(words) {
+    if (Hearth.lang === "zh") return words.join("、");
+    return words.length < 2 ? words.join("") :
+      `${words.slice(0, -1).join(", ")}${t("status.and")}${words[words.length - 1]}`;
+  }
+
+  function capital(text) { return text ? text[0].toUpperCase() + text.slice(1) : text; }
+
+  // A provider counts as down while its breaker is not closed, or while its latest calls
+  // failed (its health falls below 0.85 after one failure and climbs back with successes).
+  function providerDown(p) { return p.state !== "closed" || p.health < 0.85; }
+
+  async function refreshStatus() {
+    if (!localStorage.getItem("hearth_token")) return;
+    const banner = $("status-banner");
+    let providers;
+    try {
+      providers = (await api("GET", "/api/payments/providers", undefined, { retries: 1 }))
+        .filter((p) => p.enabled);
+    } catch (err) { return; }  // the offline banner already says the store node is unreachable
+    const down = providers.filter(providerDown);
+    const up = providers.filter((p) => !providerDown(p));
+    banner.classList.toggle("hidden", !down.length);
+    banner.dataset.down = down.map((p) => p.name).join(",");
+    if (!down.length) return;
+    const label = (p) => t(`provider.${p.name}`);
+    const ok = listOf([...up.map(label), ...LOCAL_TENDERS.map(t)]);
+    const key = !up.length ? "status.all_down" :
+      (down.length === 1 ? "status.down_one" : "status.down_many");
+    banner.dataset.kind = up.length ? "some" : "all";
+    banner.textContent = capital(t(key).replace("{down}", listOf(down.map(label)))
+      .replace("{ok}", ok));
+  }
 
   // -- the delivery pacing banner: shown only where the delivery module serves it ----------
   let pacingOn = true;
