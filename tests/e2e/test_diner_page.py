@@ -97,6 +97,17 @@ def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_sto
     bob.click("#send")
     alice.wait_for_selector("#status[data-status=submitted]", timeout=8000)
     alice.wait_for_selector("#shared-lines .shared-line.st-sent")
+    # The kitchen starts on it, then it is ready: both steps light up on the diner's phone.
+    order_id = httpx.get(f"{live_store.base_url}/api/orders",
+                         headers=manager(live_store)).json()[0]["id"]
+    for step in ("preparing", "ready"):
+        r = httpx.post(f"{live_store.base_url}/api/orders/{order_id}/status",
+                       json={"status": step},
+                       headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex})
+        assert r.status_code == 200, r.text
+        alice.wait_for_selector(f"#status[data-status={step}]", timeout=8000)
+    assert alice.eval_on_selector_all("#status .step.done", "els => els.length") == 3
+    screenshot(alice, "diner-status-ready-phone")
     alice.click("#call")
     alice.wait_for_selector(".toast.ok")
     alice.click("#bill")
@@ -146,23 +157,33 @@ def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any,
     page.close()
 
 
-def test_a_dish_sold_out_meanwhile_disappears(browser: Any, live_store: LiveStore):
+def test_a_dish_sold_out_meanwhile_disappears_at_once(browser: Any, live_store: LiveStore):
     qr = table_qr(live_store, "A04")
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{live_store.base_url}{qr['path']}?lang=en")
     page.wait_for_selector(".dish[data-name='Mapo Tofu']")
+    page.wait_for_selector("body[data-live='1']")
     add_dish(page, "Mapo Tofu", "Mild")
+    page.wait_for_selector("#cart-bar:not(.hidden)")
     kitchen = httpx.post(f"{live_store.base_url}/api/auth/pin",
                          json={"staff_code": "K01", "pin": live_store.ids.pins["K01"]},
                          headers={"X-Terminal-Key": live_store.ids.terminal_key}).json()
-    r = httpx.post(f"{live_store.base_url}/api/menu/items/{live_store.ids.items['mpdf']}/sold-out",
-                   json={}, headers={"Authorization": f"Bearer {kitchen['access_token']}",
-                                     "Idempotency-Key": uuid.uuid4().hex})
+    k = {"Authorization": f"Bearer {kitchen['access_token']}"}
+    item = live_store.ids.items["mpdf"]
+    r = httpx.post(f"{live_store.base_url}/api/menu/items/{item}/sold-out",
+                   json={}, headers={**k, "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 200, r.text
-    # Adding the cart is refused by the server in plain words, and the dish leaves the menu.
-    page.click("#cart-bar")
-    page.click("#cart-submit")
+    # The table's live stream nudges the phone: the dish leaves the menu and the cart without
+    # the diner doing anything, well before the slow safety-net poll (60 s) would.
+    page.wait_for_selector(".dish[data-name='Mapo Tofu']", state="detached", timeout=3000)
     page.wait_for_selector(".toast.error")
-    page.wait_for_selector(".dish[data-name='Mapo Tofu']", state="detached", timeout=12000)
+    assert "sold out" in page.inner_text(".toast.error")
     assert page.is_hidden("#cart-bar"), "the sold-out dish left the cart too"
+    screenshot(page, "diner-sold-out-phone")
+
+    # Back in stock: it returns just as quickly.
+    r = httpx.post(f"{live_store.base_url}/api/menu/items/{item}/back-in-stock",
+                   json={}, headers={**k, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    page.wait_for_selector(".dish[data-name='Mapo Tofu']", timeout=3000)
     page.close()

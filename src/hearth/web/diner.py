@@ -77,18 +77,29 @@ add_texts({
 })
 
 
+# The menu module's events that can change what a diner may order: an item 86'd, back, counted
+# down to none by another table's order, edited, added, taken off the menu. The page is handed
+# this list; diner.js reloads the menu on any of them. Its slow poll stays as a safety net, e.g.
+# for an item whose sold-out time runs out, which no event marks.
+MENU_EVENTS = frozenset({
+    "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemStockTaken", "ItemUpdated",
+    "ItemCreated", "ItemImageUploaded", "CategoryCreated", "CategoryUpdated",
+    "ModifierGroupCreated", "ModifierGroupUpdated"})
+
+
 @router.get("/t/{token}", response_class=HTMLResponse)
 def diner_page(request: Request,
                token: Annotated[str, Path(min_length=1, max_length=200)]) -> HTMLResponse:
-    return render(request, "diner.html", token=token)
+    return render(request, "diner.html", token=token, menu_events=sorted(MENU_EVENTS))
 
 
 @router.get("/t/{token}/events")
 async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)],
                        node: NodeDep) -> StreamingResponse:
-    """A nudge whenever the table's order or the table itself changes, so every phone at the
-    table refetches the shared order at once. Only ``seq`` and ``type`` are sent: what changed
-    is read through the token-checked API, so a stale code learns nothing here."""
+    """A nudge whenever the table's order, the table itself or the menu changes, so every
+    phone at the table refetches the shared order (or the menu: a dish 86'd leaves every
+    phone at once) straight away. Only ``seq`` and ``type`` are sent: what changed is read
+    through the token-checked API, so a stale code learns nothing here."""
     with node.engine.connect() as conn:
         table = qr.table_for_token(conn, node.signer, node.settings.store_id, token)
         current = qr.current_order_id(conn, table.id)
@@ -97,7 +108,7 @@ async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)
     def accept(ev: Event) -> bool:
         if ev.type == "OrderOpened" and ev.payload.get("table_id") == table.id:
             streams.add(ev.stream)
-        return ev.stream in streams
+        return ev.stream in streams or ev.type in MENU_EVENTS
 
     def render_nudge(ev: Event) -> dict[str, Any]:
         return {"seq": ev.seq, "type": ev.type}

@@ -75,14 +75,16 @@
     $("diner-app").classList.remove("hidden");
     // Two phones at one table see each other's items: the server nudges this phone the moment
     // the table's order changes (SSE); a poll every 2 s covers a phone whose stream is down,
-    // and every 10 s otherwise (a transfer onto this table, say).
+    // and every 10 s otherwise (a transfer onto this table, say). A dish sold out (86) nudges
+    // every phone too, so it leaves the menu at once; the menu is also re-read every 10 s while
+    // the stream is down and every 60 s otherwise (a sold-out time running out has no event).
     listen();
     let ticks = 0;
     setInterval(() => {
       ticks += 1;
       if (!state.live || ticks % 5 === 0) tick(loadOrder);
+      if ((!state.live && ticks % 5 === 0) || ticks % 30 === 0) tick(loadMenu);
     }, 2000);
-    setInterval(() => tick(loadMenu), 10000);
   }
 
   function listen() {
@@ -95,10 +97,16 @@
       document.body.dataset.live = "0";
       if (state.dead) source.close();
     };
+    let menuPending = null;
     const nudge = () => {
       clearTimeout(pending);
       pending = setTimeout(() => tick(loadOrder), 120);  // one refetch for a burst of events
     };
+    const menuNudge = () => {
+      clearTimeout(menuPending);
+      menuPending = setTimeout(() => tick(loadMenu), 120);
+    };
+    for (const type of window.DINER_MENU_EVENTS || []) source.addEventListener(type, menuNudge);
     // The feed names each message by its event type; every one of them means "refetch".
     for (const type of ["OrderOpened", "LinesAdded", "LineRemoved", "LinesSent", "LineVoided",
       "LinesMovedIn", "LinesMovedOut", "OrderStatusChanged", "BillRequested", "OrderVoided",
