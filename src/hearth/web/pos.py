@@ -142,6 +142,12 @@ add_texts({
     "pay.unavailable": {"zh": "收款服务暂不可用", "en": "Payments are not available right now"},
     "pay.takeaway_due": {"zh": "待付款的外带/自助单", "en": "Takeaway and kiosk orders to pay"},
     "pacing.title": {"zh": "外卖节奏", "en": "Delivery pacing"},
+    "pacing.held": {"zh": "{n} 单外卖待放行（断网后补来的单）",
+                    "en": "{n} platform orders held after an outage — release on the Delivery "
+                          "page"},
+    "pacing.pending": {"zh": "{n} 单外卖待接单",
+                       "en": "{n} platform orders waiting to be accepted"},
+    "pacing.open": {"zh": "去外卖页处理 →", "en": "Open the Delivery page →"},
     # The standing status banner: what is unreachable, and what still works.
     "provider.alipay": {"zh": "支付宝", "en": "Alipay"},
     "provider.wechat": {"zh": "微信支付", "en": "WeChat Pay"},

@@ -562,19 +562,33 @@
       .replace("{ok}", ok));
   }
 
-  // -- the delivery pacing banner: shown only where the delivery module serves it ----------
+  // -- the delivery banner: pacing (slowed, paused), and platform orders waiting for a person
+  //    (held after an outage, or waiting to be accepted by hand), with a link to deal with them.
+  //    Shown only where the delivery module serves it ------------------------------------------
   let pacingOn = true;
   async function refreshPacing() {
     if (!pacingOn || !localStorage.getItem("hearth_token")) return;
     const banner = $("pacing-banner");
     try {
       const p = await api("GET", "/api/delivery/pacing", undefined, { retries: 1 });
-      const text = Hearth.lang === "zh" ? p.message_zh : p.message_en;
-      banner.classList.toggle("hidden", p.state === "normal");
+      const pending = p.auto_accept ? 0 : (await api("GET", "/api/delivery/orders?state=pending",
+        undefined, { retries: 1 })).length;
+      const held = p.held_orders || 0;
+      const parts = [];
+      if (p.state !== "normal") {
+        const text = Hearth.lang === "zh" ? p.message_zh : p.message_en;
+        parts.push(`${t("pacing.title")}: ${text || p.state}` +
+          (p.quoted_minutes ? ` · ${p.quoted_minutes} ${t("pos.minutes")}` : ""));
+      }
+      if (held) parts.push(t("pacing.held").replace("{n}", held));
+      if (pending) parts.push(t("pacing.pending").replace("{n}", pending));
+      banner.classList.toggle("hidden", !parts.length);
       banner.dataset.state = p.state;
-      banner.textContent = `${t("pacing.title")}: ${text || p.state}` +
-        (p.quoted_minutes ? ` · ${p.quoted_minutes} ${t("pos.minutes")}` : "") +
-        (p.held_orders ? ` · ${p.held_orders}` : "");
+      banner.dataset.held = String(held);
+      banner.dataset.pending = String(pending);
+      banner.replaceChildren(el("span", {}, parts.join(" · ")), " ",
+        held || pending ? el("a", { href: "/delivery", id: "pacing-link" }, t("pacing.open")) :
+          null);
     } catch (err) {
       if (err.status === 404 || err.status === 403) pacingOn = false;  // not in this store
       banner.classList.add("hidden");
