@@ -181,3 +181,35 @@ def test_a_provider_outage_shows_a_standing_banner_with_what_still_works(browser
         assert "WeChat Pay" in text and "cash" in text and "stored value" in text
         screenshot(page, "pos-banner-tablet")
         page.close()
+
+
+def test_after_paying_the_receipt_is_shown_on_screen(browser, live_store):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    page.click("#tables .table[data-code=A03]")
+    add_dish(page, "Steamed Rice", 1)
+    add_dish(page, "Cola", 2)
+    page.click("#send")
+    page.wait_for_selector("#lines .line.st-sent")
+    total = page.inner_text("#order-total")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#quick-cash .quick-btn[data-fen='10000']")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]")
+    page.click("#pay-close")
+    page.wait_for_selector("#floor:not(.hidden) #last-receipt:not(.hidden)")
+    page.click("#last-receipt")
+    page.wait_for_selector("#receipt-dialog[open] .rc-lines li")
+    body = page.inner_text("#receipt-body")
+    assert "Steamed Rice" in body and "Cola" in body
+    assert total in body
+    tenders = page.eval_on_selector_all("#receipt-body .rc-tenders li",
+                                        "els => els.map(e => e.dataset.tender)")
+    assert tenders == ["cash"]
+    fen = int(total.replace("¥", "").replace(".", ""))
+    change = 10000 - fen
+    assert page.inner_text("#receipt-body dd.rc-change") == f"¥{change // 100}.{change % 100:02d}"
+    page.click("#receipt-close")
+    page.wait_for_selector("#receipt-dialog", state="hidden")
+    page.close()

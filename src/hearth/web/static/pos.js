@@ -343,6 +343,7 @@
                       "bill", "pay"]) {
       $(id).disabled = !o;
     }
+    $("show-receipt").classList.toggle("hidden", !o || !["paid", "closed"].includes(o.status));
   }
 
   async function act(path, body) {
@@ -520,9 +521,64 @@
         state.order = await api("GET", `/api/orders/${state.order.id}`);
       } catch (err) { return; }
       renderOrder();
+      if (["paid", "closed"].includes(state.order.status)) {
+        lastPaid = state.order;
+        $("last-receipt").textContent = `${t("pos.show_receipt")} #${lastPaid.number}`;
+        $("last-receipt").classList.remove("hidden");
+      }
       if (closed && ["paid", "closed"].includes(state.order.status)) showFloor();
     });
   });
+
+  // -- the on-screen receipt: what the guest paid for and how, for when the printer is out of
+  //    paper or the guest just wants to see it. Its own dialog, so checkout can call it too:
+  //    window.hearthShowReceipt(orderId). ------------------------------------------------------
+  async function showReceipt(orderId) {
+    let order, bill;
+    try {
+      [order, bill] = await Promise.all([api("GET", `/api/orders/${orderId}`),
+        api("GET", `/api/orders/${orderId}/payments`)]);
+    } catch (err) { showError(err); return; }
+    const row = (label, amount, cls = "") => [el("dt", { class: cls }, label),
+      el("dd", { class: `price ${cls}` }, yuan(amount))];
+    const lines = order.lines.filter((ln) => ln.state !== "voided");
+    const tot = order.totals;
+    const taken = bill.payments.filter((p) => ["succeeded", "refunded"].includes(p.status));
+    const change = taken.reduce((sum, p) => sum + (p.change_due || 0), 0);
+    const rounding = taken.reduce((sum, p) => sum + (p.rounding || 0), 0);
+    const tender = (p) => [t(`pay.${p.tender}`), p.provider && p.provider !== p.tender ?
+      `(${t(`provider.${p.provider}`)})` : "", p.offline ? `· ${t("rc.offline")}` : "",
+      p.status === "refunded" ? `· ${t("rc.refunded")}` : ""].filter(Boolean).join(" ");
+    $("receipt-body").replaceChildren(
+      el("h3", {}, `${t("rc.title")} #${order.number}`),
+      el("ul", { class: "rc-lines" }, ...lines.map((ln) => el("li", { dataset: { id: ln.id } },
+        el("span", {}, `${ln.quantity}× ${Hearth.lang === "zh" ? ln.name_zh : ln.name_en}`),
+        el("span", { class: "price" }, yuan(ln.line_total))))),
+      el("dl", { class: "totals" },
+        ...row(t("pos.subtotal"), tot.subtotal),
+        ...(tot.line_discounts + tot.order_discount ?
+          row(t("pos.discounts"), -(tot.line_discounts + tot.order_discount)) : []),
+        ...(tot.service_charge ? row(t("pos.service"), tot.service_charge) : []),
+        ...(rounding ? row(t("rc.rounding"), -rounding) : []),
+        ...row(t("pos.total"), tot.total, "grand")),
+      el("h4", {}, t("rc.paid_by")),
+      el("ul", { class: "rc-tenders" }, ...taken.map((p) => el("li", {
+        dataset: { tender: p.tender } },
+        el("span", {}, tender(p), p.tip ? ` (${t("rc.tip")} ${yuan(p.tip)})` : "",
+          p.tendered ? ` · ${t("rc.tendered")} ${yuan(p.tendered)}` : ""),
+        el("span", { class: "price" }, yuan(p.amount + (p.tip || 0)))))),
+      el("dl", { class: "totals" },
+        ...row(t("rc.paid_total"), bill.paid + bill.tips),
+        ...row(t("rc.change"), change, "rc-change")));
+    $("receipt-body").dataset.order = order.id;
+    const dialog = $("receipt-dialog");
+    if (!dialog.open) dialog.showModal();
+  }
+  window.hearthShowReceipt = showReceipt;
+
+  let lastPaid = null;  // the last bill paid on this till, for "Show receipt" on the floor
+  $("last-receipt").addEventListener("click", () => lastPaid && showReceipt(lastPaid.id));
+  $("show-receipt").addEventListener("click", () => state.order && showReceipt(state.order.id));
 
   // -- the standing status banner: which payment provider is unreachable and what still works.
   //    Cash and stored value live on the store node, so they always work. ----------------------
