@@ -58,6 +58,23 @@ async def create_category(body: CategoryIn, request: Request, node: NodeDep,
     return await execute(node, request, key, staff, body.model_dump(), command)
 
 
+class CategoryPatch(Strict):
+    name_zh: Name | None = None
+    name_en: Name | None = None
+    sort: int | None = None
+
+
+@router.patch("/categories/{category_id}", summary="Rename or re-sort a category")
+async def update_category(category_id: str, body: CategoryPatch, request: Request,
+                          node: NodeDep, key: IdempotencyKeyDep, staff: Editor) -> Any:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.update_category(tx, category_id, changes, staff.staff_id)
+        return 200, {"id": category_id, "changed": sorted(changes)}
+    return await execute(node, request, key, staff, changes, command)
+
+
 class OptionIn(Strict):
     name_zh: Name
     name_en: Name
@@ -81,6 +98,33 @@ async def create_modifier_group(body: ModifierGroupIn, request: Request, node: N
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 201, {"id": service.create_modifier_group(tx, cmd, staff.staff_id)}
+    return await execute(node, request, key, staff, body.model_dump(), command)
+
+
+class OptionEditIn(OptionIn):
+    id: str | None = Field(default=None, max_length=64)
+
+
+class ModifierGroupEditIn(Strict):
+    name_zh: Name
+    name_en: Name
+    min_choices: int = Field(ge=0, le=20)
+    max_choices: int = Field(ge=0, le=20)
+    options: list[OptionEditIn] = Field(min_length=1, max_length=40)
+
+
+@router.put("/modifier-groups/{group_id}",
+            summary="Edit a modifier group: names, min/max and its options")
+async def update_modifier_group(group_id: str, body: ModifierGroupEditIn, request: Request,
+                                node: NodeDep, key: IdempotencyKeyDep, staff: Editor) -> Any:
+    cmd = service.EditedModifierGroup(
+        body.name_zh, body.name_en, body.min_choices, body.max_choices,
+        tuple(service.EditedOption(o.id, o.name_zh, o.name_en, o.price_delta)
+              for o in body.options))
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.update_modifier_group(tx, group_id, cmd, staff.staff_id)
+        return 200, {"id": group_id}
     return await execute(node, request, key, staff, body.model_dump(), command)
 
 
@@ -148,7 +192,12 @@ class SpecEditIn(Strict):
     price: Price
 
 
+class ComboSlotEditIn(ComboSlotIn):
+    id: str | None = Field(default=None, max_length=64)
+
+
 class ItemPatch(Strict):
+    category_id: str | None = Field(default=None, max_length=64)
     name_zh: Name | None = None
     name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     price: Price | None = None
@@ -161,6 +210,7 @@ class ItemPatch(Strict):
     station_id: str | None = None
     specs: list[SpecEditIn] | None = Field(default=None, max_length=20)
     modifier_group_ids: list[str] | None = Field(default=None, max_length=20)
+    combo_slots: list[ComboSlotEditIn] | None = Field(default=None, max_length=10)
 
 
 @router.patch("/items/{item_id}")
@@ -169,12 +219,13 @@ async def update_item(item_id: str, body: ItemPatch, request: Request, node: Nod
     changes = body.model_dump(exclude_unset=True)
     specs = changes.pop("specs", None)
     group_ids = changes.pop("modifier_group_ids", None)
+    slots = changes.pop("combo_slots", None)
     fingerprint = body.model_dump(exclude_unset=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
         if changes:
             service.update_item(tx, item_id, changes, staff.staff_id)
-        service.edit_item_options(tx, item_id, specs, group_ids, staff.staff_id)
+        service.edit_item_options(tx, item_id, specs, group_ids, staff.staff_id, slots)
         return 200, {"id": item_id, "changed": sorted(fingerprint)}
     return await execute(node, request, key, staff, fingerprint, command)
 

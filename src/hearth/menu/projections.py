@@ -16,7 +16,8 @@ MENU_CACHE = "menu_items"
 
 
 @projectors.on("CategoryCreated", "ModifierGroupCreated", "ItemCreated", "ItemUpdated",
-               "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemImageUploaded")
+               "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemImageUploaded",
+               "CategoryUpdated", "ModifierGroupUpdated")
 def _forget_menu(conn: Connection, ev: Event) -> None:
     """Any edit may change an item or a set meal that shows its name: start afresh."""
     conn_cache(conn, MENU_CACHE).clear()
@@ -30,6 +31,19 @@ def _category_created(conn: Connection, ev: Event) -> None:
 @projectors.on("ModifierGroupCreated")
 def _group_created(conn: Connection, ev: Event) -> None:
     conn.execute(modifier_groups.insert().values(store_id=ev.store_id, **ev.payload))
+
+
+@projectors.on("CategoryUpdated")
+def _category_updated(conn: Connection, ev: Event) -> None:
+    changes = {k: v for k, v in ev.payload.items() if k != "id"}
+    conn.execute(categories.update().where(categories.c.id == ev.payload["id"]).values(**changes))
+
+
+@projectors.on("ModifierGroupUpdated")
+def _group_updated(conn: Connection, ev: Event) -> None:
+    changes = {k: v for k, v in ev.payload.items() if k != "id"}
+    conn.execute(modifier_groups.update().where(modifier_groups.c.id == ev.payload["id"])
+                 .values(**changes))
 
 
 @projectors.on("ItemCreated")

@@ -180,7 +180,7 @@ def _check_new_item(conn: Connection, cmd: NewItem) -> None:
 
 
 UPDATABLE = {"name_zh", "name_en", "price", "available_from", "available_until", "active",
-             "sort", "image_url", "tax_rate_bp", "station_id"}
+             "sort", "image_url", "tax_rate_bp", "station_id", "category_id"}
 
 
 def update_item(tx: Tx, item_id: str, changes: dict[str, Any], actor: str | None) -> None:
@@ -191,6 +191,8 @@ def update_item(tx: Tx, item_id: str, changes: dict[str, Any], actor: str | None
                       f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0])
     if "price" in changes and (not isinstance(changes["price"], int) or changes["price"] < 0):
         raise invalid("price-negative", "Negative price", "Prices cannot be negative.", "price")
+    if "category_id" in changes:
+        _require_category(tx.conn, changes["category_id"], "category_id")
     payload = dict(changes)
     if "name_zh" in changes:
         payload["pinyin_initials"], payload["pinyin_full"] = pinyin_of(changes["name_zh"])
@@ -233,6 +235,83 @@ def take_stock(tx: Tx, quantities: dict[str, int], reason_stream: str,
                           field="lines")
     tx.append(reason_stream, "ItemStockTaken",
               {"quantities": {i: quantities[i] for i in limited}}, actor)
+
+
+def _require_category(conn: Connection, category_id: Any, field_name: str) -> None:
+    if not isinstance(category_id, str) or conn.execute(
+            sa.select(categories.c.id).where(categories.c.id == category_id)).first() is None:
+        raise invalid("category-unknown", "Unknown category",
+                      f"No category {category_id!r}.", field_name)
+
+
+def update_category(tx: Tx, category_id: str, changes: dict[str, Any],
+                    actor: str | None) -> None:
+    """Rename or re-sort a category; its items and routing rules keep pointing at it."""
+    if tx.conn.execute(sa.select(categories.c.id).where(categories.c.id == category_id)
+                       ).first() is None:
+        raise not_found("category", category_id)
+    unknown = set(changes) - {"name_zh", "name_en", "sort"}
+    if unknown:
+        raise invalid("field-not-updatable", "Field cannot be changed here",
+                      f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0])
+    if changes:
+        tx.append(f"menu:category:{category_id}", "CategoryUpdated",
+                  {"id": category_id, **changes}, actor)
+
+
+@dataclass(frozen=True)
+class EditedOption:
+    id: str | None  # None: a new option
+    name_zh: str
+    name_en: str
+    price_delta: int = 0
+
+
+@dataclass(frozen=True)
+class EditedModifierGroup:
+    name_zh: str
+    name_en: str
+    min_choices: int
+    max_choices: int
+    options: tuple[EditedOption, ...]
+
+
+def update_modifier_group(tx: Tx, group_id: str, cmd: EditedModifierGroup,
+                          actor: str | None) -> None:
+    """Replace a modifier group's names, limits and options.
+
+    An option sent with its ``id`` keeps it (orders already placed name it); one without gets a
+    new id; one left out is no longer offered. The limits are checked as on creation.
+    """
+    row = tx.conn.execute(sa.select(modifier_groups.c.options)
+                          .where(modifier_groups.c.id == group_id)).first()
+    if row is None:
+        raise not_found("modifier group", group_id)
+    if not cmd.options:
+        raise invalid("modifier-group-empty", "A group needs options",
+                      "Add at least one option to the group.", "options")
+    if not 0 <= cmd.min_choices <= cmd.max_choices <= len(cmd.options):
+        raise invalid("modifier-group-bounds", "Impossible choice limits",
+                      "Need 0 <= min <= max <= number of options.", "max_choices")
+    own = {o["id"] for o in row.options}
+    options = []
+    for i, o in enumerate(cmd.options):
+        if o.id is not None and o.id not in own:
+            raise invalid("modifier-option-unknown", "Unknown option",
+                          f"{o.id!r} is not an option of this group; leave the id out to add "
+                          "a new one.", f"options[{i}].id")
+        if o.price_delta < 0:
+            raise invalid("price-negative", "Negative price",
+                          "Option prices cannot be negative.", f"options[{i}].price_delta")
+        options.append({"id": o.id or new_id(), "name_zh": o.name_zh, "name_en": o.name_en,
+                        "price_delta": o.price_delta})
+    if len({o["id"] for o in options}) != len(options):
+        raise invalid("modifier-option-repeated", "Option listed twice",
+                      "Each option may appear once.", "options")
+    tx.append(f"menu:modgroup:{group_id}", "ModifierGroupUpdated", {
+        "id": group_id, "name_zh": cmd.name_zh, "name_en": cmd.name_en,
+        "min_choices": cmd.min_choices, "max_choices": cmd.max_choices,
+        "options": options}, actor)
 
 
 def _require_item(conn: Connection, item_id: str) -> None:
@@ -360,14 +439,16 @@ def image_bytes(conn: Connection, sha256: str) -> tuple[str, bytes] | None:
 
 
 def edit_item_options(tx: Tx, item_id: str, specs: list[dict[str, Any]] | None,
-                      modifier_group_ids: list[str] | None, actor: str | None) -> None:
-    """Replace an item's variants and/or modifier groups.
+                      modifier_group_ids: list[str] | None, actor: str | None,
+                      combo_slots: list[dict[str, Any]] | None = None) -> None:
+    """Replace an item's variants, modifier groups and/or set-meal courses.
 
-    A variant sent with its ``id`` keeps it (open orders refer to it); one without gets a new id.
-    With variants, the item's base price becomes the cheapest variant's, as on creation.
+    A variant or course sent with its ``id`` keeps it (open orders refer to it); one without gets
+    a new id. With variants, the item's base price becomes the cheapest variant's, as on
+    creation. An item with courses is a set meal; one whose courses are all removed is not.
     """
     _require_item(tx.conn, item_id)
-    row = tx.conn.execute(sa.select(items.c.specs, items.c.kind)
+    row = tx.conn.execute(sa.select(items.c.specs, items.c.kind, items.c.combo_slots)
                           .where(items.c.id == item_id)).one()
     payload: dict[str, Any] = {"id": item_id}
     if specs is not None:
@@ -400,5 +481,48 @@ def edit_item_options(tx: Tx, item_id: str, specs: list[dict[str, Any]] | None,
                 raise invalid("modifier-group-unknown", "Unknown modifier group",
                               f"No modifier group {gid!r}.", "modifier_group_ids")
         payload["modifier_group_ids"] = list(modifier_group_ids)
+    if combo_slots is not None:
+        payload["combo_slots"] = _edited_slots(tx.conn, item_id, row.combo_slots, combo_slots)
+        payload["kind"] = (ItemKind.COMBO if combo_slots else ItemKind.ITEM).value
     if len(payload) > 1:
         tx.append(f"menu:item:{item_id}", "ItemUpdated", payload, actor)
+
+
+def _edited_slots(conn: Connection, item_id: str, current: list[dict[str, Any]],
+                  slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check a set meal's new courses: each has choices, each choice is another item on file."""
+    own = {s["id"] for s in current}
+    wanted = {c["item_id"] for s in slots for c in s["choices"]}
+    known = {r.id for r in conn.execute(sa.select(items.c.id).where(items.c.id.in_(wanted)))
+             } if wanted else set()
+    result = []
+    for i, s in enumerate(slots):
+        sid = s.get("id")
+        if sid is not None and sid not in own:
+            raise invalid("combo-slot-unknown", "Unknown course of the set",
+                          f"{sid!r} is not a course of this set; leave the id out to add a "
+                          "new one.", f"combo_slots[{i}].id")
+        if not s["choices"]:
+            raise invalid("combo-slot-empty", "A course of the set has no choices",
+                          f"Add choices to {s['name_en']}.", f"combo_slots[{i}].choices")
+        for j, c in enumerate(s["choices"]):
+            at = f"combo_slots[{i}].choices[{j}]"
+            if c["item_id"] == item_id:
+                raise invalid("combo-choice-self", "A set cannot contain itself",
+                              "Choose another item for this course.", f"{at}.item_id")
+            if c["item_id"] not in known:
+                raise invalid("item-unknown", "Unknown item",
+                              f"No item {c['item_id']!r} for the set.", f"{at}.item_id")
+            if c["upcharge"] < 0:
+                raise invalid("price-negative", "Negative price",
+                              "Upcharges cannot be negative.", f"{at}.upcharge")
+        if len({c["item_id"] for c in s["choices"]}) != len(s["choices"]):
+            raise invalid("combo-choice-repeated", "Choice listed twice",
+                          "Each item may appear once in a course.", f"combo_slots[{i}].choices")
+        result.append({"id": sid or new_id(), "name_zh": s["name_zh"], "name_en": s["name_en"],
+                       "choices": [{"item_id": c["item_id"], "upcharge": c["upcharge"]}
+                                   for c in s["choices"]]})
+    if len({s["id"] for s in result}) != len(result):
+        raise invalid("combo-slot-repeated", "Course listed twice",
+                      "Each course may appear once.", "combo_slots")
+    return result

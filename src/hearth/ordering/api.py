@@ -343,6 +343,23 @@ async def create_table(body: TableIn, request: Request, node: NodeDep, key: Idem
         201, {"id": service.create_table(tx, ctx, body.area_id, body.code, body.seats)}))
 
 
+class TablePatch(Strict):
+    code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    seats: int | None = Field(default=None, ge=1, le=50)
+
+
+@router.patch("/tables/{table_id}", summary="Rename a table or change its seats")
+async def update_table(table_id: str, body: TablePatch, request: Request, node: NodeDep,
+                       key: IdempotencyKeyDep, staff: FloorEditor) -> Any:
+    ctx = _ctx(node, staff)
+    changes = body.model_dump(exclude_unset=True)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.update_table(tx, ctx, table_id, body.code, body.seats)
+        return 200, {"id": table_id, "changed": sorted(changes)}
+    return await execute(node, request, key, staff, changes, command)
+
+
 @router.post("/tables/{table_id}/clean", summary="Table cleaned and ready for guests")
 async def clean_table(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
                       staff: Cleaner) -> Any:

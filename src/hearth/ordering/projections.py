@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.db import conn_cache
+from hearth.core.db import conn_cache, insert_rows, select_rows, update_rows
 from hearth.core.journal import Event, projectors
 from hearth.ordering.domain import (
     KITCHEN_STATES,
@@ -156,8 +156,8 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
     elif seated is None:
         seated = ev.recorded_at_ms
     if status != table.status or seated != table.seated_at_ms:
-        conn.execute(dining_tables.update().where(dining_tables.c.id == table_id)
-                     .values(status=status, seated_at_ms=seated))
+        update_rows(conn, dining_tables, {"id": table_id},
+                    {"status": status, "seated_at_ms": seated})
 
 
 def last_order_number(conn: Connection, store_id: str, business_date: str) -> int:
@@ -173,18 +173,16 @@ def last_order_number(conn: Connection, store_id: str, business_date: str) -> in
 
 
 def _count(conn: Connection, store_id: str, business_date: str, number: int) -> None:
-    key = sa.and_(order_counters.c.store_id == store_id,
-                  order_counters.c.business_date == business_date)
+    key = {"store_id": store_id, "business_date": business_date}
     cache = conn_cache(conn, "order_numbers")
     current = cache.get((store_id, business_date))
     if current is None:
-        current = conn.execute(sa.select(order_counters.c.last_number).where(key)).scalar()
+        current = select_rows(conn, order_counters, key, ("last_number",)).scalar()
     cache[(store_id, business_date)] = max(number, current or 0)
     if current is None:
-        conn.execute(order_counters.insert().values(
-            store_id=store_id, business_date=business_date, last_number=number))
+        insert_rows(conn, order_counters, key | {"last_number": number})
     elif number > current:
-        conn.execute(order_counters.update().where(key).values(last_number=number))
+        update_rows(conn, order_counters, key, {"last_number": number})
 
 
 @projectors.on("AreaCreated")
@@ -196,6 +194,13 @@ def _area(conn: Connection, ev: Event) -> None:
 def _table(conn: Connection, ev: Event) -> None:
     conn.execute(dining_tables.insert().values(store_id=ev.store_id, status="free",
                                                token_version=1, active=True, **ev.payload))
+
+
+@projectors.on("TableUpdated")
+def _table_updated(conn: Connection, ev: Event) -> None:
+    changes = {k: v for k, v in ev.payload.items() if k in ("code", "seats")}
+    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
+                 .values(**changes))
 
 
 @projectors.on("TableCleaned")

@@ -303,6 +303,25 @@ def create_table(tx: Tx, ctx: Context, area_id: str, code: str, seats: int) -> s
     return table_id
 
 
+def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None,
+                 seats: int | None) -> None:
+    """Rename a table or change its seats; its QR code keeps working (it names the table's id)."""
+    row = _require_table(tx.conn, tx.store_id, table_id)
+    changes: dict[str, Any] = {}
+    if seats is not None and seats != row.seats:
+        if not 1 <= seats <= 50:
+            raise invalid("seats-invalid", "Seats must be 1 to 50", f"{seats} seats.", "seats")
+        changes["seats"] = seats
+    if code is not None and code != row.code:
+        if tx.conn.execute(sa.select(dining_tables.c.id).where(dining_tables.c.code == code)
+                           .where(dining_tables.c.store_id == tx.store_id)).first():
+            raise Problem(409, "table-code-taken", "Table code in use",
+                          f"There is already a table {code}.", field="code")
+        changes["code"] = code
+    if changes:
+        tx.append(f"table:{table_id}", "TableUpdated", {"id": table_id, **changes}, ctx.actor)
+
+
 def clean_table(tx: Tx, ctx: Context, table_id: str) -> None:
     row = _require_table(tx.conn, tx.store_id, table_id)
     if row.status != "to_clean":

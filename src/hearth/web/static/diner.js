@@ -111,7 +111,7 @@
     for (const type of ["OrderOpened", "LinesAdded", "LineRemoved", "LinesSent", "LineVoided",
       "LinesMovedIn", "LinesMovedOut", "OrderStatusChanged", "BillRequested", "OrderVoided",
       "OrderCancelled", "OrderMerged", "OrderReopened", "TableTransferred", "LineDiscountApplied",
-      "OrderDiscountApplied", "ServiceChargeSet", "TableTokenRotated", "TableCleaned"]) {
+      "OrderDiscountApplied", "ServiceChargeSet", "TableTokenRotated", "TableCleaned", "TableUpdated"]) {
       source.addEventListener(type, nudge);
     }
     source.addEventListener("message", nudge);
