@@ -91,3 +91,54 @@ def conn_cache(conn: Any, name: str) -> dict[Any, Any]:
 
 def clear_conn_cache(conn: Any) -> None:
     conn.info.pop(_CACHE, None)
+
+
+# -- statements built once ------------------------------------------------------------------
+# Building a SQLAlchemy statement and its cache key costs about five times what running a
+# prebuilt one does (measured: ~108 µs against ~22 µs for a one-row UPDATE on SQLite). The
+# hot path therefore asks for statements by their *shape* (table, the columns compared, the
+# columns set) and gets one built with bind parameters the first time that shape is seen.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _where(table: sa.Table, keys: tuple[str, ...]) -> list[Any]:
+    return [table.c[k] == sa.bindparam(f"w_{k}") for k in keys]
+
+
+def _bind_where(where: dict[str, Any]) -> dict[str, Any]:
+    return {f"w_{k}": v for k, v in where.items()}
+
+
+def insert_rows(conn: Any, table: sa.Table, rows: dict[str, Any] | list[dict[str, Any]]
+                ) -> Any:
+    """INSERT one row (a dict) or many (a list of dicts with the same keys)."""
+    key = ("insert", table.name)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = table.insert()
+    return conn.execute(stmt, rows)
+
+
+def update_rows(conn: Any, table: sa.Table, where: dict[str, Any], values: dict[str, Any]
+                ) -> Any:
+    """UPDATE ``table`` SET ``values`` WHERE every column in ``where`` equals its value."""
+    key = ("update", table.name, tuple(where), tuple(values))
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        stmt = _STATEMENTS[key] = (table.update().where(*_where(table, tuple(where)))
+                                   .values({c: sa.bindparam(c) for c in values}))
+    return conn.execute(stmt, {**values, **_bind_where(where)})
+
+
+def select_rows(conn: Any, table: sa.Table, where: dict[str, Any],
+                columns: tuple[str, ...] = (), order_by: tuple[str, ...] = ()) -> Any:
+    """SELECT ``columns`` (all when empty) FROM ``table`` WHERE each ``where`` column equals
+    its value, ORDER BY ``order_by``; returns the result to iterate, ``.first()`` or
+    ``.scalar()``."""
+    key = ("select", table.name, tuple(where), columns, order_by)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        picked = [table.c[c] for c in columns] if columns else [table]
+        stmt = _STATEMENTS[key] = (sa.select(*picked).where(*_where(table, tuple(where)))
+                                   .order_by(*(table.c[c] for c in order_by)))
+    return conn.execute(stmt, _bind_where(where))

@@ -81,6 +81,8 @@ projectors = ProjectorRegistry()
 
 
 _INSERT = journal.insert()
+_STREAM_VERSION = sa.select(sa.func.max(journal.c.stream_version)).where(
+    journal.c.stream == sa.bindparam("stream"))
 
 
 class JournalWriter:
@@ -107,9 +109,7 @@ class JournalWriter:
         versions = conn_cache(conn, "stream_versions")
         version = versions.get(stream)
         if version is None:
-            version = conn.execute(
-                sa.select(sa.func.max(journal.c.stream_version))
-                .where(journal.c.stream == stream)).scalar()
+            version = conn.execute(_STREAM_VERSION, {"stream": stream}).scalar()
         ev = Event(
             seq=self.next_seq,
             event_id=new_id(),

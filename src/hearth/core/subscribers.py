@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
+from hearth.core.db import select_rows
 from hearth.core.journal import Event, read_events
 from hearth.core.tables import subscriber_cursors
 from hearth.core.writer import Tx, Writer
@@ -41,8 +42,7 @@ class Subscriber:
 
 
 def cursor_of(conn: Connection, name: str) -> int:
-    value = conn.execute(sa.select(subscriber_cursors.c.seq)
-                         .where(subscriber_cursors.c.name == name)).scalar()
+    value = select_rows(conn, subscriber_cursors, {"name": name}, ("seq",)).scalar()
     return int(value or 0)
 
 

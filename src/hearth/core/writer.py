@@ -19,11 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
-from hearth.core.db import clear_conn_cache, mark_writer
+from hearth.core.db import clear_conn_cache, insert_rows, mark_writer, select_rows
 from hearth.core.errors import Problem
 from hearth.core.journal import Event, JournalWriter
 from hearth.core.tables import idempotency_keys
@@ -82,9 +81,7 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
     """Wrap a command so that a retried request returns the first answer and writes nothing."""
 
     def run(tx: Tx) -> Stored[Any]:
-        row = tx.conn.execute(
-            sa.select(idempotency_keys).where(idempotency_keys.c.key == idem.key)
-        ).first()
+        row = select_rows(tx.conn, idempotency_keys, {"key": idem.key}).first()
         if row is not None:
             if row.fingerprint != idem.fingerprint:
                 raise Problem(
@@ -95,10 +92,9 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
                 )
             return Stored(row.status, row.response, replayed=True)
         status, body = command(tx)
-        tx.conn.execute(idempotency_keys.insert().values(
-            key=idem.key, fingerprint=idem.fingerprint, status=status, response=body,
-            created_at_ms=int(time.time() * 1000),
-        ))
+        insert_rows(tx.conn, idempotency_keys, {
+            "key": idem.key, "fingerprint": idem.fingerprint, "status": status,
+            "response": body, "created_at_ms": int(time.time() * 1000)})
         return Stored(status, body)
 
     return run
