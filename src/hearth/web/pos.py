@@ -73,6 +73,8 @@ add_texts({
     "pos.empty": {"zh": "还没有点菜", "en": "Nothing ordered yet"},
     "pos.sent_ok": {"zh": "已送厨房", "en": "Sent to the kitchen"},
     "pos.waiter_calls": {"zh": "呼叫服务", "en": "Calls"},
+    "pos.calls_ack": {"zh": "点此标为已看", "en": "tap when seen"},
+    "pos.left": {"zh": "剩 {n} 份", "en": "{n} left"},
     "pos.percent": {"zh": "百分比 %", "en": "Percent %"},
     "pos.amount": {"zh": "金额 ¥", "en": "Amount ¥"},
     "pos.choose": {"zh": "请选择", "en": "Choose"},

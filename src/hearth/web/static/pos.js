@@ -97,6 +97,7 @@
 
   async function refreshFloor() {
     if ($("floor").classList.contains("hidden")) return;
+    await syncClock();
     try {
       state.floor = await api("GET", "/api/floor", undefined, { retries: 1 });
     } catch (err) { return; }
@@ -133,8 +134,29 @@
       } }, el("strong", {}, `#${o.number}`), el("span", {}, t(`order.${o.status}`)))));
   }
 
+  // Seated minutes are counted on the server's clock: a tablet whose clock is off by ten
+  // minutes must not say a table just seated has waited ten. The offset comes from the Date
+  // header (whole seconds, so half a second is added), refreshed every few minutes.
+  let clockOffset = 0;
+  let clockSyncedAt = 0;
+  async function syncClock() {
+    if (Date.now() - clockSyncedAt < 180000) return;
+    try {
+      const sent = Date.now();
+      const res = await fetch("/api/auth/me", { cache: "no-store", headers: {
+        Authorization: `Bearer ${localStorage.getItem("hearth_token")}` } });
+      const received = Date.now();
+      const server = Date.parse(res.headers.get("Date") || "");
+      if (Number.isNaN(server)) return;
+      clockOffset = server + 500 - (sent + received) / 2;
+      clockSyncedAt = received;
+    } catch (err) { /* keep the last offset */ }
+  }
+  function serverNow() { return Date.now() + clockOffset; }
+
   function tableTile(tb) {
-    const minutes = tb.seated_at_ms ? Math.floor((Date.now() - tb.seated_at_ms) / 60000) : null;
+    const minutes = tb.seated_at_ms ?
+      Math.max(0, Math.floor((serverNow() - tb.seated_at_ms) / 60000)) : null;
     return el("button", { type: "button", class: `table st-${tb.status}`,
       dataset: { code: tb.code }, onclick: () => openTable(tb) },
       el("strong", {}, tb.code),
@@ -152,12 +174,15 @@
       } catch (err) { showError(err); }
       return;
     }
-    state.table = tb;
-    const open = await api("GET", `/api/orders?table_id=${tb.id}&limit=20`);
-    const live = open.filter((o) => !["paid", "closed", "voided", "cancelled", "merged"]
-      .includes(o.status));
-    state.order = live.length ? await api("GET", `/api/orders/${live[live.length - 1].id}`) : null;
-    showOrdering();
+    try {
+      const open = await api("GET", `/api/orders?table_id=${tb.id}&limit=20`);
+      const live = open.filter((o) => !["paid", "closed", "voided", "cancelled", "merged"]
+        .includes(o.status));
+      state.order = live.length ?
+        await api("GET", `/api/orders/${live[live.length - 1].id}`) : null;
+      state.table = tb;
+      showOrdering();
+    } catch (err) { showError(err); }
   }
 
   $("takeaway").addEventListener("click", () => {
@@ -190,10 +215,22 @@
       onclick: () => { state.category = c.id; renderCategories(); renderItems(); } }, name(c))));
   }
 
+  // Each render takes a number; an answer that comes back after a newer render started (a slow
+  // search for "g" landing after the one for "gbjd") is dropped instead of painting stale items.
+  let renderSeq = 0;
   async function renderItems() {
+    const seq = ++renderSeq;
     let items = state.menu.items.filter((i) => i.active);
     if (state.search) {
-      const hits = await api("GET", `/api/menu/search?q=${encodeURIComponent(state.search)}&limit=50`);
+      let hits;
+      try {
+        hits = await api("GET",
+          `/api/menu/search?q=${encodeURIComponent(state.search)}&limit=50`);
+      } catch (err) {
+        if (seq === renderSeq) showError(err);
+        return;
+      }
+      if (seq !== renderSeq) return;
       const ids = new Set(hits.map((h) => h.id));
       items = items.filter((i) => ids.has(i.id));
     } else if (state.category) {
@@ -205,7 +242,7 @@
       el("strong", {}, name(i)),
       el("span", { class: "price" }, yuan(i.price)),
       i.remaining !== null && i.remaining !== undefined ?
-        el("small", {}, `${i.remaining} left`) : null)));
+        el("small", { class: "left" }, t("pos.left").replace("{n}", i.remaining)) : null)));
   }
 
   let searchTimer;
@@ -343,6 +380,10 @@
                       "bill", "pay"]) {
       $(id).disabled = !o;
     }
+    const course = nextHeldCourse(o);
+    $("fire").disabled = course === null;
+    $("fire").textContent = course === null ? t("pos.fire") : `${t("pos.fire")} ${course}`;
+    $("fire").dataset.course = course === null ? "" : String(course);
     $("show-receipt").classList.toggle("hidden", !o || !["paid", "closed"].includes(o.status));
   }
 
@@ -357,10 +398,15 @@
   $("send").addEventListener("click", async () => {
     if (await act("/submit")) toast(t("pos.sent_ok"), "ok");
   });
+  // The next course to fire: the lowest course with held lines, or null when nothing is held.
+  function nextHeldCourse(order) {
+    const held = order ? order.lines.filter((l) => l.state === "pending" && l.held) : [];
+    return held.length ? Math.min(...held.map((l) => l.course)) : null;
+  }
+
   $("fire").addEventListener("click", () => {
-    const held = state.order.lines.filter((l) => l.state === "pending" && l.held);
-    const course = held.length ? Math.min(...held.map((l) => l.course)) : 2;
-    act("/fire", { course });
+    const course = nextHeldCourse(state.order);
+    if (course !== null) act("/fire", { course });
   });
   $("bill").addEventListener("click", () => act("/request-bill"));
   $("split").addEventListener("click", async () => {
@@ -651,13 +697,23 @@
     }
   }
 
+  // A tap on the calls banner marks those calls seen on this till; a newer call shows it again.
+  $("calls").addEventListener("click", () => {
+    localStorage.setItem("hearth_calls_seen", $("calls").dataset.seq || "0");
+    $("calls").classList.add("hidden");
+  });
+
   async function refreshCalls() {
     if (!localStorage.getItem("hearth_token")) return;
     try {
-      const calls = await api("GET", "/api/waiter-calls", undefined, { retries: 1 });
+      const seen = Number(localStorage.getItem("hearth_calls_seen") || 0);
+      const calls = (await api("GET", "/api/waiter-calls", undefined, { retries: 1 }))
+        .filter((c) => c.seq > seen);
       const b = $("calls");
       b.classList.toggle("hidden", !calls.length);
-      b.textContent = `${t("pos.waiter_calls")}: ${[...new Set(calls.map((c) => c.code))].join(", ")}`;
+      b.dataset.seq = String(Math.max(seen, ...calls.map((c) => c.seq)));
+      b.textContent = `${t("pos.waiter_calls")}: ` +
+        `${[...new Set(calls.map((c) => c.code))].join(", ")} · ${t("pos.calls_ack")}`;
     } catch (err) { /* the banner says we are offline */ }
   }
 
