@@ -213,3 +213,43 @@ def test_after_paying_the_receipt_is_shown_on_screen(browser, live_store):
     page.click("#receipt-close")
     page.wait_for_selector("#receipt-dialog", state="hidden")
     page.close()
+
+
+def test_a_line_discount_over_the_limit_needs_a_manager(browser, live_store):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    page.click("#tables .table[data-code=A04]")
+    add_dish(page, "Steamed Rice", 1)
+    add_dish(page, "Cola", 2)
+    cola = page.locator("#lines .line", has_text="Cola")
+    cola_fen = int(cola.locator(".price").inner_text().replace("¥", "").replace(".", ""))
+    total_before = page.inner_text("#order-total")
+
+    def discount_cola(manager):
+        cola.locator(".line-disc").click()
+        page.wait_for_selector("#discount-dialog[open]")
+        assert "Cola" in page.inner_text("#discount-target")
+        page.fill("#discount-value", "50")
+        page.fill("#discount-reason", "regular guest")
+        if manager:
+            page.fill("#discount-manager", "M01")
+            page.fill("#discount-pin", live_store.ids.pins["M01"])
+        page.click("#discount-ok")
+
+    # 50% is over the 10% a cashier may give alone: refused in plain words...
+    discount_cola(manager=False)
+    page.wait_for_selector(".toast.error")
+    assert "manager" in page.inner_text(".toast.error").lower()
+    assert page.inner_text("#order-total") == total_before
+    # ...and given with the manager's PIN, on that line only.
+    discount_cola(manager=True)
+    page.wait_for_function(
+        "document.querySelector('#lines .line:nth-child(2) .line-sub').textContent"
+        ".includes('50%')")
+    order_id = api_get(page, live_store, "/api/orders")[0]["id"]
+    order = api_get(page, live_store, f"/api/orders/{order_id}")
+    discounted = [ln for ln in order["lines"] if ln["discount"]]
+    assert [ln["name_en"] for ln in discounted] == ["Cola"]
+    assert order["totals"]["line_discounts"] == cola_fen // 2
+    assert order["discount"] is None, "the bill itself is not discounted"
+    page.close()

@@ -50,6 +50,7 @@ add_texts({
     "pos.split_ok": {"zh": "新账单", "en": "New bill"},
     "pos.split_pick": {"zh": "请至少勾选一道菜", "en": "Tick at least one line"},
     "pos.discount": {"zh": "折扣", "en": "Discount"},
+    "pos.line_discount": {"zh": "折", "en": "Disc."},
     "pos.bill": {"zh": "打印账单", "en": "Present bill"},
     "pos.void": {"zh": "退菜", "en": "Void"},
     "pos.remove": {"zh": "删除", "en": "Remove"},

@@ -362,9 +362,13 @@
         ln.seat ? `${t("pos.seat")} ${ln.seat}` : "",
         ln.course > 1 ? `${t("pos.course")} ${ln.course}` : "",
         ln.held ? t("pos.hold") : "",
+        ln.discount ? `${t("pos.discount")} ${discountText(ln.discount)}` : "",
         t(`state.${ln.state}`)].filter(Boolean).join(" · ")),
-      ln.state === "voided" ? null : el("button", { type: "button", class: "void",
-        onclick: () => voidLine(ln) }, ln.state === "pending" ? t("pos.remove") : t("pos.void")))));
+      ln.state === "voided" ? null : el("div", { class: "line-acts" },
+        el("button", { type: "button", class: "line-disc cashier-only",
+          onclick: () => openDiscount(ln) }, t("pos.line_discount")),
+        el("button", { type: "button", class: "void", onclick: () => voidLine(ln) },
+          ln.state === "pending" ? t("pos.remove") : t("pos.void"))))));
     const tot = o ? o.totals : null;
     $("totals").replaceChildren(...(tot ? [
       el("dt", {}, t("pos.subtotal")), el("dd", { class: "price" }, yuan(tot.subtotal)),
@@ -440,8 +444,20 @@
     dialog.showModal();
   }
 
-  $("discount").addEventListener("click", () => {
+  function discountText(dc) {
+    return dc.kind === "percent" ? `${dc.value / 100}%` : yuan(dc.value);
+  }
+
+  // One dialog for the bill's discount and a line's: over the store's limit it needs a
+  // manager's code and PIN, and the server says so in plain words if they are missing.
+  function openDiscount(line) {
     const dialog = $("discount-dialog");
+    $("discount-target").textContent = line ?
+      `· ${line.quantity}× ${Hearth.lang === "zh" ? line.name_zh : line.name_en}` : "";
+    dialog.dataset.line = line ? line.id : "";
+    for (const id of ["discount-value", "discount-reason", "discount-manager", "discount-pin"]) {
+      $(id).value = "";
+    }
     dialog.returnValue = "";
     dialog.onclose = () => {
       if (dialog.returnValue !== "ok") return;
@@ -449,6 +465,7 @@
       const raw = Number($("discount-value").value);
       const value = kind === "percent" ? Math.round(raw * 100) : Math.round(raw * 100);
       const body = { kind, value, reason: $("discount-reason").value.trim() };
+      if (line) body.line_id = line.id;
       if ($("discount-manager").value) {
         body.approval = { staff_code: $("discount-manager").value.trim(),
                           pin: $("discount-pin").value };
@@ -456,7 +473,8 @@
       act("/discount", body);
     };
     dialog.showModal();
-  });
+  }
+  $("discount").addEventListener("click", () => openDiscount(null));
 
   // -- move, merge and split: a party moves to a free table, two tables eat as one party (the
   //    bill merges into the other), or some dishes go on a bill of their own -----------------
