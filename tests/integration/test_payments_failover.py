@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from hearth.core.journal import stream_events
 from hearth.payments import service
 from hearth.payments.schemas import TenderIn
 from hearth.payments.service import fingerprint
@@ -142,6 +143,7 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     order = till.order("rice")
     p = till.pay(order["id"], tender="card", amount=300).json()
     assert p["forward_state"] == "queued"
+    assert till.bill(order["id"])["due"] == 0, "accepted offline, on trust"
     engine = till.node.extras["payments"]
     engine.router.routes["card"].breaker.cooldown_ms = 0  # type: ignore[attr-defined]
     card.mode = "decline"
@@ -152,6 +154,34 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
         time.sleep(0.1)
     assert [x["id"] for x in declined] == [p["id"]]
     assert till.get("/api/payments/offline", who="C01").status_code == 403
+    # Nothing was collected: the payment no longer counts and the bill is due again.
+    later = declined[0]
+    assert (later["status"], later["forward_state"]) == ("declined_later", "declined")
+    assert "declined" in later["message_en"] and "due again" in later["message_en"]
+    bill = till.bill(order["id"])
+    assert (bill["paid"], bill["due"]) == (0, 300)
+    # Journaled, so a rebuild and the audit trail say the same.
+    with till.node.engine.connect() as conn:
+        changes = [e.payload for e in stream_events(conn, f"payment:{p['id']}")
+                   if e.type == "PaymentStatusChanged"]
+    assert changes[-1]["status"] == "declined_later"
+    assert changes[-1]["forward_state"] == "declined"
+    # Not refundable: there is nothing to give back.
+    r = till.post(f"/api/payments/{p['id']}/refund", {
+        "amount": 300, "reason": "x", "approval": {"staff_code": "M01", "pin": "2468"}})
+    assert r.status_code == 409 and r.json()["code"] == "payment-not-refundable"
+
+
+def test_an_offline_payment_too_old_to_send_stops_counting(till: Till) -> None:
+    till.providers["card"].mode = "down"
+    till.node.settings.payment_offline_max_age_hours = 0  # anything queued is already too old
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="card", amount=300).json()
+    assert p["forward_state"] == "queued"
+    body = till.wait_for(p["id"], "declined_later")
+    assert body["forward_state"] == "declined" and "too old" in body["message_en"]
+    assert till.bill(order["id"])["due"] == 300
+    assert till.providers["card"].charges == 1, "never sent after it was too old"
 
 
 def test_cash_and_stored_value_work_with_every_provider_down(till: Till) -> None:

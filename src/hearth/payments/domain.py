@@ -40,23 +40,28 @@ class IntentStatus(StrEnum):
     UNKNOWN = "unknown"
     REFUNDED = "refunded"
     REVERSED = "reversed"
+    # Taken offline (store-and-forward), then declined when forwarded or too old to send:
+    # nothing was collected, so it no longer counts towards the bill; a manager follows up.
+    DECLINED_LATER = "declined_later"
 
 
 St = IntentStatus
 CAPTURED = frozenset({St.SUCCEEDED, St.REFUNDED})  # money is (or was) with us
 OPEN_INTENT = frozenset({St.CREATED, St.PENDING, St.UNKNOWN})  # may still capture
-FINAL = frozenset({St.FAILED, St.REVERSED})
+FINAL = frozenset({St.FAILED, St.REVERSED, St.DECLINED_LATER})
 
 TRANSITIONS: Mapping[IntentStatus, frozenset[IntentStatus]] = {
     St.CREATED: frozenset({St.PENDING, St.SUCCEEDED, St.FAILED}),
     St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED}),
     St.UNKNOWN: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED}),
-    St.SUCCEEDED: frozenset({St.REFUNDED, St.REVERSED}),
+    # DECLINED_LATER only for a payment taken offline whose forwarding was declined.
+    St.SUCCEEDED: frozenset({St.REFUNDED, St.REVERSED, St.DECLINED_LATER}),
     St.REFUNDED: frozenset({St.REFUNDED}),
     # A capture the provider reports after we saw a failure: taken if the bill has room,
     # otherwise held as unknown while it is reversed.
     St.FAILED: frozenset({St.SUCCEEDED, St.UNKNOWN, St.REVERSED}),
     St.REVERSED: frozenset(),
+    St.DECLINED_LATER: frozenset(),
 }
 
 
@@ -85,7 +90,7 @@ def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int,
     marked for reversal, so a bill never holds two captures for the same money.
     """
     same = Decision(current, changed=False)
-    if current in (St.SUCCEEDED, St.REFUNDED, St.REVERSED):
+    if current in (St.SUCCEEDED, St.REFUNDED, St.REVERSED, St.DECLINED_LATER):
         return same  # duplicates and stale answers after the fact change nothing
     if answer is ProviderStatus.SUCCEEDED:
         # Also after we called it failed: the provider holds the money, so the truth wins, and
@@ -221,6 +226,13 @@ def check_refund(status: IntentStatus, captured: int, refunded: int, refund_pend
 
 
 # -- offline store-and-forward ------------------------------------------------------------------
+def forward_declined(status: IntentStatus) -> IntentStatus:
+    """What an offline payment becomes when its provider declines it as it is forwarded (or it
+    is too old to send): it was only ever accepted on trust, nothing was collected, so it stops
+    counting towards the bill. Anything else (already refunded, say) is left as it is."""
+    return St.DECLINED_LATER if status is St.SUCCEEDED else status
+
+
 @dataclass(frozen=True)
 class OfflineLimits:
     per_payment: int

@@ -15,10 +15,13 @@ def pname(name: str | None) -> tuple[str, str]:
 
 
 def text(key: str, provider: str | None = None, backup: str | None = None,
-         amount: int = 0) -> tuple[str, str]:
+         amount: int = 0, detail: str = "") -> tuple[str, str]:
     pz, pe = pname(provider)
     bz, be = pname(backup)
     yuan = f"{amount // 100}.{amount % 100:02d}"
+    # The provider's own words, kept short enough for the 300-character message columns.
+    said = f"（{detail[:120]}）" if detail else ""
+    said_en = f" ({detail[:120]})" if detail else ""
     words = {
         "cash": (f"现金收讫，找零 {yuan} 元", f"Cash taken; change due {yuan}"),
         "stored_value": ("储值卡扣款成功", "Paid from stored value"),
@@ -40,6 +43,14 @@ def text(key: str, provider: str | None = None, backup: str | None = None,
         "suggest": (f"{pz}没有响应，可改用{bz}", f"{pe} did not answer; you can use {be} instead"),
         "offline": ("网络中断：已离线收款，恢复后自动上传",
                     "Line is down: accepted offline, it will be sent when the line is back"),
+        "declined_later": (f"离线收的这笔款被{pz}拒绝{said}，钱没有收到：账单重新显示待收，"
+                           "请经理联系顾客补付",
+                           f"{pe} declined this payment taken offline{said_en}; nothing was "
+                           "collected. The bill shows it due again: a manager must follow up "
+                           "with the customer"),
+        "offline_too_old": ("离线付款超过时限，未能上传，钱没有收到：账单重新显示待收，请经理跟进",
+                            "Offline payment too old to send; nothing was collected. The bill "
+                            "shows it due again: a manager must follow up"),
         "all_down": ("所有支付通道都不可用，请收现金或储值卡",
                      "Every payment provider is down; take cash or stored value"),
         "no_provider": ("这个收款方式还没有配置支付通道", "No provider is set up for this tender"),

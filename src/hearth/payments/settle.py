@@ -106,19 +106,21 @@ async def settle_intent(node: Node, engine: Engine, row: Any, eager: bool = Fals
 
 
 async def forward(node: Node, engine: Engine, row: Any) -> str:
-    """Send one offline-queued payment to its provider under its own intent id."""
+    """Send one offline-queued payment to its provider under its own intent id.
+
+    A decline (or a payment too old to send) means nothing was ever collected: the payment
+    becomes ``declined_later``, stops counting towards its bill, and is listed for a manager
+    (``GET /api/payments/offline?status=declined``)."""
     s = node.settings
     provider = engine.provider(row.provider)
     if provider is None:
         return "queued"
 
-    def mark(state: str, status: ProviderStatus, result: Any = None,
-             message: tuple[str, str] | None = None) -> Any:
+    def mark(state: str, result: Any = None, message: tuple[str, str] | None = None) -> Any:
         return node.writer.submit(lambda tx: _mark_forward(tx, row.id, state, result, message))
 
     if now_ms() - row.created_at_ms > offline_limits(s).max_age_ms:
-        await mark("declined", ProviderStatus.FAILED, message=(
-            "离线付款超过时限，未能上传", "Offline payment too old to send; follow up"))
+        await mark("declined", message=text("offline_too_old"))
         return "declined"
     if not engine.router.allow(row.provider):
         return "queued"
@@ -136,17 +138,16 @@ async def forward(node: Node, engine: Engine, row: Any) -> str:
                 auth_code=started.get("auth_code"))), timeout)
     except ProviderError as exc:
         if exc.kind.value in ("declined", "invalid"):
-            await mark("declined", ProviderStatus.FAILED, message=(
-                "离线付款被拒绝，请联系顾客", f"Offline payment declined ({exc.message})"))
+            await mark("declined", message=text("declined_later", row.provider,
+                                                detail=exc.message))
             return "declined"
         return "queued"
     if result.status is ProviderStatus.SUCCEEDED:
-        await mark("forwarded", result.status, result)
+        await mark("forwarded", result)
         return "forwarded"
     if result.status in (ProviderStatus.FAILED, ProviderStatus.REVERSED):
-        await mark("declined", result.status, result, (
-            "离线付款被拒绝，请联系顾客", "Offline payment declined; follow up with the "
-            "customer"))
+        await mark("declined", result, text("declined_later", row.provider,
+                                            detail=result.message))
         return "declined"
     return "queued"
 
@@ -156,7 +157,10 @@ def _mark_forward(tx: Tx, payment_id: str, state: str, result: Any,
     row = get_row(tx.conn, tx.store_id, payment_id)
     if row.forward_state != "queued":
         return
-    payload: dict[str, Any] = {"payment_id": payment_id, "status": row.status,
+    status = d.IntentStatus(row.status)
+    if state == "declined":
+        status = d.forward_declined(status)
+    payload: dict[str, Any] = {"payment_id": payment_id, "status": status.value,
                                "forward_state": state}
     if result is not None and result.provider_ref:
         payload["provider_ref"] = result.provider_ref
