@@ -253,3 +253,48 @@ def test_a_line_discount_over_the_limit_needs_a_manager(browser, live_store):
     assert order["totals"]["line_discounts"] == cola_fen // 2
     assert order["discount"] is None, "the bill itself is not discounted"
     page.close()
+
+
+def test_on_a_phone_fire_names_the_held_course_and_is_off_when_nothing_is_held(browser,
+                                                                                live_store):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    sign_in(page, live_store, "C01")
+    screenshot(page, "pos-floor-phone")
+    page.click("#tables .table[data-code=A05]")
+    add_dish(page, "Steamed Rice", 1)
+    assert page.is_disabled("#fire"), "nothing is held"
+    page.click(".item[data-name='Cola']")
+    page.select_option("#course", "3")
+    page.check("#hold")
+    page.click("#add-ok")
+    page.wait_for_function("document.querySelectorAll('#lines .line').length === 2")
+    assert page.is_enabled("#fire")
+    assert page.get_attribute("#fire", "data-course") == "3"
+    page.click("#send")
+    page.wait_for_selector("#lines .line.st-sent")
+    screenshot(page, "pos-order-phone")
+    page.click("#fire")
+    page.wait_for_function("document.querySelectorAll('#lines .line.st-sent').length === 2")
+    assert page.is_disabled("#fire")
+    page.close()
+
+
+def test_waiter_tablet_shows_send_and_pay_disabled_until_there_is_an_order(browser, live_store):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(f"{live_store.base_url}/pos?mode=waiter&lang=zh&key={live_store.ids.terminal_key}")
+    page.fill("#staff-code", "W01")
+    page.fill("#pin", live_store.ids.pins["W01"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#tables .table")
+    page.click("#tables .table[data-code=A06]")
+    page.wait_for_selector("#ordering:not(.hidden)")
+    for button in ("#send", "#pay"):
+        assert page.is_disabled(button)
+        opacity = page.eval_on_selector(button, "b => Number(getComputedStyle(b).opacity)")
+        assert opacity < 1, f"{button} must look disabled"
+    screenshot(page, "pos-waiter-tablet")
+    page.click(".item[data-name='Steamed Rice']")
+    page.click("#add-ok")
+    page.wait_for_selector("#lines .line")
+    assert page.is_enabled("#send")
+    page.close()
