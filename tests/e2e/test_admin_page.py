@@ -222,3 +222,130 @@ def test_a_manager_registers_a_kiosk_and_its_key_opens_the_kiosk(browser, live_s
                          headers={"X-Terminal-Key": key})
     assert refused.status_code == 403 and refused.json()["code"] == "terminal-is-kiosk"
     page.close()
+
+
+def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser, live_store):
+    headers = staff_headers(live_store)
+    base = live_store.base_url
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live_store)
+
+    # Edit a modifier group after creation: the egg option costs more and is renamed.
+    page.click("#pane-menu tr[data-name='Extras'] button.edit-group")
+    page.wait_for_selector("#group-edit-form")
+    egg = page.locator("#ge-options .option-row").first
+    egg.locator(".opt-en").fill("Two eggs")
+    egg.locator(".opt-price").fill("3.50")
+    page.fill("#ge-max", "3")
+    screenshot(page, "admin-group-edit-tablet")
+    page.click("#group-save")
+    page.wait_for_function("document.body.innerText.includes('Two eggs +¥3.50')")
+    menu = httpx.get(f"{base}/api/menu", headers=headers).json()
+    extras = next(g for g in menu["modifier_groups"] if g["id"] == live_store.ids.groups["extras"])
+    assert extras["max_choices"] == 3
+    assert extras["options"][0] == {"id": live_store.ids.options["Add egg"], "name_zh": "加蛋",
+                                    "name_en": "Two eggs", "price_delta": 350}
+    # A limit the options cannot meet is refused in words and changes nothing.
+    page.click("#pane-menu tr[data-name='Extras'] button.edit-group")
+    page.fill("#ge-min", "5")
+    page.click("#group-save")
+    page.wait_for_selector(".toast.error:has-text('limits')")
+
+    # Rename a category in place.
+    row = page.locator("#pane-menu tr[data-name='Drinks']")
+    row.locator(".cat-en").fill("Cold drinks")
+    row.locator("button.save-cat").click()
+    page.wait_for_selector("#pane-menu tr[data-name='Cold drinks']")
+
+    # A new set meal, with two courses, shows on a diner's phone.
+    page.click("button.new-combo")
+    page.wait_for_selector("#combo-form")
+    page.select_option("#cb-category", label="Set meals")
+    page.fill("#cb-name-zh", "双人餐")
+    page.fill("#cb-name-en", "Dinner for two")
+    page.fill("#cb-price", "88")
+    first = page.locator("#combo-slots .slot").first
+    first.locator(".slot-zh").fill("主菜")
+    first.locator(".slot-en").fill("Main")
+    first.locator(".choice-item").select_option(label="Kung Pao Chicken")
+    first.locator("button.add-choice").click()
+    first.locator(".choice-row").nth(1).locator(".choice-item").select_option(label="Peking Duck")
+    first.locator(".choice-row").nth(1).locator(".choice-up").fill("30")
+    page.click("button.add-course")
+    second = page.locator("#combo-slots .slot").nth(1)
+    second.locator(".slot-zh").fill("饮品")
+    second.locator(".slot-en").fill("Drink")
+    second.locator(".choice-item").select_option(label="Sour Plum Drink")
+    screenshot(page, "admin-combo-form-tablet")
+    page.click("#combo-save")
+    page.wait_for_selector("tr[data-combo][data-name='Dinner for two']")
+    assert "Peking Duck +¥30.00" in page.inner_text("tr[data-combo][data-name='Dinner for two']")
+    screenshot(page, "admin-combos-tablet")
+
+    qr = httpx.get(f"{base}/api/tables/{live_store.ids.tables['A03']}/qr",
+                   headers=headers).json()
+    phone = browser.new_page(viewport=PHONE)
+    phone.goto(f"{base}{qr['path']}?lang=en")
+    phone.wait_for_selector(".dish[data-name='Dinner for two']")
+    assert "¥88.00" in phone.inner_text(".dish[data-name='Dinner for two']")
+    phone.close()
+
+    # Edit the set: its drink course now also offers cola, at ¥2 more.
+    page.click("tr[data-name='Dinner for two'] button.edit-combo")
+    second = page.locator("#combo-slots .slot").nth(1)
+    second.locator("button.add-choice").click()
+    second.locator(".choice-row").nth(1).locator(".choice-item").select_option(label="Cola")
+    second.locator(".choice-row").nth(1).locator(".choice-up").fill("2")
+    page.click("#combo-save")
+    page.wait_for_function(
+        "document.querySelector(\"tr[data-combo][data-name='Dinner for two']\")"
+        ".innerText.includes('Cola +¥2.00')")
+
+    # Stations: a new wok station's tickets turn amber after 4 minutes and red after 9.
+    page.click("#tab-kitchen")
+    page.wait_for_selector("#station-form")
+    page.fill("#st-key", "hot")
+    page.fill("#st-zh", "炒锅")
+    page.fill("#st-en", "Wok")
+    page.click("#station-form button[type=submit]")
+    hot = page.locator("#pane-kitchen tr[data-key='hot']")
+    hot.wait_for()
+    hot.locator(".warn-min").fill("4")
+    hot.locator(".late-min").fill("9")
+    hot.locator("button.save-timing").click()
+    page.wait_for_selector(".toast.ok")
+    stations = httpx.get(f"{base}/api/kitchen/stations", headers=headers).json()
+    timing = next((s["warn_s"], s["late_s"]) for s in stations if s["key"] == "hot")
+    assert timing == (240, 540)
+    page.wait_for_function(
+        "document.querySelector(\"#pane-kitchen tr[data-key='hot'] .warn-min\").value === '4'")
+    # Red before amber is refused by the kitchen module, in its words.
+    page.locator("#pane-kitchen tr[data-key='hot'] .late-min").fill("2")
+    page.locator("#pane-kitchen tr[data-key='hot'] button.save-timing").click()
+    page.wait_for_selector(".toast.error")
+    screenshot(page, "admin-station-timing-tablet")
+
+    # Payments: declined offline payments and a reconciliation run on demand.
+    page.click("#tab-payments")
+    page.wait_for_selector("#no-declined, #declined tr[data-payment]")
+    page.click("button.reconcile")
+    page.wait_for_selector("#reconcile-summary")
+    summary = page.get_attribute("#reconcile-summary", "data-differences")
+    assert summary is not None and int(summary) == page.locator(".diff-table tbody tr").count()
+    screenshot(page, "admin-payments-reconcile-tablet")
+
+    # Delivery: map a Meituan SKU to a large cola.
+    page.click("#tab-delivery")
+    page.wait_for_selector("#mapping-form")
+    page.fill("#mp-sku", "MT-COLA-L")
+    page.fill("#mp-name", "可乐（大）")
+    page.select_option("#mp-item", label="Cola")
+    page.select_option("#mp-spec", label="Large ¥8.00")
+    page.click("#mapping-save")
+    page.wait_for_selector("tr[data-sku='MT-COLA-L']")
+    maps = httpx.get(f"{base}/api/delivery/mappings", headers=headers).json()
+    mapped = next(m for m in maps if m["sku"] == "MT-COLA-L")
+    assert (mapped["item_id"], mapped["spec_id"]) == (live_store.ids.items["cola"],
+                                                       live_store.ids.specs["large"])
+    screenshot(page, "admin-delivery-mapping-tablet")
+    page.close()

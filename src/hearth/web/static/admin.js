@@ -89,7 +89,7 @@
     // Sections whose module has no API on this node are hidden rather than broken.
     await Promise.all([
       probe("kitchen", "/api/kitchen/stations"), probe("printers", "/api/printers"),
-      probe("payments", "/api/payments/providers")]);
+      probe("payments", "/api/payments/providers"), probe("delivery", "/api/delivery/mappings")]);
     show(location.hash.slice(1) || "menu");
   }
 
@@ -99,7 +99,7 @@
   }
 
   const RENDER = { menu: renderMenu, floor: renderFloor, staff: renderStaff, kitchen: renderKitchen,
-    printers: renderPrinters, payments: renderPayments, settings: renderSettings };
+    printers: renderPrinters, payments: renderPayments, delivery: renderDelivery, settings: renderSettings };
 
   function show(tab) {
     if (!RENDER[tab]) tab = "menu";
@@ -198,7 +198,7 @@
       const common = { name_zh: val("i-name-zh").trim(), name_en: val("i-name-en").trim(), price,
         tax_rate_bp: tax, available_from: orNull(val("i-from")), available_until: orNull(val("i-until")) };
       const ok = item
-        ? await guarded(() => api("PATCH", `/api/menu/items/${item.id}`, { ...common, specs: specList, modifier_group_ids: groupIds }), t("admin.saved"))
+        ? await guarded(() => api("PATCH", `/api/menu/items/${item.id}`, { ...common, category_id: val("i-category"), specs: specList, modifier_group_ids: groupIds }), t("admin.saved"))
         : await guarded(() => api("POST", "/api/menu/items", { ...common, category_id: val("i-category"),
           specs: specList.map(({ id, ...s }) => s), modifier_group_ids: groupIds,
           remaining: orNull(val("i-remaining")) === null ? null : intOrText(val("i-remaining")) }), t("admin.saved"));
@@ -247,7 +247,21 @@
   }
 
   function categoriesPanel() {
-    const rows = menu.categories.map((c) => el("tr", {}, el("td", {}, c.name_zh), el("td", {}, c.name_en), el("td", {}, c.sort)));
+    // Each row is its own small form: rename or re-sort, then Save sends only what changed.
+    const rows = menu.categories.map((c) => {
+      const zh = el("input", { class: "cat-zh", value: c.name_zh, "aria-label": t("admin.name_zh") });
+      const en = el("input", { class: "cat-en", value: c.name_en, "aria-label": t("admin.name_en") });
+      const sort = el("input", { class: "cat-sort", inputmode: "numeric", size: 4, value: c.sort, "aria-label": t("admin.sort") });
+      return el("tr", { dataset: { category: c.id, name: c.name_en } }, el("td", {}, zh), el("td", {}, en), el("td", {}, sort),
+        el("td", { class: "actions" }, button(t("admin.save"), async () => {
+          const body = {};
+          if (zh.value.trim() !== c.name_zh) body.name_zh = zh.value.trim();
+          if (en.value.trim() !== c.name_en) body.name_en = en.value.trim();
+          if (String(sort.value).trim() !== String(c.sort)) body.sort = intOrText(sort.value);
+          if (!Object.keys(body).length) return;
+          if (await guarded(() => api("PATCH", `/api/menu/categories/${c.id}`, body), t("admin.saved"))) renderMenu($("#pane-menu"));
+        }, "save-cat")));
+    });
     const form = el("form", { class: "grid", id: "cat-form" },
       field(t("admin.name_zh"), input("c-zh", { required: true })), field(t("admin.name_en"), input("c-en", { required: true })),
       field(t("admin.sort"), input("c-sort", { inputmode: "numeric", value: menu.categories.length + 1 })),
@@ -257,13 +271,14 @@
       const ok = await guarded(() => api("POST", "/api/menu/categories", { name_zh: val("c-zh").trim(), name_en: val("c-en").trim(), sort: intOrText(val("c-sort")) }), t("admin.saved"));
       if (ok) renderMenu($("#pane-menu"));
     });
-    return panel(t("admin.categories"), table([t("admin.name_zh"), t("admin.name_en"), t("admin.sort")], rows), form);
+    return panel(t("admin.categories"), table([t("admin.name_zh"), t("admin.name_en"), t("admin.sort"), ""], rows, "cats-table"), form);
   }
 
   function groupsPanel() {
-    const rows = menu.modifier_groups.map((g) => el("tr", {}, el("td", {}, nm(g)),
+    const rows = menu.modifier_groups.map((g) => el("tr", { dataset: { group: g.id, name: g.name_en } }, el("td", {}, nm(g)),
       el("td", {}, `${g.min_choices}–${g.max_choices}`),
-      el("td", {}, g.options.map((o) => `${nm(o)}${o.price_delta ? " +" + yuan(o.price_delta) : ""}`).join(" · "))));
+      el("td", {}, g.options.map((o) => `${nm(o)}${o.price_delta ? " +" + yuan(o.price_delta) : ""}`).join(" · ")),
+      el("td", { class: "actions" }, button(t("admin.edit"), () => groupForm(g), "edit-group"))));
     const form = el("form", { class: "grid", id: "group-form" },
       field(t("admin.name_zh"), input("g-zh", { required: true })), field(t("admin.name_en"), input("g-en", { required: true })),
       field(t("admin.min"), input("g-min", { inputmode: "numeric", value: 0 })), field(t("admin.max"), input("g-max", { inputmode: "numeric", value: 1 })),
@@ -279,16 +294,111 @@
         min_choices: intOrText(val("g-min")), max_choices: intOrText(val("g-max")), options }), t("admin.saved"));
       if (ok) renderMenu($("#pane-menu"));
     });
-    return panel(t("admin.groups"), table([t("admin.name"), `${t("admin.min")}–${t("admin.max")}`, t("admin.options").split("（")[0].split(" (")[0]], rows), form);
+    return panel(t("admin.groups"), el("div", { id: "group-form-box" }),
+      table([t("admin.name"), `${t("admin.min")}–${t("admin.max")}`, t("admin.options").split("（")[0].split(" (")[0], ""], rows), form);
+  }
+
+  // Edit a group after creation: names, min/max and each option (name, extra price). An option
+  // keeps its id, so orders already placed still name it; a removed one is no longer offered.
+  function groupForm(g) {
+    const box = $("#group-form-box");
+    const opts = el("div", { id: "ge-options" });
+    const addOption = (o = {}) => {
+      const row = el("div", { class: "spec-row option-row", dataset: { id: o.id || "" } },
+        el("input", { class: "opt-zh", placeholder: t("admin.name_zh"), value: o.name_zh || "" }),
+        el("input", { class: "opt-en", placeholder: t("admin.name_en"), value: o.name_en || "" }),
+        el("input", { class: "opt-price", inputmode: "decimal", placeholder: t("admin.upcharge"), value: yuanInput(o.price_delta ?? 0) }),
+        button("✕", () => row.remove(), "remove-option"));
+      opts.appendChild(row);
+    };
+    g.options.forEach(addOption);
+    const form = el("form", { class: "grid panel", id: "group-edit-form" },
+      el("h3", { class: "full" }, `${t("admin.edit_group")}: ${nm(g)}`),
+      field(t("admin.name_zh"), input("ge-zh", { value: g.name_zh, required: true })),
+      field(t("admin.name_en"), input("ge-en", { value: g.name_en, required: true })),
+      field(t("admin.min"), input("ge-min", { inputmode: "numeric", value: g.min_choices })),
+      field(t("admin.max"), input("ge-max", { inputmode: "numeric", value: g.max_choices })),
+      el("div", { class: "full" }, el("strong", {}, t("admin.option_rows")), opts, button(t("admin.add_option"), () => addOption(), "add-option")),
+      el("div", { class: "full" }, el("button", { class: "primary", type: "submit", id: "group-save" }, t("admin.save")),
+        " ", button(t("admin.cancel"), () => box.replaceChildren())));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const options = [...opts.querySelectorAll(".option-row")].map((r) => ({
+        ...(r.dataset.id ? { id: r.dataset.id } : {}),
+        name_zh: r.querySelector(".opt-zh").value.trim(), name_en: r.querySelector(".opt-en").value.trim(),
+        price_delta: fen(r.querySelector(".opt-price").value || "0") }));
+      const ok = await guarded(() => api("PUT", `/api/menu/modifier-groups/${g.id}`, { name_zh: val("ge-zh").trim(), name_en: val("ge-en").trim(),
+        min_choices: intOrText(val("ge-min")), max_choices: intOrText(val("ge-max")), options }), t("admin.saved"));
+      if (ok) renderMenu($("#pane-menu"));
+    });
+    box.replaceChildren(form);
+    form.scrollIntoView({ block: "start" });
   }
 
   function combosPanel() {
     const byId = Object.fromEntries(menu.items.map((i) => [i.id, i]));
     const combos = menu.items.filter((i) => i.kind === "combo");
-    return panel(t("admin.combos"), combos.length ? table([t("admin.name"), t("admin.price"), t("admin.slots")], combos.map((c) =>
-      el("tr", {}, el("td", {}, nm(c)), el("td", { class: "price" }, yuan(c.price)),
-        el("td", {}, c.combo_slots.map((s) => `${nm(s)}: ${s.choices.map((ch) => nm(byId[ch.item_id]) + (ch.upcharge ? ` +${yuan(ch.upcharge)}` : "")).join(" / ")}`).join(" · ")))))
-      : el("p", { class: "muted" }, "—"));
+    return panel(t("admin.combos"),
+      el("p", {}, button(t("admin.new_combo"), () => comboForm(null), "primary new-combo")),
+      el("div", { id: "combo-form-box" }),
+      combos.length ? table([t("admin.name"), t("admin.price"), t("admin.slots"), ""], combos.map((c) =>
+        el("tr", { dataset: { combo: c.id, name: c.name_en } }, el("td", {}, nm(c)), el("td", { class: "price" }, yuan(c.price)),
+          el("td", {}, c.combo_slots.map((s) => `${nm(s)}: ${s.choices.map((ch) => nm(byId[ch.item_id]) + (ch.upcharge ? ` +${yuan(ch.upcharge)}` : "")).join(" / ")}`).join(" · ")),
+          el("td", { class: "actions" }, button(t("admin.edit"), () => comboForm(c), "edit-combo")))), "combos-table")
+        : el("p", { class: "muted" }, "—"));
+  }
+
+  // A set meal is an item with courses; each course offers a few other items, some at an extra
+  // price. A course sent back with its id keeps it, so open orders still make sense.
+  function comboForm(combo) {
+    const box = $("#combo-form-box");
+    const dishes = menu.items.filter((i) => i.kind !== "combo");
+    const slots = el("div", { id: "combo-slots" });
+    const addChoice = (list, ch = {}) => {
+      const pick = select(null, dishes.map((i) => [i.id, nm(i)]), ch.item_id);
+      pick.className = "choice-item";
+      const row = el("div", { class: "choice-row" }, pick,
+        el("input", { class: "choice-up", inputmode: "decimal", placeholder: t("admin.upcharge"), value: ch.upcharge ? yuanInput(ch.upcharge) : "" }),
+        button("✕", () => row.remove(), "remove-choice"));
+      list.appendChild(row);
+    };
+    const addSlot = (sl = {}) => {
+      const list = el("div", { class: "choices" });
+      const slot = el("fieldset", { class: "slot", dataset: { id: sl.id || "" } },
+        el("div", { class: "slot-head" },
+          el("input", { class: "slot-zh", placeholder: t("admin.name_zh"), value: sl.name_zh || "" }),
+          el("input", { class: "slot-en", placeholder: t("admin.name_en"), value: sl.name_en || "" }),
+          button("✕", () => slot.remove(), "remove-slot")),
+        list, button(t("admin.add_choice"), () => addChoice(list), "add-choice"));
+      (sl.choices && sl.choices.length ? sl.choices : [{}]).forEach((c) => addChoice(list, c));
+      slots.appendChild(slot);
+    };
+    (combo ? combo.combo_slots : [{}]).forEach(addSlot);
+    const sets = menu.categories.find((c) => /set/i.test(c.name_en));
+    const form = el("form", { class: "grid panel", id: "combo-form" },
+      el("h3", { class: "full" }, combo ? `${t("admin.edit_combo")}: ${nm(combo)}` : t("admin.new_combo")),
+      field(t("admin.category"), select("cb-category", menu.categories.map((c) => [c.id, nm(c)]), combo ? combo.category_id : sets?.id)),
+      field(t("admin.name_zh"), input("cb-name-zh", { value: combo?.name_zh || "" })),
+      field(t("admin.name_en"), input("cb-name-en", { value: combo?.name_en || "" })),
+      field(t("admin.price"), input("cb-price", { inputmode: "decimal", value: combo ? yuanInput(combo.price) : "" })),
+      el("div", { class: "full" }, el("strong", {}, t("admin.courses")), slots, button(t("admin.add_course"), () => addSlot(), "add-course")),
+      el("div", { class: "full" }, el("button", { class: "primary", type: "submit", id: "combo-save" }, t("admin.save")),
+        " ", button(t("admin.cancel"), () => box.replaceChildren())));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const courses = [...slots.querySelectorAll(".slot")].map((sl) => ({
+        ...(sl.dataset.id ? { id: sl.dataset.id } : {}),
+        name_zh: sl.querySelector(".slot-zh").value.trim(), name_en: sl.querySelector(".slot-en").value.trim(),
+        choices: [...sl.querySelectorAll(".choice-row")].map((r) => ({
+          item_id: r.querySelector(".choice-item").value, upcharge: fen(r.querySelector(".choice-up").value || "0") })) }));
+      const common = { category_id: val("cb-category"), name_zh: val("cb-name-zh").trim(), name_en: val("cb-name-en").trim(), price: fen(val("cb-price")) };
+      const ok = combo
+        ? await guarded(() => api("PATCH", `/api/menu/items/${combo.id}`, { ...common, combo_slots: courses }), t("admin.saved"))
+        : await guarded(() => api("POST", "/api/menu/items", { ...common, combo_slots: courses.map(({ id, ...c }) => c) }), t("admin.saved"));
+      if (ok) renderMenu($("#pane-menu"));
+    });
+    box.replaceChildren(form);
+    form.scrollIntoView({ block: "start" });
   }
 
   // -- floor and QR codes ----------------------------------------------------------------------
@@ -314,10 +424,17 @@
       el("strong", {}, `${tb.code} · ${nm(a)}`), el("span", { class: "muted" }, `${tb.seats} ${t("admin.seats")}`),
       el("div", { class: "qr-box" }),
       el("div", { class: "actions" }, button(t("admin.qr"), () => showQr(tb.id), "show-qr"),
+        button(t("admin.rename"), () => renameTable(pane, tb), "rename"),
         button(t("admin.rotate"), () => rotateQr(tb.id), "rotate")))));
     pane.replaceChildren(
       panel(t("admin.tables"), el("p", {}, button(t("admin.print_all"), () => printAll(floor), "primary print-all")), el("div", { class: "cards", id: "table-cards" }, cards)),
       panel(t("admin.areas"), areaForm), panel(t("admin.table_code"), tableForm));
+  }
+
+  async function renameTable(pane, tb) {
+    const code = prompt(`${t("admin.table_code")} ${tb.code} → `, tb.code);
+    if (code === null || code.trim() === tb.code) return;
+    if (await guarded(() => api("PATCH", `/api/tables/${tb.id}`, { code: code.trim() }), t("admin.saved"))) renderFloor(pane);
   }
 
   const qrSrc = (path) => `/admin/qr.svg?data=${encodeURIComponent(location.origin + path)}`;
@@ -440,8 +557,20 @@
       const ids = [...document.querySelectorAll("#r-stations input:checked")].map((c) => c.value);
       if (await guarded(() => api("POST", "/api/kitchen/routing-rules", { category_id: orNull(val("r-cat")), item_id: orNull(val("r-item")), station_ids: ids }), t("admin.saved"))) renderKitchen(pane);
     });
+    // Ticket colours: amber after warn minutes, red after late minutes (the API takes seconds).
+    const minutes = (sec) => String(Math.round((sec / 60) * 10) / 10);
+    const seconds = (text) => (/^\d+(\.\d+)?$/.test(String(text).trim()) ? Math.round(Number(text) * 60) : String(text).trim());
+    const stationRows = stations.map((s) => {
+      const warn = el("input", { class: "warn-min", inputmode: "decimal", size: 4, value: minutes(s.warn_s), "aria-label": t("admin.warn_min") });
+      const late = el("input", { class: "late-min", inputmode: "decimal", size: 4, value: minutes(s.late_s), "aria-label": t("admin.late_min") });
+      return el("tr", { dataset: { station: s.id, key: s.key || "" } }, el("td", {}, s.key || ""), el("td", {}, nm(s)), el("td", {}, s.is_expo ? t("admin.expo") : ""),
+        el("td", {}, el("span", { class: "swatch warn" }), warn), el("td", {}, el("span", { class: "swatch late" }), late),
+        el("td", { class: "actions" }, button(t("admin.save"), async () => {
+          if (await guarded(() => api("POST", `/api/kitchen/stations/${s.id}/timing`, { warn_s: seconds(warn.value), late_s: seconds(late.value) }), t("admin.saved"))) renderKitchen(pane);
+        }, "save-timing")));
+    });
     pane.replaceChildren(
-      panel(t("admin.stations"), table([t("admin.key"), t("admin.name"), ""], stations.map((s) => el("tr", {}, el("td", {}, s.key || ""), el("td", {}, nm(s)), el("td", {}, s.is_expo ? t("admin.expo") : "")))), sForm),
+      panel(t("admin.stations"), table([t("admin.key"), t("admin.name"), "", t("admin.warn_min"), t("admin.late_min"), ""], stationRows, "stations-table"), sForm),
       panel(t("admin.rules"), table([t("admin.category"), t("admin.item"), t("admin.stations"), ""], (rules || []).map((r) => el("tr", {},
         el("td", {}, nm(cats[r.category_id])), el("td", {}, nm(items[r.item_id])),
         el("td", {}, (r.station_ids || []).map((id) => nm(byId[id]) || id).join(" · ")),
@@ -501,8 +630,115 @@
           if (await guarded(() => api("POST", `/api/payments/providers/${encodeURIComponent(p.name)}`, { tenders, priority: intOrText(prio.value), enabled: on.checked }), t("admin.saved"))) renderPayments(pane);
         })));
     });
+    const declined = (await guarded(() => api("GET", "/api/payments/offline?status=declined"))) || [];
     pane.replaceChildren(panel(t("admin.providers"), rows.length ? table(["", [t("admin.tenders"), { class: "wide-only" }], t("admin.health"), "", t("admin.priority"), ""], rows)
-      : el("p", { class: "muted", id: "no-providers" }, t("admin.no_providers"))));
+      : el("p", { class: "muted", id: "no-providers" }, t("admin.no_providers"))),
+    declinedPanel(declined), reconcilePanel());
+  }
+
+  const when = (ms) => (ms ? new Date(ms).toLocaleString() : "");
+
+  // Wallet payments taken while the internet was down are forwarded later; the provider may
+  // then decline them. The manager has to chase those orders: list them plainly.
+  function declinedPanel(list) {
+    return panel(t("admin.offline_declined"), el("div", { id: "declined" }, list.length
+      ? table([t("admin.when"), t("admin.order"), t("admin.tenders"), t("admin.amount"), t("admin.health")], list.map((p) =>
+        el("tr", { dataset: { payment: p.id } }, el("td", {}, when(p.created_at_ms)), el("td", {}, (p.order_id || "").slice(-8)),
+          el("td", {}, `${p.tender}${p.provider ? " · " + p.provider : ""}`), el("td", { class: "price" }, yuan(p.amount)),
+          el("td", {}, el("span", { class: "badge bad" }, t("admin.declined")), p.message_zh || p.message_en
+            ? el("div", { class: "muted" }, Hearth.lang === "zh" ? p.message_zh || p.message_en : p.message_en || p.message_zh) : null))))
+      : el("p", { class: "muted", id: "no-declined" }, t("admin.none_declined"))));
+  }
+
+  // Compare our payments with each provider's statement since the chosen day; every difference
+  // is shown, with what we have and what the provider has.
+  function reconcilePanel() {
+    const today = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    const from = input("rc-from", { type: "date", value: `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}` });
+    const out = el("div", { id: "reconcile-result" });
+    const run = async () => {
+      const since = from.value ? new Date(`${from.value}T00:00:00`).getTime() : Date.now() - 86400000;
+      const r = await guarded(() => api("POST", "/api/payments/reconcile", { since_ms: since, until_ms: Date.now() + 60000 }));
+      if (!r) return;
+      const diffs = r.providers.flatMap((p) => p.differences.map((d) => ({ ...d, provider: p.provider })));
+      const errors = r.providers.filter((p) => p.error);
+      out.replaceChildren(
+        ...errors.map((p) => el("p", { class: "badge warn provider-error" }, `${p.provider}: ${p.error}`)),
+        el("p", { id: "reconcile-summary", dataset: { differences: String(r.differences) } },
+          r.differences ? `${t("admin.differences")}: ${r.differences}` : t("admin.reconcile_ok"),
+          r.providers.length ? ` · ${r.providers.map((p) => `${p.provider} ${p.payments ?? 0}/${p.statement_entries ?? 0}`).join(" · ")}` : ""),
+        diffs.length ? table([t("admin.payments_provider"), t("admin.payment"), t("admin.order"), t("admin.diff_kind"), t("admin.ours"), t("admin.theirs"), t("admin.health")],
+          diffs.map((d) => el("tr", { dataset: { payment: d.payment_id, kind: d.kind } }, el("td", {}, d.provider), el("td", {}, d.payment_id.slice(-8)),
+            el("td", {}, (d.order_id || "").slice(-8)), el("td", {}, el("span", { class: "badge warn" }, t(`admin.diff.${d.kind}`))),
+            el("td", { class: "price" }, yuan(d.ours)), el("td", { class: "price" }, yuan(d.theirs)), el("td", {}, d.status || ""))), "diff-table") : "");
+    };
+    return panel(t("admin.reconcile_title"), el("div", { class: "grid inline" }, field(t("admin.reconcile_from"), from),
+      button(t("admin.reconcile"), run, "primary reconcile")), out);
+  }
+
+  // -- delivery platforms' item mapping (delivery channel's API) --------------------------------
+  // A platform order names its own SKUs; each one must stand for one of our items (with its
+  // variant and options), checked by the server by pricing it as a line.
+  const PLATFORMS = ["meituan", "douyin"];
+
+  async function renderDelivery(pane) {
+    await loadMenu();
+    const maps = (await guarded(() => api("GET", "/api/delivery/mappings"))) || [];
+    const items = Object.fromEntries(menu.items.map((i) => [i.id, i]));
+    const options = Object.fromEntries(menu.modifier_groups.flatMap((g) => g.options.map((o) => [o.id, o])));
+    const describe = (m) => {
+      const it = items[m.item_id];
+      const spec = it && m.spec_id ? (it.specs.find((s) => s.id === m.spec_id) || null) : null;
+      const mods = (m.modifier_option_ids || []).map((id) => nm(options[id]) || id);
+      return [it ? nm(it) : m.item_id, spec ? `(${nm(spec)})` : "", mods.length ? `+ ${mods.join(", ")}` : ""].filter(Boolean).join(" ");
+    };
+    const rows = maps.map((m) => el("tr", { dataset: { platform: m.platform, sku: m.sku } },
+      el("td", {}, t(`admin.platform.${m.platform}`)), el("td", {}, el("code", {}, m.sku)), el("td", {}, m.name || ""),
+      el("td", {}, describe(m)),
+      el("td", { class: "actions" },
+        button(t("admin.edit"), () => fillMapping(m), "edit-mapping"),
+        button(t("admin.delete"), async () => {
+          if (!confirm(`${t("admin.delete")} ${m.platform} ${m.sku}?`)) return;
+          if (await guarded(() => api("DELETE", `/api/delivery/mappings/${m.platform}/${encodeURIComponent(m.sku)}`), t("admin.saved"))) renderDelivery(pane);
+        }, "remove-mapping"))));
+    const specBox = el("span", { id: "mp-spec-box" });
+    const modBox = el("div", { id: "mp-mods", class: "full" });
+    const itemSel = select("mp-item", menu.items.filter((i) => i.kind !== "combo").map((i) => [i.id, nm(i)]));
+    const redraw = (chosen = {}) => {
+      const it = items[itemSel.value];
+      specBox.replaceChildren(it && it.specs.length ? field(t("admin.specs"), select("mp-spec", it.specs.map((s) => [s.id, `${nm(s)} ${yuan(s.price)}`]), chosen.spec_id)) : "");
+      const groups = it ? it.modifier_group_ids.map((g) => menu.modifier_groups.find((x) => x.id === g)).filter(Boolean) : [];
+      modBox.replaceChildren(...groups.map((g) => el("div", {}, el("strong", {}, `${nm(g)} (${g.min_choices}–${g.max_choices})`), " ",
+        ...g.options.map((o) => el("label", { class: "check" }, el("input", { type: "checkbox", value: o.id,
+          checked: (chosen.modifier_option_ids || []).includes(o.id) ? "checked" : false }), nm(o))))));
+    };
+    itemSel.addEventListener("change", () => redraw());
+    const form = el("form", { class: "grid", id: "mapping-form" },
+      field(t("admin.platform"), select("mp-platform", PLATFORMS.map((p) => [p, t(`admin.platform.${p}`)]), "meituan")),
+      field(t("admin.sku"), input("mp-sku", { required: true })),
+      field(t("admin.platform_name"), input("mp-name")),
+      field(t("admin.item"), itemSel), specBox, modBox,
+      el("div", { class: "full" }, el("button", { class: "primary", type: "submit", id: "mapping-save" }, t("admin.save"))));
+    function fillMapping(m) {
+      document.getElementById("mp-platform").value = m.platform;
+      document.getElementById("mp-sku").value = m.sku;
+      document.getElementById("mp-name").value = m.name || "";
+      itemSel.value = m.item_id;
+      redraw(m);
+      form.scrollIntoView({ block: "start" });
+    }
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const spec = document.getElementById("mp-spec");
+      const body = { item_id: itemSel.value, spec_id: spec ? spec.value : null, name: val("mp-name").trim(),
+        modifier_option_ids: [...modBox.querySelectorAll("input:checked")].map((c) => c.value) };
+      const sku = val("mp-sku").trim();
+      if (await guarded(() => api("PUT", `/api/delivery/mappings/${val("mp-platform")}/${encodeURIComponent(sku)}`, body), t("admin.saved"))) renderDelivery(pane);
+    });
+    pane.replaceChildren(panel(t("admin.mappings"), el("p", { class: "muted" }, t("admin.mappings_help")),
+      table([t("admin.platform"), t("admin.sku"), t("admin.platform_name"), t("admin.item"), ""], rows, "mappings-table"), form));
+    redraw();
   }
 
   // -- store settings (store module) -----------------------------------------------------------
