@@ -7,6 +7,15 @@
   const { api, t, yuan, el, showError, lang } = Hearth;
   const $ = (id) => document.getElementById(id);
 
+  // The device is registered on the POS; a link with ?key=… (as the POS and KDS take) also
+  // registers it here, so a manager's tablet can open this page straight away.
+  const params = new URLSearchParams(location.search);
+  if (params.get("key")) {
+    localStorage.setItem("hearth_terminal_key", params.get("key"));
+    params.delete("key");
+    history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
+  }
+
   function signedIn() { return !!localStorage.getItem("hearth_token"); }
 
   function show(which) {
@@ -51,7 +60,8 @@
         onclick: () => act(`${base}/clear-flag`, {}) }, t("dl.clear")));
     }
     const left = o.accept_by_ms ? Math.max(0, Math.round((o.accept_by_ms - now) / 1000)) : null;
-    return el("div", { class: "dl-card", dataset: { id: o.id, platform: o.platform } },
+    return el("div", { class: "dl-card", dataset: { id: o.id, platform: o.platform,
+      platformOrder: o.platform_order_id, state: o.state } },
       el("div", { class: "grow" },
         el("strong", {}, `${o.platform} #${o.platform_order_id}`), " · ",
         `No.${o.order_number} · ${t(`dl.state.${o.state}`)} · ${yuan(o.our_total)}`,
