@@ -326,3 +326,43 @@ def test_projections_rebuild_from_the_journal(
     assert report.matches, report.mismatched
     assert report.tables["payments"] == 3 and report.tables["cash_shifts"] == 1
     node.close()
+
+
+def test_a_cancel_the_provider_refuses_is_flagged_not_reversed(till: Till) -> None:
+    alipay = till.providers["alipay"]
+    alipay.mode = "pending"
+    alipay.reverse_mode = "refuse"
+    order = till.order("rice")
+    p = till.pay(order["id"], tender="wallet_qr", amount=300).json()
+    assert p["status"] == "pending"
+    r = till.post(f"/api/payments/{p['id']}/cancel", {})
+    assert r.status_code == 409 and r.json()["code"] == "cancel-refused", r.text
+    assert "cannot be cancelled" in r.json()["detail"], "the provider's words reach the till"
+    flagged = till.get(f"/api/payments/{p['id']}").json()
+    assert flagged["status"] == "needs_attention"
+    assert "refused to cancel" in flagged["message_en"] and "支付宝" in flagged["message_zh"]
+    assert [x["id"] for x in till.get("/api/payments/attention", who="M01").json()] == [p["id"]]
+    assert till.get("/api/payments/attention", who="C01").status_code == 403
+    # Asking again once the provider agrees settles it.
+    alipay.reverse_mode = "ok"
+    again = till.post(f"/api/payments/{p['id']}/cancel", {})
+    assert again.status_code == 200 and again.json()["status"] == "reversed", again.text
+
+
+def test_a_late_capture_whose_reverse_is_refused_stays_flagged_with_the_money(
+        till: Till) -> None:
+    alipay = till.providers["alipay"]
+    alipay.mode = "lost"  # captures, the answer never comes
+    alipay.reverse_mode = "refuse"
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_qr", amount=3800).json()
+    assert (p["status"], p["provider"]) == ("succeeded", "wechat"), p
+    first = till.bill(order["id"])["payments"][0]["id"]
+    flagged = till.wait_for(first, "needs_attention")
+    assert "cannot be cancelled" in flagged["message_en"]
+    assert alipay.captured() == 3800, "the provider still holds it: never recorded reversed"
+    bill = till.bill(order["id"])
+    assert (bill["paid"], bill["due"], bill["status"]) == (3800, 0, "paid")
+    with till.node.engine.connect() as conn:
+        statuses = [e.payload.get("status") for e in stream_events(conn, f"payment:{first}")]
+    assert "reversed" not in statuses and statuses[-1] == "needs_attention"

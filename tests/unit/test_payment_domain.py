@@ -25,7 +25,7 @@ class World:
     amounts: list[int]
     ours: list[S] = field(default_factory=list)
     provider_holds: list[bool] = field(default_factory=list)
-    reverse_works: bool = True
+    reverse: str = "works"  # what the provider does with a reverse: works | no_answer | refuses
 
     def __post_init__(self) -> None:
         self.ours = [S.PENDING] * len(self.amounts)
@@ -50,10 +50,14 @@ class World:
         assert dec.status in d.TRANSITIONS[self.ours[i]] or not dec.changed, (
             self.ours[i], dec.status)
         self.ours[i] = dec.status
-        if dec.reverse and self.reverse_works:
+        if dec.reverse and self.reverse == "works":
             self.provider_holds[i] = False
             self.ours[i] = d.on_answer(self.ours[i], A.REVERSED, room=0,
                                        amount=self.amounts[i]).status
+        elif dec.reverse and self.reverse == "refuses":
+            refused = d.on_reverse_refused(self.ours[i])
+            assert refused.status in d.TRANSITIONS[self.ours[i]] or not refused.changed
+            self.ours[i] = refused.status
 
     def captured(self) -> int:
         return sum(a for s, a in zip(self.ours, self.amounts, strict=True)
@@ -66,10 +70,9 @@ events = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(ANSWERS)), max_si
 @settings(max_examples=400, deadline=None)
 @given(total=st.integers(1, 20_000), amounts=st.lists(st.integers(1, 20_000), min_size=1,
                                                        max_size=4),
-       seq=events, reverse_works=st.booleans())
-def test_no_sequence_of_answers_captures_twice_for_one_bill(total, amounts, seq,
-                                                            reverse_works):
-    w = World(total, amounts, reverse_works=reverse_works)
+       seq=events, reverse=st.sampled_from(["works", "no_answer", "refuses"]))
+def test_no_sequence_of_answers_captures_twice_for_one_bill(total, amounts, seq, reverse):
+    w = World(total, amounts, reverse=reverse)
     for i, answer in seq:
         if i < len(amounts):
             w.answer(i, answer)
@@ -77,10 +80,11 @@ def test_no_sequence_of_answers_captures_twice_for_one_bill(total, amounts, seq,
         assert w.captured() <= total
         b = d.bill(total, w.lines())
         assert b.paid <= b.total and b.due >= 0
-    # Everything the provider holds is either recorded as captured or still being reversed.
+    # Everything the provider holds is recorded as captured, still being reversed, or flagged
+    # for a person because the provider refused to reverse it: never silently "reversed".
     for held, status in zip(w.provider_holds, w.ours, strict=True):
         if held:
-            assert status in (S.SUCCEEDED, S.UNKNOWN), status
+            assert status in (S.SUCCEEDED, S.UNKNOWN, S.NEEDS_ATTENTION), status
         if status is S.SUCCEEDED:
             assert held
 
@@ -103,6 +107,35 @@ def test_a_late_capture_that_does_not_fit_is_reversed():
     dec = d.on_answer(S.FAILED, A.SUCCEEDED, room=0, amount=100)
     assert dec.reverse and dec.status is S.UNKNOWN
     assert d.on_answer(dec.status, A.REVERSED, room=0, amount=100).status is S.REVERSED
+
+
+def test_a_refused_reverse_is_flagged_never_reversed():
+    dec = d.on_reverse_refused(S.UNKNOWN)
+    assert dec.changed and dec.status is S.NEEDS_ATTENTION
+    assert d.on_reverse_refused(S.PENDING).status is S.NEEDS_ATTENTION
+    for settled in (S.SUCCEEDED, S.REFUNDED, S.REVERSED, S.FAILED, S.DECLINED_LATER):
+        assert not d.on_reverse_refused(settled).changed
+    # A flagged intent is not asked to reverse again; a reverse that later works, or the
+    # provider saying nothing is held, settles it; a capture that fits is taken.
+    flagged = S.NEEDS_ATTENTION
+    late = d.on_answer(flagged, A.SUCCEEDED, room=0, amount=100)
+    assert (late.status, late.reverse, late.changed) == (flagged, False, False)
+    assert d.on_answer(flagged, A.SUCCEEDED, room=100, amount=100).status is S.SUCCEEDED
+    assert d.on_answer(flagged, A.REVERSED, room=0, amount=100).status is S.REVERSED
+    assert d.on_answer(flagged, A.FAILED, room=0, amount=100).status is S.FAILED
+    assert not d.on_answer(flagged, A.PENDING, room=0, amount=100).changed
+    # It holds nothing towards the bill and does not block it.
+    assert d.bill(300, [PaymentLine(flagged, 300)]).to_json() == {
+        "total": 300, "paid": 0, "tips": 0, "due": 300, "pending": 0}
+
+
+def test_an_offline_payment_declined_later_stops_counting():
+    assert d.forward_declined(S.SUCCEEDED) is S.DECLINED_LATER
+    assert d.forward_declined(S.REFUNDED) is S.REFUNDED
+    assert S.DECLINED_LATER in d.TRANSITIONS[S.SUCCEEDED]
+    assert d.bill(300, [PaymentLine(S.DECLINED_LATER, 300)]).due == 300
+    for answer in ANSWERS:
+        assert not d.on_answer(S.DECLINED_LATER, answer, room=300, amount=300).changed
 
 
 @settings(max_examples=300)

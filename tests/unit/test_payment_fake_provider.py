@@ -44,12 +44,16 @@ class FakeProvider:
     slow     hang longer than any timeout (nothing captured)
     lost     capture, then hang (the answer is lost)
     pending  wait for the customer (merchant QR), nothing captured yet
+
+    ``reverse_mode`` is what reverses do: ``ok``, or ``refuse`` (the provider answers that it
+    will not cancel, and keeps whatever it holds).
     """
 
     name: str = "alipay"
     methods: frozenset[str] = frozenset({"scan_code", "merchant_qr", "card"})
     mode: str = "ok"
     query_down: bool = False
+    reverse_mode: str = "ok"
     trades: dict[str, Trade] = field(default_factory=dict)
     charges: int = 0  # charge calls received
     entries: list[StatementEntry] = field(default_factory=list)
@@ -99,6 +103,9 @@ class FakeProvider:
     async def reverse(self, intent_id: str) -> ProviderResult:
         if self.query_down:
             raise ProviderError(FailureKind.UNAVAILABLE, "down")
+        if self.reverse_mode == "refuse":
+            return ProviderResult(ProviderStatus.FAILED,
+                                  message=f"{self.name}: trade settled, cannot be cancelled")
         t = self.trades.get(intent_id)
         if t is None:
             self.trades[intent_id] = Trade(intent_id, 0, "reversed")

@@ -104,6 +104,17 @@ def offline_payments(node: NodeDep, staff: Admin,
         return [service.payment_out(r) for r in conn.execute(q)]
 
 
+@router.get("/payments/attention", summary="Payments a manager must check")
+def attention(node: NodeDep, staff: Admin) -> list[dict[str, Any]]:
+    """A reverse or cancel the provider refused (``needs_attention``: it may hold money) and
+    offline payments declined when forwarded (``declined_later``: the bill is due again)."""
+    q = (sa.select(payments).where(payments.c.store_id == node.settings.store_id)
+         .where(payments.c.status.in_(("needs_attention", "declined_later")))
+         .order_by(payments.c.created_at_ms.desc()).limit(500))
+    with node.engine.connect() as conn:
+        return [service.payment_out(r) for r in conn.execute(q)]
+
+
 @router.post("/payments/reconcile", summary="Compare our payments with providers' statements")
 async def run_reconcile(body: ReconcileIn, node: NodeDep, staff: Admin,
                         key: IdempotencyKeyDep) -> dict[str, Any]:
@@ -182,13 +193,22 @@ async def get_payment(payment_id: str, node: NodeDep, staff: Reader) -> dict[str
 async def cancel(payment_id: str, node: NodeDep, staff: Taker,
                  key: IdempotencyKeyDep) -> dict[str, Any]:
     """Close a merchant QR nobody scanned (or a payment stuck waiting) at the provider, so the
-    bill can be paid another way. Idempotent: a cancelled payment stays cancelled."""
+    bill can be paid another way. Idempotent: a cancelled payment stays cancelled. When the
+    provider refuses, the payment is flagged ``needs_attention`` for a manager (asking again
+    is allowed) and the answer says what the provider said."""
     with node.engine.connect() as conn:
         row = service.get_row(conn, node.settings.store_id, payment_id)
-    if row.status in ("pending", "unknown", "created") and not row.offline:
-        if not await service.reverse(node, engine_of(node), payment_id):
+    if row.status in ("pending", "unknown", "created", "needs_attention") and not row.offline:
+        outcome = await service.reverse(node, engine_of(node), payment_id, staff.staff_id)
+        if outcome == service.NO_ANSWER:
             raise Problem(503, "provider-unavailable", "Could not cancel now",
                           "The provider did not confirm the cancel; try again in a moment.")
+        if outcome == service.REFUSED:
+            with node.engine.connect() as conn:
+                now = service.get_row(conn, node.settings.store_id, payment_id)
+            raise Problem(409, "cancel-refused", "The provider refused to cancel",
+                          f"{now.message_en}. Do not take this bill again until a manager "
+                          "has checked it.", extra={"payment": service.payment_out(now)})
     elif row.status not in ("reversed", "failed"):
         raise Problem(409, "payment-not-cancellable", "This payment is done",
                       f"It is {row.status}; refund it instead (manager's PIN).")

@@ -43,6 +43,9 @@ class IntentStatus(StrEnum):
     # Taken offline (store-and-forward), then declined when forwarded or too old to send:
     # nothing was collected, so it no longer counts towards the bill; a manager follows up.
     DECLINED_LATER = "declined_later"
+    # We asked the provider to reverse or cancel and it refused: it may still hold money the
+    # bill cannot keep. Held for a person (with the provider's words), never called reversed.
+    NEEDS_ATTENTION = "needs_attention"
 
 
 St = IntentStatus
@@ -51,9 +54,10 @@ OPEN_INTENT = frozenset({St.CREATED, St.PENDING, St.UNKNOWN})  # may still captu
 FINAL = frozenset({St.FAILED, St.REVERSED, St.DECLINED_LATER})
 
 TRANSITIONS: Mapping[IntentStatus, frozenset[IntentStatus]] = {
-    St.CREATED: frozenset({St.PENDING, St.SUCCEEDED, St.FAILED}),
-    St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED}),
-    St.UNKNOWN: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED}),
+    St.CREATED: frozenset({St.PENDING, St.SUCCEEDED, St.FAILED, St.NEEDS_ATTENTION}),
+    St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED,
+                           St.NEEDS_ATTENTION}),
+    St.UNKNOWN: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED, St.NEEDS_ATTENTION}),
     # DECLINED_LATER only for a payment taken offline whose forwarding was declined.
     St.SUCCEEDED: frozenset({St.REFUNDED, St.REVERSED, St.DECLINED_LATER}),
     St.REFUNDED: frozenset({St.REFUNDED}),
@@ -62,6 +66,9 @@ TRANSITIONS: Mapping[IntentStatus, frozenset[IntentStatus]] = {
     St.FAILED: frozenset({St.SUCCEEDED, St.UNKNOWN, St.REVERSED}),
     St.REVERSED: frozenset(),
     St.DECLINED_LATER: frozenset(),
+    # Settled by what the provider says next (a reverse that now works, a capture the bill can
+    # still take, "nothing held"), or by a person.
+    St.NEEDS_ATTENTION: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED}),
 }
 
 
@@ -96,10 +103,18 @@ def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int,
         # Also after we called it failed: the provider holds the money, so the truth wins, and
         # the bill takes it if it still can.
         if amount > room:
+            if current is St.NEEDS_ATTENTION:
+                return same  # its reverse was refused already: a person deals with it
             return Decision(St.UNKNOWN, reverse=True, changed=current is not St.UNKNOWN)
         return Decision(St.SUCCEEDED)
     if answer is ProviderStatus.REVERSED:
         return Decision(St.REVERSED)
+    if current is St.NEEDS_ATTENTION:
+        # Held for a person: only "nothing is held" settles it (a capture that fits was
+        # taken above; one that does not stays flagged, no second reverse is attempted).
+        if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND):
+            return Decision(St.FAILED)
+        return same
     if current is St.FAILED:
         return same
     if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND):
@@ -109,6 +124,15 @@ def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int,
     if answer is ProviderStatus.PENDING:
         return same if current in (St.PENDING, St.UNKNOWN) else Decision(St.PENDING)
     return same  # REFUNDED on an open intent: not a capture we know of; leave for the query
+
+
+def on_reverse_refused(current: IntentStatus) -> Decision:
+    """The provider answered a reverse (or cancel) and said no. Whatever it holds stays with it,
+    so the intent is flagged for a person with the provider's words — never recorded as
+    reversed. Only an intent that may still capture is flagged; anything else is left alone."""
+    if current in OPEN_INTENT:
+        return Decision(St.NEEDS_ATTENTION)
+    return Decision(current, changed=False)
 
 
 # -- the bill -----------------------------------------------------------------------------------

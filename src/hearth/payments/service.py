@@ -497,21 +497,52 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
     return payment_out(out.row)
 
 
-async def reverse(node: Node, engine: Engine, payment_id: str) -> bool:
-    """Reverse an intent at its provider (money the bill cannot keep); True once confirmed."""
+REVERSED, REFUSED, NO_ANSWER = "reversed", "refused", "no_answer"
+
+
+def record_reverse_refused(tx: Tx, payment_id: str, message: tuple[str, str],
+                           actor: str | None = None) -> Any:
+    """The provider said no to a reverse or cancel: flag the intent for a person, with its
+    words. Idempotent: an intent flagged (or settled) already is left as it is."""
+    row = get_row(tx.conn, tx.store_id, payment_id)
+    decision = d.on_reverse_refused(IntentStatus(row.status))
+    if decision.changed:
+        tx.append(_stream(payment_id), "PaymentStatusChanged", {
+            "payment_id": payment_id, "status": decision.status.value,
+            "message_zh": message[0], "message_en": message[1]}, actor)
+    return get_row(tx.conn, tx.store_id, payment_id)
+
+
+async def reverse(node: Node, engine: Engine, payment_id: str,
+                  actor: str | None = None) -> str:
+    """Reverse an intent at its provider (money the bill cannot keep, a QR nobody scanned).
+
+    ``reversed`` once the provider confirms nothing is kept; ``refused`` when it answered no
+    (the intent is then ``needs_attention`` with the provider's words: it may still hold the
+    money, so it is never recorded as reversed); ``no_answer`` when it could not be asked
+    (try again later; the intent is left as it was)."""
     with node.engine.connect() as conn:
         row = get_row(conn, node.settings.store_id, payment_id)
     provider = engine.provider(row.provider)
     if provider is None:
-        return False
+        return NO_ANSWER
     try:
         result = await call(engine, row.provider, provider.reverse(payment_id),
                             node.settings.payment_call_timeout_ms / 1000)
-    except ProviderError:
-        return False
+    except ProviderError as exc:
+        if exc.kind is not FailureKind.DECLINED:
+            return NO_ANSWER
+        result = ProviderResult(ProviderStatus.FAILED, message=exc.message)
+    if result.status is ProviderStatus.FAILED:
+        words = text("reverse_refused", row.provider, detail=result.message)
+        await node.writer.submit(lambda tx: record_reverse_refused(tx, payment_id, words,
+                                                                   actor))
+        log.warning("payments.reverse_refused", payment_id=payment_id,
+                    provider=row.provider, said=result.message)
+        return REFUSED
     if result.status not in (ProviderStatus.REVERSED, ProviderStatus.NOT_FOUND,
-                             ProviderStatus.FAILED, ProviderStatus.REFUNDED):
-        return False
+                             ProviderStatus.REFUNDED):
+        return NO_ANSWER
     await node.writer.submit(lambda tx: record_answer(
-        tx, payment_id, ProviderStatus.REVERSED, message=text("reversed")))
-    return True
+        tx, payment_id, ProviderStatus.REVERSED, message=text("reversed"), actor=actor))
+    return REVERSED
