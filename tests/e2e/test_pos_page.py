@@ -135,6 +135,13 @@ def test_two_tables_merge_into_one_bill_and_dishes_split_onto_a_new_one(browser,
     orders = api_get(page, live_store, "/api/orders")
     live = [o for o in orders if o["status"] not in ("merged",)]
     assert len(live) == 2 and all(o["table_id"] == live[0]["table_id"] for o in live)
+    # Back on the floor, A01 now has two bills: the cashier chooses the new one.
+    new_number = max(o["number"] for o in live)
+    page.click("#back")
+    page.click("#tables .table[data-code=A01]")
+    page.click(f"#bills-dialog[open] #bills-list .table[data-number='{new_number}']")
+    page.wait_for_function("document.querySelectorAll('#lines .line').length === 1")
+    assert "Cola" in page.inner_text("#lines")
     page.close()
 
 

@@ -48,6 +48,8 @@ add_texts({
                        "en": "Tick the lines that go to a new bill (leave at least one here)"},
     "pos.split_go": {"zh": "分到新单", "en": "Move to a new bill"},
     "pos.split_ok": {"zh": "新账单", "en": "New bill"},
+    "pos.choose_bill": {"zh": "这桌有几张账单，打开哪一张？",
+                        "en": "This table has several bills: which one?"},
     "pos.split_pick": {"zh": "请至少勾选一道菜", "en": "Tick at least one line"},
     "pos.discount": {"zh": "折扣", "en": "Discount"},
     "pos.line_discount": {"zh": "折", "en": "Disc."},

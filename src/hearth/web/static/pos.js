@@ -178,11 +178,26 @@
       const open = await api("GET", `/api/orders?table_id=${tb.id}&limit=20`);
       const live = open.filter((o) => !["paid", "closed", "voided", "cancelled", "merged"]
         .includes(o.status));
-      state.order = live.length ?
-        await api("GET", `/api/orders/${live[live.length - 1].id}`) : null;
+      // After a split a table has several bills: the waiter chooses which one to open.
+      const pick = live.length > 1 ? await chooseBill(live) : live[live.length - 1];
+      if (live.length > 1 && !pick) return;
+      state.order = pick ? await api("GET", `/api/orders/${pick.id}`) : null;
       state.table = tb;
       showOrdering();
     } catch (err) { showError(err); }
+  }
+
+  function chooseBill(bills) {
+    const dialog = $("bills-dialog");
+    return new Promise((resolve) => {
+      let chosen = null;
+      $("bills-list").replaceChildren(...bills.map((o) => el("button", { type: "button",
+        class: "table st-ordering", dataset: { number: String(o.number) },
+        onclick: () => { chosen = o; dialog.close(); } },
+        el("strong", {}, `#${o.number}`), el("span", {}, yuan(o.total)))));
+      dialog.onclose = () => resolve(chosen);
+      dialog.showModal();
+    });
   }
 
   $("takeaway").addEventListener("click", () => {
