@@ -140,6 +140,11 @@ def test_admin_on_a_phone_in_chinese(browser, live_store):
     page.click("#tab-floor")
     page.wait_for_selector(".card[data-code='A01']")
     screenshot(page, "admin-floor-phone")
+    # Rename a table: its card (and its QR code, which names the table's id) follow.
+    page.once("dialog", lambda d: d.accept("窗边1"))
+    page.click(".card[data-code='A01'] button.rename")
+    page.wait_for_selector(".card[data-code='窗边1']")
+    assert page.locator(".card[data-code='A01']").count() == 0
     page.close()
 
 
