@@ -110,6 +110,21 @@ def test_merchant_qr_is_settled_when_the_customer_pays(shop: Till) -> None:
     assert shop.bill(order["id"])["status"] == "paid"
 
 
+def test_an_unscanned_wechat_qr_is_closed_at_wechat_when_cancelled(
+        shop: Till, emulator: Emulator) -> None:
+    emulator.state.qr_autopay_ms = 0  # the customer walks away without scanning
+    try:
+        order = shop.order("rice")
+        p = shop.pay(order["id"], tender="wallet_qr", amount=300, wallet="wechat").json()
+        assert (p["status"], p["provider"]) == ("pending", "wechat"), p
+        c = shop.post(f"/api/payments/{p['id']}/cancel", {})
+        assert c.status_code == 200 and c.json()["status"] == "reversed", c.text
+        assert emulator.state.ledger.get("wechat", p["id"]).status == "closed"  # type: ignore[union-attr]
+        assert shop.pay(order["id"], tender="cash", amount=300).json()["status"] == "succeeded"
+    finally:
+        emulator.state.qr_autopay_ms = 200
+
+
 def test_reconciliation_against_the_emulator_statement(shop: Till, emulator: Emulator) -> None:
     order = shop.order("gbjd", "rice")
     shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE)

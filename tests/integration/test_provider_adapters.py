@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from hearth.core.config import Settings
@@ -117,7 +118,7 @@ def test_reverse_gives_everything_back(name: str, emu: Emulator,
 
     async def go() -> None:
         assert (await p.charge(req)).status is ProviderStatus.SUCCEEDED
-        assert (await p.reverse(req.intent_id)).status is ProviderStatus.REVERSED
+        assert (await p.reverse(req.intent_id, req.method)).status is ProviderStatus.REVERSED
         q = await p.query(req.intent_id)
         assert q.status in (ProviderStatus.REVERSED, ProviderStatus.REFUNDED)
 
@@ -133,11 +134,98 @@ def test_reverse_before_the_charge_arrives_closes_the_number(
     req = a_charge(name, bill="b4")
 
     async def go() -> None:
-        assert (await p.reverse(req.intent_id)).status is ProviderStatus.REVERSED
+        assert (await p.reverse(req.intent_id, req.method)).status is ProviderStatus.REVERSED
         assert (await p.charge(req)).status is ProviderStatus.FAILED
 
     run(go())
     assert "b4" not in emu.ledger()["bills"]
+
+
+@pytest.fixture
+def pays_when_told(emu: Emulator) -> Iterator[None]:
+    """The customer scans a merchant QR only when the test says so."""
+    was = emu.state.qr_autopay_ms
+    emu.state.qr_autopay_ms = 0
+    yield
+    emu.state.qr_autopay_ms = was
+
+
+def a_qr(bill: str, amount: int = 880) -> ChargeRequest:
+    return ChargeRequest(f"pi-{uuid.uuid4().hex[:12]}", amount, "CNY", "merchant_qr",
+                         f"order {bill}")
+
+
+def scan(emu: Emulator, provider: str, intent_id: str) -> str:
+    r = httpx.post(f"{emu.url}/_emulator/scan",
+                   json={"provider": provider, "intent_id": intent_id}, timeout=5)
+    r.raise_for_status()
+    return str(r.json()["status"])
+
+
+def test_wechat_unpaid_native_qr_is_closed_and_cannot_be_paid_after(
+        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    p = adapters["wechat"]
+    req = a_qr("q1")
+
+    async def go() -> None:
+        assert (await p.charge(req)).status is ProviderStatus.PENDING
+        closed = await p.reverse(req.intent_id, "merchant_qr")
+        assert closed.status is ProviderStatus.REVERSED and "closed" in closed.message
+        assert (await p.query(req.intent_id)).raw["trade_state"] == "CLOSED"
+        again = await p.reverse(req.intent_id, "merchant_qr")  # idempotent
+        assert again.status is ProviderStatus.REVERSED
+
+    run(go())
+    assert scan(emu, "wechat", req.intent_id) == "closed", "a late scan cannot pay it"
+    assert emu.ledger()["bills"]["q1"]["captures_ever"] == 0
+
+
+def test_wechat_paid_native_qr_is_refunded_in_full(
+        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    p = adapters["wechat"]
+    req = a_qr("q2")
+
+    async def go() -> None:
+        assert (await p.charge(req)).status is ProviderStatus.PENDING
+        assert scan(emu, "wechat", req.intent_id) == "succeeded"
+        back = await p.reverse(req.intent_id)  # no method: the order's trade_type decides
+        assert back.status is ProviderStatus.REVERSED and back.amount == 880
+        again = await p.reverse(req.intent_id, "merchant_qr")  # the same refund, not a second
+        assert again.status is ProviderStatus.REVERSED
+
+    run(go())
+    book = emu.ledger()
+    assert book["bills"]["q2"] == {"kept": 0, "captures_kept": [], "captures_ever": 1}
+    kinds = [(e.kind, e.amount) for e in emu.state.ledger.entries
+             if e.intent_id == req.intent_id]
+    assert kinds == [("charge", 880), ("refund", 880)]
+
+
+def test_wechat_refuses_the_other_kind_of_cancel(
+        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    """Like the real platform: codepay reverse is refused for a native order and close for a
+    payment-code order; the adapter reports the refusal with the platform's words."""
+    p = adapters["wechat"]
+    qr = a_qr("q3")
+    code = a_charge("wechat", bill="q3")
+
+    async def go() -> None:
+        assert (await p.charge(qr)).status is ProviderStatus.PENDING
+        assert (await p.charge(code)).status is ProviderStatus.SUCCEEDED
+        refused = await p.reverse(qr.intent_id, "scan_code")
+        assert refused.status is ProviderStatus.FAILED
+        assert "INVALID_REQUEST" in refused.message and "关单" in refused.message
+        refused = await p.reverse(code.intent_id, "merchant_qr")
+        assert refused.status is ProviderStatus.FAILED and "撤销" in refused.message
+
+    run(go())
+    sdk = p.sdk()  # type: ignore[attr-defined]
+    status, _ = sdk.codepay_reverse(out_trade_no=qr.intent_id)
+    assert status == 400
+    status, _ = sdk.close(out_trade_no=code.intent_id)
+    assert status == 400
+    trades = {t["intent_id"]: t["status"] for t in emu.ledger()["trades"]}
+    assert (trades[qr.intent_id], trades[code.intent_id]) == ("pending", "succeeded")
 
 
 @pytest.mark.parametrize("name", NAMES)

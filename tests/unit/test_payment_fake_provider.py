@@ -100,7 +100,7 @@ class FakeProvider:
             self.entries.append(StatementEntry(intent_id, refund_id, "refund", amount, "CNY", 0))
         return ProviderResult(ProviderStatus.REFUNDED, refund_id, amount, "CNY")
 
-    async def reverse(self, intent_id: str) -> ProviderResult:
+    async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
         if self.query_down:
             raise ProviderError(FailureKind.UNAVAILABLE, "down")
         if self.reverse_mode == "refuse":

@@ -527,7 +527,8 @@ async def reverse(node: Node, engine: Engine, payment_id: str,
     if provider is None:
         return NO_ANSWER
     try:
-        result = await call(engine, row.provider, provider.reverse(payment_id),
+        method = d.METHOD_OF.get(Tender(row.tender))
+        result = await call(engine, row.provider, provider.reverse(payment_id, method),
                             node.settings.payment_call_timeout_ms / 1000)
     except ProviderError as exc:
         if exc.kind is not FailureKind.DECLINED:

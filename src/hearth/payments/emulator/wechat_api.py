@@ -1,6 +1,10 @@
 """WeChat Pay API v3 as the emulator plays it: payment-code pay (codepay/micropay), native QR,
 query by ``out_trade_no``, close, reverse, refund.
 
+Like the real platform, ``/reverse`` (撤销) is for payment-code orders only and ``/close`` (关单)
+for the others (native QR): each refuses the other kind with ``INVALID_REQUEST``; closing a
+paid native order is refused with ``ORDERPAID`` (it is given back by a refund).
+
 Every request must carry ``Authorization: WECHATPAY2-SHA256-RSA2048 mchid=...,nonce_str=...,
 signature=...,timestamp=...,serial_no=...`` signed with the merchant's key over
 ``method\\npath\\ntimestamp\\nnonce\\nbody\\n``; every 2xx answer is signed with the platform key
@@ -211,6 +215,12 @@ def router(state: EmulatorState) -> APIRouter:
                 ledger.tombstone("wechat", out_trade_no)  # a late charge can never capture
                 return signed(204, None) if not reverse else signed(
                     200, {"out_trade_no": out_trade_no, "recall": False})
+            # Each kind of order has its own way out, as on the real platform: a payment-code
+            # order is reversed, a native (QR) order is closed (and refunded once paid).
+            if reverse and t.method != "scan_code":
+                return error(400, "INVALID_REQUEST", "非付款码订单不能撤销，请调用关单接口")
+            if not reverse and t.method == "scan_code":
+                return error(400, "INVALID_REQUEST", "付款码订单不能关单，请调用撤销接口")
             if t.status == "succeeded" and not reverse:
                 return error(400, "ORDERPAID", "订单已支付，不能关闭")
             action = ledger.reverse(t)

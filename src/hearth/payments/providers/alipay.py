@@ -193,7 +193,9 @@ class AlipayProvider:
                                   amount, "CNY", "alipay: refunded", raw=r)
         return self._failure(r)
 
-    async def reverse(self, intent_id: str) -> ProviderResult:
+    async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
+        """``alipay.trade.cancel`` for both kinds: it closes an unpaid trade (a payment code
+        waiting for the password, a QR nobody scanned) and refunds a paid one."""
         r = await self._call("reverse", "api_alipay_trade_cancel", out_trade_no=intent_id)
         if isinstance(r, ProviderResult):
             return r

@@ -92,7 +92,11 @@ class Provider(Protocol):
 
     async def refund(self, intent_id: str, refund_id: str, amount: int) -> ProviderResult: ...
 
-    async def reverse(self, intent_id: str) -> ProviderResult: ...
+    async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
+        """Give back or close an intent: ``REVERSED`` once nothing is kept, ``FAILED`` (with
+        the provider's words) when the provider refuses. ``method`` is how it was charged
+        (``ChargeRequest.method``) when known: some providers cancel each kind differently."""
+        ...
 
     def verify_callback(self, headers: dict[str, str], body: bytes) -> CallbackEvent:
         """Raise ProviderError(INVALID) unless the signature and shape are genuine."""

@@ -164,7 +164,7 @@ class CardProvider:
         return ProviderResult(ProviderStatus.REFUNDED, str(out["id"]), int(out["amount"]),
                               str(out["currency"]).upper(), "card: refunded")
 
-    async def reverse(self, intent_id: str) -> ProviderResult:
+    async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
         found = await self._find(intent_id)
         if isinstance(found, ProviderResult):
             return found

@@ -1,5 +1,8 @@
 """WeChat Pay API v3 through ``wechatpayv3``: payment-code pay (codepay) and native QR.
 
+The two kinds end differently: a codepay order is reversed (``/reverse``), a native order is
+closed (``/close``) while unpaid and refunded once paid; the platform refuses the other call.
+
 The SDK signs every request (``WECHATPAY2-SHA256-RSA2048``), verifies every 2xx answer against
 the platform public key (``public_key`` + ``public_key_id`` mode, so no certificate download),
 and opens callback resources with the APIv3 key. It has no gateway option, so the adapter sets
@@ -162,22 +165,41 @@ class WechatProvider:
         paid = await self.query(intent_id)  # the v3 refund needs the order's total
         if paid.status is ProviderStatus.NOT_FOUND or paid.amount is None:
             return paid
+        return await self._refund(intent_id, refund_id, amount, paid.amount,
+                                  paid.currency or "CNY")
+
+    async def _refund(self, intent_id: str, refund_id: str, amount: int, total: int,
+                      currency: str) -> ProviderResult:
         out = await self._call("refund", "refund", out_refund_no=refund_id,
                                out_trade_no=intent_id,
-                               amount={"refund": amount, "total": paid.amount,
-                                       "currency": paid.currency or "CNY"})
+                               amount={"refund": amount, "total": total, "currency": currency})
         if isinstance(out, ProviderResult):
             return out
         code, data = out
         if code == 200 and data.get("status") in ("SUCCESS", "PROCESSING"):
             return ProviderResult(ProviderStatus.REFUNDED, str(data.get("refund_id")),
                                   int((data.get("amount") or {}).get("refund", amount)),
-                                  paid.currency, "wechat: refunded", raw=data)
+                                  currency, "wechat: refunded", raw=data)
+        return self._refused(data)
+
+    @staticmethod
+    def _refused(data: dict[str, Any]) -> ProviderResult:
         return ProviderResult(ProviderStatus.FAILED,
                               message=f"wechat: {data.get('message')} ({data.get('code')})",
                               raw=data)
 
-    async def reverse(self, intent_id: str) -> ProviderResult:
+    async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
+        """Give an order back the way WeChat Pay v3 wants for its kind.
+
+        A payment-code (codepay) order is reversed: closed if unpaid, refunded if paid. A
+        native (merchant QR) order cannot be reversed: it is closed while unpaid (so a
+        customer scanning it later cannot pay), and refunded in full once paid. Without
+        ``method`` the order's own ``trade_type`` decides."""
+        if method is None:
+            seen = await self.query(intent_id)
+            method = "merchant_qr" if seen.raw.get("trade_type") == "NATIVE" else "scan_code"
+        if method == "merchant_qr":
+            return await self._close_native(intent_id)
         out = await self._call("reverse", "codepay_reverse", out_trade_no=intent_id)
         if isinstance(out, ProviderResult):
             return out
@@ -185,7 +207,34 @@ class WechatProvider:
         if code in (200, 204):
             return ProviderResult(ProviderStatus.REVERSED, None, None, "CNY",
                                   "wechat: reversed", raw=data)
-        raise ProviderError(FailureKind.INVALID, f"wechat: {data.get('message')}")
+        return self._refused(data)
+
+    async def _close_native(self, intent_id: str) -> ProviderResult:
+        out = await self._call("reverse", "close", out_trade_no=intent_id)
+        if isinstance(out, ProviderResult):
+            return out
+        code, data = out
+        if code in (200, 204):
+            return ProviderResult(ProviderStatus.REVERSED, None, None, "CNY",
+                                  "wechat: order closed", raw=data)
+        if data.get("code") != "ORDERPAID":
+            return self._refused(data)
+        # Paid already (the customer scanned it): a paid order is given back by a refund of
+        # everything, under a refund number derived from the intent, so a retry is the same.
+        paid = await self.query(intent_id)
+        if paid.status in (ProviderStatus.REVERSED, ProviderStatus.FAILED):
+            return ProviderResult(ProviderStatus.REVERSED, paid.provider_ref, paid.amount,
+                                  paid.currency, "wechat: nothing kept", raw=paid.raw)
+        if paid.status is not ProviderStatus.SUCCEEDED or paid.amount is None:
+            return ProviderResult(ProviderStatus.UNKNOWN, message="wechat: order state "
+                                  f"{paid.raw.get('trade_state')}; try the close again")
+        back = await self._refund(intent_id, f"{intent_id}-reversal", paid.amount,
+                                  paid.amount, paid.currency or "CNY")
+        if back.status is not ProviderStatus.REFUNDED:
+            return back
+        return ProviderResult(ProviderStatus.REVERSED, paid.provider_ref, paid.amount,
+                              paid.currency, "wechat: paid QR order refunded in full",
+                              raw=back.raw)
 
     def verify_callback(self, headers: dict[str, str], body: bytes) -> CallbackEvent:
         """Signature over ``ts\\nnonce\\nbody\\n`` and the AES-GCM resource, both by the SDK."""
