@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: setup browser demo test bench crash lint clean
+.PHONY: setup browser demo test bench crash profile lint clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: setup browser
 # The long crash run: 100 SIGKILLs of a real node during a rush (make test runs a quick 3).
 crash: setup
 	$(BIN)/python -m bench.crash_suite --kills 100
+
+# Where the store node's time goes during a rush (py-spy on the node, GIL-holding samples).
+profile: setup
+	$(BIN)/python -m bench.profile_rush
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -125,17 +125,17 @@ def _line_row(ln: Line) -> dict[str, Any]:
 
 
 TABLE_LIVE = KITCHEN_STATES | {OrderStatus.OPEN, OrderStatus.PAID}
+_LIVE_ON_TABLE = (sa.select(orders.c.status, orders.c.bill_requested)
+                  .where(orders.c.table_id == sa.bindparam("table_id"))
+                  .where(orders.c.status.in_(sorted(s.value for s in TABLE_LIVE))))
 
 
 def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
     """A table's status follows the orders on it, so it can never disagree with them."""
-    table = conn.execute(sa.select(dining_tables).where(dining_tables.c.id == table_id)).first()
+    table = select_rows(conn, dining_tables, {"id": table_id}).first()
     if table is None:
         return
-    live = list(conn.execute(
-        sa.select(orders.c.status, orders.c.bill_requested)
-        .where(orders.c.table_id == table_id)
-        .where(orders.c.status.in_([s.value for s in TABLE_LIVE]))))
+    live = list(conn.execute(_LIVE_ON_TABLE, {"table_id": table_id}))
     statuses = {OrderStatus(r.status) for r in live}
     if any(r.bill_requested and OrderStatus(r.status) in KITCHEN_STATES for r in live):
         status = "paying"

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.calendar import business_date, minute_of_day
+from hearth.core.db import select_rows
 from hearth.core.errors import Problem, invalid, not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
@@ -92,8 +93,7 @@ def _next_number(tx: Tx, day: str) -> int:
 
 
 def _require_table(conn: Connection, store_id: str, table_id: str) -> Any:
-    row = conn.execute(sa.select(dining_tables).where(dining_tables.c.id == table_id)
-                       .where(dining_tables.c.store_id == store_id)).first()
+    row = select_rows(conn, dining_tables, {"id": table_id, "store_id": store_id}).first()
     if row is None or not row.active:
         raise invalid("table-unknown", "Unknown table",
                       f"There is no table {table_id!r} in this store.", "table_id")
