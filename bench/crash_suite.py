@@ -1,9 +1,10 @@
 """The long crash run: SIGKILL a real store node 100 times while clients order and pay.
 
-After every restart: every acknowledged order and payment present exactly once, no gap in the
-journal's seq; every 10 kills (node stopped) a full rebuild must reproduce every projection.
+After every restart: requests the kill left unanswered are retried with their Idempotency-Key;
+every acknowledged order and payment is present exactly once, the journal's seq has no gap, and
+(node stopped) a full rebuild must reproduce every projection.
 
-    python -m bench.crash_suite [--kills 100] [--clients 8]
+    python -m bench.crash_suite [--kills 100] [--clients 8] [--rebuild-every 1]
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rebuild-every", type=int, default=1,
+                        help="replay the journal and compare every projection after every "
+                             "Nth kill (1: after each one)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/crash_suite.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, Progress(
@@ -42,7 +46,7 @@ def main() -> None:
                 f"{r.duplicate_orders + r.duplicate_payments}, seq gaps {r.seq_gaps}"))
 
         report = run_crash_suite(Path(tmp), args.kills, clients=args.clients, seed=args.seed,
-                                 progress=tick)
+                                 rebuild_every=args.rebuild_every, progress=tick)
     table = Table(title=f"Crash suite: {report.kills} SIGKILLs during a rush")
     table.add_column("measure")
     table.add_column("value", justify="right")

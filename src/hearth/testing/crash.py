@@ -4,6 +4,10 @@ Used by the quick crash test in `make test` (a few kills) and by `make crash` (1
 keep a ledger of what the node acknowledged; after every restart each acknowledged order and
 payment must be there exactly once, the journal's seq must have no gap, and (checked with the
 node stopped) replaying the journal must reproduce every projection.
+
+A request the kill left unanswered is sent again after the restart with the same
+Idempotency-Key, as a till does: whether or not the node had committed it, the retry must end
+with exactly one order (each order carries its key in its note, so a second one would show).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ class Ledger:
 
     orders: list[str] = field(default_factory=list)
     payments: list[tuple[str, str]] = field(default_factory=list)  # (order id, payment id)
+    # Requests the kill left unanswered: (path, body, Idempotency-Key), retried after restart.
+    unanswered: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
+    retried: int = 0
 
 
 @dataclass
@@ -47,6 +54,7 @@ class CrashReport:
     duplicate_orders: int = 0
     lost_payments: int = 0
     duplicate_payments: int = 0
+    retried_after_restart: int = 0
     seq_gaps: int = 0
     rebuild_checks: int = 0
     rebuild_mismatches: list[str] = field(default_factory=list)
@@ -58,42 +66,72 @@ class CrashReport:
                     or self.duplicate_payments or self.seq_gaps or self.rebuild_mismatches)
 
 
+def _record(ledger: Ledger, path: str, r: httpx.Response) -> dict[str, Any] | None:
+    """Note what the node acknowledged; the answer's body, or None when it was refused."""
+    if path == "/api/orders":
+        if r.status_code != 201:
+            return None
+        order: dict[str, Any] = r.json()
+        ledger.orders.append(order["id"])
+        return order
+    if r.status_code in (200, 201) and r.json().get("status") == "succeeded":
+        paid: dict[str, Any] = r.json()
+        ledger.payments.append((paid["order_id"], paid["id"]))
+        return paid
+    return None
+
+
+def _send(http: httpx.Client, auth: dict[str, str], ledger: Ledger, path: str,
+          body: dict[str, Any], key: str) -> dict[str, Any] | None:
+    try:
+        r = http.post(path, json=body, headers={**auth, "Idempotency-Key": key})
+    except httpx.HTTPError:
+        # The node is down: it may or may not have committed this. Retry it after restart.
+        ledger.unanswered.append((path, body, key))
+        return None
+    return _record(ledger, path, r)
+
+
 def _client(base: str, token: str, ids: DemoIds, ledger: Ledger, stop: threading.Event,
             seed: int, pay: bool) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base, timeout=5) as http:
         auth = {"Authorization": f"Bearer {token}"}
         while not stop.is_set():
-            body = {"channel": "takeaway", "submit": rng.random() < 0.7, "lines": [
-                {"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
-                {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"]]}]}
-            try:
-                r = http.post("/api/orders", json=body,
-                              headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
-                if r.status_code != 201:
-                    continue
-                order = r.json()
-                ledger.orders.append(order["id"])
-                if not pay or rng.random() < 0.3:
-                    continue
-                due = order["totals"]["total"]
-                p = http.post(f"/api/orders/{order['id']}/payments",
-                              json={"tender": "cash", "amount": due, "tendered": due},
-                              headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
-                if p.status_code in (200, 201) and p.json().get("status") == "succeeded":
-                    ledger.payments.append((order["id"], p.json()["id"]))
-            except httpx.HTTPError:
-                continue  # the node is down: what was not acknowledged may or may not exist
+            key = uuid.uuid4().hex
+            body = {"channel": "takeaway", "submit": rng.random() < 0.7, "note": key,
+                    "lines": [
+                        {"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
+                        {"item_id": ids.items["gbjd"],
+                         "modifier_option_ids": [ids.options["Mild"]]}]}
+            order = _send(http, auth, ledger, "/api/orders", body, key)
+            if order is None or not pay or rng.random() < 0.3:
+                continue
+            due = order["totals"]["total"]
+            _send(http, auth, ledger, f"/api/orders/{order['id']}/payments",
+                  {"tender": "cash", "amount": due, "tendered": due}, uuid.uuid4().hex)
+
+
+def _retry_unanswered(base: str, token: str, ledger: Ledger) -> None:
+    """After the restart, send every unanswered request again with its own key."""
+    pending, ledger.unanswered = ledger.unanswered, []
+    with httpx.Client(base_url=base, timeout=10) as http:
+        auth = {"Authorization": f"Bearer {token}"}
+        for path, body, key in pending:
+            _send(http, auth, ledger, path, body, key)
+            ledger.retried += 1
 
 
 def _check_ledger(node: NodeProcess, token: str, engine: Any, ledger: Ledger,
                   report: CrashReport, pay: bool) -> None:
     with engine.connect() as conn:
         stored = [r.id for r in conn.execute(sa.select(orders.c.id))]
+        notes = [r.note for r in conn.execute(sa.select(orders.c.note)) if r.note]
         seqs = [r.seq for r in conn.execute(sa.select(journal.c.seq).order_by(journal.c.seq))]
     report.lost_orders = len(set(ledger.orders) - set(stored))
-    report.duplicate_orders = len(stored) - len(set(stored)) + (
-        len(ledger.orders) - len(set(ledger.orders)))
+    # An order placed twice for one request shows as two orders with that request's key.
+    report.duplicate_orders = (len(stored) - len(set(stored))) + (
+        len(notes) - len(set(notes))) + (len(ledger.orders) - len(set(ledger.orders)))
     report.seq_gaps = sum(1 for a, b in itertools.pairwise(seqs) if b != a + 1) + (
         1 if seqs and seqs[0] != 1 else 0)
     report.journal_events = len(seqs)
@@ -152,7 +190,9 @@ def run_crash_suite(tmp: Path, kills: int, clients: int = 8, seed: int = 7,
                 if not result.matches:
                     report.rebuild_mismatches.append(f"after kill {n}: {result.mismatched}")
             node.start()
+            _retry_unanswered(node.base_url, staff, ledger)
             _check_ledger(node, staff, reader, ledger, report, pay)
+            report.retried_after_restart = ledger.retried
             report.orders_acknowledged = len(ledger.orders)
             report.payments_acknowledged = len(ledger.payments)
             if progress:
