@@ -9,8 +9,11 @@ this process. Two measurements:
    payment code, WeChat payment code, and (reference, no provider) cash.
 2. Failover: per trial, the primary wallet provider (Alipay) is healthy and has just taken a
    payment; then it fails — ``down`` (503 at once) or ``hang`` (holds the request, never
-   answers) — and the next payment is timed until it succeeds on the backup (WeChat Pay).
-   Goal: p99 under 3 s. The node runs with its default call timeout and budget.
+   answers) — and the next merchant-QR payment is timed until the backup (WeChat Pay) has
+   put its QR on the till for the customer to scan: the cashier's wait. The merchant QR is
+   the path that genuinely fails over (any wallet scans our QR); a customer's payment code
+   belongs to one wallet and never goes to another. Goal: p99 under 3 s. The node runs with
+   its default call timeout and budget.
 
     python -m bench.payments [--clients 12] [--seconds 8] [--trials 20]
 """
@@ -32,15 +35,15 @@ from rich.table import Table
 
 from bench.common import summary
 from hearth.core.config import Settings
+from hearth.payments.emulator import codes
 from hearth.payments.emulator.rig import PaymentRig
 
 console = Console()
 GOAL_FAILOVER_P99_S = 3.0
-CODE = "281234567890123456"
 TENDERS: dict[str, dict[str, Any]] = {
     "card": {"tender": "card"},
-    "alipay code": {"tender": "wallet_scan", "auth_code": CODE, "wallet": "alipay"},
-    "wechat code": {"tender": "wallet_scan", "auth_code": CODE, "wallet": "wechat"},
+    "alipay code": {"tender": "wallet_scan", "auth_code": codes.ALIPAY_CODE},
+    "wechat code": {"tender": "wallet_scan", "auth_code": codes.WECHAT_CODE},
     "cash (no provider)": {"tender": "cash"},
 }
 
@@ -80,7 +83,7 @@ async def failover(rig: PaymentRig, trials: int, mode: str) -> dict[str, Any]:
             for _ in range(20):  # bounded: until Alipay takes a payment again (breaker closed)
                 order_id, total = await rig.order(c, {"rice": 1})
                 _, out = await rig.pay(c, order_id, {"tender": "wallet_scan", "amount": total,
-                                                     "auth_code": CODE})
+                                                     "auth_code": codes.ALIPAY_CODE})
                 if out.get("provider") == "alipay" and out.get("status") == "succeeded":
                     break
                 await asyncio.sleep(0.3)
@@ -91,14 +94,17 @@ async def failover(rig: PaymentRig, trials: int, mode: str) -> dict[str, Any]:
                 emu.state.faults.add({"provider": "alipay", "mode": "timeout",
                                       "delay_ms": 10_000})
             t0 = time.perf_counter()
-            _, out = await rig.pay(c, order_id, {"tender": "wallet_scan", "amount": total,
-                                                 "auth_code": CODE})
+            _, out = await rig.pay(c, order_id, {"tender": "wallet_qr", "amount": total})
             took = time.perf_counter() - t0
             used[f"{out.get('provider')}:{out.get('status')}"] += 1
-            if out.get("status") == "succeeded" and out.get("provider") == "wechat":
+            # On the backup when WeChat Pay's QR is on the till (or already paid).
+            if out.get("provider") == "wechat" and (
+                    out.get("status") == "succeeded"
+                    or (out.get("status") == "pending" and out.get("qr_content"))):
                 times.append(took * 1000)
     emu.clear_faults()
-    return {"mode": mode, "trials": trials, "succeeded_on_backup": len(times),
+    return {"mode": mode, "tender": "wallet_qr", "trials": trials,
+            "succeeded_on_backup": len(times),
             "outcomes": dict(used), "latency": summary(times)}
 
 
@@ -139,7 +145,7 @@ def main() -> None:
                       f"{s['p50_ms']:.0f} / {s['p99_ms']:.0f} / {s['max_ms']:.0f} ms", "")
     for f in swaps:
         s = f["latency"]
-        table.add_row(f"failover, primary {f['mode']}: paid on backup",
+        table.add_row(f"failover, primary {f['mode']}: QR from the backup",
                       f"{f['succeeded_on_backup']}/{f['trials']}",
                       f"{s['p50_ms'] / 1000:.2f} / {s['p99_ms'] / 1000:.2f} / "
                       f"{s['max_ms'] / 1000:.2f} s", f"p99 < {GOAL_FAILOVER_P99_S:.0f} s")

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from hearth.payments.emulator import Emulator
+from hearth.payments.emulator.codes import ALIPAY_CODE
 from tests.e2e.conftest import LiveStore, screenshot
 from tests.e2e.test_kiosk_page import register_kiosk, staff_headers, wallet_store
 from tests.e2e.test_pos_page import sign_in
@@ -125,20 +126,32 @@ def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any
     page.click("#pay-close")
     page.wait_for_selector("#tables .table[data-code=A02].st-to_clean")
 
-    # Alipay goes down: the cashier reads what happened and what to use instead.
+    # Alipay goes down. A customer's Alipay code can only be paid through Alipay: the cashier
+    # reads what happened, and one tap switches to our QR, which the customer scans.
     emulator.fault("alipay", "down", seconds=120)
     take_order(page, "A04")
     page.click("#pay")
     page.wait_for_selector("#pay-dialog[open][data-state=due]")
     page.click("#tenders button[data-tender=wallet_scan]")
-    page.fill("#pay-auth", "281234567890123456")
+    page.fill("#pay-auth", ALIPAY_CODE)
+    assert page.get_attribute("#pay-auth-wallet", "data-wallet") == "alipay"
     page.click("#pay-go")
     page.wait_for_selector("#pay-result:not(.hidden)", timeout=15000)
     screenshot(page, "pos-checkout-provider-down-tablet")
-    # The payments router failed over by itself; the sheet says so in the cashier's words.
-    assert page.get_attribute("#pay-result", "data-status") == "succeeded"
-    assert "Alipay" in page.inner_text("#pay-result")
-    page.wait_for_selector("#pay-dialog[data-state=paid]")
+    assert page.get_attribute("#pay-result", "data-status") == "failed"
+    said = page.inner_text("#pay-result")
+    assert "Alipay" in said and "show our QR" in said, said
+    assert page.get_attribute("#pay-dialog", "data-state") == "due", "nothing was charged"
+    page.click("#use-fallback")
+    assert page.get_attribute("#tenders button.on", "data-tender") == "wallet_qr"
+    assert page.is_checked("input[name=wallet-qr][value=wechat]")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-qr-box:not(.hidden)", timeout=15000)
+    pending = page.get_attribute("#pay-list .pay-row[data-status=pending]", "data-id")
+    r = httpx.post(f"{emulator.url}/_emulator/scan",
+                   json={"provider": "wechat", "intent_id": pending})
+    assert r.status_code == 200, r.text
+    page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
     page.close()
 
 
@@ -151,8 +164,7 @@ def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: A
         take_order(page, "A06")
         page.click("#pay")
         page.wait_for_selector("#pay-dialog[open][data-state=due]")
-        page.click("#tenders button[data-tender=wallet_scan]")
-        page.fill("#pay-auth", "281234567890123456")
+        page.click("#tenders button[data-tender=wallet_qr]")
         page.click("#pay-go")
         page.wait_for_selector("#pay-result:not(.hidden)", timeout=15000)
         screenshot(page, "pos-checkout-fallback-tablet")
@@ -160,11 +172,15 @@ def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: A
         assert status in ("failed", "unknown"), page.inner_text("#pay-result")
         assert page.get_attribute("#pay-dialog", "data-state") == "due", "nothing was charged"
         page.click("#use-fallback")
-        # The suggestion names the backup (here WeChat Pay for the same tender) and one tap
-        # selects it, ready for the cashier to take the payment again.
-        assert page.get_attribute("#tenders button.on", "data-tender") == "wallet_scan"
-        assert page.is_checked("input[name=wallet][value=wechat]")
+        # The suggestion names the backup (WeChat Pay for our QR) and one tap selects it,
+        # ready for the cashier to take the payment again.
+        assert page.get_attribute("#tenders button.on", "data-tender") == "wallet_qr"
+        assert page.is_checked("input[name=wallet-qr][value=wechat]")
         page.click("#pay-go")
+        page.wait_for_selector("#pay-qr-box:not(.hidden)", timeout=15000)
+        pending = page.get_attribute("#pay-list .pay-row[data-status=pending]", "data-id")
+        httpx.post(f"{emulator.url}/_emulator/scan",
+                   json={"provider": "wechat", "intent_id": pending}).raise_for_status()
         page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
         page.close()
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from hearth.payments.emulator import Emulator
+from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.emulator.signing import alipay_sign_string, rsa_sign
 from hearth.testing.process import free_port
 
@@ -50,7 +51,7 @@ def post_alipay(emu: Emulator, params: dict[str, str]) -> dict[str, object]:
 
 def test_alipay_request_signed_with_the_wrong_key_is_refused(emu: Emulator) -> None:
     other = Emulator().keys
-    biz = {"out_trade_no": "x1", "scene": "bar_code", "auth_code": "28", "subject": "s",
+    biz = {"out_trade_no": "x1", "scene": "bar_code", "auth_code": ALIPAY_CODE, "subject": "s",
            "total_amount": "1.00"}
     out = post_alipay(emu, alipay_form(emu, "alipay.trade.pay", biz,
                                        other.alipay_app_private_key))
@@ -95,7 +96,7 @@ def test_ledger_records_two_captures_for_one_bill(emu: Emulator) -> None:
     """Different intent ids for the same bill DO capture twice (as a real provider would);
     the ledger shows it so the fault suite can catch a store that does this."""
     for intent in ("i-a", "i-b"):
-        biz = {"out_trade_no": intent, "scene": "bar_code", "auth_code": "2812",
+        biz = {"out_trade_no": intent, "scene": "bar_code", "auth_code": ALIPAY_CODE,
                "subject": "order bill-9", "body": "bill-9", "total_amount": "9.90"}
         inner = post_alipay(emu, alipay_form(emu, "alipay.trade.pay", biz))[
             "alipay_trade_pay_response"]
@@ -103,6 +104,16 @@ def test_ledger_records_two_captures_for_one_bill(emu: Emulator) -> None:
     book = httpx.get(f"{emu.url}/_emulator/ledger").json()
     assert book["bills_with_several_kept_captures"] == ["bill-9"]
     assert book["bills"]["bill-9"]["kept"] == 1980
+
+
+def test_alipay_refuses_a_code_that_is_not_an_alipay_code(emu: Emulator) -> None:
+    for code in (WECHAT_CODE, "2812", "DECLINE-1"):
+        biz = {"out_trade_no": f"w-{code}", "scene": "bar_code", "auth_code": code,
+               "subject": "s", "total_amount": "1.00"}
+        inner = post_alipay(emu, alipay_form(emu, "alipay.trade.pay", biz))[
+            "alipay_trade_pay_response"]
+        assert isinstance(inner, dict) and inner["sub_code"] == "ACQ.PAYMENT_AUTH_CODE_INVALID"
+    assert emu.ledger()["trades"] == []
 
 
 def test_fault_control_validates_and_expires(emu: Emulator) -> None:
@@ -124,7 +135,7 @@ def test_fault_control_validates_and_expires(emu: Emulator) -> None:
 
 def test_statement_endpoint_filters_by_provider_and_time(emu: Emulator) -> None:
     t0 = int(time.time() * 1000)
-    biz = {"out_trade_no": "s-1", "scene": "bar_code", "auth_code": "2812", "subject": "s",
+    biz = {"out_trade_no": "s-1", "scene": "bar_code", "auth_code": ALIPAY_CODE, "subject": "s",
            "total_amount": "3.00"}
     post_alipay(emu, alipay_form(emu, "alipay.trade.pay", biz))
     got = httpx.get(f"{emu.url}/_emulator/statement",

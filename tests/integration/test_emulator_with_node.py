@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hearth.payments.emulator.codes import ALIPAY_CODE
 from hearth.payments.emulator.rig import PaymentRig
 
 pytestmark = pytest.mark.slow
@@ -62,8 +63,15 @@ def test_turning_alipay_off_switches_to_wechat(rig: PaymentRig) -> None:
     assert rig.emulator is not None
     rig.emulator.fault("alipay", "down", seconds=30)
     try:
-        _, out = pay(rig, {"tender": "wallet_scan", "auth_code": "281234567890123456"})
+        _, qr = pay(rig, {"tender": "wallet_qr"})
+        _, scanned = pay(rig, {"tender": "wallet_scan", "auth_code": ALIPAY_CODE})
     finally:
         rig.emulator.clear_faults()
-    assert (out["status"], out["provider"]) == ("succeeded", "wechat")
-    assert "WeChat" in out["message_en"] and "微信" in out["message_zh"]
+    # Our QR (any wallet scans it) moves to WeChat Pay by itself.
+    assert (qr["status"], qr["provider"]) == ("pending", "wechat"), qr
+    assert "WeChat" in qr["message_en"] and "微信" in qr["message_zh"]
+    # A customer's Alipay code can only be paid through Alipay: the till says to switch.
+    assert scanned["status"] == "failed" and scanned["fallback"]["tender"] == "wallet_qr"
+    assert "show our QR" in scanned["fallback"]["reason_en"]
+    assert not any(t["provider"] == "wechat" and t["method"] == "scan_code"
+                   for t in rig.emulator.ledger()["trades"])

@@ -8,18 +8,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from hearth.app import create_app
 from hearth.payments.emulator import Emulator
+from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.providers.base import ChargeRequest
 from hearth.payments.providers.factory import build_providers
 from hearth.testing.builders import a_small_restaurant
 from tests.integration.test_payments_failover import _pending_intent
 from tests.integration.test_payments_fixtures import Till, make_node
 
-ALIPAY_CODE = "281234567890123456"
 MANAGER = {"staff_code": "M01", "pin": "2468"}
 
 
@@ -43,6 +44,14 @@ def shop(tmp_path: Any, emulator: Emulator) -> Iterator[Till]:
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         yield Till(client, ids, node, {}, {})
     node.close()
+
+
+def scan(emu: Emulator, provider: str, intent_id: str) -> str:
+    """The customer scans a merchant QR and pays."""
+    r = httpx.post(f"{emu.url}/_emulator/scan",
+                   json={"provider": provider, "intent_id": intent_id}, timeout=5)
+    r.raise_for_status()
+    return str(r.json()["status"])
 
 
 def kept(emu: Emulator, provider: str | None = None) -> int:
@@ -71,25 +80,51 @@ def test_alipay_down_switches_to_wechat_within_three_seconds(shop: Till,
     emulator.fault("alipay", "down", seconds=30)
     order = shop.order("gbjd")
     started = time.monotonic()
-    p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE).json()
+    p = shop.pay(order["id"], tender="wallet_qr", amount=3800).json()
     assert time.monotonic() - started < 3.0
-    assert (p["status"], p["provider"]) == ("succeeded", "wechat"), p
-    assert "switched" in p["message_en"]
+    assert (p["status"], p["provider"]) == ("pending", "wechat"), p
+    assert "switched" in p["message_en"] and p["qr_content"].startswith("weixin://")
+    shop.wait_for(p["id"], "succeeded")  # the customer scans it with either wallet
     assert (kept(emulator, "alipay"), kept(emulator, "wechat")) == (0, 3800)
+
+
+def test_a_wechat_code_goes_to_wechat_and_an_alipay_code_never_does(
+        shop: Till, emulator: Emulator) -> None:
+    order = shop.order("gbjd")
+    p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=WECHAT_CODE).json()
+    assert (p["status"], p["provider"], p["wallet"]) == ("succeeded", "wechat", "wechat"), p
+    emulator.fault("alipay", "down", seconds=30)
+    order = shop.order("gbjd")
+    p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE).json()
+    assert (p["status"], p["provider"]) == ("failed", "alipay"), p
+    assert (p["fallback"]["tender"], p["fallback"]["provider"]) == ("wallet_qr", "wechat")
+    assert "show our QR" in p["fallback"]["reason_en"]
+    wechat_scans = [t for t in emulator.state.ledger.snapshot()["trades"]
+                    if t["provider"] == "wechat" and t["method"] == "scan_code"]
+    assert len(wechat_scans) == 1, "only the WeChat code ever reached WeChat Pay"
 
 
 def test_a_timeout_switches_within_three_seconds_and_never_keeps_two(
         shop: Till, emulator: Emulator) -> None:
+    emulator.state.qr_autopay_ms = 0  # customers scan when the test says
     emulator.fault("alipay", "lost_answer")
-    order = shop.order("gbjd")
-    started = time.monotonic()
-    p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE).json()
-    assert time.monotonic() - started < 3.0
-    assert p["status"] == "succeeded" and p["provider"] == "wechat", p
-    emulator.clear_faults()
-    first = shop.bill(order["id"])["payments"][0]
-    shop.wait_for(first["id"], "reversed", seconds=10)
-    assert kept(emulator) == 3800, "the lost capture on Alipay was reversed"
+    try:
+        order = shop.order("gbjd")
+        started = time.monotonic()
+        p = shop.pay(order["id"], tender="wallet_qr", amount=3800).json()
+        assert time.monotonic() - started < 3.0
+        assert (p["status"], p["provider"]) == ("pending", "wechat"), p
+        emulator.clear_faults()
+        first = shop.bill(order["id"])["payments"][0]
+        assert first["provider"] == "alipay" and first["status"] == "unknown"
+        # The customer pays the QR on the till; then the lost Alipay QR is paid as well.
+        assert scan(emulator, "wechat", p["id"]) == "succeeded"
+        shop.wait_for(p["id"], "succeeded")
+        assert scan(emulator, "alipay", first["id"]) == "succeeded"
+        shop.wait_for(first["id"], "reversed", seconds=10)
+        assert kept(emulator) == 3800, "the late Alipay capture was given back"
+    finally:
+        emulator.state.qr_autopay_ms = 200
 
 
 def test_card_partial_refund(shop: Till, emulator: Emulator) -> None:
@@ -161,8 +196,13 @@ def test_offline_wallet_scan_is_forwarded_with_its_code_when_the_line_is_back(
     shop.node.settings.payment_breaker_cooldown_ms = 300
     for route in shop.node.extras["payments"].router.routes.values():  # type: ignore[attr-defined]
         route.breaker.cooldown_ms = 300
+    assert shop.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False},
+                     who="M01").status_code == 200  # a store that takes wallets only
     emulator.fault("*", "down", seconds=30)
     order = shop.order("gbjd")
+    # The line is down: our QR fails on both wallets; only then is a code taken on trust.
+    qr = shop.pay(order["id"], tender="wallet_qr", amount=3800).json()
+    assert qr["status"] == "failed" and qr["fallback"]["tender"] == "cash", qr
     p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE).json()
     assert (p["status"], p["offline"], p["forward_state"]) == ("succeeded", True, "queued"), p
     assert "offline" in p["message_en"]

@@ -10,6 +10,7 @@ import pytest
 
 from hearth.core.journal import stream_events
 from hearth.payments import service
+from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.schemas import TenderIn
 from hearth.payments.service import fingerprint
 from hearth.testing.builders import a_small_restaurant
@@ -23,7 +24,7 @@ from tests.integration.test_payments_fixtures import (
 from tests.unit.test_payment_fake_provider import FakeProvider, Trade
 
 __all__ = ["providers", "till"]
-CODE = "281234567890123456"
+CODE = ALIPAY_CODE
 
 
 def test_wallet_scan_succeeds_on_the_primary(till: Till) -> None:
@@ -48,7 +49,7 @@ def test_primary_down_switches_to_backup_within_three_seconds(till: Till) -> Non
     till.providers["alipay"].mode = "slow"
     order = till.order("gbjd")
     started = time.monotonic()
-    r = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE)
+    r = till.pay(order["id"], tender="wallet_qr", amount=3800)
     took = time.monotonic() - started
     p = r.json()
     assert took < 3.0
@@ -63,7 +64,7 @@ def test_primary_down_switches_to_backup_within_three_seconds(till: Till) -> Non
 def test_lost_answer_on_primary_is_reversed_after_backup_captured(till: Till) -> None:
     till.providers["alipay"].mode = "lost"  # captures, answer never comes
     order = till.order("gbjd")
-    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    p = till.pay(order["id"], tender="wallet_qr", amount=3800).json()
     assert p["provider"] == "wechat" and p["status"] == "succeeded"
     first = till.bill(order["id"])["payments"][0]["id"]
     till.wait_for(first, "reversed")
@@ -75,12 +76,11 @@ def test_without_auto_failover_the_answer_suggests_the_backup(till: Till) -> Non
     till.node.settings.payment_auto_failover = False
     till.providers["alipay"].mode = "down"
     order = till.order("gbjd")
-    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    p = till.pay(order["id"], tender="wallet_qr", amount=3800).json()
     assert p["status"] == "failed" and till.providers["wechat"].charges == 0
-    assert p["fallback"]["provider"] == "wechat" and p["fallback"]["tender"] == "wallet_scan"
+    assert p["fallback"]["provider"] == "wechat" and p["fallback"]["tender"] == "wallet_qr"
     assert "WeChat Pay" in p["fallback"]["reason_en"]
-    again = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE,
-                     wallet="wechat").json()
+    again = till.pay(order["id"], tender="wallet_qr", amount=3800, wallet="wechat").json()
     assert (again["status"], again["provider"]) == ("succeeded", "wechat")
 
 
@@ -88,15 +88,86 @@ def test_open_breaker_sends_straight_to_the_backup(till: Till) -> None:
     till.providers["alipay"].mode = "down"
     for _ in range(3):
         order = till.order("rice")
-        till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE)
+        till.pay(order["id"], tender="wallet_qr", amount=300)
     shown = {p["name"]: p for p in till.get("/api/payments/providers").json()}
     assert shown["alipay"]["state"] == "open" and shown["alipay"]["health"] < 0.6
     calls = till.providers["alipay"].charges
     order = till.order("rice")
-    p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+    p = till.pay(order["id"], tender="wallet_qr", amount=300).json()
     assert p["provider"] == "wechat" and p["status"] == "succeeded"
     assert till.providers["alipay"].charges == calls, "an open breaker is not called"
     assert "直接使用" in p["message_zh"]
+
+
+def test_a_scanned_code_goes_to_its_own_wallet_only(till: Till) -> None:
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=WECHAT_CODE).json()
+    assert (p["status"], p["provider"], p["wallet"]) == ("succeeded", "wechat", "wechat"), p
+    assert till.providers["alipay"].charges == 0, "Alipay (first in line) never saw it"
+    # Naming the other wallet is a mistake the code corrects, not a route.
+    other = till.order("rice")
+    r = till.pay(other["id"], tender="wallet_scan", amount=300, auth_code=WECHAT_CODE,
+                 wallet="alipay")
+    assert r.status_code == 422 and r.json()["code"] == "auth-code-wallet-mismatch", r.text
+
+
+@pytest.mark.parametrize("code", ["12345678", "9912345678901234", "281234567890123",
+                                  "1345678901234567890"])
+def test_a_code_of_neither_wallet_is_refused_before_anything_happens(till: Till,
+                                                                    code: str) -> None:
+    order = till.order("rice")
+    before = till.seq()
+    r = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=code)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert (problem["code"], problem["field"]) == ("auth-code-unrecognised", "auth_code")
+    assert "Alipay" in problem["detail"] and "WeChat Pay" in problem["detail"]
+    assert till.seq() == before
+    assert sum(p.charges for p in till.providers.values()) == 0
+
+
+@pytest.mark.parametrize("mode", ["down", "slow"])
+def test_when_the_codes_wallet_is_down_the_cashier_is_told_to_switch_method(
+        till: Till, mode: str) -> None:
+    till.providers["alipay"].mode = mode
+    order = till.order("gbjd")
+    p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
+    assert p["status"] in ("failed", "unknown") and p["provider"] == "alipay", p
+    assert till.providers["wechat"].charges == 0, "the Alipay code never went to WeChat Pay"
+    fb = p["fallback"]
+    assert (fb["tender"], fb["provider"]) == ("wallet_qr", "wechat")
+    assert "Switch method: show our QR (any wallet can scan it)" in fb["reason_en"]
+    assert "出示我们的收款码" in fb["reason_zh"]
+    assert till.bill(order["id"])["due"] == 3800, "nothing was taken"
+    # The cashier follows it: our QR, which the customer scans with Alipay or WeChat.
+    qr = till.pay(order["id"], tender="wallet_qr", amount=3800, wallet=fb["provider"]).json()
+    assert (qr["status"], qr["provider"]) == ("succeeded", "wechat"), qr
+    assert till.bill(order["id"])["status"] == "paid"
+
+
+def test_a_code_whose_wallet_is_not_taken_here_is_sent_to_another_method(
+        till: Till) -> None:
+    r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_qr"]}, who="M01")
+    assert r.status_code == 200, r.text
+    order = till.order("rice")
+    r = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=WECHAT_CODE)
+    assert r.status_code == 409 and r.json()["code"] == "no-provider", r.text
+    assert r.json()["fallback"]["tender"] == "wallet_qr"
+    assert "not taken here" in r.json()["fallback"]["reason_en"]
+
+
+def test_a_scanned_code_is_taken_offline_only_when_nothing_else_is_up(till: Till) -> None:
+    till.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False},
+              who="M01")
+    for prov in till.providers.values():
+        prov.mode = "down"
+    order = till.order("rice")
+    # The line is down: our QR fails on both wallets, and that is how the till knows.
+    qr = till.pay(order["id"], tender="wallet_qr", amount=300).json()
+    assert qr["status"] == "failed" and qr["fallback"]["tender"] == "cash"
+    p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+    assert (p["status"], p["offline"], p["forward_state"]) == ("succeeded", True, "queued"), p
+    assert p["wallet"] == "alipay" and p["provider"] == "alipay"
 
 
 def test_merchant_qr_is_pending_until_the_customer_pays(till: Till) -> None:
@@ -289,14 +360,14 @@ def test_an_unscanned_qr_can_be_cancelled_and_the_bill_paid_otherwise(till: Till
 
 
 def test_store_configures_its_providers(till: Till) -> None:
-    r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_scan"],
+    r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_qr", "wallet_scan"],
                                                      "priority": 1, "enabled": True},
                   who="M01")
     assert r.status_code == 200, r.text
     shown = till.get("/api/payments/providers").json()
     assert [p["name"] for p in shown][:1] == ["wechat"]
     order = till.order("rice")
-    p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+    p = till.pay(order["id"], tender="wallet_qr", amount=300).json()
     assert p["provider"] == "wechat"
     r = till.post("/api/payments/providers/nope", {"tenders": []}, who="M01")
     assert r.status_code == 422

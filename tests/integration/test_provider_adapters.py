@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from hearth.core.config import Settings
-from hearth.payments.emulator import Emulator
+from hearth.payments.emulator import Emulator, codes
 from hearth.payments.providers.base import (
     ChargeRequest,
     FailureKind,
@@ -25,10 +25,11 @@ from hearth.payments.providers.factory import build_providers
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # provider name -> (method for a customer-present charge, a payment code that pays)
-SCAN = {"alipay": ("scan_code", "281234567890123456"),
-        "wechat": ("scan_code", "134567890123456789"),
+SCAN = {"alipay": ("scan_code", codes.ALIPAY_CODE),
+        "wechat": ("scan_code", codes.WECHAT_CODE),
         "card": ("card", None)}
-DECLINING_CODE = {"alipay": "DECLINE-1", "wechat": "DECLINE-1", "card": "pm_card_chargeDeclined"}
+DECLINING_CODE = {"alipay": codes.ALIPAY_DECLINED, "wechat": codes.WECHAT_DECLINED,
+                  "card": "pm_card_chargeDeclined"}
 
 
 @pytest.fixture(scope="module")
@@ -242,6 +243,38 @@ def test_declines_are_failed_and_capture_nothing(name: str, emu: Emulator,
 
     run(go())
     assert emu.ledger()["bills"]["b5"]["captures_ever"] == 0
+
+
+@pytest.mark.parametrize(("name", "other"), [("alipay", "wechat"), ("wechat", "alipay")])
+def test_a_wallet_refuses_the_other_wallets_code(name: str, other: str, emu: Emulator,
+                                                 adapters: dict[str, Provider]) -> None:
+    p = adapters[name]
+
+    async def go() -> None:
+        refused = await p.charge(a_charge(name, bill="b10", code=SCAN[other][1]))
+        assert refused.status is ProviderStatus.FAILED
+        assert "付款码" in refused.message
+
+    run(go())
+    assert "b10" not in emu.ledger()["bills"], "nothing was opened, nothing captured"
+
+
+@pytest.mark.parametrize("name", ["alipay", "wechat"])
+def test_a_code_needing_the_password_waits_then_pays(name: str, emu: Emulator,
+                                                     adapters: dict[str, Provider]) -> None:
+    p = adapters[name]
+    req = a_charge(name, bill="b11",
+                   code=codes.ALIPAY_PASSWORD if name == "alipay" else codes.WECHAT_PASSWORD)
+
+    async def go() -> None:
+        assert (await p.charge(req)).status is ProviderStatus.PENDING
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if (await p.query(req.intent_id)).status is ProviderStatus.SUCCEEDED:
+                return
+        raise AssertionError("the customer never confirmed")
+
+    run(go())
 
 
 @pytest.mark.parametrize("name", NAMES)

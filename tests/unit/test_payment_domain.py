@@ -219,3 +219,61 @@ def test_offline_limits():
     assert refused is not None and refused.code == "offline-limit-payment"
     refused = d.offline_refusal(lim, 400, 700)
     assert refused is not None and refused.code == "offline-limit-total"
+
+
+# -- whose payment code is it ------------------------------------------------------------------
+@pytest.mark.parametrize(("code", "wallet"), [
+    ("281234567890123456", "alipay"),  # 18 digits, 28
+    ("2500000000000000", "alipay"),  # 16 digits, the shortest
+    ("300000000000000000000000", "alipay"),  # 24 digits, the longest, 30
+    ("134567890123456789", "wechat"),  # 18 digits, 13
+    ("100000000000000000", "wechat"),
+    ("159999999999999999", "wechat"),
+    ("250000000000000", None),  # 15 digits: too short for Alipay
+    ("3000000000000000000000000", None),  # 25 digits: too long
+    ("310000000000000000", None),  # 31: nobody's
+    ("240000000000000000", None),  # 24: nobody's
+    ("16000000000000000", None),  # 16 is not a WeChat prefix; 17 digits anyway
+    ("1345678901234567890", None),  # 19 digits, 13: WeChat's are exactly 18
+    ("13456789012345678", None),  # 17 digits
+    ("09" + "0" * 16, None),
+    ("28123456789012345X", None),
+    ("２８１２３４５６７８９０１２３４５６", None),  # full-width digits are not a code
+    ("", None),
+])
+def test_the_code_says_whose_it_is(code, wallet):
+    assert d.wallet_of_code(code) == wallet
+
+
+@given(head=st.integers(25, 30), rest=st.text("0123456789", min_size=14, max_size=22))
+def test_every_alipay_shaped_code_is_alipay(head, rest):
+    assert d.wallet_of_code(f"{head}{rest}") == "alipay"
+
+
+@given(head=st.integers(10, 15), rest=st.text("0123456789", min_size=16, max_size=16))
+def test_every_wechat_shaped_code_is_wechat(head, rest):
+    assert d.wallet_of_code(f"{head}{rest}") == "wechat"
+
+
+@given(code=st.text(min_size=0, max_size=30))
+def test_a_code_is_never_two_wallets_and_anything_else_is_nobodys(code):
+    found = d.wallet_of_code(code)
+    digits = code.isascii() and code.isdigit()
+    alipay = digits and 16 <= len(code) <= 24 and 25 <= int(code[:2]) <= 30
+    wechat = digits and len(code) == 18 and 10 <= int(code[:2]) <= 15
+    assert not (alipay and wechat)
+    assert found == ("alipay" if alipay else "wechat" if wechat else None)
+
+
+def test_a_code_that_is_nobodys_or_disagrees_with_the_wallet_is_refused():
+    assert d.check_payment_code("134567890123456789") == "wechat"
+    assert d.check_payment_code("281234567890123456", "alipay") == "alipay"
+    for code, wallet, problem in (("12345678", None, "auth-code-unrecognised"),
+                                  (None, None, "auth-code-missing"),
+                                  ("281234567890123456", "wechat", "auth-code-wallet-mismatch")):
+        with pytest.raises(Problem) as e:
+            d.check_payment_code(code, wallet)
+        assert (e.value.status, e.value.code) == (422, problem)
+    with pytest.raises(Problem) as e:
+        d.check_payment_code("12345678")
+    assert "Alipay" in e.value.detail and "WeChat Pay" in e.value.detail

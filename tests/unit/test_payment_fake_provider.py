@@ -9,6 +9,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 
+from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE, is_code_of
 from hearth.payments.providers.base import (
     CallbackEvent,
     ChargeRequest,
@@ -51,6 +52,7 @@ class FakeProvider:
 
     name: str = "alipay"
     methods: frozenset[str] = frozenset({"scan_code", "merchant_qr", "card"})
+    wallets: frozenset[str] | None = None  # None: the wallet it is named after, if any
     mode: str = "ok"
     query_down: bool = False
     reverse_mode: str = "ok"
@@ -61,8 +63,15 @@ class FakeProvider:
     async def _hang(self) -> None:
         await asyncio.sleep(30)
 
+    def takes(self, code: str) -> bool:
+        wallets = self.wallets if self.wallets is not None else {self.name}
+        return any(is_code_of(w, code) for w in wallets)
+
     async def charge(self, req: ChargeRequest) -> ProviderResult:
         self.charges += 1
+        if req.method == "scan_code" and not self.takes(req.auth_code or ""):
+            # As a real wallet answers another wallet's code: refused, nothing captured.
+            raise ProviderError(FailureKind.INVALID, f"{self.name}: not our payment code")
         if self.mode == "down":
             raise ProviderError(FailureKind.UNAVAILABLE, "connection refused")
         if self.mode == "slow":
@@ -139,10 +148,22 @@ class FakeProvider:
 
 def test_fake_is_idempotent_on_the_intent_id():
     p = FakeProvider()
-    req = ChargeRequest("i1", 500, "CNY", "scan_code", auth_code="281234567890")
+    req = ChargeRequest("i1", 500, "CNY", "scan_code", auth_code=ALIPAY_CODE)
     asyncio.run(p.charge(req))
     asyncio.run(p.charge(req))
     assert p.captured() == 500 and p.charges == 2
+
+
+def test_fake_refuses_another_wallets_code_like_a_real_wallet():
+    p = FakeProvider("alipay")
+    req = ChargeRequest("i3", 500, "CNY", "scan_code", auth_code=WECHAT_CODE)
+    try:
+        asyncio.run(p.charge(req))
+    except ProviderError as exc:
+        assert exc.kind is FailureKind.INVALID
+    else:
+        raise AssertionError("an Alipay provider took a WeChat Pay code")
+    assert p.captured() == 0
 
 
 def test_fake_reverse_before_charge_blocks_nothing_kept():

@@ -83,3 +83,18 @@ def test_declines_do_not_count_against_a_provider():
     assert not counts_against(FailureKind.DECLINED)
     assert not counts_against(FailureKind.INVALID)
     assert counts_against(FailureKind.TIMEOUT) and counts_against(FailureKind.UNAVAILABLE)
+
+
+def test_a_provider_is_presumed_up_until_a_call_fails_and_again_once_one_answers():
+    r, clock = a_router()
+    assert r.presumed_up("wechat")
+    r.record("wechat", ok=False, error="timeout")
+    assert not r.presumed_up("wechat"), "one failed call is enough to doubt it"
+    r.record("wechat", ok=True)
+    assert r.presumed_up("wechat")
+    for _ in range(3):
+        r.record("wechat", ok=False, error="down")
+    clock.now += 60_000  # half-open after the cool-down: a trial, not presumed up
+    assert not r.presumed_up("wechat")
+    r.configure("card", ["card"], 30, False)
+    assert not r.presumed_up("card") and not r.presumed_up("nope")

@@ -26,6 +26,8 @@ class Tender(StrEnum):
 
 
 PROVIDER_TENDERS = frozenset({Tender.WALLET_SCAN, Tender.WALLET_QR, Tender.CARD})
+WALLETS = ("alipay", "wechat")
+WALLET_NAMES: Mapping[str, str] = {"alipay": "Alipay", "wechat": "WeChat Pay"}
 LOCAL_TENDERS = frozenset({Tender.CASH, Tender.STORED_VALUE, Tender.PLATFORM})
 METHOD_OF: Mapping[Tender, str] = {Tender.WALLET_SCAN: "scan_code",
                                    Tender.WALLET_QR: "merchant_qr", Tender.CARD: "card"}
@@ -133,6 +135,44 @@ def on_reverse_refused(current: IntentStatus) -> Decision:
     if current in OPEN_INTENT:
         return Decision(St.NEEDS_ATTENTION)
     return Decision(current, changed=False)
+
+
+# -- the customer's payment code -----------------------------------------------------------------
+def wallet_of_code(code: str | None) -> str | None:
+    """Which wallet a scanned customer payment code belongs to, from its shape alone.
+
+    Alipay's codes are 16-24 digits starting 25-30; WeChat Pay's are 18 digits starting 10-15.
+    The two never overlap, so a code belongs to exactly one wallet, and only that wallet's
+    provider can take it. None for anything else (a mistyped code, a product's barcode)."""
+    if not code or not code.isascii() or not code.isdigit():
+        return None
+    head = int(code[:2])
+    if 16 <= len(code) <= 24 and 25 <= head <= 30:
+        return "alipay"
+    if len(code) == 18 and 10 <= head <= 15:
+        return "wechat"
+    return None
+
+
+def check_payment_code(code: str | None, wallet: str | None = None) -> str:
+    """The wallet a scanned code belongs to, or a problem the cashier can act on. ``wallet``,
+    when the request names one, must agree with the code: the code decides."""
+    if not code:
+        raise invalid("auth-code-missing", "Scan the customer's payment code",
+                      "A wallet scan needs the customer's payment code.", "auth_code")
+    found = wallet_of_code(code)
+    if found is None:
+        raise invalid("auth-code-unrecognised", "Not a wallet payment code",
+                      "This is neither an Alipay payment code (16-24 digits starting 25-30) "
+                      "nor a WeChat Pay one (18 digits starting 10-15). Ask the customer to "
+                      "refresh the code in their app and scan it again, or show our QR.",
+                      "auth_code")
+    if wallet is not None and wallet != found:
+        raise invalid("auth-code-wallet-mismatch", "That code belongs to the other wallet",
+                      f"This is a {WALLET_NAMES[found]} payment code, not "
+                      f"{WALLET_NAMES.get(wallet, wallet)}. Leave the wallet out: the code "
+                      "says which it is.", "wallet")
+    return found
 
 
 # -- the bill -----------------------------------------------------------------------------------

@@ -41,6 +41,18 @@ def text(key: str, provider: str | None = None, backup: str | None = None,
         "switched_open": (f"{pz}暂时不可用，已直接使用{bz}", f"{pe} is down for now; used {be} "
                           "directly"),
         "suggest": (f"{pz}没有响应，可改用{bz}", f"{pe} did not answer; you can use {be} instead"),
+        "switch_qr": (f"{pz}暂时连不上，{pz}付款码只能由{pz}收款。请换一种方式：出示我们的收款码"
+                      "（任何钱包都能扫），或刷卡、收现金",
+                      f"{pe} is not answering, and a {pe} payment code can only be paid "
+                      f"through {pe}. Switch method: show our QR (any wallet can scan it), "
+                      "or take card or cash"),
+        "switch_card": (f"{pz}暂时连不上，{pz}付款码只能由{pz}收款。请换一种方式：刷卡或收现金",
+                        f"{pe} is not answering, and a {pe} payment code can only be paid "
+                        f"through {pe}. Switch method: take card or cash"),
+        "wallet_not_here": (f"本店没有开通{pz}付款码收款：请出示我们的收款码（任何钱包都能扫），"
+                            "或刷卡、收现金",
+                            f"{pe} payment codes are not taken here: show our QR (any wallet "
+                            "can scan it), or take card or cash"),
         "offline": ("网络中断：已离线收款，恢复后自动上传",
                     "Line is down: accepted offline, it will be sent when the line is back"),
         "declined_later": (f"离线收的这笔款被{pz}拒绝{said}，钱没有收到：账单重新显示待收，"

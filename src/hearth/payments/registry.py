@@ -18,7 +18,7 @@ import structlog
 
 from hearth.core.config import Settings
 from hearth.node import Node
-from hearth.payments.domain import METHOD_OF
+from hearth.payments.domain import METHOD_OF, WALLETS
 from hearth.payments.providers.base import Provider
 from hearth.payments.router import Clock, Router
 from hearth.payments.tables import payment_providers
@@ -46,6 +46,18 @@ class Engine:
 
     def provider(self, name: str | None) -> Provider | None:
         return self.providers.get(name) if name else None
+
+    def takes_wallet(self, name: str, wallet: str) -> bool:
+        """May this provider take a payment code of ``wallet``? Adapters say so in their
+        ``wallets``; a provider that does not say is taken to serve the wallet it is named
+        after."""
+        provider = self.providers.get(name)
+        if provider is None:
+            return False
+        wallets = getattr(provider, "wallets", None)
+        if wallets is None:
+            wallets = {name} & set(WALLETS)
+        return wallet in wallets
 
     def configure(self, name: str, tenders: Sequence[str], priority: int,
                   enabled: bool) -> None:

@@ -135,6 +135,12 @@ class Router:
             route.breaker.failure(self.clock())
             route.last_error = error
 
+    def presumed_up(self, name: str) -> bool:
+        """Nothing says it is down: enabled, breaker closed and its last call answered."""
+        route = self.routes.get(name)
+        return (route is not None and route.enabled and route.breaker.failures == 0
+                and route.breaker.current(self.clock()) is BreakerState.CLOSED)
+
     def state(self, name: str) -> BreakerState:
         return self.routes[name].breaker.current(self.clock())
 

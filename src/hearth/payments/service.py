@@ -217,6 +217,9 @@ def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, k
     tender = body.kind
     status, rounding, tendered, change = IntentStatus.PENDING, 0, None, 0
     shift_id = None
+    wallet: str | None = body.wallet
+    if tender is Tender.WALLET_SCAN:  # the code says whose it is
+        wallet = d.check_payment_code(body.auth_code, body.wallet)
     if tender is Tender.CASH:
         cash = d.take_cash(body.amount, body.tip, body.tendered,
                            unit=settings.payment_cash_rounding_unit,
@@ -236,13 +239,10 @@ def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, k
         status, message = IntentStatus.SUCCEEDED, text("platform")
     elif offline:
         status = IntentStatus.SUCCEEDED
-    elif tender is Tender.WALLET_SCAN and not body.auth_code:
-        raise invalid("auth-code-missing", "Scan the customer's payment code",
-                      "A wallet scan needs the customer's payment code.", "auth_code")
     message = message or text("pending", provider)
     tx.append(_stream(payment_id), "PaymentStarted", {
         "payment_id": payment_id, "order_id": order_id, "tender": tender.value,
-        "provider": provider, "wallet": body.wallet, "account_id": body.account_id,
+        "provider": provider, "wallet": wallet, "account_id": body.account_id,
         "amount": body.amount, "tip": body.tip, "rounding": rounding, "tendered": tendered,
         "change_due": change, "currency": order.currency, "status": status.value,
         "offline": offline, "forward_state": "queued" if offline else None,
@@ -320,6 +320,16 @@ def _fallback(tender: str, provider: str | None, reason: tuple[str, str]) -> dic
             "reason_en": reason[1]}
 
 
+def _other_method(engine: Engine, exclude: set[str]) -> tuple[str, str] | None:
+    """Another way for the customer to pay when their wallet's provider is down: our merchant
+    QR (any wallet scans it) on a provider nothing says is down, else a card."""
+    for tender in (Tender.WALLET_QR, Tender.CARD):
+        for route in engine.router.candidates(tender.value):
+            if route.name not in exclude and engine.router.presumed_up(route.name):
+                return tender.value, route.name
+    return None
+
+
 async def _record(node: Node, payment_id: str, answer: ProviderStatus,
                   **kw: Any) -> Outcome:
     return await node.writer.submit(lambda tx: record_answer(tx, payment_id, answer, **kw))
@@ -348,9 +358,8 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
             order = _order(tx.conn, tx.store_id, order_id)
             b = d.bill(order.totals().total, _lines(order_rows(tx.conn, tx.store_id, order_id)))
             d.check_new_payment(b, body.amount, body.tip, closed=order.status in CLOSED_ORDER)
-            if body.kind is Tender.WALLET_SCAN and not body.auth_code:
-                raise invalid("auth-code-missing", "Scan the customer's payment code",
-                              "A wallet scan needs the customer's payment code.", "auth_code")
+            if body.kind is Tender.WALLET_SCAN:
+                d.check_payment_code(body.auth_code, body.wallet)
             return Started(None, False)
         return start_payment(tx, order_id=order_id, body=body, actor=actor,
                              key=idempotency_key, fp=fp, settings=s)
@@ -360,6 +369,21 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
         return payment_out(started.row)
 
     routes = engine.router.candidates(body.kind.value, prefer=body.wallet)
+    code_wallet: str | None = None
+    if body.kind is Tender.WALLET_SCAN:
+        # A scanned code belongs to one wallet: only that wallet's providers can take it, so
+        # it never fails over to another wallet with the same code.
+        code_wallet = d.wallet_of_code(body.auth_code)
+        assert code_wallet is not None  # checked in ``first``
+        routes = [r for r in routes if engine.takes_wallet(r.name, code_wallet)]
+        if not routes:
+            other = _other_method(engine, set())
+            fb = (_fallback(other[0], other[1], text("wallet_not_here", code_wallet))
+                  if other else _fallback("cash", None, text("wallet_not_here", code_wallet)))
+            raise Problem(409, "no-provider", "This wallet is not taken here",
+                          f"No provider here takes {d.WALLET_NAMES[code_wallet]} payment "
+                          "codes; show our QR (any wallet can scan it), or take card or cash.",
+                          extra={"fallback": fb})
     if not routes:
         raise Problem(409, "no-provider", "No payment provider for this tender",
                       "No provider is set up for this tender; take cash or stored value.",
@@ -456,11 +480,15 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
                             message=text("declined", route.name), actor=actor)
         return payment_out(out.row)
 
-    # Nothing captured. Offline store-and-forward when every provider is unreachable.
+    # Nothing captured. A scanned code whose wallet's providers are down cannot go anywhere
+    # else: while another method is up (our QR, which any wallet can scan, or a card), the
+    # cashier is told to switch to it. Offline store-and-forward when nothing is reachable.
     tried = failed_over_from or skipped_open or routes[0].name
+    switch = (_other_method(engine, {r.name for r in routes}) if code_wallet is not None
+              else None)
     allowed_offline = body.kind.value in {t.strip() for t in
                                             s.payment_offline_tenders.split(",")}
-    if allowed_offline and not unreached:
+    if allowed_offline and not unreached and switch is None:
         from hearth.payments.settle import offline_limits, outstanding_offline
 
         def offline(tx: Tx) -> Started:
@@ -484,14 +512,26 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
             out = await w(lambda tx: record_answer(tx, last.row.id, ProviderStatus.UNKNOWN,
                                                    fallback=fb, actor=actor))
             return payment_out(out.row)
-    backup = next((r.name for r in routes if r.name != tried
+    # A backup is one this request has not tried (nor found down): never the one that failed.
+    backup = next((r.name for r in routes if r.name != tried and r.name in unreached
                    and engine.router.state(r.name).value != "open"), None)
-    fb = (_fallback(body.kind.value, backup, text("suggest", tried, backup)) if backup
-          else _fallback("cash", None, text("all_down")))
+    if backup:
+        fb = _fallback(body.kind.value, backup, text("suggest", tried, backup))
+    elif switch is not None and code_wallet is not None:
+        fb = _fallback(switch[0], switch[1], text(
+            "switch_qr" if switch[0] == Tender.WALLET_QR.value else "switch_card",
+            code_wallet))
+    else:
+        fb = _fallback("cash", None, text("all_down"))
     if last is None:
-        raise Problem(503, "providers-unavailable", "Payment providers are down",
-                      "Every provider for this tender is unavailable; take cash or stored "
-                      "value.", extra={"fallback": fb})
+        if switch is not None and code_wallet is not None:
+            title = f"{d.WALLET_NAMES[code_wallet]} is not answering"
+            detail = f"{fb['reason_en']}."
+        else:
+            title = "Payment providers are down"
+            detail = ("Every provider for this tender is unavailable; take cash or stored "
+                      "value.")
+        raise Problem(503, "providers-unavailable", title, detail, extra={"fallback": fb})
     out = await w(lambda tx: record_answer(tx, last.row.id, ProviderStatus.UNKNOWN,
                                            fallback=fb, actor=actor))
     return payment_out(out.row)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hearth.payments.emulator import codes
 from hearth.payments.emulator.ledger import Trade
 from hearth.payments.emulator.signing import (
     alipay_sign_string,
@@ -201,6 +202,9 @@ def router(state: EmulatorState) -> APIRouter:
         if scan and not auth_code:
             return fail(method, "40002", "Invalid Arguments", "isv.missing-parameter",
                         "auth_code")
+        if scan and not codes.is_code_of("alipay", auth_code):
+            return fail(method, "40004", "Business Failed", "ACQ.PAYMENT_AUTH_CODE_INVALID",
+                        "支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款")
         bill = str(biz.get("body") or biz.get("subject") or "")
         trade, created = ledger.open_trade(Trade(
             "alipay", out_trade_no, bill, amount, "CNY",
@@ -226,11 +230,11 @@ def router(state: EmulatorState) -> APIRouter:
             return answer(method, {"code": "10000", "msg": "Success",
                                    "out_trade_no": out_trade_no,
                                    "qr_code": f"https://qr.alipay.com/emu{trade.provider_ref}"})
-        if decline or auth_code.upper().startswith("DECLINE"):
+        if decline or codes.declines(auth_code):
             ledger.fail(trade)
             return fail(method, "40004", "Business Failed", "ACQ.BUYER_BALANCE_NOT_ENOUGH",
                         "买家余额不足")
-        if auth_code.upper().startswith("PWD"):  # the customer must enter a password
+        if codes.needs_password(auth_code):  # the customer must enter a password
             settle_later(trade)
             return answer(method, trade_payload(trade) | {"code": "10003",
                                                           "msg": "order success pay inprocess"})

@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hearth.payments.emulator import codes
 from hearth.payments.emulator.ledger import Trade
 from hearth.payments.emulator.signing import (
     random_id,
@@ -162,6 +163,8 @@ def router(state: EmulatorState) -> APIRouter:
         auth_code = str((data.get("payer") or {}).get("auth_code") or "")
         if method == "scan_code" and not auth_code:
             return error(400, "PARAM_ERROR", "payer.auth_code is required")
+        if method == "scan_code" and not codes.is_code_of("wechat", auth_code):
+            return error(400, "PARAM_ERROR", "付款码无效，请顾客刷新付款码后重新收款")
         bill = str(data.get("attach") or data.get("description") or "")
         t, created = ledger.open_trade(Trade(
             "wechat", out_trade_no, bill, total, str(currency), method,
@@ -178,10 +181,10 @@ def router(state: EmulatorState) -> APIRouter:
                               transaction(t) if t.status == "succeeded"
                               else {"code": "USERPAYING", "message": "需要用户输入支付密码"})
             return error(400, "ORDER_CLOSED", "订单已关闭")
-        if decline or auth_code.upper().startswith("DECLINE"):
+        if decline or codes.declines(auth_code):
             ledger.fail(t)
             return error(403, "NOTENOUGH", "用户余额不足")
-        if auth_code.upper().startswith("PWD"):
+        if codes.needs_password(auth_code):
             pay_later(t)
             return signed(202, {"code": "USERPAYING", "message": "需要用户输入支付密码"})
         ledger.capture(t)

@@ -61,6 +61,7 @@ class GatewayAliPay(AliPay):
 class AlipayProvider:
     name = "alipay"
     methods = frozenset({"scan_code", "merchant_qr"})
+    wallets: frozenset[str] = frozenset({"alipay"})
 
     def __init__(self, *, gateway: str = REAL_GATEWAY, app_id: str = "",
                  app_private_key: str = "", platform_public_key: str = "",

@@ -85,6 +85,9 @@ class StatementEntry:
 class Provider(Protocol):
     name: str  # "alipay", "wechat", "card"…
     methods: frozenset[str]  # which ChargeRequest.method values it takes
+    # Whose customer payment codes it can take ("alipay", "wechat"): a scanned code belongs to
+    # one wallet and only goes to providers listed for it. Empty for a card acquirer.
+    wallets: frozenset[str]
 
     async def charge(self, req: ChargeRequest) -> ProviderResult: ...
 

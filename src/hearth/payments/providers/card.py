@@ -43,6 +43,7 @@ STATUS = {"succeeded": ProviderStatus.SUCCEEDED, "processing": ProviderStatus.PE
 class CardProvider:
     name = "card"
     methods = frozenset({"card"})
+    wallets: frozenset[str] = frozenset()
 
     def __init__(self, *, api_base: str = "https://api.stripe.com", api_key: str = "",
                  webhook_secret: str = "", timeout_s: float = 5.0, emulator_url: str = "",

@@ -48,6 +48,7 @@ KEYS = ("wechat_mchid", "wechat_appid", "wechat_cert_serial_no", "wechat_private
 class WechatProvider:
     name = "wechat"
     methods = frozenset({"scan_code", "merchant_qr"})
+    wallets: frozenset[str] = frozenset({"wechat"})
 
     def __init__(self, *, gateway: str = REAL_GATEWAY, notify_url: str | None = None,
                  timeout_s: float = 5.0, emulator_url: str = "", name: str = "wechat",

@@ -22,6 +22,7 @@ const PosCheckout = (() => {
     $("pay-tendered").value = "";
     $("pay-tip").value = "0";
     $("pay-auth").value = "";
+    showCodeWallet();
     pick("cash");
     $("pay-dialog").showModal();
     await refresh();
@@ -101,13 +102,29 @@ const PosCheckout = (() => {
     if (e.key === "Enter") { e.preventDefault(); take(); }  // scanners type the code + Enter
   });
 
+  // Whose payment code it is, as the server decides it (payments/domain.py wallet_of_code):
+  // Alipay 16-24 digits starting 25-30, WeChat Pay 18 digits starting 10-15.
+  function walletOf(code) {
+    if (!/^[0-9]+$/.test(code)) return null;
+    const head = Number(code.slice(0, 2));
+    if (code.length >= 16 && code.length <= 24 && head >= 25 && head <= 30) return "alipay";
+    if (code.length === 18 && head >= 10 && head <= 15) return "wechat";
+    return null;
+  }
+  function showCodeWallet() {
+    const code = $("pay-auth").value.trim();
+    const wallet = code ? walletOf(code) : "";
+    const hint = $("pay-auth-wallet");
+    hint.dataset.wallet = wallet === null ? "none" : wallet;
+    hint.textContent = !code ? t("pay.code_says") :
+      wallet ? t(`pay.code_${wallet}`) : t("pay.code_unknown");
+  }
+  $("pay-auth").addEventListener("input", showCodeWallet);
+
   function body() {
     const b = { tender: st.tender, amount: fen($("pay-amount").value), tip: fen($("pay-tip").value) };
     if (st.tender === "cash" && $("pay-tendered").value) b.tendered = fen($("pay-tendered").value);
-    if (st.tender === "wallet_scan") {
-      b.auth_code = $("pay-auth").value.trim();
-      b.wallet = document.querySelector("input[name=wallet]:checked").value;
-    }
+    if (st.tender === "wallet_scan") b.auth_code = $("pay-auth").value.trim();  // it says whose
     if (st.tender === "wallet_qr") b.wallet = document.querySelector("input[name=wallet-qr]:checked").value;
     if (st.tender === "stored_value") b.account_id = $("pay-account").value.trim();
     return b;
@@ -127,7 +144,10 @@ const PosCheckout = (() => {
       if (st.onChange) st.onChange();
     } catch (err) {
       st.key = null;
-      showError(err);
+      // Refused with another way to pay (the wallet's provider is down): offer it.
+      const fb = err.problem && err.problem.fallback;
+      if (fb) result({ status: "failed", fallback: fb });
+      else showError(err);
     } finally {
       $("pay-go").disabled = false;
     }
@@ -157,13 +177,11 @@ const PosCheckout = (() => {
     if (qr) $("pay-qr").src = `/pos/qr.svg?data=${encodeURIComponent(p.qr_content)}`;
   }
 
-  // The suggested backup: its tender, and for wallets the backup wallet ticked as well.
+  // The suggested backup: its tender, and for our QR the backup wallet ticked as well.
   function useFallback(f) {
     pick(f.tender);
-    for (const group of ["wallet", "wallet-qr"]) {
-      const radio = document.querySelector(`input[name=${group}][value="${f.provider}"]`);
-      if (radio) radio.checked = true;
-    }
+    const radio = document.querySelector(`input[name=wallet-qr][value="${f.provider}"]`);
+    if (radio) radio.checked = true;
   }
 
   function startPolling(p) {
