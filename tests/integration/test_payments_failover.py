@@ -7,12 +7,14 @@ import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from hearth.core.journal import stream_events
 from hearth.payments import service
 from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.schemas import TenderIn
 from hearth.payments.service import fingerprint
+from hearth.payments.tables import payments
 from hearth.testing.builders import a_small_restaurant
 from tests.integration.test_payments_fixtures import (
     Till,
@@ -45,20 +47,32 @@ def test_a_decline_does_not_switch_provider(till: Till) -> None:
     assert "declined" in p["message_en"]
 
 
-def test_primary_down_switches_to_backup_within_three_seconds(till: Till) -> None:
-    till.providers["alipay"].mode = "slow"
+def test_primary_not_answering_switches_to_the_backup_within_the_budget(till: Till) -> None:
+    till.providers["alipay"].mode = "slow"  # hangs far longer than any budget
     order = till.order("gbjd")
-    started = time.monotonic()
     r = till.pay(order["id"], tender="wallet_qr", amount=3800)
-    took = time.monotonic() - started
     p = r.json()
-    assert took < 3.0
     assert (p["status"], p["provider"]) == ("succeeded", "wechat"), r.text
     assert "switched to WeChat Pay" in p["message_en"] and "微信支付" in p["message_zh"]
     bill = till.bill(order["id"])
     assert bill["status"] == "paid"
     assert [x["status"] for x in bill["payments"]] == ["unknown", "succeeded"]
     assert till.providers["wechat"].captured() == 3800
+    # One request, one chain: the primary was given one call, cut by the call timeout (not
+    # left to hang through the budget), then the backup took it as attempt 2. How long that
+    # takes end to end is measured by bench/payments.py (p99 goal: 3 s).
+    with till.node.engine.connect() as conn:
+        rows = conn.execute(sa.select(payments.c.provider, payments.c.attempt,
+                                      payments.c.root_id)
+                            .where(payments.c.order_id == order["id"])
+                            .order_by(payments.c.attempt)).all()
+    assert [(x.provider, x.attempt) for x in rows] == [("alipay", 1), ("wechat", 2)]
+    assert len({x.root_id for x in rows}) == 1
+    assert (till.providers["alipay"].charges, till.providers["wechat"].charges) == (1, 1)
+    router = till.node.extras["payments"].router  # type: ignore[attr-defined]
+    assert router.routes["alipay"].last_error == "timeout"
+    s = till.node.settings
+    assert s.payment_call_timeout_ms < s.payment_budget_ms, "room for the backup in the budget"
 
 
 def test_lost_answer_on_primary_is_reversed_after_backup_captured(till: Till) -> None:

@@ -320,14 +320,18 @@ def test_timeout_is_unknown_and_nothing_was_processed(name: str, emu: Emulator) 
     req = a_charge(name, bill="b8")
     emu.fault(name, "timeout", delay_ms=1500, ops=["charge"])
 
+    assert p.timeout_s == 0.5  # type: ignore[attr-defined]
+
     async def go() -> None:
-        t0 = time.monotonic()
         out = await p.charge(req)
+        # Our own socket timeout gave up first (the emulator holds the call 1.5 s, then cuts
+        # it, which would read as a lost answer instead): unknown, to be queried.
         assert out.status is ProviderStatus.UNKNOWN
-        assert time.monotonic() - t0 < 1.4
+        assert "no answer in time" in out.message, out.message
         assert (await p.query(req.intent_id)).status is ProviderStatus.NOT_FOUND
 
     run(go())
+    assert emu.ledger()["faults_applied"] == {f"{name}:timeout": 1}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -336,12 +340,11 @@ def test_slow_answers_still_succeed(name: str, emu: Emulator,
     p = adapters[name]
     emu.fault(name, "slow", delay_ms=250)
 
-    async def go() -> float:
-        t0 = time.monotonic()
+    async def go() -> None:
         assert (await p.charge(a_charge(name))).status is ProviderStatus.SUCCEEDED
-        return time.monotonic() - t0
 
-    assert run(go()) >= 0.25  # type: ignore[operator]
+    run(go())
+    assert emu.ledger()["faults_applied"] == {f"{name}:slow": 1}, "the answer was held"
 
 
 @pytest.mark.parametrize("name", ["alipay", "wechat"])
