@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Engine
+from starlette.responses import StreamingResponse
 
 from hearth.core.journal import Event
 from hearth.core.tables import journal
@@ -38,6 +39,19 @@ log = structlog.get_logger(__name__)
 EventFilter = Callable[[Event], bool]
 REPLAY_BATCH = 500
 _DROPPED = object()  # put in a queue (with room kept for it) when its client is cut off
+
+
+class EventStream(StreamingResponse):
+    """A Server-Sent Events answer; as a route's ``response_class`` it also tells the OpenAPI
+    schema (and so clients and the API fuzzer) that the feed is ``text/event-stream``."""
+
+    media_type = "text/event-stream"
+
+
+# What a feed route documents: each event's data is a JSON object (an event and its payload).
+EVENT_STREAM_DOC: dict[int | str, dict[str, Any]] = {200: {
+    "description": "Server-Sent Events; each event's data is a JSON object",
+    "content": {"text/event-stream": {"schema": {"type": "object"}}}}}
 
 
 @dataclass(eq=False)

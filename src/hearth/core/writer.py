@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -113,6 +114,9 @@ class Writer:
         self._conn: Connection | None = None
         self._queue: asyncio.Queue[tuple[Command[Any], asyncio.Future[Any]]] | None = None
         self._task: asyncio.Task[None] | None = None
+        # A thread of its own: on the shared default executor, slow unrelated work (a printer
+        # probe resolving a bad host name, a provider call) could leave every order waiting.
+        self._thread: ThreadPoolExecutor | None = None
         self.batches = 0
         self.commands = 0
 
@@ -134,6 +138,7 @@ class Writer:
     async def start(self) -> None:
         self.open()
         self._queue = asyncio.Queue()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearth-writer")
         self._task = asyncio.create_task(self._loop(), name="hearth-writer")
 
     async def stop(self) -> None:
@@ -142,6 +147,9 @@ class Writer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
         self.close()
 
     # -- submitting --------------------------------------------------------------------------
@@ -162,7 +170,8 @@ class Writer:
 
     # -- the loop ----------------------------------------------------------------------------
     async def _loop(self) -> None:
-        assert self._queue is not None
+        assert self._queue is not None and self._thread is not None
+        loop, thread = asyncio.get_running_loop(), self._thread
         while True:
             first = await self._queue.get()
             batch = [first]
@@ -170,7 +179,7 @@ class Writer:
                 batch.append(self._queue.get_nowait())
             commands = [c for c, _ in batch]
             try:
-                results = await asyncio.to_thread(self.run_batch, commands)
+                results = await loop.run_in_executor(thread, self.run_batch, commands)
             except Exception as exc:  # the commit itself failed: nobody is acknowledged
                 log.error("writer.batch_failed", error=str(exc), size=len(batch))
                 results = [exc] * len(batch)

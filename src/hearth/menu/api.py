@@ -213,10 +213,17 @@ class ItemPatch(Strict):
     combo_slots: list[ComboSlotEditIn] | None = Field(default=None, max_length=10)
 
 
+REQUIRED_ITEM_FIELDS = frozenset({"category_id", "name_zh", "name_en", "price", "active",
+                                   "sort", "tax_rate_bp"})
+
+
 @router.patch("/items/{item_id}")
 async def update_item(item_id: str, body: ItemPatch, request: Request, node: NodeDep,
                       key: IdempotencyKeyDep, staff: Editor) -> Any:
-    changes = body.model_dump(exclude_unset=True)
+    # null clears what may be empty (an availability window, a picture, a station); for a
+    # field an item cannot be without, null means "leave it as it is".
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()
+               if v is not None or k not in REQUIRED_ITEM_FIELDS}
     specs = changes.pop("specs", None)
     group_ids = changes.pop("modifier_group_ids", None)
     slots = changes.pop("combo_slots", None)
