@@ -64,3 +64,23 @@ def test_each_role_gets_exactly_what_the_matrix_grants(api, role):
                 role, method, path, r.status_code, r.text)
         checked += 1
     assert checked > 30
+
+
+def _journal_top(api) -> int:
+    return int(api.node.writer.journal.next_seq)
+
+
+def test_public_changes_refuse_callers_without_their_own_credential(api):
+    """Routes open to no staff token (diners' QR calls, the kiosk, platform webhooks, provider
+    callbacks, sign-in) each need a credential of their own: without it every one is refused
+    with a 4xx problem and nothing is written to the journal."""
+    mutating = sorted((m, p) for m, p in PUBLIC_ROUTES if m in ("POST", "PUT", "PATCH", "DELETE"))
+    assert len(mutating) >= 10, mutating
+    for method, path in mutating:
+        before = _journal_top(api)
+        url = re.sub(r"\{[^}]+\}", "no-such-id", path)
+        r = api.client.request(method, url, json={}, headers={
+            "Idempotency-Key": uuid.uuid4().hex})
+        assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
+        assert _journal_top(api) == before, f"{method} {path} wrote to the journal"
