@@ -93,13 +93,16 @@ def test_bad_printer_settings_are_refused_and_nothing_is_written(kit):
                         (a_printer(dev, name="x", backup_printer_id="nope"),
                          "backup_printer_id"),
                         (a_printer(dev, name="x", host="10.0.0.1 9100"), "host"),
+                        (a_printer(dev, name="x", host="printer\u0000one"), "host"),
+                        (a_printer(dev, name="x", host="-kitchen.local"), "host"),
                         (a_printer(dev, name="x", price=1), "price")):
         r = post(kit, "/api/printers", body)
         assert r.status_code == 422, (body, r.text)
         assert field in r.text, (field, r.text)
     r = post(kit, "/api/printers", a_printer(dev))
     assert r.status_code == 409 and r.json()["code"] == "printer-name-taken"
-    for body in ({"port": 65536}, {"name": None}, {"backup_printer_id": ok["id"]}):
+    for body in ({"port": 65536}, {"name": None}, {"backup_printer_id": ok["id"]},
+                 {"host": "kitchen printer"}):
         r = kit.api.client.patch(f"/api/printers/{ok['id']}", json=body, headers=m)
         assert r.status_code == 422, (body, r.text)
     r = kit.api.client.patch("/api/printers/no-such-printer", json={"enabled": False},

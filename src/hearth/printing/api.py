@@ -34,9 +34,18 @@ Viewer = Annotated[Principal, Depends(require(Permission.KITCHEN_VIEW))]
 Id = Field(default=None, min_length=1, max_length=36)
 
 
+# A printer on the shop's LAN: an IP address or a host name (RFC 1123 labels). Anything else
+# (spaces, control characters, text the resolver cannot encode) is refused when it is entered,
+# not discovered later by a print job or a health probe that can never reach it.
+HOST_PATTERN = (r"^(?:\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*|"
+                r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)$")
+Host = Annotated[str, Field(min_length=1, max_length=253, pattern=HOST_PATTERN)]
+
+
 class PrinterIn(Strict):
     name: str = Field(min_length=1, max_length=80)
-    host: str = Field(min_length=1, max_length=255)
+    host: Host
     port: int = Field(default=9100, ge=1, le=65535)
     kind: Literal["kitchen", "receipt"] = "kitchen"
     station_id: str | None = Id
@@ -47,7 +56,7 @@ class PrinterIn(Strict):
 
 class PrinterPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=80)
-    host: str | None = Field(default=None, min_length=1, max_length=255)
+    host: Host | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     kind: Literal["kitchen", "receipt"] | None = None
     station_id: str | None = Id
