@@ -204,6 +204,105 @@ def test_recall_undo_and_rush(api, kitchen):
     assert tickets_of(api, hot, k)[0]["id"] == second["id"], "rush goes to the top"
 
 
+def status_of(api, order_id: str, h: dict[str, str]) -> str:
+    return str(api.client.get(f"/api/orders/{order_id}", headers=h).json()["status"])
+
+
+def void_line(api, h, order: dict[str, Any], name_en: str) -> None:
+    line = next(ln["id"] for ln in order["lines"] if ln["name_en"] == name_en)
+    r = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
+                 {"reason": "out of stock", "approval": {"staff_code": "M01",
+                                                         "pin": api.ids.pins["M01"]}}, h)
+    assert r.status_code == 200, r.text
+
+
+def test_voiding_the_last_open_dish_makes_the_order_ready(api, kitchen):
+    ids, w, k = api.ids, api.login("W01"), api.login("K01")
+    order = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}])
+    settle(api, 2)
+    bar = tickets_of(api, kitchen["bar"], k)[0]
+    r = api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar['id']}/bump", {}, k)
+    assert r.status_code == 200, r.text
+    assert status_of(api, order["id"], w) == "preparing", "the rice is still to make"
+    void_line(api, w, order, "Steamed Rice")
+    wait_for(lambda: status_of(api, order["id"], w) == "ready")
+    expo = api.client.get("/api/kitchen/expo", headers=k).json()["orders"]
+    assert [(o["order_number"], o["status"], o["all_done"]) for o in expo] == [
+        (order["number"], "ready", True)]
+
+
+def test_a_ticket_finished_by_a_void_stays_listed_for_recall_from_the_void(api, kitchen):
+    ids, w, k = api.ids, api.login("W01"), api.login("K01")
+    order = place(api, w, [{"item_id": ids.items["rice"]}])
+    settle(api, 1)
+    sent = tickets_of(api, kitchen["hot"], k)[0]
+    time.sleep(0.3)
+    voided_at = int(time.time() * 1000)
+    void_line(api, w, order, "Steamed Rice")
+    settle(api, 2)
+    original = next(t for t in tickets_of(api, kitchen["hot"], k) if t["id"] == sent["id"])
+    assert original["status"] == "done"
+    assert original["done_at_ms"] >= voided_at > sent["sent_at_ms"]
+    from hearth.kitchen import service
+
+    with api.node.engine.connect() as conn:
+        recent = service.station_tickets(conn, api.node.settings.store_id, kitchen["hot"],
+                                         now_ms=voided_at + service.RECENT_DONE_MS - 100)
+    assert sent["id"] in {t["id"] for t in recent["tickets"]}, \
+        "listed for the whole recall window after the void"
+
+
+def test_a_recall_or_undo_after_ready_puts_the_order_back_to_preparing(api, kitchen):
+    ids, w, k = api.ids, api.login("W01"), api.login("K01")
+    order = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}])
+    settle(api, 2)
+    hot, bar = kitchen["hot"], kitchen["bar"]
+    hot_t, bar_t = tickets_of(api, hot, k)[0], tickets_of(api, bar, k)[0]
+    base = f"/api/kitchen/stations/{hot}"
+    api.post(f"/api/kitchen/stations/{bar}/tickets/{bar_t['id']}/bump", {}, k)
+    api.post(f"{base}/tickets/{hot_t['id']}/bump", {}, k)
+    assert status_of(api, order["id"], w) == "ready"
+
+    back = api.post(f"{base}/tickets/{hot_t['id']}/recall", {}, k)
+    assert back.status_code == 200 and back.json()["status"] == "in_progress", back.text
+    assert status_of(api, order["id"], w) == "preparing", "a recalled dish is not ready"
+    expo = api.client.get("/api/kitchen/expo", headers=k).json()["orders"]
+    assert [(o["status"], o["all_done"]) for o in expo] == [("preparing", False)]
+
+    api.post(f"{base}/undo", {"ticket_id": hot_t["id"]}, k)  # undo the recall: done again
+    assert status_of(api, order["id"], w) == "ready"
+    api.post(f"{base}/undo", {"ticket_id": hot_t["id"]}, k)  # undo the bump itself
+    assert status_of(api, order["id"], w) == "preparing"
+    api.post(f"{base}/tickets/{hot_t['id']}/bump", {}, k)
+    assert status_of(api, order["id"], w) == "ready"
+    assert api.post(f"{base}/recall-last", {}, k).status_code == 200
+    assert status_of(api, order["id"], w) == "preparing"
+    statuses = [e["payload"]["to"] for e in order_events(api, order["id"])
+                if e["type"] == "OrderStatusChanged"]
+    assert statuses == ["preparing", "ready", "preparing", "ready", "preparing", "ready",
+                        "preparing"]
+
+
+def test_an_order_the_expo_forced_ready_stays_ready_while_stations_finish(api, kitchen):
+    ids, w, k = api.ids, api.login("W01"), api.login("K01")
+    order = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}])
+    settle(api, 2)
+    r = api.post(f"/api/kitchen/orders/{order['id']}/ready", {"force": True}, k)
+    assert r.status_code == 200 and r.json()["status"] == "ready", r.text
+    bar = tickets_of(api, kitchen["bar"], k)[0]
+    api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar['id']}/start", {}, k)
+    api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar['id']}/bump", {}, k)
+    assert status_of(api, order["id"], w) == "ready"
+
+
+def order_events(api, order_id: str) -> list[dict[str, Any]]:
+    from hearth.core.journal import stream_events
+
+    with api.node.engine.connect() as conn:
+        return [{"type": e.type, "payload": e.payload}
+                for e in stream_events(conn, f"order:{order_id}")]
+
+
 def test_refusals_are_clear_and_write_nothing(api, kitchen):
     ids, w, k, m = api.ids, api.login("W01"), api.login("K01"), api.login("M01")
     place(api, w, [{"item_id": ids.items["rice"]}])

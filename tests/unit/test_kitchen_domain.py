@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hearth.core.errors import Problem
 from hearth.kitchen import domain as d
 from hearth.kitchen.domain import Kind, Status
+from hearth.ordering.domain import OrderStatus
 
 HOT, COLD, BAR, EXPO = "hot", "cold", "bar", "expo"
 ROUTING = d.Routing(
@@ -74,10 +75,45 @@ def test_bumping_items_one_by_one_finishes_the_ticket():
 
 def test_a_voided_item_does_not_hold_the_ticket_or_the_order():
     t = d.bump(a_ticket(2), 10, "i0")
-    t = d.void_items(t, {"l1"})
+    t = d.void_items(t, {"l1"}, 50)
     assert t.status is Status.DONE
     assert d.order_done(t.items)
     assert d.all_day([t]) == {}
+
+
+def test_a_ticket_finished_by_a_void_is_done_when_the_void_happened():
+    t = d.void_items(d.bump(a_ticket(2), 2000, "i0"), {"l1"}, 9000)
+    assert t.done_at_ms == 9000, "listed for recall from the void on, not from when it was sent"
+    bumped = d.bump(a_ticket(2), 2000)
+    assert d.void_items(bumped, {"l1"}, 9000).done_at_ms == 2000, "already done: stays as was"
+
+
+def test_the_kitchen_moves_an_order_along():
+    S = OrderStatus
+    fresh = a_ticket(2).items
+    started = d.start(a_ticket(2), 10).items
+    done = d.bump(a_ticket(2), 10).items
+    assert d.order_step(S.SUBMITTED, fresh, False) is None
+    assert d.order_step(S.SUBMITTED, started, False) is S.PREPARING
+    assert d.order_step(S.PREPARING, started, False) is None
+    assert d.order_step(S.PREPARING, done, False) is S.READY
+    assert d.order_step(S.SUBMITTED, done, False) is S.READY
+    assert d.order_step(S.READY, started, True) is S.PREPARING, "a recalled dish is not ready"
+    assert d.order_step(S.READY, started, False) is None, "the expo forced it ready"
+    for status in (S.SERVED, S.PAID, S.VOIDED):
+        assert d.order_step(status, started, True) is None
+        assert d.order_step(status, done, False) is None
+    voided = d.void_items(a_ticket(2), {"l0", "l1"}, 10).items
+    assert d.order_step(S.SUBMITTED, voided, False) is None, "nothing left to make"
+
+
+def test_recall_and_undo_say_which_orders_lost_a_done_dish():
+    done = d.bump(a_ticket(2), 10)
+    assert d.taken_back(done, d.recall(done, 20, "i1")) == {"o1"}
+    assert d.taken_back(done, d.undo(done, 20)) == {"o1"}
+    started = d.start(a_ticket(2), 10)
+    assert d.taken_back(started, d.undo(started, 20)) == frozenset()
+    assert d.taken_back(started, d.bump(started, 20)) == frozenset()
 
 
 def test_all_day_counts_open_items():
@@ -114,7 +150,7 @@ def test_no_sequence_of_actions_loses_or_duplicates_an_item(actions):
             elif action == "undo":
                 t = d.undo(t, now)
             elif action == "void":
-                t = d.void_items(t, {f"l{item[1]}"} if item else set())
+                t = d.void_items(t, {f"l{item[1]}"} if item else set(), now)
             else:
                 t = d.set_rush(t, not t.rush)
         except Problem:

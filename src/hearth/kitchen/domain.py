@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from hearth.core.errors import Problem, conflict
+from hearth.ordering.domain import OrderStatus
 
 
 class Status(StrEnum):
@@ -264,10 +265,12 @@ def mark_printed(t: Ticket) -> Ticket:
     return replace(t, printed=True, version=t.version + 1)
 
 
-def void_items(t: Ticket, line_ids: set[str]) -> Ticket:
-    """Lines taken back: they stay on the ticket, struck through, and no longer hold it open."""
+def void_items(t: Ticket, line_ids: set[str], now_ms: int) -> Ticket:
+    """Lines taken back: they stay on the ticket, struck through, and no longer hold it open.
+    A ticket the void finishes is done as of ``now_ms`` (the void), so it is listed for recall
+    like any ticket bumped then."""
     items = tuple(replace(it, voided=True) if it.line_id in line_ids else it for it in t.items)
-    return _derive(replace(t, items=items, version=t.version + 1), t.done_at_ms or t.sent_at_ms)
+    return _derive(replace(t, items=items, version=t.version + 1), now_ms)
 
 
 def all_day(tickets: Iterable[Ticket]) -> dict[str, dict[str, Any]]:
@@ -289,6 +292,36 @@ def order_done(items: Sequence[Item]) -> bool:
     """Every station's part of an order is done (voided items do not hold it up)."""
     live = [it for it in items if not it.voided]
     return bool(live) and all(it.status is Status.DONE for it in live)
+
+
+def orders_of(t: Ticket) -> tuple[str, ...]:
+    """The orders a ticket's items belong to (more than one after part of a bill moved)."""
+    return tuple(dict.fromkeys(it.order_id for it in t.items))
+
+
+def taken_back(before: Ticket, after: Ticket) -> frozenset[str]:
+    """The orders of which a done dish is no longer done after this action (recall, undo)."""
+    return frozenset(b.order_id for b, a in zip(before.items, after.items, strict=True)
+                     if b.status is Status.DONE and a.status is not Status.DONE)
+
+
+def order_step(status: OrderStatus, items: Sequence[Item], dish_taken_back: bool
+               ) -> OrderStatus | None:
+    """Where the kitchen moves an order after one of its tickets changed (None: nowhere).
+
+    ``items`` are every station's items for the order. All done: ready. Food started: preparing.
+    A done dish taken back (recall, undo) once the order was ready: preparing again, so the POS
+    and the diner stop showing "ready" for food that is not. An order the expo forced ready
+    stays ready while the stations finish; one served, paid or voided is no longer the
+    kitchen's to move.
+    """
+    if order_done(items):
+        return OrderStatus.READY if status in (OrderStatus.SUBMITTED,
+                                               OrderStatus.PREPARING) else None
+    if status is OrderStatus.READY:
+        return OrderStatus.PREPARING if dish_taken_back else None
+    started = any(it.status is not Status.NEW for it in items if not it.voided)
+    return OrderStatus.PREPARING if started and status is OrderStatus.SUBMITTED else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from hearth.core.journal import Event, stream_events
 from hearth.core.subscribers import Subscriber
 from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
-from hearth.kitchen.service import append_ticket, load_routing, where_of
+from hearth.kitchen.service import Who, append_ticket, load_routing, progress_orders, where_of
 from hearth.kitchen.tables import ticket_items, tickets
 from hearth.menu import service as menu
 from hearth.ordering.domain import Line, Order, OrderEvent, evolve_all
@@ -131,7 +131,8 @@ def _create(tx: Tx, ev: Event, station_id: str, order: Order, where: str, kind: 
 
 
 def _void(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None) -> None:
-    """Every station that had these lines gets a void slip, and its tickets strike them."""
+    """Every station that had these lines gets a void slip, and its tickets strike them; an
+    order whose last open dish was voided is ready (its other dishes are done)."""
     q = (sa.select(ticket_items.c.ticket_id, ticket_items.c.line_id)
          .where(ticket_items.c.order_id == order_id)
          .where(ticket_items.c.kind == d.Kind.NEW.value)
@@ -148,13 +149,14 @@ def _void(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None) -> None:
     for ticket_id in sorted(hits):
         t = _ticket(tx.conn, ticket_id)
         struck = [it for it in t.items if it.line_id in hits[ticket_id] and not it.voided]
-        after = d.void_items(t, hits[ticket_id])
+        after = d.void_items(t, hits[ticket_id], ev.recorded_at_ms)
         append_ticket(tx, "TicketItemsVoided", after, ev.actor,
                       line_ids=sorted(hits[ticket_id]), reason=ev.payload.get("reason"))
         slips.setdefault(t.station_id, []).extend(
             replace(it, id=f"void:{it.id}", marker="void", status=d.Status.NEW,
                     note=ev.payload.get("reason") or it.note)
             for it in struck)
+    progress_orders(tx, Who(ev.actor, ev.recorded_at_ms), [order_id])
     where = where_of(tx.conn, order.table_id, order.channel.value)
     for station_id, its in slips.items():
         _create(tx, ev, station_id, order, where, d.Kind.VOID, its)

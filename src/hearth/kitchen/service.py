@@ -3,13 +3,14 @@
 Each use case is one transaction on the writer: load the ticket, let kitchen/domain.py decide,
 journal the action with the ticket as it is afterwards. Bumping the last item of an order also
 moves the order along (preparing, ready) through the ordering service, in the same transaction,
-so the POS and the order-status page see the order ready the moment the kitchen is done.
+so the POS and the order-status page see the order ready the moment the kitchen is done, and
+stop showing it ready the moment a cook recalls one of its dishes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +187,7 @@ def act(tx: Tx, who: Who, station_id: str, ticket_id: str, action: str,
     type_, decide = ACTIONS[action]
     after = decide(ticket, who.now_ms, item_id)
     append_ticket(tx, type_, after, who.actor, action=action, item_id=item_id)
-    _progress_orders(tx, who, after)
+    progress_orders(tx, who, d.orders_of(after), d.taken_back(ticket, after))
     return after
 
 
@@ -209,7 +210,7 @@ def undo(tx: Tx, who: Who, station_id: str, ticket_id: str | None) -> Ticket:
     ticket = _ticket_on(tx, station_id, ticket_id)
     after = d.undo(ticket, who.now_ms)
     append_ticket(tx, "TicketUndone", after, who.actor)
-    _progress_orders(tx, who, after)
+    progress_orders(tx, who, d.orders_of(after), d.taken_back(ticket, after))
     return after
 
 
@@ -242,19 +243,21 @@ def _ticket_on(tx: Tx, station_id: str, ticket_id: str) -> Ticket:
     return ticket
 
 
-def _progress_orders(tx: Tx, who: Who, ticket: Ticket) -> None:
-    """Started food makes an order 'preparing'; when every station's part is done the order
-    is 'ready' (the expo may also do it by hand)."""
+def progress_orders(tx: Tx, who: Who, order_ids: Iterable[str],
+                    taken_back: frozenset[str] = frozenset()) -> None:
+    """Move orders along after their tickets changed (kitchen/domain.order_step): started food
+    makes an order 'preparing', every station's part done makes it 'ready' (the expo may also
+    do it by hand), and a done dish taken back makes a ready order 'preparing' again.
+    ``taken_back``: the orders whose done dishes this action took back."""
     ctx = ordering.Context(who.actor, who.now_ms, who.timezone)
-    for order_id in dict.fromkeys(it.order_id for it in ticket.items):
+    for order_id in dict.fromkeys(order_ids):
         order = load_order(tx.conn, order_id, tx.store_id)
         if order is None:
             continue
-        if order_done(tx.conn, order_id):
-            if order.status in (OrderStatus.SUBMITTED, OrderStatus.PREPARING):
-                ordering.advance(tx, ctx, order_id, OrderStatus.READY)
-        elif ticket.status is not Status.NEW and order.status is OrderStatus.SUBMITTED:
-            ordering.advance(tx, ctx, order_id, OrderStatus.PREPARING)
+        to = d.order_step(order.status, order_items(tx.conn, order_id),
+                          order_id in taken_back)
+        if to is not None:
+            ordering.advance(tx, ctx, order_id, to)
 
 
 def order_items(conn: Connection, order_id: str) -> list[d.Item]:
@@ -311,7 +314,7 @@ def station_tickets(conn: Connection, store_id: str, station_id: str,
     result = [ticket_view(Ticket.from_json(r.body), th, now) for r in rows]
     result.sort(key=lambda t: (t["status"] == "done", not t["rush"], t["sent_at_ms"]))
     return {"seq": seq, "station": station | {"warn_s": th.warn_s, "late_s": th.late_s},
-            "tickets": result}
+            "tickets": result, "recall_window_ms": RECENT_DONE_MS}
 
 
 def ticket_view(t: Ticket, th: Thresholds, now_ms: int) -> dict[str, Any]:

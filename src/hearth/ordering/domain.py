@@ -37,12 +37,13 @@ ACTIVE = frozenset({S.OPEN}) | KITCHEN_STATES
 FINAL = frozenset({S.CLOSED, S.VOIDED, S.CANCELLED, S.MERGED})
 
 # The order state machine. More food ordered at a table that was served sends it back to
-# "submitted"; reopening a paid bill (manager only) sends it back to "served".
+# "submitted"; a dish the kitchen recalls after the order was ready sends it back to
+# "preparing"; reopening a paid bill (manager only) sends it back to "served".
 TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     S.OPEN: frozenset({S.SUBMITTED, S.CANCELLED, S.MERGED}),
     S.SUBMITTED: frozenset({S.PREPARING, S.READY, S.SERVED, S.PAID, S.VOIDED, S.MERGED}),
     S.PREPARING: frozenset({S.READY, S.SERVED, S.PAID, S.VOIDED, S.SUBMITTED, S.MERGED}),
-    S.READY: frozenset({S.SERVED, S.PAID, S.VOIDED, S.SUBMITTED, S.MERGED}),
+    S.READY: frozenset({S.PREPARING, S.SERVED, S.PAID, S.VOIDED, S.SUBMITTED, S.MERGED}),
     S.SERVED: frozenset({S.PAID, S.VOIDED, S.SUBMITTED, S.MERGED}),
     S.PAID: frozenset({S.CLOSED, S.SERVED}),
     S.CLOSED: frozenset(),
