@@ -36,10 +36,14 @@ class Screens:
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))
     online: dict[str, int] = field(default_factory=dict)
     offline_since: dict[str, int] = field(default_factory=dict)
+    # Dark stations already reported as having no printer: said once per dark spell, not on
+    # every round of the watcher.
+    told_no_printer: set[str] = field(default_factory=set)
 
     def opened(self, station_id: str) -> None:
         self.online[station_id] = self.online.get(station_id, 0) + 1
         self.offline_since.pop(station_id, None)
+        self.told_no_printer.discard(station_id)
 
     def closed(self, station_id: str, now_ms: int | None = None) -> None:
         left = self.online.get(station_id, 0) - 1
@@ -131,7 +135,8 @@ async def check_once(node: Node) -> int:
     waiting = await asyncio.to_thread(read)
     printed = 0
     for station_id, ids in waiting.items():
-        def command(tx: Tx, ids: list[str] = ids, station_id: str = station_id) -> int:
+        def command(tx: Tx, ids: list[str] = ids) -> int | None:
+            """How many were printed; None when the station has no printer to print on."""
             n = 0
             for tid in ids:
                 t = get_ticket(tx.conn, tx.store_id, tid)
@@ -142,11 +147,17 @@ async def check_once(node: Node) -> int:
                 except Problem as exc:
                     if exc.code != "printer-none":
                         raise
-                    log.warning("kitchen.fallback_no_printer", station_id=station_id)
-                    break  # enqueue wrote nothing; the tickets stay new on the screen
+                    return None  # enqueue wrote nothing; the tickets stay new on the screen
                 n += 1
             return n
         n = await node.writer.submit(command)
+        if n is None:
+            if station_id not in screens.told_no_printer:
+                screens.told_no_printer.add(station_id)
+                log.warning("kitchen.fallback_no_printer", station_id=station_id,
+                            tickets=len(ids))
+            continue
+        screens.told_no_printer.discard(station_id)  # a printer was added: say it again
         if n:
             log.warning("kitchen.fallback_printed", station_id=station_id, tickets=n)
         printed += n
