@@ -312,12 +312,16 @@ async def station_feed(station_id: str, node: NodeDep, _: FeedViewer,
                        ) -> StreamingResponse:
     with node.engine.connect() as conn:
         station = service.require_station(conn, node.settings.store_id, station_id)
+
+    def own(ev: Event) -> bool:  # this station's tickets, and its age colours when they change
+        return ((ev.type in _TICKETS or ev.type == "StationTimingSet")
+                and ev.payload.get("station_id") == station_id)
+
     if station["is_expo"]:
         def accept(ev: Event) -> bool:
-            return ev.type in _TICKETS or ev.type in ORDER_FEED_TYPES
+            return ev.type in _TICKETS or ev.type in ORDER_FEED_TYPES or own(ev)
     else:
-        def accept(ev: Event) -> bool:
-            return ev.type in _TICKETS and ev.payload.get("station_id") == station_id
+        accept = own
     screens = fallback.screens_of(node)
     feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
     stream = feed.stream(accept, parse_last_id(last_event_id, last_event_id_q),

@@ -1,17 +1,19 @@
 // The KDS page: one station's tickets, live over Server-Sent Events. A dropped connection shows
 // a banner and resumes from the last event id, so nothing is missed and nothing shows twice.
 // Bump by touch, or by a bump bar (it types keys): 1-9 select, Enter/Space bump, r recall, u undo.
+// Beside the board: the tickets bumped lately (to recall one), and 86 for a dish that ran out.
 "use strict";
 
 (() => {
-  const { api, t, name, el, showError, lang } = Hearth;
+  const { api, t, name, el, showError, toast, lang } = Hearth;
   const $ = (id) => document.getElementById(id);
   const TICKET_EVENTS = ["TicketCreated", "TicketStarted", "TicketBumped", "TicketRecalled",
     "TicketUndone", "TicketRushed", "TicketPrinted", "TicketItemsVoided", "TicketMoved"];
   const ORDER_EVENTS = ["OrderStatusChanged", "OrderVoided", "OrderCancelled", "OrderReopened",
     "LinesSent"];
   const state = { station: null, tickets: new Map(), orders: [], seq: 0, selected: 0,
-    source: null, online: false, retry: null, refresh: null };
+    source: null, online: false, retry: null, refresh: null, ticker: null, starting: null,
+    recallMs: 15 * 60_000 }; // the server's recall window comes with the tickets
   window.KDS = state; // for the browser tests: what the screen holds
 
   function show(view) {
@@ -22,7 +24,14 @@
   }
 
   // -- sign in (as on the POS: terminal key, then staff code and PIN) ----------------------
-  async function start() {
+  // Runs at page load and again after each sign-in; one run at a time, and however often it
+  // runs the page keeps one feed connection and one clock.
+  function start() {
+    if (!state.starting) state.starting = boot().finally(() => { state.starting = null; });
+    return state.starting;
+  }
+
+  async function boot() {
     const params = new URLSearchParams(location.search);
     if (params.get("key")) {
       localStorage.setItem("hearth_terminal_key", params.get("key"));
@@ -47,7 +56,7 @@
     show("board");
     await load();
     connect();
-    setInterval(tick, 1000);
+    if (!state.ticker) state.ticker = setInterval(tick, 1000);
   }
 
   function showLogin() {
@@ -114,6 +123,8 @@
       const res = await api("GET", `${base()}/tickets`);
       state.tickets = new Map(res.tickets.map((tk) => [tk.id, tk]));
       state.seq = Math.max(state.seq, res.seq);
+      state.recallMs = res.recall_window_ms || state.recallMs;
+      setTiming(res.station);
       loadAllDay();
     }
     render();
@@ -134,8 +145,15 @@
     document.body.classList.toggle("is-offline", !ok);
   }
 
+  function setTiming(timing) { // age colours: at load, and live when the manager changes them
+    state.station.warn_s = timing.warn_s;
+    state.station.late_s = timing.late_s;
+  }
+
   function connect() {
     if (state.source) state.source.close();
+    clearTimeout(state.retry);
+    state.retry = null;
     const token = encodeURIComponent(localStorage.getItem("hearth_token") || "");
     const es = new EventSource(`${base()}/feed?access_token=${token}&last_event_id=${state.seq}`);
     state.source = es;
@@ -161,7 +179,7 @@
       }
     };
     es.addEventListener("hello", (e) => { state.seq = Math.max(state.seq, Number(e.lastEventId)); });
-    for (const type of [...TICKET_EVENTS, ...ORDER_EVENTS]) {
+    for (const type of [...TICKET_EVENTS, ...ORDER_EVENTS, "StationTimingSet"]) {
       es.addEventListener(type, (e) => onEvent(type, e));
     }
   }
@@ -172,6 +190,10 @@
     state.seq = seq;
     setOnline(true);
     const data = JSON.parse(e.data);
+    if (type === "StationTimingSet") {
+      if (data.payload.station_id === state.station.id) { setTiming(data.payload); render(); }
+      return;
+    }
     if (state.station.is_expo) {
       clearTimeout(state.refresh);
       state.refresh = setTimeout(load, 150);
@@ -209,13 +231,130 @@
   const rush = (tk) => act(`${base()}/tickets/${tk.id}/rush`, { rush: !tk.rush });
   const reprint = (tk) => act(`/api/kitchen/tickets/${tk.id}/reprint`);
 
+  const recallTicket = (tk) => act(`${base()}/tickets/${tk.id}/recall`);
+
+  // The expo's bump. An order with stations still working is marked ready only after the expo
+  // confirms it, naming those stations: one Enter never sends out half an order.
   async function expoBump(order) {
+    const ready = (force) => api("POST", `/api/kitchen/orders/${order.order_id}/ready`,
+      { force });
     try {
-      await api("POST", `/api/kitchen/orders/${order.order_id}/ready`,
-        { force: !order.all_done && order.status !== "ready" });
+      try {
+        await ready(false);
+      } catch (err) {
+        if (err.code !== "order-not-done") throw err;
+        await load(); // what the stations have done by now, for the question
+        const fresh = state.orders.find((o) => o.order_id === order.order_id) || order;
+        if (!(await confirmForce(fresh))) return;
+        await ready(true);
+      }
       await load();
     } catch (err) { showError(err); }
   }
+
+  function confirmForce(order) {
+    const working = order.stations.filter((p) => !p.done).map(name);
+    const dialog = $("force-dialog");
+    $("force-text").textContent = t("kds.force_text")
+      .replace("{stations}", working.join(lang === "zh" ? "、" : ", "));
+    dialog.returnValue = "";
+    dialog.showModal();
+    return new Promise((resolve) => {
+      dialog.onclose = () => resolve(dialog.returnValue === "ok");
+    });
+  }
+
+  $("force-dialog").addEventListener("keydown", (e) => {
+    if (e.key === "y" || e.key === "Y") {
+      e.preventDefault();
+      $("force-dialog").close("ok");
+    }
+  });
+
+  // -- recently bumped: the drawer to recall one ----------------------------------------------
+  // Bumped within the server's recall window (the same window its ticket list uses).
+  const recallable = (tk) => tk.status === "done" &&
+    (tk.done_at_ms || 0) >= Date.now() - state.recallMs;
+
+  function recent() {
+    return [...state.tickets.values()].filter(recallable)
+      .sort((a, b) => b.done_at_ms - a.done_at_ms);
+  }
+
+  function renderRecent() {
+    const list = recent();
+    $("recent-help").textContent = t("kds.recent_help")
+      .replace("{min}", String(Math.round(state.recallMs / 60_000)));
+    $("recent-list").replaceChildren(...(list.length ? list.map((tk) => el("li", {
+      class: `recent kind-${tk.kind}`, "data-ticket": tk.id },
+    el("div", { class: "what" },
+      el("b", { class: "num" }, `#${tk.order_number}`), " ", el("span", { class: "where" }, tk.where),
+      tk.kind !== "new" ? el("span", { class: "badge kind" }, t(`kds.kind.${tk.kind}`)) : null,
+      el("small", { class: "muted" }, t("kds.ago").replace("{min}",
+        String(Math.floor((Date.now() - tk.done_at_ms) / 60_000)))),
+      el("div", { class: "dishes" }, tk.items.map((it) =>
+        `${it.quantity}× ${name(it)}${it.voided ? ` (${t("kds.marker.void")})` : ""}`).join(" · "))),
+    el("button", { type: "button", class: "primary recall", onclick: async () => {
+      if (await recallTicket(tk)) $("recent-dialog").close();
+    } }, `↺ ${t("kds.recall")}`))) : [el("li", { class: "muted" }, t("kds.recent_empty"))]));
+  }
+
+  $("recent-open").addEventListener("click", () => {
+    renderRecent();
+    $("recent-dialog").showModal();
+  });
+
+  // -- 86: a dish ran out; every channel stops selling it -------------------------------------
+  let searchTimer = null;
+  async function search86() {
+    const q = $("eighty-six-q").value.trim();
+    const box = $("eighty-six-results");
+    if (!q) return box.replaceChildren();
+    try {
+      const found = await api("GET", `/api/menu/search?q=${encodeURIComponent(q)}&limit=12`);
+      if (q !== $("eighty-six-q").value.trim()) return; // typed on meanwhile
+      box.replaceChildren(...(found.length ? found.map(row86) :
+        [el("li", { class: "muted" }, t("kds.86_none"))]));
+    } catch (err) { showError(err); }
+  }
+
+  function row86(item) {
+    const li = el("li", { class: "result", "data-item": item.id },
+      el("span", { class: "name" }, name(item), el("small", {}, other(item))));
+    const mark = (soldOut) => {
+      li.classList.toggle("sold-out", soldOut);
+      li.appendChild(soldOut ? el("span", { class: "badge" }, t("kds.sold_out")) :
+        el("button", { type: "button", class: "primary", onclick: async (e) => {
+          const button = e.currentTarget;
+          button.disabled = true;
+          try {
+            await api("POST", `/api/kitchen/items/${encodeURIComponent(item.id)}/sold-out`, {});
+            button.remove();
+            mark(true);
+            toast(`${t("kds.86_done")}: ${name(item)}`, "ok");
+          } catch (err) {
+            button.disabled = false;
+            showError(err);
+          }
+        } }, `⊘ ${t("kds.86")}`));
+    };
+    mark(item.sold_out);
+    return li;
+  }
+
+  $("eighty-six-open").addEventListener("click", () => {
+    $("eighty-six-q").value = "";
+    $("eighty-six-results").replaceChildren();
+    $("eighty-six-dialog").showModal();
+    $("eighty-six-q").focus();
+  });
+  $("eighty-six-q").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(search86, 150);
+  });
+  $("eighty-six-q").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") e.preventDefault(); // Enter must not close the dialog or 86 anything
+  });
 
   $("recall-last").addEventListener("click", recallLast);
   $("undo").addEventListener("click", undo);
@@ -223,6 +362,7 @@
   document.addEventListener("keydown", (e) => {
     if (!state.station || $("board").classList.contains("hidden")) return;
     if (e.target instanceof HTMLInputElement) return;
+    if (document.querySelector("dialog[open]")) return; // keys belong to the open dialog
     const list = visible();
     if (/^[1-9]$/.test(e.key)) {
       state.selected = Math.min(Number(e.key) - 1, Math.max(0, list.length - 1));
@@ -327,6 +467,11 @@
 
   function tick() {
     $("clock").textContent = new Date().toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB");
+    // Bumped tickets are kept for the recall drawer, then let go: a screen left on all day
+    // holds only what it can still show.
+    for (const [id, tk] of state.tickets) {
+      if (tk.status === "done" && !recallable(tk)) state.tickets.delete(id);
+    }
     for (const node of document.querySelectorAll(".timer[data-sent]")) {
       node.textContent = age(Number(node.dataset.sent));
     }
