@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import threading
 import time
+import uuid
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
-from hearth.core.journal import Event
+from hearth.core.journal import Event, read_events
 from hearth.core.livefeed import LiveFeed, parse_last_id
 from hearth.core.writer import Tx
 from hearth.node import Node
@@ -184,6 +187,135 @@ def test_the_station_feed_over_http_resumes_from_last_event_id(tmp_path):
             next(lines)
             assert online() == 1, "an open feed is a screen online"
         for _ in range(100):  # a closed feed is a screen gone (bounded wait)
+            if online() == 0:
+                break
+            time.sleep(0.05)
+        assert online() == 0
+    finally:
+        proc.stop()
+
+
+class SseReader:
+    """One KDS connection's messages: (id, event type) as each blank line ends a message."""
+
+    def __init__(self) -> None:
+        self.id: int | None = None
+        self.type = ""
+        self.heartbeat = False
+
+    def feed(self, line: str) -> tuple[int, str] | None:
+        if line.startswith("id: "):
+            self.id = int(line[4:])
+        elif line.startswith("event: "):
+            self.type = line[7:]
+        elif line.startswith(": heartbeat"):
+            self.heartbeat = True
+        elif line == "" and self.id is not None and self.type:
+            message, self.id, self.type = (self.id, self.type), None, ""
+            return message
+        return None
+
+
+def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp_path):
+    """A real node and a real HTTP client: the screen drops its connection 100 times while
+    orders keep coming, resuming each time with Last-Event-ID; across all its connections it
+    gets every ticket event of its station once, in order, and once it is gone the station
+    counts no screen online."""
+    from hearth.kitchen.projections import TICKET_EVENTS
+    from hearth.node import build_node
+
+    db_url = f"sqlite:///{tmp_path}/store.db"
+    setup = build_node(fast_settings(db_url))
+    ids = a_small_restaurant(setup)
+    stations = a_kitchen(setup, ids)
+    setup.close()
+    proc = NodeProcess(db_url, log=tmp_path / "node.log",
+                       env={"HEARTH_LIVEFEED_HEARTBEAT_S": "0.2",
+                            "HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"})
+    proc.start()
+    try:
+        base = proc.base_url
+
+        def token(code: str) -> str:
+            return str(httpx.post(f"{base}/api/auth/pin",
+                                  json={"staff_code": code, "pin": ids.pins[code]},
+                                  headers={"X-Terminal-Key": ids.terminal_key}
+                                  ).json()["access_token"])
+
+        cook, waiter = token("K01"), token("W01")
+        hot = stations["hot"]
+        url = f"{base}/api/kitchen/stations/{hot}/feed"
+        start = httpx.get(f"{base}/api/kitchen/stations/{hot}/tickets",
+                          headers={"Authorization": f"Bearer {cook}"}).json()["seq"]
+        reconnecting = threading.Event()
+        reconnecting.set()
+        placed: list[int] = []
+
+        def produce() -> None:  # orders keep coming for as long as the screen reconnects
+            with httpx.Client(base_url=base, timeout=10) as http:
+                while reconnecting.is_set() and len(placed) < 600:
+                    r = http.post("/api/orders", headers={
+                        "Authorization": f"Bearer {waiter}",
+                        "Idempotency-Key": uuid.uuid4().hex}, json={
+                        "channel": "takeaway", "submit": True,
+                        "lines": [{"item_id": ids.items["rice"]}]})
+                    assert r.status_code == 201, r.text
+                    placed.append(r.json()["number"])
+                    time.sleep(0.005)
+
+        producer = threading.Thread(target=produce, name="orders")
+        producer.start()
+        received: list[tuple[int, str]] = []
+        rng = random.Random(11)
+        last = start
+        with httpx.Client(timeout=10) as http:
+            def connect(stop: Any) -> None:
+                nonlocal last
+                headers = {} if last == start else {"Last-Event-ID": str(last)}
+                params = {"access_token": cook, "last_event_id": str(start)}
+                reader = SseReader()
+                with http.stream("GET", url, params=params, headers=headers) as resp:
+                    assert resp.status_code == 200
+                    for line in resp.iter_lines():
+                        message = reader.feed(line)
+                        if message is not None:
+                            received.append(message)
+                            last = message[0]
+                        if stop(reader):
+                            return  # leaving the block drops the connection mid-stream
+
+            try:
+                for _ in range(100):
+                    take = len(received) + rng.randint(0, 3)
+                    connect(lambda r, take=take: len(received) >= take or r.heartbeat)
+            finally:
+                reconnecting.clear()
+                producer.join(30)
+            assert len(placed) > 20, "orders were coming in all along"
+
+            engine = sa.create_engine(db_url)
+
+            def expected() -> list[tuple[int, str]]:
+                with engine.connect() as conn:
+                    return [(e.seq, e.type) for e in read_events(conn, start)
+                            if e.type in TICKET_EVENTS and e.payload.get("station_id") == hot]
+
+            deadline = time.monotonic() + 10  # the router has made every ticket (bounded)
+            while sum(t == "TicketCreated" for _, t in expected()) < len(placed):
+                assert time.monotonic() < deadline, "tickets were not all made"
+                time.sleep(0.05)
+            want = expected()
+            engine.dispose()
+            connect(lambda r: len(received) >= len(want) or r.heartbeat)
+        assert received == want, "every ticket event once, in order, across 101 connections"
+        assert sum(t == "TicketCreated" for _, t in received) == len(placed)
+
+        def online() -> int:
+            listed = httpx.get(f"{base}/api/kitchen/stations",
+                               headers={"Authorization": f"Bearer {cook}"}).json()
+            return int(next(s for s in listed if s["id"] == hot)["screens_online"])
+
+        for _ in range(100):  # bounded: the last disconnect is seen
             if online() == 0:
                 break
             time.sleep(0.05)
