@@ -53,8 +53,12 @@ Admin = Annotated[Principal, Depends(require(Permission.PAYMENT_ADMIN))]
 # -- tenders on an order --------------------------------------------------------------------------
 @router.get("/orders/{order_id}/payments", summary="The bill: total, paid, tips, due, payments")
 def order_payments(order_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
+    """Also ``cash_rounding_unit``: the smallest coin the cash that settles this bill is
+    rounded to (the store's setting), so a till shows the change the server will give."""
     with node.engine.connect() as conn:
-        return service.order_payments(conn, node.settings.store_id, order_id)
+        sid = node.settings.store_id
+        return service.order_payments(conn, sid, order_id) | {
+            "cash_rounding_unit": service.cash_rounding_unit(conn, sid, node.settings)}
 
 
 @router.post("/orders/{order_id}/payments", summary="Take a tender (cash, wallet, card...)")
@@ -130,6 +134,39 @@ async def open_account(body: AccountIn, request: Request, node: NodeDep, staff: 
                        key: IdempotencyKeyDep) -> JSONResponse:
     return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
         201, accounts.open_account(tx, body.name, body.phone, body.balance, staff.staff_id)))
+
+
+@router.get("/payments/accounts", summary="Find stored-value accounts by phone or number")
+def find_accounts(node: NodeDep, staff: Taker,
+                  phone: str | None = Query(None, max_length=30,
+                                            description="The member's phone number, or at "
+                                                        "least its last 4 digits"),
+                  number: str | None = Query(None, max_length=64,
+                                             description="The account number on the card "
+                                                         "(the id, or its last 6+ "
+                                                         "characters)"),
+                  q: str | None = Query(None, max_length=64,
+                                        description="What the cashier typed: a phone number "
+                                                    "or an account number")
+                  ) -> list[dict[str, Any]]:
+    """The cashier finds the member's account instead of typing its id; exact matches first,
+    each with its balance."""
+    if phone is None and number is None and q is None:
+        raise invalid("account-query-missing", "Who is paying?",
+                      "Give the member's phone number or account number.", "phone")
+    if q is not None:
+        text = q.strip()
+        as_phone = text.replace(" ", "").replace("-", "").lstrip("+")
+        looks_like_phone = as_phone.isascii() and as_phone.isdigit() and len(as_phone) >= 4
+        looks_like_number = len(text) >= 6 and all(c in "0123456789abcdefABCDEF-" for c in text)
+        if not (looks_like_phone or looks_like_number):
+            raise invalid("account-query-invalid", "Not a phone or account number",
+                          "Type the member's phone number (at least its last 4 digits) or "
+                          "the account number on their card.", "q")
+        phone = phone or (text if looks_like_phone else None)
+        number = number or (text if looks_like_number else None)
+    with node.engine.connect() as conn:
+        return accounts.find(conn, node.settings.store_id, phone=phone, number=number)
 
 
 @router.post("/payments/accounts/{account_id}/top-up", summary="Add money to an account")

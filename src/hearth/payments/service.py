@@ -68,7 +68,8 @@ def payment_out(row: Any) -> dict[str, Any]:
         "change_due": m["change_due"], "status": m["status"], "qr_content": m["qr_content"],
         "message_zh": m["message_zh"], "message_en": m["message_en"],
         "fallback": m["fallback"], "rounding": m["rounding"], "tendered": m["tendered"],
-        "refunded": m["refunded"], "offline": m["offline"],
+        "refunded": m["refunded"], "refund_pending": m["refund_pending"],
+        "offline": m["offline"],
         "forward_state": m["forward_state"], "wallet": m["wallet"],
         "account_id": m["account_id"], "currency": m["currency"],
         "created_at_ms": m["created_at_ms"],
@@ -123,6 +124,19 @@ def payments_for_receipt(conn: Connection, store_id: str, order_id: str) -> list
                        "tendered": r.tendered, "rounding": r.rounding, "refunded": r.refunded,
                        "offline": r.offline})
     return result
+
+
+def cash_rounding_unit(conn: Connection, store_id: str, settings: Any) -> int:
+    """The smallest coin cash is rounded to: the store's own cash rounding (the admin page's
+    抹零 setting) once the store has saved its settings, else the node's
+    ``payment_cash_rounding_unit``."""
+    from hearth.store.domain import ROUNDING_STEP_FEN
+    from hearth.store.service import current
+
+    store, version = current(conn, store_id)
+    if version > 0:
+        return ROUNDING_STEP_FEN[store.cash_rounding]
+    return int(settings.payment_cash_rounding_unit)
 
 
 def current_shift_id(conn: Connection, store_id: str) -> str | None:
@@ -222,7 +236,7 @@ def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, k
         wallet = d.check_payment_code(body.auth_code, body.wallet)
     if tender is Tender.CASH:
         cash = d.take_cash(body.amount, body.tip, body.tendered,
-                           unit=settings.payment_cash_rounding_unit,
+                           unit=cash_rounding_unit(tx.conn, tx.store_id, settings),
                            settles_bill=body.amount == b.due)
         status, rounding = IntentStatus.SUCCEEDED, cash.rounding
         tendered, change = cash.tendered, cash.change_due
