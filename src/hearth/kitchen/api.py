@@ -22,7 +22,7 @@ from hearth.core.api import (
 )
 from hearth.core.errors import Problem, not_found
 from hearth.core.journal import Event
-from hearth.core.livefeed import feed_of, parse_last_id
+from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, feed_of, parse_last_id
 from hearth.core.permissions import Permission, Role, allowed
 from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
@@ -303,7 +303,8 @@ _TICKETS = frozenset(TICKET_EVENTS)
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-@router.get("/stations/{station_id}/feed",
+@router.get("/stations/{station_id}/feed", response_class=EventStream, status_code=200,
+            responses=EVENT_STREAM_DOC,
             summary="Live tickets of one station (Server-Sent Events; resume with Last-Event-ID)")
 async def station_feed(station_id: str, node: NodeDep, _: FeedViewer,
                        last_event_id: LastEventId = None,
@@ -330,7 +331,8 @@ async def station_feed(station_id: str, node: NodeDep, _: FeedViewer,
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-@router.get("/orders/{order_id}/feed",
+@router.get("/orders/{order_id}/feed", response_class=EventStream, status_code=200,
+            responses=EVENT_STREAM_DOC,
             summary="Live status of one order and its tickets, for POS and order-status pages")
 async def order_feed(order_id: str, node: NodeDep, _: FeedViewer,
                      last_event_id: LastEventId = None,
