@@ -1,4 +1,4 @@
-"""The ``hearth`` command: init, serve, demo, rebuild."""
+"""The ``hearth`` command: init, serve, demo, rebuild, reconcile."""
 
 from __future__ import annotations
 
@@ -170,6 +170,20 @@ def rebuild(db: DbOption = None,
                          "They now match the journal, which is the source of truth."))
         raise typer.Exit(2)
     console.print("[green]Every projection matches the journal.[/]")
+
+
+@app.command()
+def reconcile(db: DbOption = None,
+              provider: Annotated[str | None, typer.Option(
+                  help="Only this provider (alipay, wechat, card...).")] = None,
+              hours: Annotated[float, typer.Option(
+                  help="How far back to look, in hours.")] = 24.0) -> None:
+    """Compare our payments with each provider's statement and list every difference (exit 1
+    when there is one)."""
+    from hearth.payments.reconcile import run_command
+
+    _configure_logging("warning")
+    raise typer.Exit(run_command(_settings(db), provider, hours, console))
 
 
 def main() -> None:

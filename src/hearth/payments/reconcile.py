@@ -7,6 +7,7 @@ reversals). A payment still queued offline is expected to be missing at the prov
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -59,11 +60,15 @@ def compare(rows: list[Any], entries: list[StatementEntry]) -> list[dict[str, An
     return diffs
 
 
-async def reconcile(node: Node, since_ms: int, until_ms: int,
-                    actor: str | None) -> dict[str, Any]:
+async def reconcile(node: Node, since_ms: int, until_ms: int, actor: str | None,
+                    only: str | None = None) -> dict[str, Any]:
+    """Every provider's statement for the window against our payments (``only``: one
+    provider). The result is journaled (``ReconciliationRecorded``) and returned."""
     engine = engine_of(node)
     result: dict[str, Any] = {"since_ms": since_ms, "until_ms": until_ms, "providers": []}
     for name, provider in engine.providers.items():
+        if only is not None and name != only:
+            continue
         with node.engine.connect() as conn:
             rows = list(conn.execute(sa.select(payments)
                                      .where(payments.c.store_id == node.settings.store_id)
@@ -90,3 +95,79 @@ async def reconcile(node: Node, since_ms: int, until_ms: int,
 
     await node.writer.submit(record)
     return result
+
+
+# -- the manager's command: ``hearth reconcile`` -----------------------------------------------
+KIND_WORDS = {"missing_here": "at the provider, not in our books",
+              "missing_at_provider": "in our books, not at the provider",
+              "amount_mismatch": "amounts differ"}
+
+
+def _yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def run_command(settings: Any, provider: str | None, hours: float, console: Any) -> int:
+    """What ``hearth reconcile`` does: the same reconciliation as ``POST
+    /api/payments/reconcile`` over the last ``hours``, every difference in a table. Returns
+    the exit code: 0 when every statement matches, 1 when anything differs (or a statement
+    could not be read), 2 for a provider this store does not have."""
+    import asyncio
+
+    from rich.table import Table
+
+    from hearth.node import build_node
+
+    node = build_node(settings)
+    try:
+        engine = engine_of(node)
+        if provider is not None and provider not in engine.providers:
+            known = ", ".join(sorted(engine.providers)) or "none (no provider is configured)"
+            console.print(f"[bold red]Error:[/] no provider {provider!r} here.\n"
+                          f"[yellow]Fix:[/] use one of: {known}.")
+            return 2
+        until = int(time.time() * 1000)
+        since = until - int(hours * 3_600_000)
+
+        async def run() -> dict[str, Any]:
+            await node.writer.start()
+            try:
+                return await reconcile(node, since, until, None, only=provider)
+            finally:
+                await node.writer.stop()
+
+        result = asyncio.run(run())
+    finally:
+        node.close()
+
+    window = (f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(since / 1000))} to "
+              f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(until / 1000))}")
+    table = Table(title=f"Reconciliation, {window}")
+    for column, justify in (("provider", "left"), ("payment", "left"), ("order", "left"),
+                            ("difference", "left"), ("ours", "right"), ("theirs", "right"),
+                            ("our status", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    unread = 0
+    for p in result["providers"]:
+        if p.get("error"):
+            unread += 1
+            table.add_row(p["provider"], "-", "-", f"[red]statement not read: {p['error']}[/]",
+                          "", "", "")
+            continue
+        for diff in p["differences"]:
+            table.add_row(p["provider"], diff["payment_id"], diff["order_id"] or "-",
+                          KIND_WORDS.get(diff["kind"], diff["kind"]), _yuan(diff["ours"]),
+                          _yuan(diff["theirs"]), diff["status"] or "-")
+    checked = ", ".join(f"{p['provider']} ({p.get('payments', 0)} payments, "
+                        f"{p.get('statement_entries', 0)} statement lines)"
+                        for p in result["providers"] if not p.get("error"))
+    if result["differences"] or unread:
+        console.print(table)
+        console.print(f"[bold red]{result['differences']} difference(s)[/]"
+                      + (f", {unread} statement(s) not read" if unread else "")
+                      + f". Checked: {checked or 'nothing'}.")
+        return 1
+    console.print(f"[green]No differences:[/] every payment matches the statements. "
+                  f"Checked: {checked or 'nothing'}.")
+    return 0
