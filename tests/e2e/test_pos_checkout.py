@@ -212,3 +212,189 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
                      headers=staff_headers(live_store, "C01")).json()
     assert {ln["state"] for ln in paid["lines"]} == {"sent"}, "paying sent it to the kitchen"
     page.close()
+
+
+def pay_in_full_by_cash(page: Any) -> None:
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]")
+
+
+def test_a_refund_with_a_manager_pin_from_the_checkout_dialog(browser: Any,
+                                                               live_store: LiveStore):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    take_order(page, "A01")
+    pay_in_full_by_cash(page)
+    row = "#pay-list .pay-row[data-tender=cash]"
+    page.click(f"{row} .refund-btn")
+    page.wait_for_selector("#refund-dialog[open]")
+    assert page.input_value("#refund-amount") == "41.00", "the whole payment by default"
+    assert page.inner_text("#refund-left") == "¥41.00"
+    page.fill("#refund-amount", "10")  # part of it: one dish came back cold
+    page.fill("#refund-reason", "Kung Pao came back cold")
+    page.fill("#refund-manager", "M01")
+    page.fill("#refund-pin", "0000")
+    page.click("#refund-ok")
+    page.wait_for_selector("#refund-error:not(.hidden)")
+    assert "not right" in page.inner_text("#refund-error"), "the refusal's own words"
+    assert page.is_visible("#refund-dialog"), "still open to correct"
+    page.fill("#refund-pin", live_store.ids.pins["M01"])
+    screenshot(page, "pos-refund-tablet")
+    page.click("#refund-ok")
+    page.wait_for_selector("#refund-dialog", state="hidden")
+    page.wait_for_selector("#refund-said")
+    assert "10.00" in page.inner_text("#refund-said")
+    page.wait_for_selector(f"{row}[data-status=refunded]")
+    assert "¥10.00" in page.inner_text(f"{row} .refunded")
+    assert page.inner_text("#pay-paid") == "¥31.00"
+    screenshot(page, "pos-refund-done-tablet")
+    # What is left can still be refunded, and no more.
+    page.click(f"{row} .refund-btn")
+    assert page.input_value("#refund-amount") == "31.00"
+    page.click("#refund-form button[value=cancel]")
+    page.close()
+
+
+def test_a_card_payment(browser: Any, wallets: Any):
+    store, emulator = wallets
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, store, "C01")
+    take_order(page, "A02")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#tenders button[data-tender=card]")
+    screenshot(page, "pos-card-tablet")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
+    rows = page.eval_on_selector_all(
+        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])")
+    assert rows == [["card", "succeeded"]]
+    assert "Card" in page.inner_text("#pay-result")
+    trades = emulator.ledger()["trades"]
+    assert [(t["provider"], t["amount"], t["status"]) for t in trades] == [
+        ("card", 4100, "succeeded")]
+    page.close()
+
+
+def test_a_stored_value_payment_found_by_phone(browser: Any, live_store: LiveStore):
+    r = httpx.post(f"{live_store.base_url}/api/payments/accounts",
+                   json={"name": "王女士", "phone": "13800000001", "balance": 50_000},
+                   headers={**staff_headers(live_store, "C01"),
+                            "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 201, r.text
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    sign_in(page, live_store, "C01")
+    take_order(page, "A03")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#tenders button[data-tender=stored_value]")
+    page.fill("#sv-query", "13800000001")
+    page.press("#sv-query", "Enter")
+    page.wait_for_selector("#sv-account:not(.hidden)")
+    assert page.inner_text("#sv-balance") == "¥500.00", "the balance before paying"
+    shown = page.inner_text("#sv-account")
+    assert "王女士" in shown and "138****0001" in shown and "null" not in shown, shown
+    screenshot(page, "pos-stored-value-phone")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]")
+    page.wait_for_function("document.getElementById('sv-balance').textContent === '¥459.00'")
+    rows = page.eval_on_selector_all(
+        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])")
+    assert rows == [["stored_value", "succeeded"]]
+    page.close()
+
+
+def test_a_shift_pay_out_then_close_shows_the_difference(browser: Any, live_store: LiveStore):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    take_order(page, "A04")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#shift-btn")
+    page.wait_for_selector("#shift-dialog[open][data-state=none]")
+    page.fill("#shift-amount", "200")
+    page.click("#shift-ok")
+    page.wait_for_selector("#shift-dialog[data-state=open]")
+    assert page.get_attribute("#shift-info", "data-expected") == "20000"
+    page.fill("#move-amount", "20")
+    page.fill("#move-reason", "ice from the shop next door")
+    page.click("#pay-out")
+    page.wait_for_function(
+        "document.getElementById('shift-info').dataset.expected === '18000'")
+    assert "20.00" in page.inner_text("#move-note")
+    page.fill("#move-amount", "5")
+    page.fill("#move-reason", "coins")
+    page.click("#pay-in")
+    page.wait_for_function(
+        "document.getElementById('shift-info').dataset.expected === '18500'")
+    screenshot(page, "pos-shift-pay-out-tablet")
+    page.fill("#shift-amount", "180")  # counted: ¥5 short
+    page.click("#shift-ok")
+    page.wait_for_selector("#shift-result:not(.hidden)")
+    assert page.inner_text("#shift-expected") == "¥185.00"
+    assert page.inner_text("#shift-counted") == "¥180.00"
+    assert page.inner_text("#shift-difference") == "-¥5.00"
+    assert page.get_attribute("#shift-result", "data-verdict") == "short"
+    assert "Short" in page.inner_text("#shift-verdict")
+    screenshot(page, "pos-shift-close-tablet")
+    page.click("#shift-done")
+    page.wait_for_selector("#shift-dialog", state="hidden")
+    r = httpx.get(f"{live_store.base_url}/api/shifts/current",
+                  headers=staff_headers(live_store, "C01"))
+    assert r.status_code == 404, "the shift is closed"
+    page.close()
+
+
+def test_a_waiting_qr_can_be_cancelled_and_the_bill_paid_in_cash(browser: Any, wallets: Any):
+    store, emulator = wallets
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, store, "C01")
+    take_order(page, "A05")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.click("#tenders button[data-tender=wallet_qr]")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-qr-box:not(.hidden)")
+    payment_id = page.get_attribute("#pay-qr-box", "data-id")
+    assert page.inner_text("#pay-qr-cancel") == "Cancel / 取消"
+    page.click("#pay-qr-cancel")
+    page.wait_for_selector("#pay-qr-box", state="hidden")
+    page.wait_for_selector(f"#pay-list .pay-row[data-id='{payment_id}'][data-status=reversed]")
+    screenshot(page, "pos-qr-cancelled-tablet")
+    trade = next(t for t in emulator.ledger()["trades"] if t["intent_id"] == payment_id)
+    assert trade["status"] == "closed", "closed at the provider: a late scan cannot pay"
+    page.click("#tenders button[data-tender=cash]")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]")
+    page.close()
+
+
+def test_cash_change_on_screen_follows_the_stores_rounding(browser: Any,
+                                                           live_store: LiveStore):
+    manager = {**staff_headers(live_store, "M01")}
+    settings = httpx.get(f"{live_store.base_url}/api/store/settings", headers=manager).json()
+    r = httpx.put(f"{live_store.base_url}/api/store/settings",
+                  json=settings | {"cash_rounding": "jiao"},
+                  headers=manager | {"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live_store, "C01")
+    take_order(page, "A06")
+    page.click("#pay")
+    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page.fill("#pay-amount", "40.95")  # a part payment is taken as keyed
+    page.fill("#pay-tendered", "40.95")
+    page.click("#pay-go")
+    page.wait_for_function("document.getElementById('pay-due').dataset.fen === '5'")
+    # The last 0.05 settles the bill: rounded half up to 0.10, as the server will.
+    assert page.inner_text("#pay-collect-amount") == "¥0.10"
+    assert "+¥0.05" in page.inner_text("#pay-rounding")
+    page.fill("#pay-tendered", "1")
+    assert page.inner_text("#pay-change") == "¥0.90"
+    screenshot(page, "pos-cash-rounding-tablet")
+    page.click("#pay-go")
+    page.wait_for_selector("#pay-dialog[data-state=paid]")
+    assert page.inner_text("#change-due") == "¥0.90", "the server agrees"
+    page.close()
