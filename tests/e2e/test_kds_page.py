@@ -59,10 +59,12 @@ def order(store: LiveStore, h: dict[str, str], item: str, note: str) -> dict[str
     return dict(r.json())
 
 
-def open_kds(browser: Any, store: LiveStore, station: str) -> Any:
-    context = browser.new_context(viewport=TABLET, has_touch=True)
+def open_kds(browser: Any, store: LiveStore, station: str, lang: str = "en",
+             **screen: Any) -> Any:
+    context = browser.new_context(**({"viewport": TABLET} | screen), has_touch=True)
     page = context.new_page()
-    page.goto(f"{store.base_url}/kds?station={station}&lang=en&key={store.ids.terminal_key}")
+    page.goto(f"{store.base_url}/kds?station={station}&lang={lang}"
+              f"&key={store.ids.terminal_key}")
     page.fill("#staff-code", "K01")
     for digit in store.ids.pins["K01"]:
         page.tap(f"#keypad button:text-is('{digit}')")
@@ -170,8 +172,10 @@ def test_the_expo_asks_before_marking_an_unfinished_order_ready(browser, kitchen
     screenshot(expo, "kds-expo-force-tablet")
     expo.keyboard.press("Enter")  # a second Enter cancels: the focus is on Cancel
     expo.wait_for_selector("#force-dialog:not([open])", state="attached")
-    status = lambda: httpx.get(f"{store.base_url}/api/orders/{made['id']}",  # noqa: E731
-                               headers=h).json()["status"]
+    def status() -> str:
+        return str(httpx.get(f"{store.base_url}/api/orders/{made['id']}",
+                             headers=h).json()["status"])
+
     assert status() == "submitted", "nothing was forced"
 
     expo.tap(".expo-order .bump")
@@ -281,20 +285,14 @@ def test_the_kds_on_a_phone(browser, kitchen_store):
     h = waiter(store)
     order(store, h, "gbjd", "less oil")
     order(store, h, "mpdf", "")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
-    page.goto(f"{store.base_url}/kds?station=hot&lang=zh&key={store.ids.terminal_key}")
-    page.fill("#staff-code", "K01")
-    for digit in store.ids.pins["K01"]:
-        page.tap(f"#keypad button:text-is('{digit}')")
-    page.tap("#login-form button[type=submit]")
+    page = open_kds(browser, store, "hot", lang="zh", viewport={"width": 390, "height": 844},
+                    is_mobile=True, device_scale_factor=2)
     page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 2")
     page.wait_for_selector(".all-day .count:has-text('宫保鸡丁')")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "nothing runs off the side of a phone"
     screenshot(page, "kds-hot-phone")
-    context.close()
+    page.context.close()
 
 
 def test_new_age_colours_reach_an_open_kds(browser, kitchen_store):
