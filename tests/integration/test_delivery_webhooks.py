@@ -4,6 +4,7 @@ callbacks (and fails on purpose when told to)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -20,7 +21,9 @@ from fastapi.testclient import TestClient
 from hearth.app import create_app
 from hearth.channels.delivery.domain import Platform
 from hearth.channels.delivery.emulator import CallbackServer, Credentials, Line, PlatformClient
+from hearth.channels.delivery.service import callbacks_for_events
 from hearth.channels.delivery.tables import delivery_orders
+from hearth.core.journal import read_events
 from hearth.core.tables import journal
 from hearth.node import Node, build_node
 from hearth.ordering.tables import orders
@@ -269,6 +272,17 @@ def test_accept_sends_it_to_the_kitchen_and_ready_and_accepted_reach_the_platfor
     callbacks = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
                                  headers=store.login("M01")).json()["callbacks"]
     assert [c["state"] for c in callbacks] == ["sent", "sent"]
+    # Should the order become ready a second time (the kitchen took a dish back and finished
+    # it again before the handover), the courier was already told once.
+    first_ready = next(e for e in _all_events(store.node)
+                       if e.type == "OrderStatusChanged" and e.payload.get("to") == "ready")
+    again = dataclasses.replace(first_ready, event_id=str(uuid.uuid4()))
+    command = callbacks_for_events([again])
+    assert command is not None
+    store.node.writer.run(command)
+    assert [c["status"] for c in store.client.get(
+        f"/api/delivery/orders/{data['delivery_id']}",
+        headers=store.login("M01")).json()["callbacks"]] == ["accepted", "ready"]
     # At handover the platform's payment settles the bill with the ``platform`` tender.
     wait_for(lambda: our_order(store, data["order_id"])["status"] == "paid")
     pays = store.client.get(f"/api/orders/{data['order_id']}/payments",
@@ -450,3 +464,8 @@ def test_a_rebuild_from_the_journal_gives_the_same_delivery_tables(store):
     report = rebuild(store.node.engine, keep=False)
     assert report.matches, report.mismatched
     assert report.tables["delivery_orders"] == 3 and report.tables["delivery_callbacks"] == 2
+
+
+def _all_events(node: Node) -> list[Any]:
+    with node.engine.connect() as conn:
+        return list(read_events(conn))

@@ -365,10 +365,19 @@ def ready_unpaid(conn: Connection, store_id: str, limit: int = 50) -> list[Any]:
 # -- the callback outbox ------------------------------------------------------------------------
 def queue_callback(tx: Tx, source: Event, row: Any, status: d.CallbackStatus,
                    actor: str | None, reason: str = "") -> None:
-    """Queue a status callback, keyed by the event it reports: queued at most once each."""
+    """Queue a status callback, keyed by the event it reports: queued at most once each.
+
+    A platform hears "ready" once per order: an order the kitchen takes back (a recalled
+    dish) and finishes again is ready again for us, not for the courier already on the way.
+    """
     exists = tx.conn.execute(sa.select(delivery_callbacks.c.id)
                              .where(delivery_callbacks.c.id == source.event_id)).first()
     if exists:
+        return
+    if status is d.CallbackStatus.READY and tx.conn.execute(
+            sa.select(delivery_callbacks.c.id)
+            .where(delivery_callbacks.c.delivery_id == row.id)
+            .where(delivery_callbacks.c.status == status.value)).first():
         return
     payload = {"event_id": source.event_id, "platform_order_id": row.platform_order_id,
                "status": status.value, "order_number": row.order_number,
