@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hearth.core.db import insert_rows, update_rows
 from hearth.core.journal import Event, projectors
 from hearth.payments.tables import (
     cash_shifts,
@@ -28,11 +29,21 @@ CHANGEABLE = ("status", "provider_ref", "qr_content", "message_zh", "message_en"
               "forward_state", "offline")
 
 
+_SHIFT_ADD: dict[tuple[str, ...], Any] = {}
+
+
 def _shift_add(conn: Connection, shift_id: str | None, **deltas: int) -> None:
+    """Add to the drawer's running totals (a statement built once per set of totals: every
+    cash payment runs this)."""
     if not shift_id:
         return
-    conn.execute(cash_shifts.update().where(cash_shifts.c.id == shift_id).values(
-        {cash_shifts.c[k]: cash_shifts.c[k] + v for k, v in deltas.items()}))
+    stmt = _SHIFT_ADD.get(tuple(deltas))
+    if stmt is None:
+        stmt = _SHIFT_ADD[tuple(deltas)] = (
+            cash_shifts.update().where(cash_shifts.c.id == sa.bindparam("shift"))
+            .values({cash_shifts.c[k]: cash_shifts.c[k] + sa.bindparam(f"d_{k}")
+                     for k in deltas}))
+    conn.execute(stmt, {"shift": shift_id, **{f"d_{k}": v for k, v in deltas.items()}})
 
 
 def _cash_in(conn: Connection, p: dict[str, Any]) -> None:
@@ -50,7 +61,7 @@ def _started(conn: Connection, ev: Event) -> None:
                actor=ev.actor, created_at_ms=ev.recorded_at_ms, updated_at_ms=ev.recorded_at_ms,
                offline=bool(p.get("offline")), message_zh=p.get("message_zh") or "",
                message_en=p.get("message_en") or "")
-    conn.execute(payments.insert().values(row))
+    insert_rows(conn, payments, row)
     if p["status"] == "succeeded":
         _cash_in(conn, p)
 
@@ -60,7 +71,7 @@ def _status(conn: Connection, ev: Event) -> None:
     p = ev.payload
     values: dict[str, Any] = {k: p[k] for k in CHANGEABLE if k in p}
     values["updated_at_ms"] = ev.recorded_at_ms
-    conn.execute(payments.update().where(payments.c.id == p["payment_id"]).values(values))
+    update_rows(conn, payments, {"id": p["payment_id"]}, values)
 
 
 @projectors.on("RefundStarted")
