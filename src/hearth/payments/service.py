@@ -355,8 +355,10 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
 
     Provider tenders go to the router's providers in order. A timeout or outage (not a
     decline) moves on to the backup within the 3-second budget when the store allows it;
-    otherwise the answer suggests the backup. When every provider is down, tenders the store
-    allows offline are accepted within the risk limits and forwarded later.
+    otherwise the answer suggests the backup. A scanned payment code only ever goes to its
+    own wallet's providers: when they are down the answer tells the cashier to switch method
+    (our QR, which any wallet scans, or a card) while one is up. When every provider is down,
+    tenders the store allows offline are accepted within the risk limits and forwarded later.
     """
     engine = engine_of(node)
     s = node.settings
@@ -387,8 +389,7 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
     if body.kind is Tender.WALLET_SCAN:
         # A scanned code belongs to one wallet: only that wallet's providers can take it, so
         # it never fails over to another wallet with the same code.
-        code_wallet = d.wallet_of_code(body.auth_code)
-        assert code_wallet is not None  # checked in ``first``
+        code_wallet = d.check_payment_code(body.auth_code, body.wallet)
         routes = [r for r in routes if engine.takes_wallet(r.name, code_wallet)]
         if not routes:
             other = _other_method(engine, set())
