@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection
 
+from hearth.core.db import select_rows
 from hearth.core.errors import Problem, conflict, invalid, not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
@@ -78,17 +79,15 @@ def payment_out(row: Any) -> dict[str, Any]:
 
 
 def get_row(conn: Connection, store_id: str, payment_id: str) -> Any:
-    row = conn.execute(sa.select(payments).where(payments.c.id == payment_id)
-                       .where(payments.c.store_id == store_id)).first()
+    row = select_rows(conn, payments, {"id": payment_id, "store_id": store_id}).first()
     if row is None:
         raise not_found("payment", payment_id)
     return row
 
 
 def order_rows(conn: Connection, store_id: str, order_id: str) -> list[Any]:
-    return list(conn.execute(sa.select(payments).where(payments.c.order_id == order_id)
-                             .where(payments.c.store_id == store_id)
-                             .order_by(payments.c.created_at_ms, payments.c.attempt)))
+    return list(select_rows(conn, payments, {"order_id": order_id, "store_id": store_id},
+                            order_by=("created_at_ms", "attempt")))
 
 
 def _lines(rows: list[Any], exclude: str | None = None) -> list[d.PaymentLine]:
@@ -140,8 +139,8 @@ def cash_rounding_unit(conn: Connection, store_id: str, settings: Any) -> int:
 
 
 def current_shift_id(conn: Connection, store_id: str) -> str | None:
-    return conn.execute(sa.select(cash_shifts.c.id).where(cash_shifts.c.store_id == store_id)
-                        .where(cash_shifts.c.status == "open")).scalar()
+    return select_rows(conn, cash_shifts, {"store_id": store_id, "status": "open"},
+                       ("id",)).scalar()
 
 
 def fingerprint(order_id: str, body: TenderIn) -> str:
@@ -158,8 +157,7 @@ class Started:
 
 def _replay(tx: Tx, key: str, fp: str) -> Any | None:
     """The latest attempt of the request first made with this Idempotency-Key, if any."""
-    first = tx.conn.execute(sa.select(payments).where(payments.c.store_id == tx.store_id)
-                            .where(payments.c.request_key == key)).first()
+    first = select_rows(tx.conn, payments, {"store_id": tx.store_id, "request_key": key}).first()
     if first is None:
         return None
     if first.request_fp != fp:
