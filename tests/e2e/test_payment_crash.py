@@ -22,7 +22,8 @@ import pytest
 
 from hearth.payments.emulator import codes
 from hearth.payments.emulator.rig import DISHES, PaymentRig
-from tests.integration.test_payment_faults import open_payments, store_view
+from hearth.testing.payment_ledger import judge, open_payments
+from tests.integration.test_payment_faults import store_view
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -155,21 +156,9 @@ def test_a_node_killed_mid_payment_settles_without_a_second_charge(tmp_path: Pat
         rig.stop()
 
     assert len(bills) == 150
-    trades = {(t["provider"], t["intent_id"]): t for t in book["trades"]}
-    owed = {b.order_id: b.total - b.cash for b in bills}
-    doubles = [o for o, v in book["bills"].items()
-               if len(v["captures_kept"]) > 1 or v["kept"] > owed.get(o, 0)]
-    store_paid = {(p["provider"], p["id"]): p for v in view.values() for p in v["payments"]
-                  if p["status"] == "succeeded" and p["tender"] != "cash"
-                  and p.get("forward_state") in (None, "forwarded")}
-    lost = [k for k, p in store_paid.items()
-            if k not in trades or trades[k]["kept"] != p["amount"] + p["tip"]]
-    store_all = {(p["provider"], p["id"]): p for v in view.values() for p in v["payments"]}
-    unknown = [k for k, t in trades.items() if t["kept"] > 0 and k not in store_paid
-               and store_all.get(k, {}).get("status") not in ("unknown", "pending",
-                                                              "needs_attention")]
-    flagged = {p["order_id"] for p in open_payments(view, flagged=True)}
-    unsettled = [o for o, v in view.items() if int(v["due"]) > 0 and o not in flagged]
+    verdict = judge(book, view, {b.order_id: b.total - b.cash for b in bills})
+    trades, doubles, lost = verdict.trades, verdict.doubles, verdict.lost
+    unknown, unsettled, flagged = verdict.unknown_to_store, verdict.unsettled, verdict.flagged
     payments_resent = sum(1 for r in RESENT if r.startswith("POST") and r.endswith("/payments"))
     print(f"\npayment crash: bills={len(bills)} kills={KILLS} trades={len(trades)} "
           f"requests resent after a kill={len(RESENT)} (payments: {payments_resent}) "

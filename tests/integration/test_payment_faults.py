@@ -28,6 +28,7 @@ import pytest
 
 from hearth.payments.emulator import codes
 from hearth.payments.emulator.rig import DISHES, PaymentRig
+from hearth.testing.payment_ledger import judge, open_payments
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -175,15 +176,6 @@ async def store_view(rig: PaymentRig, bills: list[Bill]) -> dict[str, dict[str, 
         return dict(await asyncio.gather(*[one(b) for b in bills]))
 
 
-def open_payments(view: dict[str, dict[str, Any]],
-                  flagged: bool = False) -> list[dict[str, Any]]:
-    """Payments still open; with ``flagged`` also those held for a person (a reverse the
-    provider refused), which no waiting settles."""
-    statuses = {"unknown", "pending", "created"} | ({"needs_attention"} if flagged else set())
-    return [p for v in view.values() for p in v["payments"]
-            if p["status"] in statuses or p.get("forward_state") == "queued"]
-
-
 def test_thousands_of_payments_under_faults_never_double_charge(tmp_path: Path) -> None:
     print(f"\nfault suite: seed={SEED} payments={PAYMENTS} concurrency={CONCURRENCY}")
     rig = PaymentRig(tmp_path / "rig", node_settings=NODE, seed=SEED).start()
@@ -202,29 +194,10 @@ def test_thousands_of_payments_under_faults_never_double_charge(tmp_path: Path) 
     finally:
         rig.stop()
 
-    trades = {(t["provider"], t["intent_id"]): t for t in book["trades"]}
-    totals = {b.order_id: b for b in bills}
-    # 1. No double charge, judged by the provider's books.
-    doubles = [bill for bill, v in book["bills"].items()
-               if len(v["captures_kept"]) > 1
-               or v["kept"] > totals[bill].total - totals[bill].cash]
-    # 2. No payment lost, both ways.
-    store_paid = {(p["provider"], p["id"]): p for v in view.values() for p in v["payments"]
-                  if p["status"] == "succeeded"
-                  and p["tender"] in ("wallet_scan", "wallet_qr", "card")
-                  and p.get("forward_state") in (None, "forwarded")}
-    lost = [k for k, p in store_paid.items()
-            if k not in trades or trades[k]["kept"] != p["amount"] + p["tip"]]
-    store_all = {(p["provider"], p["id"]): p for v in view.values() for p in v["payments"]}
-    unknown_to_store = [k for k, t in trades.items() if t["kept"] > 0 and k not in store_paid
-                        and store_all.get(k, {}).get("status") not in (
-                            "unknown", "pending", "needs_attention")]
-    # 3. Every bill settled or flagged.
-    declined_later = {p["order_id"] for v in view.values() for p in v["payments"]
-                      if p.get("forward_state") == "declined"}
-    flagged = {p["order_id"] for p in open_payments(view, flagged=True)} | declined_later
-    unsettled = [o for o, v in view.items() if int(v["due"]) > 0 and o not in flagged]
-    settled = sum(1 for o, v in view.items() if int(v["due"]) == 0 and o not in flagged)
+    verdict = judge(book, view, {b.order_id: b.total - b.cash for b in bills})
+    trades, doubles, lost = verdict.trades, verdict.doubles, verdict.lost
+    unknown_to_store, unsettled = verdict.unknown_to_store, verdict.unsettled
+    flagged, declined_later, settled = verdict.flagged, verdict.declined_later, verdict.settled
 
     attempts = Counter(a["outcome"] + (" offline" if a["offline"] else "")
                        for b in bills for a in b.attempts)
