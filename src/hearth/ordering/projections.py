@@ -125,9 +125,12 @@ def _line_row(ln: Line) -> dict[str, Any]:
 
 
 TABLE_LIVE = KITCHEN_STATES | {OrderStatus.OPEN, OrderStatus.PAID}
+# Equalities, not IN: SQLAlchemy expands an IN list afresh on every execution (the profile
+# showed it at 8 % of the writer's time), while plain binds stay in the compiled statement.
 _LIVE_ON_TABLE = (sa.select(orders.c.status, orders.c.bill_requested)
                   .where(orders.c.table_id == sa.bindparam("table_id"))
-                  .where(orders.c.status.in_(sorted(s.value for s in TABLE_LIVE))))
+                  .where(sa.or_(*(orders.c.status == s.value
+                                  for s in sorted(TABLE_LIVE, key=str)))))
 
 
 def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
