@@ -74,18 +74,23 @@ def tables_for_waiters(count: int) -> Any:
     return prepare
 
 
-def rush(live: LiveNode, clients: int, seconds: float) -> dict[str, Any]:
-    """Run the load generator (``bench/rush_client.py``) as a process of its own."""
+def rush_command(live: LiveNode, clients: int, seconds: float, out: Path) -> list[str]:
+    """The load generator's command line, its settings written beside the node's database."""
     ids = live.ids
     config = live.tmp / "rush.json"
-    out = live.tmp / "rush-result.json"
     config.write_text(json.dumps({
         "base_url": live.base_url, "clients": clients, "seconds": seconds,
         "terminal_key": ids.terminal_key, "staff_code": "W01", "pin": ids.pins["W01"],
         "tables": [t for code, t in sorted(ids.tables.items()) if code.startswith("R")],
         "items": ids.items, "options": ids.options}))
-    subprocess.run([sys.executable, "-m", "bench.rush_client", str(config), str(out)],
-                   check=True, timeout=seconds + 120)
+    return [sys.executable, "-m", "bench.rush_client", str(config), str(out)]
+
+
+def rush(live: LiveNode, clients: int, seconds: float) -> dict[str, Any]:
+    """Run the load generator (``bench/rush_client.py``) as a process of its own."""
+    out = live.tmp / "rush-result.json"
+    subprocess.run(rush_command(live, clients, seconds, out), check=True,
+                   timeout=seconds + 120)
     result: dict[str, Any] = json.loads(out.read_text())
     return result
 

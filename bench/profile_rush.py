@@ -13,7 +13,6 @@ under ``bench/results/`` for a flame graph.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.common import live_node
-from bench.order_rush import tables_for_waiters
+from bench.order_rush import rush_command, tables_for_waiters
 
 console = Console(width=110)
 
@@ -83,17 +82,10 @@ def main() -> None:
 
     with live_node(prepare=tables_for_waiters(args.clients)) as live:
         assert live.node.proc is not None
-        ids = live.ids
-        config = live.tmp / "rush.json"
-        config.write_text(json.dumps({
-            "base_url": live.base_url, "clients": args.clients, "seconds": args.seconds,
-            "terminal_key": ids.terminal_key, "staff_code": "W01", "pin": ids.pins["W01"],
-            "tables": [t for code, t in sorted(ids.tables.items()) if code.startswith("R")],
-            "items": ids.items, "options": ids.options}))
         console.print(f"Rush: {args.clients} waiters for {args.seconds:.0f} s; sampling the "
                       f"node (pid {live.node.proc.pid}) with py-spy ...")
-        clients = subprocess.Popen([sys.executable, "-m", "bench.rush_client", str(config),
-                                    str(live.tmp / "rush-result.json")])
+        clients = subprocess.Popen(rush_command(live, args.clients, args.seconds,
+                                                live.tmp / "rush-result.json"))
         time.sleep(min(2.0, args.seconds / 4))  # past sign-in, into the steady rush
         subprocess.run([spy, "record", "--pid", str(live.node.proc.pid), "--gil", "--rate",
                         str(args.rate), "--duration", str(int(args.seconds * 0.7)),
