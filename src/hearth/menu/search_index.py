@@ -94,6 +94,11 @@ class Loaded:
         return [self.entries[k] for k in sorted(hits)[:limit]]
 
 
+# Built once: building a statement costs more than running it.
+_SOLD_OUT = sa.select(items.c.id, items.c.sold_out).where(
+    items.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def _changes_the_index(event_type: str) -> bool:
     return event_type.startswith(("Item", "Category")) and event_type not in STOCK_ONLY
 
@@ -138,8 +143,8 @@ class MenuSearchIndex:
         found = self._load(conn).matching(raw, limit)
         if not found:
             return []
-        sold_out = {r.id: r.sold_out for r in conn.execute(
-            sa.select(items.c.id, items.c.sold_out).where(items.c.id.in_([e.id for e in found])))}
+        sold_out = {r.id: r.sold_out
+                    for r in conn.execute(_SOLD_OUT, {"ids": [e.id for e in found]})}
         return [{"id": e.id, "name_zh": e.name_zh, "name_en": e.name_en, "price": e.price,
                  "pinyin_initials": e.initials, "sold_out": bool(sold_out.get(e.id, False))}
                 for e in found]
