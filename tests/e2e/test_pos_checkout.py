@@ -40,13 +40,27 @@ def take_order(page: Any, table: str) -> None:
     page.wait_for_selector("#lines .line.st-sent")
 
 
-def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(browser: Any,
-                                                                      live_store: LiveStore):
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, live_store, "C01")
-    take_order(page, "A03")
+TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_pay(page: Any) -> None:
     page.click("#pay")
     page.wait_for_selector("#pay-dialog[open][data-state=due]")
+
+
+def checkout(browser: Any, store: LiveStore, table: str, viewport: dict[str, int]) -> Any:
+    """A cashier's page with an order on ``table`` and the checkout dialog open on it."""
+    page = browser.new_page(viewport=viewport)
+    sign_in(page, store, "C01")
+    take_order(page, table)
+    open_pay(page)
+    return page
+
+
+def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(browser: Any,
+                                                                      live_store: LiveStore):
+    page = checkout(browser, live_store, "A03", TABLET)
     assert page.get_attribute("#pay-due", "data-fen") == "4100"
     # Quick amounts: exact, then the next ¥10, ¥50 and ¥100 notes.
     quick = page.eval_on_selector_all("#quick-cash .quick-btn",
@@ -70,11 +84,7 @@ def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(browser: Any
 
 
 def test_split_tender_shows_what_remains(browser: Any, live_store: LiveStore):
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    sign_in(page, live_store, "C01")
-    take_order(page, "A05")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, live_store, "A05", PHONE)
     page.fill("#pay-amount", "20")
     page.fill("#pay-tendered", "20")
     page.click("#pay-go")
@@ -101,11 +111,7 @@ def test_split_tender_shows_what_remains(browser: Any, live_store: LiveStore):
 def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any,
                                                                      wallets: Any):
     store, emulator = wallets
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, store, "C01")
-    take_order(page, "A02")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, store, "A02", TABLET)
     page.click("#tenders button[data-tender=wallet_qr]")
     page.click("#pay-go")
     page.wait_for_selector("#pay-qr-box:not(.hidden)")
@@ -130,8 +136,7 @@ def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any
     # reads what happened, and one tap switches to our QR, which the customer scans.
     emulator.fault("alipay", "down", seconds=120)
     take_order(page, "A04")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    open_pay(page)
     page.click("#tenders button[data-tender=wallet_scan]")
     page.fill("#pay-auth", ALIPAY_CODE)
     assert page.get_attribute("#pay-auth-wallet", "data-wallet") == "alipay"
@@ -159,11 +164,7 @@ def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: A
                                                                         tmp_path: Path):
     with wallet_store(tmp_path, HEARTH_PAYMENT_AUTO_FAILOVER="false") as (store, emulator):
         emulator.fault("alipay", "down", seconds=120)
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        sign_in(page, store, "C01")
-        take_order(page, "A06")
-        page.click("#pay")
-        page.wait_for_selector("#pay-dialog[open][data-state=due]")
+        page = checkout(browser, store, "A06", TABLET)
         page.click("#tenders button[data-tender=wallet_qr]")
         page.click("#pay-go")
         page.wait_for_selector("#pay-result:not(.hidden)", timeout=15000)
@@ -197,8 +198,7 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
     sign_in(page, live_store, "C01")
     page.click(f"#to-pay-list .table[data-number='{number}']")
     page.wait_for_selector("#lines .line.st-pending")  # not cooked before it is paid
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    open_pay(page)
     page.click("#quick-cash .quick-btn[data-fen='600']")
     page.click("#pay-go")
     page.wait_for_selector("#pay-dialog[data-state=paid]")
@@ -215,8 +215,7 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
 
 
 def pay_in_full_by_cash(page: Any) -> None:
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    open_pay(page)
     page.click("#pay-go")
     page.wait_for_selector("#pay-dialog[data-state=paid]")
 
@@ -259,11 +258,7 @@ def test_a_refund_with_a_manager_pin_from_the_checkout_dialog(browser: Any,
 
 def test_a_card_payment(browser: Any, wallets: Any):
     store, emulator = wallets
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, store, "C01")
-    take_order(page, "A02")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, store, "A02", TABLET)
     page.click("#tenders button[data-tender=card]")
     screenshot(page, "pos-card-tablet")
     page.click("#pay-go")
@@ -284,11 +279,7 @@ def test_a_stored_value_payment_found_by_phone(browser: Any, live_store: LiveSto
                    headers={**staff_headers(live_store, "C01"),
                             "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 201, r.text
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    sign_in(page, live_store, "C01")
-    take_order(page, "A03")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, live_store, "A03", PHONE)
     page.click("#tenders button[data-tender=stored_value]")
     page.fill("#sv-query", "13800000001")
     page.press("#sv-query", "Enter")
@@ -307,11 +298,7 @@ def test_a_stored_value_payment_found_by_phone(browser: Any, live_store: LiveSto
 
 
 def test_a_shift_pay_out_then_close_shows_the_difference(browser: Any, live_store: LiveStore):
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, live_store, "C01")
-    take_order(page, "A04")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, live_store, "A04", TABLET)
     page.click("#shift-btn")
     page.wait_for_selector("#shift-dialog[open][data-state=none]")
     page.fill("#shift-amount", "200")
@@ -349,11 +336,7 @@ def test_a_shift_pay_out_then_close_shows_the_difference(browser: Any, live_stor
 
 def test_a_waiting_qr_can_be_cancelled_and_the_bill_paid_in_cash(browser: Any, wallets: Any):
     store, emulator = wallets
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, store, "C01")
-    take_order(page, "A05")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, store, "A05", TABLET)
     page.click("#tenders button[data-tender=wallet_qr]")
     page.click("#pay-go")
     page.wait_for_selector("#pay-qr-box:not(.hidden)")
@@ -379,11 +362,7 @@ def test_cash_change_on_screen_follows_the_stores_rounding(browser: Any,
                   json=settings | {"cash_rounding": "jiao"},
                   headers=manager | {"Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 200, r.text
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    sign_in(page, live_store, "C01")
-    take_order(page, "A06")
-    page.click("#pay")
-    page.wait_for_selector("#pay-dialog[open][data-state=due]")
+    page = checkout(browser, live_store, "A06", TABLET)
     page.fill("#pay-amount", "40.95")  # a part payment is taken as keyed
     page.fill("#pay-tendered", "40.95")
     page.click("#pay-go")
