@@ -143,3 +143,100 @@ def test_a_document_that_cannot_print_is_refused(broken):
 def test_paper_must_be_58_or_80_mm():
     with pytest.raises(RenderError):
         kitchen_ticket(a_ticket(), paper_width=76)
+
+
+# -- text is never a command ----------------------------------------------------------------------
+CONTROLS = "".join(map(chr, [*range(0x20), 0x7F, *range(0x80, 0xA0)]))
+INJECTIONS = "\x1bp\x00\x19\xfa" + "\x1dV\x00" + "\x1b@"  # drawer kick, cut, reset
+
+# What the renderer itself sends (python-escpos's set(), cut() and init, and FS &), with how
+# many parameter bytes follow each. A stream is split into these and everything else.
+RENDERER_COMMANDS = {b"\x1b@": 0, b"\x1c&": 0, b"\x1c.": 0, b"\x1b!": 1, b"\x1bE": 1,
+                     b"\x1ba": 1, b"\x1b-": 1, b"\x1bG": 1, b"\x1bM": 1, b"\x1bd": 1,
+                     b"\x1d!": 1, b"\x1dB": 1, b"\x1dV": 1}
+
+
+def split_stream(data: bytes) -> tuple[list[bytes], bytes]:
+    """The renderer's commands in order, and all the other bytes (text and row ends).
+
+    ESC, FS and GS never occur inside a GB18030 character (its bytes are 0x30 and above), so
+    every command is found; an injected command that survived would show either as an extra
+    command or as a control byte left in the text."""
+    commands: list[bytes] = []
+    text = bytearray()
+    i = 0
+    while i < len(data):
+        size = RENDERER_COMMANDS.get(data[i:i + 2])
+        if size is not None:
+            commands.append(data[i:i + 2 + size])
+            i += 2 + size
+            continue
+        text.append(data[i])
+        i += 1
+    return commands, bytes(text)
+
+
+def control_bytes(text: bytes) -> set[int]:
+    return {b for b in text.replace(b"\n", b"") if b < 0x20 or b == 0x7F}
+
+
+def kitchen_doc(t: str) -> dict[str, Any]:
+    """A kitchen ticket with ``t`` in every text field the renderer prints."""
+    line = {"name_zh": t, "name_en": t, "quantity": 2, "modifiers": [t, t], "note": t,
+            "seat": t, "course": 2, "marker": t}
+    return {"order_number": 27, "where": t, "station": {"name_zh": t, "name_en": t},
+            "sent_at_ms": SENT_AT, "rush": True, "kind": "change", "reprint": True,
+            "rerouted_from": t, "lines": [line, dict(line)]}
+
+
+def receipt_doc(t: str) -> dict[str, Any]:
+    return {"order_number": 8, "where": t, "header": t, "footer": t, "guests": t,
+            "opened_at_ms": SENT_AT, "printed_at_ms": SENT_AT, "reprint": True,
+            "lines": [{"name_zh": t, "name_en": t, "spec": t, "quantity": 1,
+                       "line_total": 800, "modifiers": [t]}],
+            "totals": {"subtotal": 800, "total": 800, "tax": 50},
+            "payments": [{"tender": t, "amount": 800, "tip": 100, "change_due": 0}]}
+
+
+def page_doc(t: str) -> dict[str, Any]:
+    return {"printer_name": t, "address": t, "at_ms": SENT_AT}
+
+
+DOCUMENTS = [("kitchen", kitchen_doc), ("receipt", receipt_doc), ("test", page_doc)]
+
+
+@pytest.mark.parametrize(("kind", "make"), DOCUMENTS)
+@pytest.mark.parametrize("paper", [58, 80])
+def test_control_characters_in_any_text_field_never_reach_the_printer(kind, make, paper):
+    dirty = render.render(kind, make("A" + CONTROLS + "Z" + INJECTIONS), paper_width=paper)
+    clean = render.render(kind, make("A-Z"), paper_width=paper)
+    commands, text = split_stream(dirty)
+    assert commands == split_stream(clean)[0], \
+        "exactly the renderer's own commands: no cut, drawer kick or reset from the text"
+    assert control_bytes(text) == set(), "no control byte of the text is in the stream"
+    assert dirty.count(b"\x1dV") == 1 and b"\x1bp" not in dirty
+    for c1 in map(chr, range(0x80, 0xA0)):
+        assert c1.encode("gb18030") not in dirty, f"U+{ord(c1):04X} printed as itself"
+    # Each control character prints as "?", except the tab (a space) and the line breaks
+    # (\n, and the lone \r before 0x0E), which start new rows: 62 "?" in all.
+    squeezed = "".join(decode(dirty).split())
+    assert "A" + "?" * 62 + "Z?p??ú?V??@" in squeezed
+
+
+def test_a_line_break_in_a_note_starts_a_new_row_with_the_line_s_indent():
+    doc = a_ticket()
+    doc["lines"][0]["note"] = "不要花生\r\n少盐\r少油\t不辣"
+    _, text = split_stream(kitchen_ticket(doc))
+    rows = text.decode("gb18030").split("\n")
+    at = next(i for i, r in enumerate(rows) if r.endswith("Note: 不要花生"))
+    assert rows[at + 1:at + 3] == ["  少盐", "  少油 不辣"]
+    assert b"\r" not in text
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=()), max_size=60))
+def test_no_text_at_all_makes_a_control_byte(t):
+    for kind, make in DOCUMENTS:
+        data = render.render(kind, make(t or "x"), paper_width=58)
+        commands, text = split_stream(data)
+        assert commands == split_stream(render.render(kind, make("x"), paper_width=58))[0]
+        assert control_bytes(text) == set()

@@ -4,8 +4,18 @@ python-escpos builds the commands (init, sizes, bold, alignment, cut) into a ``D
 Text is NOT handed to its ``text()``: its "magic" encoder writes a string as GB18030 only when it
 holds a character in U+4E00..U+9FA5, and otherwise switches the printer's code page (ESC t) and
 encodes for that page. On a Chinese printer in Chinese mode a line such as "¥38.00" or
-"（微辣）" would then come out as garbage. So every piece of text goes through :func:`_text`,
-which sends GB18030 bytes as they are, after ``FS &`` put the printer in Chinese mode.
+"（微辣）" would then come out as garbage. So every printed row goes through
+:meth:`Ticket._row`, which sends GB18030 bytes as they are, after ``FS &`` put the printer in
+Chinese mode.
+
+Text comes from people (a diner's note, a dish's name), and a control character in it would
+reach the printer as a command: ``ESC p`` opens the cash drawer, ``GS V`` cuts the paper. The API
+refuses such text, but a renderer must not trust what it is given (text stored before that rule,
+a platform's order, a bug), so :func:`wrap` and :meth:`Ticket._row` pass every piece of text
+through :func:`hearth.core.text.printable`: a line break starts a new row, a tab is a space and
+any other control character prints as "?". GB18030 writes every other character with bytes of
+0x20 and above (a multi-byte character's bytes are 0x30 and above), so no byte below 0x20, and
+no 0x7F, that came from text reaches the stream; only the renderer's own commands and row ends.
 
 Widths are in character columns of font A: 32 on 58 mm paper, 48 on 80 mm. A Chinese character
 takes two columns, and double-width text takes twice as many.
@@ -20,6 +30,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escpos.printer import Dummy
+
+from hearth.core.text import printable
 
 FS_CHINESE_ON = b"\x1c\x26"  # FS &: double-byte (GB18030) characters from here on
 FS_CHINESE_OFF = b"\x1c\x2e"
@@ -48,10 +60,11 @@ def text_width(s: str) -> int:
 
 def wrap(s: str, columns: int) -> list[str]:
     """Break ``s`` into lines of at most ``columns`` columns; words stay whole where they fit,
-    Chinese breaks between any two characters."""
+    Chinese breaks between any two characters, and a line break in ``s`` starts a new line.
+    Control characters are made printable first, so widths are those of what is printed."""
     columns = max(columns, 2)
     lines: list[str] = []
-    for para in s.split("\n"):
+    for para in printable(s).split("\n"):
         line, width = "", 0
         for word in _tokens(para):
             w = text_width(word)
@@ -126,22 +139,24 @@ class Ticket:
         body = s.lstrip(" ")
         indent = " " * min(len(s) - len(body), 8)
         for row in wrap(body, self.columns // self.scale - len(indent)):
-            self._text(indent + row + "\n")
+            self._row(indent + row)
 
     def rows(self, rows: list[str]) -> None:
         for row in rows:
-            self._text(row + "\n")
+            self._row(row)
 
     def rule(self, ch: str = "-") -> None:
         self.style()
-        self._text(ch * self.columns + "\n")
+        self._row(ch * self.columns)
 
-    def _text(self, s: str) -> None:
-        self.p._raw(s.encode("gb18030"))
+    def _row(self, s: str) -> None:
+        """One printed row and its line feed: the only way text reaches the stream. A line
+        break still in ``s`` prints as a space (callers split rows with :func:`wrap`)."""
+        self.p._raw(printable(s, newlines=False).encode("gb18030") + b"\n")
 
     def finish(self) -> bytes:
         self.style()
-        self._text("\n\n\n")  # not p.ln(): its text() path sends an ESC t code page
+        self.p._raw(b"\n\n\n")  # not p.ln(): its text() path sends an ESC t code page
         self.p.cut()
         return bytes(self.p.output)
 
