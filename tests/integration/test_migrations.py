@@ -7,13 +7,13 @@ from alembic.migration import MigrationContext
 
 from hearth.core.db import make_engine
 from hearth.core.migrate import upgrade
-from hearth.schema import metadata
+from hearth.bootstrap import schema
 
 
 def test_migrations_match_the_tables_in_code(db_url):
     engine = make_engine(db_url)
     upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), schema())
     engine.dispose()
     assert diff == [], f"write a migration for: {diff}"

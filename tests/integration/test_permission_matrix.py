@@ -8,8 +8,13 @@ import uuid
 import pytest
 from fastapi.routing import APIRoute
 
-from hearth.app import PUBLIC_ROUTES, ROUTERS
+from hearth.bootstrap import MODULES, public_routes
 from hearth.core.permissions import MATRIX, Permission
+
+PUBLIC_ROUTES = public_routes()
+# The API's routers; the pages (include_in_schema=False) are HTML for a browser.
+ROUTERS = [r for m in MODULES for r in m.routers
+           if any(getattr(route, "include_in_schema", False) for route in r.routes)]
 
 ROLE_STAFF = {"owner": "O01", "manager": "M01", "cashier": "C01", "waiter": "W01",
               "kitchen": "K01"}

@@ -1,14 +1,14 @@
 """The journal: every change of state is an event, appended in the same transaction as the
 projections it updates.
 
-Projections are only ever written by *projectors* registered here, one per event type, and the
-same projectors replay the journal in ``hearth rebuild``. Live writes and a rebuild therefore go
+Projections are only ever written by *projectors*, one per event type: each module declares its
+own ``ProjectorRegistry``, the composition root merges them into the node's, and the same
+projectors replay the journal in ``hearth rebuild``. Live writes and a rebuild therefore go
 through one code path and cannot disagree.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,8 +76,15 @@ class ProjectorRegistry:
         for fn in self.by_type.get(ev.type, ()):
             fn(conn, ev)
 
-
-projectors = ProjectorRegistry()
+    @classmethod
+    def merge(cls, *registries: ProjectorRegistry) -> ProjectorRegistry:
+        """The node's registry: every module's projectors, in the order the modules are listed."""
+        merged = cls()
+        for registry in registries:
+            for type_, fns in registry.by_type.items():
+                merged.by_type.setdefault(type_, []).extend(fns)
+            merged.owns(*registry.tables)
+        return merged
 
 
 _INSERT = journal.insert()
@@ -88,10 +95,13 @@ _STREAM_VERSION = sa.select(sa.func.max(journal.c.stream_version)).where(
 class JournalWriter:
     """Hands out the store's gap-free ``seq``; used only inside the single writer's transaction."""
 
-    def __init__(self, store_id: str, device_id: str, clock: HybridClock) -> None:
+    def __init__(self, store_id: str, device_id: str, clock: HybridClock,
+                 projectors: ProjectorRegistry, wall_ms: Callable[[], int]) -> None:
         self.store_id = store_id
         self.device_id = device_id
         self.clock = clock
+        self.projectors = projectors
+        self.wall_ms = wall_ms
         self.next_seq = 1
 
     def load(self, conn: Connection) -> None:
@@ -121,12 +131,12 @@ class JournalWriter:
             payload=payload,
             hlc=self.clock.now().encode(),
             actor=actor,
-            recorded_at_ms=int(time.time() * 1000),
+            recorded_at_ms=self.wall_ms(),
         )
         conn.execute(_INSERT, ev.as_row())
         versions[stream] = ev.stream_version
         self.next_seq += 1
-        projectors.apply(conn, ev)
+        self.projectors.apply(conn, ev)
         return ev
 
 

@@ -7,6 +7,7 @@ in the routes with ``ManagerApproval`` on top of the permission here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -95,3 +96,12 @@ APPROVERS = MANAGERS
 
 def allowed(role: Role, permission: Permission) -> bool:
     return role in MATRIX[permission]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: a signed-in staff member, their role now, and the till they use."""
+
+    staff_id: str
+    role: Role
+    terminal_id: str | None

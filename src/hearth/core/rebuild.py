@@ -14,9 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from hearth import schema as _schema  # noqa: F401  (all projectors registered)
 from hearth.core.db import metadata
-from hearth.core.journal import projectors, read_events
+from hearth.core.journal import ProjectorRegistry, read_events
 
 
 @dataclass
@@ -30,28 +29,28 @@ class RebuildReport:
         return not self.mismatched
 
 
-def _owned_in_dependency_order() -> list[sa.Table]:
+def _owned_in_dependency_order(projectors: ProjectorRegistry) -> list[sa.Table]:
     owned = set(projectors.tables)
     return [t for t in metadata.sorted_tables if t in owned]
 
 
-def snapshot(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(conn: Connection, projectors: ProjectorRegistry) -> dict[str, list[tuple[Any, ...]]]:
     result = {}
-    for table in _owned_in_dependency_order():
+    for table in _owned_in_dependency_order(projectors):
         pk = list(table.primary_key.columns)
         rows = conn.execute(sa.select(table).order_by(*pk))
         result[table.name] = [tuple(r) for r in rows]
     return result
 
 
-def rebuild(engine: Engine, *, keep: bool = True,
+def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
             progress: Callable[[int], None] | None = None) -> RebuildReport:
     """Replay the journal into empty projections; commit only if ``keep``."""
     with engine.connect() as conn:
         tx = conn.begin()
         try:
-            before = snapshot(conn)
-            for table in reversed(_owned_in_dependency_order()):
+            before = snapshot(conn, projectors)
+            for table in reversed(_owned_in_dependency_order(projectors)):
                 conn.execute(table.delete())
             count = 0
             for ev in read_events(conn):
@@ -59,7 +58,7 @@ def rebuild(engine: Engine, *, keep: bool = True,
                 count += 1
                 if progress and count % 500 == 0:
                     progress(count)
-            after = snapshot(conn)
+            after = snapshot(conn, projectors)
             report = RebuildReport(events=count, tables={k: len(v) for k, v in after.items()})
             for name in after:
                 if before[name] != after[name]:

@@ -22,14 +22,14 @@ from hearth.core.api import (
 )
 from hearth.core.errors import Problem, not_found
 from hearth.core.journal import Event
-from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, feed_of, parse_last_id
+from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, parse_last_id
 from hearth.core.permissions import Permission, Role, allowed
 from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
 from hearth.kitchen.projections import TICKET_EVENTS
 from hearth.kitchen.service import Who
 from hearth.menu import service as menu
-from hearth.node import Node
+from hearth.core.node import Node
 from hearth.ordering.projections import load_order
 
 router = APIRouter(prefix="/api/kitchen", tags=["kitchen"])
@@ -225,7 +225,8 @@ async def rush(station_id: str, ticket_id: str, request: Request, node: NodeDep,
 async def reprint(ticket_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
                   staff: Printer) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
-        t = fallback.print_ticket(tx, ticket_id, "reprint", staff.staff_id)
+        t = fallback.print_ticket(tx, fallback.paper_of(node), ticket_id, "reprint",
+                                   staff.staff_id)
         return 200, _ticket_out(tx, t)
     return await execute(node, request, key, staff, {}, command)
 
@@ -324,7 +325,7 @@ async def station_feed(station_id: str, node: NodeDep, _: FeedViewer,
     else:
         accept = own
     screens = fallback.screens_of(node)
-    feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
+    feed = node.livefeed
     stream = feed.stream(accept, parse_last_id(last_event_id, last_event_id_q),
                          on_open=lambda: screens.opened(station_id),
                          on_close=lambda: screens.closed(station_id))
@@ -348,6 +349,6 @@ async def order_feed(order_id: str, node: NodeDep, _: FeedViewer,
             return ev.payload.get("order_id") == order_id
         return ev.stream == stream_name and ev.type in ORDER_FEED_TYPES
 
-    feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
+    feed = node.livefeed
     stream = feed.stream(accept, parse_last_id(last_event_id, last_event_id_q))
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -10,10 +10,9 @@ printing module; this file only decides *what* to print and records that it did.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 import structlog
@@ -24,7 +23,7 @@ from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
 from hearth.kitchen.service import append_ticket, get_ticket
 from hearth.kitchen.tables import stations, tickets
-from hearth.node import Node
+from hearth.core.node import Node
 
 log = structlog.get_logger(__name__)
 
@@ -61,20 +60,28 @@ class Screens:
 
 
 def screens_of(node: Node) -> Screens:
-    s = node.extras.get("kitchen_screens")
-    if not isinstance(s, Screens):
-        s = Screens()
-        node.extras["kitchen_screens"] = s
-    return s
+    return node.parts.setdefault(Screens, Screens)
 
 
-def printing_enqueue() -> Any | None:
-    """The printing module's ``enqueue``, or None while it is not there (printing disabled)."""
-    try:
-        module = importlib.import_module("hearth.printing.service")
-    except ImportError:
-        return None
-    return getattr(module, "enqueue", None)
+class Enqueue(Protocol):
+    def __call__(self, tx: Tx, *, station_id: str | None = None, printer_id: str | None = None,
+                 kind: str, document: dict[str, Any], dedupe_key: str,
+                 actor: str | None = None) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Paper:
+    """How a ticket reaches paper: the printing module puts its ``enqueue`` on the node.
+
+    The kitchen sits below printing (printing renders kitchen tickets), so it is handed the
+    function rather than importing it; a node without printing has no ``Paper`` part.
+    """
+
+    enqueue: Enqueue
+
+
+def paper_of(node: Node) -> Paper | None:
+    return node.parts.find(Paper)
 
 
 def document(conn: Connection, t: d.Ticket, kind: str) -> dict[str, Any]:
@@ -92,17 +99,18 @@ def document(conn: Connection, t: d.Ticket, kind: str) -> dict[str, Any]:
     }
 
 
-def print_ticket(tx: Tx, ticket_id: str, reason: str, actor: str | None) -> d.Ticket:
+def print_ticket(tx: Tx, paper: Paper | None, ticket_id: str, reason: str,
+                 actor: str | None) -> d.Ticket:
     """Send one ticket to its station's printer and record it (reason: fallback, reprint)."""
-    enqueue = printing_enqueue()
-    if enqueue is None:
+    if paper is None:
         raise Problem(503, "printing-unavailable", "Printing is not available",
                       "This store node has no printing module running.")
     t = get_ticket(tx.conn, tx.store_id, ticket_id)
     kind = "reprint" if reason == "reprint" else t.kind.value
     after = d.mark_printed(t)
-    enqueue(tx, station_id=t.station_id, kind="kitchen", document=document(tx.conn, t, kind),
-            dedupe_key=f"ticket:{t.id}:{after.version}", actor=actor)
+    paper.enqueue(tx, station_id=t.station_id, kind="kitchen",
+                  document=document(tx.conn, t, kind),
+                  dedupe_key=f"ticket:{t.id}:{after.version}", actor=actor)
     append_ticket(tx, "TicketPrinted", after, actor, reason=reason)
     return after
 
@@ -117,7 +125,8 @@ def due(conn: Connection, station_id: str) -> list[str]:
 
 async def check_once(node: Node) -> int:
     """Print what dark stations have waiting; returns how many tickets were printed."""
-    if printing_enqueue() is None:
+    paper = paper_of(node)
+    if paper is None:
         return 0
     screens = screens_of(node)
     after_s = node.settings.kitchen_fallback_after_s
@@ -143,7 +152,7 @@ async def check_once(node: Node) -> int:
                 if t.status is not d.Status.NEW or t.printed:  # a screen may have taken it
                     continue
                 try:
-                    print_ticket(tx, tid, "fallback", None)
+                    print_ticket(tx, paper, tid, "fallback", None)
                 except Problem as exc:
                     if exc.code != "printer-none":
                         raise

@@ -1,16 +1,19 @@
-"""What the kitchen runs beside the API: ticket routing, the live feed and the printer fallback."""
+"""What the kitchen runs beside the API: ticket routing and the printer fallback."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 
-from fastapi import FastAPI
-
-from hearth.core.livefeed import feed_of
+from hearth.core.node import Node
 from hearth.core.subscribers import Subscriber
 from hearth.kitchen import fallback, routing
-from hearth.node import Node
+
+
+@dataclass
+class FallbackWatch:
+    task: asyncio.Task[None]
 
 
 def subscribers(node: Node) -> list[Subscriber]:
@@ -18,22 +21,17 @@ def subscribers(node: Node) -> list[Subscriber]:
     return [routing.subscriber()]
 
 
-async def on_start(app: FastAPI, node: Node) -> None:
+async def on_start(node: Node) -> None:
     """Called once the writer runs, before the first request."""
-    feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
-    feed.attach(node.writer)
     fallback.screens_of(node)
-    node.extras["kitchen_fallback_task"] = asyncio.create_task(
-        fallback.watch(node), name="kitchen-fallback")
+    node.parts.put(FallbackWatch(asyncio.create_task(fallback.watch(node),
+                                                     name="kitchen-fallback")))
 
 
-async def on_stop(app: FastAPI, node: Node) -> None:
+async def on_stop(node: Node) -> None:
     """Called before the writer stops."""
-    task = node.extras.pop("kitchen_fallback_task", None)
-    if isinstance(task, asyncio.Task):
-        task.cancel()
+    watch = node.parts.pop(FallbackWatch)
+    if watch is not None:
+        watch.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
-    feed = node.extras.get("livefeed")
-    if feed is not None:
-        feed_of(node.extras, node.engine).detach(node.writer)
+            await watch.task

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.kitchen.domain import Ticket
 from hearth.kitchen.tables import routing_rules, station_timing, stations, ticket_items, tickets
 
+projectors = ProjectorRegistry()
 projectors.owns(stations, station_timing, routing_rules, tickets, ticket_items)
 
 TICKET_EVENTS = ("TicketCreated", "TicketStarted", "TicketBumped", "TicketRecalled",

@@ -29,7 +29,7 @@ Price = Annotated[int, Field(ge=0, le=100_000_000)]
 @router.get("", summary="The whole menu with sold-out state")
 def get_menu(node: NodeDep, _: Reader) -> Response:
     with node.engine.connect() as conn:
-        body = cache_of(node, service.catalogue).get(conn)
+        body = cache_of(node).get(conn)
     return Response(body, media_type="application/json")
 
 

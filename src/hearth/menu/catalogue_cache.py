@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from hearth.core.journal import Event
+from hearth.core.node import Node
 
 MENU_EVENT_PREFIXES = ("Item", "Category", "ModifierGroup", "Menu")
 
@@ -45,10 +46,6 @@ class CatalogueCache:
         return body
 
 
-def cache_of(node: Any, build: Callable[[Connection], dict[str, Any]]) -> CatalogueCache:
-    cache = node.extras.get("menu_catalogue")
-    if cache is None:
-        cache = node.extras["menu_catalogue"] = CatalogueCache(build)
-        node.writer.listeners.append(cache.on_commit)
-    assert isinstance(cache, CatalogueCache)
-    return cache
+def cache_of(node: Node) -> CatalogueCache:
+    """The node's cache, put there (and kept current by the writer) by the menu module."""
+    return node.parts.get(CatalogueCache)

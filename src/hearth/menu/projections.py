@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import conn_cache
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.menu.tables import categories, images, items, modifier_groups
 
+projectors = ProjectorRegistry()
 projectors.owns(categories, modifier_groups, items, images)
 MENU_CACHE = "menu_items"
 

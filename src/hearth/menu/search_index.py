@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.journal import Event
+from hearth.core.node import Node
 from hearth.menu.tables import items
 
 # Menu events that leave names, prices and the active flag as they were.
@@ -116,7 +117,7 @@ class MenuSearchIndex:
                 self._generation += 1
                 self._loaded = None
 
-    def _load(self, conn: Connection) -> Loaded:
+    def load(self, conn: Connection) -> Loaded:
         with self._lock:
             if self._loaded is not None:
                 return self._loaded
@@ -140,7 +141,7 @@ class MenuSearchIndex:
         raw = query.strip()
         if not raw:
             return []
-        found = self._load(conn).matching(raw, limit)
+        found = self.load(conn).matching(raw, limit)
         if not found:
             return []
         sold_out = {r.id: r.sold_out
@@ -150,22 +151,6 @@ class MenuSearchIndex:
                 for e in found]
 
 
-def index_of(node: Any) -> MenuSearchIndex:
-    """The node's index, created on first use and kept current by the writer's listener."""
-    index = node.extras.get("menu_search")
-    if index is None:
-        index = node.extras["menu_search"] = MenuSearchIndex()
-        node.writer.listeners.append(index.on_commit)
-    assert isinstance(index, MenuSearchIndex)
-    return index
-
-
-def warm(node: Any) -> None:
-    """Build the search index and the encoded catalogue at start-up, so the first till that
-    loads the menu after a restart does not wait for them."""
-    from hearth.menu.catalogue_cache import cache_of
-    from hearth.menu.service import catalogue
-
-    with node.engine.connect() as conn:
-        index_of(node)._load(conn)
-        cache_of(node, catalogue).get(conn)
+def index_of(node: Node) -> MenuSearchIndex:
+    """The node's index, put there (and kept current by the writer) by the menu module."""
+    return node.parts.get(MenuSearchIndex)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import conn_cache, insert_rows, select_rows, update_rows
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.ordering.domain import (
     KITCHEN_STATES,
     Channel,
@@ -21,6 +21,7 @@ from hearth.ordering.domain import (
 )
 from hearth.ordering.tables import areas, dining_tables, order_counters, order_lines, orders
 
+projectors = ProjectorRegistry()
 projectors.owns(areas, dining_tables, orders, order_lines, order_counters)
 
 ORDER_EVENTS = (
@@ -152,15 +153,66 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
             ev.type == "OrderStatusChanged" and ev.payload.get("to") == "closed"):
         status = "to_clean"
     else:
-        status = "free"
+        status = "seated" if table.session_id else "free"
     seated = table.seated_at_ms
     if status == "free":
         seated = None
     elif seated is None:
         seated = ev.recorded_at_ms
+    changes: dict[str, Any] = {}
     if status != table.status or seated != table.seated_at_ms:
-        update_rows(conn, dining_tables, {"id": table_id},
-                    {"status": status, "seated_at_ms": seated})
+        changes = {"status": status, "seated_at_ms": seated}
+    if (table.held_order_id and ev.stream == f"order:{table.held_order_id}"
+            and ev.type in HOLD_OVER):
+        changes |= {"held_order_id": None, "held_reason": None}
+    if changes:
+        update_rows(conn, dining_tables, {"id": table_id}, changes)
+
+
+# A diner's send waiting for staff is over once its order is sent (or taken off the table) by
+# any means: the staff's confirmation, a waiter sending it from the POS, a cancel or a move.
+HOLD_OVER = frozenset({"LinesSent", "OrderCancelled", "OrderVoided", "OrderMerged",
+                       "TableTransferred"})
+
+
+@projectors.on("TableSeated")
+def _seated(conn: Connection, ev: Event) -> None:
+    table = select_rows(conn, dining_tables, {"id": ev.payload["id"]}).first()
+    if table is None:
+        return
+    changes: dict[str, Any] = {
+        "session_id": ev.payload["session_id"],
+        "session_self_seated": bool(ev.payload.get("self_seated", False)),
+        "session_approved_total": 0, "held_order_id": None, "held_reason": None}
+    if table.status == "free":
+        changes |= {"status": "seated", "seated_at_ms": ev.recorded_at_ms}
+    update_rows(conn, dining_tables, {"id": table.id}, changes)
+
+
+@projectors.on("TableSessionEnded")
+def _session_ended(conn: Connection, ev: Event) -> None:
+    table = select_rows(conn, dining_tables, {"id": ev.payload["id"]}).first()
+    if table is None:
+        return
+    changes: dict[str, Any] = {
+        "session_id": None, "session_self_seated": False, "session_approved_total": 0,
+        "held_order_id": None, "held_reason": None}
+    if table.status == "seated":
+        changes |= {"status": "free", "seated_at_ms": None}
+    update_rows(conn, dining_tables, {"id": table.id}, changes)
+
+
+@projectors.on("DinerSendHeld")
+def _send_held(conn: Connection, ev: Event) -> None:
+    update_rows(conn, dining_tables, {"id": ev.payload["id"]},
+                {"held_order_id": ev.payload["order_id"], "held_reason": ev.payload["reason"]})
+
+
+@projectors.on("DinerSendConfirmed")
+def _send_confirmed(conn: Connection, ev: Event) -> None:
+    update_rows(conn, dining_tables, {"id": ev.payload["id"]},
+                {"held_order_id": None, "held_reason": None, "session_self_seated": False,
+                 "session_approved_total": ev.payload["total"]})
 
 
 def last_order_number(conn: Connection, store_id: str, business_date: str) -> int:

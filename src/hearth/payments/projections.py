@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import insert_rows, update_rows
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.payments.tables import (
     cash_shifts,
     payment_callbacks,
@@ -18,6 +18,7 @@ from hearth.payments.tables import (
     stored_value_accounts,
 )
 
+projectors = ProjectorRegistry()
 projectors.owns(payments, payment_refunds, payment_callbacks, stored_value_accounts,
                 cash_shifts, payment_providers)
 

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
-from hearth.core.subscribers import Subscriber
-from hearth.node import Node
+from hearth.core.node import Node
+from hearth.kitchen.fallback import Paper
+from hearth.printing import service
 from hearth.printing.worker import PrintWorker
 
-WORKER_KEY = "printing.worker"
 
-
-def subscribers(node: Node) -> list[Subscriber]:
-    """Printing needs no journal subscriber: jobs are queued by events in the caller's own
-    transaction and the worker reads them from the print_jobs projection."""
-    return []
+def on_build(node: Node) -> None:
+    """Give the kitchen its way to paper (it sits below printing and cannot import it)."""
+    node.parts.put(Paper(service.enqueue))
 
 
 def worker_of(node: Node) -> PrintWorker | None:
-    w = node.extras.get(WORKER_KEY)
-    return w if isinstance(w, PrintWorker) else None
+    return node.parts.find(PrintWorker)
 
 
-async def on_start(app: FastAPI, node: Node) -> None:
-    """Start sending queued jobs (including those left from before a restart)."""
+async def on_start(node: Node) -> None:
+    """Start sending queued jobs (including those left from before a restart).
+
+    Printing needs no journal subscriber: jobs are queued by events in the caller's own
+    transaction and the worker reads them from the print_jobs projection."""
     worker = PrintWorker(node)
-    node.extras[WORKER_KEY] = worker
+    node.parts.put(worker)
     await worker.start()
 
 
-async def on_stop(app: FastAPI, node: Node) -> None:
+async def on_stop(node: Node) -> None:
     """Stop the worker; a job cut off mid-send stays queued and prints after the restart."""
-    worker = worker_of(node)
+    worker = node.parts.pop(PrintWorker)
     if worker is not None:
         await worker.stop()
-        node.extras.pop(WORKER_KEY, None)

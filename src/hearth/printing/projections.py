@@ -9,11 +9,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.printing import tables as t
 
 PRINTER_FIELDS = ("name", "host", "port", "kind", "station_id", "backup_printer_id",
                   "paper_width", "enabled")
+
+projectors = ProjectorRegistry()
 
 
 @projectors.on("PrinterAdded")

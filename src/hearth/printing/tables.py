@@ -58,7 +58,3 @@ print_jobs = sa.Table(
 )
 sa.Index("ix_print_jobs_status", print_jobs.c.status, print_jobs.c.next_attempt_at_ms)
 sa.Index("ix_print_jobs_printer", print_jobs.c.printer_id)
-
-# The projectors live beside the tables' users but must be registered whenever the tables are
-# (schema.py imports this module): a rebuild without them would empty these tables.
-from hearth.printing import projections as _projections  # noqa: E402, F401

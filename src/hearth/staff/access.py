@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from hearth.core.api import Principal, unauthorized
 from hearth.core.journal import Event
+from hearth.core.node import Node
 from hearth.core.permissions import Role
 from hearth.staff.tables import staff, terminals
 
@@ -70,7 +71,8 @@ class StaffAccess:
         return principal if role is principal.role else replace(principal, role=role)
 
 
-def install(node: Any) -> None:
+def install(node: Node) -> None:
+    """Every request's principal is checked by this from now on (see ``core.api``)."""
     access = StaffAccess(node.engine)
     node.writer.listeners.append(access.on_commit)
-    node.extras["access_check"] = access
+    node.access_check = access

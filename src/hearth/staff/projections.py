@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.staff.tables import staff, terminals
 
+projectors = ProjectorRegistry()
 projectors.owns(staff, terminals)
 
 
@@ -24,14 +25,24 @@ def _updated(conn: Connection, ev: Event) -> None:
 
 @projectors.on("PinLoginFailed", "ApprovalFailed")
 def _failed(conn: Connection, ev: Event) -> None:
+    # Events from before lockouts escalated carry no count: they count as none.
     conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(
         failed_attempts=ev.payload["failed_attempts"],
-        locked_until_ms=ev.payload["locked_until_ms"]))
+        locked_until_ms=ev.payload["locked_until_ms"],
+        lockouts=ev.payload.get("lockouts", 0),
+        hard_locked=bool(ev.payload.get("hard_locked", False))))
+
+
+@projectors.on("StaffUnlocked")
+def _unlocked(conn: Connection, ev: Event) -> None:
+    conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(
+        failed_attempts=0, locked_until_ms=None, lockouts=0, hard_locked=False))
 
 
 @projectors.on("StaffLoggedIn", "ApprovalGiven")
 def _ok(conn: Connection, ev: Event) -> None:
-    values: dict[str, object] = {"failed_attempts": 0, "locked_until_ms": None}
+    values: dict[str, object] = {"failed_attempts": 0, "locked_until_ms": None, "lockouts": 0,
+                                 "hard_locked": False}
     if ev.type == "StaffLoggedIn":
         values["last_login_ms"] = ev.recorded_at_ms
     conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(**values))

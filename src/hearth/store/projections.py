@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 from hearth.store.tables import store_settings
 
+projectors = ProjectorRegistry()
 projectors.owns(store_settings)
 
 

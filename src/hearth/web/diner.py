@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from hearth.channels.qr import service as qr
 from hearth.core.api import NodeDep
 from hearth.core.journal import Event
-from hearth.core.livefeed import feed_of
 from hearth.web.i18n import add_texts
 from hearth.web.pages import render
 
@@ -113,7 +112,7 @@ async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)
     def render_nudge(ev: Event) -> dict[str, Any]:
         return {"seq": ev.seq, "type": ev.type}
 
-    feed = feed_of(node.extras, node.engine, node.settings.livefeed_heartbeat_s)
+    feed = node.livefeed
     return StreamingResponse(feed.stream(accept, None, render_nudge),
                              media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -3,12 +3,10 @@ becoming ready (or voided), and the ticker for accept timeouts and status callba
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from hearth.channels.delivery import service
 from hearth.channels.delivery.callbacks import Ticker
 from hearth.core.subscribers import Subscriber
-from hearth.node import Node
+from hearth.core.node import Node
 
 
 def subscribers(node: Node) -> list[Subscriber]:
@@ -16,15 +14,15 @@ def subscribers(node: Node) -> list[Subscriber]:
     return [Subscriber("delivery-callbacks", service.callbacks_for_events)]
 
 
-async def on_start(app: FastAPI, node: Node) -> None:
+async def on_start(node: Node) -> None:
     """Called once the writer runs, before the first request."""
     ticker = Ticker(node, service.config_of(node.settings))
+    node.parts.put(ticker)
     await ticker.start()
-    app.state.delivery_ticker = ticker
 
 
-async def on_stop(app: FastAPI, node: Node) -> None:
+async def on_stop(node: Node) -> None:
     """Called before the writer stops."""
-    ticker = getattr(app.state, "delivery_ticker", None)
+    ticker = node.parts.pop(Ticker)
     if ticker is not None:
         await ticker.stop()

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from hearth.channels.delivery.tables import delivery_callbacks, delivery_item_maps, delivery_orders
-from hearth.core.journal import Event, projectors
+from hearth.core.journal import Event, ProjectorRegistry
 
+projectors = ProjectorRegistry()
 projectors.owns(delivery_item_maps, delivery_orders, delivery_callbacks)
 
 

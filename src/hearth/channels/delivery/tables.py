@@ -70,7 +70,3 @@ delivery_callbacks = sa.Table(
     sa.Column("sent_at_ms", sa.BigInteger, nullable=True),
     sa.Index("ix_delivery_callbacks_state", "state"),
 )
-
-# The projectors live beside the tables they write; importing them here registers them wherever
-# the schema is loaded (hearth.schema imports this module), including ``hearth rebuild``.
-from hearth.channels.delivery import projections as _projections  # noqa: E402,F401

@@ -1,0 +1,9 @@
+"""The payments module's contribution: tenders, providers with failover, the settler, refunds,
+shifts and reconciliation."""
+
+from hearth.core.module import Module
+from hearth.payments import api, lifecycle, projections
+
+MODULE = Module("payments", projectors=projections.projectors, routers=(api.router,),
+                public_routes=api.PUBLIC_ROUTES, on_start=lifecycle.on_start,
+                on_stop=lifecycle.on_stop)

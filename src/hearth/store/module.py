@@ -1,0 +1,6 @@
+"""The store module's contribution: store settings."""
+
+from hearth.core.module import Module
+from hearth.store import api, projections
+
+MODULE = Module("store", projectors=projections.projectors, routers=(api.router,))
