@@ -22,6 +22,7 @@ from hearth.core.writer import Tx
 from hearth.menu import service as menu
 from hearth.menu.domain import LineRequest, price_line
 from hearth.ordering import domain as d
+from hearth.ordering import sessions
 from hearth.ordering.domain import Channel, Discount, DiscountKind, Order, OrderEvent, OrderStatus
 from hearth.ordering.projections import last_order_number, load_order
 from hearth.ordering.tables import areas, dining_tables, order_lines, orders
@@ -117,9 +118,11 @@ def _send(tx: Tx, order: Order, ev: OrderEvent, ctx: Context) -> None:
 def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
                 lines: list[LineInput], guests: int = 0, note: str = "",
                 service_charge_bp: int = 0, submit: bool = False) -> Order:
-    """Open an order with its first lines, and optionally send it straight to the kitchen."""
+    """Open an order with its first lines, and optionally send it straight to the kitchen.
+    Opening an order on a table seats it (starts its session) if nobody has yet."""
     if table_id is not None:
         _require_table(tx.conn, tx.store_id, table_id)
+        sessions.seat(tx, ctx, table_id)
     if len(note) > d.MAX_NOTE:
         raise invalid("note-too-long", "Note too long", f"At most {d.MAX_NOTE} characters.",
                       "note")
@@ -181,13 +184,19 @@ def advance(tx: Tx, ctx: Context, order_id: str, to: OrderStatus) -> Order:
         raise invalid("status-not-settable", "Use the matching action",
                       f"{to.value} is reached through its own action (pay, void, cancel).",
                       "status")
-    _emit(tx, order_id, d.transition(_load(tx, order_id), to), ctx)
+    order = _load(tx, order_id)
+    _emit(tx, order_id, d.transition(order, to), ctx)
+    if to is OrderStatus.CLOSED:
+        sessions.end_if_done(tx, ctx, order.table_id, "closed")
     return _load(tx, order_id)
 
 
 def mark_paid(tx: Tx, ctx: Context, order_id: str) -> Order:
-    """Called by payments once the bill is settled in full."""
-    _emit(tx, order_id, d.transition(_load(tx, order_id), OrderStatus.PAID), ctx)
+    """Called by payments once the bill is settled in full; the table's last bill paid ends
+    its session."""
+    order = _load(tx, order_id)
+    _emit(tx, order_id, d.transition(order, OrderStatus.PAID), ctx)
+    sessions.end_if_done(tx, ctx, order.table_id, "paid")
     return _load(tx, order_id)
 
 
@@ -229,7 +238,10 @@ def set_service_charge(tx: Tx, ctx: Context, order_id: str, bp: int) -> Order:
 
 def transfer_table(tx: Tx, ctx: Context, order_id: str, to_table_id: str) -> Order:
     _require_table(tx.conn, tx.store_id, to_table_id)
-    _emit(tx, order_id, d.transfer_table(_load(tx, order_id), to_table_id), ctx)
+    order = _load(tx, order_id)
+    sessions.seat(tx, ctx, to_table_id)
+    _emit(tx, order_id, d.transfer_table(order, to_table_id), ctx)
+    sessions.end_if_done(tx, ctx, order.table_id, "moved", moved=True)
     return _load(tx, order_id)
 
 
@@ -238,6 +250,8 @@ def merge_orders(tx: Tx, ctx: Context, source_id: str, target_id: str) -> Order:
     out, into = d.merge(source, target)
     _emit(tx, source_id, out, ctx)
     _emit(tx, target_id, into, ctx)
+    if source.table_id != target.table_id:
+        sessions.end_if_done(tx, ctx, source.table_id, "merged", moved=True)
     return _load(tx, target_id)
 
 
@@ -323,10 +337,13 @@ def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None,
 
 
 def clean_table(tx: Tx, ctx: Context, table_id: str) -> None:
+    """Clear the table for the next party: its session ends (a seated party that ordered
+    nothing may be cleared too)."""
     row = _require_table(tx.conn, tx.store_id, table_id)
-    if row.status != "to_clean":
+    if row.status not in ("to_clean", "seated"):
         raise Problem(409, "table-not-to-clean", "Table is not waiting to be cleaned",
                       f"Table {row.code} is {row.status}.")
+    sessions.end(tx, ctx, table_id, "cleared")
     tx.append(f"table:{table_id}", "TableCleaned", {"id": table_id}, ctx.actor)
 
 

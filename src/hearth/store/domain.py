@@ -28,6 +28,9 @@ ROUNDING_STEP_FEN = {CashRounding.NONE: 1, CashRounding.JIAO: 10, CashRounding.H
                      CashRounding.YUAN: 100}
 LANGUAGES = ("zh", "en")
 MAX_SERVICE_CHARGE_BP = 3000  # 30%: anything above is a typo, not a service charge
+# QR table ordering limits (see channels/qr/domain.py): name -> (lowest, highest) allowed.
+QR_LIMITS = {"qr_max_per_line": (1, 999), "qr_max_per_order": (1, 9999),
+             "qr_changes_per_minute": (1, 600), "qr_confirm_above": (0, 100_000_000)}
 _PHONE = re.compile(r"^[0-9+\-() ]{3,40}$")
 
 
@@ -43,6 +46,15 @@ class StoreSettings:
     cash_rounding: CashRounding = CashRounding.NONE
     languages: tuple[str, ...] = field(default=LANGUAGES)
     default_language: str = "zh"
+    # QR table ordering: whether a diner's first scan may seat a free table (its first send then
+    # waits for staff), the portions one line and one order may hold, the diner changes one
+    # table may make a minute, and the order total (fen) above which a send waits for staff
+    # (0: never).
+    qr_self_seating: bool = False
+    qr_max_per_line: int = 20
+    qr_max_per_order: int = 60
+    qr_changes_per_minute: int = 20
+    qr_confirm_above: int = 100_000
 
     def as_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -93,6 +105,20 @@ def check_settings(raw: dict[str, Any]) -> StoreSettings:
         raise invalid("setting-invalid", "Default language not offered",
                       "default_language must be one of the languages offered.",
                       "default_language")
+    self_seating = raw.get("qr_self_seating", False)
+    if not isinstance(self_seating, bool):
+        raise invalid("setting-invalid", "Not yes or no", "qr_self_seating must be true or false.",
+                      "qr_self_seating")
+    limits = {}
+    for name, (low, high) in QR_LIMITS.items():
+        value = raw.get(name, getattr(StoreSettings(), name))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise invalid("setting-invalid", "Limit out of range",
+                          f"{name} must be a whole number from {low} to {high}.", name)
+        limits[name] = value
+    if limits["qr_max_per_order"] < limits["qr_max_per_line"]:
+        raise invalid("setting-invalid", "Order limit below the line limit",
+                      "qr_max_per_order must be at least qr_max_per_line.", "qr_max_per_order")
     return StoreSettings(
         name_zh=_text(raw.get("name_zh", ""), "name_zh", low=1, high=80),
         name_en=_text(raw.get("name_en", ""), "name_en", low=1, high=120),
@@ -106,6 +132,8 @@ def check_settings(raw: dict[str, Any]) -> StoreSettings:
         cash_rounding=rounding,
         languages=tuple(sorted(langs, key=LANGUAGES.index)),
         default_language=default,
+        qr_self_seating=self_seating,
+        **limits,
     )
 
 

@@ -29,7 +29,10 @@ def current(conn: Connection, store_id: str) -> tuple[StoreSettings, int]:
         name_zh=row.name_zh, name_en=row.name_en, address=row.address, phone=row.phone,
         service_charge_bp=row.service_charge_bp, receipt_footer_zh=row.receipt_footer_zh,
         receipt_footer_en=row.receipt_footer_en, cash_rounding=CashRounding(row.cash_rounding),
-        languages=tuple(row.languages), default_language=row.default_language), row.version
+        languages=tuple(row.languages), default_language=row.default_language,
+        qr_self_seating=row.qr_self_seating, qr_max_per_line=row.qr_max_per_line,
+        qr_max_per_order=row.qr_max_per_order, qr_changes_per_minute=row.qr_changes_per_minute,
+        qr_confirm_above=row.qr_confirm_above), row.version
 
 
 def settings_json(conn: Connection, store_id: str) -> dict[str, Any]:

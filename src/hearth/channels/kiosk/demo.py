@@ -12,8 +12,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hearth.bootstrap import build_node
 from hearth.channels.qr.service import token_for_table
-from hearth.node import Node, build_node
+from hearth.core.node import Node
+from hearth.ordering import sessions
+from hearth.ordering.service import Context
 from hearth.ordering.tables import dining_tables
 from hearth.staff import service as staff
 
@@ -23,7 +26,8 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
 
 
 def guest_links(node: Node, base_url: str) -> list[str]:
-    """Register a kiosk and give the first table's QR link, as lines to print."""
+    """Register a kiosk and give the first table's QR link, as lines to print. That table is
+    seated (as a waiter would), since a phone may order only at a seated table."""
     now = int(time.time() * 1000)
     key = node.writer.run(lambda tx: staff.register_terminal(tx, "Demo kiosk", now, None,
                                                              kind="kiosk"))["key"]
@@ -33,9 +37,12 @@ def guest_links(node: Node, base_url: str) -> list[str]:
                              .where(dining_tables.c.store_id == node.settings.store_id)
                              .where(dining_tables.c.active.is_(True))
                              .order_by(dining_tables.c.code).limit(1)).first()
-        if first is not None:
-            qr = token_for_table(conn, node.signer, node.settings.store_id, first.id)
-            lines.append(f"Table {first.code} QR ordering (phone): {base_url}{qr['path']}")
+        qr = (token_for_table(conn, node.signer, node.settings.store_id, first.id)
+              if first is not None else None)
+    if first is not None and qr is not None:
+        node.writer.run(lambda tx: sessions.seat(tx, Context(None, now), first.id))
+        lines.append(f"Table {first.code} QR ordering (phone; the demo seated it, and a waiter "
+                     f"seats a table with Seat / 开台 on the POS): {base_url}{qr['path']}")
     return lines
 
 

@@ -1,5 +1,6 @@
-"""QR table ordering routes: for diners' phones (authenticated by the signed table token) and
-for staff (print and rotate a table's code, see waiter calls)."""
+"""QR table ordering routes: for diners' phones (authenticated by the signed table token, and
+for every change the table's session in ``X-Table-Session``) and for staff (print and rotate a
+table's code, seat a table, confirm a held send, see waiter calls)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,35 @@ import time
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import Field
 
 from hearth.channels.qr import service
+from hearth.channels.qr.domain import DinerLimits, RateLimiter, too_many
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, now_ms, require
 from hearth.core.permissions import Permission
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
+from hearth.ordering import sessions
 from hearth.ordering.service import Context, LineInput, rotate_table_token
 from hearth.ordering.tables import areas
 
 router = APIRouter(prefix="/api", tags=["qr ordering"])
 
+# Diners' phones: no staff token, but every call carries the table's signed QR token and is
+# refused without a genuine, current one.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/api/qr/{token}"), ("GET", "/api/qr/{token}/menu"),
+    ("POST", "/api/qr/{token}/lines"), ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
+    ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
+    ("POST", "/api/qr/{token}/call-waiter"), ("POST", "/api/qr/{token}/seat"),
+})
+
 Token = Annotated[str, Path(min_length=10, max_length=200)]
+# The table session the phone learnt from GET /api/qr/{token}; a change without the current one
+# is refused (409 table-closed).
+SessionHeader = Annotated[str | None, Header(alias="X-Table-Session", max_length=64)]
 
 
 def _table(node: Any, token: str) -> Any:
@@ -41,9 +56,12 @@ def table_view(token: Token, node: NodeDep) -> dict[str, Any]:
         order_id = service.current_order_id(conn, table.id)
         order = (ordering.order_json(ordering.get_order(conn, node.settings.store_id, order_id))
                  if order_id else None)
+        limits = service.limits_of(conn, node.settings.store_id)
     return {"table": {"id": table.id, "code": table.code, "seats": table.seats,
                       "area_zh": area.name_zh if area else "", "area_en": area.name_en if area
-                      else ""}, "order": order}
+                      else ""}, "order": order, "session": service.session_json(table, limits),
+            "limits": {"max_per_line": limits.max_per_line,
+                       "max_per_order": limits.max_per_order}}
 
 
 @router.get("/qr/{token}/menu", summary="What a diner can order right now")
@@ -58,7 +76,8 @@ class DinerLine(Strict):
     """What a diner may choose. No price, no seat, no hold: the server decides those."""
 
     item_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, ge=1, le=50)
+    # The store's caps (qr_max_per_line, qr_max_per_order) decide; this is only the sane bound.
+    quantity: int = Field(default=1, ge=1, le=999)
     spec_id: str | None = None
     modifier_option_ids: list[str] = Field(default_factory=list, max_length=30)
     combo_choices: dict[str, str] = Field(default_factory=dict)
@@ -70,47 +89,87 @@ class DinerLines(Strict):
     guests: int = Field(default=0, ge=0, le=50)
 
 
-async def _run(request: Request, node: Any, key: str, token: str, body: Any,
-               use_case: Any, status: int = 200) -> Any:
+def _limiter(node: Any) -> RateLimiter:
+    limiter = node.extras.get("qr_rate")
+    if not isinstance(limiter, RateLimiter):
+        limiter = node.extras["qr_rate"] = RateLimiter()
+    return limiter
+
+
+def _admit(node: Any, table: Any, ctx: Context) -> DinerLimits:
+    """The store's limits, once this change is counted against the table's rate (429 first,
+    before anything is written)."""
+    with node.engine.connect() as conn:
+        limits = service.limits_of(conn, node.settings.store_id)
+    wait = _limiter(node).hit(f"table:{table.id}", ctx.now_ms, limits.changes_per_minute)
+    if wait is not None:
+        raise too_many(wait)
+    return limits
+
+
+async def _run(request: Request, node: Any, key: str, token: str, session: str | None,
+               body: Any, use_case: Any, status: int = 200) -> Any:
+    """A diner's change: the token checked, the table's rate counted (refused with 429 before
+    anything is written), then the use case in the writer, where the session is checked."""
     table = _table(node, token)
     ctx = _diner_ctx(node, table)
+    limits = _admit(node, table, ctx)
 
     def command(tx: Tx) -> tuple[int, Any]:
-        result = use_case(tx, ctx, table)
+        result = use_case(tx, ctx, table, limits)
+        if isinstance(result, tuple):  # (order, why it waits for staff)
+            order, waiting = result
+            return (202 if waiting else status), {**ordering.order_json(order),
+                                                  "waiting_confirmation": waiting}
         return status, ordering.order_json(result) if result is not None else {"ok": True}
 
-    return await execute(node, request, key, None, {"table": table.id, "body": body}, command)
+    return await execute(node, request, key, None,
+                         {"table": table.id, "session": session, "body": body}, command)
+
+
+@router.post("/qr/{token}/seat",
+             summary="A diner's scan: the table's session, or a new one where the store lets "
+                     "diners seat themselves")
+async def diner_seat(token: Token, request: Request, node: NodeDep,
+                     key: IdempotencyKeyDep) -> Any:
+    table = _table(node, token)
+    ctx = _diner_ctx(node, table)
+    limits = _admit(node, table, ctx)
+    return await execute(node, request, key, None, {"table": table.id, "seat": True},
+                         lambda tx: (200, service.seat(tx, ctx, table.id, limits)))
 
 
 @router.post("/qr/{token}/lines", summary="Add to the table's shared order (not sent yet)")
 async def diner_add(token: Token, body: DinerLines, request: Request, node: NodeDep,
-                    key: IdempotencyKeyDep) -> Any:
+                    key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
     lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
                        dict(ln.combo_choices), note=ln.note) for ln in body.lines]
-    return await _run(request, node, key, token, body.model_dump(),
-                      lambda tx, ctx, t: service.add_lines(tx, ctx, t.id, lines, body.guests))
+    return await _run(request, node, key, token, session, body.model_dump(),
+                      lambda tx, ctx, t, lim: service.add_lines(tx, ctx, t.id, session, lines,
+                                                                body.guests, lim))
 
 
 @router.post("/qr/{token}/lines/{line_id}/remove",
              summary="Take a line back before it is sent")
 async def diner_remove(token: Token, line_id: str, request: Request, node: NodeDep,
-                       key: IdempotencyKeyDep) -> Any:
-    return await _run(request, node, key, token, {"line": line_id},
-                      lambda tx, ctx, t: service.remove_line(tx, ctx, t.id, line_id))
+                       key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
+    return await _run(request, node, key, token, session, {"line": line_id},
+                      lambda tx, ctx, t, _: service.remove_line(tx, ctx, t.id, session, line_id))
 
 
-@router.post("/qr/{token}/submit", summary="Send the table's new items to the kitchen")
+@router.post("/qr/{token}/submit",
+             summary="Send the table's new items to the kitchen (202: waiting for staff)")
 async def diner_submit(token: Token, request: Request, node: NodeDep,
-                       key: IdempotencyKeyDep) -> Any:
-    return await _run(request, node, key, token, {},
-                      lambda tx, ctx, t: service.submit(tx, ctx, t.id))
+                       key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
+    return await _run(request, node, key, token, session, {},
+                      lambda tx, ctx, t, lim: service.submit(tx, ctx, t.id, session, lim))
 
 
 @router.post("/qr/{token}/request-bill", summary="Ask for the bill")
 async def diner_bill(token: Token, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep) -> Any:
-    return await _run(request, node, key, token, {},
-                      lambda tx, ctx, t: service.request_bill(tx, ctx, t.id))
+                     key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
+    return await _run(request, node, key, token, session, {},
+                      lambda tx, ctx, t, _: service.request_bill(tx, ctx, t.id, session))
 
 
 class CallIn(Strict):
@@ -120,14 +179,37 @@ class CallIn(Strict):
 @router.post("/qr/{token}/call-waiter", summary="Call a waiter to the table")
 async def diner_call(token: Token, body: CallIn, request: Request, node: NodeDep,
                      key: IdempotencyKeyDep) -> Any:
-    def use_case(tx: Tx, ctx: Context, t: Any) -> None:
+    def use_case(tx: Tx, ctx: Context, t: Any, _: DinerLimits) -> None:
         service.call_waiter(tx, ctx, t.id, t.code, body.reason)
-    return await _run(request, node, key, token, body.model_dump(), use_case)
+    return await _run(request, node, key, token, None, body.model_dump(), use_case)
 
 
 # -- staff side -----------------------------------------------------------------------------
 FloorEditor = Annotated[Principal, Depends(require(Permission.FLOOR_EDIT))]
 OrderReader = Annotated[Principal, Depends(require(Permission.ORDER_READ))]
+OrderTaker = Annotated[Principal, Depends(require(Permission.ORDER_TAKE))]
+
+
+@router.post("/tables/{table_id}/seat",
+             summary="Seat a party at the table: diners' phones may order from now on")
+async def seat_table(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                     staff: OrderTaker) -> Any:
+    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 200, {"table_id": table_id, "session_id": sessions.seat(tx, ctx, table_id)}
+    return await execute(node, request, key, staff, {}, command)
+
+
+@router.post("/tables/{table_id}/confirm-send",
+             summary="Let a diner's held send through to the kitchen")
+async def confirm_send(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                       staff: OrderTaker) -> Any:
+    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 200, ordering.order_json(service.confirm_send(tx, ctx, table_id))
+    return await execute(node, request, key, staff, {}, command)
 
 
 @router.get("/tables/{table_id}/qr", summary="The table's QR token and ordering link")

@@ -113,7 +113,7 @@ def rate_decision(hits: tuple[int, ...], now_ms: int, limit: int, window_ms: int
     recent = tuple(t for t in hits if now_ms - window_ms < t <= now_ms)
     if len(recent) >= limit:
         return recent, max(1, recent[-limit] + window_ms - now_ms)
-    return recent + (now_ms,), None
+    return (*recent, now_ms), None
 
 
 class RateLimiter:

@@ -3,6 +3,10 @@
 Diners add lines that stay *pending* (visible to everyone at the table) until one of them sends
 the order to the kitchen. Everything goes through the ordering service, so the POS, the KDS and
 the journal see a QR order exactly like one a waiter typed.
+
+A phone may change the order only inside the table's session (``hearth.ordering.sessions``),
+which it learns when it loads the table and sends back with every change; the store's caps
+apply, and a send staff did not expect waits for their confirmation on the POS.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.channels.qr.domain import make_table_token, read_table_token
+from hearth.channels.qr import domain as rules
+from hearth.channels.qr.domain import DinerLimits, make_table_token, read_table_token
 from hearth.core.calendar import minute_of_day
 from hearth.core.errors import Problem
 from hearth.core.security import TokenSigner
@@ -20,9 +25,12 @@ from hearth.core.writer import Tx
 from hearth.menu import service as menu
 from hearth.menu.domain import is_available_at, is_sold_out
 from hearth.ordering import service as ordering
-from hearth.ordering.domain import ACTIVE, Channel, Order
+from hearth.ordering import sessions
+from hearth.ordering.domain import ACTIVE, Channel, LineState, Order
+from hearth.ordering.domain import submit as decide_submit
 from hearth.ordering.service import Context, LineInput
 from hearth.ordering.tables import dining_tables, orders
+from hearth.store import service as store
 
 QR_INVALID = Problem(401, "qr-invalid", "This QR code is not valid",
                      "Scan the code on your table again, or ask a waiter for help.")
@@ -81,9 +89,49 @@ def current_order_id(conn: Connection, table_id: str) -> str | None:
         .order_by(orders.c.opened_at_ms).limit(1)).scalar()
 
 
-def add_lines(tx: Tx, ctx: Context, table_id: str, lines: list[LineInput], guests: int) -> Order:
+def limits_of(conn: Connection, store_id: str) -> DinerLimits:
+    """The store's limits on diners' phones, from its settings."""
+    s, _ = store.current(conn, store_id)
+    return DinerLimits(max_per_line=s.qr_max_per_line, max_per_order=s.qr_max_per_order,
+                       changes_per_minute=s.qr_changes_per_minute,
+                       confirm_above=s.qr_confirm_above, self_seating=s.qr_self_seating)
+
+
+def session_json(table: Any, limits: DinerLimits) -> dict[str, Any]:
+    """What a phone learns of the table's session when it loads the table."""
+    return {"id": table.session_id, "waiting_confirmation": table.held_reason,
+            "may_self_seat": table.session_id is None
+            and rules.may_self_seat(limits, table.status)}
+
+
+def _in_session(tx: Tx, table_id: str, session: str | None) -> Any:
+    """The table as this transaction sees it, if ``session`` is its current one."""
+    row = sessions.table_row(tx.conn, tx.store_id, table_id)
+    rules.check_session(row.session_id, session)
+    return row
+
+
+def seat(tx: Tx, ctx: Context, table_id: str, limits: DinerLimits) -> dict[str, Any]:
+    """A diner's scan of the table: the running session, or, where the store allows it and the
+    table is free, a new self-seated one (its first send waits for staff)."""
+    row = sessions.table_row(tx.conn, tx.store_id, table_id)
+    if row.session_id is None:
+        if not rules.may_self_seat(limits, row.status):
+            raise rules.TABLE_CLOSED
+        sessions.seat(tx, ctx, table_id, self_seated=True)
+    return session_json(sessions.table_row(tx.conn, tx.store_id, table_id), limits)
+
+
+def add_lines(tx: Tx, ctx: Context, table_id: str, session: str | None,
+              lines: list[LineInput], guests: int, limits: DinerLimits) -> Order:
     """Add diners' choices to the table's order (opening it if nobody has yet)."""
+    _in_session(tx, table_id, session)
     existing = current_order_id(tx.conn, table_id)
+    on_order = 0
+    if existing is not None:
+        order = ordering.get_order(tx.conn, tx.store_id, existing)
+        on_order = sum(ln.quantity for ln in order.live_lines)
+    rules.check_quantities([ln.quantity for ln in lines], on_order, limits)
     if existing is None:
         return ordering.place_order(tx, ctx, channel=Channel.DINE_IN, table_id=table_id,
                                     lines=lines, guests=guests)
@@ -98,19 +146,49 @@ def require_order(conn: Connection, table_id: str) -> str:
     return order_id
 
 
-def remove_line(tx: Tx, ctx: Context, table_id: str, line_id: str) -> Order:
+def remove_line(tx: Tx, ctx: Context, table_id: str, session: str | None,
+                line_id: str) -> Order:
+    _in_session(tx, table_id, session)
     order_id = require_order(tx.conn, table_id)
     return ordering.remove_line(tx, ctx, order_id, line_id)
 
 
-def submit(tx: Tx, ctx: Context, table_id: str) -> Order:
-    return ordering.submit_order(tx, ctx, require_order(tx.conn, table_id))
+def submit(tx: Tx, ctx: Context, table_id: str, session: str | None,
+           limits: DinerLimits) -> tuple[Order, str | None]:
+    """Send the table's new items to the kitchen, or hold them for staff (and say why)."""
+    row = _in_session(tx, table_id, session)
+    order = ordering.get_order(tx.conn, tx.store_id, require_order(tx.conn, table_id))
+    decide_submit(order)  # refuses "nothing to send" the same whether held or not
+    reason = rules.hold_reason(limits, self_seated=row.session_self_seated,
+                               total=order.totals().total,
+                               approved_total=row.session_approved_total)
+    if reason is not None:
+        sessions.hold_send(tx, ctx, table_id, order.id, reason, order.totals().total)
+        return order, reason
+    return ordering.submit_order(tx, ctx, order.id), None
 
 
-def request_bill(tx: Tx, ctx: Context, table_id: str) -> Order:
+def confirm_send(tx: Tx, ctx: Context, table_id: str) -> Order:
+    """Staff let a table's held send through to the kitchen (on the POS)."""
+    row = sessions.table_row(tx.conn, tx.store_id, table_id)
+    if not row.held_order_id:
+        raise Problem(409, "nothing-held", "Nothing is waiting at this table",
+                      f"Table {row.code} has no order waiting for a confirmation.")
+    order = ordering.get_order(tx.conn, tx.store_id, row.held_order_id)
+    sessions.confirm_send(tx, ctx, table_id, order.totals().total)
+    if order.status in ACTIVE and any(ln.state is LineState.PENDING and not ln.held
+                                      for ln in order.lines):
+        return ordering.submit_order(tx, ctx, order.id)
+    return ordering.get_order(tx.conn, tx.store_id, order.id)
+
+
+def request_bill(tx: Tx, ctx: Context, table_id: str, session: str | None) -> Order:
+    _in_session(tx, table_id, session)
     return ordering.request_bill(tx, ctx, require_order(tx.conn, table_id))
 
 
 def call_waiter(tx: Tx, ctx: Context, table_id: str, code: str, reason: str) -> None:
+    """Open to a phone without a session (a guest waiting to be seated may call); the table's
+    rate limit keeps it from being a way to flood the floor."""
     tx.append(f"table:{table_id}", "WaiterCalled",
               {"table_id": table_id, "code": code, "reason": reason}, ctx.actor)
