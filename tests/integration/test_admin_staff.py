@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from tests.integration.test_admin_store_settings import seq
+
+def seq(api):
+    """The journal's top: unchanged when a refusal wrote nothing."""
+    return api.client.get("/healthz").json()["journal_seq"]
 
 
 def patch(api, staff_id, body, headers):
@@ -16,6 +19,13 @@ def patch(api, staff_id, body, headers):
 def pin_login(api, code, pin):
     return api.client.post("/api/auth/pin", json={"staff_code": code, "pin": pin},
                            headers={"X-Terminal-Key": api.ids.terminal_key})
+
+
+def give_pin(api, code, pin, headers):
+    """A new PIN, long enough for any role: a promotion to manager or owner waits for one."""
+    r = api.post(f"/api/staff/{api.ids.staff[code]}/reset-pin", {"pin": pin}, headers)
+    assert r.status_code == 200, r.text
+    api.ids.pins[code] = pin
 
 
 def test_a_manager_promotes_a_waiter_and_deactivates_a_cashier(api):
@@ -55,6 +65,7 @@ def test_the_rules_that_stop_a_shop_locking_itself_out(api):
     # The owner may not step down while nobody else owns the store.
     assert patch(api, api.ids.staff["O01"], {"role": "manager"}, o).json()["code"] == \
         "staff-self-edit"
+    give_pin(api, "W01", "224466", o)
     assert patch(api, api.ids.staff["W01"], {"role": "owner"}, o).status_code == 200
     assert patch(api, api.ids.staff["O01"], {"active": False},
                  api.login("W01")).status_code == 200
@@ -96,6 +107,7 @@ def test_tokens_already_held_follow_deactivation_role_changes_and_revoked_device
 
     # A waiter promoted to manager may edit the menu with the token they already hold.
     assert api.client.get("/api/staff", headers=w).status_code == 403
+    give_pin(api, "W01", "224466", m)
     assert patch(api, api.ids.staff["W01"], {"role": "manager"}, m).status_code == 200
     assert api.client.get("/api/staff", headers=w).status_code == 200
 

@@ -9,7 +9,7 @@ from tests.integration.test_payments_fixtures import Till, providers, till
 from tests.unit.test_payment_fake_provider import sign
 
 __all__ = ["providers", "till"]
-MANAGER = {"staff_code": "M01", "pin": "2468"}
+MANAGER = {"staff_code": "M01", "pin": "246813"}
 
 
 def an_account(till: Till, balance: int) -> str:

@@ -20,8 +20,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     token_ttl_minutes: int = 12 * 60
     max_body_bytes: int = 256 * 1024
+    # PIN lockouts (staff/domain.py holds them to PCI DSS 8.3.4: at most 10 tries, at least
+    # 30 minutes); the third lockout in a row holds until a manager or owner unlocks it.
     pin_attempts_before_lockout: int = 5
-    lockout_minutes: int = 5
+    lockout_minutes: int = 30
+    lockouts_before_manager_unlock: int = 3
     # argon2 work factors; tests lower them to keep the suite fast, never production.
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -19,12 +20,16 @@ from hearth.core.api import (
 )
 from hearth.core.errors import Problem
 from hearth.core.journal import read_events
+from hearth.core.node import Node
 from hearth.core.permissions import MANAGERS, MATRIX, Permission
 from hearth.core.security import TokenClaims
-from hearth.node import Node
-from hearth.staff import service
+from hearth.staff import domain, service
 
 router = APIRouter(prefix="/api", tags=["staff"])
+
+# Signing in is how a caller gets a token in the first place.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("POST", "/api/auth/pin"), ("POST", "/api/auth/password")})
 
 
 class PinLogin(Strict):
@@ -46,29 +51,24 @@ async def _login(node: Node, code: str, secret: str, *, use_password: bool,
     s = node.settings
     with node.engine.connect() as conn:
         record = service.find_by_code(conn, s.store_id, code)
-    now = now_ms()
+    now = node.now_ms()  # the node's clock: a test steps it through a 30-minute lockout
     if record is None or not record.active:
         # Spend the same time as a real check so codes cannot be discovered by timing.
-        await run_in_threadpool(node.hasher.verify, _DUMMY_HASH.get(node), secret)
+        await run_in_threadpool(node.hasher.verify, _DummyHash.of(node), secret)
         raise BAD_LOGIN
     if record.lock.is_locked(now):
-        minutes = max(1, ((record.lock.locked_until_ms or now) - now) // 60_000)
-        raise Problem(423, "account-locked", "Too many wrong PINs",
-                      f"This account is locked for about {minutes} more minute(s). "
-                      "A manager can help in the meantime.")
+        raise domain.locked_problem(record.lock, now, s.timezone)
     if use_password and (record.password_hash is None or record.role not in MANAGERS):
         raise Problem(403, "password-login-not-allowed", "Admin sign-in is for managers",
                       "Only owners and managers with a password can sign in to the admin pages.")
     hashed = record.password_hash if use_password else record.pin_hash
     ok = await run_in_threadpool(node.hasher.verify, hashed or "", secret)
     state = await node.writer.submit(lambda tx: service.record_attempt(
-        tx, record.id, ok, now, limit=s.pin_attempts_before_lockout,
-        lockout_ms=s.lockout_minutes * 60_000, purpose="login", terminal_id=terminal_id))
+        tx, record.id, ok, now, policy=service.lockout_policy(s), purpose="login",
+        terminal_id=terminal_id))
+    if state.is_locked(now):  # this wrong PIN locked it, or another guess did meanwhile
+        raise domain.locked_problem(state, now, s.timezone)
     if not ok:
-        if state.is_locked(now):
-            raise Problem(423, "account-locked", "Too many wrong PINs",
-                          f"Locked for {s.lockout_minutes} minutes after "
-                          f"{s.pin_attempts_before_lockout} wrong tries.")
         raise BAD_LOGIN
     expires = now + s.token_ttl_minutes * 60_000
     token = node.signer.issue(TokenClaims(record.id, record.role.value, terminal_id, expires))
@@ -77,18 +77,16 @@ async def _login(node: Node, code: str, secret: str, *, use_password: bool,
                       "role": record.role.value}}
 
 
+@dataclass(frozen=True)
 class _DummyHash:
-    """A hash of nothing, made once per node, to verify against for unknown staff codes."""
+    """A hash of nothing, made once per node, to verify against for unknown staff codes (so
+    an unknown code takes as long to refuse as a wrong PIN)."""
 
-    def get(self, node: Node) -> str:
-        cached = node.extras.get("dummy_hash")
-        if cached is None:
-            cached = node.hasher.hash("no-such-staff")
-            node.extras["dummy_hash"] = cached
-        return str(cached)
+    value: str
 
-
-_DUMMY_HASH = _DummyHash()
+    @classmethod
+    def of(cls, node: Node) -> str:
+        return node.parts.setdefault(cls, lambda: cls(node.hasher.hash("no-such-staff"))).value
 
 
 @router.post("/auth/pin", summary="Sign in with staff code and PIN on a registered terminal")
@@ -144,7 +142,7 @@ class NewStaff(Strict):
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=80)
     role: str
-    pin: str = Field(min_length=4, max_length=8)
+    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS)
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
@@ -153,7 +151,7 @@ def list_staff(node: NodeDep,
                _: Annotated[Principal, Depends(require(Permission.STAFF_READ))]
                ) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
-        return service.list_staff(conn, node.settings.store_id)
+        return service.list_staff(conn, node.settings.store_id, node.now_ms())
 
 
 @router.post("/staff", status_code=201)
@@ -205,22 +203,34 @@ async def edit_staff(staff_id: str, body: StaffPatch, request: Request, node: No
 
 
 class PinReset(Strict):
-    pin: str = Field(min_length=4, max_length=8)
+    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS)
 
 
 @router.post("/staff/{staff_id}/reset-pin", summary="Give a staff member a new PIN")
 async def reset_pin(staff_id: str, body: PinReset, request: Request, node: NodeDep,
                     key: IdempotencyKeyDep, staff: StaffEditor) -> Any:
-    """The PIN is never part of the stored answer or the idempotency fingerprint."""
-    from hearth.staff import domain
-
+    """The PIN is never part of the stored answer or the idempotency fingerprint. Its length
+    for the person's role is checked inside the transaction, against the role as it is then."""
     domain.check_pin(body.pin)
     pin_hash = await run_in_threadpool(node.hasher.hash, body.pin)
+    now = node.now_ms()
 
     def command(tx: Any) -> tuple[int, Any]:
-        service.reset_pin(tx, staff_id, pin_hash, actor_id=staff.staff_id, actor_role=staff.role)
+        service.reset_pin(tx, staff_id, pin_hash, len(body.pin), now, actor_id=staff.staff_id,
+                          actor_role=staff.role)
         return 200, {"id": staff_id, "pin_reset": True}
     return await execute(node, request, key, staff, {"staff": staff_id}, command)
+
+
+@router.post("/staff/{staff_id}/unlock",
+             summary="Let a staff member locked out by wrong PINs sign in again")
+async def unlock_staff(staff_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+                       staff: StaffEditor) -> Any:
+    """A manager unlocks anyone but an owner or themselves; an owner unlocks anyone else."""
+    now = node.now_ms()
+    return await execute(node, request, key, staff, {"staff": staff_id}, lambda tx: (
+        200, service.unlock_staff(tx, staff_id, now, actor_id=staff.staff_id,
+                                  actor_role=staff.role)))
 
 
 @router.get("/terminals", summary="Registered tills and tablets")

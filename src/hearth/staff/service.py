@@ -3,7 +3,8 @@
 PIN checks are split in two on purpose: the slow argon2 verification runs outside the writer (in
 a worker thread), and only its outcome is written through the writer, so a login never holds up
 other stores' orders. The lock state is re-read inside the transaction, so two guesses in flight
-at once still count as two.
+at once still count as two. The lockout rule itself is in ``domain``; wrong login PINs and wrong
+approval PINs count the same, since either could be a guesser.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from hearth.core.config import Settings
 from hearth.core.errors import Problem, invalid, not_found
 from hearth.core.ids import new_id
-from hearth.core.permissions import Role
+from hearth.core.permissions import MANAGERS, Role
 from hearth.core.security import Hasher, random_token, sha256_hex
 from hearth.core.writer import Tx
 from hearth.staff import domain
-from hearth.staff import projections as _projections  # noqa: F401  (registers projectors)
 from hearth.staff.tables import staff, terminals
 
 
@@ -36,14 +37,24 @@ class StaffRecord:
     lock: domain.LockState
 
 
+def lockout_policy(settings: Settings) -> domain.LockoutPolicy:
+    return domain.LockoutPolicy.of(settings.pin_attempts_before_lockout,
+                                   settings.lockout_minutes,
+                                   settings.lockouts_before_manager_unlock)
+
+
+def _lock_of(row: Any) -> domain.LockState:
+    return domain.LockState(row.failed_attempts, row.locked_until_ms, row.lockouts,
+                            bool(row.hard_locked))
+
+
 def find_by_code(conn: Connection, store_id: str, code: str) -> StaffRecord | None:
     row = conn.execute(sa.select(staff).where(staff.c.store_id == store_id)
                        .where(staff.c.code == code)).first()
     if row is None:
         return None
     return StaffRecord(row.id, row.code, row.name, Role(row.role), row.pin_hash,
-                       row.password_hash, row.active,
-                       domain.LockState(row.failed_attempts, row.locked_until_ms))
+                       row.password_hash, row.active, _lock_of(row))
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class NewStaff:
     role: Role
     pin_hash: str
     password_hash: str | None
+    pin_length: int
 
 
 def prepare_staff(hasher: Hasher, *, code: str, name: str, role: str, pin: str,
@@ -60,14 +72,14 @@ def prepare_staff(hasher: Hasher, *, code: str, name: str, role: str, pin: str,
     """Check and hash a new staff member's secrets, outside the writer: argon2 is slow on
     purpose and must not hold up orders."""
     r = domain.check_role(role)
-    domain.check_pin(pin)
+    domain.check_pin(pin, r)
     if password is not None:
         domain.check_password(password)
     if not code or len(code) > 20 or not name.strip():
         raise invalid("staff-invalid", "Code and name are required",
                       "Give a staff code (up to 20 characters) and a name.", "code")
     return NewStaff(code, name.strip(), r, hasher.hash(pin),
-                    hasher.hash(password) if password else None)
+                    hasher.hash(password) if password else None, len(pin))
 
 
 def create_staff(tx: Tx, new: NewStaff, actor: str | None = None) -> str:
@@ -77,31 +89,36 @@ def create_staff(tx: Tx, new: NewStaff, actor: str | None = None) -> str:
     sid = new_id()
     tx.append(f"staff:{sid}", "StaffCreated", {
         "id": sid, "code": new.code, "name": new.name, "role": new.role.value,
-        "pin_hash": new.pin_hash, "password_hash": new.password_hash}, actor)
+        "pin_hash": new.pin_hash, "password_hash": new.password_hash,
+        "pin_length": new.pin_length}, actor)
     return sid
 
 
-def record_attempt(tx: Tx, staff_id: str, ok: bool, now_ms: int, *, limit: int,
-                   lockout_ms: int, purpose: str, terminal_id: str | None = None,
+def record_attempt(tx: Tx, staff_id: str, ok: bool, now_ms: int, *,
+                   policy: domain.LockoutPolicy, purpose: str, terminal_id: str | None = None,
                    actor: str | None = None) -> domain.LockState:
-    """Journal one PIN or password attempt and apply the lockout rule; returns the new state."""
+    """Journal one PIN or password attempt and apply the lockout rule; returns the new state.
+
+    A failure's event carries the whole lock state it leads to, so a rebuild from the journal
+    restores a hard lock without replaying the rule.
+    """
     row = tx.conn.execute(sa.select(staff).where(staff.c.id == staff_id)).first()
     if row is None:
         raise not_found("staff", staff_id)
-    state = domain.LockState(row.failed_attempts, row.locked_until_ms)
+    state = _lock_of(row)
     if state.is_locked(now_ms):
         return state
+    new = domain.after_attempt(state, ok, now_ms, policy)
     if ok:
-        new = domain.after_success()
         tx.append(f"staff:{staff_id}", "StaffLoggedIn" if purpose == "login" else "ApprovalGiven",
                   {"staff_id": staff_id, "terminal_id": terminal_id, "purpose": purpose},
                   actor or staff_id)
     else:
-        new = domain.after_failure(state, now_ms, limit, lockout_ms)
         tx.append(f"staff:{staff_id}", "PinLoginFailed" if purpose == "login" else "ApprovalFailed",
                   {"staff_id": staff_id, "terminal_id": terminal_id, "purpose": purpose,
                    "failed_attempts": new.failed_attempts,
-                   "locked_until_ms": new.locked_until_ms}, actor)
+                   "locked_until_ms": new.locked_until_ms, "lockouts": new.lockouts,
+                   "hard_locked": new.hard_locked}, actor)
     return new
 
 
@@ -134,11 +151,29 @@ def terminal_by_key(conn: Connection, store_id: str, key: str) -> Any:
                         .where(terminals.c.active.is_(True))).first()
 
 
-def list_staff(conn: Connection, store_id: str) -> list[dict[str, Any]]:
+def list_staff(conn: Connection, store_id: str, now_ms: int) -> list[dict[str, Any]]:
+    """Staff for the admin page, with whether each is locked out now (and whether only a
+    manager can let them back in), and whether their PIN is too short for their role."""
     rows = conn.execute(sa.select(staff.c.id, staff.c.code, staff.c.name, staff.c.role,
-                                  staff.c.active, staff.c.last_login_ms, staff.c.locked_until_ms)
+                                  staff.c.active, staff.c.last_login_ms, staff.c.locked_until_ms,
+                                  staff.c.failed_attempts, staff.c.lockouts,
+                                  staff.c.hard_locked, staff.c.pin_length)
                         .where(staff.c.store_id == store_id).order_by(staff.c.code))
-    return [dict(r._mapping) for r in rows]
+    result = []
+    for r in rows:
+        lock = _lock_of(r)
+        locked = lock.is_locked(now_ms)
+        role = Role(r.role)
+        # NULL: a PIN set before lengths were kept; only a manager's or owner's is in doubt.
+        short = (r.pin_length is None and role in MANAGERS) or (
+            r.pin_length is not None and r.pin_length < domain.min_pin_digits(role))
+        result.append({
+            "id": r.id, "code": r.code, "name": r.name, "role": r.role, "active": r.active,
+            "last_login_ms": r.last_login_ms, "locked": locked,
+            "locked_until_ms": None if lock.hard_locked or not locked else r.locked_until_ms,
+            "hard_locked": lock.hard_locked, "lockouts": lock.lockouts,
+            "pin_too_short": short})
+    return result
 
 
 # -- admin edits ----------------------------------------------------------------------------------
@@ -182,6 +217,7 @@ def edit_staff(tx: Tx, staff_id: str, changes: dict[str, Any], *, actor_id: str,
         if staff_id == actor_id:
             raise invalid("staff-self-edit", "You cannot change your own role",
                           "Ask another manager or the owner.", "role")
+        domain.check_promotion(row.pin_length, new_role)
         payload["role"] = new_role.value
     if "active" in changes and bool(changes["active"]) != bool(row.active):
         if staff_id == actor_id:
@@ -201,16 +237,42 @@ def edit_staff(tx: Tx, staff_id: str, changes: dict[str, Any], *, actor_id: str,
     return {**result, **payload}
 
 
-def reset_pin(tx: Tx, staff_id: str, pin_hash: str, *, actor_id: str, actor_role: Role) -> None:
-    """A manager sets a new PIN for someone who forgot theirs; the lockout is lifted too."""
+def reset_pin(tx: Tx, staff_id: str, pin_hash: str, pin_length: int, now_ms: int, *,
+              actor_id: str, actor_role: Role) -> None:
+    """A manager sets a new PIN for someone who forgot theirs; the lockout is lifted too.
+
+    The length is checked here against the role as it is inside the transaction (the route
+    checked the PIN's shape before hashing it), and a locked-out manager cannot reset their
+    own PIN: that would be unlocking themselves.
+    """
     row = _staff_row(tx.conn, tx.store_id, staff_id)
     if Role(row.role) is Role.OWNER and actor_role is not Role.OWNER and staff_id != actor_id:
         raise Problem(403, "permission-denied", "Only an owner can reset an owner's PIN",
                       "Ask the owner to do this.")
+    domain.check_pin_length(pin_length, Role(row.role))
+    if staff_id == actor_id and _lock_of(row).is_locked(now_ms):
+        raise Problem(403, "staff-self-unlock", "You cannot unlock yourself",
+                      "Your account is locked after wrong PINs; ask another manager or the "
+                      "owner to unlock it or give you a new PIN.", field="pin")
     # The hash is journaled like the one on hiring: a rebuild must restore the working PIN.
     tx.append(f"staff:{staff_id}", "StaffUpdated", {
-        "id": staff_id, "pin_hash": pin_hash, "failed_attempts": 0, "locked_until_ms": None},
-        actor_id)
+        "id": staff_id, "pin_hash": pin_hash, "pin_length": pin_length, "failed_attempts": 0,
+        "locked_until_ms": None, "lockouts": 0, "hard_locked": False}, actor_id)
+
+
+def unlock_staff(tx: Tx, staff_id: str, now_ms: int, *, actor_id: str,
+                 actor_role: Role) -> dict[str, Any]:
+    """A manager or owner lets a locked-out colleague sign in again, after making sure it was
+    them guessing. Journaled, so the audit shows who unlocked whom; nothing is written when
+    there is nothing to lift."""
+    row = _staff_row(tx.conn, tx.store_id, staff_id)
+    domain.check_unlock(actor_id, actor_role, staff_id, Role(row.role))
+    lock = _lock_of(row)
+    if lock != domain.UNLOCKED:
+        tx.append(f"staff:{staff_id}", "StaffUnlocked", {
+            "staff_id": staff_id, "was_hard_locked": lock.hard_locked,
+            "was_locked": lock.is_locked(now_ms), "lockouts": lock.lockouts}, actor_id)
+    return {"id": staff_id, "code": row.code, "locked": False}
 
 
 def list_terminals(conn: Connection, store_id: str) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from hearth.core.config import Settings
 from hearth.menu import service as menu
-from hearth.node import Node
+from hearth.core.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context
 from hearth.staff import service as staff
@@ -34,8 +34,8 @@ class DemoIds:
     terminal_key: str = ""
 
 
-STAFF = (("O01", "王老板", "owner", "1357", "owner-pass-1"),
-         ("M01", "李经理", "manager", "2468", "manager-pass"),
+STAFF = (("O01", "王老板", "owner", "135790", "owner-pass-1"),
+         ("M01", "李经理", "manager", "246813", "manager-pass"),
          ("C01", "张收银", "cashier", "1123", None),
          ("W01", "陈服务", "waiter", "2234", None),
          ("K01", "刘师傅", "kitchen", "3345", None))
