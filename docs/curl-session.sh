@@ -44,5 +44,5 @@ curl -s "$BASE/api/orders/$OID/lines/$LINE/void" -H "$AUTH" -H "Idempotency-Key:
   -H 'Content-Type: application/json' -d '{"reason":"guest changed their mind"}' | jq '{status, code, detail}'
 curl -sf "$BASE/api/orders/$OID/lines/$LINE/void" -H "$AUTH" -H "Idempotency-Key: $(key)" \
   -H 'Content-Type: application/json' \
-  -d '{"reason":"guest changed their mind","approval":{"staff_code":"M01","pin":"2580"}}' \
+  -d '{"reason":"guest changed their mind","approval":{"staff_code":"M01","pin":"258036"}}' \
   | jq '{status, lines: [.lines[] | {name_en, state, void_reason}], total: .totals.total}'

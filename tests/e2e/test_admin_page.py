@@ -206,6 +206,30 @@ def test_stations_printers_and_payment_providers_sections(browser, live_store):
 
 
 
+def test_a_manager_sees_a_locked_out_waiter_and_unlocks_them(browser, live_store):
+    """5 wrong PINs lock W01; the staff tab explains the rules (6-digit manager PINs, 30-minute
+    lockouts, a manager unlocks after 3) and an Unlock button lets W01 sign in again."""
+    base, key = live_store.base_url, {"X-Terminal-Key": live_store.ids.terminal_key}
+    codes = [httpx.post(f"{base}/api/auth/pin", headers=key,
+                        json={"staff_code": "W01", "pin": "97531"}).status_code
+             for _ in range(5)]
+    assert codes == [401] * 4 + [423]
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live_store)
+    page.click("#tab-staff")
+    page.wait_for_selector("tr[data-staff='W01'][data-locked='true'] .badge.lock")
+    rules = page.inner_text("#pin-rules")
+    assert "6 digits" in rules and "30" in rules and "PCI DSS 8.3.4" in rules
+    screenshot(page, "admin-staff-locked-tablet")
+    page.click("tr[data-staff='W01'] button.unlock")
+    page.wait_for_selector("tr[data-staff='W01'][data-locked='false']")
+    assert page.locator("tr[data-staff='W01'] button.unlock").count() == 0
+    ok = httpx.post(f"{base}/api/auth/pin", headers=key,
+                    json={"staff_code": "W01", "pin": live_store.ids.pins["W01"]})
+    assert ok.status_code == 200, ok.text
+    page.close()
+
+
 def test_a_manager_registers_a_kiosk_and_its_key_opens_the_kiosk(browser, live_store):
     page = browser.new_page(viewport=TABLET)
     sign_in(page, live_store)

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 
 import pytest
 
+from hearth.core.permissions import Role
 from hearth.demo import catalogue as cat
+from hearth.staff import domain as staff_domain
 
 KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -262,6 +264,14 @@ def test_pins_are_distinct_digits():
     for pin in pins:
         assert pin.isdigit() and 4 <= len(pin) <= 6, pin
         assert len(set(pin)) > 1, pin  # the staff rules refuse one repeated digit
+
+
+def test_pins_follow_the_staff_rules_for_their_role():
+    """Managers' and owners' PINs approve voids and refunds: 6 digits, as the rules ask."""
+    for s in cat.STAFF:
+        staff_domain.check_pin(s.pin, Role(s.role))
+        if s.role in ("owner", "manager"):
+            assert len(s.pin) >= 6, s.code
 
 
 # --------------------------------------------------------------------------- shape

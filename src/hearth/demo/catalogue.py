@@ -109,7 +109,7 @@ class DemoStaff:
     code: str
     name: str
     role: str  # owner | manager | cashier | waiter | kitchen
-    pin: str  # 4-6 digits
+    pin: str  # 4-12 digits; 6 or more for managers and owners (they approve voids, refunds)
 
 
 STORE_NAME_ZH = "炉火小馆"
@@ -500,8 +500,8 @@ AREAS: tuple[DemoArea, ...] = (
 
 STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("O01", "林建国", "owner", "168168"),
-    DemoStaff("M01", "陈晓燕", "manager", "2580"),
-    DemoStaff("M02", "王志强", "manager", "3691"),
+    DemoStaff("M01", "陈晓燕", "manager", "258036"),
+    DemoStaff("M02", "王志强", "manager", "369147"),
     DemoStaff("C01", "李婷", "cashier", "1357"),
     DemoStaff("C02", "张敏", "cashier", "2468"),
     DemoStaff("W01", "刘洋", "waiter", "1122"),

@@ -93,7 +93,20 @@ _T = {
     "admin.hire": ("新增员工", "Hire"),
     "admin.name": ("姓名", "Name"),
     "admin.role": ("角色", "Role"),
-    "admin.pin": ("PIN（4-8 位数字）", "PIN (4-8 digits)"),
+    "admin.pin": ("PIN（4-12 位数字，店主和经理至少 6 位）",
+                  "PIN (4-12 digits; 6 or more for owners and managers)"),
+    "admin.pin_rules": ("店主和经理的 PIN 可以批准退菜、折扣和退款，所以至少要 6 位数字。"
+                        "连续输错 5 次 PIN，账号锁定 30 分钟；连续锁定 3 次后，"
+                        "只有经理或店主才能解锁（PCI DSS 8.3.4）。",
+                        "Manager and owner PINs approve voids, discounts and refunds, so they "
+                        "need 6 digits or more. 5 wrong PINs in a row lock an account for 30 "
+                        "minutes; after 3 lockouts in a row only a manager or the owner can "
+                        "unlock it (PCI DSS 8.3.4)."),
+    "admin.locked_until": ("锁定至", "Locked until"),
+    "admin.locked_hard": ("已锁定，需经理解锁", "Locked: a manager must unlock"),
+    "admin.unlock": ("解锁", "Unlock"),
+    "admin.unlocked": ("已解锁", "Unlocked"),
+    "admin.pin_too_short": ("PIN 太短，请重置为 6 位以上", "PIN too short: reset to 6+ digits"),
     "admin.password_opt": ("管理密码（经理可选）", "Admin password (managers, optional)"),
     "admin.active": ("在职", "Active"),
     "admin.inactive": ("已停用", "Deactivated"),

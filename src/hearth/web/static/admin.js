@@ -484,9 +484,17 @@
       role.addEventListener("change", async () => {
         if (!(await guarded(() => api("PATCH", `/api/staff/${s.id}`, { role: role.value }), t("admin.saved")))) role.value = s.role;
       });
-      return el("tr", { dataset: { staff: s.code } }, el("td", {}, s.code), el("td", {}, s.name), el("td", {}, role),
-        el("td", {}, el("span", { class: `badge ${s.active ? "ok" : ""}` }, s.active ? t("admin.active") : t("admin.inactive"))),
+      // Locked out by wrong PINs: until a time, or until a manager unlocks (the server decides).
+      const lock = s.hard_locked ? el("span", { class: "badge bad lock" }, t("admin.locked_hard"))
+        : s.locked ? el("span", { class: "badge warn lock" }, `${t("admin.locked_until")} ${new Date(s.locked_until_ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`)
+          : null;
+      const short = s.pin_too_short ? el("span", { class: "badge warn pin-short" }, t("admin.pin_too_short")) : null;
+      return el("tr", { dataset: { staff: s.code, locked: s.locked ? "true" : "false" } }, el("td", {}, s.code), el("td", {}, s.name), el("td", {}, role),
+        el("td", {}, el("span", { class: `badge ${s.active ? "ok" : ""}` }, s.active ? t("admin.active") : t("admin.inactive")), " ", lock, " ", short),
         el("td", { class: "actions" },
+          s.locked ? button(t("admin.unlock"), async () => {
+            if (await guarded(() => api("POST", `/api/staff/${s.id}/unlock`, {}), t("admin.unlocked"))) renderStaff(pane);
+          }, "unlock") : null,
           button(s.active ? t("admin.deactivate") : t("admin.reactivate"), async () => {
             if (await guarded(() => api("PATCH", `/api/staff/${s.id}`, { active: !s.active }), t("admin.saved"))) renderStaff(pane);
           }, "toggle"),
@@ -526,7 +534,8 @@
         if (await guarded(() => api("POST", `/api/terminals/${tm.id}/revoke`, {}), t("admin.saved"))) renderStaff(pane);
       }) : null)));
     pane.replaceChildren(
-      panel(t("admin.staff"), table([t("admin.code"), t("admin.name"), t("admin.role"), "", ""], rows), el("h3", {}, t("admin.hire")), hire),
+      panel(t("admin.staff"), el("p", { class: "muted", id: "pin-rules" }, t("admin.pin_rules")),
+        table([t("admin.code"), t("admin.name"), t("admin.role"), "", ""], rows), el("h3", {}, t("admin.hire")), hire),
       panel(t("admin.terminals"), table([t("admin.name"), t("admin.device_kind"), "", "", ""], trows), reg, keyBox));
   }
 
