@@ -7,7 +7,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from hearth.core.journal import projectors, stream_events
+from hearth.core.journal import stream_events
 from hearth.store.domain import CashRounding, round_cash
 from hearth.store.tables import store_settings
 
@@ -36,7 +36,7 @@ def replays_to_the_same_rows(node, table, *streams, types=None) -> bool:
         for stream in streams:
             for ev in stream_events(conn, stream):
                 if types is None or ev.type in types:
-                    projectors.apply(conn, ev)
+                    node.projectors.apply(conn, ev)
         after = sorted(tuple(r) for r in conn.execute(sa.select(table)))
         raise _Undo(bool(before) and before == after)
 
