@@ -32,6 +32,13 @@ def table_qr(store: LiveStore, code: str) -> dict[str, Any]:
     return body
 
 
+def seat(store: LiveStore, code: str) -> None:
+    """A waiter seats the table (Seat / 开台 on the POS): phones order only at a seated table."""
+    r = httpx.post(f"{store.base_url}/api/tables/{store.ids.tables[code]}/seat", json={},
+                   headers={**manager(store), "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+
+
 def add_dish(page: Any, dish: str, *chips: str) -> None:
     page.click(f".dish[data-name='{dish}'] .add")
     for chip in chips:
@@ -42,6 +49,7 @@ def add_dish(page: Any, dish: str, *chips: str) -> None:
 def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_store: LiveStore):
     qr = table_qr(live_store, "A01")
     assert qr["path"] == f"/t/{qr['token']}", "the printed QR code opens the diner page"
+    seat(live_store, "A01")
     url = f"{live_store.base_url}{qr['path']}"
     alice_ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     bob_ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -128,6 +136,7 @@ def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_sto
 def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any,
                                                                  live_store: LiveStore):
     qr = table_qr(live_store, "A02")
+    seat(live_store, "A02")
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{live_store.base_url}{qr['path']}?lang=en")
     page.wait_for_selector(".dish")
@@ -159,6 +168,7 @@ def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any,
 
 def test_a_dish_sold_out_meanwhile_disappears_at_once(browser: Any, live_store: LiveStore):
     qr = table_qr(live_store, "A04")
+    seat(live_store, "A04")
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{live_store.base_url}{qr['path']}?lang=en")
     page.wait_for_selector(".dish[data-name='Mapo Tofu']")
@@ -186,4 +196,36 @@ def test_a_dish_sold_out_meanwhile_disappears_at_once(browser: Any, live_store: 
                    json={}, headers={**k, "Idempotency-Key": uuid.uuid4().hex})
     assert r.status_code == 200, r.text
     page.wait_for_selector(".dish[data-name='Mapo Tofu']", timeout=3000)
+    page.close()
+
+
+def test_a_phone_at_a_closed_table_is_told_politely_and_orders_nothing(browser: Any,
+                                                                       live_store: LiveStore):
+    """A code scanned at a table nobody seated, and a phone still open after its table was
+    cleared, both say the table is closed and how to get seated; nothing can be ordered."""
+    qr = table_qr(live_store, "A03")
+    url = f"{live_store.base_url}{qr['path']}"
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{url}?lang=en")
+    page.wait_for_selector("#rescan:not(.hidden)", timeout=8000)
+    assert page.get_attribute("#rescan", "data-code") == "table-closed"
+    assert page.inner_text("#rescan-title") == "This table is closed"
+    assert "Ask a waiter to seat you" in page.inner_text("#rescan-text")
+    assert page.is_hidden("#diner-app") and page.is_hidden("#cart-bar")
+    screenshot(page, "diner-table-closed-phone")
+
+    # Seated by a waiter, the same code orders; cleared, the open phone is told at once.
+    seat(live_store, "A03")
+    page.goto(f"{url}?lang=zh")
+    page.wait_for_selector(".dish[data-name='Steamed Rice']")
+    page.wait_for_selector("body[data-live='1']")
+    r = httpx.post(f"{live_store.base_url}/api/tables/{live_store.ids.tables['A03']}/clean",
+                   json={}, headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    page.wait_for_selector("#rescan:not(.hidden)", timeout=8000)
+    assert page.get_attribute("#rescan", "data-code") == "table-closed"
+    assert "本桌暂未开台" in page.inner_text("#rescan-title")
+    assert page.is_hidden("#diner-app")
+    orders = httpx.get(f"{live_store.base_url}/api/orders", headers=manager(live_store)).json()
+    assert orders == []
     page.close()

@@ -60,7 +60,30 @@ add_texts({
     "diner.invalid": {"zh": "这个二维码无效。请扫描您桌上的二维码，或请服务员帮忙。",
                       "en": "This QR code is not valid. Scan the code on your own table, or "
                             "ask a waiter."},
+    "diner.closed_title": {"zh": "本桌暂未开台", "en": "This table is closed"},
+    "diner.closed": {"zh": "请请服务员为您安排座位，然后重新扫码。",
+                     "en": "Ask a waiter to seat you, then scan again."},
+    "diner.waiting": {"zh": "已提交，等待服务员确认后送厨房", "en":
+                      "Sent; waiting for a member of staff to confirm it for the kitchen"},
+    "diner.err.quantity-over-limit": {"zh": "一道菜一次点得太多了，请找服务员", "en":
+                                      "Too many of one dish at once; ask a waiter"},
+    "diner.err.order-over-limit": {"zh": "本桌订单的份数已达上限，请找服务员", "en":
+                                   "This order holds as many dishes as it may; ask a waiter"},
+    "diner.err.too-many-changes": {"zh": "操作太频繁了，请稍等一分钟再试", "en":
+                                   "Too many changes at once; wait a minute and try again"},
     "diner.guests": {"zh": "就餐人数", "en": "Guests"},
+    # The admin's settings for QR ordering (the settings tab), kept with the rest of QR's words.
+    "admin.qr_self_seating": {"zh": "允许顾客扫码自行开台（首次下单需服务员确认）", "en":
+                              "Guests may seat themselves by scanning (their first order "
+                              "waits for staff)"},
+    "admin.qr_max_per_line": {"zh": "扫码点餐：每道菜最多份数", "en":
+                              "QR ordering: most portions of one dish"},
+    "admin.qr_max_per_order": {"zh": "扫码点餐：每单最多份数", "en":
+                               "QR ordering: most portions on one order"},
+    "admin.qr_changes_per_minute": {"zh": "扫码点餐：每桌每分钟最多操作次数", "en":
+                                    "QR ordering: most changes per table per minute"},
+    "admin.qr_confirm_above": {"zh": "扫码订单超过此金额（元）需服务员确认（0 为不需要）", "en":
+                               "QR orders above this amount (yuan) wait for staff (0: never)"},
     "diner.live": {"zh": "同桌的菜会自动出现", "en": "Items from others at the table appear here"},
     "diner.no_picture": {"zh": "暂无图片", "en": "no picture"},
     "diner.err.item-sold-out": {"zh": "这道菜刚刚售罄", "en": "That dish just sold out"},

@@ -2,6 +2,9 @@
 // the table's shared order (everyone at the table sees it within ~2 s), send it to the kitchen,
 // follow its status, call a waiter, ask for the bill. The server prices everything; the cart
 // only shows the menu's prices as a guide and the table order shows the server's totals.
+// A phone may change the order only while the table is seated: it learns the table's session
+// when it loads the table and sends it with every change; once the session ends (the bill is
+// paid, the table cleared) the phone says so politely instead of ordering.
 "use strict";
 
 (() => {
@@ -12,13 +15,17 @@
   const base = `/api/qr/${encodeURIComponent(token)}`;
   const cartKey = `hearth_cart_${token}`;
   const state = { menu: null, groups: {}, items: {}, order: null, table: null, cart: [],
-                  submitKey: null, dead: false, category: null, live: false };
+                  submitKey: null, dead: false, category: null, live: false, session: null,
+                  waiting: null, seatTried: false };
+  const inSession = () => ({ token: null, headers: { "X-Table-Session": state.session || "" } });
 
   // -- errors: the server's code in the diner's language, a full-page message when the QR
   //    code itself is no good (a phone cannot fix that, a rescan can) -------------------------
   function explain(err) {
     const code = err.code || (err.problem && err.problem.code);
-    if (code === "qr-expired" || code === "qr-invalid") return rescan(code);
+    if (code === "qr-expired" || code === "qr-invalid" || code === "table-closed") {
+      return rescan(code);
+    }
     const key = `diner.err.${code}`;
     const text = t(key);
     const p = err.problem || {};
@@ -30,7 +37,10 @@
     $("diner-app").classList.add("hidden");
     $("cart-bar").classList.add("hidden");
     for (const d of document.querySelectorAll("dialog[open]")) d.close();
-    $("rescan-text").textContent = t(code === "qr-expired" ? "diner.expired" : "diner.invalid");
+    $("rescan-title").textContent = t(code === "table-closed" ? "diner.closed_title" :
+      "diner.rescan_title");
+    $("rescan-text").textContent = t(code === "qr-expired" ? "diner.expired" :
+      code === "table-closed" ? "diner.closed" : "diner.invalid");
     $("rescan").dataset.code = code;
     $("rescan").classList.remove("hidden");
   }
@@ -49,7 +59,19 @@
   }
 
   async function loadOrder() {
-    const view = await api("GET", base, undefined, { token: null, retries: 1 });
+    let view = await api("GET", base, undefined, { token: null, retries: 1 });
+    const session = view.session || {};
+    if (!session.id && session.may_self_seat && !state.seatTried && !state.session) {
+      // The store lets a diner's scan seat a free table; its first send waits for staff.
+      state.seatTried = true;
+      await api("POST", `${base}/seat`, {}, { token: null });
+      view = await api("GET", base, undefined, { token: null, retries: 1 });
+    }
+    const now = (view.session || {}).id || null;
+    // No session, or another party's: this phone's table is closed.
+    if (!now || (state.session && now !== state.session)) return rescan("table-closed");
+    state.session = now;
+    state.waiting = view.session.waiting_confirmation;
     state.table = view.table;
     state.order = view.order;
     $("table-name").textContent = `${t("diner.table")} ${view.table.code}`;
@@ -59,7 +81,7 @@
   async function tick(fn) {
     if (state.dead) return;
     try { await fn(); } catch (err) {
-      if (err.code === "qr-expired" || err.code === "qr-invalid") rescan(err.code);
+      if (["qr-expired", "qr-invalid", "table-closed"].includes(err.code)) rescan(err.code);
       // Otherwise the offline banner already says so; the next tick tries again.
     }
   }
@@ -70,6 +92,7 @@
     } catch (e) { state.cart = []; }
     try {
       await loadOrder();
+      if (state.dead) return;
       await loadMenu();
     } catch (err) { return explain(err); }
     $("diner-app").classList.remove("hidden");
@@ -111,7 +134,8 @@
     for (const type of ["OrderOpened", "LinesAdded", "LineRemoved", "LinesSent", "LineVoided",
       "LinesMovedIn", "LinesMovedOut", "OrderStatusChanged", "BillRequested", "OrderVoided",
       "OrderCancelled", "OrderMerged", "OrderReopened", "TableTransferred", "LineDiscountApplied",
-      "OrderDiscountApplied", "ServiceChargeSet", "TableTokenRotated", "TableCleaned", "TableUpdated"]) {
+      "OrderDiscountApplied", "ServiceChargeSet", "TableTokenRotated", "TableCleaned", "TableUpdated",
+      "TableSeated", "TableSessionEnded", "DinerSendHeld", "DinerSendConfirmed"]) {
       source.addEventListener(type, nudge);
     }
     source.addEventListener("message", nudge);
@@ -192,7 +216,7 @@
     if (guests > 0) body.guests = guests;
     try {
       state.order = await api("POST", `${base}/lines`, body,
-        { token: null, key: state.submitKey });
+        { ...inSession(), key: state.submitKey });
       state.cart = [];
       saveCart();
       renderCart();
@@ -235,13 +259,19 @@
     status.replaceChildren(...STEPS.slice(0, 3).map((s, i) => el("span", {
       class: `step${i <= at ? " done" : ""}` }, t(`order.${s}`))));
     $("bill").disabled = !o || o.bill_requested;
+    $("waiting").classList.toggle("hidden", !state.waiting);
   }
 
   async function post(path, body, ok) {
     try {
-      const res = await api("POST", `${base}${path}`, body, { token: null });
-      if (res && res.id) { state.order = res; renderShared(); }
-      if (ok) toast(t(ok), "ok");
+      const res = await api("POST", `${base}${path}`, body, inSession());
+      if (res && res.id) {
+        state.order = res;
+        state.waiting = res.waiting_confirmation || null;
+        renderShared();
+      }
+      if (res && res.waiting_confirmation) toast(t("diner.waiting"), "ok");
+      else if (ok) toast(t(ok), "ok");
       return res;
     } catch (err) { explain(err); return null; }
   }
