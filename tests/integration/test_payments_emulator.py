@@ -17,6 +17,7 @@ from hearth.payments.emulator import Emulator
 from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.providers.base import ChargeRequest
 from hearth.payments.providers.factory import build_providers
+from hearth.payments.runtime import payments_of
 from hearth.testing.builders import a_small_restaurant
 from tests.integration.test_payments_failover import _pending_intent
 from tests.integration.test_payments_fixtures import Till, make_node
@@ -116,7 +117,7 @@ def test_a_lost_answer_switches_to_the_backup_and_never_keeps_two(
         assert (p["status"], p["provider"]) == ("pending", "wechat"), p
         # One Alipay call, its answer lost: counted against Alipay, then the backup.
         assert emulator.ledger()["faults_applied"] == {"alipay:lost_answer": 1}
-        router = shop.node.extras["payments"].router  # type: ignore[attr-defined]
+        router = payments_of(shop.node).routing
         assert router.routes["alipay"].last_error == "unknown"
         emulator.clear_faults()
         first = shop.bill(order["id"])["payments"][0]
@@ -198,7 +199,7 @@ def test_crash_after_charge_is_settled_from_the_emulator_without_a_second_charge
 def test_offline_wallet_scan_is_forwarded_with_its_code_when_the_line_is_back(
         shop: Till, emulator: Emulator) -> None:
     shop.node.settings.payment_breaker_cooldown_ms = 300
-    for route in shop.node.extras["payments"].router.routes.values():  # type: ignore[attr-defined]
+    for route in payments_of(shop.node).routing.routes.values():
         route.breaker.cooldown_ms = 300
     assert shop.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False},
                      who="M01").status_code == 200  # a store that takes wallets only

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from hearth.core.journal import stream_events
 from hearth.payments import service
 from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
+from hearth.payments.runtime import payments_of
 from hearth.payments.schemas import TenderIn
 from hearth.payments.service import fingerprint
 from hearth.payments.tables import payments
@@ -69,7 +70,7 @@ def test_primary_not_answering_switches_to_the_backup_within_the_budget(till: Ti
     assert [(x.provider, x.attempt) for x in rows] == [("alipay", 1), ("wechat", 2)]
     assert len({x.root_id for x in rows}) == 1
     assert (till.providers["alipay"].charges, till.providers["wechat"].charges) == (1, 1)
-    router = till.node.extras["payments"].router  # type: ignore[attr-defined]
+    router = payments_of(till.node).routing
     assert router.routes["alipay"].last_error == "timeout"
     s = till.node.settings
     assert s.payment_call_timeout_ms < s.payment_budget_ms, "room for the backup in the budget"
@@ -229,8 +230,7 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     p = till.pay(order["id"], tender="card", amount=300).json()
     assert p["forward_state"] == "queued"
     assert till.bill(order["id"])["due"] == 0, "accepted offline, on trust"
-    engine = till.node.extras["payments"]
-    engine.router.routes["card"].breaker.cooldown_ms = 0  # type: ignore[attr-defined]
+    payments_of(till.node).routing.routes["card"].breaker.cooldown_ms = 0
     card.mode = "decline"
     deadline = time.monotonic() + 8
     declined: list[Any] = []

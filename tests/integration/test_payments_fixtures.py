@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from hearth.app import create_app
 from hearth.core.tables import journal
 from hearth.node import Node, build_node
-from hearth.payments import registry
+from hearth.payments import runtime
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from tests.unit.test_payment_fake_provider import FakeProvider
 
@@ -95,7 +95,7 @@ def providers() -> dict[str, FakeProvider]:
 
 def open_till(node: Node, ids: DemoIds, providers: dict[str, FakeProvider]
               ) -> Iterator[Till]:
-    registry.install(node, list(providers.values()))
+    runtime.install(node, list(providers.values()))
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         yield Till(client, ids, node, providers, {})
 

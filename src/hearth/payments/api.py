@@ -20,8 +20,9 @@ from hearth.core.api import (
 from hearth.core.errors import Problem, invalid
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
-from hearth.payments import accounts, reconcile, refunds, service, shifts
-from hearth.payments.registry import engine_of
+from hearth.payments import accounts, reconcile, refunds, reversal, service, shifts
+from hearth.payments.intents import get_row, payment_out
+from hearth.payments.runtime import payments_of
 from hearth.payments.schemas import (
     AccountIn,
     CashMoveIn,
@@ -33,6 +34,7 @@ from hearth.payments.schemas import (
     TenderIn,
     TopUpIn,
 )
+from hearth.payments.settle import settle_intent
 from hearth.payments.tables import payments
 
 router = APIRouter(prefix="/api", tags=["payments"])
@@ -71,16 +73,16 @@ async def take_payment(order_id: str, body: TenderIn, node: NodeDep, staff: Take
 # -- providers ----------------------------------------------------------------------------------
 @router.get("/payments/providers", summary="Providers with health and circuit breaker state")
 def providers(node: NodeDep, staff: Reader) -> list[dict[str, object]]:
-    return engine_of(node).router.to_json()
+    return payments_of(node).routing.to_json()
 
 
 @router.post("/payments/providers/{name}", summary="Configure a provider for this store")
 async def configure_provider(name: str, body: ProviderConfigIn, request: Request, node: NodeDep,
                              staff: Admin, key: IdempotencyKeyDep) -> JSONResponse:
-    engine = engine_of(node)
-    if name not in engine.providers:
+    runtime = payments_of(node)
+    if name not in runtime.providers:
         raise invalid("provider-unknown", "Unknown provider",
-                      f"Known providers: {', '.join(sorted(engine.providers)) or 'none'}.",
+                      f"Known providers: {', '.join(sorted(runtime.providers)) or 'none'}.",
                       "name")
 
     def command(tx: Tx) -> tuple[int, Any]:
@@ -91,7 +93,7 @@ async def configure_provider(name: str, body: ProviderConfigIn, request: Request
                      "enabled": body.enabled}
 
     response = await execute(node, request, key, staff, body.model_dump(), command)
-    engine.configure(name, body.tenders, body.priority, body.enabled)
+    runtime.configure(name, body.tenders, body.priority, body.enabled)
     return response
 
 
@@ -105,7 +107,7 @@ def offline_payments(node: NodeDep, staff: Admin,
     if status:
         q = q.where(payments.c.forward_state == status)
     with node.engine.connect() as conn:
-        return [service.payment_out(r) for r in conn.execute(q)]
+        return [payment_out(r) for r in conn.execute(q)]
 
 
 @router.get("/payments/attention", summary="Payments a manager must check")
@@ -116,7 +118,7 @@ def attention(node: NodeDep, staff: Admin) -> list[dict[str, Any]]:
          .where(payments.c.status.in_(("needs_attention", "declined_later")))
          .order_by(payments.c.created_at_ms.desc()).limit(500))
     with node.engine.connect() as conn:
-        return [service.payment_out(r) for r in conn.execute(q)]
+        return [payment_out(r) for r in conn.execute(q)]
 
 
 @router.post("/payments/reconcile", summary="Compare our payments with providers' statements")
@@ -216,14 +218,12 @@ async def callback(provider: str, request: Request, node: NodeDep) -> Response:
 @router.get("/payments/{payment_id}", summary="One payment (poll a pending one)")
 async def get_payment(payment_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
     with node.engine.connect() as conn:
-        row = service.get_row(conn, node.settings.store_id, payment_id)
+        row = get_row(conn, node.settings.store_id, payment_id)
     if row.status in ("pending", "unknown") and not row.offline:
-        from hearth.payments.settle import settle_intent
-
-        await settle_intent(node, engine_of(node), row, eager=True)
+        await settle_intent(node, payments_of(node), row, eager=True)
         with node.engine.connect() as conn:
-            row = service.get_row(conn, node.settings.store_id, payment_id)
-    return service.payment_out(row)
+            row = get_row(conn, node.settings.store_id, payment_id)
+    return payment_out(row)
 
 
 @router.post("/payments/{payment_id}/cancel", summary="Cancel a payment still in progress")
@@ -234,23 +234,23 @@ async def cancel(payment_id: str, node: NodeDep, staff: Taker,
     provider refuses, the payment is flagged ``needs_attention`` for a manager (asking again
     is allowed) and the answer says what the provider said."""
     with node.engine.connect() as conn:
-        row = service.get_row(conn, node.settings.store_id, payment_id)
+        row = get_row(conn, node.settings.store_id, payment_id)
     if row.status in ("pending", "unknown", "created", "needs_attention") and not row.offline:
-        outcome = await service.reverse(node, engine_of(node), payment_id, staff.staff_id)
-        if outcome == service.NO_ANSWER:
+        outcome = await reversal.reverse(node, payments_of(node), payment_id, staff.staff_id)
+        if outcome == reversal.NO_ANSWER:
             raise Problem(503, "provider-unavailable", "Could not cancel now",
                           "The provider did not confirm the cancel; try again in a moment.")
-        if outcome == service.REFUSED:
+        if outcome == reversal.REFUSED:
             with node.engine.connect() as conn:
-                now = service.get_row(conn, node.settings.store_id, payment_id)
+                now = get_row(conn, node.settings.store_id, payment_id)
             raise Problem(409, "cancel-refused", "The provider refused to cancel",
                           f"{now.message_en}. Do not take this bill again until a manager "
-                          "has checked it.", extra={"payment": service.payment_out(now)})
+                          "has checked it.", extra={"payment": payment_out(now)})
     elif row.status not in ("reversed", "failed"):
         raise Problem(409, "payment-not-cancellable", "This payment is done",
                       f"It is {row.status}; refund it instead (manager's PIN).")
     with node.engine.connect() as conn:
-        return service.payment_out(service.get_row(conn, node.settings.store_id, payment_id))
+        return payment_out(get_row(conn, node.settings.store_id, payment_id))
 
 
 @router.post("/payments/{payment_id}/refund", summary="Refund to the original tender (PIN)")
@@ -261,7 +261,7 @@ async def refund(payment_id: str, body: RefundIn, node: NodeDep, staff: Refunder
                       "Ask a manager to enter their code and PIN to approve the refund.",
                       field="approval")
     with node.engine.connect() as conn:
-        service.get_row(conn, node.settings.store_id, payment_id)  # 404 before a PIN try
+        get_row(conn, node.settings.store_id, payment_id)  # 404 before a PIN try
     approver = await verify_approval(node, body.approval, "refund")
     assert approver is not None
     return await refunds.refund_payment(node, payment_id, body, approved_by=approver,

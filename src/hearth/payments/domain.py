@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from hearth.core.errors import Problem, conflict, invalid
 from hearth.core.money import round_half_up_div
@@ -302,6 +303,12 @@ class OfflineLimits:
     per_payment: int
     outstanding: int
     max_age_ms: int
+
+    @classmethod
+    def of(cls, settings: Any) -> OfflineLimits:
+        """The store's limits from the node's settings (``payment_offline_*``)."""
+        return cls(settings.payment_offline_max_payment, settings.payment_offline_max_outstanding,
+                   settings.payment_offline_max_age_hours * 3_600_000)
 
 
 def offline_refusal(limits: OfflineLimits, amount: int, outstanding: int) -> Problem | None:

@@ -1,16 +1,15 @@
-"""What payments run beside the API: the engine (providers, router) and the settler that
-resumes interrupted payments, forwards offline ones and retries refunds."""
+"""What payments run beside the API: the runtime (providers, provider router) and the settler
+that resumes interrupted payments, forwards offline ones and retries refunds."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
-from fastapi import FastAPI
-
+from hearth.core.node import Node
 from hearth.core.subscribers import Subscriber
-from hearth.node import Node
-from hearth.payments.registry import KEY, Engine, engine_of
+from hearth.payments.runtime import PaymentsRuntime, payments_of
+from hearth.payments.settle import run_forever
 
 
 def subscribers(node: Node) -> list[Subscriber]:
@@ -18,22 +17,19 @@ def subscribers(node: Node) -> list[Subscriber]:
     return []
 
 
-async def on_start(app: FastAPI, node: Node) -> None:
-    """Build (or take the installed) engine, load the store's provider list, and start the
+async def on_start(node: Node) -> None:
+    """Build (or take the installed) runtime, load the store's provider list, and start the
     settler, whose first pass settles whatever a crash left pending."""
-    from hearth.payments.settle import run_forever
-
-    engine = engine_of(node)
-    engine.load_config(node)
-    app.state.payments = engine
-    engine.task = asyncio.create_task(run_forever(node), name="payments-settler")
+    runtime = payments_of(node)
+    runtime.load_config(node)
+    runtime.task = asyncio.create_task(run_forever(node), name="payments-settler")
 
 
-async def on_stop(app: FastAPI, node: Node) -> None:
+async def on_stop(node: Node) -> None:
     """Called before the writer stops."""
-    engine = node.extras.get(KEY)
-    if isinstance(engine, Engine) and engine.task is not None:
-        engine.task.cancel()
+    runtime = node.parts.find(PaymentsRuntime)
+    if runtime is not None and runtime.task is not None:
+        runtime.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await engine.task
-        engine.task = None
+            await runtime.task
+        runtime.task = None

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hearth.core.node import Node
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.payments.providers.base import ProviderError, StatementEntry
-from hearth.payments.registry import engine_of
+from hearth.payments.runtime import payments_of
 from hearth.payments.tables import payments
 
 
@@ -64,9 +64,9 @@ async def reconcile(node: Node, since_ms: int, until_ms: int, actor: str | None,
                     only: str | None = None) -> dict[str, Any]:
     """Every provider's statement for the window against our payments (``only``: one
     provider). The result is journaled (``ReconciliationRecorded``) and returned."""
-    engine = engine_of(node)
+    runtime = payments_of(node)
     result: dict[str, Any] = {"since_ms": since_ms, "until_ms": until_ms, "providers": []}
-    for name, provider in engine.providers.items():
+    for name, provider in runtime.providers.items():
         if only is not None and name != only:
             continue
         with node.engine.connect() as conn:
@@ -108,7 +108,7 @@ def _yuan(fen: int) -> str:
     return f"{sign}¥{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
-def run_command(settings: Any, provider: str | None, hours: float, console: Any) -> int:
+def run_command(node: Node, provider: str | None, hours: float, console: Any) -> int:
     """What ``hearth reconcile`` does: the same reconciliation as ``POST
     /api/payments/reconcile`` over the last ``hours``, every difference in a table. Returns
     the exit code: 0 when every statement matches, 1 when anything differs (or a statement
@@ -117,13 +117,10 @@ def run_command(settings: Any, provider: str | None, hours: float, console: Any)
 
     from rich.table import Table
 
-    from hearth.node import build_node
-
-    node = build_node(settings)
     try:
-        engine = engine_of(node)
-        if provider is not None and provider not in engine.providers:
-            known = ", ".join(sorted(engine.providers)) or "none (no provider is configured)"
+        runtime = payments_of(node)
+        if provider is not None and provider not in runtime.providers:
+            known = ", ".join(sorted(runtime.providers)) or "none (no provider is configured)"
             console.print(f"[bold red]Error:[/] no provider {provider!r} here.\n"
                           f"[yellow]Fix:[/] use one of: {known}.")
             return 2

@@ -14,23 +14,22 @@ import sqlalchemy as sa
 
 from hearth.core.errors import Problem, conflict, not_found
 from hearth.core.ids import new_id
+from hearth.core.node import Node
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.payments import domain as d
 from hearth.payments.domain import IntentStatus
-from hearth.payments.messages import text
-from hearth.payments.providers.base import FailureKind, ProviderError, ProviderStatus
-from hearth.payments.registry import Engine, engine_of
-from hearth.payments.schemas import RefundIn
-from hearth.payments.service import (
-    call,
+from hearth.payments.intents import (
     current_shift_id,
     get_row,
     now_ms,
     payment_out,
     record_answer,
-    reverse,
 )
+from hearth.payments.messages import text
+from hearth.payments.providers.base import FailureKind, ProviderError, ProviderStatus
+from hearth.payments.reversal import reverse
+from hearth.payments.runtime import PaymentsRuntime, payments_of
+from hearth.payments.schemas import RefundIn
 from hearth.payments.tables import payment_callbacks, payment_refunds, payments
 
 LOCAL = ("cash", "stored_value", "platform")
@@ -75,14 +74,14 @@ def start_refund(tx: Tx, payment_id: str, body: RefundIn, approved_by: str, key:
     return get_row(tx.conn, tx.store_id, payment_id), refund_id, False
 
 
-async def finish_refund(node: Node, engine: Engine, row: Any, refund_id: str,
+async def finish_refund(node: Node, runtime: PaymentsRuntime, row: Any, refund_id: str,
                         amount: int) -> str:
     """Send a pending refund to the provider and record the answer (retried by the settler)."""
-    provider = engine.provider(row.provider)
+    provider = runtime.provider(row.provider)
     if provider is None:
         return "pending"
     try:
-        result = await call(engine, row.provider, provider.refund(row.id, refund_id, amount),
+        result = await runtime.call(row.provider, provider.refund(row.id, refund_id, amount),
                             node.settings.payment_call_timeout_ms / 1000)
     except ProviderError as exc:
         if exc.kind in (FailureKind.DECLINED, FailureKind.INVALID):
@@ -110,7 +109,7 @@ async def finish_refund(node: Node, engine: Engine, row: Any, refund_id: str,
 async def refund_payment(node: Node, payment_id: str, body: RefundIn, *, approved_by: str,
                          actor: str | None, idempotency_key: str) -> dict[str, Any]:
     """Refund part or all of a captured payment to its original tender."""
-    engine = engine_of(node)
+    runtime = payments_of(node)
     row, refund_id, _replayed = await node.writer.submit(
         lambda tx: start_refund(tx, payment_id, body, approved_by, idempotency_key, actor))
     with node.engine.connect() as conn:
@@ -118,7 +117,7 @@ async def refund_payment(node: Node, payment_id: str, body: RefundIn, *, approve
                               .where(payment_refunds.c.id == refund_id)).one()
     status = refund.status
     if status == "pending":
-        status = await finish_refund(node, engine, row, refund_id, refund.amount)
+        status = await finish_refund(node, runtime, row, refund_id, refund.amount)
     with node.engine.connect() as conn:
         row = get_row(conn, node.settings.store_id, payment_id)
     words = {"succeeded": text("refunded", amount=refund.amount),
@@ -136,8 +135,8 @@ async def handle_callback(node: Node, provider_name: str, headers: dict[str, str
     A bad signature or an amount/currency that does not match the intent is refused and
     writes nothing; a notification seen before answers the same and changes nothing.
     """
-    engine = engine_of(node)
-    provider = engine.provider(provider_name)
+    runtime = payments_of(node)
+    provider = runtime.provider(provider_name)
     if provider is None:
         raise not_found("provider", provider_name)
     try:
@@ -172,5 +171,5 @@ async def handle_callback(node: Node, provider_name: str, headers: dict[str, str
 
     duplicate, must_reverse, row = await node.writer.submit(fold)
     if must_reverse:
-        await reverse(node, engine, row.id)
+        await reverse(node, runtime, row.id)
     return {"status": "ok", "duplicate": duplicate, "payment_id": row.id, "at_ms": now_ms()}

@@ -19,29 +19,19 @@ import structlog
 from sqlalchemy.engine import Connection
 
 from hearth.core.journal import stream_events
+from hearth.core.node import Node
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.payments import domain as d
 from hearth.payments.domain import Tender
+from hearth.payments.intents import get_row, now_ms, record_answer
 from hearth.payments.messages import text
 from hearth.payments.providers.base import ChargeRequest, ProviderError, ProviderStatus
-from hearth.payments.registry import Engine, engine_of
-from hearth.payments.service import call, get_row, now_ms, record_answer, reverse
+from hearth.payments.refunds import finish_refund
+from hearth.payments.reversal import reverse
+from hearth.payments.runtime import PaymentsRuntime, payments_of
 from hearth.payments.tables import payment_refunds, payments
 
 log = structlog.get_logger(__name__)
-
-
-def offline_limits(s: Any) -> d.OfflineLimits:
-    return d.OfflineLimits(s.payment_offline_max_payment, s.payment_offline_max_outstanding,
-                           s.payment_offline_max_age_hours * 3_600_000)
-
-
-def outstanding_offline(conn: Connection, store_id: str) -> int:
-    total = conn.execute(sa.select(sa.func.sum(payments.c.amount + payments.c.tip))
-                         .where(payments.c.store_id == store_id)
-                         .where(payments.c.forward_state == "queued")).scalar()
-    return int(total or 0)
 
 
 def _open_intents(conn: Connection, store_id: str) -> list[Any]:
@@ -63,20 +53,20 @@ def _pending_refunds(conn: Connection, store_id: str) -> list[Any]:
                              .where(payment_refunds.c.status == "pending").limit(200)))
 
 
-async def settle_intent(node: Node, engine: Engine, row: Any, eager: bool = False) -> str:
+async def settle_intent(node: Node, runtime: PaymentsRuntime, row: Any, eager: bool = False) -> str:
     """Query one open intent and record the answer; reverse it when it cannot be settled.
 
     Left alone while the request that made it may still be working on it (its failover
     budget), unless someone is polling for it (``eager``)."""
     s = node.settings
-    provider = engine.provider(row.provider)
+    provider = runtime.provider(row.provider)
     if provider is None:
         return str(row.status)
     age = now_ms() - row.created_at_ms
     if not eager and age < s.payment_budget_ms + 500:
         return str(row.status)
     try:
-        result = await call(engine, row.provider, provider.query(row.id),
+        result = await runtime.call(row.provider, provider.query(row.id),
                             s.payment_call_timeout_ms / 1000)
         answer = result.status
     except ProviderError:
@@ -90,7 +80,7 @@ async def settle_intent(node: Node, engine: Engine, row: Any, eager: bool = Fals
         stale_unknown = row.status == "unknown" and age > s.payment_reverse_unknown_after_ms
         if stale_unknown or (answer is ProviderStatus.UNKNOWN and row.status == "pending"
                              and expired):
-            await reverse(node, engine, row.id)
+            await reverse(node, runtime, row.id)
         elif answer is ProviderStatus.UNKNOWN and row.status == "pending" and age > 5_000:
             await node.writer.submit(lambda tx: record_answer(tx, row.id, ProviderStatus.UNKNOWN))
         with node.engine.connect() as conn:
@@ -101,38 +91,38 @@ async def settle_intent(node: Node, engine: Engine, row: Any, eager: bool = Fals
         else text("failed") if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND)
         else None))
     if out.reverse:
-        await reverse(node, engine, row.id)
+        await reverse(node, runtime, row.id)
     return str(out.row.status)
 
 
-async def forward(node: Node, engine: Engine, row: Any) -> str:
+async def forward(node: Node, runtime: PaymentsRuntime, row: Any) -> str:
     """Send one offline-queued payment to its provider under its own intent id.
 
     A decline (or a payment too old to send) means nothing was ever collected: the payment
     becomes ``declined_later``, stops counting towards its bill, and is listed for a manager
     (``GET /api/payments/offline?status=declined``)."""
     s = node.settings
-    provider = engine.provider(row.provider)
+    provider = runtime.provider(row.provider)
     if provider is None:
         return "queued"
 
     def mark(state: str, result: Any = None, message: tuple[str, str] | None = None) -> Any:
         return node.writer.submit(lambda tx: _mark_forward(tx, row.id, state, result, message))
 
-    if now_ms() - row.created_at_ms > offline_limits(s).max_age_ms:
+    if now_ms() - row.created_at_ms > d.OfflineLimits.of(s).max_age_ms:
         await mark("declined", message=text("offline_too_old"))
         return "declined"
-    if not engine.router.allow(row.provider):
+    if not runtime.routing.allow(row.provider):
         return "queued"
     timeout = s.payment_call_timeout_ms / 1000
     try:
-        seen = await call(engine, row.provider, provider.query(row.id), timeout)
+        seen = await runtime.call(row.provider, provider.query(row.id), timeout)
         result = seen
         if seen.status is ProviderStatus.NOT_FOUND:
             method = d.METHOD_OF[Tender(row.tender)]
             with node.engine.connect() as conn:
                 started = stream_events(conn, f"payment:{row.id}")[0].payload
-            result = await call(engine, row.provider, provider.charge(ChargeRequest(
+            result = await runtime.call(row.provider, provider.charge(ChargeRequest(
                 row.id, row.amount + row.tip, row.currency, method,
                 description=f"order {row.order_id} (offline)",
                 auth_code=started.get("auth_code"))), timeout)
@@ -169,17 +159,15 @@ def _mark_forward(tx: Tx, payment_id: str, state: str, result: Any,
     tx.append(f"payment:{payment_id}", "PaymentStatusChanged", payload, None)
 
 
-async def retry_refund(node: Node, engine: Engine, refund: Any) -> None:
-    from hearth.payments.refunds import finish_refund
-
+async def retry_refund(node: Node, runtime: PaymentsRuntime, refund: Any) -> None:
     with node.engine.connect() as conn:
         row = get_row(conn, node.settings.store_id, refund.payment_id)
-    await finish_refund(node, engine, row, refund.id, refund.amount)
+    await finish_refund(node, runtime, row, refund.id, refund.amount)
 
 
 async def settle_once(node: Node) -> dict[str, int]:
     """One pass over everything open. Returns counts, for tests and logs."""
-    engine = engine_of(node)
+    runtime = payments_of(node)
     sid = node.settings.store_id
     with node.engine.connect() as conn:
         intents, queued, refunds = (_open_intents(conn, sid), _queued(conn, sid),
@@ -187,17 +175,17 @@ async def settle_once(node: Node) -> dict[str, int]:
     counts = {"intents": len(intents), "queued": len(queued), "refunds": len(refunds)}
     for row in intents:
         try:
-            await settle_intent(node, engine, row)
+            await settle_intent(node, runtime, row)
         except Exception as exc:  # one bad intent must not stop the others
             log.warning("payments.settle_failed", payment_id=row.id, error=str(exc))
     for row in queued:
         try:
-            await forward(node, engine, row)
+            await forward(node, runtime, row)
         except Exception as exc:
             log.warning("payments.forward_failed", payment_id=row.id, error=str(exc))
     for refund in refunds:
         try:
-            await retry_refund(node, engine, refund)
+            await retry_refund(node, runtime, refund)
         except Exception as exc:
             log.warning("payments.refund_retry_failed", refund_id=refund.id, error=str(exc))
     return counts

@@ -25,6 +25,8 @@ from hearth.channels.delivery.platforms import douyin, meituan
 from hearth.channels.delivery.service import DeliveryConfig
 from hearth.core.journal import Event
 from hearth.node import Node
+from hearth.payments.schemas import TenderIn
+from hearth.payments.service import take_payment
 
 log = structlog.get_logger(__name__)
 
@@ -159,8 +161,6 @@ class Ticker:
 
     async def settle_ready(self) -> None:
         """Record the platform's payment (the ``platform`` tender) on finished orders."""
-        from hearth.payments.schemas import TenderIn
-        from hearth.payments.service import take_payment
 
         def unpaid() -> list[Any]:
             with self.node.engine.connect() as conn:

@@ -20,6 +20,8 @@ from hearth.core.writer import Tx
 from hearth.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context, LineInput
+from hearth.payments.schemas import TenderIn
+from hearth.payments.service import take_payment
 
 router = APIRouter(prefix="/api/kiosk", tags=["kiosk"])
 
@@ -118,11 +120,6 @@ async def kiosk_pay(order_id: OrderId, body: KioskPayIn, node: NodeDep,
     if due <= 0:
         raise Problem(409, "order-not-payable", "Nothing to pay",
                       f"Order #{order.number} is already paid.")
-    try:
-        from hearth.payments.schemas import TenderIn
-        from hearth.payments.service import take_payment
-    except ImportError as exc:
-        raise PAY_AT_COUNTER from exc
     result: dict[str, Any] = await take_payment(
         node, order_id, TenderIn(tender="wallet_qr", amount=due, wallet=body.wallet),
         actor=_ctx(node, kiosk).actor, idempotency_key=f"kiosk:{kiosk.id}:{key}")

@@ -22,6 +22,10 @@ from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import ACTIVE, Channel, Order, OrderStatus
 from hearth.ordering.service import Context, LineInput
+from hearth.payments.intents import order_rows
+from hearth.payments.runtime import payments_of
+from hearth.payments.service import order_payments
+from hearth.payments.settle import settle_intent
 from hearth.staff import service as staff
 
 KIOSK_NOT_REGISTERED = Problem(
@@ -73,12 +77,7 @@ def settlement(conn: Connection, store_id: str, order: Order) -> dict[str, Any]:
 
 
 def receipt_payments(conn: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
-    """The order's payments (every attempt, so the screen can say when one failed), or none
-    where the payments module is not installed."""
-    try:
-        from hearth.payments.service import order_payments
-    except ImportError:
-        return []
+    """The order's payments (every attempt, so the screen can say when one failed)."""
     keep = ("id", "tender", "provider", "amount", "status", "message_zh", "message_en")
     return [{k: p.get(k) for k in keep}
             for p in order_payments(conn, store_id, order_id)["payments"]]
@@ -87,17 +86,11 @@ def receipt_payments(conn: Connection, store_id: str, order_id: str) -> list[dic
 async def settle_pending(node: Any, order_id: str) -> None:
     """Ask the provider about this order's open wallet payments, as polling one does on the
     POS: a lost callback must not leave a guest who paid staring at the QR code."""
-    try:
-        from hearth.payments.registry import engine_of
-        from hearth.payments.service import order_rows
-        from hearth.payments.settle import settle_intent
-    except ImportError:
-        return
     with node.engine.connect() as conn:
         rows = [r for r in order_rows(conn, node.settings.store_id, order_id)
                 if r.status in ("pending", "unknown") and not r.offline]
     for row in rows[:3]:
-        await settle_intent(node, engine_of(node), row, eager=True)
+        await settle_intent(node, payments_of(node), row, eager=True)
 
 
 def qr_data_url(content: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hearth.payments.provider_routing import BreakerState, ProviderRouter, counts_against
 from hearth.payments.providers.base import FailureKind
-from hearth.payments.router import BreakerState, Router, counts_against
 
 
 class FakeClock:
@@ -14,9 +14,9 @@ class FakeClock:
         return self.now
 
 
-def a_router() -> tuple[Router, FakeClock]:
+def a_router() -> tuple[ProviderRouter, FakeClock]:
     clock = FakeClock()
-    r = Router(clock)
+    r = ProviderRouter(clock)
     r.configure("alipay", ["wallet_scan", "wallet_qr"], 10, True, failures_to_open=3,
                 cooldown_ms=10_000)
     r.configure("wechat", ["wallet_scan", "wallet_qr"], 20, True, failures_to_open=3,
@@ -98,3 +98,14 @@ def test_a_provider_is_presumed_up_until_a_call_fails_and_again_once_one_answers
     assert not r.presumed_up("wechat")
     r.configure("card", ["card"], 30, False)
     assert not r.presumed_up("card") and not r.presumed_up("nope")
+
+
+def test_admits_says_what_allow_would_without_claiming_the_half_open_trial():
+    r, clock = a_router()
+    for _ in range(3):
+        r.record("alipay", ok=False, error="timeout")
+    assert not r.admits("alipay") and not r.allow("alipay")
+    clock.now = 10_000
+    assert r.admits("alipay") and r.admits("alipay"), "asking twice claims nothing"
+    assert r.allow("alipay")  # the one trial call
+    assert not r.admits("alipay") and not r.allow("alipay")

@@ -1,6 +1,7 @@
 """Which provider to try, in which order: health scores and circuit breakers per provider.
 
-Pure apart from a clock passed in, so the tests drive it with a fake clock. A provider that
+The provider router (not a web router): pure apart from a clock passed in, so the tests drive it
+with a fake clock. A provider that
 times out or is unreachable a few times in a row opens its breaker: the router stops sending it
 payments (each would cost the cashier a timeout) and sends them to the backup at once. After a
 cool-down one trial payment goes through (half-open); its outcome closes or re-opens the breaker.
@@ -100,7 +101,7 @@ def counts_against(kind: FailureKind | None) -> bool:
 
 
 @dataclass
-class Router:
+class ProviderRouter:
     clock: Clock
     routes: dict[str, Route] = field(default_factory=dict)
 
@@ -121,7 +122,16 @@ class Router:
         return found
 
     def allow(self, name: str) -> bool:
+        """May a call go out to ``name`` now? Claims the half-open trial when it is free."""
         return self.routes[name].breaker.allow(self.clock())
+
+    def admits(self, name: str) -> bool:
+        """Would ``allow`` say yes now? Asks without claiming a half-open trial, so a failover
+        decision can look at every provider and claim only the one it picks."""
+        breaker = self.routes[name].breaker
+        state = breaker.current(self.clock())
+        return state is BreakerState.CLOSED or (state is BreakerState.HALF_OPEN
+                                                and not breaker.trial_in_flight)
 
     def record(self, name: str, *, ok: bool, error: str | None = None) -> None:
         """Record one call's outcome: ``ok`` means the provider answered (even a decline)."""
