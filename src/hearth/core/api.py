@@ -113,11 +113,21 @@ def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal
     return check
 
 
-async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
-    if idempotency_key is None or not 1 <= len(idempotency_key) <= 200:
-        raise Problem(400, "idempotency-key-missing", "Idempotency-Key header needed",
-                      "Send a unique Idempotency-Key header (1-200 characters) with every "
-                      "change, and the same key when you retry it.", field="Idempotency-Key")
+IDEMPOTENCY_KEY_HEADER = "idempotency-key"  # as FastAPI names it in a validation error
+
+
+def idempotency_key_missing() -> Problem:
+    return Problem(400, "idempotency-key-missing", "Idempotency-Key header needed",
+                   "Send a unique Idempotency-Key header (1-200 characters) with every "
+                   "change, and the same key when you retry it.", field="Idempotency-Key")
+
+
+async def idempotency_key(idempotency_key: Annotated[str, Header(
+        min_length=1, max_length=200,
+        description="A unique key per change; send the same key when you retry it.")]) -> str:
+    """Required in the OpenAPI document, so a generated client sends it; when it is missing
+    or too long, problem_handlers answers 400 ``idempotency-key-missing`` (not FastAPI's
+    422), as the node always has."""
     return idempotency_key
 
 

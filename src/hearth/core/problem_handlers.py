@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hearth.core.api import IDEMPOTENCY_KEY_HEADER, idempotency_key_missing
 from hearth.core.errors import Problem
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(tuple(e.get("loc", ()))[:2] == ("header", IDEMPOTENCY_KEY_HEADER)
+               for e in exc.errors()):
+            return problem_response(idempotency_key_missing(), request)
         errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
                   for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
