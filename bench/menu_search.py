@@ -28,8 +28,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bench.common import LiveNode, live_node, summary
+from hearth.core.node import Node
 from hearth.menu import service as menu
-from hearth.node import Node
 from hearth.testing.builders import DemoIds
 
 console = Console()

@@ -36,7 +36,7 @@ from rich.table import Table
 from bench.common import summary
 from hearth.core.config import Settings
 from hearth.payments.emulator import codes
-from hearth.payments.emulator.rig import PaymentRig
+from hearth.testing.payment_rig import PaymentRig
 
 console = Console()
 GOAL_FAILOVER_P99_S = 3.0

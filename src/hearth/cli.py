@@ -52,7 +52,7 @@ def version() -> None:
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create (or migrate) a store database."""
-    from hearth.node import build_node
+    from hearth.bootstrap import build_node
 
     _configure_logging("warning")
     settings = _settings(db)
@@ -68,15 +68,26 @@ def init(db: DbOption = None) -> None:
 
 @app.command()
 def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
-          log_level: str = "info") -> None:
+          log_level: str = "info",
+          fd: Annotated[int | None, typer.Option(
+              help="Serve on this inherited, already bound socket instead of host:port "
+                   "(a parent that holds the port, as the tests do).")] = None) -> None:
     """Serve the store node's API and pages."""
+    import socket
+
     import uvicorn
 
-    from hearth.app import create_app
+    from hearth.bootstrap import create_app
 
     _configure_logging(log_level)
     application = create_app(_settings(db))
-    uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+    if fd is None:
+        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+        return
+    # socket(fileno=) reads the family and protocol from the descriptor; uvicorn's own --fd
+    # assumes a Unix socket, which leaves TCP_NODELAY off (40 ms per kept-alive call).
+    config = uvicorn.Config(application, log_level=log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
 @app.command()
@@ -85,8 +96,8 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
          seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False
          ) -> None:
     """Load a realistic Chinese restaurant, print how to reach it, and serve it."""
+    from hearth.bootstrap import build_node
     from hearth.demo import seed as demo_seed
-    from hearth.node import build_node
 
     _configure_logging("warning")
     settings = _settings(db or "sqlite:///var/demo.db")
@@ -121,7 +132,7 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     console.print(f"Health: {base}/healthz")
     if seed_only:
         return
-    import hearth.app  # noqa: F401  (page modules register themselves in PAGES)
+    import hearth.bootstrap  # noqa: F401  (page modules register themselves in PAGES)
     from hearth.web.i18n import translator
     from hearth.web.pages import PAGES
 
@@ -144,15 +155,15 @@ def rebuild(db: DbOption = None,
             check: Annotated[bool, typer.Option(help="Only compare; change nothing.")] = False
             ) -> None:
     """Rebuild every projection from the journal and check it matches what was there."""
+    from hearth.bootstrap import build_node
     from hearth.core.rebuild import rebuild as do_rebuild
-    from hearth.node import build_node
 
     _configure_logging("warning")
     node = build_node(_settings(db))
     with Progress(TextColumn("Replaying the journal"), BarColumn(),
                   TextColumn("{task.completed} events"), console=console) as bar:
         task = bar.add_task("replay", total=node.writer.journal.next_seq - 1)
-        report = do_rebuild(node.engine, keep=not check,
+        report = do_rebuild(node.engine, node.projectors, keep=not check,
                             progress=lambda n: bar.update(task, completed=n))
         bar.update(task, completed=report.events)
     node.close()
@@ -180,10 +191,11 @@ def reconcile(db: DbOption = None,
                   help="How far back to look, in hours.")] = 24.0) -> None:
     """Compare our payments with each provider's statement and list every difference (exit 1
     when there is one)."""
+    from hearth.bootstrap import build_node
     from hearth.payments.reconcile import run_command
 
     _configure_logging("warning")
-    raise typer.Exit(run_command(_settings(db), provider, hours, console))
+    raise typer.Exit(run_command(build_node(_settings(db)), provider, hours, console))
 
 
 def main() -> None:

@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from hearth.payments.emulator import codes
-from hearth.payments.emulator.rig import DISHES, PaymentRig
 from hearth.testing.payment_ledger import judge, open_payments
+from hearth.testing.payment_rig import DISHES, PaymentRig
 from tests.integration.test_payment_faults import store_view
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

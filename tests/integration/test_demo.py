@@ -6,12 +6,12 @@ import time
 
 import sqlalchemy as sa
 
+from hearth.bootstrap import build_node
 from hearth.core.rebuild import rebuild
 from hearth.demo import catalogue
 from hearth.demo.seed import seed
 from hearth.menu import service as menu
 from hearth.menu.tables import items
-from hearth.node import build_node
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import Channel
 from hearth.ordering.service import Context, LineInput
@@ -42,5 +42,5 @@ def test_demo_restaurant_is_complete_and_rebuildable(sqlite_url):
         lines=[LineInput(dish.id, 2, modifier_option_ids=choice)]))
     assert order.totals().subtotal >= 2 * dish.price
 
-    assert rebuild(node.engine, keep=False).matches
+    assert rebuild(node.engine, node.projectors, keep=False).matches
     node.close()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from hearth.payments.emulator.codes import ALIPAY_CODE
-from hearth.payments.emulator.rig import PaymentRig
+from hearth.testing.payment_rig import PaymentRig
 
 pytestmark = pytest.mark.slow
 

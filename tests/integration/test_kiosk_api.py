@@ -171,7 +171,7 @@ def test_a_kiosk_cannot_read_or_pay_dine_in_bills(api: Api) -> None:
 
 
 def test_the_demo_prints_a_working_kiosk_link_and_table_qr_link(api: Api) -> None:
-    from hearth.channels.kiosk.demo import guest_links
+    from hearth.demo.kiosk import guest_links
 
     lines = guest_links(api.node, "http://127.0.0.1:8000")
     kiosk_line = next(ln for ln in lines if "/kiosk?key=" in ln)
@@ -181,7 +181,9 @@ def test_the_demo_prints_a_working_kiosk_link_and_table_qr_link(api: Api) -> Non
     assert "Table A01" in table_line
     token = table_line.split("/t/", 1)[1]
     assert api.client.get(f"/t/{token}").status_code == 200
-    assert api.client.get(f"/api/qr/{token}").json()["table"]["code"] == "A01"
+    view = api.client.get(f"/api/qr/{token}").json()
+    assert view["table"]["code"] == "A01"
+    assert view["session"]["id"], "the demo seats the table, so a phone can try ordering"
 
 
 def test_a_tills_key_does_not_open_the_kiosk_and_a_kiosks_key_signs_nobody_in(api: Api) -> None:
@@ -210,3 +212,24 @@ def test_a_terminal_of_an_unknown_kind_is_refused(api: Api) -> None:
     r = api.post("/api/terminals", {"name": "Toaster", "kind": "toaster"}, manager)
     assert r.status_code == 422 and r.json()["field"] == "kind", r.text
     assert journal_seq(api) == before
+
+
+def test_the_stores_quantity_caps_and_rate_hold_at_the_kiosk_too(api: Api) -> None:
+    key = kiosk_key(api)
+    rice = api.ids.items["rice"]
+    before = journal_seq(api)
+    r = kiosk(api, key, "POST", "/orders", {"lines": [{"item_id": rice, "quantity": 21}]})
+    assert r.status_code == 422, r.text
+    assert (r.json()["code"], r.json()["field"]) == ("quantity-over-limit", "lines[0].quantity")
+    r = kiosk(api, key, "POST", "/orders", {"lines": [{"item_id": rice, "quantity": 20}] * 4})
+    assert r.status_code == 422 and r.json()["field"] == "lines", r.text
+    assert journal_seq(api) == before
+    made = 2
+    while True:  # 20 a minute by default: the kiosk is refused before a flood is written
+        r = kiosk(api, key, "POST", "/orders", {"lines": [{"item_id": rice}]})
+        made += 1
+        if r.status_code != 201:
+            break
+        assert made <= 20, "the twenty-first order in a minute must be refused"
+    assert r.status_code == 429 and r.json()["code"] == "too-many-changes", r.text
+    assert "kiosk" in r.json()["detail"] and int(r.headers["Retry-After"]) >= 1

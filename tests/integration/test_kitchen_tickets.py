@@ -17,17 +17,12 @@ from hearth.core.db import make_engine
 from hearth.core.rebuild import rebuild
 from hearth.kitchen.tables import ticket_items, tickets
 from hearth.testing.builders import a_kitchen
+from hearth.testing.waiting import TIMEOUT_S, subscribers_caught_up, wait_until
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = TIMEOUT_S) -> Any:
     """Poll until ``check`` returns something truthy (the routing subscriber is async)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting")
+    return wait_until(check, timeout)
 
 
 @pytest.fixture
@@ -59,7 +54,7 @@ def settle(api, n_tickets: int) -> None:
             return int(conn.execute(sa.select(sa.func.count()).select_from(tickets))
                        .scalar() or 0) >= n_tickets
     wait_for(count)
-    time.sleep(0.1)  # and nothing more arrives
+    wait_for(subscribers_caught_up(api.node))  # and nothing more arrives
 
 
 def place(api, h, lines, **kw) -> dict[str, Any]:
@@ -236,7 +231,7 @@ def test_a_ticket_finished_by_a_void_stays_listed_for_recall_from_the_void(api, 
     order = place(api, w, [{"item_id": ids.items["rice"]}])
     settle(api, 1)
     sent = tickets_of(api, kitchen["hot"], k)[0]
-    time.sleep(0.3)
+    wait_for(lambda: int(time.time() * 1000) > sent["sent_at_ms"])  # the next millisecond
     voided_at = int(time.time() * 1000)
     void_line(api, w, order, "Steamed Rice")
     settle(api, 2)
@@ -373,7 +368,7 @@ def test_rebuild_reproduces_the_tickets(api, kitchen, tmp_path):
     with sqlite3.connect(src) as a, sqlite3.connect(copy) as b:
         a.backup(b)
     engine = make_engine(f"sqlite:///{copy}")
-    report = rebuild(engine, keep=False)
+    report = rebuild(engine, api.node.projectors, keep=False)
     engine.dispose()
     assert report.tables["kitchen_tickets"] == 2
     assert not [t for t in report.mismatched if t.startswith("kitchen")], report.mismatched

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from hearth.bootstrap import schema
 from hearth.core.db import make_engine
 from hearth.core.migrate import upgrade
-from hearth.bootstrap import schema
 
 
 def test_migrations_match_the_tables_in_code(db_url):

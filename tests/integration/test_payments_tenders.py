@@ -275,7 +275,7 @@ def test_cash_is_rounded_as_the_store_set_it_and_the_bill_says_so(till: Till) ->
 
 
 def test_the_demo_members_are_printed_with_their_phone_and_balance(till: Till) -> None:
-    from hearth.payments.demo import DEMO_MEMBERS, member_lines, seed_demo
+    from hearth.demo.payments import DEMO_MEMBERS, member_lines, seed_demo
 
     seed_demo(till.node, {})
     lines = member_lines(till.node.settings)

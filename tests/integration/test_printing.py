@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,14 +12,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hearth.app import create_app
+from hearth.bootstrap import build_node, create_app
 from hearth.core.errors import Problem
+from hearth.core.node import Node
 from hearth.core.rebuild import rebuild
 from hearth.kitchen import service as kitchen
-from hearth.node import Node, build_node
 from hearth.printing import service
+from hearth.printing.emulator import TestPrinter
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
-from hearth.testing.test_printer import TestPrinter
+from hearth.testing.waiting import wait_until
 from tests.conftest import Api
 
 FAST = {"printer_connect_timeout_s": 0.5, "printer_write_timeout_s": 0.8,
@@ -84,16 +85,6 @@ def a_ticket(number: int = 27, **kw: Any) -> dict[str, Any]:
                    "modifiers": ["微辣"], "note": "不要花生", "seat": 1, "course": 1,
                    "marker": None}]}
     return doc | kw
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 8.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.03)
-    raise AssertionError(f"timed out waiting for {what or check}")
 
 
 def start_kitchen(node: Node, ids: DemoIds) -> tuple[str, str]:
@@ -342,6 +333,6 @@ def test_rebuild_reproduces_printers_and_jobs(printing_node):
             for dev in k.devices.values():
                 dev.stop()
     # With the node's background work stopped, replay the journal into empty projections.
-    report = rebuild(node.engine, keep=False)
+    report = rebuild(node.engine, node.projectors, keep=False)
     assert report.matches, report.mismatched
     assert report.tables["printers"] == 2 and report.tables["print_jobs"] == 2

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
+from hearth.printing.emulator import TestPrinter
 from hearth.testing.builders import fast_settings
-from hearth.testing.test_printer import TestPrinter
-from tests.integration.test_printing import FAST, Kitchen, running_kitchen, wait_until
+from hearth.testing.waiting import wait_until
+from tests.integration.test_printing import FAST, Kitchen, running_kitchen
 from tests.integration.test_printing import a_ticket as a_ticket_doc
 
 

@@ -8,20 +8,31 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from hearth.app import create_app
+from hearth.bootstrap import build_node, create_app
+from hearth.demo import printing as demo
 from hearth.demo.seed import seed
-from hearth.node import build_node
-from hearth.printing import demo, service
+from hearth.printing import service
+from hearth.printing.emulator import TestPrinter
 from hearth.testing.builders import fast_settings
-from hearth.testing.process import free_port
-from tests.integration.test_printing import FAST, a_ticket, wait_until
+from hearth.testing.waiting import wait_until
+from tests.integration.test_printing import FAST, a_ticket
 
 
 def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Path,
                                                                    monkeypatch):
-    ports = [(free_port(), name, key) for _p, name, key in demo.demo_ports()]
-    monkeypatch.setattr(demo, "demo_ports", lambda: ports)
     settings = fast_settings(f"sqlite:///{tmp_path}/hearth.db", **FAST)
+    # The demo's printers, each started on a port of its own choosing (the fixed demo ports
+    # may be taken here) and saving where start_sidecars would; start_sidecars finds them
+    # running and leaves them be.
+    running: dict[int, TestPrinter] = {}
+    ports = []
+    for _port, name, key in demo.demo_ports():
+        printer = TestPrinter(0).start()
+        printer.save_to = demo.var_dir(settings) / f"printer-{printer.port}.bin"
+        running[printer.port] = printer
+        ports.append((printer.port, name, key))
+    monkeypatch.setattr(demo, "demo_ports", lambda: ports)
+    monkeypatch.setattr(demo, "_running", running)
     node = build_node(settings)
     try:
         seed(node)
@@ -45,7 +56,7 @@ def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Pa
                 with node.engine.connect() as conn:
                     return bool(service.get_job(conn, job).status == "printed")
 
-            wait_until(printed)
+            wait_until(printed, what="the ticket printed")
         text = (tmp_path / f"printer-{hot['port']}.txt").read_text(encoding="utf-8")
         assert "宫保鸡丁" in text and "#5" in text
         assert (tmp_path / f"printer-{hot['port']}.bin").read_bytes().startswith(b"\x1b@")
@@ -56,7 +67,7 @@ def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Pa
 
 def test_a_port_already_in_use_is_left_alone(tmp_path: Path, monkeypatch):
     with pytest.MonkeyPatch.context() as mp:
-        from hearth.testing.test_printer import TestPrinter
+        from hearth.printing.emulator import TestPrinter
 
         taken = TestPrinter().start()
         try:

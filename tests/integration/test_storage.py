@@ -8,12 +8,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from hearth.bootstrap import build_node
 from hearth.core.errors import Problem
 from hearth.core.journal import read_events
 from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
 from hearth.core.writer import Idempotency, idempotent
-from hearth.node import build_node
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import Channel, DiscountKind
 from hearth.ordering.service import Context, LineInput
@@ -128,7 +128,7 @@ def test_rebuild_reproduces_every_projection(store):
     with node.engine.connect() as conn:
         before = [tuple(r) for r in conn.execute(sa.select(orders).order_by(orders.c.id))]
         events = len(list(read_events(conn)))
-    report = rebuild(node.engine)
+    report = rebuild(node.engine, node.projectors)
     assert report.matches, report.mismatched
     assert report.events == events
     with node.engine.connect() as conn:
@@ -141,7 +141,7 @@ def test_rebuild_notices_a_projection_changed_behind_the_journals_back(store):
     node.writer.run(a_takeaway(ids))
     with node.engine.begin() as conn:
         conn.execute(orders.update().values(total=1))
-    report = rebuild(node.engine, keep=True)
+    report = rebuild(node.engine, node.projectors, keep=True)
     assert "orders" in report.mismatched
     with node.engine.connect() as conn:
         assert conn.execute(sa.select(orders.c.total)).scalar() == 600

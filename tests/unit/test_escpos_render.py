@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hearth.printing import render
+from hearth.printing.emulator import decode, strip_escpos
 from hearth.printing.render import RenderError, kitchen_ticket, text_width, wrap
-from hearth.testing.test_printer import decode, strip_escpos
 
 SENT_AT = 1_764_050_400_000  # 2025-11-25 14:00:00 in Shanghai
 

@@ -11,51 +11,86 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from hearth.core.errors import Problem
-from hearth.core.permissions import APPROVERS, Permission, Role, allowed
+from hearth.core.node import Node
+from hearth.core.permissions import Permission, Principal, Role, allowed
+from hearth.core.text import control_message, first_control, normalise_newlines
 from hearth.core.writer import Idempotency, Stored, Tx, idempotent
-from hearth.node import Node
 
 MAX_INT = 2**53  # the largest integer JSON clients (JavaScript) and SQLite both hold exactly
 
 
-def _check_storable(value: Any) -> None:
+CONTROL_CHARACTERS = "control_characters"  # the error type; problem_handlers names it
+
+
+class Multiline:
+    """Marks a text field that may hold line breaks: ``Annotated[str, MULTILINE]``.
+
+    Every other text field of a request refuses them with the other control characters."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MULTILINE"
+
+
+MULTILINE = Multiline()
+MultilineText = Annotated[str, MULTILINE]
+
+
+def _check_storable(value: Any, multiline: bool = False) -> None:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+        at = first_control(value, allow_newline=multiline)
+        if at is not None:
+            raise PydanticCustomError(CONTROL_CHARACTERS, control_message(
+                value, at, allow_newline=multiline))
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_INT:
             raise ValueError(f"must be between {-MAX_INT} and {MAX_INT}")
     elif isinstance(value, (list, tuple, set, frozenset)):
         for v in value:
-            _check_storable(v)
+            _check_storable(v, multiline)
     elif isinstance(value, dict):
         for k, v in value.items():
             _check_storable(k)
-            _check_storable(v)
+            _check_storable(v, multiline)
 
 
 class Strict(BaseModel):
     """Request bodies refuse unknown fields: a client that sends a price is told so."""
 
     model_config = ConfigDict(extra="forbid")
+    _multiline: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._multiline = frozenset(name for name, f in cls.model_fields.items()
+                                   if any(isinstance(m, Multiline) for m in f.metadata))
 
     @field_validator("*")
     @classmethod
-    def _fits_the_database(cls, value: Any) -> Any:
-        """Say what is wrong instead of failing at the INSERT: integers beyond 53 bits, and
-        text with lone surrogates (valid JSON escapes, but not Unicode a database can hold)."""
-        _check_storable(value)
+    def _fits_the_database(cls, value: Any, info: ValidationInfo) -> Any:
+        """Say what is wrong instead of failing at the INSERT or at the printer: integers
+        beyond 53 bits, text with lone surrogates (valid JSON escapes, but not Unicode a
+        database can hold), and text with control characters (a note holding ``ESC p`` or
+        ``GS V`` would reach a printer as a command; see hearth.core.text). Line breaks only
+        in fields marked ``MULTILINE``, stored as "\\n"."""
+        multiline = info.field_name in cls._multiline
+        _check_storable(value, multiline)
+        if multiline and isinstance(value, str):
+            return normalise_newlines(value)
         return value
 
 
@@ -69,13 +104,6 @@ async def get_node(request: Request) -> Node:
 
 
 NodeDep = Annotated[Node, Depends(get_node)]
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    staff_id: str
-    role: Role
-    terminal_id: str | None
 
 
 def unauthorized(detail: str) -> Problem:
@@ -93,8 +121,8 @@ async def current_staff(node: NodeDep, authorization: Annotated[str | None, Head
     principal = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)
     # The staff module installs a check of the token against staff and terminals as they are
     # now (deactivated, role changed, device revoked); see staff/access.py.
-    check = node.extras.get("access_check")
-    return check(principal) if callable(check) else principal
+    check = node.access_check
+    return check(principal) if check is not None else principal
 
 
 StaffDep = Annotated[Principal, Depends(current_staff)]
@@ -132,46 +160,6 @@ async def idempotency_key(idempotency_key: Annotated[str, Header(
 
 
 IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
-
-
-class Approval(Strict):
-    """A manager's code and PIN, entered on the cashier's screen to authorise one action."""
-
-    staff_code: str = Field(min_length=1, max_length=20)
-    pin: str = Field(min_length=4, max_length=8)
-
-
-async def verify_approval(node: Node, approval: Approval | None, for_action: str) -> str | None:
-    """The approving manager's id, or None when no approval was given.
-
-    A wrong PIN counts towards the approver's lockout, like a wrong login.
-    """
-    if approval is None:
-        return None
-    from hearth.staff import service as staff_service
-
-    with node.engine.connect() as conn:
-        record = staff_service.find_by_code(conn, node.settings.store_id, approval.staff_code)
-    now = now_ms()
-    if record is None or not record.active:
-        raise Problem(403, "approval-invalid", "Approval not accepted",
-                      "That manager code or PIN is not right.", field="approval")
-    if record.lock.is_locked(now):
-        raise Problem(423, "account-locked", "Too many wrong PINs",
-                      "This manager is locked out for a few minutes after wrong PINs.",
-                      field="approval")
-    ok = await run_in_threadpool(node.hasher.verify, record.pin_hash, approval.pin)
-    s = node.settings
-    await node.writer.submit(lambda tx: staff_service.record_attempt(
-        tx, record.id, ok, now, limit=s.pin_attempts_before_lockout,
-        lockout_ms=s.lockout_minutes * 60_000, purpose=f"approval:{for_action}"))
-    if not ok:
-        raise Problem(403, "approval-invalid", "Approval not accepted",
-                      "That manager code or PIN is not right.", field="approval")
-    if record.role not in APPROVERS:
-        raise Problem(403, "approval-not-a-manager", "Approval needs a manager",
-                      f"{record.name} is a {record.role.value}; ask a manager.", field="approval")
-    return record.id
 
 
 async def execute(node: Node, request: Request, key: str, staff: Principal | None,

@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from hearth.channels.delivery import demo as delivery_demo
-from hearth.channels.kiosk import demo as kiosk_demo
+from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.demo import catalogue as cat
-from hearth.kitchen import demo as kitchen_demo
+from hearth.demo import delivery as delivery_demo
+from hearth.demo import kiosk as kiosk_demo
+from hearth.demo import kitchen as kitchen_demo
+from hearth.demo import payments as payments_demo
+from hearth.demo import printing as printing_demo
 from hearth.kitchen import service as kitchen
 from hearth.menu import service as menu
 from hearth.menu.tables import items
-from hearth.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context
-from hearth.payments import demo as payments_demo
-from hearth.printing import demo as printing_demo
 from hearth.staff import service as staff
 
 # Modules that add their part of the demo (routing rules, printers, payment providers, platform

@@ -23,13 +23,13 @@ from hearth.core.api import (
 from hearth.core.errors import Problem, not_found
 from hearth.core.journal import Event
 from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, parse_last_id
+from hearth.core.node import Node
 from hearth.core.permissions import Permission, Role, allowed
 from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
 from hearth.kitchen.projections import TICKET_EVENTS
 from hearth.kitchen.service import Who
 from hearth.menu import service as menu
-from hearth.core.node import Node
 from hearth.ordering.projections import load_order
 
 router = APIRouter(prefix="/api/kitchen", tags=["kitchen"])

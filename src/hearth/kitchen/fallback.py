@@ -19,11 +19,11 @@ import structlog
 from sqlalchemy.engine import Connection
 
 from hearth.core.errors import Problem
+from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
 from hearth.kitchen.service import append_ticket, get_ticket
 from hearth.kitchen.tables import stations, tickets
-from hearth.core.node import Node
 
 log = structlog.get_logger(__name__)
 

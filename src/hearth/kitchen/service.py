@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from hearth.core.errors import Problem, conflict, invalid, not_found
 from hearth.core.ids import new_id
+from hearth.core.tables import journal
 from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
 from hearth.kitchen import projections as _projections  # noqa: F401
@@ -28,6 +29,7 @@ from hearth.menu.tables import categories, items
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import OrderStatus
 from hearth.ordering.projections import load_order
+from hearth.ordering.tables import dining_tables, orders
 
 RECENT_DONE_MS = 15 * 60_000  # bumped tickets stay listed this long, for recall
 
@@ -292,7 +294,6 @@ def expo_ready(tx: Tx, who: Who, order_id: str, force: bool = False) -> dict[str
 
 # -- reads ---------------------------------------------------------------------------------------
 def journal_top(conn: Connection) -> int:
-    from hearth.core.tables import journal
 
     return int(conn.execute(sa.select(sa.func.max(journal.c.seq))).scalar() or 0)
 
@@ -336,7 +337,6 @@ def expo_orders(conn: Connection, store_id: str, now_ms: int | None = None
                 ) -> dict[str, Any]:
     """The pass: each order with open kitchen work or waiting to go out, and each station's
     part of it (done or not)."""
-    from hearth.ordering.tables import orders
 
     now = now_ms if now_ms is not None else int(time.time() * 1000)
     seq = journal_top(conn)
@@ -375,7 +375,6 @@ def expo_orders(conn: Connection, store_id: str, now_ms: int | None = None
 
 def where_of(conn: Connection, table_id: str | None, channel: str) -> str:
     if table_id:
-        from hearth.ordering.tables import dining_tables
 
         code = conn.execute(sa.select(dining_tables.c.code)
                             .where(dining_tables.c.id == table_id)).scalar()

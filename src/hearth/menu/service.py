@@ -28,7 +28,7 @@ from hearth.menu.domain import (
     minutes_of,
 )
 from hearth.menu.projections import MENU_CACHE
-from hearth.menu.tables import categories, items, modifier_groups
+from hearth.menu.tables import categories, images, items, modifier_groups
 
 
 def pinyin_of(name_zh: str) -> tuple[str, str]:
@@ -414,7 +414,6 @@ def set_item_image(tx: Tx, item_id: str, data: bytes, picture: Any, actor: str |
     """
     import base64
 
-    from hearth.menu.tables import images
 
     _require_item(tx.conn, item_id)
     known = tx.conn.execute(sa.select(images.c.sha256)
@@ -431,7 +430,6 @@ def set_item_image(tx: Tx, item_id: str, data: bytes, picture: Any, actor: str |
 
 
 def image_bytes(conn: Connection, sha256: str) -> tuple[str, bytes] | None:
-    from hearth.menu.tables import images
 
     row = conn.execute(sa.select(images.c.content_type, images.c.data)
                        .where(images.c.sha256 == sha256)).first()

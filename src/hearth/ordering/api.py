@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from hearth.core.api import (
-    Approval,
     IdempotencyKeyDep,
     NodeDep,
     Principal,
@@ -17,13 +16,13 @@ from hearth.core.api import (
     execute,
     now_ms,
     require,
-    verify_approval,
 )
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.ordering import service
 from hearth.ordering.domain import Channel, DiscountKind, Order, OrderStatus
 from hearth.ordering.service import Context, LineInput
+from hearth.staff.approval import Approval, verify_approval
 
 router = APIRouter(prefix="/api", tags=["ordering"])
 

@@ -15,7 +15,6 @@ from hearth.core.api import (
     Principal,
     execute,
     require,
-    verify_approval,
 )
 from hearth.core.errors import Problem, invalid
 from hearth.core.permissions import Permission
@@ -36,6 +35,7 @@ from hearth.payments.schemas import (
 )
 from hearth.payments.settle import settle_intent
 from hearth.payments.tables import payments
+from hearth.staff.approval import verify_approval
 
 router = APIRouter(prefix="/api", tags=["payments"])
 

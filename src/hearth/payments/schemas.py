@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from hearth.core.api import Approval, Strict
+from hearth.core.api import Strict
 from hearth.payments.domain import Tender
+from hearth.staff.approval import Approval
 
 TenderName = Literal["cash", "stored_value", "wallet_scan", "wallet_qr", "card", "platform"]
 

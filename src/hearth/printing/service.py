@@ -17,6 +17,10 @@ from sqlalchemy.engine import Connection
 from hearth.core.errors import Problem, invalid, not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
+from hearth.kitchen.tables import stations
+from hearth.ordering import service as ordering
+from hearth.ordering.tables import dining_tables
+from hearth.payments.service import payments_for_receipt
 from hearth.printing import render
 from hearth.printing.projections import PRINTER_FIELDS
 from hearth.printing.tables import print_jobs, printers
@@ -67,13 +71,11 @@ def _check(tx: Tx, spec: dict[str, Any], printer_id: str | None) -> None:
     if spec["paper_width"] not in PAPER_WIDTHS:
         raise invalid("paper-width-invalid", "Paper is 58 or 80 mm",
                       "paper_width must be 58 or 80.", "paper_width")
-    if spec.get("station_id"):
-        from hearth.kitchen.tables import stations
-
-        if tx.conn.execute(sa.select(stations.c.id).where(stations.c.id == spec["station_id"])
-                           .where(stations.c.store_id == tx.store_id)).first() is None:
-            raise invalid("station-unknown", "Unknown station",
-                          f"There is no station {spec['station_id']!r}.", "station_id")
+    if spec.get("station_id") and tx.conn.execute(
+            sa.select(stations.c.id).where(stations.c.id == spec["station_id"])
+            .where(stations.c.store_id == tx.store_id)).first() is None:
+        raise invalid("station-unknown", "Unknown station",
+                      f"There is no station {spec['station_id']!r}.", "station_id")
     backup = spec.get("backup_printer_id")
     if backup:
         if backup == printer_id:
@@ -318,8 +320,6 @@ def fallback_printer(conn: Connection, store_id: str, job: Any, printer: Any) ->
 def receipt_document(conn: Connection, store_id: str, order_id: str, *,
                      header: str = "Hearth", now_ms: int | None = None) -> dict[str, Any]:
     """The receipt of an order as the ordering projection and the payments show it now."""
-    from hearth.ordering import service as ordering
-    from hearth.ordering.tables import dining_tables
 
     order = ordering.order_json(ordering.get_order(conn, store_id, order_id))
     where = order["channel"]
@@ -343,12 +343,7 @@ def receipt_document(conn: Connection, store_id: str, order_id: str, *,
 
 
 def payments_of(conn: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
-    """The order's payments, if the payments module is there to say; a receipt without them
-    still prints (a printer must not depend on a payment module's health)."""
-    try:
-        from hearth.payments.service import payments_for_receipt
-    except ImportError:
-        return []
+    """The order's payments, as the receipt shows them."""
     return [{k: p.get(k) for k in ("tender", "provider", "amount", "tip", "change_due",
                                    "status")}
             for p in payments_for_receipt(conn, store_id, order_id)]

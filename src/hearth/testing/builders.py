@@ -6,8 +6,10 @@ import time
 from dataclasses import dataclass, field
 
 from hearth.core.config import Settings
-from hearth.menu import service as menu
 from hearth.core.node import Node
+from hearth.kitchen import service as kitchen
+from hearth.menu import service as menu
+from hearth.menu.tables import modifier_groups
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context
 from hearth.staff import service as staff
@@ -64,7 +66,6 @@ def a_small_restaurant(node: Node) -> DemoIds:
     with node.engine.connect() as conn:
         import sqlalchemy as sa
 
-        from hearth.menu.tables import modifier_groups
         for row in conn.execute(sa.select(modifier_groups)):
             for o in row.options:
                 ids.options[o["name_en"]] = o["id"]
@@ -113,7 +114,6 @@ def a_kitchen(node: Node, ids: DemoIds) -> dict[str, str]:
 
     Returns station key -> id; appended for the kitchen tests, the KDS page and its bench.
     """
-    from hearth.kitchen import service as kitchen
 
     w = node.writer.run
     stations = {

@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from hearth.bootstrap import build_node
 from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
-from hearth.node import build_node
 from hearth.ordering.tables import orders
 from hearth.payments.tables import payments
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
@@ -188,7 +188,7 @@ def run_crash_suite(tmp: Path, kills: int, clients: int = 8, seed: int = 7,
             report.kills = n
             if rebuild_every and (n % rebuild_every == 0 or n == kills):
                 check = build_node(fast_settings(db_url))
-                result = rebuild(check.engine, keep=False)
+                result = rebuild(check.engine, check.projectors, keep=False)
                 check.close()
                 report.rebuild_checks += 1
                 if not result.matches:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from hearth.channels.delivery import service
 from hearth.channels.delivery.domain import (
@@ -44,9 +44,10 @@ from hearth.core.api import (
     require,
 )
 from hearth.core.errors import Problem
+from hearth.core.node import Node
 from hearth.core.permissions import Permission
+from hearth.core.text import printable
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.ordering.service import Context
 
 router = APIRouter(prefix="/api/delivery", tags=["delivery platforms"])
@@ -97,11 +98,22 @@ def _check_time(sent_s: str, window_ms: int) -> None:
                       "clock; a replayed or delayed request is refused. Check the clocks.")
 
 
+def _one_line(text: str) -> str:
+    return printable(text, newlines=False)
+
+
+# A platform's order is never lost for what a customer typed: control characters in its text
+# (a tab, an escape) are made printable here, not refused as a till's are (hearth.core.text):
+# a tab becomes a space, anything else a "?". A remark keeps its line breaks.
+_PlatformName = Annotated[str, AfterValidator(_one_line)]
+_PlatformRemark = Annotated[str, AfterValidator(printable)]
+
+
 class _Line(BaseModel):
     sku_id: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=999)
     price: int = Field(ge=0, le=10_000_000)
-    name: str = Field(default="", max_length=120)
+    name: _PlatformName = Field(default="", max_length=120)
 
 
 class _Order(BaseModel):
@@ -109,7 +121,7 @@ class _Order(BaseModel):
     ctime: int = Field(ge=0)  # seconds
     items: list[_Line] = Field(min_length=1, max_length=100)
     paid: int = Field(ge=0, le=100_000_000)
-    remark: str = Field(default="", max_length=200)
+    remark: _PlatformRemark = Field(default="", max_length=200)
 
 
 def _invalid(exc: ValidationError) -> Problem:
@@ -135,7 +147,8 @@ async def _cancel(node: Node, platform: Platform, order_id: str, reason: str) ->
     cfg = service.config_of(node.settings)
     at = now_ms()
     return await node.writer.submit(
-        lambda tx: service.platform_cancel(tx, cfg, platform, order_id, reason[:200], at))
+        lambda tx: service.platform_cancel(tx, cfg, platform, order_id,
+                                           _one_line(reason[:200]), at))
 
 
 def _answer(platform: Platform, data: dict[str, Any], replayed: bool) -> JSONResponse:

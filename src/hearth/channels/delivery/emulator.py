@@ -8,7 +8,7 @@
 
 Command line (the demo prints this)::
 
-    .venv/bin/python -m hearth.channels.delivery.emulator send --platform meituan \
+    .venv/bin/python -m hearth.demo.delivery send --platform meituan \
         --url http://127.0.0.1:8000
     .venv/bin/python -m hearth.channels.delivery.emulator serve --port 8765
 """
@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -208,19 +208,12 @@ class CallbackServer:
 
 
 # -- command line ---------------------------------------------------------------------------
-def _demo_lines(platform: Platform) -> list[Line]:
-    """Two demo dishes as the platform lists them (the demo maps these SKUs)."""
-    from hearth.channels.delivery.demo import sku_for
-    from hearth.demo import catalogue
-
-    prices = {it.key: it.price for it in catalogue.ITEMS}
-    return [Line(sku_for(platform, "kung_pao_chicken"), 1, prices["kung_pao_chicken"],
-                 "宫保鸡丁"),
-            Line(sku_for(platform, "steamed_rice"), 2, prices["steamed_rice"], "白米饭")]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hearth.channels.delivery.emulator",
+def main(argv: Sequence[str] | None = None,
+         default_lines: Callable[[Platform], list[Line]] | None = None,
+         prog: str = "python -m hearth.channels.delivery.emulator") -> int:
+    """The emulator's command line; ``default_lines`` are what ``send`` sends without --sku
+    (the demo restaurant passes two of its dishes: ``python -m hearth.demo.delivery``)."""
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="A Meituan/Douyin-style platform emulator.")
     sub = parser.add_subparsers(dest="command", required=True)
     send = sub.add_parser("send", help="send a signed order (or cancellation) to a store node")
@@ -228,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("--url", default="http://127.0.0.1:8000", help="the store node")
     send.add_argument("--order-id", help="platform order id (default: a new one)")
     send.add_argument("--sku", action="append", default=[],
-                      help="SKU:QTY:PRICE_FEN, repeatable (default: two demo dishes)")
+                      help="SKU:QTY:PRICE_FEN, repeatable"
+                      + (" (default: two demo dishes)" if default_lines else ""))
     send.add_argument("--late-minutes", type=int, default=0,
                       help="pretend the customer ordered this long ago (an outage backlog)")
     send.add_argument("--repeat", type=int, default=1, help="send the same push N times")
@@ -262,7 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         push = client.cancel_push(order_id)
     else:
         lines = [Line(s.split(":")[0], int(s.split(":")[1]), int(s.split(":")[2]))
-                 for s in args.sku] or _demo_lines(platform)
+                 for s in args.sku] or (default_lines(platform) if default_lines else [])
+        if not lines:
+            parser.error("say what to order with --sku SKU:QTY:PRICE_FEN")
         created = int(time.time()) - args.late_minutes * 60
         push = client.order_push(order_id, lines, created_at_s=created)
     code = 0

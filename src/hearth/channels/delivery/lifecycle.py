@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from hearth.channels.delivery import service
 from hearth.channels.delivery.callbacks import Ticker
-from hearth.core.subscribers import Subscriber
 from hearth.core.node import Node
+from hearth.core.subscribers import Subscriber
 
 
 def subscribers(node: Node) -> list[Subscriber]:

@@ -24,6 +24,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from hearth.core.config import Settings
 from hearth.payments.emulator import alipay_gateway, card_acquirer, control, wechat_api
 from hearth.payments.emulator.signing import EmulatorKeys, generate_keys
 from hearth.payments.emulator.state import CutConnectionMiddleware, EmulatorState
@@ -140,7 +141,6 @@ class Emulator:
 
     def settings_env(self, prefix: str = "HEARTH_") -> dict[str, str]:
         """Environment for a node process pointed at this emulator (keys included)."""
-        from hearth.core.config import Settings
 
         env = {f"{prefix}PAYMENT_EMULATOR_URL": self.url}
         for k, v in self.keys.to_dict().items():

@@ -4,15 +4,18 @@ dish mapped on both platforms, and the platform emulator receiving our status ca
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
-from hearth.channels.delivery import service
+from hearth.channels.delivery import emulator, service
 from hearth.channels.delivery.domain import ItemMapping, Platform
+from hearth.channels.delivery.emulator import CallbackServer, Line, demo_credentials
+from hearth.core.node import Node
 from hearth.core.writer import Tx
+from hearth.demo import catalogue
 from hearth.demo import catalogue as cat
 from hearth.menu import service as menu
-from hearth.node import Node
 
 SKU_PREFIX = {Platform.MEITUAN: "mt", Platform.DOUYIN: "dy"}
 
@@ -56,8 +59,6 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
 def start_sidecars(base_url: str, settings: Any) -> list[str]:
     """Start the platform emulator's callback receiver and point the node's callbacks at it
     (unless HEARTH_DELIVERY_*_CALLBACK_URL is set), and say how to send a demo order."""
-    from hearth.channels.delivery.emulator import CallbackServer, demo_credentials
-
     try:
         server = CallbackServer({p: demo_credentials(p, settings) for p in Platform}).start()
     except OSError as exc:
@@ -65,7 +66,7 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
     for platform in Platform:
         env = f"HEARTH_DELIVERY_{platform.value.upper()}_CALLBACK_URL"
         os.environ.setdefault(env, server.url(platform))
-    py = ".venv/bin/python -m hearth.channels.delivery.emulator"
+    py = ".venv/bin/python -m hearth.demo.delivery"
     return [
         f"Delivery platforms: status callbacks go to the emulator on port {server.port}.",
         f"  Send a Meituan order:  {py} send --platform meituan --url {base_url}",
@@ -74,3 +75,15 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
         "--late-minutes 30",
         f"  Then accept it on {base_url}/delivery (manager M01 releases held orders).",
     ]
+
+
+def demo_lines(platform: Platform) -> list[Line]:
+    """Two demo dishes as the platform lists them (the demo maps these SKUs)."""
+    prices = {it.key: it.price for it in catalogue.ITEMS}
+    return [Line(sku_for(platform, "kung_pao_chicken"), 1, prices["kung_pao_chicken"],
+                 "宫保鸡丁"),
+            Line(sku_for(platform, "steamed_rice"), 2, prices["steamed_rice"], "白米饭")]
+
+
+if __name__ == "__main__":
+    sys.exit(emulator.main(default_lines=demo_lines, prog="python -m hearth.demo.delivery"))

@@ -11,11 +11,11 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.demo import catalogue
-from hearth.node import Node
 from hearth.printing import service
-from hearth.testing.test_printer import TestPrinter
+from hearth.printing.emulator import TestPrinter
 
 RECEIPT_PORT = 9101
 FIRST_STATION_PORT = 9102

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.node import Node
+from hearth.core.node import Node
+from hearth.core.writer import Tx
+from hearth.payments.accounts import number_of, open_account
+from hearth.payments.emulator import codes, demo_sidecar
+from hearth.payments.tables import stored_value_accounts as t
 
 # Members with stored value on the store node (name, phone, balance in fen); `hearth demo`
 # prints them (``member_lines``) so the till can find one by phone.
@@ -20,8 +24,6 @@ DEMO_PROVIDERS = (("alipay", ["wallet_qr", "wallet_scan"], 10),
 def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
     """Add this module's demo data: stored-value accounts for a few members (their ids in
     ``ids["account"]``) and the store's payment provider list."""
-    from hearth.core.writer import Tx
-    from hearth.payments.accounts import open_account
 
     def seed(tx: Tx) -> dict[str, str]:
         made = {}
@@ -39,13 +41,11 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
 def member_lines(settings: Any) -> list[str]:
     """The demo's stored-value members as they are now (phone, account number, balance), so
     a person trying the till can pay from one by looking it up by phone."""
-    from hearth.payments.accounts import number_of
 
     rows: list[tuple[str, str | None, str, int]] = []
     try:
         import sqlalchemy as sa
 
-        from hearth.payments.tables import stored_value_accounts as t
 
         engine = sa.create_engine(settings.db_url)
         try:
@@ -71,7 +71,6 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
     and return lines to print for a person trying the demo."""
     import os
 
-    from hearth.payments.emulator import codes, demo_sidecar
 
     members = member_lines(settings)
     if getattr(settings, "payment_emulator_url", ""):

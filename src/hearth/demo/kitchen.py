@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.kitchen import service as kitchen
 from hearth.kitchen.tables import stations
-from hearth.node import Node
 
 # Demo routing: drinks and alcohol to the bar, cold dishes to the cold kitchen; set meals are
 # split by the routing itself (each dish of the set goes where that dish is made).
