@@ -18,12 +18,12 @@ from hearth.core.api import (
     now_ms,
     require,
 )
-from hearth.core.errors import Problem
 from hearth.core.journal import read_events
 from hearth.core.node import Node
 from hearth.core.permissions import MANAGERS, MATRIX, Permission
 from hearth.core.security import TokenClaims
 from hearth.staff import domain, service
+from hearth.staff.errors import StaffError
 
 router = APIRouter(prefix="/api", tags=["staff"])
 
@@ -42,8 +42,7 @@ class PasswordLogin(Strict):
     password: str = Field(min_length=1, max_length=200)
 
 
-BAD_LOGIN = Problem(401, "login-failed", "Wrong staff code or PIN",
-                    "Check the staff code and PIN and try again.")
+BAD_LOGIN = StaffError.LOGIN_FAILED.problem("Check the staff code and PIN and try again.")
 
 
 async def _login(node: Node, code: str, secret: str, *, use_password: bool,
@@ -59,8 +58,8 @@ async def _login(node: Node, code: str, secret: str, *, use_password: bool,
     if record.lock.is_locked(now):
         raise domain.locked_problem(record.lock, now, s.timezone)
     if use_password and (record.password_hash is None or record.role not in MANAGERS):
-        raise Problem(403, "password-login-not-allowed", "Admin sign-in is for managers",
-                      "Only owners and managers with a password can sign in to the admin pages.")
+        raise StaffError.PASSWORD_LOGIN_NOT_ALLOWED.problem(
+            "Only owners and managers with a password can sign in to the admin pages.")
     hashed = record.password_hash if use_password else record.pin_hash
     ok = await run_in_threadpool(node.hasher.verify, hashed or "", secret)
     state = await node.writer.submit(lambda tx: service.record_attempt(
@@ -94,18 +93,18 @@ async def pin_login(body: PinLogin, node: NodeDep,
                     x_terminal_key: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     """Not idempotency-keyed on purpose: a stored answer would be a stored credential."""
     if not x_terminal_key:
-        raise Problem(401, "terminal-not-registered", "This device is not registered",
-                      "A manager must register this till or tablet before staff can sign in "
-                      "with a PIN (send its key in X-Terminal-Key).")
+        raise StaffError.TERMINAL_NOT_REGISTERED.problem(
+            "A manager must register this till or tablet before staff can sign in "
+            "with a PIN (send its key in X-Terminal-Key).")
     with node.engine.connect() as conn:
         terminal = service.terminal_by_key(conn, node.settings.store_id, x_terminal_key)
     if terminal is None:
-        raise Problem(401, "terminal-not-registered", "This device is not registered",
-                      "The terminal key is unknown or was revoked; ask a manager.")
+        raise StaffError.TERMINAL_NOT_REGISTERED.problem(
+            "The terminal key is unknown or was revoked; ask a manager.")
     if terminal.kind != "till":
-        raise Problem(403, "terminal-is-kiosk", "Staff do not sign in on a kiosk",
-                      "This device is registered as a self-service kiosk; sign in on a till "
-                      "or tablet.")
+        raise StaffError.TERMINAL_IS_KIOSK.problem(
+            "This device is registered as a self-service kiosk; sign in on a till "
+            "or tablet.")
     return await _login(node, body.staff_code, body.pin, use_password=False,
                         terminal_id=terminal.id)
 
@@ -160,8 +159,7 @@ async def create_staff(
     staff: Annotated[Principal, Depends(require(Permission.STAFF_EDIT))],
 ) -> Any:
     if body.role == "owner" and staff.role.value != "owner":
-        raise Problem(403, "permission-denied", "Only an owner can add an owner",
-                      "Ask the owner to add another owner.")
+        raise StaffError.OWNER_ONLY_ADDS_OWNER.problem("Ask the owner to add another owner.")
     fingerprint = body.model_dump(exclude={"pin", "password"})
     new = await run_in_threadpool(lambda: service.prepare_staff(
         node.hasher, code=body.code, name=body.name, role=body.role, pin=body.pin,

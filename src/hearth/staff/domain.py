@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from hearth.core.errors import Problem, invalid
+from hearth.core.errors import Problem
 from hearth.core.permissions import MANAGERS, Role
+from hearth.staff.errors import StaffError
 
 MAX_TRIES = 10  # PCI DSS 8.3.4: lock after no more than 10 invalid attempts
 MIN_LOCKOUT_MS = 30 * 60_000  # PCI DSS 8.3.4: for at least 30 minutes
@@ -82,17 +83,17 @@ def locked_problem(state: LockState, now_ms: int, timezone: str,
                    field: str | None = None) -> Problem:
     """What a locked-out person is told: until when, or that a manager must unlock them."""
     if state.hard_locked:
-        return Problem(423, "account-locked", "Locked: a manager must unlock this account",
-                       f"Too many wrong PINs ({state.lockouts} lockouts in a row). A manager "
-                       "or the owner must unlock it on the admin page (Staff) or give a new PIN.",
-                       field=field, extra={"locked_until_ms": None, "unlock_by_manager": True})
+        return StaffError.ACCOUNT_LOCKED_UNTIL_UNLOCKED.problem(
+            f"Too many wrong PINs ({state.lockouts} lockouts in a row). A manager "
+            "or the owner must unlock it on the admin page (Staff) or give a new PIN.", field=field,
+            extra={"locked_until_ms": None, "unlock_by_manager": True})
     until = state.locked_until_ms or now_ms
     minutes = max(1, -(-(until - now_ms) // 60_000))
     clock = datetime.fromtimestamp(until / 1000, ZoneInfo(timezone)).strftime("%H:%M")
-    return Problem(423, "account-locked", "Too many wrong PINs",
-                   f"This account is locked until {clock} (about {minutes} more minute(s)). "
-                   "A manager can unlock it sooner.",
-                   field=field, extra={"locked_until_ms": until, "unlock_by_manager": False})
+    return StaffError.ACCOUNT_LOCKED.problem(
+        f"This account is locked until {clock} (about {minutes} more minute(s)). "
+        "A manager can unlock it sooner.", field=field,
+        extra={"locked_until_ms": until, "unlock_by_manager": False})
 
 
 def min_pin_digits(role: Role) -> int:
@@ -103,11 +104,12 @@ def check_pin(pin: str, role: Role | None = None) -> None:
     """A PIN's shape; with a role, also its length for that role (6 digits for those whose PIN
     approves voids, discounts and refunds)."""
     if not (pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS):
-        raise invalid("pin-invalid", f"PIN must be {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits",
-                      f"Choose a PIN of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits.", "pin")
+        raise StaffError.PIN_INVALID.problem(
+            f"Choose a PIN of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits.", field="pin",
+            pin_min_digits=PIN_MIN_DIGITS, pin_max_digits=PIN_MAX_DIGITS)
     if len(set(pin)) == 1:
-        raise invalid("pin-too-simple", "PIN too simple",
-                      "A PIN of one repeated digit is too easy to guess.", "pin")
+        raise StaffError.PIN_TOO_SIMPLE.problem(
+            "A PIN of one repeated digit is too easy to guess.", field="pin")
     if role is not None:
         check_pin_length(len(pin), role)
 
@@ -116,10 +118,10 @@ def check_pin_length(length: int | None, role: Role) -> None:
     """Refuse a PIN too short for the role (``None``: a PIN set before lengths were kept)."""
     need = min_pin_digits(role)
     if length is None or length < need:
-        raise invalid("pin-too-short", f"A {role.value}'s PIN needs {need} digits",
-                      f"Manager and owner PINs approve voids, discounts and refunds, so they "
-                      f"need at least {MANAGER_PIN_MIN_DIGITS} digits; choose a PIN of {need} "
-                      f"to {PIN_MAX_DIGITS} digits.", "pin")
+        raise StaffError.PIN_TOO_SHORT.problem(
+            f"Manager and owner PINs approve voids, discounts and refunds, so they "
+            f"need at least {MANAGER_PIN_MIN_DIGITS} digits; choose a PIN of {need} "
+            f"to {PIN_MAX_DIGITS} digits.", field="pin", role=role.value, need=need)
 
 
 def check_promotion(pin_length: int | None, new_role: Role) -> None:
@@ -127,33 +129,31 @@ def check_promotion(pin_length: int | None, new_role: Role) -> None:
     4-digit PIN would otherwise start approving refunds the day of the promotion."""
     need = min_pin_digits(new_role)
     if pin_length is None or pin_length < need:
-        raise Problem(409, "pin-too-short-for-role", f"Set a {need}-digit PIN first",
-                      f"A {new_role.value}'s PIN approves voids, discounts and refunds, so it "
-                      f"needs at least {need} digits. Reset this person's PIN to {need} digits "
-                      "or more, then change the role.", field="role")
+        raise StaffError.PIN_TOO_SHORT_FOR_ROLE.problem(
+            f"A {new_role.value}'s PIN approves voids, discounts and refunds, so it "
+            f"needs at least {need} digits. Reset this person's PIN to {need} digits "
+            "or more, then change the role.", field="role", need=need)
 
 
 def check_unlock(actor_id: str, actor_role: Role, staff_id: str, staff_role: Role) -> None:
     """Nobody unlocks themselves (a locked manager still holding a token could otherwise keep
     guessing), and only an owner unlocks an owner."""
     if actor_id == staff_id:
-        raise Problem(403, "staff-self-unlock", "You cannot unlock yourself",
-                      "Ask another manager or the owner.", field="staff_id")
+        raise StaffError.STAFF_SELF_UNLOCK.problem(
+            "Ask another manager or the owner.", field="staff_id")
     if actor_role not in MANAGERS or (staff_role is Role.OWNER and actor_role is not Role.OWNER):
-        raise Problem(403, "permission-denied", "Only an owner can unlock an owner",
-                      "Ask the owner to do this.", field="staff_id")
+        raise StaffError.OWNER_ONLY_UNLOCKS_OWNER.problem(
+            "Ask the owner to do this.", field="staff_id")
 
 
 def check_password(password: str) -> None:
     if len(password) < 8:
-        raise invalid("password-too-short", "Password too short",
-                      "Use at least 8 characters.", "password")
+        raise StaffError.PASSWORD_TOO_SHORT.problem("Use at least 8 characters.", field="password")
 
 
 def check_role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise invalid("role-unknown", "Unknown role",
-                      f"Role must be one of: {', '.join(r.value for r in Role)}.",
-                      "role") from None
+        raise StaffError.ROLE_UNKNOWN.problem(
+            f"Role must be one of: {', '.join(r.value for r in Role)}.", field="role") from None

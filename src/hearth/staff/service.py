@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.config import Settings
-from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.permissions import MANAGERS, Role
 from hearth.core.security import Hasher, random_token, sha256_hex
 from hearth.core.writer import Tx
 from hearth.staff import domain
+from hearth.staff.errors import StaffError
 from hearth.staff.tables import staff, terminals
 
 
@@ -76,16 +77,16 @@ def prepare_staff(hasher: Hasher, *, code: str, name: str, role: str, pin: str,
     if password is not None:
         domain.check_password(password)
     if not code or len(code) > 20 or not name.strip():
-        raise invalid("staff-invalid", "Code and name are required",
-                      "Give a staff code (up to 20 characters) and a name.", "code")
+        raise StaffError.STAFF_CODE_NAME_REQUIRED.problem(
+            "Give a staff code (up to 20 characters) and a name.", field="code")
     return NewStaff(code, name.strip(), r, hasher.hash(pin),
                     hasher.hash(password) if password else None, len(pin))
 
 
 def create_staff(tx: Tx, new: NewStaff, actor: str | None = None) -> str:
     if find_by_code(tx.conn, tx.store_id, new.code) is not None:
-        raise Problem(409, "staff-code-taken", "Staff code in use",
-                      f"There is already a staff member {new.code}.", field="code")
+        raise StaffError.STAFF_CODE_TAKEN.problem(
+            f"There is already a staff member {new.code}.", field="code")
     sid = new_id()
     tx.append(f"staff:{sid}", "StaffCreated", {
         "id": sid, "code": new.code, "name": new.name, "role": new.role.value,
@@ -104,7 +105,7 @@ def record_attempt(tx: Tx, staff_id: str, ok: bool, now_ms: int, *,
     """
     row = tx.conn.execute(sa.select(staff).where(staff.c.id == staff_id)).first()
     if row is None:
-        raise not_found("staff", staff_id)
+        raise not_found(StaffError.STAFF_NOT_FOUND, staff_id)
     state = _lock_of(row)
     if state.is_locked(now_ms):
         return state
@@ -133,11 +134,10 @@ def register_terminal(tx: Tx, name: str, now_ms: int, actor: str | None,
     guest's ordering screen, so a key read off a kiosk in the dining room signs nobody in.
     """
     if not name.strip() or len(name) > 80:
-        raise invalid("terminal-name", "Name the terminal", "Give a name up to 80 characters.",
-                      "name")
+        raise StaffError.TERMINAL_NAME.problem("Give a name up to 80 characters.", field="name")
     if kind not in TERMINAL_KINDS:
-        raise invalid("terminal-kind", "Which kind of device?",
-                      "A terminal is a till (staff sign in) or a kiosk (guests order).", "kind")
+        raise StaffError.TERMINAL_KIND.problem(
+            "A terminal is a till (staff sign in) or a kiosk (guests order).", field="kind")
     tid, key = new_id(), random_token()
     tx.append(f"terminal:{tid}", "TerminalRegistered", {
         "id": tid, "name": name.strip(), "key_hash": sha256_hex(key),
@@ -181,7 +181,7 @@ def _staff_row(conn: Connection, store_id: str, staff_id: str) -> Any:
     row = conn.execute(sa.select(staff).where(staff.c.id == staff_id)
                        .where(staff.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("staff", staff_id)
+        raise not_found(StaffError.STAFF_NOT_FOUND, staff_id)
     return row
 
 
@@ -204,32 +204,31 @@ def edit_staff(tx: Tx, staff_id: str, changes: dict[str, Any], *, actor_id: str,
     if "name" in changes:
         name = str(changes["name"]).strip()
         if not name or len(name) > 80:
-            raise invalid("staff-invalid", "Name is required",
-                          "Give a name of up to 80 characters.", "name")
+            raise StaffError.STAFF_NAME_REQUIRED.problem(
+                "Give a name of up to 80 characters.", field="name")
         payload["name"] = name
     new_role = domain.check_role(changes["role"]) if "role" in changes else Role(row.role)
     touches_owner = Role(row.role) is Role.OWNER or new_role is Role.OWNER
     if touches_owner and actor_role is not Role.OWNER and (
             "role" in changes or "active" in changes):
-        raise Problem(403, "permission-denied", "Only an owner can change an owner",
-                      "Ask the owner to make this change.", field="role")
+        raise StaffError.OWNER_ONLY_CHANGES_OWNER.problem(
+            "Ask the owner to make this change.", field="role")
     if "role" in changes and new_role.value != row.role:
         if staff_id == actor_id:
-            raise invalid("staff-self-edit", "You cannot change your own role",
-                          "Ask another manager or the owner.", "role")
+            raise StaffError.STAFF_SELF_ROLE_CHANGE.problem(
+                "Ask another manager or the owner.", field="role")
         domain.check_promotion(row.pin_length, new_role)
         payload["role"] = new_role.value
     if "active" in changes and bool(changes["active"]) != bool(row.active):
         if staff_id == actor_id:
-            raise invalid("staff-self-edit", "You cannot deactivate yourself",
-                          "Ask another manager or the owner.", "active")
+            raise StaffError.STAFF_SELF_DEACTIVATE.problem(
+                "Ask another manager or the owner.", field="active")
         payload["active"] = bool(changes["active"])
     leaves_owners = Role(row.role) is Role.OWNER and row.active and (
         payload.get("active") is False or payload.get("role", Role.OWNER.value) != "owner")
     if leaves_owners and _active_owners(tx.conn, tx.store_id) <= 1:
-        raise Problem(409, "last-owner", "The store needs an owner",
-                      "This is the last active owner; make someone else owner first.",
-                      field="role")
+        raise StaffError.LAST_OWNER.problem(
+            "This is the last active owner; make someone else owner first.", field="role")
     if payload:
         tx.append(f"staff:{staff_id}", "StaffUpdated", {"id": staff_id, **payload}, actor_id)
     result = {"id": row.id, "code": row.code, "name": row.name, "role": row.role,
@@ -247,13 +246,12 @@ def reset_pin(tx: Tx, staff_id: str, pin_hash: str, pin_length: int, now_ms: int
     """
     row = _staff_row(tx.conn, tx.store_id, staff_id)
     if Role(row.role) is Role.OWNER and actor_role is not Role.OWNER and staff_id != actor_id:
-        raise Problem(403, "permission-denied", "Only an owner can reset an owner's PIN",
-                      "Ask the owner to do this.")
+        raise StaffError.OWNER_ONLY_RESETS_OWNER_PIN.problem("Ask the owner to do this.")
     domain.check_pin_length(pin_length, Role(row.role))
     if staff_id == actor_id and _lock_of(row).is_locked(now_ms):
-        raise Problem(403, "staff-self-unlock", "You cannot unlock yourself",
-                      "Your account is locked after wrong PINs; ask another manager or the "
-                      "owner to unlock it or give you a new PIN.", field="pin")
+        raise StaffError.STAFF_SELF_UNLOCK.problem(
+            "Your account is locked after wrong PINs; ask another manager or the "
+            "owner to unlock it or give you a new PIN.", field="pin")
     # The hash is journaled like the one on hiring: a rebuild must restore the working PIN.
     tx.append(f"staff:{staff_id}", "StaffUpdated", {
         "id": staff_id, "pin_hash": pin_hash, "pin_length": pin_length, "failed_attempts": 0,
@@ -289,6 +287,6 @@ def revoke_terminal(tx: Tx, terminal_id: str, actor: str | None) -> None:
                           .where(terminals.c.id == terminal_id)
                           .where(terminals.c.store_id == tx.store_id)).first()
     if row is None:
-        raise not_found("terminal", terminal_id)
+        raise not_found(StaffError.TERMINAL_NOT_FOUND, terminal_id)
     if row.active:
         tx.append(f"terminal:{terminal_id}", "TerminalRevoked", {"id": terminal_id}, actor)
