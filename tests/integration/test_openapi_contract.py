@@ -45,3 +45,19 @@ def test_a_change_without_a_key_is_still_the_nodes_own_problem_not_a_422(api):
     assert r.status_code == 400 and r.json()["code"] == "idempotency-key-missing"
     r = api.post("/api/orders", body, h)
     assert r.status_code == 201, r.text
+
+
+def test_a_405_names_every_method_the_path_serves(api):
+    h = api.login("O01")
+    documented: dict[str, set[str]] = {}
+    for path, method, _ in _operations(api):
+        documented.setdefault(path, set()).add(method.upper())
+    several = next(p for p, ms in documented.items() if len(ms) > 1 and "{" not in p)
+    for path in ("/api/floor", several):
+        unused = next(m for m in ("PUT", "DELETE", "PATCH", "POST") if m not in documented[path])
+        r = api.client.request(unused, path, headers={**h, "Idempotency-Key": "k405"})
+        assert r.status_code == 405, (path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        allow = {m.strip() for m in r.headers["Allow"].split(",")}
+        assert documented[path] <= allow, (path, allow)
+        assert unused not in allow

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hearth.core.api import IDEMPOTENCY_KEY_HEADER, idempotency_key_missing
@@ -32,6 +33,17 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or "body"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110 §15.5.6: a 405 names them).
+
+    Starlette's own ``Allow`` names only the first route matching the path, and a path here
+    is often several routes (GET and PATCH of one order)."""
+    order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+    return [method for method in order
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -53,8 +65,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Request too large"}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         p = Problem(exc.status_code, f"http-{exc.status_code}",
-                    titles.get(exc.status_code, "Request refused"), str(exc.detail))
+                    titles.get(exc.status_code, "Request refused"), str(exc.detail),
+                    extra={"headers": headers} if headers else None)
         return problem_response(p, request)
 
     @app.exception_handler(Exception)
