@@ -3,7 +3,6 @@ keys, and a dropped connection (the node restarted) resumes without losing a tic
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
+from hearth.testing.waiting import wait_until
 from tests.e2e.conftest import LiveStore, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -121,7 +121,7 @@ def test_a_dropped_connection_shows_offline_and_resumes_without_loss(browser, ki
     order(store, h, "rice", "before")
     page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 1")
 
-    store.process.stop()  # the store node goes away (restart, power, Wi-Fi)
+    store.process.stop(keep_port=True)  # the store node goes away (restart, power, Wi-Fi)
     page.wait_for_selector("#kds-offline:not(.hidden)", timeout=10_000)
     screenshot(page, "kds-offline-tablet")
     store.process.start()
@@ -273,11 +273,7 @@ def test_signing_in_again_keeps_one_feed_and_one_clock(browser, kitchen_store):
         listed = httpx.get(f"{store.base_url}/api/kitchen/stations", headers=k).json()
         return int(next(s for s in listed if s["id"] == stations["hot"])["screens_online"])
 
-    for _ in range(100):  # bounded: the replaced connections close
-        if online() == 1:
-            break
-        time.sleep(0.05)
-    assert online() == 1
+    wait_until(lambda: online() == 1, what="the replaced connections to close")
 
 
 def test_the_kds_on_a_phone(browser, kitchen_store):

@@ -16,7 +16,8 @@ import pytest
 from hearth.payments.emulator import Emulator
 from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.emulator.signing import alipay_sign_string, rsa_sign
-from hearth.testing.process import free_port
+from hearth.testing.ports import ReservedPort
+from hearth.testing.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +126,8 @@ def test_fault_control_validates_and_expires(emu: Emulator) -> None:
     ok = httpx.post(f"{emu.url}/_emulator/faults",
                     json={"provider": "card", "mode": "down", "seconds": 0.3})
     assert [r["mode"] for r in ok.json()["rules"]] == ["down"]
-    time.sleep(0.35)
-    assert httpx.get(f"{emu.url}/_emulator/faults").json()["rules"] == []
+    wait_until(lambda: httpx.get(f"{emu.url}/_emulator/faults").json()["rules"] == [],
+               what="the 0.3 s rule to expire")
     httpx.post(f"{emu.url}/_emulator/faults", json={"provider": "*", "mode": "error_5xx"})
     assert len(httpx.get(f"{emu.url}/_emulator/faults").json()["rules"]) == 3
     httpx.post(f"{emu.url}/_emulator/faults", json={"clear": True})
@@ -148,21 +149,25 @@ def test_statement_endpoint_filters_by_provider_and_time(emu: Emulator) -> None:
 
 
 def test_runs_as_its_own_process() -> None:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "hearth.payments.emulator", "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = ReservedPort()
+    with port.listener() as sock:
+        proc = subprocess.Popen([sys.executable, "-m", "hearth.payments.emulator",
+                                 "--fd", str(sock.fileno())], pass_fds=[sock.fileno()],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def keys() -> dict[str, str] | None:
+        assert proc.poll() is None, "the emulator process exited"
+        try:
+            return dict(httpx.get(f"http://127.0.0.1:{port.port}/_emulator/keys",
+                                  timeout=1).json())
+        except httpx.HTTPError:
+            return None
+
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                keys = httpx.get(f"http://127.0.0.1:{port}/_emulator/keys", timeout=1).json()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the emulator process did not answer")
-        assert keys["alipay_platform_public_key"].startswith("-----BEGIN PUBLIC KEY-----")
-        assert len(keys["wechat_apiv3_key"]) == 32
+        got = wait_until(keys, timeout=20, what="the emulator process to answer")
+        assert got["alipay_platform_public_key"].startswith("-----BEGIN PUBLIC KEY-----")
+        assert len(got["wechat_apiv3_key"]) == 32
     finally:
         proc.terminate()
         proc.wait(10)
+        port.release()

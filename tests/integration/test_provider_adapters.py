@@ -14,6 +14,7 @@ import pytest
 
 from hearth.core.config import Settings
 from hearth.payments.emulator import Emulator, codes
+from hearth.payments.emulator.signing import generate_keys
 from hearth.payments.providers.base import (
     ChargeRequest,
     FailureKind,
@@ -22,6 +23,7 @@ from hearth.payments.providers.base import (
     ProviderStatus,
 )
 from hearth.payments.providers.factory import build_providers
+from hearth.testing.ports import closed_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # provider name -> (method for a customer-present charge, a payment code that pays)
@@ -386,15 +388,10 @@ def test_statement_lists_charges_and_refunds(name: str, emu: Emulator,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_provider_nobody_listens_for_is_unavailable(name: str) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    emu = Emulator().start()  # only for the keys; the adapter talks to a dead port
-    try:
-        keys: dict[str, Any] = {f"payment_{k}": v for k, v in emu.keys.to_dict().items()
-                                if f"payment_{k}" in Settings.model_fields}
+    keys: dict[str, Any] = {f"payment_{k}": v for k, v in generate_keys().to_dict().items()
+                            if f"payment_{k}" in Settings.model_fields}
+    # Held, not listening, for the whole test: refused, and no other server can be given it.
+    with closed_port() as port:
         settings = Settings(payment_emulator_url=f"http://127.0.0.1:{port}", **keys)
         p = {x.name: x for x in build_providers(settings)}[name]
 
@@ -404,5 +401,3 @@ def test_a_provider_nobody_listens_for_is_unavailable(name: str) -> None:
             assert exc.value.kind is FailureKind.UNAVAILABLE
 
         run(go())
-    finally:
-        emu.stop()

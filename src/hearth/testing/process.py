@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,18 +11,19 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from hearth.testing.ports import ReservedPort
 
 
 class NodeProcess:
-    def __init__(self, db_url: str, port: int | None = None, log: Path | None = None,
+    """A node in a child process, on a port this object holds from creation to ``stop()``:
+    ``base_url`` is known before the first start and stays the same across kills and
+    restarts, and no other server can be given the port in between."""
+
+    def __init__(self, db_url: str, log: Path | None = None,
                  env: dict[str, str] | None = None) -> None:
         self.db_url = db_url
-        self.port = port or free_port()
+        self._port = ReservedPort()
+        self.port = self._port.port
         self.log = log
         self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
@@ -36,10 +36,11 @@ class NodeProcess:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         env = os.environ | {"HEARTH_ARGON2_TIME_COST": "1", "HEARTH_ARGON2_MEMORY_KIB": "1024"}
         env |= self.env
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hearth.cli", "serve", "--db", self.db_url,
-             "--port", str(self.port), "--log-level", "warning"],
-            stdout=out, stderr=out, env=env)
+        with self._port.listener() as sock:  # the child's copy is the only one left
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hearth.cli", "serve", "--db", self.db_url,
+                 "--fd", str(sock.fileno()), "--log-level", "warning"],
+                stdout=out, stderr=out, env=env, pass_fds=[sock.fileno()])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -58,10 +59,13 @@ class NodeProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
-    def stop(self) -> None:
+    def stop(self, *, keep_port: bool = False) -> None:
+        """SIGTERM and wait. ``keep_port`` to ``start()`` again at the same address."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if not keep_port:
+            self._port.release()
