@@ -54,12 +54,17 @@ def install(app: FastAPI) -> None:
         if any(tuple(e.get("loc", ()))[:2] == ("header", IDEMPOTENCY_KEY_HEADER)
                for e in exc.errors()):
             return problem_response(idempotency_key_missing(), request)
+        raw = exc.errors()
         errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
-                  for e in exc.errors()]
+                  for e in raw]
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
-        p = Problem(422, "validation-error", "The request is not valid",
-                    f"{first['field']}: {first['message']}", field=first["field"],
-                    extra={"errors": errors})
+        # Control characters get their own code, so a till can say in its language that a
+        # note holds something that is not text (see hearth.core.text).
+        code, title = (("text-control-characters", "Text contains control characters")
+                       if raw and raw[0].get("type") == "control_characters"
+                       else ("validation-error", "The request is not valid"))
+        p = Problem(422, code, title, f"{first['field']}: {first['message']}",
+                    field=first["field"], extra={"errors": errors})
         return problem_response(p, request)
 
     @app.exception_handler(StarletteHTTPException)

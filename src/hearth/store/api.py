@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
-from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, require
+from hearth.core.api import (
+    IdempotencyKeyDep,
+    MultilineText,
+    NodeDep,
+    Principal,
+    Strict,
+    execute,
+    require,
+)
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.store import service
@@ -23,13 +31,13 @@ class SettingsIn(Strict):
 
     name_zh: str = Field(max_length=400)
     name_en: str = Field(max_length=400)
-    address: str = Field(default="", max_length=1000)
+    address: MultilineText = Field(default="", max_length=1000)  # printed on two lines
     phone: str = Field(default="", max_length=200)
     service_charge_bp: int = Field(default=0, ge=0, le=3000,
                                    description="Default service charge in basis points "
                                                "(1000 = 10%) for new dine-in orders")
-    receipt_footer_zh: str = Field(default="", max_length=1000)
-    receipt_footer_en: str = Field(default="", max_length=1000)
+    receipt_footer_zh: MultilineText = Field(default="", max_length=1000)
+    receipt_footer_en: MultilineText = Field(default="", max_length=1000)
     cash_rounding: str = Field(default="none", max_length=20,
                                description="none | jiao | half_yuan | yuan")
     languages: list[str] = Field(default_factory=lambda: ["zh", "en"], max_length=5)
