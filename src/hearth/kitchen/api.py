@@ -20,13 +20,14 @@ from hearth.core.api import (
     require,
     unauthorized,
 )
-from hearth.core.errors import Problem, not_found
+from hearth.core.errors import not_found
 from hearth.core.journal import Event
 from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, parse_last_id
 from hearth.core.node import Node
 from hearth.core.permissions import Permission, Role, allowed
 from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
+from hearth.kitchen.errors import KitchenError
 from hearth.kitchen.projections import TICKET_EVENTS
 from hearth.kitchen.service import Who
 from hearth.menu import service as menu
@@ -288,8 +289,8 @@ def require_feed(permission: Permission) -> Callable[..., Principal]:
             raise unauthorized("Your sign-in has expired or is not valid; sign in again.")
         staff = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)
         if not allowed(staff.role, permission):
-            raise Problem(403, "permission-denied", "Not allowed for your role",
-                          f"A {staff.role.value} cannot do this ({permission.value}).")
+            raise KitchenError.PERMISSION_DENIED.problem(
+                f"A {staff.role.value} cannot do this ({permission.value}).")
         return staff
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the matrix test
@@ -341,7 +342,7 @@ async def order_feed(order_id: str, node: NodeDep, _: FeedViewer,
                          alias="last_event_id", max_length=20)] = None) -> StreamingResponse:
     with node.engine.connect() as conn:
         if load_order(conn, order_id, node.settings.store_id) is None:
-            raise not_found("order", order_id)
+            raise not_found(KitchenError.ORDER_NOT_FOUND, order_id)
     stream_name = f"order:{order_id}"
 
     def accept(ev: Event) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from hearth.core.errors import Problem, conflict
+from hearth.kitchen.errors import KitchenError
 from hearth.ordering.domain import OrderStatus
 
 
@@ -136,8 +136,8 @@ class Ticket:
         for it in self.items:
             if it.id == item_id:
                 return it
-        raise Problem(404, "ticket-item-not-found", "No such item on this ticket",
-                      f"Ticket #{self.order_number} has no item {item_id!r}.", field="item_id")
+        raise KitchenError.TICKET_ITEM_NOT_FOUND.problem(
+            f"Ticket #{self.order_number} has no item {item_id!r}.", field="item_id")
 
     @property
     def live_items(self) -> tuple[Item, ...]:
@@ -194,11 +194,11 @@ def start(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
     if item_id:
         it = t.item(item_id)
         if it.status is not Status.NEW or it.voided:
-            raise conflict("ticket-item-state", "Already started",
-                           f"{it.name_en} is {it.status.value}.")
+            raise KitchenError.TICKET_ITEM_ALREADY_STARTED.problem(
+                f"{it.name_en} is {it.status.value}.")
     elif t.status is not Status.NEW:
-        raise conflict("ticket-state", "Already started",
-                       f"Ticket #{t.order_number} is {t.status.value}.")
+        raise KitchenError.TICKET_ALREADY_STARTED.problem(
+            f"Ticket #{t.order_number} is {t.status.value}.")
     items = tuple(replace(it, status=Status.IN_PROGRESS)
                   if it.id in targets and it.status is Status.NEW and not it.voided else it
                   for it in t.items)
@@ -210,12 +210,12 @@ def bump(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
     if item_id:
         it = t.item(item_id)
         if it.status is Status.DONE or it.voided:
-            raise conflict("ticket-item-state", "Already done", f"{it.name_en} is done.")
+            raise KitchenError.TICKET_ITEM_ALREADY_DONE.problem(f"{it.name_en} is done.")
         targets = {item_id}
     else:
         if t.status is Status.DONE:
-            raise conflict("ticket-state", "Already bumped",
-                           f"Ticket #{t.order_number} is already done; recall it first.")
+            raise KitchenError.TICKET_ALREADY_BUMPED.problem(
+                f"Ticket #{t.order_number} is already done; recall it first.")
         targets = {it.id for it in t.items}
     items = tuple(replace(it, status=Status.DONE) if it.id in targets else it for it in t.items)
     return _changed(t, _derive(replace(t, items=items), now_ms))
@@ -226,13 +226,13 @@ def recall(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
     if item_id:
         it = t.item(item_id)
         if it.status is not Status.DONE or it.voided:
-            raise conflict("ticket-item-state", "Not done",
-                           f"{it.name_en} is not done, so there is nothing to recall.")
+            raise KitchenError.TICKET_ITEM_NOT_DONE.problem(
+                f"{it.name_en} is not done, so there is nothing to recall.")
         targets = {item_id}
     else:
         if t.status is not Status.DONE:
-            raise conflict("ticket-state", "Not bumped",
-                           f"Ticket #{t.order_number} is still on the screen.")
+            raise KitchenError.TICKET_NOT_BUMPED.problem(
+                f"Ticket #{t.order_number} is still on the screen.")
         targets = {it.id for it in t.items}
     items = tuple(replace(it, status=Status.IN_PROGRESS) if it.id in targets else it
                   for it in t.items)
@@ -242,8 +242,8 @@ def recall(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
 def undo(t: Ticket, now_ms: int) -> Ticket:
     """Put the ticket back exactly as it was before its last start, bump or recall."""
     if not t.history:
-        raise conflict("nothing-to-undo", "Nothing to undo",
-                       f"Ticket #{t.order_number} has no action to undo.")
+        raise KitchenError.NOTHING_TO_UNDO.problem(
+            f"Ticket #{t.order_number} has no action to undo.")
     _, item_statuses = t.history[-1]
     items = tuple(replace(it, status=Status(s))
                   for it, s in zip(t.items, item_statuses, strict=True))
@@ -256,8 +256,8 @@ def undo(t: Ticket, now_ms: int) -> Ticket:
 
 def set_rush(t: Ticket, rush: bool) -> Ticket:
     if t.rush == rush:
-        raise conflict("ticket-rush-unchanged", "Nothing changed",
-                       f"Ticket #{t.order_number} is already {'rush' if rush else 'normal'}.")
+        raise KitchenError.TICKET_RUSH_UNCHANGED.problem(
+            f"Ticket #{t.order_number} is already {'rush' if rush else 'normal'}.")
     return replace(t, rush=rush, version=t.version + 1)
 
 

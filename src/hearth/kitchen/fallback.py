@@ -22,6 +22,7 @@ from hearth.core.errors import Problem
 from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
+from hearth.kitchen.errors import KitchenError
 from hearth.kitchen.service import append_ticket, get_ticket
 from hearth.kitchen.tables import stations, tickets
 
@@ -103,8 +104,8 @@ def print_ticket(tx: Tx, paper: Paper | None, ticket_id: str, reason: str,
                  actor: str | None) -> d.Ticket:
     """Send one ticket to its station's printer and record it (reason: fallback, reprint)."""
     if paper is None:
-        raise Problem(503, "printing-unavailable", "Printing is not available",
-                      "This store node has no printing module running.")
+        raise KitchenError.PRINTING_UNAVAILABLE.problem(
+            "This store node has no printing module running.")
     t = get_ticket(tx.conn, tx.store_id, ticket_id)
     kind = "reprint" if reason == "reprint" else t.kind.value
     after = d.mark_printed(t)

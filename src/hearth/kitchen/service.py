@@ -17,13 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.errors import Problem, conflict, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
 from hearth.kitchen import domain as d
 from hearth.kitchen import projections as _projections  # noqa: F401
 from hearth.kitchen.domain import Status, Thresholds, Ticket
+from hearth.kitchen.errors import KitchenError
 from hearth.kitchen.tables import routing_rules, station_timing, stations, ticket_items, tickets
 from hearth.menu.tables import categories, items
 from hearth.ordering import service as ordering
@@ -38,12 +39,12 @@ RECENT_DONE_MS = 15 * 60_000  # bumped tickets stay listed this long, for recall
 def create_station(tx: Tx, key: str, name_zh: str, name_en: str, *, is_expo: bool = False,
                    actor: str | None = None) -> str:
     if not key or len(key) > 40 or not name_zh or not name_en:
-        raise invalid("station-invalid", "Name the station",
-                      "A station needs a key and names in Chinese and English.", "key")
+        raise KitchenError.STATION_INVALID.problem(
+            "A station needs a key and names in Chinese and English.", field="key")
     if tx.conn.execute(sa.select(stations.c.id).where(stations.c.key == key)
                        .where(stations.c.store_id == tx.store_id)).first():
-        raise Problem(409, "station-key-taken", "Station exists",
-                      f"There is already a station {key!r}.", field="key")
+        raise KitchenError.STATION_KEY_TAKEN.problem(
+            f"There is already a station {key!r}.", field="key")
     sid = new_id()
     tx.append(f"station:{sid}", "StationCreated", {
         "id": sid, "key": key, "name_zh": name_zh, "name_en": name_en, "is_expo": is_expo},
@@ -56,8 +57,8 @@ def set_station_timing(tx: Tx, station_id: str, warn_s: int, late_s: int,
     """Age colours of this station's tickets: amber after ``warn_s``, red after ``late_s``."""
     require_station(tx.conn, tx.store_id, station_id)
     if not 30 <= warn_s < late_s <= 7200:
-        raise invalid("timing-invalid", "Check the times",
-                      "Amber must come before red, between 30 seconds and 2 hours.", "warn_s")
+        raise KitchenError.TIMING_INVALID.problem(
+            "Amber must come before red, between 30 seconds and 2 hours.", field="warn_s")
     tx.append(f"station:{station_id}", "StationTimingSet",
               {"station_id": station_id, "warn_s": warn_s, "late_s": late_s}, actor)
 
@@ -66,7 +67,7 @@ def require_station(conn: Connection, store_id: str, station_id: str) -> dict[st
     row = conn.execute(sa.select(stations).where(stations.c.id == station_id)
                        .where(stations.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("station", station_id)
+        raise not_found(KitchenError.STATION_NOT_FOUND, station_id)
     return dict(row._mapping)
 
 
@@ -92,25 +93,23 @@ def set_rule(tx: Tx, *, rule_id: str | None, category_id: str | None, item_id: s
              station_ids: list[str], actor: str | None = None) -> str:
     """Route a category's items, or one item, to one or more stations."""
     if (category_id is None) == (item_id is None):
-        raise invalid("rule-target", "Choose a category or an item",
-                      "A routing rule applies to exactly one category or one item.",
-                      "category_id")
+        raise KitchenError.RULE_TARGET.problem(
+            "A routing rule applies to exactly one category or one item.", field="category_id")
     if not station_ids or len(station_ids) > 10:
-        raise invalid("rule-stations", "Choose stations",
-                      "Route to between one and ten stations.", "station_ids")
+        raise KitchenError.RULE_STATIONS.problem(
+            "Route to between one and ten stations.", field="station_ids")
     for sid in station_ids:
         if tx.conn.execute(sa.select(stations.c.id).where(stations.c.id == sid)
                            .where(stations.c.store_id == tx.store_id)).first() is None:
-            raise invalid("station-unknown", "Unknown station",
-                          f"There is no station {sid!r}.", "station_ids")
+            raise KitchenError.STATION_UNKNOWN.problem(
+                f"There is no station {sid!r}.", field="station_ids")
     if category_id is not None and tx.conn.execute(
             sa.select(categories.c.id).where(categories.c.id == category_id)).first() is None:
-        raise invalid("category-unknown", "Unknown category",
-                      f"There is no category {category_id!r}.", "category_id")
+        raise KitchenError.CATEGORY_UNKNOWN.problem(
+            f"There is no category {category_id!r}.", field="category_id")
     if item_id is not None and tx.conn.execute(
             sa.select(items.c.id).where(items.c.id == item_id)).first() is None:
-        raise invalid("item-unknown", "Unknown item", f"There is no item {item_id!r}.",
-                      "item_id")
+        raise KitchenError.ITEM_UNKNOWN.problem(f"There is no item {item_id!r}.", field="item_id")
     if rule_id is not None:
         _require_rule(tx.conn, tx.store_id, rule_id)
     rid = rule_id or new_id()
@@ -128,7 +127,7 @@ def remove_rule(tx: Tx, rule_id: str, actor: str | None = None) -> None:
 def _require_rule(conn: Connection, store_id: str, rule_id: str) -> None:
     if conn.execute(sa.select(routing_rules.c.id).where(routing_rules.c.id == rule_id)
                     .where(routing_rules.c.store_id == store_id)).first() is None:
-        raise not_found("routing-rule", rule_id)
+        raise not_found(KitchenError.ROUTING_RULE_NOT_FOUND, rule_id)
 
 
 def list_rules(conn: Connection, store_id: str) -> list[dict[str, Any]]:
@@ -157,7 +156,7 @@ def get_ticket(conn: Connection, store_id: str, ticket_id: str) -> Ticket:
     row = conn.execute(sa.select(tickets.c.body).where(tickets.c.id == ticket_id)
                        .where(tickets.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("ticket", ticket_id)
+        raise not_found(KitchenError.TICKET_NOT_FOUND, ticket_id)
     return Ticket.from_json(row.body)
 
 
@@ -207,8 +206,8 @@ def undo(tx: Tx, who: Who, station_id: str, ticket_id: str | None) -> Ticket:
                 ticket_id = t.id
                 break
         if ticket_id is None:
-            raise conflict("nothing-to-undo", "Nothing to undo",
-                           "No recent action on this station can be undone.")
+            raise KitchenError.NOTHING_TO_UNDO.problem(
+                "No recent action on this station can be undone.")
     ticket = _ticket_on(tx, station_id, ticket_id)
     after = d.undo(ticket, who.now_ms)
     append_ticket(tx, "TicketUndone", after, who.actor)
@@ -224,8 +223,8 @@ def recall_last(tx: Tx, who: Who, station_id: str) -> Ticket:
         .where(tickets.c.store_id == tx.store_id).where(tickets.c.status == Status.DONE.value)
         .order_by(tickets.c.done_at_ms.desc(), tickets.c.updated_seq.desc()).limit(1)).first()
     if row is None:
-        raise conflict("nothing-to-recall", "Nothing to recall",
-                       "No ticket on this station has been bumped yet.")
+        raise KitchenError.NOTHING_TO_RECALL.problem(
+            "No ticket on this station has been bumped yet.")
     return act(tx, who, station_id, row.id, "recall")
 
 
@@ -239,9 +238,9 @@ def _ticket_on(tx: Tx, station_id: str, ticket_id: str) -> Ticket:
     require_station(tx.conn, tx.store_id, station_id)
     ticket = get_ticket(tx.conn, tx.store_id, ticket_id)
     if ticket.station_id != station_id:
-        raise Problem(409, "ticket-other-station", "Ticket belongs to another station",
-                      f"Ticket #{ticket.order_number} is on another station's screen; "
-                      "bump it there.", field="ticket_id")
+        raise KitchenError.TICKET_OTHER_STATION.problem(
+            f"Ticket #{ticket.order_number} is on another station's screen; "
+            "bump it there.", field="ticket_id")
     return ticket
 
 
@@ -279,15 +278,15 @@ def expo_ready(tx: Tx, who: Who, order_id: str, force: bool = False) -> dict[str
     """The expo marks an order ready (or, once ready, handed out to the guest: served)."""
     order = load_order(tx.conn, order_id, tx.store_id)
     if order is None:
-        raise not_found("order", order_id)
+        raise not_found(KitchenError.ORDER_NOT_FOUND, order_id)
     ctx = ordering.Context(who.actor, who.now_ms, who.timezone)
     if order.status is OrderStatus.READY:
         ordering.advance(tx, ctx, order_id, OrderStatus.SERVED)
         return {"order_id": order_id, "status": OrderStatus.SERVED.value}
     if not force and not order_done(tx.conn, order_id):
-        raise conflict("order-not-done", "Stations still working",
-                       f"Order #{order.number} still has items in the kitchen; bump them "
-                       "first or confirm to mark it ready anyway.")
+        raise KitchenError.ORDER_NOT_DONE.problem(
+            f"Order #{order.number} still has items in the kitchen; bump them "
+            "first or confirm to mark it ready anyway.")
     ordering.advance(tx, ctx, order_id, OrderStatus.READY)
     return {"order_id": order_id, "status": OrderStatus.READY.value}
 

@@ -14,6 +14,7 @@ from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.menu import images, service
 from hearth.menu.catalogue_cache import cache_of
+from hearth.menu.errors import MenuError
 from hearth.menu.search_index import index_of
 
 router = APIRouter(prefix="/api/menu", tags=["menu"])
@@ -265,11 +266,11 @@ def get_image(name: Annotated[str, PathParam(max_length=80)], node: NodeDep) -> 
     sha, _, ext = name.partition(".")
     if len(sha) != 64 or ext not in images.EXTENSION_TYPE or not all(
             c in "0123456789abcdef" for c in sha):
-        raise not_found("image", name)
+        raise not_found(MenuError.IMAGE_NOT_FOUND, name)
     with node.engine.connect() as conn:
         found = service.image_bytes(conn, sha)
     if found is None or found[0] != images.EXTENSION_TYPE[ext]:
-        raise not_found("image", name)
+        raise not_found(MenuError.IMAGE_NOT_FOUND, name)
     # Immutable: the name is the content's hash. nosniff: served only as the type we checked.
     return Response(found[1], media_type=found[0], headers={
         "Cache-Control": "public, max-age=31536000, immutable",

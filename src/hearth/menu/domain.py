@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hearth.core.errors import Problem, invalid
+from hearth.menu.errors import MenuError
 
 
 class ItemKind(StrEnum):
@@ -159,31 +159,31 @@ def price_line(item: MenuItem, req: LineRequest, *, minute_of_day: int, now_ms: 
     """Price one requested line against the catalogue, refusing anything the menu does not allow."""
     f = field_prefix
     if not item.active:
-        raise invalid("item-unavailable", "Item not on the menu",
-                      f"{item.name_en} ({item.name_zh}) is not on the menu.", f"{f}.item_id")
+        raise MenuError.ITEM_UNAVAILABLE.problem(
+            f"{item.name_en} ({item.name_zh}) is not on the menu.", field=f"{f}.item_id")
     if is_sold_out(item, now_ms):
-        raise Problem(409, "item-sold-out", "Sold out",
-                      f"{item.name_en} ({item.name_zh}) is sold out.", field=f"{f}.item_id")
+        raise MenuError.ITEM_SOLD_OUT.problem(
+            f"{item.name_en} ({item.name_zh}) is sold out.", field=f"{f}.item_id")
     if not is_available_at(item, minute_of_day):
-        raise invalid("item-not-available-now", "Not served at this time",
-                      f"{item.name_en} is served {item.available_from}-{item.available_until}.",
-                      f"{f}.item_id")
+        raise MenuError.ITEM_NOT_AVAILABLE_NOW.problem(
+            f"{item.name_en} is served {item.available_from}-{item.available_until}.",
+            field=f"{f}.item_id")
 
     unit = item.price
     spec: Spec | None = None
     if item.specs:
         if req.spec_id is None:
-            raise invalid("spec-required", "Choose a size or variant",
-                          f"{item.name_en} needs one of: "
-                          + ", ".join(s.name_en for s in item.specs), f"{f}.spec_id")
+            raise MenuError.SPEC_REQUIRED.problem(
+                f"{item.name_en} needs one of: "
+                + ", ".join(s.name_en for s in item.specs), field=f"{f}.spec_id")
         spec = next((s for s in item.specs if s.id == req.spec_id), None)
         if spec is None:
-            raise invalid("spec-unknown", "Unknown variant",
-                          f"{req.spec_id!r} is not a variant of {item.name_en}.", f"{f}.spec_id")
+            raise MenuError.SPEC_UNKNOWN.problem(
+                f"{req.spec_id!r} is not a variant of {item.name_en}.", field=f"{f}.spec_id")
         unit = spec.price
     elif req.spec_id is not None:
-        raise invalid("spec-unknown", "Unknown variant",
-                      f"{item.name_en} has no variants.", f"{f}.spec_id")
+        raise MenuError.SPEC_UNKNOWN.problem(
+            f"{item.name_en} has no variants.", field=f"{f}.spec_id")
 
     modifiers = _choose_modifiers(item, req.modifier_option_ids, f)
     unit += sum(m.price_delta for m in modifiers)
@@ -204,26 +204,26 @@ def _choose_modifiers(item: MenuItem, option_ids: tuple[str, ...], f: str
                       ) -> tuple[ChosenModifier, ...]:
     dupes = [o for o, n in Counter(option_ids).items() if n > 1]
     if dupes:
-        raise invalid("modifier-repeated", "Option chosen twice",
-                      f"Option {dupes[0]!r} was chosen more than once.", f"{f}.modifier_option_ids")
+        raise MenuError.MODIFIER_REPEATED.problem(
+            f"Option {dupes[0]!r} was chosen more than once.", field=f"{f}.modifier_option_ids")
     chosen: list[ChosenModifier] = []
     remaining = set(option_ids)
     for group in item.modifier_groups:
         picked = [group.option(o) for o in option_ids if group.option(o) is not None]
         remaining -= {o.id for o in picked if o is not None}
         if not group.min_choices <= len(picked) <= group.max_choices:
-            raise invalid(
-                "modifier-count", "Wrong number of choices",
+            raise MenuError.MODIFIER_COUNT.problem(
                 f"{group.name_en} ({group.name_zh}) needs between {group.min_choices} and "
-                f"{group.max_choices} choices; got {len(picked)}.", f"{f}.modifier_option_ids")
+                f"{group.max_choices} choices; got {len(picked)}.",
+                field=f"{f}.modifier_option_ids")
         chosen.extend(
             ChosenModifier(group.id, o.id, o.name_zh, o.name_en, o.price_delta)
             for o in picked if o is not None
         )
     if remaining:
-        raise invalid("modifier-unknown", "Option not offered",
-                      f"{sorted(remaining)[0]!r} is not an option for {item.name_en}.",
-                      f"{f}.modifier_option_ids")
+        raise MenuError.MODIFIER_UNKNOWN.problem(
+            f"{sorted(remaining)[0]!r} is not an option for {item.name_en}.",
+            field=f"{f}.modifier_option_ids")
     return tuple(chosen)
 
 
@@ -231,26 +231,25 @@ def _choose_combo(item: MenuItem, choices: dict[str, str], f: str
                   ) -> tuple[ChosenComboItem, ...]:
     if item.kind is not ItemKind.COMBO:
         if choices:
-            raise invalid("combo-choice-unexpected", "Not a set meal",
-                          f"{item.name_en} is not a set meal.", f"{f}.combo_choices")
+            raise MenuError.COMBO_CHOICE_UNEXPECTED.problem(
+                f"{item.name_en} is not a set meal.", field=f"{f}.combo_choices")
         return ()
     unknown = set(choices) - {s.id for s in item.combo_slots}
     if unknown:
-        raise invalid("combo-slot-unknown", "Unknown course of the set",
-                      f"{sorted(unknown)[0]!r} is not part of {item.name_en}.",
-                      f"{f}.combo_choices")
+        raise MenuError.COMBO_SLOT_UNKNOWN.problem(
+            f"{sorted(unknown)[0]!r} is not part of {item.name_en}.", field=f"{f}.combo_choices")
     picked: list[ChosenComboItem] = []
     for slot in item.combo_slots:
         wanted = choices.get(slot.id)
         if wanted is None:
-            raise invalid("combo-choice-required", "Choose for every course",
-                          f"Choose the {slot.name_en} ({slot.name_zh}) of {item.name_en}.",
-                          f"{f}.combo_choices.{slot.id}")
+            raise MenuError.COMBO_CHOICE_REQUIRED.problem(
+                f"Choose the {slot.name_en} ({slot.name_zh}) of {item.name_en}.",
+                field=f"{f}.combo_choices.{slot.id}")
         choice = next((c for c in slot.choices if c.item_id == wanted), None)
         if choice is None:
-            raise invalid("combo-choice-unknown", "Not a choice of this course",
-                          f"{wanted!r} is not offered as {slot.name_en}.",
-                          f"{f}.combo_choices.{slot.id}")
+            raise MenuError.COMBO_CHOICE_UNKNOWN.problem(
+                f"{wanted!r} is not offered as {slot.name_en}.",
+                field=f"{f}.combo_choices.{slot.id}")
         picked.append(ChosenComboItem(slot.id, choice.item_id, choice.name_zh, choice.name_en,
                                       choice.upcharge))
     return tuple(picked)

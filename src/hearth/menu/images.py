@@ -12,7 +12,7 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from hearth.core.errors import Problem, invalid
+from hearth.menu.errors import MenuError
 
 ALLOWED = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 EXTENSION_TYPE = {ext: ctype for ctype, ext in ALLOWED.items()}
@@ -88,12 +88,12 @@ SNIFFERS = {"image/png": _png, "image/jpeg": _jpeg, "image/webp": _webp}
 def check_picture(data: bytes, declared_type: str | None, max_bytes: int) -> Picture:
     """The picture in ``data``, or a problem saying plainly why it was refused."""
     if not data:
-        raise invalid("image-empty", "No picture received",
-                      "The upload was empty. Choose a PNG, JPEG or WebP file.", "image")
+        raise MenuError.IMAGE_EMPTY.problem(
+            "The upload was empty. Choose a PNG, JPEG or WebP file.", field="image")
     if len(data) > max_bytes:
-        raise Problem(413, "image-too-large", "Picture too large",
-                      f"Pictures are limited to {max_bytes // 1024} KiB; this one is "
-                      f"{len(data) // 1024} KiB. Make it smaller and try again.", field="image")
+        raise MenuError.IMAGE_TOO_LARGE.problem(
+            f"Pictures are limited to {max_bytes // 1024} KiB; this one is "
+            f"{len(data) // 1024} KiB. Make it smaller and try again.", field="image")
     found: tuple[str, tuple[int, int]] | None = None
     for ctype, sniff in SNIFFERS.items():
         size = sniff(data)
@@ -101,16 +101,16 @@ def check_picture(data: bytes, declared_type: str | None, max_bytes: int) -> Pic
             found = (ctype, size)
             break
     if found is None:
-        raise invalid("image-invalid", "Not a picture we can use",
-                      "The file is not a PNG, JPEG or WebP picture (checked from its content, "
-                      "not its name).", "image")
+        raise MenuError.IMAGE_INVALID.problem(
+            "The file is not a PNG, JPEG or WebP picture (checked from its content, "
+            "not its name).", field="image")
     ctype, (width, height) = found
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared != "application/octet-stream" and declared != ctype:
-        raise invalid("image-type-mismatch", "Picture type does not match",
-                      f"The upload says it is {declared} but its content is {ctype}.", "image")
+        raise MenuError.IMAGE_TYPE_MISMATCH.problem(
+            f"The upload says it is {declared} but its content is {ctype}.", field="image")
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise invalid("image-dimensions", "Picture size not accepted",
-                      f"Pictures must be 1 to {MAX_SIDE} pixels a side; this one is "
-                      f"{width}x{height}.", "image")
+        raise MenuError.IMAGE_DIMENSIONS.problem(
+            f"Pictures must be 1 to {MAX_SIDE} pixels a side; this one is "
+            f"{width}x{height}.", field="image")
     return Picture(ctype, hashlib.sha256(data).hexdigest(), len(data), width, height)

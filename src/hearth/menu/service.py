@@ -14,7 +14,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import conn_cache
-from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
 from hearth.menu.domain import (
@@ -27,6 +27,7 @@ from hearth.menu.domain import (
     Spec,
     minutes_of,
 )
+from hearth.menu.errors import MenuError
 from hearth.menu.projections import MENU_CACHE
 from hearth.menu.tables import categories, images, items, modifier_groups
 
@@ -107,14 +108,13 @@ def create_category(tx: Tx, cmd: NewCategory, actor: str | None = None) -> str:
 
 def create_modifier_group(tx: Tx, cmd: NewModifierGroup, actor: str | None = None) -> str:
     if not cmd.options:
-        raise invalid("modifier-group-empty", "A group needs options",
-                      "Add at least one option to the group.", "options")
+        raise MenuError.MODIFIER_GROUP_EMPTY.problem(
+            "Add at least one option to the group.", field="options")
     if not 0 <= cmd.min_choices <= cmd.max_choices <= len(cmd.options):
-        raise invalid("modifier-group-bounds", "Impossible choice limits",
-                      "Need 0 <= min <= max <= number of options.", "max_choices")
+        raise MenuError.MODIFIER_GROUP_BOUNDS.problem(
+            "Need 0 <= min <= max <= number of options.", field="max_choices")
     if any(o.price_delta < 0 for o in cmd.options):
-        raise invalid("price-negative", "Negative price", "Option prices cannot be negative.",
-                      "options")
+        raise MenuError.PRICE_NEGATIVE.problem("Option prices cannot be negative.", field="options")
     gid = new_id()
     tx.append(f"menu:modgroup:{gid}", "ModifierGroupCreated", {
         "id": gid, "name_zh": cmd.name_zh, "name_en": cmd.name_en,
@@ -150,33 +150,32 @@ def create_item(tx: Tx, cmd: NewItem, actor: str | None = None) -> str:
 def _check_new_item(conn: Connection, cmd: NewItem) -> None:
     if conn.execute(sa.select(categories.c.id).where(categories.c.id == cmd.category_id)
                     ).first() is None:
-        raise invalid("category-unknown", "Unknown category",
-                      f"No category {cmd.category_id!r}.", "category_id")
+        raise MenuError.CATEGORY_UNKNOWN.problem(
+            f"No category {cmd.category_id!r}.", field="category_id")
     if cmd.price < 0 or any(s.price < 0 for s in cmd.specs):
-        raise invalid("price-negative", "Negative price", "Prices cannot be negative.", "price")
+        raise MenuError.PRICE_NEGATIVE.problem("Prices cannot be negative.", field="price")
     for gid in cmd.modifier_group_ids:
         if conn.execute(sa.select(modifier_groups.c.id).where(modifier_groups.c.id == gid)
                         ).first() is None:
-            raise invalid("modifier-group-unknown", "Unknown modifier group",
-                          f"No modifier group {gid!r}.", "modifier_group_ids")
+            raise MenuError.MODIFIER_GROUP_UNKNOWN.problem(
+                f"No modifier group {gid!r}.", field="modifier_group_ids")
     for slot in cmd.combo_slots:
         if not slot.choices:
-            raise invalid("combo-slot-empty", "A course of the set has no choices",
-                          f"Add choices to {slot.name_en}.", "combo_slots")
+            raise MenuError.COMBO_SLOT_EMPTY.problem(
+                f"Add choices to {slot.name_en}.", field="combo_slots")
         for item_id, upcharge in slot.choices:
             if upcharge < 0:
-                raise invalid("price-negative", "Negative price", "Upcharges cannot be negative.",
-                              "combo_slots")
+                raise MenuError.PRICE_NEGATIVE.problem(
+                    "Upcharges cannot be negative.", field="combo_slots")
             if conn.execute(sa.select(items.c.id).where(items.c.id == item_id)).first() is None:
-                raise invalid("item-unknown", "Unknown item",
-                              f"No item {item_id!r} for the set.", "combo_slots")
+                raise MenuError.ITEM_UNKNOWN.problem(
+                    f"No item {item_id!r} for the set.", field="combo_slots")
     for t in (cmd.available_from, cmd.available_until):
         if t is not None:
             try:
                 minutes_of(t)
             except ValueError as exc:
-                raise invalid("time-invalid", "Not a time of day", str(exc),
-                              "available_from") from exc
+                raise MenuError.TIME_INVALID.problem(str(exc), field="available_from") from exc
 
 
 UPDATABLE = {"name_zh", "name_en", "price", "available_from", "available_until", "active",
@@ -187,10 +186,10 @@ def update_item(tx: Tx, item_id: str, changes: dict[str, Any], actor: str | None
     _require_item(tx.conn, item_id)
     unknown = set(changes) - UPDATABLE
     if unknown:
-        raise invalid("field-not-updatable", "Field cannot be changed here",
-                      f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0])
+        raise MenuError.FIELD_NOT_UPDATABLE.problem(
+            f"{sorted(unknown)[0]} cannot be changed.", field=sorted(unknown)[0])
     if "price" in changes and (not isinstance(changes["price"], int) or changes["price"] < 0):
-        raise invalid("price-negative", "Negative price", "Prices cannot be negative.", "price")
+        raise MenuError.PRICE_NEGATIVE.problem("Prices cannot be negative.", field="price")
     if "category_id" in changes:
         _require_category(tx.conn, changes["category_id"], "category_id")
     payload = dict(changes)
@@ -215,8 +214,8 @@ def mark_back_in_stock(tx: Tx, item_id: str, remaining: int | None, actor: str |
 def set_remaining(tx: Tx, item_id: str, remaining: int | None, actor: str | None) -> None:
     _require_item(tx.conn, item_id)
     if remaining is not None and remaining < 0:
-        raise invalid("quantity-negative", "Negative quantity",
-                      "Remaining quantity cannot be negative.", "remaining")
+        raise MenuError.QUANTITY_NEGATIVE.problem(
+            "Remaining quantity cannot be negative.", field="remaining")
     tx.append(f"menu:item:{item_id}", "ItemRemainingSet", {"id": item_id, "remaining": remaining},
               actor)
 
@@ -230,9 +229,8 @@ def take_stock(tx: Tx, quantities: dict[str, int], reason_stream: str,
         return
     for item_id, row in limited.items():
         if (row.remaining or 0) < quantities[item_id]:
-            raise Problem(409, "item-sold-out", "Not enough left",
-                          f"Only {row.remaining} {row.name_en} ({row.name_zh}) left.",
-                          field="lines")
+            raise MenuError.ITEM_NOT_ENOUGH_LEFT.problem(
+                f"Only {row.remaining} {row.name_en} ({row.name_zh}) left.", field="lines")
     tx.append(reason_stream, "ItemStockTaken",
               {"quantities": {i: quantities[i] for i in limited}}, actor)
 
@@ -240,8 +238,7 @@ def take_stock(tx: Tx, quantities: dict[str, int], reason_stream: str,
 def _require_category(conn: Connection, category_id: Any, field_name: str) -> None:
     if not isinstance(category_id, str) or conn.execute(
             sa.select(categories.c.id).where(categories.c.id == category_id)).first() is None:
-        raise invalid("category-unknown", "Unknown category",
-                      f"No category {category_id!r}.", field_name)
+        raise MenuError.CATEGORY_UNKNOWN.problem(f"No category {category_id!r}.", field=field_name)
 
 
 def update_category(tx: Tx, category_id: str, changes: dict[str, Any],
@@ -249,11 +246,11 @@ def update_category(tx: Tx, category_id: str, changes: dict[str, Any],
     """Rename or re-sort a category; its items and routing rules keep pointing at it."""
     if tx.conn.execute(sa.select(categories.c.id).where(categories.c.id == category_id)
                        ).first() is None:
-        raise not_found("category", category_id)
+        raise not_found(MenuError.CATEGORY_NOT_FOUND, category_id)
     unknown = set(changes) - {"name_zh", "name_en", "sort"}
     if unknown:
-        raise invalid("field-not-updatable", "Field cannot be changed here",
-                      f"{sorted(unknown)[0]} cannot be changed.", sorted(unknown)[0])
+        raise MenuError.FIELD_NOT_UPDATABLE.problem(
+            f"{sorted(unknown)[0]} cannot be changed.", field=sorted(unknown)[0])
     if changes:
         tx.append(f"menu:category:{category_id}", "CategoryUpdated",
                   {"id": category_id, **changes}, actor)
@@ -286,28 +283,28 @@ def update_modifier_group(tx: Tx, group_id: str, cmd: EditedModifierGroup,
     row = tx.conn.execute(sa.select(modifier_groups.c.options)
                           .where(modifier_groups.c.id == group_id)).first()
     if row is None:
-        raise not_found("modifier group", group_id)
+        raise not_found(MenuError.MODIFIER_GROUP_NOT_FOUND, group_id)
     if not cmd.options:
-        raise invalid("modifier-group-empty", "A group needs options",
-                      "Add at least one option to the group.", "options")
+        raise MenuError.MODIFIER_GROUP_EMPTY.problem(
+            "Add at least one option to the group.", field="options")
     if not 0 <= cmd.min_choices <= cmd.max_choices <= len(cmd.options):
-        raise invalid("modifier-group-bounds", "Impossible choice limits",
-                      "Need 0 <= min <= max <= number of options.", "max_choices")
+        raise MenuError.MODIFIER_GROUP_BOUNDS.problem(
+            "Need 0 <= min <= max <= number of options.", field="max_choices")
     own = {o["id"] for o in row.options}
     options = []
     for i, o in enumerate(cmd.options):
         if o.id is not None and o.id not in own:
-            raise invalid("modifier-option-unknown", "Unknown option",
-                          f"{o.id!r} is not an option of this group; leave the id out to add "
-                          "a new one.", f"options[{i}].id")
+            raise MenuError.MODIFIER_OPTION_UNKNOWN.problem(
+                f"{o.id!r} is not an option of this group; leave the id out to add "
+                "a new one.", field=f"options[{i}].id")
         if o.price_delta < 0:
-            raise invalid("price-negative", "Negative price",
-                          "Option prices cannot be negative.", f"options[{i}].price_delta")
+            raise MenuError.PRICE_NEGATIVE.problem(
+                "Option prices cannot be negative.", field=f"options[{i}].price_delta")
         options.append({"id": o.id or new_id(), "name_zh": o.name_zh, "name_en": o.name_en,
                         "price_delta": o.price_delta})
     if len({o["id"] for o in options}) != len(options):
-        raise invalid("modifier-option-repeated", "Option listed twice",
-                      "Each option may appear once.", "options")
+        raise MenuError.MODIFIER_OPTION_REPEATED.problem(
+            "Each option may appear once.", field="options")
     tx.append(f"menu:modgroup:{group_id}", "ModifierGroupUpdated", {
         "id": group_id, "name_zh": cmd.name_zh, "name_en": cmd.name_en,
         "min_choices": cmd.min_choices, "max_choices": cmd.max_choices,
@@ -316,7 +313,7 @@ def update_modifier_group(tx: Tx, group_id: str, cmd: EditedModifierGroup,
 
 def _require_item(conn: Connection, item_id: str) -> None:
     if conn.execute(sa.select(items.c.id).where(items.c.id == item_id)).first() is None:
-        raise not_found("item", item_id)
+        raise not_found(MenuError.ITEM_NOT_FOUND, item_id)
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -455,29 +452,28 @@ def edit_item_options(tx: Tx, item_id: str, specs: list[dict[str, Any]] | None,
         for i, s in enumerate(specs):
             sid = s.get("id")
             if sid is not None and sid not in own:
-                raise invalid("spec-unknown", "Unknown variant",
-                              f"{sid!r} is not a variant of this item; leave the id out to "
-                              "add a new one.", f"specs[{i}].id")
+                raise MenuError.SPEC_UNKNOWN.problem(
+                    f"{sid!r} is not a variant of this item; leave the id out to "
+                    "add a new one.", field=f"specs[{i}].id")
             if s["price"] < 0:
-                raise invalid("price-negative", "Negative price", "Prices cannot be negative.",
-                              f"specs[{i}].price")
+                raise MenuError.PRICE_NEGATIVE.problem(
+                    "Prices cannot be negative.", field=f"specs[{i}].price")
             new_specs.append({"id": sid or new_id(), "name_zh": s["name_zh"],
                               "name_en": s["name_en"], "price": s["price"]})
         if len({s["id"] for s in new_specs}) != len(new_specs):
-            raise invalid("spec-repeated", "Variant listed twice",
-                          "Each variant may appear once.", "specs")
+            raise MenuError.SPEC_REPEATED.problem("Each variant may appear once.", field="specs")
         payload["specs"] = new_specs
         if new_specs:
             payload["price"] = min(s["price"] for s in new_specs)
     if modifier_group_ids is not None:
         if len(set(modifier_group_ids)) != len(modifier_group_ids):
-            raise invalid("modifier-group-repeated", "Group listed twice",
-                          "Each modifier group may appear once.", "modifier_group_ids")
+            raise MenuError.MODIFIER_GROUP_REPEATED.problem(
+                "Each modifier group may appear once.", field="modifier_group_ids")
         for gid in modifier_group_ids:
             if tx.conn.execute(sa.select(modifier_groups.c.id)
                                .where(modifier_groups.c.id == gid)).first() is None:
-                raise invalid("modifier-group-unknown", "Unknown modifier group",
-                              f"No modifier group {gid!r}.", "modifier_group_ids")
+                raise MenuError.MODIFIER_GROUP_UNKNOWN.problem(
+                    f"No modifier group {gid!r}.", field="modifier_group_ids")
         payload["modifier_group_ids"] = list(modifier_group_ids)
     if combo_slots is not None:
         payload["combo_slots"] = _edited_slots(tx.conn, item_id, row.combo_slots, combo_slots)
@@ -497,30 +493,30 @@ def _edited_slots(conn: Connection, item_id: str, current: list[dict[str, Any]],
     for i, s in enumerate(slots):
         sid = s.get("id")
         if sid is not None and sid not in own:
-            raise invalid("combo-slot-unknown", "Unknown course of the set",
-                          f"{sid!r} is not a course of this set; leave the id out to add a "
-                          "new one.", f"combo_slots[{i}].id")
+            raise MenuError.COMBO_SLOT_UNKNOWN.problem(
+                f"{sid!r} is not a course of this set; leave the id out to add a "
+                "new one.", field=f"combo_slots[{i}].id")
         if not s["choices"]:
-            raise invalid("combo-slot-empty", "A course of the set has no choices",
-                          f"Add choices to {s['name_en']}.", f"combo_slots[{i}].choices")
+            raise MenuError.COMBO_SLOT_EMPTY.problem(
+                f"Add choices to {s['name_en']}.", field=f"combo_slots[{i}].choices")
         for j, c in enumerate(s["choices"]):
             at = f"combo_slots[{i}].choices[{j}]"
             if c["item_id"] == item_id:
-                raise invalid("combo-choice-self", "A set cannot contain itself",
-                              "Choose another item for this course.", f"{at}.item_id")
+                raise MenuError.COMBO_CHOICE_SELF.problem(
+                    "Choose another item for this course.", field=f"{at}.item_id")
             if c["item_id"] not in known:
-                raise invalid("item-unknown", "Unknown item",
-                              f"No item {c['item_id']!r} for the set.", f"{at}.item_id")
+                raise MenuError.ITEM_UNKNOWN.problem(
+                    f"No item {c['item_id']!r} for the set.", field=f"{at}.item_id")
             if c["upcharge"] < 0:
-                raise invalid("price-negative", "Negative price",
-                              "Upcharges cannot be negative.", f"{at}.upcharge")
+                raise MenuError.PRICE_NEGATIVE.problem(
+                    "Upcharges cannot be negative.", field=f"{at}.upcharge")
         if len({c["item_id"] for c in s["choices"]}) != len(s["choices"]):
-            raise invalid("combo-choice-repeated", "Choice listed twice",
-                          "Each item may appear once in a course.", f"combo_slots[{i}].choices")
+            raise MenuError.COMBO_CHOICE_REPEATED.problem(
+                "Each item may appear once in a course.", field=f"combo_slots[{i}].choices")
         result.append({"id": sid or new_id(), "name_zh": s["name_zh"], "name_en": s["name_en"],
                        "choices": [{"item_id": c["item_id"], "upcharge": c["upcharge"]}
                                    for c in s["choices"]]})
     if len({s["id"] for s in result}) != len(result):
-        raise invalid("combo-slot-repeated", "Course listed twice",
-                      "Each course may appear once.", "combo_slots")
+        raise MenuError.COMBO_SLOT_REPEATED.problem(
+            "Each course may appear once.", field="combo_slots")
     return result

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hearth.core.errors import invalid
+from hearth.store.errors import StoreError
 
 
 class CashRounding(StrEnum):
@@ -65,14 +65,14 @@ class StoreSettings:
 
 def _text(value: Any, name: str, *, low: int, high: int) -> str:
     if not isinstance(value, str):
-        raise invalid("setting-invalid", "Not text", f"{name} must be text.", name)
+        raise StoreError.SETTING_NOT_TEXT.problem(f"{name} must be text.", field=name)
     text = value.strip()
     if not low <= len(text) <= high:
         need = "is required" if low and not text else f"must be {low} to {high} characters"
-        raise invalid("setting-invalid", "Setting not accepted", f"{name} {need}.", name)
+        raise StoreError.SETTING_NOT_ACCEPTED.problem(f"{name} {need}.", field=name)
     if any(ord(c) < 32 and c not in "\n" for c in text):
-        raise invalid("setting-invalid", "Setting not accepted",
-                      f"{name} contains control characters.", name)
+        raise StoreError.SETTING_NOT_ACCEPTED.problem(
+            f"{name} contains control characters.", field=name)
     return text
 
 
@@ -81,44 +81,43 @@ def check_settings(raw: dict[str, Any]) -> StoreSettings:
     field at fault. Text is trimmed; nothing is silently clipped."""
     phone = _text(raw.get("phone", ""), "phone", low=0, high=40)
     if phone and not _PHONE.match(phone):
-        raise invalid("setting-invalid", "Not a phone number",
-                      "phone may hold digits, spaces, +, - and brackets only.", "phone")
+        raise StoreError.SETTING_NOT_PHONE.problem(
+            "phone may hold digits, spaces, +, - and brackets only.", field="phone")
     charge = raw.get("service_charge_bp", 0)
     if isinstance(charge, bool) or not isinstance(charge, int) or not (
             0 <= charge <= MAX_SERVICE_CHARGE_BP):
-        raise invalid("setting-invalid", "Service charge out of range",
-                      f"service_charge_bp must be a whole number from 0 to "
-                      f"{MAX_SERVICE_CHARGE_BP} (0% to 30%).", "service_charge_bp")
+        raise StoreError.SETTING_SERVICE_CHARGE_RANGE.problem(
+            f"service_charge_bp must be a whole number from 0 to "
+            f"{MAX_SERVICE_CHARGE_BP} (0% to 30%).", field="service_charge_bp")
     try:
         rounding = CashRounding(raw.get("cash_rounding", CashRounding.NONE.value))
     except ValueError:
-        raise invalid("setting-invalid", "Unknown cash rounding",
-                      "cash_rounding must be one of: "
-                      + ", ".join(r.value for r in CashRounding) + ".", "cash_rounding") from None
+        raise StoreError.SETTING_CASH_ROUNDING.problem(
+            "cash_rounding must be one of: "
+            + ", ".join(r.value for r in CashRounding) + ".", field="cash_rounding") from None
     langs = raw.get("languages", list(LANGUAGES))
     if (not isinstance(langs, list | tuple) or not langs
             or any(lang not in LANGUAGES for lang in langs) or len(set(langs)) != len(langs)):
-        raise invalid("setting-invalid", "Languages not accepted",
-                      "languages must list zh and/or en, each once.", "languages")
+        raise StoreError.SETTING_LANGUAGES.problem(
+            "languages must list zh and/or en, each once.", field="languages")
     default = raw.get("default_language", langs[0])
     if not isinstance(default, str) or default not in langs:
-        raise invalid("setting-invalid", "Default language not offered",
-                      "default_language must be one of the languages offered.",
-                      "default_language")
+        raise StoreError.SETTING_DEFAULT_LANGUAGE.problem(
+            "default_language must be one of the languages offered.", field="default_language")
     self_seating = raw.get("qr_self_seating", False)
     if not isinstance(self_seating, bool):
-        raise invalid("setting-invalid", "Not yes or no", "qr_self_seating must be true or false.",
-                      "qr_self_seating")
+        raise StoreError.SETTING_NOT_BOOLEAN.problem(
+            "qr_self_seating must be true or false.", field="qr_self_seating")
     limits = {}
     for name, (low, high) in QR_LIMITS.items():
         value = raw.get(name, getattr(StoreSettings(), name))
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise invalid("setting-invalid", "Limit out of range",
-                          f"{name} must be a whole number from {low} to {high}.", name)
+            raise StoreError.SETTING_LIMIT_RANGE.problem(
+                f"{name} must be a whole number from {low} to {high}.", field=name)
         limits[name] = value
     if limits["qr_max_per_order"] < limits["qr_max_per_line"]:
-        raise invalid("setting-invalid", "Order limit below the line limit",
-                      "qr_max_per_order must be at least qr_max_per_line.", "qr_max_per_order")
+        raise StoreError.SETTING_ORDER_BELOW_LINE_LIMIT.problem(
+            "qr_max_per_order must be at least qr_max_per_line.", field="qr_max_per_order")
     return StoreSettings(
         name_zh=_text(raw.get("name_zh", ""), "name_zh", low=1, high=80),
         name_en=_text(raw.get("name_en", ""), "name_en", low=1, high=120),

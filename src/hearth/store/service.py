@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.errors import Problem
 from hearth.core.writer import Tx
 from hearth.store import projections as _projections  # noqa: F401  (registers the projector)
 from hearth.store.domain import CashRounding, StoreSettings, check_settings
+from hearth.store.errors import StoreError
 from hearth.store.tables import store_settings
 
 STREAM = "store:settings"
@@ -50,10 +50,9 @@ def change_settings(tx: Tx, raw: dict[str, Any], expected_version: int | None,
     new = check_settings(raw)
     old, version = current(tx.conn, tx.store_id)
     if expected_version is not None and expected_version != version:
-        raise Problem(409, "settings-changed-meanwhile", "Someone else changed the settings",
-                      f"The settings were changed since you opened them (version {version}, "
-                      f"you had {expected_version}). Reload and make your change again.",
-                      field="version")
+        raise StoreError.SETTINGS_CHANGED_MEANWHILE.problem(
+            f"The settings were changed since you opened them (version {version}, "
+            f"you had {expected_version}). Reload and make your change again.", field="version")
     if new == old and version > 0:
         return {**new.as_json(), "version": version}
     tx.append(STREAM, "StoreSettingsChanged", {**new.as_json(), "version": version + 1}, actor)
