@@ -63,7 +63,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         path.append(n)
         for m in sorted(edges.get(n, ())):
             if state.get(m) == 1:
-                return path[path.index(m):] + [m]
+                return [*path[path.index(m):], m]
             if m not in state and (cycle := visit(m)) is not None:
                 return cycle
         path.pop()
