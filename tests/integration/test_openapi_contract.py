@@ -4,6 +4,12 @@ the first try (issue 12, section 6)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hearth.payments.api import ACCOUNT_QUERY
 
 MUTATING = ("post", "put", "patch", "delete")
 
@@ -61,3 +67,21 @@ def test_a_405_names_every_method_the_path_serves(api):
         allow = {m.strip() for m in r.headers["Allow"].split(",")}
         assert documented[path] <= allow, (path, allow)
         assert unused not in allow
+
+
+def test_finding_an_account_takes_one_required_query_with_its_rule_documented(api):
+    op = api.client.get("/openapi.json").json()["paths"]["/api/payments/accounts"]["get"]
+    params = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    assert list(params) == ["q"], "one query, not two optional ones of which one is needed"
+    assert params["q"]["required"] is True
+    assert params["q"]["schema"]["pattern"] == ACCOUNT_QUERY
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.from_regex(ACCOUNT_QUERY, fullmatch=True).filter(lambda q: len(q) <= 64))
+def test_every_query_the_document_allows_is_answered(api, q):
+    h = getattr(api, "_cashier", None) or api.login("C01")
+    api._cashier = h
+    r = api.client.get(f"/api/payments/accounts?q={quote(q)}", headers=h)
+    assert r.status_code == 200, (q, r.text)
