@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
 from hearth.kitchen.tables import stations
@@ -22,6 +22,7 @@ from hearth.ordering import service as ordering
 from hearth.ordering.tables import dining_tables
 from hearth.payments.service import payments_for_receipt
 from hearth.printing import render
+from hearth.printing.errors import PrintingError
 from hearth.printing.projections import PRINTER_FIELDS
 from hearth.printing.tables import print_jobs, printers
 
@@ -56,39 +57,38 @@ def _printer_row(conn: Connection, store_id: str, printer_id: str) -> Any:
 def _check(tx: Tx, spec: dict[str, Any], printer_id: str | None) -> None:
     """Refuse a printer configuration that could not work, before anything is written."""
     if not 1 <= len(spec["name"]) <= 80:
-        raise invalid("printer-name-invalid", "Name the printer",
-                      "A printer needs a name of 1 to 80 characters.", "name")
+        raise PrintingError.PRINTER_NAME_INVALID.problem(
+            "A printer needs a name of 1 to 80 characters.", field="name")
     if not 1 <= len(spec["host"]) <= 255 or any(c.isspace() for c in spec["host"]):
-        raise invalid("printer-host-invalid", "Printer address needed",
-                      "Give the printer's IP address or host name.", "host")
+        raise PrintingError.PRINTER_HOST_INVALID.problem(
+            "Give the printer's IP address or host name.", field="host")
     if not 1 <= int(spec["port"]) <= 65535:
-        raise invalid("printer-port-invalid", "Port out of range",
-                      f"Port {spec['port']} is not 1-65535 (network printers use 9100).",
-                      "port")
+        raise PrintingError.PRINTER_PORT_INVALID.problem(
+            f"Port {spec['port']} is not 1-65535 (network printers use 9100).", field="port")
     if spec["kind"] not in KINDS:
-        raise invalid("printer-kind-invalid", "Kitchen or receipt printer",
-                      "kind must be kitchen or receipt.", "kind")
+        raise PrintingError.PRINTER_KIND_INVALID.problem(
+            "kind must be kitchen or receipt.", field="kind")
     if spec["paper_width"] not in PAPER_WIDTHS:
-        raise invalid("paper-width-invalid", "Paper is 58 or 80 mm",
-                      "paper_width must be 58 or 80.", "paper_width")
+        raise PrintingError.PAPER_WIDTH_INVALID.problem(
+            "paper_width must be 58 or 80.", field="paper_width")
     if spec.get("station_id") and tx.conn.execute(
             sa.select(stations.c.id).where(stations.c.id == spec["station_id"])
             .where(stations.c.store_id == tx.store_id)).first() is None:
-        raise invalid("station-unknown", "Unknown station",
-                      f"There is no station {spec['station_id']!r}.", "station_id")
+        raise PrintingError.STATION_UNKNOWN.problem(
+            f"There is no station {spec['station_id']!r}.", field="station_id")
     backup = spec.get("backup_printer_id")
     if backup:
         if backup == printer_id:
-            raise invalid("backup-is-self", "Backup must be another printer",
-                          "A printer cannot be its own backup.", "backup_printer_id")
+            raise PrintingError.BACKUP_IS_SELF.problem(
+                "A printer cannot be its own backup.", field="backup_printer_id")
         if _printer_row(tx.conn, tx.store_id, backup) is None:
-            raise invalid("backup-unknown", "Unknown backup printer",
-                          f"There is no printer {backup!r}.", "backup_printer_id")
+            raise PrintingError.BACKUP_UNKNOWN.problem(
+                f"There is no printer {backup!r}.", field="backup_printer_id")
     clash = tx.conn.execute(sa.select(printers.c.id).where(printers.c.store_id == tx.store_id)
                             .where(printers.c.name == spec["name"])).scalar()
     if clash is not None and clash != printer_id:
-        raise Problem(409, "printer-name-taken", "Printer name in use",
-                      f"There is already a printer called {spec['name']!r}.", field="name")
+        raise PrintingError.PRINTER_NAME_TAKEN.problem(
+            f"There is already a printer called {spec['name']!r}.", field="name")
 
 
 def add_printer(tx: Tx, spec: PrinterSpec, *, actor: str | None = None) -> str:
@@ -101,23 +101,29 @@ def add_printer(tx: Tx, spec: PrinterSpec, *, actor: str | None = None) -> str:
     return pid
 
 
+# A field given as null: its code names the field, as it always has.
+_EMPTY = {"name": PrintingError.PRINTER_NAME_EMPTY, "host": PrintingError.PRINTER_HOST_EMPTY,
+          "port": PrintingError.PRINTER_PORT_EMPTY, "kind": PrintingError.PRINTER_KIND_EMPTY,
+          "paper_width": PrintingError.PRINTER_PAPER_WIDTH_EMPTY,
+          "enabled": PrintingError.PRINTER_ENABLED_EMPTY}
+
+
 def change_printer(tx: Tx, printer_id: str, changes: dict[str, Any], *,
                    actor: str | None = None) -> None:
     """Change some of a printer's settings; only the fields given change."""
     row = _printer_row(tx.conn, tx.store_id, printer_id)
     if row is None:
-        raise not_found("printer", printer_id)
+        raise not_found(PrintingError.PRINTER_NOT_FOUND, printer_id)
     changes = {k: v for k, v in changes.items() if k in PRINTER_FIELDS}
     for k, v in changes.items():
         if v is None and k not in ("station_id", "backup_printer_id"):
-            raise invalid(f"printer-{k.replace('_', '-')}-invalid", f"{k} cannot be empty",
-                          f"Leave {k} out to keep it, or give a value.", k)
+            raise _EMPTY[k].problem(f"Leave {k} out to keep it, or give a value.", field=k,
+                                    name=k)
     merged = {k: getattr(row, k) for k in PRINTER_FIELDS} | changes
     _check(tx, merged, printer_id)
     if _backup_cycle(tx.conn, tx.store_id, printer_id, merged.get("backup_printer_id")):
-        raise invalid("backup-cycle", "Backups go round in a circle",
-                      "That backup printer already falls back to this one.",
-                      "backup_printer_id")
+        raise PrintingError.BACKUP_CYCLE.problem(
+            "That backup printer already falls back to this one.", field="backup_printer_id")
     if changes:
         tx.append(f"printer:{printer_id}", "PrinterChanged",
                   {"id": printer_id, "at_ms": _now_ms(), "changes": changes}, actor)
@@ -144,7 +150,7 @@ def list_printers(conn: Connection, store_id: str) -> list[dict[str, Any]]:
 def get_printer(conn: Connection, store_id: str, printer_id: str) -> dict[str, Any]:
     row = _printer_row(conn, store_id, printer_id)
     if row is None:
-        raise not_found("printer", printer_id)
+        raise not_found(PrintingError.PRINTER_NOT_FOUND, printer_id)
     return dict(row._mapping)
 
 
@@ -167,8 +173,8 @@ def _target(tx: Tx, station_id: str | None, printer_id: str | None) -> Any:
     if printer_id is not None:
         row = _printer_row(tx.conn, tx.store_id, printer_id)
         if row is None:
-            raise invalid("printer-unknown", "Unknown printer",
-                          f"There is no printer {printer_id!r} in this store.", "printer_id")
+            raise PrintingError.PRINTER_UNKNOWN.problem(
+                f"There is no printer {printer_id!r} in this store.", field="printer_id")
         return row
     if station_id is not None:
         row = station_printer(tx.conn, tx.store_id, station_id)
@@ -177,9 +183,9 @@ def _target(tx: Tx, station_id: str | None, printer_id: str | None) -> Any:
     row = receipt_printer(tx.conn, tx.store_id)
     if row is None:
         where = f"station {station_id!r} or " if station_id else ""
-        raise Problem(409, "printer-none", "No printer to print on",
-                      f"There is no enabled printer for {where}the receipts; add one under "
-                      "printers.", field="printer_id")
+        raise PrintingError.PRINTER_NONE.problem(
+            f"There is no enabled printer for {where}the receipts; add one under "
+            "printers.", field="printer_id")
     return row
 
 
@@ -196,11 +202,11 @@ def enqueue(tx: Tx, *, station_id: str | None = None, printer_id: str | None = N
     written then, so a caller may catch it and carry on.
     """
     if kind not in JOB_KINDS:
-        raise invalid("print-kind-invalid", "Kitchen or receipt",
-                      f"kind must be kitchen or receipt, not {kind!r}.", "kind")
+        raise PrintingError.PRINT_KIND_INVALID.problem(
+            f"kind must be kitchen or receipt, not {kind!r}.", field="kind")
     if not 1 <= len(dedupe_key) <= 200:
-        raise invalid("dedupe-key-invalid", "Dedupe key needed",
-                      "dedupe_key must be 1-200 characters.", "dedupe_key")
+        raise PrintingError.DEDUPE_KEY_INVALID.problem(
+            "dedupe_key must be 1-200 characters.", field="dedupe_key")
     exists = tx.conn.execute(sa.select(print_jobs.c.id)
                              .where(print_jobs.c.store_id == tx.store_id)
                              .where(print_jobs.c.dedupe_key == dedupe_key)).first()
@@ -210,8 +216,8 @@ def enqueue(tx: Tx, *, station_id: str | None = None, printer_id: str | None = N
     try:
         render.render(kind, document, paper_width=target.paper_width)
     except (render.RenderError, TypeError, ValueError, KeyError) as exc:
-        raise invalid("print-document-invalid", "Cannot print this",
-                      f"The {kind} document is not printable: {exc}", "document") from exc
+        raise PrintingError.PRINT_DOCUMENT_INVALID.problem(
+            f"The {kind} document is not printable: {exc}", field="document") from exc
     job_id = new_id()
     tx.append(f"print-job:{job_id}", "PrintJobQueued", {
         "id": job_id, "printer_id": target.id, "station_id": station_id, "kind": kind,
@@ -368,7 +374,7 @@ def reprint_job(tx: Tx, job_id: str, *, printer_id: str | None, request_key: str
     reprint, on the same printer or the one chosen."""
     job = get_job(tx.conn, job_id)
     if job is None or job.store_id != tx.store_id:
-        raise not_found("print-job", job_id)
+        raise not_found(PrintingError.PRINT_JOB_NOT_FOUND, job_id)
     doc = dict(job.document)
     if job.kind == "kitchen":
         doc["kind"] = "reprint"
@@ -385,7 +391,7 @@ def print_test_page(tx: Tx, printer_id: str, *, request_key: str,
                     actor: str | None) -> dict[str, Any]:
     row = _printer_row(tx.conn, tx.store_id, printer_id)
     if row is None:
-        raise not_found("printer", printer_id)
+        raise not_found(PrintingError.PRINTER_NOT_FOUND, printer_id)
     doc = {"printer_name": row.name, "address": f"{row.host}:{row.port}", "at_ms": _now_ms()}
     job_id = enqueue(tx, printer_id=printer_id, kind="test", document=doc,
                      dedupe_key=f"test:{printer_id}:{request_key}"[:200], actor=actor)

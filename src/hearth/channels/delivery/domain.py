@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hearth.core.errors import Problem
+from hearth.channels.delivery.errors import DeliveryError
 
 WINDOW_MS = 15 * 60_000  # the pacing cap counts platform orders in the last 15 minutes
 
@@ -41,9 +41,9 @@ TRANSITIONS: Mapping[DeliveryState, frozenset[DeliveryState]] = {
 
 def check_transition(state: DeliveryState, to: DeliveryState, platform_order_id: str) -> None:
     if to not in TRANSITIONS[state]:
-        raise Problem(409, "delivery-order-state", "Not possible at this stage",
-                      f"Platform order {platform_order_id} is {state.value}; it cannot become "
-                      f"{to.value}.")
+        raise DeliveryError.DELIVERY_ORDER_STATE.problem(
+            f"Platform order {platform_order_id} is {state.value}; it cannot become "
+            f"{to.value}.")
 
 
 # -- the platform's order, as both platforms' parsers hand it over ------------------------------

@@ -26,9 +26,10 @@ from hearth.channels.delivery.domain import (
     Platform,
     PlatformOrder,
 )
+from hearth.channels.delivery.errors import DeliveryError
 from hearth.channels.delivery.tables import delivery_callbacks, delivery_item_maps, delivery_orders
 from hearth.core.config import Settings
-from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.journal import Event
 from hearth.core.writer import Tx
@@ -80,9 +81,9 @@ def platform_of(value: str) -> Platform:
     try:
         return Platform(value)
     except ValueError:
-        raise invalid("platform-unknown", "Unknown platform",
-                      f"{value!r} is not a delivery platform; use meituan or douyin.",
-                      "platform") from None
+        raise DeliveryError.PLATFORM_UNKNOWN.problem(
+            f"{value!r} is not a delivery platform; use meituan or douyin.",
+            field="platform") from None
 
 
 def _stream(delivery_id: str) -> str:
@@ -112,8 +113,8 @@ def set_mapping(tx: Tx, actor: str | None, platform: Platform, sku: str, mapping
     """Map a platform SKU to our item, spec and options; refused unless it prices as a line."""
     item = menu.load_items(tx.conn, [mapping.item_id]).get(mapping.item_id)
     if item is None:
-        raise invalid("item-unknown", "Unknown item",
-                      f"There is no item {mapping.item_id!r} on this store's menu.", "item_id")
+        raise DeliveryError.ITEM_UNKNOWN.problem(
+            f"There is no item {mapping.item_id!r} on this store's menu.", field="item_id")
     # Pricing it now proves the spec and options belong to the item and satisfy its groups,
     # so a mapping can never turn a paying customer's order into a refusal later.
     # Hours and sold-out are about today, not about what the SKU means: left out of the check.
@@ -131,7 +132,7 @@ def set_mapping(tx: Tx, actor: str | None, platform: Platform, sku: str, mapping
 
 def remove_mapping(tx: Tx, actor: str | None, platform: Platform, sku: str) -> None:
     if not load_mappings(tx.conn, platform, [sku]):
-        raise not_found("mapping", f"{platform.value}/{sku}")
+        raise not_found(DeliveryError.MAPPING_NOT_FOUND, f"{platform.value}/{sku}")
     tx.append(f"delivery-map:{platform.value}:{sku}", "DeliveryMappingRemoved",
               {"platform": platform.value, "sku": sku}, actor)
 
@@ -166,7 +167,7 @@ def _row(conn: Connection, delivery_id: str, store_id: str) -> Any:
     row = conn.execute(sa.select(delivery_orders).where(delivery_orders.c.id == delivery_id)
                        .where(delivery_orders.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("delivery-order", delivery_id)
+        raise not_found(DeliveryError.DELIVERY_ORDER_NOT_FOUND, delivery_id)
     return row
 
 
@@ -219,15 +220,15 @@ def receive_order(tx: Tx, cfg: DeliveryConfig, po: PlatformOrder, now_ms: int
     mapped, unknown = d.map_lines(po, load_mappings(tx.conn, po.platform,
                                                     [ln.sku for ln in po.lines]))
     if unknown:
-        raise Problem(422, "delivery-item-unknown", "Item not on our menu",
-                      f"No mapping for {po.platform.value} item(s) {', '.join(unknown)}; a "
-                      "manager maps them under Delivery > mappings. The order was refused.",
-                      field="items", extra={"unknown_skus": unknown})
+        raise DeliveryError.DELIVERY_ITEM_UNKNOWN.problem(
+            f"No mapping for {po.platform.value} item(s) {', '.join(unknown)}; a "
+            "manager maps them under Delivery > mappings. The order was refused.", field="items",
+            extra={"unknown_skus": unknown})
     pacing = current_pacing(tx.conn, tx.store_id, cfg.pacing, now_ms)
     intake = d.decide_intake(cfg.intake, pacing, created_at_ms=po.created_at_ms, now_ms=now_ms)
     if intake is Intake.REFUSE_BUSY:
-        raise Problem(429, "delivery-paused", "The kitchen is not taking delivery orders now",
-                      pacing.message_en, extra={"pacing": pacing.to_json()})
+        raise DeliveryError.DELIVERY_PAUSED.problem(
+            pacing.message_en, extra={"pacing": pacing.to_json()})
     ctx = Context(f"platform:{po.platform.value}", now_ms, cfg.timezone)
     order = ordering.place_order(
         tx, ctx, channel=Channel.DELIVERY, table_id=None,
@@ -267,13 +268,13 @@ def accept(tx: Tx, ctx: Context, delivery_id: str, *, release: bool = False) -> 
     and the platform is told."""
     row = _row(tx.conn, delivery_id, tx.store_id)
     if release and row.state != DeliveryState.HELD.value:
-        raise Problem(409, "delivery-not-held", "This order is not held",
-                      f"Platform order {row.platform_order_id} is {row.state}; only held "
-                      "orders are released.")
+        raise DeliveryError.DELIVERY_NOT_HELD.problem(
+            f"Platform order {row.platform_order_id} is {row.state}; only held "
+            "orders are released.")
     if not release and row.state == DeliveryState.HELD.value:
-        raise Problem(409, "delivery-held", "A manager must release this order",
-                      f"Platform order {row.platform_order_id} arrived late after an outage; "
-                      "a manager releases it when the kitchen can take it.")
+        raise DeliveryError.DELIVERY_HELD.problem(
+            f"Platform order {row.platform_order_id} arrived late after an outage; "
+            "a manager releases it when the kitchen can take it.")
     d.check_transition(DeliveryState(row.state), DeliveryState.ACCEPTED, row.platform_order_id)
     ordering.submit_order(tx, ctx, row.order_id)
     ev = tx.append(_stream(delivery_id), "DeliveryOrderAccepted", {
@@ -322,8 +323,8 @@ def platform_cancel(tx: Tx, cfg: DeliveryConfig, platform: Platform, platform_or
     have it yet; otherwise it is flagged for a manager, who voids it with a PIN if it is to go."""
     row = find(tx.conn, tx.store_id, platform, platform_order_id)
     if row is None:
-        raise Problem(404, "delivery-order-not-found", "No such platform order",
-                      f"This store has no {platform.value} order {platform_order_id!r}.")
+        raise DeliveryError.PLATFORM_ORDER_NOT_FOUND.problem(
+            f"This store has no {platform.value} order {platform_order_id!r}.")
     if row.state in (DeliveryState.CANCELLED.value, DeliveryState.REJECTED.value):
         return answer_of(row)  # already off: a repeat, or it crossed our rejection
     ctx = Context(f"platform:{platform.value}", now_ms, cfg.timezone)
@@ -341,8 +342,8 @@ def clear_flag(tx: Tx, ctx: Context, delivery_id: str) -> dict[str, Any]:
     """A manager has dealt with a platform cancellation the kitchen had already started."""
     row = _row(tx.conn, delivery_id, tx.store_id)
     if not row.needs_manager:
-        raise Problem(409, "delivery-not-flagged", "Nothing to clear",
-                      f"Platform order {row.platform_order_id} needs no manager.")
+        raise DeliveryError.DELIVERY_NOT_FLAGGED.problem(
+            f"Platform order {row.platform_order_id} needs no manager.")
     tx.append(_stream(delivery_id), "DeliveryFlagCleared", {"id": delivery_id}, ctx.actor)
     return delivery_json(_row(tx.conn, delivery_id, tx.store_id))
 
