@@ -11,10 +11,20 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 
-from hearth.app import create_app
-from hearth.node import Node, build_node
+from hearth.bootstrap import build_node, create_app
+from hearth.core.node import Node
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
+
+# Property tests are about rules, not speed: no per-example deadline (a loaded 2-core CI box
+# trips it) and no "too slow" health check. HYPOTHESIS_PROFILE=ci also fixes the examples, so
+# a CI run is the same run every time; the default keeps searching for new cases.
+settings.register_profile("hearth", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("hearth"), derandomize=True,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hearth"))
 
 PG_URL = os.environ.get("HEARTH_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.payments.emulator import Emulator
 from hearth.testing.builders import a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
+from hearth.testing.waiting import wait_until
 from tests.e2e.conftest import LiveStore, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -187,9 +187,7 @@ def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any,
         "paid, so sent to the kitchen"
     # Alipay's notification reached the node and was acknowledged the way Alipay wants it
     # (the plain text `success`), so a real Alipay would not keep sending it.
-    deadline = time.monotonic() + 5
-    while emulator.state.callbacks_sent < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert emulator.state.callbacks_sent >= 1 and emulator.state.callbacks_failed == 0
+    wait_until(lambda: emulator.state.callbacks_sent >= 1, what="Alipay's notification")
+    assert emulator.state.callbacks_failed == 0
     assert page.inner_text("#k-number") == str(placed[0]["number"])
     page.close()

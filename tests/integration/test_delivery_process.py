@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.channels.delivery import demo as delivery_demo
+from hearth.bootstrap import build_node
 from hearth.channels.delivery import service
 from hearth.channels.delivery.domain import ItemMapping, Platform
 from hearth.channels.delivery.emulator import (
@@ -20,9 +20,10 @@ from hearth.channels.delivery.emulator import (
     PlatformClient,
     main,
 )
-from hearth.node import build_node
+from hearth.demo import delivery as delivery_demo
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
+from hearth.testing.waiting import wait_until
 
 CREDS = {p: Credentials(f"{p.value}-proc", f"{p.value}-proc-secret") for p in Platform}
 
@@ -54,12 +55,7 @@ def live(tmp_path: Any) -> Iterator[tuple[NodeProcess, CallbackServer, DemoIds]]
 
 
 def wait_for(check: Any, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    wait_until(check, seconds)
 
 
 @pytest.mark.parametrize("platform", list(Platform))

@@ -18,16 +18,18 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from hearth.app import create_app
+from hearth.bootstrap import build_node, create_app
+from hearth.channels.delivery import service
 from hearth.channels.delivery.domain import Platform
 from hearth.channels.delivery.emulator import CallbackServer, Credentials, Line, PlatformClient
 from hearth.channels.delivery.service import callbacks_for_events
 from hearth.channels.delivery.tables import delivery_orders
 from hearth.core.journal import read_events
+from hearth.core.node import Node
 from hearth.core.tables import journal
-from hearth.node import Node, build_node
 from hearth.ordering.tables import orders
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
+from hearth.testing.waiting import subscribers_caught_up, wait_until
 
 CREDS = {Platform.MEITUAN: Credentials("mt-test", "mt-secret-for-tests"),
          Platform.DOUYIN: Credentials("dy-test", "dy-secret-for-tests")}
@@ -67,13 +69,16 @@ class Store:
         assert r.status_code == 200, r.text
 
 
-def wait_for(check: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+def settled(store: Store) -> Callable[[], bool]:
+    """Every event so far handled and every queued callback sent: nothing more will reach the
+    platform unless something new happens."""
+    handled = subscribers_caught_up(store.node)
+
+    def check() -> bool:
+        with store.node.engine.connect() as conn:
+            return handled() and not service.queued_callbacks(conn, store.node.settings.store_id)
+
+    return check
 
 
 @contextmanager
@@ -265,8 +270,8 @@ def test_accept_sends_it_to_the_kitchen_and_ready_and_accepted_reach_the_platfor
     assert our_order(store, data["order_id"])["status"] == "submitted"
     r = store.post(f"/api/orders/{data['order_id']}/status", {"status": "ready"}, who="K01")
     assert r.status_code == 200, r.text
-    wait_for(lambda: store.platform.statuses("CB1") == ["accepted", "ready"])
-    time.sleep(0.3)  # nothing more arrives later
+    wait_until(lambda: store.platform.statuses("CB1") == ["accepted", "ready"])
+    wait_until(settled(store), what="the outbox empty")  # so nothing more arrives later
     assert store.platform.statuses("CB1") == ["accepted", "ready"]
     assert sum(store.platform.posts.values()) == 3 + 2, "3 failed tries, then one each"
     callbacks = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
@@ -284,7 +289,7 @@ def test_accept_sends_it_to_the_kitchen_and_ready_and_accepted_reach_the_platfor
         f"/api/delivery/orders/{data['delivery_id']}",
         headers=store.login("M01")).json()["callbacks"]] == ["accepted", "ready"]
     # At handover the platform's payment settles the bill with the ``platform`` tender.
-    wait_for(lambda: our_order(store, data["order_id"])["status"] == "paid")
+    wait_until(lambda: our_order(store, data["order_id"])["status"] == "paid")
     pays = store.client.get(f"/api/orders/{data['order_id']}/payments",
                             headers=store.login("C01")).json()
     assert [(p["tender"], p["amount"]) for p in pays["payments"]] == [("platform", 3800)]
@@ -295,8 +300,8 @@ def test_a_lost_answer_is_resent_and_the_platform_keeps_it_once(auto_store):
     auto_store.platform.lose_answer_next = 2
     data = auto_store.emulator().send_order([GBJD], order_id="LOST").json()["order"]
     assert data["state"] == "accepted"
-    wait_for(lambda: sum(auto_store.platform.posts.values()) >= 3)
-    wait_for(lambda: auto_store.client.get(
+    wait_until(lambda: sum(auto_store.platform.posts.values()) >= 3)
+    wait_until(lambda: auto_store.client.get(
         f"/api/delivery/orders/{data['delivery_id']}", headers=auto_store.login("M01")
     ).json()["callbacks"][0]["state"] == "sent")
     assert auto_store.platform.statuses("LOST") == ["accepted"]
@@ -314,7 +319,7 @@ def test_reject_cancels_our_order_and_tells_the_platform(store):
                    {"reason": "out of chicken"}, who="C01")
     assert r.status_code == 200 and r.json()["state"] == "rejected"
     assert our_order(store, data["order_id"])["status"] == "cancelled"
-    wait_for(lambda: store.platform.statuses("R1") == ["cancelled"])
+    wait_until(lambda: store.platform.statuses("R1") == ["cancelled"])
     again = store.post(f"/api/delivery/orders/{data['delivery_id']}/accept", who="C01")
     assert again.status_code == 409
 
@@ -322,7 +327,7 @@ def test_reject_cancels_our_order_and_tells_the_platform(store):
 def test_an_order_nobody_accepts_is_rejected_at_the_timeout(tmp_path):
     with make_store(tmp_path, delivery_accept_timeout_s=0.3) as store:
         data = store.emulator().send_order([GBJD], order_id="TO1").json()["order"]
-        wait_for(lambda: store.platform.statuses("TO1") == ["cancelled"])
+        wait_until(lambda: store.platform.statuses("TO1") == ["cancelled"])
         assert our_order(store, data["order_id"])["status"] == "cancelled"
         row = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
                                headers=store.login("M01")).json()
@@ -336,7 +341,7 @@ def test_a_platform_cancellation_cancels_an_order_not_yet_cooking(store):
     assert r.status_code == 200 and r.json()["data"]["state"] == "cancelled"
     assert our_order(store, data["order_id"])["status"] == "cancelled"
     assert em.send_cancel("PC1").status_code == 200, "a repeat is answered the same"
-    time.sleep(0.2)
+    wait_until(settled(store), what="the cancellation handled")
     assert store.platform.statuses("PC1") == [], "no callback for the platform's own cancel"
 
 
@@ -408,7 +413,7 @@ def test_a_backlog_after_an_outage_is_held_until_a_manager_releases_it(auto_stor
     r = auto_store.post(f"/api/delivery/orders/{first}/release", who="M01")
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     assert our_order(auto_store, held[0]["order_id"])["status"] == "submitted"
-    wait_for(lambda: auto_store.platform.statuses("H0") == ["accepted"])
+    wait_until(lambda: auto_store.platform.statuses("H0") == ["accepted"])
     assert auto_store.client.get("/api/delivery/pacing", headers=auto_store.login("C01")
                                  ).json()["held_orders"] == 2
 
@@ -459,9 +464,9 @@ def test_a_rebuild_from_the_journal_gives_the_same_delivery_tables(store):
     em.send_order([RICE], order_id="RB3", created_at_s=int(time.time()) - 3600)
     store.post(f"/api/delivery/orders/{a['delivery_id']}/accept")
     store.post(f"/api/delivery/orders/{b['delivery_id']}/reject", {"reason": "closing"})
-    wait_for(lambda: sorted(store.platform.statuses()) == ["accepted", "cancelled"])
-    time.sleep(0.3)  # the "sent" marks are written after the platform answered
-    report = rebuild(store.node.engine, keep=False)
+    wait_until(lambda: sorted(store.platform.statuses()) == ["accepted", "cancelled"])
+    wait_until(settled(store), what="the sent marks")  # written after the platform answered
+    report = rebuild(store.node.engine, store.node.projectors, keep=False)
     assert report.matches, report.mismatched
     assert report.tables["delivery_orders"] == 3 and report.tables["delivery_callbacks"] == 2
 

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from hearth.core.journal import Event, read_events
 from hearth.core.livefeed import LiveFeed, parse_last_id
+from hearth.core.node import Node
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
+from hearth.testing.waiting import eventually, wait_until
 
 
 def ping(n: int) -> Any:
@@ -103,7 +104,11 @@ async def _slow_client(node: Node) -> tuple[list[int], list[int], int]:
     received.extend(ids_in(first))
     for n in range(50):
         await node.writer.submit(ping(n))
-    await asyncio.sleep(0.05)
+
+    async def cut_off() -> bool:  # commits reach the feed through the loop
+        return feed.drops > 0
+
+    await eventually(cut_off, what="the slow screen cut off")
     async for chunk in stream:  # what was queued before the cut, then the stream ends
         received.extend(ids_in(chunk))
     drops = feed.drops
@@ -137,7 +142,7 @@ def test_the_station_feed_over_http_resumes_from_last_event_id(tmp_path):
     """A real node: the KDS's EventSource reconnects with Last-Event-ID (or the token in the
     query, since EventSource cannot send headers)."""
     db_url = f"sqlite:///{tmp_path}/store.db"
-    from hearth.node import build_node
+    from hearth.bootstrap import build_node
 
     setup = build_node(fast_settings(db_url))
     ids = a_small_restaurant(setup)
@@ -186,11 +191,7 @@ def test_the_station_feed_over_http_resumes_from_last_event_id(tmp_path):
             lines = resp.iter_lines()  # kept: dropping the iterator closes the response
             next(lines)
             assert online() == 1, "an open feed is a screen online"
-        for _ in range(100):  # a closed feed is a screen gone (bounded wait)
-            if online() == 0:
-                break
-            time.sleep(0.05)
-        assert online() == 0
+        wait_until(lambda: online() == 0, what="a closed feed to be a screen gone")
     finally:
         proc.stop()
 
@@ -221,8 +222,8 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
     orders keep coming, resuming each time with Last-Event-ID; across all its connections it
     gets every ticket event of its station once, in order, and once it is gone the station
     counts no screen online."""
+    from hearth.bootstrap import build_node
     from hearth.kitchen.projections import TICKET_EVENTS
-    from hearth.node import build_node
 
     db_url = f"sqlite:///{tmp_path}/store.db"
     setup = build_node(fast_settings(db_url))
@@ -300,11 +301,9 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
                     return [(e.seq, e.type) for e in read_events(conn, start)
                             if e.type in TICKET_EVENTS and e.payload.get("station_id") == hot]
 
-            deadline = time.monotonic() + 10  # the router has made every ticket (bounded)
-            while sum(t == "TicketCreated" for _, t in expected()) < len(placed):
-                assert time.monotonic() < deadline, "tickets were not all made"
-                time.sleep(0.05)
-            want = expected()
+            want = wait_until(lambda: (got := expected()) and sum(
+                t == "TicketCreated" for _, t in got) >= len(placed) and got,
+                what="the router to make every ticket")
             engine.dispose()
             connect(lambda r: len(received) >= len(want) or r.heartbeat)
         assert received == want, "every ticket event once, in order, across 101 connections"
@@ -315,10 +314,6 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
                                headers={"Authorization": f"Bearer {cook}"}).json()
             return int(next(s for s in listed if s["id"] == hot)["screens_online"])
 
-        for _ in range(100):  # bounded: the last disconnect is seen
-            if online() == 0:
-                break
-            time.sleep(0.05)
-        assert online() == 0
+        wait_until(lambda: online() == 0, what="the last disconnect")
     finally:
         proc.stop()

@@ -17,6 +17,7 @@ from hearth.payments.schemas import TenderIn
 from hearth.payments.service import fingerprint
 from hearth.payments.tables import payments
 from hearth.testing.builders import a_small_restaurant
+from hearth.testing.waiting import wait_until
 from tests.integration.test_payments_fixtures import (
     Till,
     make_node,
@@ -213,12 +214,8 @@ def test_all_providers_down_takes_card_offline_and_forwards_later(till: Till) ->
     card.mode = "ok"
     till.node.settings.payment_breaker_cooldown_ms = 0
     till.providers["card"].mode = "ok"
-    deadline = time.monotonic() + 8
-    while time.monotonic() < deadline:
-        done = till.get("/api/payments/offline?status=forwarded", who="M01").json()
-        if done:
-            break
-        time.sleep(0.1)
+    done = wait_until(lambda: till.get("/api/payments/offline?status=forwarded",
+                                       who="M01").json(), what="the payment forwarded")
     assert [x["id"] for x in done] == [p["id"]]
     assert card.captured() == 3800
 
@@ -232,11 +229,8 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     assert till.bill(order["id"])["due"] == 0, "accepted offline, on trust"
     payments_of(till.node).routing.routes["card"].breaker.cooldown_ms = 0
     card.mode = "decline"
-    deadline = time.monotonic() + 8
-    declined: list[Any] = []
-    while time.monotonic() < deadline and not declined:
-        declined = till.get("/api/payments/offline?status=declined", who="M01").json()
-        time.sleep(0.1)
+    declined = wait_until(lambda: till.get("/api/payments/offline?status=declined",
+                                           who="M01").json(), what="the decline")
     assert [x["id"] for x in declined] == [p["id"]]
     assert till.get("/api/payments/offline", who="C01").status_code == 403
     # Nothing was collected: the payment no longer counts and the bill is due again.
@@ -253,7 +247,7 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     assert changes[-1]["forward_state"] == "declined"
     # Not refundable: there is nothing to give back.
     r = till.post(f"/api/payments/{p['id']}/refund", {
-        "amount": 300, "reason": "x", "approval": {"staff_code": "M01", "pin": "2468"}})
+        "amount": 300, "reason": "x", "approval": {"staff_code": "M01", "pin": "246813"}})
     assert r.status_code == 409 and r.json()["code"] == "payment-not-refundable"
 
 
@@ -291,7 +285,7 @@ def test_wallet_refund_goes_to_the_provider(till: Till) -> None:
     p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
     r = till.post(f"/api/payments/{p['id']}/refund", {
         "amount": 1800, "reason": "dish sent back",
-        "approval": {"staff_code": "M01", "pin": "2468"}})
+        "approval": {"staff_code": "M01", "pin": "246813"}})
     assert r.json()["refund"]["status"] == "succeeded", r.text
     assert till.providers["alipay"].captured() == 2000
 
@@ -351,7 +345,7 @@ def test_crash_before_the_charge_left_is_failed_not_charged(
         crashed: Any, providers: dict[str, FakeProvider]) -> None:
     node, ids = crashed
     order_id, pid = _pending_intent(node, ids)
-    time.sleep(2.1)  # older than the grace for a charge still on its way
+    time.sleep(2.1)  # older than the grace for a charge still on its way (a wall-clock age)
     for t in open_till(node, ids, providers):
         t.wait_for(pid, "failed")
         assert t.bill(order_id)["due"] == 300
@@ -402,12 +396,12 @@ def test_projections_rebuild_from_the_journal(
         pid = t.bill(order["id"])["payments"][0]["id"]
         r = t.post(f"/api/payments/{pid}/refund", {"amount": 500, "reason": "x",
                                                      "approval": {"staff_code": "M01",
-                                                                  "pin": "2468"}})
+                                                                  "pin": "246813"}})
         assert r.status_code == 200, r.text
         closed = t.post(f"/api/shifts/{shift['id']}/close", {"counted": 1400}).json()
         assert closed["difference"] == -100  # 1000 + 2000 - 1000 change - 500 refund
     # With the node's background work stopped, replay the journal into empty projections.
-    report = rebuild(node.engine, keep=False)
+    report = rebuild(node.engine, node.projectors, keep=False)
     assert report.matches, report.mismatched
     assert report.tables["payments"] == 3 and report.tables["cash_shifts"] == 1
     node.close()
