@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from hearth.core.errors import ErrorCode
 from hearth.core.journal import ProjectorRegistry
 from hearth.core.node import Node
 from hearth.core.subscribers import Subscriber
@@ -38,3 +39,6 @@ class Module:
     # Called once the writer runs, before the first request; and before the writer stops.
     on_start: Callable[[Node], Awaitable[None]] | None = None
     on_stop: Callable[[Node], Awaitable[None]] | None = None
+    # Its error catalogue (its ``errors.py``): every code it raises, with both titles; the
+    # catalogue test holds each member to a Chinese and an English title.
+    errors: type[ErrorCode] | None = None

@@ -13,7 +13,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hearth.core.api import IDEMPOTENCY_KEY_HEADER, idempotency_key_missing
-from hearth.core.errors import Problem
+from hearth.core.errors import CoreError, Problem
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -81,8 +81,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", path=request.url.path, error=repr(exc))
-        p = Problem(500, "internal-error", "Something went wrong on the store node",
-                    "Nothing was changed. Try again; if it keeps happening, run `hearth doctor`.")
+        p = CoreError.INTERNAL_ERROR.problem(
+            "Nothing was changed. Try again; if it keeps happening, tell support the time and "
+            "what you did: the node's log has the error (request.failed), and "
+            "`hearth rebuild --check` checks the store's data without changing it.")
         return problem_response(p, request)
 
 
@@ -114,15 +116,14 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise Problem(413, "body-too-large", "Request too large",
-                                  f"Requests are limited to {self.max_bytes} bytes.")
+                    raise CoreError.BODY_TOO_LARGE.problem(
+                        f"Requests are limited to {self.max_bytes} bytes.")
             return message
 
         await self.app(scope, limited, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        p = Problem(413, "body-too-large", "Request too large",
-                    f"Requests are limited to {self.max_bytes} bytes.")
+        p = CoreError.BODY_TOO_LARGE.problem(f"Requests are limited to {self.max_bytes} bytes.")
         resp = JSONResponse(p.to_dict(instance=scope.get("path")), status_code=413,
                             media_type=PROBLEM_JSON)
         await resp(scope, receive, send)
@@ -147,6 +148,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "required": ["type", "title", "status"],
     "properties": {
         "type": {"type": "string"}, "title": {"type": "string"},
+        "title_zh": {"type": "string"},
         "status": {"type": "integer"}, "detail": {"type": "string"},
         "code": {"type": "string"}, "instance": {"type": "string"},
         "field": {"type": "string"},

@@ -2,7 +2,8 @@
 
 from hearth.core.module import Module
 from hearth.kitchen import api, lifecycle, projections
+from hearth.kitchen.errors import KitchenError
 
 MODULE = Module("kitchen", projectors=projections.projectors, routers=(api.router,),
                 subscribers=lifecycle.subscribers, on_start=lifecycle.on_start,
-                on_stop=lifecycle.on_stop)
+                on_stop=lifecycle.on_stop, errors=KitchenError)

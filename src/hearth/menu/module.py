@@ -8,6 +8,7 @@ from hearth.core.module import Module
 from hearth.core.node import Node
 from hearth.menu import api, projections, service
 from hearth.menu.catalogue_cache import CatalogueCache
+from hearth.menu.errors import MenuError
 from hearth.menu.search_index import MenuSearchIndex
 
 
@@ -31,4 +32,5 @@ async def on_start(node: Node) -> None:
 
 
 MODULE = Module("menu", projectors=projections.projectors, routers=(api.router,),
-                public_routes=api.PUBLIC_ROUTES, on_build=on_build, on_start=on_start)
+                public_routes=api.PUBLIC_ROUTES, on_build=on_build, on_start=on_start,
+                errors=MenuError)

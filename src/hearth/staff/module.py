@@ -3,6 +3,7 @@ against staff and devices as they are now."""
 
 from hearth.core.module import Module
 from hearth.staff import access, api, projections
+from hearth.staff.errors import StaffError
 
 MODULE = Module("staff", projectors=projections.projectors, routers=(api.router,),
-                public_routes=api.PUBLIC_ROUTES, on_build=access.install)
+                public_routes=api.PUBLIC_ROUTES, on_build=access.install, errors=StaffError)

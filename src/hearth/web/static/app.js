@@ -78,10 +78,14 @@ const Hearth = (() => {
     setTimeout(() => el.remove(), kind === "error" ? 6000 : 3000);
   }
 
+  // A problem's title in the page's language (title_zh from the module's error catalogue).
+  function problemTitle(p) { return (lang === "zh" && p.title_zh) || p.title; }
+
   function showError(err) {
     const p = err.problem || {};
-    const msg = p.title && p.detail && p.detail !== p.title ? `${p.title}: ${p.detail}` :
-      (p.title || err.message);
+    const title = problemTitle(p);
+    const msg = title && p.detail && p.detail !== p.title ? `${title}: ${p.detail}` :
+      (title || err.message);
     toast(msg, "error");
   }
 
@@ -101,5 +105,6 @@ const Hearth = (() => {
     return node;
   }
 
-  return { api, ApiError, t, name, yuan, newKey, toast, showError, el, lang, online };
+  return { api, ApiError, t, name, yuan, newKey, toast, showError, problemTitle, el, lang,
+    online };
 })();
