@@ -41,6 +41,7 @@ from hearth.payments.module import MODULE as PAYMENTS
 from hearth.printing.module import MODULE as PRINTING
 from hearth.staff.module import MODULE as STAFF
 from hearth.store.module import MODULE as STORE
+from hearth.sync.module import MODULE as SYNC
 from hearth.web import pages
 from hearth.web.module import MODULE as WEB
 
@@ -49,7 +50,7 @@ log = structlog.get_logger(__name__)
 # Lower modules first: projectors run, and parts are built and started, in this order (and
 # stopped in the reverse).
 MODULES: tuple[Module, ...] = (STORE, STAFF, MENU, ORDERING, KITCHEN, PAYMENTS, PRINTING,
-                               QR, KIOSK, DELIVERY, WEB)
+                               QR, KIOSK, DELIVERY, SYNC, WEB)
 
 CORE_PUBLIC_ROUTES: frozenset[Route] = frozenset({("GET", "/healthz"), ("GET", "/livez")})
 

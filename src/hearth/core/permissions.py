@@ -50,6 +50,9 @@ class Permission(StrEnum):
     STORE_ADMIN = "store.admin"  # store name, address, receipt footer, rounding
     DELIVERY_ACCEPT = "delivery.accept"  # accept or reject a platform order
     DELIVERY_RELEASE = "delivery.release"  # release orders held after an outage
+    SYNC_READ = "sync.read"  # HQ sync status (the POS banner)
+    SYNC_RUN = "sync.run"  # Sync now
+    SYNC_ADMIN = "sync.admin"  # join an HQ (enrolment)
 
 
 R = Role
@@ -89,6 +92,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.STORE_ADMIN: MANAGERS,
     Permission.DELIVERY_ACCEPT: frozenset({R.OWNER, R.MANAGER, R.CASHIER}),
     Permission.DELIVERY_RELEASE: MANAGERS,
+    Permission.SYNC_READ: FRONT,
+    Permission.SYNC_RUN: FRONT,
+    Permission.SYNC_ADMIN: MANAGERS,
 }
 
 APPROVERS = MANAGERS

@@ -19,10 +19,17 @@ from hearth.ordering.domain import (
     OrderStatus,
     evolve,
 )
-from hearth.ordering.tables import areas, dining_tables, order_counters, order_lines, orders
+from hearth.ordering.tables import (
+    areas,
+    catalogue_applied,
+    dining_tables,
+    order_counters,
+    order_lines,
+    orders,
+)
 
 projectors = ProjectorRegistry()
-projectors.owns(areas, dining_tables, orders, order_lines, order_counters)
+projectors.owns(areas, dining_tables, orders, order_lines, order_counters, catalogue_applied)
 
 ORDER_EVENTS = (
     "OrderOpened", "LinesAdded", "LinesMovedIn", "LineRemoved", "LinesMovedOut", "LineVoided",
@@ -85,7 +92,8 @@ def project_order(conn: Connection, ev: Event) -> None:
     after = evolve(before, OrderEvent(ev.type, ev.payload))
     row = _order_row(after, ev.store_id, ev.recorded_at_ms, ev.stream_version)
     if before is None:
-        conn.execute(_INSERT_ORDER, row)
+        conn.execute(_INSERT_ORDER,
+                     row | {"catalogue_version": ev.payload.get("catalogue_version", 0)})
         _count(conn, ev.store_id, after.business_date, after.number)
     else:
         conn.execute(_UPDATE_ORDER, row | {"b_id": order_id})
@@ -94,6 +102,19 @@ def project_order(conn: Connection, ev: Event) -> None:
     touched = {t for t in (before.table_id if before else None, after.table_id) if t}
     for table_id in touched:
         refresh_table_status(conn, table_id, ev)
+
+
+@projectors.on("CatalogueVersionApplied")
+def _catalogue_applied(conn: Connection, ev: Event) -> None:
+    values = {"version": ev.payload["version"], "applied_at_ms": ev.recorded_at_ms}
+    if update_rows(conn, catalogue_applied, {"store_id": ev.store_id}, values).rowcount == 0:
+        insert_rows(conn, catalogue_applied, {"store_id": ev.store_id, **values})
+
+
+def catalogue_version(conn: Connection, store_id: str) -> int:
+    """The chain catalogue version the store sells from now (0 before HQ sent one)."""
+    row = select_rows(conn, catalogue_applied, {"store_id": store_id}).first()
+    return int(row.version) if row is not None else 0
 
 
 # Statements built once: building them per call costs more than running them.

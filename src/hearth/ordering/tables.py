@@ -68,6 +68,8 @@ orders = sa.Table(
     sa.Column("tax", sa.BigInteger, nullable=False),
     sa.Column("total", sa.BigInteger, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # The chain catalogue version (from HQ) the order was sold from; 0 before any.
+    sa.Column("catalogue_version", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.UniqueConstraint("store_id", "business_date", "number", name="uq_order_number"),
     sa.Index("ix_orders_table_status", "table_id", "status"),
     sa.Index("ix_orders_status", "status"),
@@ -100,6 +102,16 @@ order_lines = sa.Table(
     sa.Column("discount", sa.JSON, nullable=True),
     sa.Column("void_reason", sa.String(200), nullable=True),
     sa.Index("ix_order_lines_order", "order_id"),
+)
+
+# The chain catalogue version this store sells from now (CatalogueVersionApplied), read by
+# place_order in the writer's transaction so an order records the version it was sold from.
+catalogue_applied = sa.Table(
+    "catalogue_applied",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("applied_at_ms", sa.BigInteger, nullable=False),
 )
 
 order_counters = sa.Table(

@@ -1,0 +1,617 @@
+"""Use cases of the store's side of HQ sync: enrol, upload, handshake, catalogue pull, restore.
+
+The store moves its cursor only on HQ's answer, and only forward, in the writer's transaction:
+a lost answer is a harmless resend, two uploaders (the node's loop and ``hearth sync now``)
+cannot move it backwards, and nothing here can lose or repeat an event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Connection, Engine
+
+from hearth.core.db import insert_rows, select_rows, update_rows
+from hearth.core.digest import GENESIS, chain, first_difference
+from hearth.core.errors import Problem
+from hearth.core.journal import Event, ProjectorRegistry, read_events
+from hearth.core.rebuild import rebuild
+from hearth.core.tables import journal
+from hearth.core.writer import Command, Tx
+from hearth.menu import tables as menu_tables
+from hearth.ordering.projections import catalogue_version
+from hearth.sync import domain
+from hearth.sync.client import HqClient, HqRefused, HqUnavailable
+from hearth.sync.errors import SyncError
+from hearth.sync.tables import sync_digests, sync_state
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+Write = Callable[[Command[T]], Awaitable[T]]
+ClientFactory = Callable[[str, str | None], HqClient]
+
+STATE_ID = 1
+DIGEST_PAGE = 1000  # HQ answers at most this many digests per call
+JOURNAL_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class SyncState:
+    hq_url: str
+    store_id: str
+    epoch: int
+    acked_seq: int
+    acked_digest: str
+    catalogue_version: int
+    status: str
+    first_differing_seq: int | None
+    enrolled_at_ms: int
+    last_ok_at_ms: int | None
+    last_error: str | None
+    last_error_at_ms: int | None
+    unreachable_since_ms: int | None
+    backlog_since_ms: int | None
+
+
+def load_state(conn: Connection) -> SyncState | None:
+    row = select_rows(conn, sync_state, {"id": STATE_ID}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return SyncState(**{k: m[k] for k in SyncState.__dataclass_fields__})
+
+
+def load_credential(conn: Connection) -> str | None:
+    return select_rows(conn, sync_state, {"id": STATE_ID}, columns=("credential",)).scalar()
+
+
+def journal_top(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.max(journal.c.seq))).scalar() or 0)
+
+
+def backlog_of(conn: Connection, state: SyncState | None) -> int:
+    """Events HQ does not hold yet (all of them before the store joined an HQ)."""
+    return journal_top(conn) - (state.acked_seq if state else 0)
+
+
+# -- digests ----------------------------------------------------------------------------------
+def stored_digest(conn: Connection, seq: int) -> str | None:
+    if seq == 0:
+        return GENESIS
+    return select_rows(conn, sync_digests, {"seq": seq}, columns=("digest",)).scalar()
+
+
+def digest_at(conn: Connection, seq: int) -> str:
+    """Our digest at ``seq``: stored, or computed on from the last stored one below it."""
+    known = stored_digest(conn, seq)
+    if known is not None:
+        return known
+    below = conn.execute(sa.select(sa.func.max(sync_digests.c.seq))
+                         .where(sync_digests.c.seq < seq)).scalar() or 0
+    start = stored_digest(conn, below) or GENESIS
+    q = (sa.select(journal).where(journal.c.seq > below, journal.c.seq <= seq)
+         .order_by(journal.c.seq))
+    last = start
+    for _seq, h in chain(start, (Event.from_row(r).as_row() for r in conn.execute(q))):
+        last = h
+    return last
+
+
+def digests_between(conn: Connection, first: int, last: int) -> dict[int, str]:
+    q = (sa.select(sync_digests).where(sync_digests.c.seq >= first, sync_digests.c.seq <= last))
+    return {int(r.seq): r.digest for r in conn.execute(q)}
+
+
+def wire(ev: Event) -> dict[str, Any]:
+    return ev.as_row()
+
+
+# -- writes (each a writer command) ------------------------------------------------------------
+def _update_state(tx: Tx, **values: Any) -> None:
+    update_rows(tx.conn, sync_state, {"id": STATE_ID}, values)
+
+
+def _advance(acked: int, digest: str, digests: dict[int, str], now_ms: int) -> Command[bool]:
+    """Move the cursor forward to ``acked`` (never back), with the digests of what HQ now
+    holds, in one transaction."""
+
+    def run(tx: Tx) -> bool:
+        state = load_state(tx.conn)
+        if state is None or acked < state.acked_seq:
+            return False
+        have = set(digests_between(tx.conn, min(digests, default=1), acked))
+        rows = [{"seq": s, "digest": d} for s, d in sorted(digests.items())
+                if s <= acked and s not in have]
+        if rows:
+            insert_rows(tx.conn, sync_digests, rows)
+        top = journal_top(tx.conn)
+        _update_state(tx, acked_seq=acked, acked_digest=digest, last_ok_at_ms=now_ms,
+                      unreachable_since_ms=None, last_error=None,
+                      backlog_since_ms=None if acked >= top else state.backlog_since_ms)
+        return True
+
+    return run
+
+
+def _rewind(to: int, digest: str, now_ms: int) -> Command[None]:
+    """HQ holds less than we thought (it expects an earlier seq): send again from there."""
+
+    def run(tx: Tx) -> None:
+        _update_state(tx, acked_seq=to, acked_digest=digest, last_ok_at_ms=now_ms,
+                      unreachable_since_ms=None)
+
+    return run
+
+
+def _record_error(error: str, now_ms: int, *, unreachable: bool,
+                  status: str | None = None, first_differing_seq: int | None = None
+                  ) -> Command[None]:
+    def run(tx: Tx) -> None:
+        state = load_state(tx.conn)
+        if state is None:
+            return
+        values: dict[str, Any] = {"last_error": error[:300], "last_error_at_ms": now_ms}
+        if unreachable:
+            values["unreachable_since_ms"] = state.unreachable_since_ms or now_ms
+        else:
+            values["unreachable_since_ms"] = None
+        if status is not None:
+            values["status"] = status
+            values["first_differing_seq"] = first_differing_seq
+        _update_state(tx, **values)
+
+    return run
+
+
+def _note_backlog(now_ms: int) -> Command[None]:
+    def run(tx: Tx) -> None:
+        state = load_state(tx.conn)
+        if state is not None and state.backlog_since_ms is None \
+                and journal_top(tx.conn) > state.acked_seq:
+            _update_state(tx, backlog_since_ms=now_ms)
+
+    return run
+
+
+# -- enrolment ----------------------------------------------------------------------------------
+def enrolment_refusal(conn: Connection, hq_url: str) -> Problem | None:
+    """No destructive action while events wait: a store whose events have not all reached its
+    HQ may not join another (or re-join, which starts a new epoch)."""
+    state = load_state(conn)
+    if state is None:
+        return None
+    waiting = backlog_of(conn, state)
+    if waiting > 0:
+        return SyncError.EVENTS_WAITING.problem(
+            f"{waiting} event(s) have not reached HQ at {state.hq_url} yet. Sync them first "
+            f"(Sync now), then join {hq_url}.", field="hq_url")
+    return None
+
+
+async def enrol(engine: Engine, write: Write[Any], store_id: str, hq_url: str,
+                enrol_code: str, now_ms: int,
+                client_factory: ClientFactory | None = None) -> SyncState:
+    make = client_factory or (lambda url, cred: HqClient(url, cred))
+    with engine.connect() as conn:
+        refusal = enrolment_refusal(conn, hq_url)
+    if refusal is not None:
+        raise refusal
+    client = make(hq_url, None)
+    try:
+        answer = await client.enrol(enrol_code)
+    except HqUnavailable as exc:
+        raise SyncError.HQ_UNREACHABLE.problem(
+            f"No answer from {hq_url} ({exc}). Check the address and the network.",
+            field="hq_url") from None
+    except HqRefused as exc:
+        raise SyncError.ENROL_REFUSED.problem(
+            str(exc.body.get("detail") or "The code is wrong, used or expired: ask HQ for "
+                "a new one."), field="enrol_code") from None
+    finally:
+        await client.aclose()
+    if answer.get("store_id") != store_id:
+        raise SyncError.WRONG_STORE.problem(
+            f"HQ issued this code for store {answer.get('store_id')!r}; this node is store "
+            f"{store_id!r}.", field="enrol_code")
+    credential, epoch = str(answer["credential"]), int(answer.get("epoch", 1))
+
+    def save(tx: Tx) -> SyncState:
+        refusal = enrolment_refusal(tx.conn, hq_url)
+        if refusal is not None:
+            raise refusal
+        tx.conn.execute(sync_state.delete())
+        tx.conn.execute(sync_digests.delete())
+        insert_rows(tx.conn, sync_state, {
+            "id": STATE_ID, "hq_url": hq_url.rstrip("/"), "store_id": store_id,
+            "credential": credential, "epoch": epoch, "acked_seq": 0,
+            "acked_digest": GENESIS, "catalogue_version": catalogue_version(tx.conn, store_id),
+            "status": "ok", "first_differing_seq": None, "enrolled_at_ms": now_ms,
+            "last_ok_at_ms": now_ms, "last_error": None, "last_error_at_ms": None,
+            "unreachable_since_ms": None,
+            "backlog_since_ms": now_ms if journal_top(tx.conn) else None})
+        state = load_state(tx.conn)
+        assert state is not None
+        return state
+
+    state: SyncState = await write(save)
+    log.info("sync.enrolled", hq=state.hq_url, store_id=store_id, epoch=epoch)
+    return state
+
+
+# -- the sync itself -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """One round: whether HQ answered, whether it holds everything, and why not."""
+
+    answered: bool
+    drained: bool
+    stopped: bool = False
+    reason: str = ""
+    sent: int = 0
+
+
+class Syncer:
+    """One store's sync with its HQ: a handshake, then the catalogue, then the backlog."""
+
+    def __init__(self, engine: Engine, write: Write[Any], now_ms: Callable[[], int], *,
+                 client_factory: ClientFactory | None = None,
+                 pull_catalogue: bool = True) -> None:
+        self.engine = engine
+        self.write = write
+        self.now_ms = now_ms
+        self.make_client = client_factory or (lambda url, cred: HqClient(url, cred))
+        self.pull_catalogue = pull_catalogue
+        self.shaken = False
+        self.watch = domain.BacklogWatch()
+
+    def state(self) -> SyncState | None:
+        with self.engine.connect() as conn:
+            return load_state(conn)
+
+    async def round(self, progress: Callable[[int, int], None] | None = None) -> Outcome:
+        """Handshake (once per connection), pull the catalogue, send the backlog."""
+        with self.engine.connect() as conn:
+            state = load_state(conn)
+            credential = load_credential(conn)
+        if state is None or credential is None:
+            return Outcome(answered=False, drained=False, stopped=True, reason="not enrolled")
+        if state.status != "ok":
+            return Outcome(answered=True, drained=False, stopped=True, reason=state.status)
+        client = self.make_client(state.hq_url, credential)
+        try:
+            if not self.shaken:
+                stop = await self._handshake(client, state)
+                if stop is not None:
+                    return stop
+                self.shaken = True
+            if self.pull_catalogue:
+                await self._pull_catalogue(client)
+            return await self._drain(client, progress)
+        except HqUnavailable as exc:
+            self.shaken = False
+            await self.write(_record_error(str(exc), self.now_ms(), unreachable=True))
+            await self.write(_note_backlog(self.now_ms()))
+            self._observe(answered=False)
+            return Outcome(answered=False, drained=False, reason=str(exc))
+        except HqRefused as exc:
+            self.shaken = False
+            decision = domain.decide(_answer_of(exc), sent_to=0, our_digest_at={})
+            await self._stop_or_note(decision, str(exc))
+            self._observe(answered=True)
+            return Outcome(answered=True, drained=False,
+                           stopped=decision.action is domain.Action.STOP, reason=str(exc))
+        finally:
+            await client.aclose()
+
+    def _observe(self, *, answered: bool) -> None:
+        with self.engine.connect() as conn:
+            state = load_state(conn)
+            waiting = backlog_of(conn, state)
+        self.watch = self.watch.observe(self.now_ms(), backlog=waiting,
+                                        acked_seq=state.acked_seq if state else 0,
+                                        hq_answered=answered)
+
+    async def _stop_or_note(self, decision: domain.Decision, error: str) -> None:
+        if decision.action is domain.Action.STOP:
+            assert decision.stop is not None
+            log.error("sync.stopped", why=decision.stop.value, reason=decision.reason)
+            await self.write(_record_error(decision.reason or error, self.now_ms(),
+                                           unreachable=False, status=decision.stop.value,
+                                           first_differing_seq=decision.seq))
+        else:
+            await self.write(_record_error(error, self.now_ms(), unreachable=False))
+
+    async def _handshake(self, client: HqClient, state: SyncState) -> Outcome | None:
+        with self.engine.connect() as conn:
+            top = journal_top(conn)
+            top_digest = digest_at(conn, top)
+        hs = await client.handshake(state.epoch, top, top_digest)
+        status = hs.get("status", "ok")
+        if status in ("fenced", "diverged"):
+            stop = domain.Stop.FENCED if status == "fenced" else domain.Stop.DIVERGED
+            await self._stop_or_note(domain.Decision(domain.Action.STOP, stop=stop,
+                                                     seq=hs.get("first_differing_seq"),
+                                                     reason=f"HQ says {status}"), status)
+            return Outcome(answered=True, drained=False, stopped=True, reason=status)
+        hq_acked = int(hs.get("acked_seq", 0))
+        hq_digest = str(hs.get("digest_at_acked") or GENESIS)
+        if hq_acked > top:
+            first = hq_acked if top == 0 else top + 1
+            return await self._diverged(client, first, f"HQ holds seq {hq_acked}, beyond our "
+                                                       f"journal's top {top}")
+        with self.engine.connect() as conn:
+            ours = digest_at(conn, hq_acked)
+        if ours != hq_digest:
+            first = await self._find_divergence(client, hq_acked)
+            return await self._diverged(client, first, f"digests differ at seq {hq_acked}")
+        if hq_acked != state.acked_seq:
+            # HQ committed an upload whose answer was lost, or holds less than we thought:
+            # either way HQ's cursor is the truth of what it holds, and the digests agree.
+            if hq_acked > state.acked_seq:
+                with self.engine.connect() as conn:
+                    digests = dict(chain(digest_at(conn, state.acked_seq), (
+                        e.as_row() for e in read_events(conn, state.acked_seq,
+                                                        hq_acked - state.acked_seq))))
+                await self.write(_advance(hq_acked, hq_digest, digests, self.now_ms()))
+            else:
+                await self.write(_rewind(hq_acked, hq_digest, self.now_ms()))
+        return None
+
+    async def _find_divergence(self, client: HqClient, upto: int) -> int:
+        """The first seq at which HQ's digests and ours part, page by page from the start."""
+        first = 1
+        while first <= upto:
+            last = min(upto, first + DIGEST_PAGE - 1)
+            theirs = await client.digests(first, last)
+            with self.engine.connect() as conn:
+                ours = {s: digest_at(conn, s) for s in range(first, last + 1)} \
+                    if last - first < 50 else self._chain_digests(conn, first, last)
+            found = first_difference(ours, theirs)
+            if found is not None:
+                return found
+            first = last + 1
+        return upto
+
+    @staticmethod
+    def _chain_digests(conn: Connection, first: int, last: int) -> dict[int, str]:
+        start = digest_at(conn, first - 1)
+        return dict(chain(start, (e.as_row() for e in read_events(conn, first - 1,
+                                                                  last - first + 1))))
+
+    async def _diverged(self, client: HqClient, first: int, why: str) -> Outcome:
+        try:
+            await client.report_divergence(first)
+        except (HqUnavailable, HqRefused) as exc:
+            log.warning("sync.divergence_report_failed", error=str(exc))
+        await self.write(_record_error(f"divergence from seq {first}: {why}", self.now_ms(),
+                                       unreachable=False, status="diverged",
+                                       first_differing_seq=first))
+        log.error("sync.diverged", first_differing_seq=first, why=why)
+        return Outcome(answered=True, drained=False, stopped=True, reason="diverged")
+
+    async def _drain(self, client: HqClient,
+                     progress: Callable[[int, int], None] | None) -> Outcome:
+        sent = 0
+        while True:
+            with self.engine.connect() as conn:
+                state = load_state(conn)
+                assert state is not None
+                if state.status != "ok":
+                    return Outcome(answered=True, drained=False, stopped=True,
+                                   reason=state.status, sent=sent)
+                batch = list(read_events(conn, state.acked_seq, domain.MAX_BATCH_EVENTS))
+                top = journal_top(conn)
+            if progress is not None:
+                progress(state.acked_seq, top)
+            if not batch:
+                self._observe(answered=True)
+                return Outcome(answered=True, drained=True, sent=sent)
+            await self.write(_note_backlog(self.now_ms()))
+            rows = [wire(e) for e in batch]
+            sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
+                     for r in rows]
+            rows = rows[:domain.cut_batch(sizes)]
+            digests = dict(chain(state.acked_digest, rows))
+            sent_to = int(rows[-1]["seq"])
+            try:
+                answer = domain.Answer(200, **_ack_fields(
+                    await client.upload(state.epoch, rows)))
+            except HqRefused as exc:
+                answer = _answer_of(exc)
+            decision = domain.decide(answer, sent_to=sent_to, our_digest_at=digests)
+            if decision.action is domain.Action.ADVANCE:
+                assert decision.seq is not None and answer.digest is not None
+                await self.write(_advance(decision.seq, answer.digest, digests,
+                                          self.now_ms()))
+                sent += max(0, decision.seq - state.acked_seq)
+                self._observe(answered=True)
+                if decision.seq <= state.acked_seq:
+                    # HQ acknowledged nothing new: do not spin; the alarm watches this.
+                    return Outcome(answered=True, drained=False, reason="no progress",
+                                   sent=sent)
+                continue
+            if decision.action is domain.Action.RESEND:
+                assert decision.seq is not None
+                with self.engine.connect() as conn:
+                    before = decision.seq - 1
+                    if before > top:
+                        return await self._diverged(client, top + 1, decision.reason)
+                    digest = digest_at(conn, before)
+                await self.write(_rewind(before, digest, self.now_ms()) if before <
+                                 state.acked_seq else _advance(before, digest, {}, self.now_ms()))
+                self.shaken = False
+                continue
+            if decision.action is domain.Action.STOP and decision.stop is domain.Stop.DIVERGED:
+                return await self._diverged(client, decision.seq or state.acked_seq + 1,
+                                            decision.reason)
+            await self._stop_or_note(decision, decision.reason)
+            self._observe(answered=True)
+            return Outcome(answered=True, drained=False,
+                           stopped=decision.action is domain.Action.STOP,
+                           reason=decision.reason, sent=sent)
+
+    # -- catalogue -----------------------------------------------------------------------------
+    async def _pull_catalogue(self, client: HqClient) -> int:
+        """Apply each catalogue version HQ has past ours, each in one writer transaction."""
+        applied = 0
+        while True:
+            with self.engine.connect() as conn:
+                state = load_state(conn)
+                assert state is not None
+                current = catalogue_version(conn, state.store_id)
+            answer = await client.catalogue(current)
+            versions = answer.get("versions") or []
+            snapshot = answer.get("snapshot")
+            if snapshot:
+                versions = [dict(snapshot, snapshot=True)]
+            fresh = [v for v in versions if int(v["version"]) > current]
+            if not fresh:
+                return applied
+            for v in sorted(fresh, key=lambda v: int(v["version"])):
+                if await self.write(apply_catalogue_version(
+                        int(v["version"]), list(v.get("events") or []),
+                        snapshot=bool(v.get("snapshot")))):
+                    applied += 1
+
+
+def _ack_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {"acked_seq": int(data["acked_seq"]), "digest": data.get("digest")}
+
+
+def _answer_of(exc: HqRefused) -> domain.Answer:
+    b = exc.body
+
+    def num(key: str) -> int | None:
+        v = b.get(key)
+        return int(v) if isinstance(v, (int, str)) and str(v).lstrip("-").isdigit() else None
+
+    return domain.Answer(exc.status, exc.code or None, expected_seq=num("expected_seq"),
+                         first_differing_seq=num("first_differing_seq"))
+
+
+# -- catalogue events --------------------------------------------------------------------------
+_STREAM_PREFIX = {"Category": "menu:category:", "ModifierGroup": "menu:modgroup:",
+                  "Item": "menu:item:"}
+_CREATED_TABLE = {"CategoryCreated": (menu_tables.categories, "CategoryUpdated"),
+                  "ItemCreated": (menu_tables.items, "ItemUpdated"),
+                  "ModifierGroupCreated": (menu_tables.modifier_groups, "ModifierGroupUpdated")}
+
+
+def _stream_of(ev: dict[str, Any]) -> str:
+    if ev.get("stream"):
+        return str(ev["stream"])
+    type_, ident = str(ev["type"]), str(ev.get("payload", {}).get("id", ""))
+    for prefix, stream in _STREAM_PREFIX.items():
+        if type_.startswith(prefix):
+            return stream + ident
+    return f"catalogue:{type_}"
+
+
+def apply_catalogue_version(version: int, events: list[dict[str, Any]], *,
+                            snapshot: bool = False) -> Command[bool]:
+    """One catalogue version as events in our journal, with ``CatalogueVersionApplied``, all
+    in one transaction; a version already applied (a retried pull) is skipped."""
+
+    def run(tx: Tx) -> bool:
+        if catalogue_version(tx.conn, tx.store_id) >= version:
+            return False
+        for ev in events:
+            type_, payload = str(ev["type"]), dict(ev["payload"])
+            if snapshot and type_ in _CREATED_TABLE:
+                table, updated = _CREATED_TABLE[type_]
+                if select_rows(tx.conn, table, {"id": payload["id"]}).first() is not None:
+                    type_ = updated
+            tx.append(_stream_of({**ev, "type": type_}), type_, payload, "hq")
+        tx.append("catalogue", "CatalogueVersionApplied", {"version": version}, "hq")
+        update_rows(tx.conn, sync_state, {"id": STATE_ID}, {"catalogue_version": version})
+        return True
+
+    return run
+
+
+# -- restore from HQ ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Restored:
+    store_id: str
+    epoch: int
+    events: int
+    digest: str
+
+
+def _journal_rows(events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for e in events:
+        yield {k: e[k] for k in Event.__slots__}
+
+
+async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url: str,
+                          credential: str, now_ms: int, *,
+                          client_factory: ClientFactory | None = None,
+                          progress: Callable[[int, int], None] | None = None) -> Restored:
+    """Bring a store back on an empty database from HQ's copy of its journal.
+
+    HQ fences the old epoch first (so a zombie box can add nothing while we download), then
+    the journal is written as HQ holds it, checked against HQ's digest, and every projection
+    is rebuilt by the node's own projectors.
+    """
+    with engine.connect() as conn:
+        top = journal_top(conn)
+        state = load_state(conn)
+    if top:
+        waiting = backlog_of_state(top, state)
+        raise SyncError.DATABASE_NOT_EMPTY.problem(
+            f"This database holds {top} event(s)"
+            + (f", {waiting} of them not at HQ" if waiting else "")
+            + ". Restore only into an empty database.", field="db")
+    make = client_factory or (lambda url, cred: HqClient(url, cred))
+    client = make(hq_url, credential)
+    try:
+        fenced = await client.restore()
+        epoch, upto = int(fenced["epoch"]), int(fenced.get("acked_seq", 0))
+        hq_digest = str(fenced.get("digest") or GENESIS)
+        h, after, store_id = GENESIS, 0, ""
+        while after < upto:
+            page = await client.journal(after, min(JOURNAL_PAGE, upto - after))
+            if not page:
+                break
+            rows = list(_journal_rows(page))
+            digests = list(chain(h, rows))
+            with engine.begin() as conn:
+                conn.execute(journal.insert(), rows)
+                conn.execute(sync_digests.insert(), [{"seq": s, "digest": d}
+                                                    for s, d in digests])
+            h, after = digests[-1][1], digests[-1][0]
+            store_id = store_id or str(rows[0]["store_id"])
+            if progress is not None:
+                progress(after, upto)
+        if after != upto or h != hq_digest:
+            raise SyncError.RESTORE_MISMATCH.problem(
+                f"Downloaded {after} of {upto} events; digest "
+                f"{'matches' if h == hq_digest else 'differs'}. Nothing was started: empty "
+                f"the database and try again.")
+        hs = await client.handshake(epoch, upto, h)
+        store_id = str(hs.get("store_id") or store_id)
+        version = int(hs.get("catalogue_version") or 0)
+    finally:
+        await client.aclose()
+    rebuild(engine, projectors, keep=True)
+    with engine.begin() as conn:
+        conn.execute(sync_state.delete())
+        insert_rows(conn, sync_state, {
+            "id": STATE_ID, "hq_url": hq_url.rstrip("/"), "store_id": store_id,
+            "credential": credential, "epoch": epoch, "acked_seq": upto, "acked_digest": h,
+            "catalogue_version": catalogue_version(conn, store_id) or version,
+            "status": "ok", "first_differing_seq": None, "enrolled_at_ms": now_ms,
+            "last_ok_at_ms": now_ms, "last_error": None, "last_error_at_ms": None,
+            "unreachable_since_ms": None, "backlog_since_ms": None})
+    log.info("sync.restored", store_id=store_id, epoch=epoch, events=upto)
+    return Restored(store_id, epoch, upto, h)
+
+
+def backlog_of_state(top: int, state: SyncState | None) -> int:
+    return top - (state.acked_seq if state else 0)
+
