@@ -305,3 +305,46 @@ def test_waiter_tablet_shows_send_and_pay_disabled_until_there_is_an_order(brows
     page.wait_for_selector("#lines .line")
     assert page.is_enabled("#send")
     page.close()
+
+
+def test_a_waiter_seats_a_table_for_phones_and_confirms_a_held_diner_order(browser, live_store):
+    """Phones order only at a seated table: the waiter seats A05 from the POS; the guests'
+    order above the store's limit waits, marked on the floor, until the waiter confirms it."""
+    base, ids = live_store.base_url, live_store.ids
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, live_store, "M01")
+    page.click("#tables .table[data-code=A05]")
+    page.wait_for_selector("#seat-table:not(.hidden)")
+    page.click("#seat-table")
+    page.wait_for_selector(".toast.ok")
+    token = page.evaluate(
+        """async (id) => (await Hearth.api("GET", `/api/tables/${id}/qr`)).token""",
+        ids.tables["A05"])
+    m = page.evaluate("() => localStorage.getItem('hearth_token')")
+    settings = httpx.get(f"{base}/api/store/settings",
+                         headers={"Authorization": f"Bearer {m}"}).json()
+    r = httpx.put(f"{base}/api/store/settings", json={**settings, "qr_confirm_above": 100},
+                  headers={"Authorization": f"Bearer {m}", "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    session = httpx.get(f"{base}/api/qr/{token}").json()["session"]["id"]
+    assert session
+    phone = {"X-Table-Session": session}
+    r = httpx.post(f"{base}/api/qr/{token}/lines",
+                   json={"lines": [{"item_id": ids.items["rice"]}]},
+                   headers={**phone, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    r = httpx.post(f"{base}/api/qr/{token}/submit", json={},
+                   headers={**phone, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 202 and r.json()["waiting_confirmation"] == "over-threshold"
+
+    page.click("#back")
+    page.wait_for_selector("#tables .table[data-code=A05] .held", timeout=8000)
+    screenshot(page, "pos-held-diner-order")
+    page.click("#tables .table[data-code=A05]")
+    page.wait_for_selector("#confirm-send:not(.hidden)")
+    page.click("#confirm-send")
+    page.wait_for_selector("#confirm-send.hidden", state="attached")
+    page.wait_for_selector("#lines .line.st-sent")
+    order = httpx.get(f"{base}/api/qr/{token}").json()["order"]
+    assert order["status"] == "submitted"
+    page.close()

@@ -767,6 +767,13 @@
       el("label", { class: "full" }, t("admin.footer_en"), input("s-footer-en", { value: s.receipt_footer_en })),
       el("div", {}, el("span", { class: "muted" }, t("admin.languages")), langs),
       field(t("admin.default_language"), select("s-default-lang", [["zh", "中文"], ["en", "English"]], s.default_language)),
+      // QR table ordering: what one phone may do (channels/qr/domain.py).
+      el("label", { class: "full check" }, el("input", { type: "checkbox", id: "s-qr-self-seat",
+        checked: s.qr_self_seating ? "checked" : false }), t("admin.qr_self_seating")),
+      field(t("admin.qr_max_per_line"), input("s-qr-line", { inputmode: "numeric", value: s.qr_max_per_line })),
+      field(t("admin.qr_max_per_order"), input("s-qr-order", { inputmode: "numeric", value: s.qr_max_per_order })),
+      field(t("admin.qr_changes_per_minute"), input("s-qr-rate", { inputmode: "numeric", value: s.qr_changes_per_minute })),
+      field(t("admin.qr_confirm_above"), input("s-qr-confirm", { inputmode: "decimal", value: s.qr_confirm_above / 100 })),
       el("div", { class: "full" }, el("button", { class: "primary", type: "submit", id: "settings-save" }, t("admin.save"))));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -775,6 +782,10 @@
         service_charge_bp: /^\d+(\.\d{1,2})?$/.test(pct) ? Math.round(Number(pct) * 100) : pct,
         receipt_footer_zh: val("s-footer-zh"), receipt_footer_en: val("s-footer-en"), cash_rounding: val("s-rounding"),
         languages: [...langs.querySelectorAll("input:checked")].map((c) => c.value), default_language: val("s-default-lang"),
+        qr_self_seating: document.getElementById("s-qr-self-seat").checked,
+        qr_max_per_line: Number(val("s-qr-line")), qr_max_per_order: Number(val("s-qr-order")),
+        qr_changes_per_minute: Number(val("s-qr-rate")),
+        qr_confirm_above: Math.round(Number(val("s-qr-confirm")) * 100),
         version: s.version };
       if (await guarded(() => api("PUT", "/api/store/settings", body), t("admin.saved"))) renderSettings(pane);
     });

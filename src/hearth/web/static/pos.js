@@ -161,6 +161,7 @@
       dataset: { code: tb.code }, onclick: () => openTable(tb) },
       el("strong", {}, tb.code),
       el("span", {}, t(`table.${tb.status}`)),
+      tb.held_reason ? el("em", { class: "held" }, t("pos.held")) : null,
       el("small", {}, `${tb.seats} ${t("pos.seats")}${minutes !== null ?
         ` · ${minutes} ${t("pos.minutes")}` : ""}`));
   }
@@ -404,7 +405,44 @@
     $("fire").textContent = course === null ? t("pos.fire") : `${t("pos.fire")} ${course}`;
     $("fire").dataset.course = course === null ? "" : String(course);
     $("show-receipt").classList.toggle("hidden", !o || !["paid", "closed"].includes(o.status));
+    // Table sessions: a diners' send waiting for staff, and seating or clearing a table that
+    // has no order yet (phones order only at a seated table).
+    const tb = state.table;
+    $("confirm-send").classList.toggle("hidden", !(tb && tb.held_reason));
+    $("seat-table").classList.toggle("hidden", !tb || !!o);
+    $("seat-table").textContent = tb && tb.session_id ? t("pos.clear_table") : t("pos.seat_table");
   }
+
+  async function reloadTable() {
+    if (!state.table) return;
+    const floor = await api("GET", "/api/floor", undefined, { retries: 1 });
+    const found = floor.flatMap((a) => a.tables).find((x) => x.id === state.table.id);
+    if (found) state.table = found;
+  }
+
+  $("seat-table").addEventListener("click", async () => {
+    const tb = state.table;
+    try {
+      if (tb.session_id) {
+        await api("POST", `/api/tables/${tb.id}/clean`);
+        toast(t("pos.clean"), "ok");
+      } else {
+        await api("POST", `/api/tables/${tb.id}/seat`);
+        toast(t("pos.seated_ok"), "ok");
+      }
+      await reloadTable();
+      renderOrder();
+    } catch (err) { showError(err); }
+  });
+
+  $("confirm-send").addEventListener("click", async () => {
+    try {
+      state.order = await api("POST", `/api/tables/${state.table.id}/confirm-send`);
+      await reloadTable();
+      renderOrder();
+      toast(t("pos.confirmed_ok"), "ok");
+    } catch (err) { showError(err); }
+  });
 
   async function act(path, body) {
     try {
