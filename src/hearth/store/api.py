@@ -42,6 +42,14 @@ class SettingsIn(Strict):
                                description="none | jiao | half_yuan | yuan")
     languages: list[str] = Field(default_factory=lambda: ["zh", "en"], max_length=5)
     default_language: str = Field(default="zh", max_length=5)
+    qr_self_seating: bool = Field(default=False, description="A diner's first scan may seat a "
+                                  "free table; its first send then waits for staff")
+    qr_max_per_line: int = Field(default=20, description="Most portions on one QR order line")
+    qr_max_per_order: int = Field(default=60, description="Most portions on one QR order")
+    qr_changes_per_minute: int = Field(default=20,
+                                       description="Most diner changes per table per minute")
+    qr_confirm_above: int = Field(default=100_000, description="A QR order above this total "
+                                  "(fen) waits for staff before the kitchen; 0 = never")
     version: int | None = Field(default=None, ge=0,
                                 description="The version you loaded; a stale one is refused")
 

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import Field
 
 from hearth.channels.kiosk import service
-from hearth.channels.qr.service import menu_on_sale
+from hearth.channels.qr.domain import RateLimiter, too_many
+from hearth.channels.qr.service import limits_of, menu_on_sale
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Strict, execute, now_ms
 from hearth.core.errors import Problem
 from hearth.core.writer import Tx
@@ -57,7 +58,8 @@ class KioskLine(Strict):
     """What a guest may choose. No price, seat or hold: the server decides those."""
 
     item_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(default=1, ge=1, le=50)
+    # The store's caps (qr_max_per_line, qr_max_per_order) decide; this is only the sane bound.
+    quantity: int = Field(default=1, ge=1, le=999)
     spec_id: str | None = Field(default=None, max_length=64)
     modifier_option_ids: list[str] = Field(default_factory=list, max_length=30)
     combo_choices: dict[str, str] = Field(default_factory=dict, max_length=10)
@@ -75,9 +77,17 @@ async def kiosk_place(body: KioskOrderIn, request: Request, node: NodeDep,
     ctx = _ctx(node, kiosk)
     lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
                        dict(ln.combo_choices), note=ln.note) for ln in body.lines]
+    with node.engine.connect() as conn:
+        limits = limits_of(conn, node.settings.store_id)
+    limiter = node.extras.get("kiosk_rate")
+    if not isinstance(limiter, RateLimiter):
+        limiter = node.extras["kiosk_rate"] = RateLimiter()
+    wait = limiter.hit(f"kiosk:{kiosk.id}", ctx.now_ms, limits.changes_per_minute)
+    if wait is not None:
+        raise too_many(wait, "This kiosk")
 
     def command(tx: Tx) -> tuple[int, Any]:
-        order = service.place(tx, ctx, lines)
+        order = service.place(tx, ctx, lines, limits)
         return 201, ordering.order_json(order)
 
     # The kiosk's id is part of what the key protects: two kiosks can never share an answer.

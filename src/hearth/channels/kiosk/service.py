@@ -7,6 +7,10 @@ The order is placed when the guest checks out but goes to the kitchen only once 
 on every quick-service kiosk: a guest who walks away from the QR code leaves nothing cooking.
 Such a guest is told to pay at the counter with their order number; the cashier finds the
 order there, and the payment that settles it sends it to the kitchen.
+
+The store's QR ordering caps apply here too (portions per line and per order, changes per
+minute per kiosk). The QR channel's hold above a total does not: a kiosk order reaches the
+kitchen only once paid, which is the confirmation.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from hearth.channels.qr.domain import DinerLimits, check_quantities
 from hearth.core.errors import Problem
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
@@ -50,8 +55,9 @@ def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
     return terminal
 
 
-def place(tx: Tx, ctx: Context, lines: list[LineInput]) -> Order:
+def place(tx: Tx, ctx: Context, lines: list[LineInput], limits: DinerLimits) -> Order:
     """A takeaway order priced by the server, held back from the kitchen until it is paid."""
+    check_quantities([ln.quantity for ln in lines], 0, limits)
     return ordering.place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines,
                                 submit=False)
 
