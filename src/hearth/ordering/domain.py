@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from hearth.core.errors import Problem, conflict, invalid
+from hearth.core.errors import Problem
 from hearth.core.money import BASIS_POINTS, allocate, round_half_up_div, tax_inclusive
 from hearth.menu.domain import PricedLine
+from hearth.ordering.errors import OrderingError
 
 
 class OrderStatus(StrEnum):
@@ -193,8 +194,8 @@ class Order:
         for ln in self.lines:
             if ln.id == line_id:
                 return ln
-        raise Problem(404, "line-not-found", "No such line",
-                      f"Line {line_id!r} is not on order #{self.number}.", field="line_id")
+        raise OrderingError.LINE_NOT_FOUND.problem(
+            f"Line {line_id!r} is not on order #{self.number}.", field="line_id")
 
     @property
     def live_lines(self) -> tuple[Line, ...]:
@@ -296,15 +297,15 @@ def evolve_all(order: Order | None, events: Iterable[OrderEvent]) -> Order:
 # -- decisions ----------------------------------------------------------------------------------
 def _require_status(order: Order, allowed: Iterable[OrderStatus], action: str) -> None:
     if order.status not in set(allowed):
-        raise conflict("order-state", f"Cannot {action} now",
-                       f"Order #{order.number} is {order.status.value}; cannot {action}.")
+        raise OrderingError.ORDER_STATE.problem(
+            f"Order #{order.number} is {order.status.value}; cannot {action}.", action=action)
 
 
 def transition(order: Order, to: OrderStatus) -> OrderEvent:
     if to not in TRANSITIONS[order.status]:
-        raise conflict("order-transition", "Not allowed at this stage",
-                       f"Order #{order.number} cannot go from {order.status.value} to "
-                       f"{to.value}.")
+        raise OrderingError.ORDER_TRANSITION.problem(
+            f"Order #{order.number} cannot go from {order.status.value} to "
+            f"{to.value}.")
     return OrderEvent("OrderStatusChanged", {"from": order.status.value, "to": to.value})
 
 
@@ -327,10 +328,10 @@ def open_order(*, order_id: str, number: int, business_date: str, channel: Chann
                table_id: str | None, guests: int, opened_at_ms: int, service_charge_bp: int = 0,
                note: str = "", split_from: str | None = None) -> OrderEvent:
     if channel is Channel.DINE_IN and table_id is None and split_from is None:
-        raise invalid("table-required", "Choose a table", "A dine-in order needs a table.",
-                      "table_id")
+        raise OrderingError.TABLE_REQUIRED.problem(
+            "A dine-in order needs a table.", field="table_id")
     if not 0 <= guests <= 100:
-        raise invalid("guests-invalid", "Number of guests", "Guests must be 0 to 100.", "guests")
+        raise OrderingError.GUESTS_INVALID.problem("Guests must be 0 to 100.", field="guests")
     return OrderEvent("OrderOpened", {
         "id": order_id, "number": number, "business_date": business_date,
         "channel": channel.value, "table_id": table_id, "guests": guests,
@@ -342,21 +343,20 @@ def open_order(*, order_id: str, number: int, business_date: str, channel: Chann
 def add_lines(order: Order, new: list[NewLine]) -> OrderEvent:
     _require_status(order, ACTIVE, "add items")
     if not new:
-        raise invalid("lines-empty", "No items", "Add at least one item.", "lines")
+        raise OrderingError.LINES_EMPTY.problem("Add at least one item.", field="lines")
     lines = []
     for i, n in enumerate(new):
         if not 1 <= n.quantity <= MAX_QUANTITY:
-            raise invalid("quantity-invalid", "Quantity must be 1 to 999",
-                          f"Quantity {n.quantity} is not allowed.", f"lines[{i}].quantity")
+            raise OrderingError.QUANTITY_INVALID.problem(
+                f"Quantity {n.quantity} is not allowed.", field=f"lines[{i}].quantity")
         if n.seat is not None and not 1 <= n.seat <= 100:
-            raise invalid("seat-invalid", "Seat must be 1 to 100", f"Seat {n.seat}.",
-                          f"lines[{i}].seat")
+            raise OrderingError.SEAT_INVALID.problem(f"Seat {n.seat}.", field=f"lines[{i}].seat")
         if not 1 <= n.course <= 9:
-            raise invalid("course-invalid", "Course must be 1 to 9", f"Course {n.course}.",
-                          f"lines[{i}].course")
+            raise OrderingError.COURSE_INVALID.problem(
+                f"Course {n.course}.", field=f"lines[{i}].course")
         if len(n.note) > MAX_NOTE:
-            raise invalid("note-too-long", "Note too long", f"At most {MAX_NOTE} characters.",
-                          f"lines[{i}].note")
+            raise OrderingError.NOTE_TOO_LONG.problem(
+                f"At most {MAX_NOTE} characters.", field=f"lines[{i}].note")
         p = n.priced
         lines.append(Line(
             id=n.id, item_id=p.item_id, kind=p.kind.value, name_zh=p.name_zh, name_en=p.name_en,
@@ -378,8 +378,8 @@ def remove_line(order: Order, line_id: str) -> OrderEvent:
     _require_status(order, ACTIVE, "remove items")
     ln = order.line(line_id)
     if ln.state is not LineState.PENDING:
-        raise conflict("line-already-sent", "Already sent to the kitchen",
-                       f"{ln.name_en} was sent to the kitchen; void it with a manager's approval.")
+        raise OrderingError.LINE_ALREADY_SENT.problem(
+            f"{ln.name_en} was sent to the kitchen; void it with a manager's approval.")
     return OrderEvent("LineRemoved", {"line_ids": [line_id]})
 
 
@@ -387,7 +387,7 @@ def void_line(order: Order, line_id: str, reason: str, approved_by: str | None) 
     _require_status(order, ACTIVE, "void items")
     ln = order.line(line_id)
     if ln.state is LineState.VOIDED:
-        raise conflict("line-already-voided", "Already voided", f"{ln.name_en} is voided.")
+        raise OrderingError.LINE_ALREADY_VOIDED.problem(f"{ln.name_en} is voided.")
     _require_reason(reason)
     if ln.state is LineState.SENT and approved_by is None:
         raise manager_approval_required("void an item the kitchen has")
@@ -401,8 +401,7 @@ def submit(order: Order) -> OrderEvent:
     _require_status(order, ACTIVE, "send to the kitchen")
     to_send = [ln.id for ln in order.lines if ln.state is LineState.PENDING and not ln.held]
     if not to_send:
-        raise conflict("nothing-to-send", "Nothing to send",
-                       "Every item is already sent or on hold.")
+        raise OrderingError.NOTHING_TO_SEND.problem("Every item is already sent or on hold.")
     return OrderEvent("LinesSent", {"line_ids": to_send, "status": _sent_status(order).value})
 
 
@@ -412,8 +411,7 @@ def fire_course(order: Order, course: int) -> OrderEvent:
     to_send = [ln.id for ln in order.lines
                if ln.state is LineState.PENDING and ln.course == course]
     if not to_send:
-        raise conflict("nothing-to-fire", "Nothing to fire",
-                       f"Course {course} has nothing waiting.")
+        raise OrderingError.NOTHING_TO_FIRE.problem(f"Course {course} has nothing waiting.")
     return OrderEvent("LinesSent", {"line_ids": to_send, "status": _sent_status(order).value,
                                     "course": course})
 
@@ -425,10 +423,10 @@ def _sent_status(order: Order) -> OrderStatus:
 def void_order(order: Order, reason: str, approved_by: str | None) -> OrderEvent:
     _require_reason(reason)
     if S.VOIDED not in TRANSITIONS[order.status]:
-        raise conflict("order-transition", "Cannot void now",
-                       f"Order #{order.number} is {order.status.value}; "
-                       + ("cancel it instead." if order.status is S.OPEN
-                          else "it cannot be voided."))
+        raise OrderingError.ORDER_CANNOT_VOID.problem(
+            f"Order #{order.number} is {order.status.value}; "
+            + ("cancel it instead." if order.status is S.OPEN
+            else "it cannot be voided."))
     if approved_by is None:
         raise manager_approval_required("void an order")
     return OrderEvent("OrderVoided", {"reason": reason, "approved_by": approved_by,
@@ -438,16 +436,16 @@ def void_order(order: Order, reason: str, approved_by: str | None) -> OrderEvent
 def cancel_order(order: Order, reason: str) -> OrderEvent:
     _require_reason(reason)
     if S.CANCELLED not in TRANSITIONS[order.status]:
-        raise conflict("order-transition", "Cannot cancel now",
-                       f"Order #{order.number} was sent to the kitchen; void it instead.")
+        raise OrderingError.ORDER_CANNOT_CANCEL.problem(
+            f"Order #{order.number} was sent to the kitchen; void it instead.")
     return OrderEvent("OrderCancelled", {"reason": reason})
 
 
 def reopen(order: Order, reason: str, approved_by: str | None) -> OrderEvent:
     _require_reason(reason)
     if order.status is not S.PAID:
-        raise conflict("order-state", "Only a paid order can be reopened",
-                       f"Order #{order.number} is {order.status.value}.")
+        raise OrderingError.ORDER_REOPEN_NOT_PAID.problem(
+            f"Order #{order.number} is {order.status.value}.")
     if approved_by is None:
         raise manager_approval_required("reopen a paid order")
     return OrderEvent("OrderReopened", {"from": "paid", "to": S.SERVED.value, "reason": reason,
@@ -465,21 +463,21 @@ def apply_discount(order: Order, line_id: str | None, discount: Discount, limit_
                    ) -> OrderEvent:
     _require_status(order, ACTIVE, "give a discount")
     if discount.kind is DiscountKind.PERCENT and not 0 < discount.value <= BASIS_POINTS:
-        raise invalid("discount-invalid", "Discount out of range",
-                      "A percentage discount is between 0.01% and 100%.", "value")
+        raise OrderingError.DISCOUNT_INVALID.problem(
+            "A percentage discount is between 0.01% and 100%.", field="value")
     if discount.kind is DiscountKind.AMOUNT and discount.value <= 0:
-        raise invalid("discount-invalid", "Discount out of range",
-                      "An amount discount must be positive.", "value")
+        raise OrderingError.DISCOUNT_INVALID.problem(
+            "An amount discount must be positive.", field="value")
     if line_id is not None:
         ln = order.line(line_id)
         if ln.state is LineState.VOIDED:
-            raise conflict("line-already-voided", "Line is voided", "Cannot discount it.")
+            raise OrderingError.LINE_VOIDED.problem("Cannot discount it.")
         base = ln.gross
     else:
         base = sum(ln.gross - ln.discount_amount for ln in order.live_lines)
     if discount.kind is DiscountKind.AMOUNT and discount.value > base:
-        raise invalid("discount-too-large", "Discount larger than the amount",
-                      f"The discount {discount.value} is more than {base}.", "value")
+        raise OrderingError.DISCOUNT_TOO_LARGE.problem(
+            f"The discount {discount.value} is more than {base}.", field="value")
     if discount_needs_approval(discount, base, limit_bp) and discount.approved_by is None:
         raise manager_approval_required("give a discount this large")
     if line_id is not None:
@@ -491,28 +489,27 @@ def apply_discount(order: Order, line_id: str | None, discount: Discount, limit_
 def set_service_charge(order: Order, bp: int) -> OrderEvent:
     _require_status(order, ACTIVE, "change the service charge")
     if not 0 <= bp <= 3000:
-        raise invalid("service-charge-invalid", "Service charge out of range",
-                      "A service charge is between 0% and 30%.", "bp")
+        raise OrderingError.SERVICE_CHARGE_INVALID.problem(
+            "A service charge is between 0% and 30%.", field="bp")
     return OrderEvent("ServiceChargeSet", {"bp": bp})
 
 
 def transfer_table(order: Order, to_table: str) -> OrderEvent:
     _require_status(order, ACTIVE, "move to another table")
     if order.table_id == to_table:
-        raise invalid("same-table", "Already at that table", "Choose another table.", "table_id")
+        raise OrderingError.SAME_TABLE.problem("Choose another table.", field="table_id")
     return OrderEvent("TableTransferred", {"from_table": order.table_id, "to_table": to_table})
 
 
 def merge(source: Order, target: Order) -> tuple[OrderEvent, OrderEvent]:
     """Move every line of ``source`` onto ``target`` (two tables eating as one party)."""
     if source.id == target.id:
-        raise invalid("merge-same-order", "Same order", "Choose two different orders.",
-                      "into_order_id")
+        raise OrderingError.MERGE_SAME_ORDER.problem(
+            "Choose two different orders.", field="into_order_id")
     _require_status(source, ACTIVE, "merge")
     _require_status(target, ACTIVE, "merge into")
     if source.discount is not None:
-        raise conflict("merge-discounted", "Order has a discount",
-                       "Remove the bill discount before merging.")
+        raise OrderingError.MERGE_DISCOUNTED.problem("Remove the bill discount before merging.")
     moved = [ln.to_json() for ln in source.lines]
     line_ids = [ln.id for ln in source.lines]
     return (OrderEvent("OrderMerged", {"into": target.id, "line_ids": line_ids}),
@@ -525,14 +522,13 @@ def split_lines(source: Order, line_ids: list[str], new_order_id: str
     _require_status(source, ACTIVE, "split")
     wanted = list(dict.fromkeys(line_ids))
     if not wanted:
-        raise invalid("split-empty", "Choose lines to split", "Pick at least one line.",
-                      "line_ids")
+        raise OrderingError.SPLIT_EMPTY.problem("Pick at least one line.", field="line_ids")
     lines = [source.line(i) for i in wanted]
     if any(ln.state is LineState.VOIDED for ln in lines):
-        raise conflict("line-already-voided", "A voided line cannot be split", "Pick others.")
+        raise OrderingError.SPLIT_VOIDED_LINE.problem("Pick others.")
     if len(source.live_lines) - len(lines) < 1:
-        raise invalid("split-everything", "Nothing would be left",
-                      "Leave at least one line on the original bill.", "line_ids")
+        raise OrderingError.SPLIT_EVERYTHING.problem(
+            "Leave at least one line on the original bill.", field="line_ids")
     return (OrderEvent("LinesMovedOut", {"to_order": new_order_id, "line_ids": wanted}),
             OrderEvent("LinesMovedIn", {"from_order": source.id,
                                         "lines": [ln.to_json() for ln in lines]}))
@@ -545,8 +541,8 @@ def seats_to_split(order: Order) -> dict[int, list[str]]:
         if ln.seat is not None:
             by_seat.setdefault(ln.seat, []).append(ln.id)
     if len(by_seat) < 2 and not (by_seat and any(ln.seat is None for ln in order.live_lines)):
-        raise invalid("split-by-seat-one-seat", "Only one seat has items",
-                      "Assign items to at least two seats first.", "seat")
+        raise OrderingError.SPLIT_BY_SEAT_ONE_SEAT.problem(
+            "Assign items to at least two seats first.", field="seat")
     seats = sorted(by_seat)
     keep_first = not any(ln.seat is None for ln in order.live_lines)
     return {s: by_seat[s] for s in (seats[1:] if keep_first else seats)}
@@ -555,18 +551,18 @@ def seats_to_split(order: Order) -> dict[int, list[str]]:
 def request_bill(order: Order) -> OrderEvent:
     _require_status(order, KITCHEN_STATES, "ask for the bill")
     if order.bill_requested:
-        raise conflict("bill-already-requested", "Bill already asked for",
-                       f"The bill for order #{order.number} is already on its way.")
+        raise OrderingError.BILL_ALREADY_REQUESTED.problem(
+            f"The bill for order #{order.number} is already on its way.")
     return OrderEvent("BillRequested", {})
 
 
 def manager_approval_required(what: str) -> Problem:
-    return Problem(403, "manager-approval-required", "Manager approval needed",
-                   f"A manager must enter their PIN to {what}.", field="approval")
+    return OrderingError.MANAGER_APPROVAL_REQUIRED.problem(
+        f"A manager must enter their PIN to {what}.", field="approval")
 
 
 def _require_reason(reason: str) -> None:
     if not reason or not reason.strip():
-        raise invalid("reason-required", "Give a reason", "A reason is required.", "reason")
+        raise OrderingError.REASON_REQUIRED.problem("A reason is required.", field="reason")
     if len(reason) > 200:
-        raise invalid("reason-too-long", "Reason too long", "At most 200 characters.", "reason")
+        raise OrderingError.REASON_TOO_LONG.problem("At most 200 characters.", field="reason")

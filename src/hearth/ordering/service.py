@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from hearth.core.calendar import business_date, minute_of_day
 from hearth.core.db import select_rows
-from hearth.core.errors import Problem, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
 from hearth.menu import service as menu
@@ -24,7 +24,8 @@ from hearth.menu.domain import LineRequest, price_line
 from hearth.ordering import domain as d
 from hearth.ordering import sessions
 from hearth.ordering.domain import Channel, Discount, DiscountKind, Order, OrderEvent, OrderStatus
-from hearth.ordering.projections import catalogue_version, last_order_number, load_order
+from hearth.ordering.errors import OrderingError
+from hearth.ordering.projections import last_order_number, load_order
 from hearth.ordering.tables import areas, dining_tables, order_lines, orders
 
 
@@ -61,26 +62,26 @@ def _emit(tx: Tx, order_id: str, ev: OrderEvent, ctx: Context) -> None:
 def _load(tx: Tx, order_id: str) -> Order:
     order = load_order(tx.conn, order_id, tx.store_id)
     if order is None:
-        raise not_found("order", order_id)
+        raise not_found(OrderingError.ORDER_NOT_FOUND, order_id)
     return order
 
 
 def _price(tx: Tx, lines: list[LineInput], ctx: Context) -> list[d.NewLine]:
     if not lines:
-        raise invalid("lines-empty", "No items", "Add at least one item.", "lines")
+        raise OrderingError.LINES_EMPTY.problem("Add at least one item.", field="lines")
     if len(lines) > 200:
-        raise invalid("lines-too-many", "Too many lines", "At most 200 lines at once.", "lines")
+        raise OrderingError.LINES_TOO_MANY.problem("At most 200 lines at once.", field="lines")
     catalogue = menu.load_items(tx.conn, (ln.item_id for ln in lines))
     minute, result = minute_of_day(ctx.now_ms, ctx.timezone), []
     for i, ln in enumerate(lines):
         item = catalogue.get(ln.item_id)
         if item is None:
-            raise invalid("item-unknown", "Unknown item",
-                          f"There is no item {ln.item_id!r} on this store's menu.",
-                          f"lines[{i}].item_id")
+            raise OrderingError.ITEM_UNKNOWN.problem(
+                f"There is no item {ln.item_id!r} on this store's menu.",
+                field=f"lines[{i}].item_id")
         if not 1 <= ln.quantity <= d.MAX_QUANTITY:
-            raise invalid("quantity-invalid", "Quantity must be 1 to 999",
-                          f"Quantity {ln.quantity} is not allowed.", f"lines[{i}].quantity")
+            raise OrderingError.QUANTITY_INVALID.problem(
+                f"Quantity {ln.quantity} is not allowed.", field=f"lines[{i}].quantity")
         priced = price_line(item, LineRequest(ln.item_id, ln.quantity, ln.spec_id,
                                               ln.modifier_option_ids, ln.combo_choices),
                             minute_of_day=minute, now_ms=ctx.now_ms, field_prefix=f"lines[{i}]")
@@ -96,8 +97,8 @@ def _next_number(tx: Tx, day: str) -> int:
 def _require_table(conn: Connection, store_id: str, table_id: str) -> Any:
     row = select_rows(conn, dining_tables, {"id": table_id, "store_id": store_id}).first()
     if row is None or not row.active:
-        raise invalid("table-unknown", "Unknown table",
-                      f"There is no table {table_id!r} in this store.", "table_id")
+        raise OrderingError.TABLE_UNKNOWN.problem(
+            f"There is no table {table_id!r} in this store.", field="table_id")
     return row
 
 
@@ -124,8 +125,7 @@ def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
         _require_table(tx.conn, tx.store_id, table_id)
         sessions.seat(tx, ctx, table_id)
     if len(note) > d.MAX_NOTE:
-        raise invalid("note-too-long", "Note too long", f"At most {d.MAX_NOTE} characters.",
-                      "note")
+        raise OrderingError.NOTE_TOO_LONG.problem(f"At most {d.MAX_NOTE} characters.", field="note")
     priced = _price(tx, lines, ctx)
     day = business_date(ctx.now_ms, ctx.timezone)
     order_id = new_id()
@@ -133,9 +133,6 @@ def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
                           channel=channel, table_id=table_id, guests=guests,
                           opened_at_ms=ctx.now_ms, service_charge_bp=service_charge_bp,
                           note=note)
-    # The order records the chain catalogue version it was sold from (see hearth.sync).
-    opened = OrderEvent(opened.type, {**opened.payload,
-                                      "catalogue_version": catalogue_version(tx.conn, tx.store_id)})
     order = d.evolve(None, opened)
     added = d.add_lines(order, priced)
     _emit(tx, order_id, opened, ctx)
@@ -184,9 +181,8 @@ def advance(tx: Tx, ctx: Context, order_id: str, to: OrderStatus) -> Order:
     """Move an order along the kitchen and service steps (preparing, ready, served, closed)."""
     if to not in (OrderStatus.PREPARING, OrderStatus.READY, OrderStatus.SERVED,
                   OrderStatus.CLOSED):
-        raise invalid("status-not-settable", "Use the matching action",
-                      f"{to.value} is reached through its own action (pay, void, cancel).",
-                      "status")
+        raise OrderingError.STATUS_NOT_SETTABLE.problem(
+            f"{to.value} is reached through its own action (pay, void, cancel).", field="status")
     order = _load(tx, order_id)
     _emit(tx, order_id, d.transition(order, to), ctx)
     if to is OrderStatus.CLOSED:
@@ -307,13 +303,13 @@ def create_area(tx: Tx, ctx: Context, name_zh: str, name_en: str, sort: int = 0)
 def create_table(tx: Tx, ctx: Context, area_id: str, code: str, seats: int) -> str:
     if tx.conn.execute(sa.select(areas.c.id).where(areas.c.id == area_id)
                        .where(areas.c.store_id == tx.store_id)).first() is None:
-        raise invalid("area-unknown", "Unknown area", f"No area {area_id!r}.", "area_id")
+        raise OrderingError.AREA_UNKNOWN.problem(f"No area {area_id!r}.", field="area_id")
     if not 1 <= seats <= 50:
-        raise invalid("seats-invalid", "Seats must be 1 to 50", f"{seats} seats.", "seats")
+        raise OrderingError.SEATS_INVALID.problem(f"{seats} seats.", field="seats")
     if tx.conn.execute(sa.select(dining_tables.c.id).where(dining_tables.c.code == code)
                        .where(dining_tables.c.store_id == tx.store_id)).first():
-        raise Problem(409, "table-code-taken", "Table code in use",
-                      f"There is already a table {code}.", field="code")
+        raise OrderingError.TABLE_CODE_TAKEN.problem(
+            f"There is already a table {code}.", field="code")
     table_id = new_id()
     tx.append(f"table:{table_id}", "TableCreated",
               {"id": table_id, "area_id": area_id, "code": code, "seats": seats}, ctx.actor)
@@ -327,13 +323,13 @@ def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None,
     changes: dict[str, Any] = {}
     if seats is not None and seats != row.seats:
         if not 1 <= seats <= 50:
-            raise invalid("seats-invalid", "Seats must be 1 to 50", f"{seats} seats.", "seats")
+            raise OrderingError.SEATS_INVALID.problem(f"{seats} seats.", field="seats")
         changes["seats"] = seats
     if code is not None and code != row.code:
         if tx.conn.execute(sa.select(dining_tables.c.id).where(dining_tables.c.code == code)
                            .where(dining_tables.c.store_id == tx.store_id)).first():
-            raise Problem(409, "table-code-taken", "Table code in use",
-                          f"There is already a table {code}.", field="code")
+            raise OrderingError.TABLE_CODE_TAKEN.problem(
+                f"There is already a table {code}.", field="code")
         changes["code"] = code
     if changes:
         tx.append(f"table:{table_id}", "TableUpdated", {"id": table_id, **changes}, ctx.actor)
@@ -344,8 +340,7 @@ def clean_table(tx: Tx, ctx: Context, table_id: str) -> None:
     nothing may be cleared too)."""
     row = _require_table(tx.conn, tx.store_id, table_id)
     if row.status not in ("to_clean", "seated"):
-        raise Problem(409, "table-not-to-clean", "Table is not waiting to be cleaned",
-                      f"Table {row.code} is {row.status}.")
+        raise OrderingError.TABLE_NOT_TO_CLEAN.problem(f"Table {row.code} is {row.status}.")
     sessions.end(tx, ctx, table_id, "cleared")
     tx.append(f"table:{table_id}", "TableCleaned", {"id": table_id}, ctx.actor)
 
@@ -378,7 +373,7 @@ def order_json(order: Order) -> dict[str, Any]:
 def get_order(conn: Connection, store_id: str, order_id: str) -> Order:
     order = load_order(conn, order_id, store_id)
     if order is None:
-        raise not_found("order", order_id)
+        raise not_found(OrderingError.ORDER_NOT_FOUND, order_id)
     return order
 
 

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import select_rows
-from hearth.core.errors import Problem
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
+from hearth.ordering.errors import OrderingError
 from hearth.ordering.tables import dining_tables
 
 
@@ -35,8 +35,8 @@ class Acting(Protocol):
 def table_row(conn: Connection, store_id: str, table_id: str) -> Any:
     row = select_rows(conn, dining_tables, {"id": table_id, "store_id": store_id}).first()
     if row is None or not row.active:
-        raise Problem(404, "table-not-found", "No such table",
-                      f"There is no table {table_id!r} in this store.", field="table_id")
+        raise OrderingError.TABLE_NOT_FOUND.problem(
+            f"There is no table {table_id!r} in this store.", field="table_id")
     return row
 
 
@@ -87,8 +87,8 @@ def confirm_send(tx: Tx, ctx: Acting, table_id: str, total: int) -> str:
     Returns the held order's id (the caller sends it to the kitchen)."""
     row = table_row(tx.conn, tx.store_id, table_id)
     if not row.held_order_id:
-        raise Problem(409, "nothing-held", "Nothing is waiting at this table",
-                      f"Table {row.code} has no order waiting for a confirmation.")
+        raise OrderingError.NOTHING_HELD.problem(
+            f"Table {row.code} has no order waiting for a confirmation.")
     tx.append(f"table:{table_id}", "DinerSendConfirmed",
               {"id": table_id, "session_id": row.session_id, "order_id": row.held_order_id,
                "reason": row.held_reason, "total": total}, ctx.actor)
