@@ -1,0 +1,58 @@
+"""HQ's database: the engine and its own Alembic history (version table ``hq_alembic_version``).
+
+On SQLite every transaction is ``BEGIN IMMEDIATE``: an ingest reads the cursor and then moves
+it, and two workers that both began with a plain (deferred) BEGIN would both read the old
+cursor and one would fail to upgrade its read lock. Immediate takes the write lock first, as
+``SELECT … FOR UPDATE`` does on the store's row on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from hearth.core.db import make_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "hq_alembic_version"
+
+
+def make_hq_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return make_engine(url)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring HQ's schema to the code's (run by ``hearth hq serve`` and ``hearth hq init``)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

@@ -1,0 +1,244 @@
+"""HQ's rules, pure: what an uploaded batch does to a store's copy, who may send it, what the
+fleet page counts, and how the catalogue log folds. No database, no HTTP, no clock reads.
+
+The ingest rule is the heart of "exactly once": HQ holds events 1..cursor of a store with no
+hole. A batch is an ordered run of seqs; the part at or below the cursor must be what HQ holds
+(else the journals diverged), the rest must start at cursor + 1 (else there is a gap), and only
+then is it appended, its digests chained on from the cursor's digest. Any replay, duplicate,
+reordering or truncation of batches therefore leaves each event held once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hearth.core.digest import chain, content_hash
+from hearth.hq.errors import HQError
+
+MAX_BATCH_EVENTS = 500
+MAX_BATCH_BYTES = 512 * 1024  # uncompressed; also the cap on what gzip may inflate to
+ENROL_CODE_TTL_MS = 7 * 24 * 3600 * 1000
+MAX_DIGEST_RANGE = 1000
+MAX_JOURNAL_PAGE = 5000
+CATALOGUE_KEEP_VERSIONS = 20  # versions older than the last K are folded into a snapshot
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What HQ holds at a seq: enough to tell a duplicate from a divergence."""
+
+    seq: int
+    event_id: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    acked_seq: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    rows: tuple[dict[str, Any], ...]  # the new events with content_hash and digest added
+    acked_seq: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    expected_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Diverged:
+    first_differing_seq: int
+    event_id: str
+
+
+IngestDecision = Ack | Append | Gap | Diverged
+
+
+def check_batch_limits(n_events: int, n_bytes: int) -> None:
+    if n_events > MAX_BATCH_EVENTS or n_bytes > MAX_BATCH_BYTES:
+        raise HQError.BATCH_TOO_LARGE.problem(
+            f"A batch holds at most {MAX_BATCH_EVENTS} events and {MAX_BATCH_BYTES} bytes "
+            f"uncompressed; this one has {n_events} events, {n_bytes} bytes. Send it in "
+            "smaller batches.", extra={"max_events": MAX_BATCH_EVENTS,
+                                       "max_bytes": MAX_BATCH_BYTES})
+
+
+def check_batch_order(seqs: Sequence[int]) -> None:
+    """A batch is a contiguous run of seqs, ascending: the store sends its journal in order."""
+    for i, seq in enumerate(seqs):
+        if seq < 1 or (i and seq != seqs[i - 1] + 1):
+            raise HQError.BATCH_UNORDERED.problem(
+                f"Event {i} has seq {seq}; a batch is a contiguous ascending run of seqs "
+                "starting at 1 or later.", field=f"events[{i}].seq")
+
+
+def decide_ingest(cursor: int, cursor_digest: str, batch: Sequence[Mapping[str, Any]],
+                  held_at: Mapping[int, Held], held_ids: Mapping[str, int]) -> IngestDecision:
+    """What a batch (already checked contiguous) does to a store whose cursor is ``cursor``.
+
+    ``held_at``: what HQ holds at the batch's seqs at or below the cursor; ``held_ids``: the
+    seq of any of the batch's new event ids HQ already holds (an event re-sent under another
+    seq is a divergence, never a second copy)."""
+    for ev in batch:
+        seq = int(ev["seq"])
+        if seq > cursor:
+            break
+        held = held_at.get(seq)
+        if held is None or held.event_id != ev["event_id"] or \
+                held.content_hash != content_hash(ev):
+            return Diverged(seq, str(ev["event_id"]))
+    new = [ev for ev in batch if int(ev["seq"]) > cursor]
+    if not new:
+        return Ack(cursor, cursor_digest)
+    if int(new[0]["seq"]) != cursor + 1:
+        return Gap(cursor + 1)
+    for ev in new:
+        if str(ev["event_id"]) in held_ids:
+            return Diverged(int(ev["seq"]), str(ev["event_id"]))
+    rows = []
+    digest = cursor_digest
+    for ev, (seq, digest) in zip(new, chain(cursor_digest, new), strict=True):
+        rows.append({**ev, "seq": seq, "content_hash": content_hash(ev), "digest": digest})
+    return Append(tuple(rows), int(new[-1]["seq"]), digest)
+
+
+# -- who may send ----------------------------------------------------------------------------
+
+def check_epoch(sent: int, current: int) -> None:
+    """A box on an epoch a restore replaced is a zombie: fenced, never merged."""
+    if sent < current:
+        raise HQError.FENCED.problem(
+            f"This box is on epoch {sent}, but the store was restored to epoch {current}. "
+            "It must stop uploading; its events are kept for review.",
+            extra={"epoch": current})
+    if sent > current:
+        raise HQError.EPOCH_UNKNOWN.problem(
+            f"HQ issued epochs up to {current}; this box says {sent}.", field="epoch")
+
+
+def enrol_code_usable(expires_at_ms: int | None, now_ms: int) -> bool:
+    return expires_at_ms is not None and now_ms < expires_at_ms
+
+
+# -- what the fleet page counts --------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    event_id: str
+    seq: int
+    type: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    counts: dict[str, tuple[int, int]]  # business date -> (orders, payments)
+    refused: tuple[Refused, ...]
+
+
+def _date_of(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).date().isoformat()
+
+
+def _valid_date(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
+
+
+def project_activity(events: Iterable[Mapping[str, Any]]) -> Activity:
+    """Orders opened and payments succeeded per business day; a payload the projector cannot
+    read is refused with its reason (kept raw, quarantined, never blocking). Types HQ does not
+    project are simply stored."""
+    counts: dict[str, list[int]] = {}
+    refused: list[Refused] = []
+    for ev in events:
+        payload = ev["payload"]
+        kind = ev["type"]
+        if kind == "OrderOpened":
+            if not isinstance(payload, dict) or not _valid_date(payload.get("business_date")):
+                refused.append(Refused(ev["event_id"], int(ev["seq"]), kind,
+                                       "OrderOpened without a business_date (YYYY-MM-DD)"))
+                continue
+            counts.setdefault(payload["business_date"], [0, 0])[0] += 1
+        elif kind == "PaymentStatusChanged":
+            if not isinstance(payload, dict) or not isinstance(payload.get("status"), str) \
+                    or not isinstance(payload.get("payment_id"), str):
+                refused.append(Refused(ev["event_id"], int(ev["seq"]), kind,
+                                       "PaymentStatusChanged without payment_id and status"))
+                continue
+            if payload["status"] == "succeeded":
+                counts.setdefault(_date_of(int(ev["recorded_at_ms"])), [0, 0])[1] += 1
+    return Activity({d: (c[0], c[1]) for d, c in counts.items()}, tuple(refused))
+
+
+# -- the catalogue log -----------------------------------------------------------------------
+
+# Catalogue events are the store menu module's own event types (HQ does not import the menu
+# module: the names are the contract). Store-local state (86, remaining counts) is not here.
+CATALOGUE_EVENT_TYPES = frozenset({
+    "CategoryCreated", "CategoryUpdated", "ModifierGroupCreated", "ModifierGroupUpdated",
+    "ItemCreated", "ItemUpdated", "ItemImageUploaded"})
+STORE_LOCAL_TYPES = frozenset({"ItemSoldOut", "ItemBackInStock", "ItemRemainingSet",
+                               "ItemStockTaken"})
+
+
+def check_catalogue_events(events: Sequence[Mapping[str, Any]]) -> None:
+    if not events:
+        raise HQError.CATALOGUE_EVENT_INVALID.problem("A version needs at least one event.",
+                                                      field="events")
+    for i, ev in enumerate(events):
+        kind, payload = ev.get("type"), ev.get("payload")
+        if kind in STORE_LOCAL_TYPES:
+            raise HQError.CATALOGUE_EVENT_INVALID.problem(
+                f"{kind} is a store's own business (86 and counts stay local).",
+                field=f"events[{i}].type")
+        if kind not in CATALOGUE_EVENT_TYPES:
+            raise HQError.CATALOGUE_EVENT_INVALID.problem(
+                f"{kind!r} is not a catalogue event; use one of "
+                f"{', '.join(sorted(CATALOGUE_EVENT_TYPES))}.", field=f"events[{i}].type")
+        if not isinstance(payload, dict) or not isinstance(payload.get("id"), str) \
+                or not payload["id"]:
+            raise HQError.CATALOGUE_EVENT_INVALID.problem(
+                "A catalogue event's payload names what it changes by its HQ-chosen id.",
+                field=f"events[{i}].payload.id")
+
+
+def check_scope(scope: str) -> None:
+    if scope == "chain" or (scope.startswith("store:") and len(scope) > len("store:")):
+        return
+    raise HQError.CATALOGUE_SCOPE_INVALID.problem(
+        "A scope is 'chain' or 'store:<store id>'.", field="scope")
+
+
+def compaction_floor(versions: Sequence[int], keep: int) -> int | None:
+    """The last version to fold into the snapshot so that ``keep`` versions stay in the log
+    (None: nothing to fold)."""
+    ordered = sorted(versions)
+    if len(ordered) <= keep:
+        return None
+    return ordered[-keep - 1]
+
+
+def fold(snapshot: Sequence[Mapping[str, Any]],
+         versions: Iterable[Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """A snapshot is the events of every version it covers, in version order: applying it
+    to an empty menu gives what applying each version in turn gives."""
+    out = [dict(ev) for ev in snapshot]
+    for events in versions:
+        out.extend(dict(ev) for ev in events)
+    return out
