@@ -7,33 +7,13 @@
   const { api, t, yuan, el, showError, lang } = Hearth;
   const $ = (id) => document.getElementById(id);
 
+  function show(which) {
+    for (const id of ["register", "login", "board"]) $(id).classList.toggle("hidden", id !== which);
+  }
+
   // The device is registered on the POS; a link with ?key=… (as the POS and KDS take) also
   // registers it here, so a manager's tablet can open this page straight away.
-  const params = new URLSearchParams(location.search);
-  if (params.get("key")) {
-    localStorage.setItem("hearth_terminal_key", params.get("key"));
-    params.delete("key");
-    history.replaceState(null, "", `${location.pathname}${params.toString() ? "?" + params : ""}`);
-  }
-
-  function signedIn() { return !!localStorage.getItem("hearth_token"); }
-
-  function show(which) {
-    $("login").classList.toggle("hidden", which !== "login");
-    $("board").classList.toggle("hidden", which !== "board");
-  }
-
-  $("login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const res = await api("POST", "/api/auth/pin",
-        { staff_code: $("staff-code").value.trim(), pin: $("pin").value },
-        { token: null, headers: { "X-Terminal-Key": localStorage.getItem("hearth_terminal_key") || "" } });
-      localStorage.setItem("hearth_token", res.access_token);
-      localStorage.setItem("hearth_staff_name", `${res.staff.name} · ${res.staff.role}`);
-      start();
-    } catch (err) { showError(err); }
-  });
+  const signIn = SignIn.mount({ show, onSignedIn: start });
 
   async function act(path, body) {
     try { await api("POST", path, body); await refresh(); }
@@ -94,18 +74,17 @@
       fill($("recent"), orders.filter((o) => !["pending", "held"].includes(o.state)
         && !o.needs_manager).slice(0, 20), now);
     } catch (err) {
-      if (err.status === 401) { localStorage.removeItem("hearth_token"); show("login"); return; }
+      if (err.status === 401) { signIn.expired(); return; }
       showError(err);
     }
   }
 
-  function start() {
-    if (!signedIn()) return show("login");
-    $("who").textContent = localStorage.getItem("hearth_staff_name") || "";
+  async function start() {
+    if (!(await signIn.ensure())) return;
     show("board");
     refresh();
   }
 
   start();
-  setInterval(() => { if (signedIn() && !document.hidden) refresh(); }, 3000);
+  setInterval(() => { if (!$("board").classList.contains("hidden") && !document.hidden) refresh(); }, 3000);
 })();

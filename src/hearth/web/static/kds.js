@@ -23,7 +23,7 @@
     $("sign-out").classList.toggle("hidden", view === "register" || view === "login");
   }
 
-  // -- sign in (as on the POS: terminal key, then staff code and PIN) ----------------------
+  // -- sign in (signin.js, as on the POS: terminal key, then staff code and PIN) -------------
   // Runs at page load and again after each sign-in; one run at a time, and however often it
   // runs the page keeps one feed connection and one clock.
   function start() {
@@ -32,21 +32,8 @@
   }
 
   async function boot() {
+    if (!(await signIn.ensure())) return;
     const params = new URLSearchParams(location.search);
-    if (params.get("key")) {
-      localStorage.setItem("hearth_terminal_key", params.get("key"));
-      params.delete("key");
-      history.replaceState(null, "", `${location.pathname}?${params}`);
-    }
-    if (!localStorage.getItem("hearth_terminal_key")) return show("register");
-    if (!localStorage.getItem("hearth_token")) return showLogin();
-    try {
-      await api("GET", "/api/auth/me");
-    } catch (err) {
-      localStorage.removeItem("hearth_token");
-      return showLogin();
-    }
-    $("who").textContent = localStorage.getItem("hearth_staff_name") || "";
     const stations = await api("GET", "/api/kitchen/stations");
     const key = params.get("station");
     state.station = stations.find((s) => s.key === key) || null;
@@ -59,22 +46,6 @@
     if (!state.ticker) state.ticker = setInterval(tick, 1000);
   }
 
-  function showLogin() {
-    show("login");
-    const pad = $("keypad");
-    if (!pad.childElementCount) {
-      for (const k of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C"]) {
-        pad.appendChild(el("button", { type: "button", onclick: () => {
-          const pin = $("pin");
-          if (k === "⌫") pin.value = pin.value.slice(0, -1);
-          else if (k === "C") pin.value = "";
-          else pin.value += k;
-        } }, k));
-      }
-    }
-    $("staff-code").focus();
-  }
-
   function showStations(stations) {
     show("stations");
     const list = $("station-list");
@@ -83,33 +54,7 @@
     el("strong", {}, name(s)), el("small", {}, s.is_expo ? "expo" : s.key))));
   }
 
-  $("register-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    localStorage.setItem("hearth_terminal_key", $("terminal-key").value.trim());
-    showLogin();
-  });
-
-  $("login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const res = await api("POST", "/api/auth/pin",
-        { staff_code: $("staff-code").value.trim(), pin: $("pin").value },
-        { token: null, headers: { "X-Terminal-Key": localStorage.getItem("hearth_terminal_key") } });
-      localStorage.setItem("hearth_token", res.access_token);
-      localStorage.setItem("hearth_staff_name", `${res.staff.name} · ${res.staff.role}`);
-      $("pin").value = "";
-      start();
-    } catch (err) {
-      $("pin").value = "";
-      if (err.code === "terminal-not-registered") localStorage.removeItem("hearth_terminal_key");
-      showError(err);
-    }
-  });
-
-  $("sign-out").addEventListener("click", () => {
-    localStorage.removeItem("hearth_token");
-    location.reload();
-  });
+  const signIn = SignIn.mount({ show, onSignedIn: start });
 
   // -- data and the live feed ---------------------------------------------------------------
   const base = () => `/api/kitchen/stations/${state.station.id}`;
@@ -169,9 +114,8 @@
             await api("GET", "/api/auth/me", undefined, { retries: 1 });
           } catch (err) {
             if (err.status === 401) { // the sign-in expired: sign in again, then resume
-              localStorage.removeItem("hearth_token");
               es.close();
-              return showLogin();
+              return signIn.expired();
             }
           }
           connect();

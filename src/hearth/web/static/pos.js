@@ -17,21 +17,7 @@
   }
 
   async function start() {
-    const params = new URLSearchParams(location.search);
-    if (params.get("key")) {
-      localStorage.setItem("hearth_terminal_key", params.get("key"));
-      params.delete("key");
-      history.replaceState(null, "", `${location.pathname}?${params}`);
-    }
-    if (!localStorage.getItem("hearth_terminal_key")) return show("register");
-    if (!localStorage.getItem("hearth_token")) return showLogin();
-    try {
-      await api("GET", "/api/auth/me");
-    } catch (err) {
-      localStorage.removeItem("hearth_token");
-      return showLogin();
-    }
-    $("who").textContent = localStorage.getItem("hearth_staff_name") || "";
+    if (!(await signIn.ensure())) return;
     await loadMenu();
     await showFloor();
     setInterval(refreshFloor, 5000);
@@ -43,49 +29,8 @@
     refreshStatus();
   }
 
-  function showLogin() {
-    show("login");
-    const pad = $("keypad");
-    if (!pad.childElementCount) {
-      for (const k of ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "C"]) {
-        pad.appendChild(el("button", { type: "button", onclick: () => {
-          const pin = $("pin");
-          if (k === "⌫") pin.value = pin.value.slice(0, -1);
-          else if (k === "C") pin.value = "";
-          else pin.value += k;
-        } }, k));
-      }
-    }
-    $("staff-code").focus();
-  }
-
-  $("register-form").addEventListener("submit", (e) => {
-    e.preventDefault();
-    localStorage.setItem("hearth_terminal_key", $("terminal-key").value.trim());
-    showLogin();
-  });
-
-  $("login-form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const res = await api("POST", "/api/auth/pin",
-        { staff_code: $("staff-code").value.trim(), pin: $("pin").value },
-        { token: null, headers: { "X-Terminal-Key": localStorage.getItem("hearth_terminal_key") } });
-      localStorage.setItem("hearth_token", res.access_token);
-      localStorage.setItem("hearth_staff_name", `${res.staff.name} · ${res.staff.role}`);
-      $("pin").value = "";
-      start();
-    } catch (err) {
-      $("pin").value = "";
-      if (err.code === "terminal-not-registered") localStorage.removeItem("hearth_terminal_key");
-      showError(err);
-    }
-  });
-
-  $("sign-out").addEventListener("click", () => {
-    localStorage.removeItem("hearth_token");
-    location.reload();
-  });
+  // Staff sign-in is signin.js, shared with the KDS and the delivery board.
+  const signIn = SignIn.mount({ show, onSignedIn: () => start().catch(showError) });
 
   // -- floor ------------------------------------------------------------------------------
   async function showFloor() {
