@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hearth import __version__
 from hearth.core.config import Settings
+from hearth.hq.config import HQSettings
 
 app = typer.Typer(help="Hearth store node: restaurant ordering that keeps working through faults.",
                   no_args_is_help=True, add_completion=False)
@@ -196,6 +197,93 @@ def reconcile(db: DbOption = None,
 
     _configure_logging("warning")
     raise typer.Exit(run_command(build_node(_settings(db)), provider, hours, console))
+
+
+hq_app = typer.Typer(help="A chain's HQ: stores enrol, sync their journals, pull the catalogue.",
+                     no_args_is_help=True)
+app.add_typer(hq_app, name="hq")
+HQDbOption = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy URL of HQ's database (default: HEARTH_HQ_DB_URL or "
+                 "sqlite:///var/hq.db).")]
+
+
+def _hq_settings(db: str | None) -> HQSettings:
+    return HQSettings(db_url=db) if db else HQSettings()
+
+
+@hq_app.command("init")
+def hq_init(db: HQDbOption = None) -> None:
+    """Create (or migrate) HQ's database."""
+    from hearth.hq.app import build_hq
+
+    _configure_logging("warning")
+    settings = _hq_settings(db)
+    try:
+        build_hq(settings).engine.dispose()
+    except Exception as exc:
+        _fail(f"could not open HQ's database {settings.db_url}: {exc}",
+              "check the URL, that PostgreSQL is running, or that the disk is writable.")
+    console.print(f"[green]HQ database ready[/] at {settings.db_url}")
+
+
+@hq_app.command("serve")
+def hq_serve(db: HQDbOption = None, host: str = "127.0.0.1", port: int = 8100,
+             log_level: str = "info") -> None:
+    """Serve HQ (start as many as you like over one database: they keep no state of their
+    own)."""
+    import uvicorn
+
+    from hearth.hq.app import create_hq_app
+
+    _configure_logging(log_level)
+    uvicorn.run(create_hq_app(_hq_settings(db)), host=host, port=port, log_level=log_level,
+                access_log=False)
+
+
+@hq_app.command("create-store")
+def hq_create_store(store_id: Annotated[str, typer.Option("--store-id")],
+                    name: Annotated[str, typer.Option("--name")],
+                    db: HQDbOption = None) -> None:
+    """Create a store at HQ and print its one-time enrolment code (valid 7 days)."""
+    from hearth.core.errors import Problem
+    from hearth.hq.app import build_hq
+    from hearth.hq.service import create_store
+
+    _configure_logging("warning")
+    hq = build_hq(_hq_settings(db))
+    try:
+        code = create_store(hq, store_id, name)
+    except Problem as p:
+        _fail(p.detail, "choose another store id, or issue the store a new code at HQ.")
+        return
+    finally:
+        hq.engine.dispose()
+    console.print(f"Store [bold]{store_id}[/] created. Enrolment code (shown once):")
+    console.print(code, highlight=False, soft_wrap=True)
+    console.print(f"On the store: hearth init --hq URL --enrol {code}", highlight=False,
+                  soft_wrap=True)
+
+
+@hq_app.command("add-owner")
+def hq_add_owner(code: Annotated[str, typer.Option("--code")],
+                 name: Annotated[str, typer.Option("--name")],
+                 password: Annotated[str, typer.Option("--password", prompt=True,
+                                                       hide_input=True)],
+                 db: HQDbOption = None) -> None:
+    """Add an HQ owner (or set a new password for one)."""
+    from hearth.core.errors import Problem
+    from hearth.hq.app import build_hq
+    from hearth.hq.owners import add_owner
+
+    _configure_logging("warning")
+    hq = build_hq(_hq_settings(db))
+    try:
+        add_owner(hq, code, name, password)
+    except Problem as p:
+        _fail(p.detail, "choose a longer password.")
+    finally:
+        hq.engine.dispose()
+    console.print(f"[green]HQ owner {code} ready.[/]")
 
 
 def main() -> None:
