@@ -6,16 +6,15 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
     NodeDep,
     Principal,
     Strict,
-    execute,
     now_ms,
     require,
     unauthorized,
@@ -75,22 +74,22 @@ def list_stations(node: NodeDep, _: Viewer) -> list[dict[str, Any]]:
 
 
 @router.post("/stations", status_code=201, summary="Add a station (hot, cold, bar, expo…)")
-async def create_station(body: StationIn, request: Request, node: NodeDep,
-                         key: IdempotencyKeyDep, staff: Admin) -> Any:
+async def create_station(body: StationIn,
+                         cmd: CommandDep, staff: Admin) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         sid = service.create_station(tx, body.key, body.name_zh, body.name_en,
                                      is_expo=body.is_expo, actor=staff.staff_id)
         return 201, {"id": sid} | body.model_dump()
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.post("/stations/{station_id}/timing", summary="Set when tickets turn amber and red")
-async def set_timing(station_id: str, body: TimingIn, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep, staff: Admin) -> Any:
+async def set_timing(station_id: str, body: TimingIn,
+                     cmd: CommandDep, staff: Admin) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.set_station_timing(tx, station_id, body.warn_s, body.late_s, staff.staff_id)
         return 200, {"station_id": station_id} | body.model_dump()
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.get("/routing-rules", summary="Which categories and items go to which stations")
@@ -100,34 +99,34 @@ def list_rules(node: NodeDep, _: Viewer) -> list[dict[str, Any]]:
 
 
 @router.post("/routing-rules", status_code=201, summary="Route a category or an item")
-async def create_rule(body: RuleIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def create_rule(body: RuleIn, cmd: CommandDep,
                       staff: Admin) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         rid = service.set_rule(tx, rule_id=None, category_id=body.category_id,
                                item_id=body.item_id, station_ids=body.station_ids,
                                actor=staff.staff_id)
         return 201, {"id": rid} | body.model_dump()
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.put("/routing-rules/{rule_id}", summary="Change a routing rule")
-async def update_rule(rule_id: str, body: RuleIn, request: Request, node: NodeDep,
-                      key: IdempotencyKeyDep, staff: Admin) -> Any:
+async def update_rule(rule_id: str, body: RuleIn,
+                      cmd: CommandDep, staff: Admin) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.set_rule(tx, rule_id=rule_id, category_id=body.category_id,
                          item_id=body.item_id, station_ids=body.station_ids,
                          actor=staff.staff_id)
         return 200, {"id": rule_id} | body.model_dump()
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.delete("/routing-rules/{rule_id}", summary="Remove a routing rule")
-async def delete_rule(rule_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def delete_rule(rule_id: str, cmd: CommandDep,
                       staff: Admin) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.remove_rule(tx, rule_id, staff.staff_id)
         return 200, {"id": rule_id, "removed": True}
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 # -- tickets -------------------------------------------------------------------------------------
@@ -149,21 +148,21 @@ class ItemIn(Strict):
 
 
 def _ticket_route(action: str, summary: str) -> None:
-    async def act(station_id: str, ticket_id: str, request: Request, node: NodeDep,
-                  key: IdempotencyKeyDep, staff: Cook, body: ItemIn | None = None) -> Any:
+    async def act(station_id: str, ticket_id: str, node: NodeDep,
+                  cmd: CommandDep, staff: Cook, body: ItemIn | None = None) -> Any:
         item_id = body.item_id if body else None
 
         def command(tx: Tx) -> tuple[int, Any]:
             t = service.act(tx, _who(node, staff), station_id, ticket_id, action, item_id)
             return 200, _ticket_out(tx, t)
-        return await execute(node, request, key, staff, {"item_id": item_id}, command)
+        return await cmd.run(staff, {"item_id": item_id}, command)
 
-    async def act_item(station_id: str, ticket_id: str, item_id: str, request: Request,
-                       node: NodeDep, key: IdempotencyKeyDep, staff: Cook) -> Any:
+    async def act_item(station_id: str, ticket_id: str, item_id: str,
+                       node: NodeDep, cmd: CommandDep, staff: Cook) -> Any:
         def command(tx: Tx) -> tuple[int, Any]:
             t = service.act(tx, _who(node, staff), station_id, ticket_id, action, item_id)
             return 200, _ticket_out(tx, t)
-        return await execute(node, request, key, staff, {}, command)
+        return await cmd.run(staff, {}, command)
 
     act.__name__ = f"ticket_{action}"
     act_item.__name__ = f"item_{action}"
@@ -189,21 +188,21 @@ class UndoIn(Strict):
 
 @router.post("/stations/{station_id}/undo",
              summary="Undo the last start/bump/recall (of a ticket, or the station's latest)")
-async def undo(station_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def undo(station_id: str, node: NodeDep, cmd: CommandDep,
                staff: Cook, body: UndoIn | None = None) -> Any:
     ticket_id = body.ticket_id if body else None
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, _ticket_out(tx, service.undo(tx, _who(node, staff), station_id, ticket_id))
-    return await execute(node, request, key, staff, {"ticket_id": ticket_id}, command)
+    return await cmd.run(staff, {"ticket_id": ticket_id}, command)
 
 
 @router.post("/stations/{station_id}/recall-last", summary="Recall the ticket bumped last")
-async def recall_last(station_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def recall_last(station_id: str, node: NodeDep, cmd: CommandDep,
                       staff: Cook) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, _ticket_out(tx, service.recall_last(tx, _who(node, staff), station_id))
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 class RushIn(Strict):
@@ -212,24 +211,24 @@ class RushIn(Strict):
 
 @router.post("/stations/{station_id}/tickets/{ticket_id}/rush",
              summary="Mark a ticket rush (top of the screen) or back to normal")
-async def rush(station_id: str, ticket_id: str, request: Request, node: NodeDep,
-               key: IdempotencyKeyDep, staff: Cook, body: RushIn | None = None) -> Any:
+async def rush(station_id: str, ticket_id: str, node: NodeDep,
+               cmd: CommandDep, staff: Cook, body: RushIn | None = None) -> Any:
     value = body.rush if body else True
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, _ticket_out(tx, service.set_rush(tx, _who(node, staff), station_id,
                                                      ticket_id, value))
-    return await execute(node, request, key, staff, {"rush": value}, command)
+    return await cmd.run(staff, {"rush": value}, command)
 
 
 @router.post("/tickets/{ticket_id}/reprint", summary="Print a ticket again on its station")
-async def reprint(ticket_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def reprint(ticket_id: str, node: NodeDep, cmd: CommandDep,
                   staff: Printer) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         t = fallback.print_ticket(tx, fallback.paper_of(node), ticket_id, "reprint",
                                    staff.staff_id)
         return 200, _ticket_out(tx, t)
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 # -- expo and 86 ---------------------------------------------------------------------------------
@@ -245,13 +244,13 @@ class ReadyIn(Strict):
 
 @router.post("/orders/{order_id}/ready",
              summary="Expo bump: the order is ready (and, when ready, handed out: served)")
-async def order_ready(order_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def order_ready(order_id: str, node: NodeDep, cmd: CommandDep,
                       staff: Cook, body: ReadyIn | None = None) -> Any:
     force = body.force if body else False
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, service.expo_ready(tx, _who(node, staff), order_id, force)
-    return await execute(node, request, key, staff, {"force": force}, command)
+    return await cmd.run(staff, {"force": force}, command)
 
 
 class SoldOutIn(Strict):
@@ -259,14 +258,14 @@ class SoldOutIn(Strict):
 
 
 @router.post("/items/{item_id}/sold-out", summary="86 from the kitchen: every channel stops")
-async def sold_out(item_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def sold_out(item_id: str, cmd: CommandDep,
                    staff: EightySixer, body: SoldOutIn | None = None) -> Any:
     back = body.back_at_ms if body else None
 
     def command(tx: Tx) -> tuple[int, Any]:
         menu.mark_sold_out(tx, item_id, back, staff.staff_id)
         return 200, {"id": item_id, "sold_out": True, "back_at_ms": back}
-    return await execute(node, request, key, staff, {"back_at_ms": back}, command)
+    return await cmd.run(staff, {"back_at_ms": back}, command)
 
 
 # -- live feeds ----------------------------------------------------------------------------------

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import Field
 
-from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, require
+from hearth.core.api import (
+    CommandDep,
+    NodeDep,
+    Principal,
+    Strict,
+    require,
+)
 from hearth.core.errors import not_found
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
@@ -50,13 +56,13 @@ class CategoryIn(Strict):
 
 
 @router.post("/categories", status_code=201)
-async def create_category(body: CategoryIn, request: Request, node: NodeDep,
-                          key: IdempotencyKeyDep, staff: Editor) -> Any:
+async def create_category(body: CategoryIn,
+                          cmd: CommandDep, staff: Editor) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         cid = service.create_category(tx, service.NewCategory(**body.model_dump()),
                                       staff.staff_id)
         return 201, {"id": cid}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class CategoryPatch(Strict):
@@ -66,14 +72,14 @@ class CategoryPatch(Strict):
 
 
 @router.patch("/categories/{category_id}", summary="Rename or re-sort a category")
-async def update_category(category_id: str, body: CategoryPatch, request: Request,
-                          node: NodeDep, key: IdempotencyKeyDep, staff: Editor) -> Any:
+async def update_category(category_id: str, body: CategoryPatch,
+                          cmd: CommandDep, staff: Editor) -> Any:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.update_category(tx, category_id, changes, staff.staff_id)
         return 200, {"id": category_id, "changed": sorted(changes)}
-    return await execute(node, request, key, staff, changes, command)
+    return await cmd.run(staff, changes, command)
 
 
 class OptionIn(Strict):
@@ -91,15 +97,15 @@ class ModifierGroupIn(Strict):
 
 
 @router.post("/modifier-groups", status_code=201)
-async def create_modifier_group(body: ModifierGroupIn, request: Request, node: NodeDep,
-                                key: IdempotencyKeyDep, staff: Editor) -> Any:
-    cmd = service.NewModifierGroup(
+async def create_modifier_group(body: ModifierGroupIn,
+                                cmd: CommandDep, staff: Editor) -> Any:
+    group = service.NewModifierGroup(
         body.name_zh, body.name_en, body.min_choices, body.max_choices,
         tuple(service.NewOption(o.name_zh, o.name_en, o.price_delta) for o in body.options))
 
     def command(tx: Tx) -> tuple[int, Any]:
-        return 201, {"id": service.create_modifier_group(tx, cmd, staff.staff_id)}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+        return 201, {"id": service.create_modifier_group(tx, group, staff.staff_id)}
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class OptionEditIn(OptionIn):
@@ -116,17 +122,17 @@ class ModifierGroupEditIn(Strict):
 
 @router.put("/modifier-groups/{group_id}",
             summary="Edit a modifier group: names, min/max and its options")
-async def update_modifier_group(group_id: str, body: ModifierGroupEditIn, request: Request,
-                                node: NodeDep, key: IdempotencyKeyDep, staff: Editor) -> Any:
-    cmd = service.EditedModifierGroup(
+async def update_modifier_group(group_id: str, body: ModifierGroupEditIn,
+                                cmd: CommandDep, staff: Editor) -> Any:
+    group = service.EditedModifierGroup(
         body.name_zh, body.name_en, body.min_choices, body.max_choices,
         tuple(service.EditedOption(o.id, o.name_zh, o.name_en, o.price_delta)
               for o in body.options))
 
     def command(tx: Tx) -> tuple[int, Any]:
-        service.update_modifier_group(tx, group_id, cmd, staff.staff_id)
+        service.update_modifier_group(tx, group_id, group, staff.staff_id)
         return 200, {"id": group_id}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class SpecIn(Strict):
@@ -167,9 +173,9 @@ class ItemIn(Strict):
 
 
 @router.post("/items", status_code=201)
-async def create_item(body: ItemIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def create_item(body: ItemIn, cmd: CommandDep,
                       staff: Editor) -> Any:
-    cmd = service.NewItem(
+    item = service.NewItem(
         category_id=body.category_id, name_zh=body.name_zh, name_en=body.name_en,
         price=body.price,
         specs=tuple(service.NewSpec(s.name_zh, s.name_en, s.price) for s in body.specs),
@@ -182,8 +188,8 @@ async def create_item(body: ItemIn, request: Request, node: NodeDep, key: Idempo
         remaining=body.remaining, sort=body.sort, image_url=body.image_url)
 
     def command(tx: Tx) -> tuple[int, Any]:
-        return 201, {"id": service.create_item(tx, cmd, staff.staff_id)}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+        return 201, {"id": service.create_item(tx, item, staff.staff_id)}
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class SpecEditIn(Strict):
@@ -219,8 +225,8 @@ REQUIRED_ITEM_FIELDS = frozenset({"category_id", "name_zh", "name_en", "price", 
 
 
 @router.patch("/items/{item_id}")
-async def update_item(item_id: str, body: ItemPatch, request: Request, node: NodeDep,
-                      key: IdempotencyKeyDep, staff: Editor) -> Any:
+async def update_item(item_id: str, body: ItemPatch,
+                      cmd: CommandDep, staff: Editor) -> Any:
     # null clears what may be empty (an availability window, a picture, a station); for a
     # field an item cannot be without, null means "leave it as it is".
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()
@@ -235,7 +241,7 @@ async def update_item(item_id: str, body: ItemPatch, request: Request, node: Nod
             service.update_item(tx, item_id, changes, staff.staff_id)
         service.edit_item_options(tx, item_id, specs, group_ids, staff.staff_id, slots)
         return 200, {"id": item_id, "changed": sorted(fingerprint)}
-    return await execute(node, request, key, staff, fingerprint, command)
+    return await cmd.run(staff, fingerprint, command)
 
 
 # -- pictures -----------------------------------------------------------------------------------
@@ -247,7 +253,7 @@ PUBLIC_ROUTES = frozenset({("GET", "/api/menu/images/{name}")})
 @router.put("/items/{item_id}/image", summary="Upload the item's picture (PNG, JPEG or WebP)",
             openapi_extra={"requestBody": {"required": True, "content": {
                 t: {"schema": {"type": "string", "format": "binary"}} for t in images.ALLOWED}}})
-async def upload_image(item_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def upload_image(item_id: str, request: Request, node: NodeDep, cmd: CommandDep,
                        staff: Editor) -> Any:
     """The body is the picture itself; its type is decided from its bytes, not its name."""
     limit = min(node.settings.menu_image_max_bytes, node.settings.max_body_bytes)
@@ -258,7 +264,7 @@ async def upload_image(item_id: str, request: Request, node: NodeDep, key: Idemp
         url = service.set_item_image(tx, item_id, data, picture, staff.staff_id)
         return 200, {"id": item_id, "image_url": url, "content_type": picture.content_type,
                      "size": picture.size, "width": picture.width, "height": picture.height}
-    return await execute(node, request, key, staff, {"sha256": picture.sha256}, command)
+    return await cmd.run(staff, {"sha256": picture.sha256}, command)
 
 
 @router.get("/images/{name}", summary="An item's picture, by the name its upload returned")
@@ -283,12 +289,12 @@ class SoldOutIn(Strict):
 
 
 @router.post("/items/{item_id}/sold-out", summary="86 an item on every channel")
-async def sold_out(item_id: str, body: SoldOutIn, request: Request, node: NodeDep,
-                   key: IdempotencyKeyDep, staff: Expediter) -> Any:
+async def sold_out(item_id: str, body: SoldOutIn,
+                   cmd: CommandDep, staff: Expediter) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.mark_sold_out(tx, item_id, body.back_at_ms, staff.staff_id)
         return 200, {"id": item_id, "sold_out": True}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class BackIn(Strict):
@@ -296,12 +302,12 @@ class BackIn(Strict):
 
 
 @router.post("/items/{item_id}/back-in-stock")
-async def back_in_stock(item_id: str, body: BackIn, request: Request, node: NodeDep,
-                        key: IdempotencyKeyDep, staff: Expediter) -> Any:
+async def back_in_stock(item_id: str, body: BackIn,
+                        cmd: CommandDep, staff: Expediter) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.mark_back_in_stock(tx, item_id, body.remaining, staff.staff_id)
         return 200, {"id": item_id, "sold_out": False, "remaining": body.remaining}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class RemainingIn(Strict):
@@ -309,9 +315,9 @@ class RemainingIn(Strict):
 
 
 @router.put("/items/{item_id}/remaining", summary="Set how many are left (None: no limit)")
-async def set_remaining(item_id: str, body: RemainingIn, request: Request, node: NodeDep,
-                        key: IdempotencyKeyDep, staff: Expediter) -> Any:
+async def set_remaining(item_id: str, body: RemainingIn,
+                        cmd: CommandDep, staff: Expediter) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         service.set_remaining(tx, item_id, body.remaining, staff.staff_id)
         return 200, {"id": item_id, "remaining": body.remaining}
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
+    Commands,
     NodeDep,
     Principal,
     Strict,
-    execute,
     now_ms,
     require,
 )
@@ -75,10 +75,10 @@ def _ctx(node: Any, staff: Principal) -> Context:
     return Context(staff.staff_id, now_ms(), node.settings.timezone)
 
 
-async def _run(request: Request, node: Any, key: str, staff: Principal, body: Any,
+async def _run(cmd: Commands, staff: Principal, body: Any,
                use_case: Callable[[Tx, Context], Order | list[Order]], status: int = 200
                ) -> Any:
-    ctx = _ctx(node, staff)
+    ctx = _ctx(cmd.node, staff)
 
     def command(tx: Tx) -> tuple[int, Any]:
         result = use_case(tx, ctx)
@@ -86,14 +86,14 @@ async def _run(request: Request, node: Any, key: str, staff: Principal, body: An
             return status, {"orders": [service.order_json(o) for o in result]}
         return status, service.order_json(result)
 
-    return await execute(node, request, key, staff, body, command)
+    return await cmd.run(staff, body, command)
 
 
 @router.post("/orders", status_code=201, summary="Open an order with its first lines")
-async def place_order(body: OrderIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def place_order(body: OrderIn, cmd: CommandDep,
                       staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
-    return await _run(request, node, key, staff, body.model_dump(mode="json"),
+    return await _run(cmd, staff, body.model_dump(mode="json"),
                       lambda tx, ctx: service.place_order(
                           tx, ctx, channel=body.channel, table_id=body.table_id, lines=lines,
                           guests=body.guests, note=body.note, submit=body.submit), 201)
@@ -123,10 +123,10 @@ class AddLinesIn(Strict):
 
 
 @router.post("/orders/{order_id}/lines", summary="Add lines (also after it was sent)")
-async def add_lines(order_id: str, body: AddLinesIn, request: Request, node: NodeDep,
-                    key: IdempotencyKeyDep, staff: Taker) -> Any:
+async def add_lines(order_id: str, body: AddLinesIn,
+                    cmd: CommandDep, staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
-    return await _run(request, node, key, staff, body.model_dump(mode="json"),
+    return await _run(cmd, staff, body.model_dump(mode="json"),
                       lambda tx, ctx: service.add_lines(tx, ctx, order_id, lines, body.submit))
 
 
@@ -136,9 +136,9 @@ class Empty(Strict):
 
 @router.post("/orders/{order_id}/lines/{line_id}/remove",
              summary="Take back a line the kitchen has not seen")
-async def remove_line(order_id: str, line_id: str, request: Request, node: NodeDep,
-                      key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, {},
+async def remove_line(order_id: str, line_id: str,
+                      cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, {},
                       lambda tx, ctx: service.remove_line(tx, ctx, order_id, line_id))
 
 
@@ -149,18 +149,18 @@ class VoidIn(Strict):
 
 @router.post("/orders/{order_id}/lines/{line_id}/void",
              summary="Void a line; a sent line needs a manager's PIN")
-async def void_line(order_id: str, line_id: str, body: VoidIn, request: Request,
-                    node: NodeDep, key: IdempotencyKeyDep, staff: Voider) -> Any:
+async def void_line(order_id: str, line_id: str, body: VoidIn,
+                    node: NodeDep, cmd: CommandDep, staff: Voider) -> Any:
     approver = await verify_approval(node, body.approval, "void_line")
-    return await _run(request, node, key, staff, body.model_dump(exclude={"approval"}),
+    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
                       lambda tx, ctx: service.void_line(tx, ctx, order_id, line_id,
                                                         body.reason, approver))
 
 
 @router.post("/orders/{order_id}/submit", summary="Send pending lines to the kitchen")
-async def submit(order_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def submit(order_id: str, cmd: CommandDep,
                  staff: Taker) -> Any:
-    return await _run(request, node, key, staff, {},
+    return await _run(cmd, staff, {},
                       lambda tx, ctx: service.submit_order(tx, ctx, order_id))
 
 
@@ -169,9 +169,9 @@ class FireIn(Strict):
 
 
 @router.post("/orders/{order_id}/fire", summary="Fire a held course")
-async def fire(order_id: str, body: FireIn, request: Request, node: NodeDep,
-               key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def fire(order_id: str, body: FireIn,
+               cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.fire_course(tx, ctx, order_id, body.course))
 
 
@@ -180,25 +180,25 @@ class StatusIn(Strict):
 
 
 @router.post("/orders/{order_id}/status", summary="Preparing, ready or served")
-async def set_status(order_id: str, body: StatusIn, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep, staff: Progress) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def set_status(order_id: str, body: StatusIn,
+                     cmd: CommandDep, staff: Progress) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.advance(tx, ctx, order_id,
                                                       OrderStatus(body.status)))
 
 
 @router.post("/orders/{order_id}/close", summary="Close a paid order")
-async def close(order_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def close(order_id: str, cmd: CommandDep,
                 staff: Closer) -> Any:
-    return await _run(request, node, key, staff, {},
+    return await _run(cmd, staff, {},
                       lambda tx, ctx: service.advance(tx, ctx, order_id, OrderStatus.CLOSED))
 
 
 @router.post("/orders/{order_id}/void", summary="Void a sent order (manager's PIN)")
-async def void_order(order_id: str, body: VoidIn, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep, staff: Voider) -> Any:
+async def void_order(order_id: str, body: VoidIn, node: NodeDep,
+                     cmd: CommandDep, staff: Voider) -> Any:
     approver = await verify_approval(node, body.approval, "void_order")
-    return await _run(request, node, key, staff, body.model_dump(exclude={"approval"}),
+    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
                       lambda tx, ctx: service.void_order(tx, ctx, order_id, body.reason,
                                                          approver))
 
@@ -208,17 +208,17 @@ class ReasonIn(Strict):
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel an order not yet sent")
-async def cancel(order_id: str, body: ReasonIn, request: Request, node: NodeDep,
-                 key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def cancel(order_id: str, body: ReasonIn,
+                 cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.cancel_order(tx, ctx, order_id, body.reason))
 
 
 @router.post("/orders/{order_id}/reopen", summary="Reopen a paid order (manager's PIN)")
-async def reopen(order_id: str, body: VoidIn, request: Request, node: NodeDep,
-                 key: IdempotencyKeyDep, staff: Reopener) -> Any:
+async def reopen(order_id: str, body: VoidIn, node: NodeDep,
+                 cmd: CommandDep, staff: Reopener) -> Any:
     approver = await verify_approval(node, body.approval, "reopen")
-    return await _run(request, node, key, staff, body.model_dump(exclude={"approval"}),
+    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
                       lambda tx, ctx: service.reopen_order(tx, ctx, order_id, body.reason,
                                                            approver))
 
@@ -233,11 +233,11 @@ class DiscountIn(Strict):
 
 @router.post("/orders/{order_id}/discount",
              summary="Discount a line or the bill; over the limit needs a manager's PIN")
-async def discount(order_id: str, body: DiscountIn, request: Request, node: NodeDep,
-                   key: IdempotencyKeyDep, staff: Discounter) -> Any:
+async def discount(order_id: str, body: DiscountIn, node: NodeDep,
+                   cmd: CommandDep, staff: Discounter) -> Any:
     approver = await verify_approval(node, body.approval, "discount")
     limit = node.settings.discount_approval_over_bp
-    return await _run(request, node, key, staff, body.model_dump(mode="json",
+    return await _run(cmd, staff, body.model_dump(mode="json",
                                                                   exclude={"approval"}),
                       lambda tx, ctx: service.apply_discount(
                           tx, ctx, order_id, line_id=body.line_id, kind=body.kind,
@@ -250,9 +250,9 @@ class ServiceChargeIn(Strict):
 
 
 @router.post("/orders/{order_id}/service-charge")
-async def service_charge(order_id: str, body: ServiceChargeIn, request: Request,
-                         node: NodeDep, key: IdempotencyKeyDep, staff: Discounter) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def service_charge(order_id: str, body: ServiceChargeIn,
+                         cmd: CommandDep, staff: Discounter) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.set_service_charge(tx, ctx, order_id, body.bp))
 
 
@@ -261,9 +261,9 @@ class TransferIn(Strict):
 
 
 @router.post("/orders/{order_id}/transfer", summary="Move the order to another table")
-async def transfer(order_id: str, body: TransferIn, request: Request, node: NodeDep,
-                   key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def transfer(order_id: str, body: TransferIn,
+                   cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.transfer_table(tx, ctx, order_id, body.table_id))
 
 
@@ -272,9 +272,9 @@ class MergeIn(Strict):
 
 
 @router.post("/orders/{order_id}/merge", summary="Merge this order into another")
-async def merge(order_id: str, body: MergeIn, request: Request, node: NodeDep,
-                key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def merge(order_id: str, body: MergeIn,
+                cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.merge_orders(tx, ctx, order_id,
                                                            body.into_order_id))
 
@@ -285,25 +285,25 @@ class SplitIn(Strict):
 
 @router.post("/orders/{order_id}/split", status_code=201,
              summary="Move chosen lines to a new bill")
-async def split(order_id: str, body: SplitIn, request: Request, node: NodeDep,
-                key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, body.model_dump(),
+async def split(order_id: str, body: SplitIn,
+                cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.split_by_lines(tx, ctx, order_id, body.line_ids),
                       201)
 
 
 @router.post("/orders/{order_id}/split-by-seat", status_code=201,
              summary="One bill per seat")
-async def split_by_seat(order_id: str, request: Request, node: NodeDep,
-                        key: IdempotencyKeyDep, staff: Taker) -> Any:
-    return await _run(request, node, key, staff, {},
+async def split_by_seat(order_id: str,
+                        cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, {},
                       lambda tx, ctx: service.split_by_seat(tx, ctx, order_id), 201)
 
 
 @router.post("/orders/{order_id}/request-bill", summary="The table asks for the bill")
-async def request_bill(order_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def request_bill(order_id: str, cmd: CommandDep,
                        staff: Taker) -> Any:
-    return await _run(request, node, key, staff, {},
+    return await _run(cmd, staff, {},
                       lambda tx, ctx: service.request_bill(tx, ctx, order_id))
 
 
@@ -321,10 +321,10 @@ class AreaIn(Strict):
 
 
 @router.post("/areas", status_code=201)
-async def create_area(body: AreaIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def create_area(body: AreaIn, node: NodeDep, cmd: CommandDep,
                       staff: FloorEditor) -> Any:
     ctx = _ctx(node, staff)
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, {"id": service.create_area(tx, ctx, body.name_zh, body.name_en, body.sort)}))
 
 
@@ -335,10 +335,10 @@ class TableIn(Strict):
 
 
 @router.post("/tables", status_code=201)
-async def create_table(body: TableIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def create_table(body: TableIn, node: NodeDep, cmd: CommandDep,
                        staff: FloorEditor) -> Any:
     ctx = _ctx(node, staff)
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, {"id": service.create_table(tx, ctx, body.area_id, body.code, body.seats)}))
 
 
@@ -348,23 +348,23 @@ class TablePatch(Strict):
 
 
 @router.patch("/tables/{table_id}", summary="Rename a table or change its seats")
-async def update_table(table_id: str, body: TablePatch, request: Request, node: NodeDep,
-                       key: IdempotencyKeyDep, staff: FloorEditor) -> Any:
+async def update_table(table_id: str, body: TablePatch, node: NodeDep,
+                       cmd: CommandDep, staff: FloorEditor) -> Any:
     ctx = _ctx(node, staff)
     changes = body.model_dump(exclude_unset=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.update_table(tx, ctx, table_id, body.code, body.seats)
         return 200, {"id": table_id, "changed": sorted(changes)}
-    return await execute(node, request, key, staff, changes, command)
+    return await cmd.run(staff, changes, command)
 
 
 @router.post("/tables/{table_id}/clean", summary="Table cleaned and ready for guests")
-async def clean_table(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def clean_table(table_id: str, node: NodeDep, cmd: CommandDep,
                       staff: Cleaner) -> Any:
     ctx = _ctx(node, staff)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.clean_table(tx, ctx, table_id)
         return 200, {"id": table_id, "status": "free"}
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from hearth.core.api import (
+    CommandDep,
     IdempotencyKeyDep,
     NodeDep,
     Principal,
-    execute,
     require,
 )
 from hearth.core.errors import Problem, invalid
@@ -77,8 +77,8 @@ def providers(node: NodeDep, staff: Reader) -> list[dict[str, object]]:
 
 
 @router.post("/payments/providers/{name}", summary="Configure a provider for this store")
-async def configure_provider(name: str, body: ProviderConfigIn, request: Request, node: NodeDep,
-                             staff: Admin, key: IdempotencyKeyDep) -> JSONResponse:
+async def configure_provider(name: str, body: ProviderConfigIn, node: NodeDep,
+                             staff: Admin, cmd: CommandDep) -> JSONResponse:
     runtime = payments_of(node)
     if name not in runtime.providers:
         raise invalid("provider-unknown", "Unknown provider",
@@ -92,7 +92,7 @@ async def configure_provider(name: str, body: ProviderConfigIn, request: Request
         return 200, {"name": name, "tenders": list(body.tenders), "priority": body.priority,
                      "enabled": body.enabled}
 
-    response = await execute(node, request, key, staff, body.model_dump(), command)
+    response = await cmd.run(staff, body.model_dump(), command)
     runtime.configure(name, body.tenders, body.priority, body.enabled)
     return response
 
@@ -132,9 +132,9 @@ async def run_reconcile(body: ReconcileIn, node: NodeDep, staff: Admin,
 
 # -- stored value -------------------------------------------------------------------------------
 @router.post("/payments/accounts", status_code=201, summary="Open a stored-value account")
-async def open_account(body: AccountIn, request: Request, node: NodeDep, staff: Taker,
-                       key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def open_account(body: AccountIn, staff: Taker,
+                       cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, accounts.open_account(tx, body.name, body.phone, body.balance, staff.staff_id)))
 
 
@@ -173,9 +173,9 @@ def find_accounts(node: NodeDep, staff: Taker,
 
 
 @router.post("/payments/accounts/{account_id}/top-up", summary="Add money to an account")
-async def top_up(account_id: str, body: TopUpIn, request: Request, node: NodeDep,
-                 staff: Taker, key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def top_up(account_id: str, body: TopUpIn,
+                 staff: Taker, cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         200, accounts.top_up(tx, account_id, body.amount, staff.staff_id)))
 
 
@@ -271,9 +271,9 @@ async def refund(payment_id: str, body: RefundIn, node: NodeDep, staff: Refunder
 
 # -- shifts -------------------------------------------------------------------------------------
 @router.post("/shifts/open", status_code=201, summary="Open the drawer with a float")
-async def open_shift(body: ShiftOpenIn, request: Request, node: NodeDep, staff: ShiftStaff,
-                     key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def open_shift(body: ShiftOpenIn, staff: ShiftStaff,
+                     cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, shifts.open_shift(tx, body.float, staff.staff_id)))
 
 
@@ -287,23 +287,23 @@ def current_shift(node: NodeDep, staff: ShiftStaff) -> dict[str, Any]:
 
 
 @router.post("/shifts/{shift_id}/pay-in", summary="Cash put into the drawer")
-async def pay_in(shift_id: str, body: CashMoveIn, request: Request, node: NodeDep,
-                 staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def pay_in(shift_id: str, body: CashMoveIn,
+                 staff: ShiftStaff, cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         200, shifts.move_cash(tx, shift_id, "pay_in", body.amount, body.reason,
                               staff.staff_id)))
 
 
 @router.post("/shifts/{shift_id}/pay-out", summary="Cash taken out of the drawer")
-async def pay_out(shift_id: str, body: CashMoveIn, request: Request, node: NodeDep,
-                  staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def pay_out(shift_id: str, body: CashMoveIn,
+                  staff: ShiftStaff, cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         200, shifts.move_cash(tx, shift_id, "pay_out", body.amount, body.reason,
                               staff.staff_id)))
 
 
 @router.post("/shifts/{shift_id}/close", summary="Close with the counted cash")
-async def close_shift(shift_id: str, body: ShiftCloseIn, request: Request, node: NodeDep,
-                      staff: ShiftStaff, key: IdempotencyKeyDep) -> JSONResponse:
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+async def close_shift(shift_id: str, body: ShiftCloseIn,
+                      staff: ShiftStaff, cmd: CommandDep) -> JSONResponse:
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         200, shifts.close_shift(tx, shift_id, body.counted, staff.staff_id)))

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
     NodeDep,
     Principal,
     Strict,
-    execute,
     require,
 )
 from hearth.core.permissions import Permission
@@ -77,14 +76,14 @@ def list_printers(node: NodeDep, _staff: Viewer) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201, summary="Add a network printer (kitchen or receipt)")
-async def add_printer(body: PrinterIn, request: Request, node: NodeDep, staff: Admin,
-                      key: IdempotencyKeyDep) -> Any:
+async def add_printer(body: PrinterIn, staff: Admin,
+                      cmd: CommandDep) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         pid = service.add_printer(tx, service.PrinterSpec(**body.model_dump()),
                                   actor=staff.staff_id)
         return 201, service.get_printer(tx.conn, tx.store_id, pid)
 
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.get("/health", summary="Each printer's last check, state, last error and queue")
@@ -102,14 +101,14 @@ def print_jobs(node: NodeDep, _staff: Viewer,
 
 
 @router.post("/receipts", status_code=201, summary="Print (or reprint) a customer receipt")
-async def print_receipt(body: ReceiptIn, request: Request, node: NodeDep, staff: Printing,
-                        key: IdempotencyKeyDep) -> Any:
+async def print_receipt(body: ReceiptIn, node: NodeDep, staff: Printing,
+                        cmd: CommandDep) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         return 201, service.print_receipt(tx, body.order_id, printer_id=body.printer_id,
-                                          request_key=key, header=node.settings.receipt_header,
+                                          request_key=cmd.key, header=node.settings.receipt_header,
                                           actor=staff.staff_id)
 
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 class ReprintIn(Strict):
@@ -118,32 +117,32 @@ class ReprintIn(Strict):
 
 @router.post("/jobs/{job_id}/reprint", status_code=201,
              summary="Print another copy of a ticket or receipt, marked as a reprint")
-async def reprint(job_id: str, body: ReprintIn, request: Request, node: NodeDep,
-                  staff: Printing, key: IdempotencyKeyDep) -> Any:
+async def reprint(job_id: str, body: ReprintIn,
+                  staff: Printing, cmd: CommandDep) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
         return 201, service.reprint_job(tx, job_id, printer_id=body.printer_id,
-                                        request_key=key, actor=staff.staff_id)
+                                        request_key=cmd.key, actor=staff.staff_id)
 
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.patch("/{printer_id}", summary="Change a printer's settings")
-async def change_printer(printer_id: str, body: PrinterPatch, request: Request, node: NodeDep,
-                         staff: Admin, key: IdempotencyKeyDep) -> Any:
+async def change_printer(printer_id: str, body: PrinterPatch,
+                         staff: Admin, cmd: CommandDep) -> Any:
     changes = body.model_dump(exclude_unset=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.change_printer(tx, printer_id, changes, actor=staff.staff_id)
         return 200, service.get_printer(tx.conn, tx.store_id, printer_id)
 
-    return await execute(node, request, key, staff, changes, command)
+    return await cmd.run(staff, changes, command)
 
 
 @router.post("/{printer_id}/test", status_code=201, summary="Print a test page")
-async def test_page(printer_id: str, request: Request, node: NodeDep, staff: Printing,
-                    key: IdempotencyKeyDep) -> Any:
+async def test_page(printer_id: str, staff: Printing,
+                    cmd: CommandDep) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
-        return 201, service.print_test_page(tx, printer_id, request_key=key,
+        return 201, service.print_test_page(tx, printer_id, request_key=cmd.key,
                                             actor=staff.staff_id)
 
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)

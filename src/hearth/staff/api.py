@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
     NodeDep,
     Principal,
     Strict,
-    execute,
     now_ms,
     require,
 )
@@ -129,11 +128,11 @@ class NewTerminal(Strict):
 
 @router.post("/terminals", status_code=201, summary="Register a till, tablet or kiosk")
 async def register_terminal(
-    body: NewTerminal, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    body: NewTerminal, cmd: CommandDep,
     staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
 ) -> Any:
     now = now_ms()
-    return await execute(node, request, key, staff, body.model_dump(), lambda tx: (
+    return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, service.register_terminal(tx, body.name, now, staff.staff_id, body.kind)))
 
 
@@ -155,7 +154,7 @@ def list_staff(node: NodeDep,
 
 @router.post("/staff", status_code=201)
 async def create_staff(
-    body: NewStaff, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    body: NewStaff, node: NodeDep, cmd: CommandDep,
     staff: Annotated[Principal, Depends(require(Permission.STAFF_EDIT))],
 ) -> Any:
     if body.role == "owner" and staff.role.value != "owner":
@@ -169,7 +168,7 @@ async def create_staff(
         sid = service.create_staff(tx, new, actor=staff.staff_id)
         return 201, {"id": sid, "code": new.code, "name": new.name, "role": new.role.value}
 
-    return await execute(node, request, key, staff, fingerprint, command)
+    return await cmd.run(staff, fingerprint, command)
 
 
 @router.get("/journal", summary="The audit journal, oldest first, from a sequence number")
@@ -192,10 +191,10 @@ class StaffPatch(Strict):
 
 
 @router.patch("/staff/{staff_id}", summary="Rename, change role, deactivate or reactivate")
-async def edit_staff(staff_id: str, body: StaffPatch, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep, staff: StaffEditor) -> Any:
+async def edit_staff(staff_id: str, body: StaffPatch,
+                     cmd: CommandDep, staff: StaffEditor) -> Any:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    return await execute(node, request, key, staff, changes, lambda tx: (
+    return await cmd.run(staff, changes, lambda tx: (
         200, service.edit_staff(tx, staff_id, changes, actor_id=staff.staff_id,
                                 actor_role=staff.role)))
 
@@ -205,8 +204,8 @@ class PinReset(Strict):
 
 
 @router.post("/staff/{staff_id}/reset-pin", summary="Give a staff member a new PIN")
-async def reset_pin(staff_id: str, body: PinReset, request: Request, node: NodeDep,
-                    key: IdempotencyKeyDep, staff: StaffEditor) -> Any:
+async def reset_pin(staff_id: str, body: PinReset, node: NodeDep,
+                    cmd: CommandDep, staff: StaffEditor) -> Any:
     """The PIN is never part of the stored answer or the idempotency fingerprint. Its length
     for the person's role is checked inside the transaction, against the role as it is then."""
     domain.check_pin(body.pin)
@@ -217,16 +216,16 @@ async def reset_pin(staff_id: str, body: PinReset, request: Request, node: NodeD
         service.reset_pin(tx, staff_id, pin_hash, len(body.pin), now, actor_id=staff.staff_id,
                           actor_role=staff.role)
         return 200, {"id": staff_id, "pin_reset": True}
-    return await execute(node, request, key, staff, {"staff": staff_id}, command)
+    return await cmd.run(staff, {"staff": staff_id}, command)
 
 
 @router.post("/staff/{staff_id}/unlock",
              summary="Let a staff member locked out by wrong PINs sign in again")
-async def unlock_staff(staff_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def unlock_staff(staff_id: str, node: NodeDep, cmd: CommandDep,
                        staff: StaffEditor) -> Any:
     """A manager unlocks anyone but an owner or themselves; an owner unlocks anyone else."""
     now = node.now_ms()
-    return await execute(node, request, key, staff, {"staff": staff_id}, lambda tx: (
+    return await cmd.run(staff, {"staff": staff_id}, lambda tx: (
         200, service.unlock_staff(tx, staff_id, now, actor_id=staff.staff_id,
                                   actor_role=staff.role)))
 
@@ -241,10 +240,10 @@ def list_terminals(node: NodeDep,
 
 @router.post("/terminals/{terminal_id}/revoke", summary="Stop a lost or stolen device at once")
 async def revoke_terminal(
-    terminal_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+    terminal_id: str, cmd: CommandDep,
     staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
 ) -> Any:
     def command(tx: Any) -> tuple[int, Any]:
         service.revoke_terminal(tx, terminal_id, staff.staff_id)
         return 200, {"id": terminal_id, "active": False}
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)

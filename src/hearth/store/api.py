@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
     MultilineText,
     NodeDep,
     Principal,
     Strict,
-    execute,
     require,
 )
 from hearth.core.permissions import Permission
@@ -61,10 +60,10 @@ def get_settings(node: NodeDep, _: Reader) -> dict[str, Any]:
 
 
 @router.put("/settings", summary="Replace the store settings (a complete value)")
-async def put_settings(body: SettingsIn, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def put_settings(body: SettingsIn, cmd: CommandDep,
                        staff: Admin) -> Any:
     raw = body.model_dump(exclude={"version"})
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, service.change_settings(tx, raw, body.version, staff.staff_id)
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)

@@ -35,11 +35,11 @@ from hearth.channels.delivery.service import (
     ERR_UNKNOWN_ITEM,
 )
 from hearth.core.api import (
-    IdempotencyKeyDep,
+    CommandDep,
+    Commands,
     NodeDep,
     Principal,
     Strict,
-    execute,
     now_ms,
     require,
 )
@@ -291,44 +291,43 @@ class RejectIn(Strict):
     reason: str = Field(min_length=1, max_length=200)
 
 
-async def _staff_run(request: Request, node: Node, key: str, staff: Principal, body: Any,
-                     use_case: Any) -> Any:
-    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+async def _staff_run(cmd: Commands, staff: Principal, body: Any, use_case: Any) -> Any:
+    ctx = Context(staff.staff_id, now_ms(), cmd.node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, use_case(tx, ctx)
 
-    return await execute(node, request, key, staff, body, command)
+    return await cmd.run(staff, body, command)
 
 
 @router.post("/orders/{delivery_id}/accept", summary="Accept: send to the kitchen, tell the "
              "platform")
-async def accept(delivery_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def accept(delivery_id: str, cmd: CommandDep,
                  staff: Acceptor) -> Any:
-    return await _staff_run(request, node, key, staff, {},
+    return await _staff_run(cmd, staff, {},
                             lambda tx, ctx: service.accept(tx, ctx, delivery_id))
 
 
 @router.post("/orders/{delivery_id}/reject", summary="Reject: cancel, tell the platform")
-async def reject(delivery_id: str, body: RejectIn, request: Request, node: NodeDep,
-                 key: IdempotencyKeyDep, staff: Acceptor) -> Any:
-    return await _staff_run(request, node, key, staff, body.model_dump(),
+async def reject(delivery_id: str, body: RejectIn,
+                 cmd: CommandDep, staff: Acceptor) -> Any:
+    return await _staff_run(cmd, staff, body.model_dump(),
                             lambda tx, ctx: service.reject(tx, ctx, delivery_id, body.reason))
 
 
 @router.post("/orders/{delivery_id}/release",
              summary="Release an order held after an outage to the kitchen")
-async def release(delivery_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def release(delivery_id: str, cmd: CommandDep,
                   staff: Releaser) -> Any:
-    return await _staff_run(request, node, key, staff, {},
+    return await _staff_run(cmd, staff, {},
                             lambda tx, ctx: service.accept(tx, ctx, delivery_id, release=True))
 
 
 @router.post("/orders/{delivery_id}/clear-flag",
              summary="Mark a late platform cancellation as dealt with")
-async def clear_flag(delivery_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def clear_flag(delivery_id: str, cmd: CommandDep,
                      staff: Releaser) -> Any:
-    return await _staff_run(request, node, key, staff, {},
+    return await _staff_run(cmd, staff, {},
                             lambda tx, ctx: service.clear_flag(tx, ctx, delivery_id))
 
 
@@ -349,8 +348,8 @@ class MappingIn(Strict):
 
 
 @router.put("/mappings/{platform}/{sku}", summary="Map a platform SKU to our item")
-async def put_mapping(platform: str, sku: str, body: MappingIn, request: Request,
-                      node: NodeDep, key: IdempotencyKeyDep, staff: MenuEditor) -> Any:
+async def put_mapping(platform: str, sku: str, body: MappingIn,
+                      cmd: CommandDep, staff: MenuEditor) -> Any:
     which = service.platform_of(platform)
     if not 1 <= len(sku) <= 64:
         raise Problem(422, "sku-invalid", "SKU must be 1 to 64 characters", sku[:80],
@@ -361,16 +360,16 @@ async def put_mapping(platform: str, sku: str, body: MappingIn, request: Request
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, service.set_mapping(tx, staff.staff_id, which, sku, mapping, body.name, at)
 
-    return await execute(node, request, key, staff, body.model_dump(), command)
+    return await cmd.run(staff, body.model_dump(), command)
 
 
 @router.delete("/mappings/{platform}/{sku}", summary="Remove a SKU mapping")
-async def delete_mapping(platform: str, sku: str, request: Request, node: NodeDep,
-                         key: IdempotencyKeyDep, staff: MenuEditor) -> Any:
+async def delete_mapping(platform: str, sku: str,
+                         cmd: CommandDep, staff: MenuEditor) -> Any:
     which = service.platform_of(platform)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.remove_mapping(tx, staff.staff_id, which, sku)
         return 200, {"platform": which.value, "sku": sku, "removed": True}
 
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)

@@ -8,12 +8,20 @@ import time
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path
 from pydantic import Field
 
 from hearth.channels.qr import service
 from hearth.channels.qr.domain import DinerLimits, RateLimiter, too_many
-from hearth.core.api import IdempotencyKeyDep, NodeDep, Principal, Strict, execute, now_ms, require
+from hearth.core.api import (
+    CommandDep,
+    Commands,
+    NodeDep,
+    Principal,
+    Strict,
+    now_ms,
+    require,
+)
 from hearth.core.permissions import Permission
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
@@ -107,10 +115,11 @@ def _admit(node: Any, table: Any, ctx: Context) -> DinerLimits:
     return limits
 
 
-async def _run(request: Request, node: Any, key: str, token: str, session: str | None,
-               body: Any, use_case: Any, status: int = 200) -> Any:
+async def _run(cmd: Commands, token: str, session: str | None, body: Any, use_case: Any,
+               status: int = 200) -> Any:
     """A diner's change: the token checked, the table's rate counted (refused with 429 before
     anything is written), then the use case in the writer, where the session is checked."""
+    node = cmd.node
     table = _table(node, token)
     ctx = _diner_ctx(node, table)
     limits = _admit(node, table, ctx)
@@ -123,52 +132,51 @@ async def _run(request: Request, node: Any, key: str, token: str, session: str |
                                                   "waiting_confirmation": waiting}
         return status, ordering.order_json(result) if result is not None else {"ok": True}
 
-    return await execute(node, request, key, None,
-                         {"table": table.id, "session": session, "body": body}, command)
+    return await cmd.run(None, {"table": table.id, "session": session, "body": body}, command)
 
 
 @router.post("/qr/{token}/seat",
              summary="A diner's scan: the table's session, or a new one where the store lets "
                      "diners seat themselves")
-async def diner_seat(token: Token, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep) -> Any:
+async def diner_seat(token: Token, node: NodeDep,
+                     cmd: CommandDep) -> Any:
     table = _table(node, token)
     ctx = _diner_ctx(node, table)
     limits = _admit(node, table, ctx)
-    return await execute(node, request, key, None, {"table": table.id, "seat": True},
+    return await cmd.run(None, {"table": table.id, "seat": True},
                          lambda tx: (200, service.seat(tx, ctx, table.id, limits)))
 
 
 @router.post("/qr/{token}/lines", summary="Add to the table's shared order (not sent yet)")
-async def diner_add(token: Token, body: DinerLines, request: Request, node: NodeDep,
-                    key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
+async def diner_add(token: Token, body: DinerLines,
+                    cmd: CommandDep, session: SessionHeader = None) -> Any:
     lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
                        dict(ln.combo_choices), note=ln.note) for ln in body.lines]
-    return await _run(request, node, key, token, session, body.model_dump(),
+    return await _run(cmd, token, session, body.model_dump(),
                       lambda tx, ctx, t, lim: service.add_lines(tx, ctx, t.id, session, lines,
                                                                 body.guests, lim))
 
 
 @router.post("/qr/{token}/lines/{line_id}/remove",
              summary="Take a line back before it is sent")
-async def diner_remove(token: Token, line_id: str, request: Request, node: NodeDep,
-                       key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
-    return await _run(request, node, key, token, session, {"line": line_id},
+async def diner_remove(token: Token, line_id: str,
+                       cmd: CommandDep, session: SessionHeader = None) -> Any:
+    return await _run(cmd, token, session, {"line": line_id},
                       lambda tx, ctx, t, _: service.remove_line(tx, ctx, t.id, session, line_id))
 
 
 @router.post("/qr/{token}/submit",
              summary="Send the table's new items to the kitchen (202: waiting for staff)")
-async def diner_submit(token: Token, request: Request, node: NodeDep,
-                       key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
-    return await _run(request, node, key, token, session, {},
+async def diner_submit(token: Token,
+                       cmd: CommandDep, session: SessionHeader = None) -> Any:
+    return await _run(cmd, token, session, {},
                       lambda tx, ctx, t, lim: service.submit(tx, ctx, t.id, session, lim))
 
 
 @router.post("/qr/{token}/request-bill", summary="Ask for the bill")
-async def diner_bill(token: Token, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep, session: SessionHeader = None) -> Any:
-    return await _run(request, node, key, token, session, {},
+async def diner_bill(token: Token,
+                     cmd: CommandDep, session: SessionHeader = None) -> Any:
+    return await _run(cmd, token, session, {},
                       lambda tx, ctx, t, _: service.request_bill(tx, ctx, t.id, session))
 
 
@@ -177,11 +185,11 @@ class CallIn(Strict):
 
 
 @router.post("/qr/{token}/call-waiter", summary="Call a waiter to the table")
-async def diner_call(token: Token, body: CallIn, request: Request, node: NodeDep,
-                     key: IdempotencyKeyDep) -> Any:
+async def diner_call(token: Token, body: CallIn,
+                     cmd: CommandDep) -> Any:
     def use_case(tx: Tx, ctx: Context, t: Any, _: DinerLimits) -> None:
         service.call_waiter(tx, ctx, t.id, t.code, body.reason)
-    return await _run(request, node, key, token, None, body.model_dump(), use_case)
+    return await _run(cmd, token, None, body.model_dump(), use_case)
 
 
 # -- staff side -----------------------------------------------------------------------------
@@ -192,24 +200,24 @@ OrderTaker = Annotated[Principal, Depends(require(Permission.ORDER_TAKE))]
 
 @router.post("/tables/{table_id}/seat",
              summary="Seat a party at the table: diners' phones may order from now on")
-async def seat_table(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def seat_table(table_id: str, node: NodeDep, cmd: CommandDep,
                      staff: OrderTaker) -> Any:
     ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, {"table_id": table_id, "session_id": sessions.seat(tx, ctx, table_id)}
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 @router.post("/tables/{table_id}/confirm-send",
              summary="Let a diner's held send through to the kitchen")
-async def confirm_send(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def confirm_send(table_id: str, node: NodeDep, cmd: CommandDep,
                        staff: OrderTaker) -> Any:
     ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, ordering.order_json(service.confirm_send(tx, ctx, table_id))
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 @router.get("/tables/{table_id}/qr", summary="The table's QR token and ordering link")
@@ -220,14 +228,14 @@ def table_qr(table_id: str, node: NodeDep, _: FloorEditor) -> dict[str, Any]:
 
 @router.post("/tables/{table_id}/rotate-qr",
              summary="Replace the table's QR code; the old one stops working at once")
-async def rotate_qr(table_id: str, request: Request, node: NodeDep, key: IdempotencyKeyDep,
+async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep,
                     staff: FloorEditor) -> Any:
     ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         rotate_table_token(tx, ctx, table_id)
         return 200, service.token_for_table(tx.conn, node.signer, tx.store_id, table_id)
-    return await execute(node, request, key, staff, {}, command)
+    return await cmd.run(staff, {}, command)
 
 
 @router.get("/waiter-calls", summary="Tables that called a waiter in the last 15 minutes")
