@@ -20,7 +20,6 @@ from hearth.core.db import insert_rows, select_rows, update_rows
 from hearth.core.digest import GENESIS, chain, first_difference
 from hearth.core.errors import Problem
 from hearth.core.journal import Event, ProjectorRegistry, read_events
-from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
 from hearth.core.writer import Command, Tx
 from hearth.menu import tables as menu_tables
@@ -415,7 +414,9 @@ class Syncer:
             rows = [wire(e) for e in batch]
             sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
                      for r in rows]
-            rows = rows[:domain.cut_batch(sizes)]
+            # One byte per event for the comma, and room for the envelope.
+            rows = rows[:domain.cut_batch([n + 1 for n in sizes],
+                                          max_bytes=domain.MAX_BATCH_BYTES - 1024)]
             digests = dict(chain(state.acked_digest, rows))
             sent_to = int(rows[-1]["seq"])
             try:
@@ -465,10 +466,10 @@ class Syncer:
                 assert state is not None
                 current = catalogue_version(conn, state.store_id)
             answer = await client.catalogue(current)
-            versions = answer.get("versions") or []
+            versions = list(answer.get("versions") or [])
             snapshot = answer.get("snapshot")
-            if snapshot:
-                versions = [dict(snapshot, snapshot=True)]
+            if snapshot:  # we are below HQ's compaction floor: the snapshot, then the rest
+                versions.insert(0, dict(snapshot, snapshot=True))
             fresh = [v for v in versions if int(v["version"]) > current]
             if not fresh:
                 return applied
@@ -598,7 +599,11 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
         version = int(hs.get("catalogue_version") or 0)
     finally:
         await client.aclose()
-    rebuild(engine, projectors, keep=True)
+    # Replay through the node's projectors into the empty projections (as hearth rebuild
+    # does; its before/after comparison has nothing to compare on an empty database).
+    with engine.begin() as conn:
+        for ev in read_events(conn):
+            projectors.apply(conn, ev)
     with engine.begin() as conn:
         conn.execute(sync_state.delete())
         insert_rows(conn, sync_state, {
