@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 import typer
@@ -51,20 +51,51 @@ def version() -> None:
 
 
 @app.command()
-def init(db: DbOption = None) -> None:
-    """Create (or migrate) a store database."""
+def init(db: DbOption = None,
+         hq: Annotated[str | None, typer.Option("--hq", help="HQ's URL, to join it.")] = None,
+         enrol: Annotated[str | None, typer.Option(
+             "--enrol", help="The one-time enrolment code HQ gave for this store.")] = None
+         ) -> None:
+    """Create (or migrate) a store database, and join an HQ with --hq URL --enrol CODE."""
     from hearth.bootstrap import build_node
 
     _configure_logging("warning")
     settings = _settings(db)
+    if (hq is None) != (enrol is None):
+        _fail("--hq and --enrol go together.", "give both, or neither.")
     try:
         node = build_node(settings)
     except Exception as exc:  # the message, not the trace, is what a manager needs
         _fail(f"could not open the database {settings.db_url}: {exc}",
               "check the path or URL and that the disk is writable.")
         return
-    node.close()
     console.print(f"[green]Store database ready[/] at {settings.db_url}")
+    if hq is not None and enrol is not None:
+        import asyncio
+
+        from hearth.core.errors import Problem
+        from hearth.sync import service as sync
+
+        try:
+            state = asyncio.run(sync.enrol(node.engine, _write_of(node), settings.store_id, hq,
+                                           enrol, node.clock.now_ms()))
+        except Problem as exc:
+            node.close()
+            _fail(exc.detail, "ask HQ for a new code, or sync the waiting events first.")
+            return
+        console.print(f"[green]Joined HQ[/] {state.hq_url} as store {state.store_id} "
+                      f"(epoch {state.epoch}).")
+    node.close()
+
+
+def _write_of(node: Any) -> Any:
+    """The writer, awaited from the CLI's own event loop (no app runs here)."""
+    import asyncio
+
+    async def write(command: Any) -> Any:
+        return await asyncio.to_thread(node.writer.run, command)
+
+    return write
 
 
 @app.command()
@@ -284,6 +315,116 @@ def hq_add_owner(code: Annotated[str, typer.Option("--code")],
     finally:
         hq.engine.dispose()
     console.print(f"[green]HQ owner {code} ready.[/]")
+
+
+sync_app = typer.Typer(help="Sync with HQ: send what waits, see where the store stands.",
+                       no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+
+
+@sync_app.command("status")
+def sync_status(db: DbOption = None) -> None:
+    """Where this store stands with its HQ (never shows the credential)."""
+    from hearth.bootstrap import build_node
+    from hearth.sync.api import status_json
+
+    _configure_logging("warning")
+    node = build_node(_settings(db))
+    status = status_json(node)
+    node.close()
+    table = Table(title="HQ sync")
+    table.add_column("")
+    table.add_column("")
+    for key in ("enrolled", "hq_url", "store_id", "epoch", "status", "hq_reachable",
+                "events_waiting", "acked_seq", "journal_seq", "catalogue_version",
+                "last_error"):
+        table.add_row(key, str(status.get(key, "")))
+    for key in ("waiting_since_ms", "last_ok_at_ms", "unreachable_since_ms"):
+        at = status.get(key)
+        table.add_row(key.removesuffix("_ms"), _when(at) if at else "-")
+    for alarm in status["alarms"]:
+        table.add_row("[red]alarm[/]", f"{alarm['en']} / {alarm['zh']}")
+    console.print(table)
+
+
+def _when(ms: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@sync_app.command("now")
+def sync_now(db: DbOption = None) -> None:
+    """Send every waiting event to HQ; exits once HQ holds them all (1 on an error)."""
+    import asyncio
+
+    from hearth.bootstrap import build_node
+    from hearth.sync import service as sync
+
+    _configure_logging("warning")
+    node = build_node(_settings(db))
+    # Upload only: the catalogue is applied by the serving node, whose writer numbers events.
+    syncer = sync.Syncer(node.engine, _write_of(node), node.clock.now_ms, pull_catalogue=False)
+    with node.engine.connect() as conn:
+        state = sync.load_state(conn)
+        top = sync.journal_top(conn)
+    if state is None:
+        node.close()
+        _fail("this store has not joined an HQ.", "hearth init --hq URL --enrol CODE")
+        return
+    with Progress(TextColumn("[bold]Events acknowledged by HQ[/]"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+        task = bar.add_task("sync", total=top, completed=state.acked_seq)
+        outcome = asyncio.run(syncer.round(
+            lambda acked, last: bar.update(task, completed=acked, total=last)))
+        if outcome.drained:
+            bar.update(task, completed=bar.tasks[0].total)
+    node.close()
+    if not outcome.drained:
+        _fail(f"HQ does not hold everything yet: {outcome.reason}",
+              "check the network and HQ, then run hearth sync now again "
+              "(hearth sync status shows where it stands).")
+    console.print("[green]HQ holds every event of this store.[/]")
+
+
+@app.command()
+def restore(db: DbOption = None,
+            from_hq: Annotated[bool, typer.Option("--from-hq", help="Restore from HQ's copy.")]
+            = False,
+            hq: Annotated[str, typer.Option("--hq", help="HQ's URL.")] = "",
+            credential: Annotated[str, typer.Option(
+                "--credential", help="The store's credential (from HQ or the old box).")] = ""
+            ) -> None:
+    """Bring a store back on a new, empty database from HQ's copy of its journal."""
+    import asyncio
+
+    from hearth.bootstrap import build_node, projectors
+    from hearth.core.errors import Problem
+    from hearth.sync import service as sync
+
+    _configure_logging("warning")
+    if not from_hq or not hq or not credential:
+        _fail("restore needs --from-hq, --hq URL and --credential.",
+              "hearth restore --from-hq --hq URL --credential TOKEN --db URL")
+    node = build_node(_settings(db))
+    node.close()
+    with Progress(TextColumn("[bold]Downloading the journal from HQ[/]"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} events"), console=console) as bar:
+        task = bar.add_task("restore", total=None)
+        try:
+            done = asyncio.run(sync.restore_from_hq(
+                node.engine, projectors(), hq, credential, node.clock.now_ms(),
+                progress=lambda n, total: bar.update(task, completed=n, total=total)))
+        except Problem as exc:
+            _fail(exc.detail, "restore into a new, empty database (--db).")
+            return
+        except Exception as exc:
+            _fail(f"restore failed: {exc}", "check HQ's URL and the credential, then retry "
+                  "on an empty database.")
+            return
+    node.engine.dispose()
+    console.print(f"[green]Restored[/] store {done.store_id}: {done.events} events, epoch "
+                  f"{done.epoch} (the old box is fenced). Check it: hearth rebuild --check")
 
 
 def main() -> None:
