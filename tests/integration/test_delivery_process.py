@@ -79,7 +79,9 @@ def test_the_cli_sends_a_demo_order(live, capsys):
     proc, _server, _ids = live
     # The CLI signs with the settings' credentials; this node was started with others, so a
     # correct CLI is refused here with a signature error, proving it signs and sends.
-    code = main(["send", "--platform", "douyin", "--url", proc.base_url])
+    rice = delivery_demo.sku_for(Platform.DOUYIN, "steamed_rice")
+    code = main(["send", "--platform", "douyin", "--url", proc.base_url,
+                 "--sku", f"{rice}:1:300"])
     out = capsys.readouterr().out
     assert code == 1 and "HTTP 401" in out and "delivery-signature-invalid" in out
 
