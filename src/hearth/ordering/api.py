@@ -21,6 +21,7 @@ from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.ordering import service
 from hearth.ordering.domain import Channel, DiscountKind, Order, OrderStatus
+from hearth.ordering.schemas import OrderOut, OrdersOut
 from hearth.ordering.service import Context, LineInput
 from hearth.staff.approval import Approval, verify_approval
 
@@ -89,7 +90,8 @@ async def _run(cmd: Commands, staff: Principal, body: Any,
     return await cmd.run(staff, body, command)
 
 
-@router.post("/orders", status_code=201, summary="Open an order with its first lines")
+@router.post("/orders", status_code=201, summary="Open an order with its first lines",
+             response_model=OrderOut)
 async def place_order(body: OrderIn, cmd: CommandDep,
                       staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
@@ -111,7 +113,7 @@ def list_orders(node: NodeDep, _: Reader,
                                    business_date=business_date, limit=limit)
 
 
-@router.get("/orders/{order_id}")
+@router.get("/orders/{order_id}", response_model=OrderOut)
 def get_order(order_id: str, node: NodeDep, _: Reader) -> dict[str, Any]:
     with node.engine.connect() as conn:
         return service.order_json(service.get_order(conn, node.settings.store_id, order_id))
@@ -122,7 +124,8 @@ class AddLinesIn(Strict):
     submit: bool = False
 
 
-@router.post("/orders/{order_id}/lines", summary="Add lines (also after it was sent)")
+@router.post("/orders/{order_id}/lines", summary="Add lines (also after it was sent)",
+             response_model=OrderOut)
 async def add_lines(order_id: str, body: AddLinesIn,
                     cmd: CommandDep, staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
@@ -135,7 +138,7 @@ class Empty(Strict):
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/remove",
-             summary="Take back a line the kitchen has not seen")
+             summary="Take back a line the kitchen has not seen", response_model=OrderOut)
 async def remove_line(order_id: str, line_id: str,
                       cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, {},
@@ -148,7 +151,7 @@ class VoidIn(Strict):
 
 
 @router.post("/orders/{order_id}/lines/{line_id}/void",
-             summary="Void a line; a sent line needs a manager's PIN")
+             summary="Void a line; a sent line needs a manager's PIN", response_model=OrderOut)
 async def void_line(order_id: str, line_id: str, body: VoidIn,
                     node: NodeDep, cmd: CommandDep, staff: Voider) -> Any:
     approver = await verify_approval(node, body.approval, "void_line")
@@ -157,7 +160,8 @@ async def void_line(order_id: str, line_id: str, body: VoidIn,
                                                         body.reason, approver))
 
 
-@router.post("/orders/{order_id}/submit", summary="Send pending lines to the kitchen")
+@router.post("/orders/{order_id}/submit", summary="Send pending lines to the kitchen",
+             response_model=OrderOut)
 async def submit(order_id: str, cmd: CommandDep,
                  staff: Taker) -> Any:
     return await _run(cmd, staff, {},
@@ -168,7 +172,7 @@ class FireIn(Strict):
     course: int = Field(ge=1, le=9)
 
 
-@router.post("/orders/{order_id}/fire", summary="Fire a held course")
+@router.post("/orders/{order_id}/fire", summary="Fire a held course", response_model=OrderOut)
 async def fire(order_id: str, body: FireIn,
                cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -179,7 +183,8 @@ class StatusIn(Strict):
     status: Literal["preparing", "ready", "served"]
 
 
-@router.post("/orders/{order_id}/status", summary="Preparing, ready or served")
+@router.post("/orders/{order_id}/status", summary="Preparing, ready or served",
+             response_model=OrderOut)
 async def set_status(order_id: str, body: StatusIn,
                      cmd: CommandDep, staff: Progress) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -187,14 +192,15 @@ async def set_status(order_id: str, body: StatusIn,
                                                       OrderStatus(body.status)))
 
 
-@router.post("/orders/{order_id}/close", summary="Close a paid order")
+@router.post("/orders/{order_id}/close", summary="Close a paid order", response_model=OrderOut)
 async def close(order_id: str, cmd: CommandDep,
                 staff: Closer) -> Any:
     return await _run(cmd, staff, {},
                       lambda tx, ctx: service.advance(tx, ctx, order_id, OrderStatus.CLOSED))
 
 
-@router.post("/orders/{order_id}/void", summary="Void a sent order (manager's PIN)")
+@router.post("/orders/{order_id}/void", summary="Void a sent order (manager's PIN)",
+             response_model=OrderOut)
 async def void_order(order_id: str, body: VoidIn, node: NodeDep,
                      cmd: CommandDep, staff: Voider) -> Any:
     approver = await verify_approval(node, body.approval, "void_order")
@@ -207,14 +213,16 @@ class ReasonIn(Strict):
     reason: Reason
 
 
-@router.post("/orders/{order_id}/cancel", summary="Cancel an order not yet sent")
+@router.post("/orders/{order_id}/cancel", summary="Cancel an order not yet sent",
+             response_model=OrderOut)
 async def cancel(order_id: str, body: ReasonIn,
                  cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, body.model_dump(),
                       lambda tx, ctx: service.cancel_order(tx, ctx, order_id, body.reason))
 
 
-@router.post("/orders/{order_id}/reopen", summary="Reopen a paid order (manager's PIN)")
+@router.post("/orders/{order_id}/reopen", summary="Reopen a paid order (manager's PIN)",
+             response_model=OrderOut)
 async def reopen(order_id: str, body: VoidIn, node: NodeDep,
                  cmd: CommandDep, staff: Reopener) -> Any:
     approver = await verify_approval(node, body.approval, "reopen")
@@ -232,7 +240,8 @@ class DiscountIn(Strict):
 
 
 @router.post("/orders/{order_id}/discount",
-             summary="Discount a line or the bill; over the limit needs a manager's PIN")
+             summary="Discount a line or the bill; over the limit needs a manager's PIN",
+             response_model=OrderOut)
 async def discount(order_id: str, body: DiscountIn, node: NodeDep,
                    cmd: CommandDep, staff: Discounter) -> Any:
     approver = await verify_approval(node, body.approval, "discount")
@@ -249,7 +258,7 @@ class ServiceChargeIn(Strict):
     bp: int = Field(ge=0, le=3000, description="basis points: 1000 = 10%")
 
 
-@router.post("/orders/{order_id}/service-charge")
+@router.post("/orders/{order_id}/service-charge", response_model=OrderOut)
 async def service_charge(order_id: str, body: ServiceChargeIn,
                          cmd: CommandDep, staff: Discounter) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -260,7 +269,8 @@ class TransferIn(Strict):
     table_id: str
 
 
-@router.post("/orders/{order_id}/transfer", summary="Move the order to another table")
+@router.post("/orders/{order_id}/transfer", summary="Move the order to another table",
+             response_model=OrderOut)
 async def transfer(order_id: str, body: TransferIn,
                    cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -271,7 +281,8 @@ class MergeIn(Strict):
     into_order_id: str
 
 
-@router.post("/orders/{order_id}/merge", summary="Merge this order into another")
+@router.post("/orders/{order_id}/merge", summary="Merge this order into another",
+             response_model=OrderOut)
 async def merge(order_id: str, body: MergeIn,
                 cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -284,7 +295,7 @@ class SplitIn(Strict):
 
 
 @router.post("/orders/{order_id}/split", status_code=201,
-             summary="Move chosen lines to a new bill")
+             summary="Move chosen lines to a new bill", response_model=OrderOut)
 async def split(order_id: str, body: SplitIn,
                 cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, body.model_dump(),
@@ -293,14 +304,15 @@ async def split(order_id: str, body: SplitIn,
 
 
 @router.post("/orders/{order_id}/split-by-seat", status_code=201,
-             summary="One bill per seat")
+             summary="One bill per seat", response_model=OrdersOut)
 async def split_by_seat(order_id: str,
                         cmd: CommandDep, staff: Taker) -> Any:
     return await _run(cmd, staff, {},
                       lambda tx, ctx: service.split_by_seat(tx, ctx, order_id), 201)
 
 
-@router.post("/orders/{order_id}/request-bill", summary="The table asks for the bill")
+@router.post("/orders/{order_id}/request-bill", summary="The table asks for the bill",
+             response_model=OrderOut)
 async def request_bill(order_id: str, cmd: CommandDep,
                        staff: Taker) -> Any:
     return await _run(cmd, staff, {},
