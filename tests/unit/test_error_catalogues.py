@@ -25,13 +25,7 @@ HELPERS = {"Problem", "invalid", "conflict", "forbidden"}
 # sites it has (another change was under way in them). Shrink this; never grow it.
 NOT_YET_CONVERTED: dict[str, int] = {
     "channels/delivery/api.py": 9,
-    "channels/kiosk/api.py": 3,
-    "channels/kiosk/service.py": 3,
-    "channels/qr/domain.py": 4,
-    "channels/qr/service.py": 5,
-    "core/api.py": 3,
     "core/problem_handlers.py": 1,  # the HTTP handler (http-<status>)
-    "core/writer.py": 1,
     "payments/accounts.py": 3,
     "payments/api.py": 8,
     "payments/domain.py": 14,
@@ -58,7 +52,7 @@ def _literal_raise_sites(path: Path) -> int:
 
 def test_every_module_with_raise_sites_registers_a_catalogue() -> None:
     assert {m.name for m in MODULES if m.errors} >= {
-        "staff", "store", "menu", "ordering", "kitchen", "printing", "delivery"}
+        "staff", "store", "menu", "ordering", "kitchen", "printing", "qr", "kiosk", "delivery"}
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.__name__)

@@ -2,17 +2,15 @@
 manager approval, and running a command through the writer.
 
 The dependencies are ``Annotated`` aliases so a route's signature reads like a sentence:
-``def void_line(..., cmd: CommandDep, staff: StaffDep)``, and the change itself is
-``await cmd.run(staff, body, command)``. They are ``async def`` although they never wait:
-FastAPI runs a plain ``def`` dependency on its thread pool, and three thread hops per request
-cost more than the whole check.
+``def void_line(..., staff: StaffDep, key: IdempotencyKeyDep)``. They are ``async def``
+although they never wait: FastAPI runs a plain ``def`` dependency on its thread pool, and
+three thread hops per request cost more than the whole check.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Header, Request
@@ -20,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from hearth.core.errors import Problem
+from hearth.core.errors import CoreError, Problem
 from hearth.core.node import Node
 from hearth.core.permissions import Permission, Principal, Role, allowed
 from hearth.core.text import control_message, first_control, normalise_newlines
@@ -109,8 +107,8 @@ NodeDep = Annotated[Node, Depends(get_node)]
 
 
 def unauthorized(detail: str) -> Problem:
-    return Problem(401, "not-signed-in", "Please sign in", detail,
-                   extra={"headers": {"WWW-Authenticate": "Bearer"}})
+    return CoreError.NOT_SIGNED_IN.problem(
+        detail, extra={"headers": {"WWW-Authenticate": "Bearer"}})
 
 
 async def current_staff(node: NodeDep, authorization: Annotated[str | None, Header()] = None
@@ -135,8 +133,8 @@ def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal
 
     async def check(staff: StaffDep) -> Principal:
         if not allowed(staff.role, permission):
-            raise Problem(403, "permission-denied", "Not allowed for your role",
-                          f"A {staff.role.value} cannot do this ({permission.value}).")
+            raise CoreError.PERMISSION_DENIED.problem(
+                f"A {staff.role.value} cannot do this ({permission.value}).")
         return staff
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the matrix test
@@ -147,9 +145,9 @@ IDEMPOTENCY_KEY_HEADER = "idempotency-key"  # as FastAPI names it in a validatio
 
 
 def idempotency_key_missing() -> Problem:
-    return Problem(400, "idempotency-key-missing", "Idempotency-Key header needed",
-                   "Send a unique Idempotency-Key header (1-200 characters) with every "
-                   "change, and the same key when you retry it.", field="Idempotency-Key")
+    return CoreError.IDEMPOTENCY_KEY_MISSING.problem(
+        "Send a unique Idempotency-Key header (1-200 characters) with every "
+        "change, and the same key when you retry it.", field="Idempotency-Key")
 
 
 async def idempotency_key(idempotency_key: Annotated[str, Header(
@@ -172,24 +170,3 @@ async def execute(node: Node, request: Request, key: str, staff: Principal | Non
     stored: Stored[Any] = await node.writer.submit(idempotent(command, idem))
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return JSONResponse(stored.body, status_code=stored.status, headers=headers)
-
-
-@dataclass(frozen=True, slots=True)
-class Commands:
-    """What every change needs besides its body and its staff member: the node, the request
-    (method and path go into the idempotency fingerprint) and the Idempotency-Key."""
-
-    node: Node
-    request: Request
-    key: str
-
-    async def run(self, staff: Principal | None, body: Any,
-                  command: Callable[[Tx], tuple[int, Any]]) -> JSONResponse:
-        return await execute(self.node, self.request, self.key, staff, body, command)
-
-
-async def commands(request: Request, node: NodeDep, key: IdempotencyKeyDep) -> Commands:
-    return Commands(node, request, key)
-
-
-CommandDep = Annotated[Commands, Depends(commands)]

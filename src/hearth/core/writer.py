@@ -24,7 +24,7 @@ import structlog
 from sqlalchemy.engine import Connection, Engine
 
 from hearth.core.db import clear_conn_cache, insert_rows, mark_writer, select_rows
-from hearth.core.errors import Problem
+from hearth.core.errors import CoreError
 from hearth.core.journal import Event, JournalWriter
 from hearth.core.tables import idempotency_keys
 
@@ -85,12 +85,10 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
         row = select_rows(tx.conn, idempotency_keys, {"key": idem.key}).first()
         if row is not None:
             if row.fingerprint != idem.fingerprint:
-                raise Problem(
-                    422, "idempotency-key-reused", "Idempotency key already used",
+                raise CoreError.IDEMPOTENCY_KEY_REUSED.problem(
                     "This Idempotency-Key was used for a different request. Send a new key "
                     "for a new request; reuse a key only to retry the same one.",
-                    field="Idempotency-Key",
-                )
+                    field="Idempotency-Key")
             return Stored(row.status, row.response, replayed=True)
         status, body = command(tx)
         insert_rows(tx.conn, idempotency_keys, {

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import Field
 
 from hearth.channels.kiosk import service
+from hearth.channels.kiosk.errors import KioskError
 from hearth.channels.qr.domain import RateLimiter, too_many
 from hearth.channels.qr.service import limits_of, menu_on_sale
 from hearth.core.api import IdempotencyKeyDep, NodeDep, Strict, execute, now_ms
-from hearth.core.errors import Problem
 from hearth.core.writer import Tx
 from hearth.node import Node
 from hearth.ordering import service as ordering
@@ -109,12 +109,12 @@ class KioskPayIn(Strict):
     wallet: Literal["alipay", "wechat"] = "alipay"
 
 
-PAY_AT_COUNTER = Problem(
-    503, "payments-unavailable", "Pay at the counter",
+PAY_AT_COUNTER = KioskError.PAYMENTS_UNAVAILABLE.problem(
     "Paying at the kiosk is not available right now; pay at the counter with your order "
-    "number.", extra={"message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
-                      "message_en": "Paying here is not available right now; please pay at "
-                                    "the counter with your order number."})
+    "number.",
+    extra={"message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
+    "message_en": "Paying here is not available right now; please pay at "
+    "the counter with your order number."})
 
 
 @router.post("/orders/{order_id}/pay",
@@ -124,12 +124,11 @@ async def kiosk_pay(order_id: OrderId, body: KioskPayIn, node: NodeDep,
     with node.engine.connect() as conn:
         order = service.kiosk_order(conn, node.settings.store_id, order_id)
         if order.status not in service.PAYABLE:
-            raise Problem(409, "order-not-payable", "Nothing to pay",
-                          f"Order #{order.number} is {order.status.value}.")
+            raise KioskError.ORDER_NOT_PAYABLE.problem(
+                f"Order #{order.number} is {order.status.value}.")
         due = service.settlement(conn, node.settings.store_id, order)["due"]
     if due <= 0:
-        raise Problem(409, "order-not-payable", "Nothing to pay",
-                      f"Order #{order.number} is already paid.")
+        raise KioskError.ORDER_NOT_PAYABLE.problem(f"Order #{order.number} is already paid.")
     result: dict[str, Any] = await take_payment(
         node, order_id, TenderIn(tender="wallet_qr", amount=due, wallet=body.wallet),
         actor=_ctx(node, kiosk).actor, idempotency_key=f"kiosk:{kiosk.id}:{key}")

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from hearth.channels.kiosk.errors import KioskError
 from hearth.channels.qr.domain import DinerLimits, check_quantities
-from hearth.core.errors import Problem
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import ACTIVE, Channel, Order, OrderStatus
@@ -33,8 +33,7 @@ from hearth.payments.service import order_payments
 from hearth.payments.settle import settle_intent
 from hearth.staff import service as staff
 
-KIOSK_NOT_REGISTERED = Problem(
-    401, "kiosk-not-registered", "This kiosk is not registered",
+KIOSK_NOT_REGISTERED = KioskError.KIOSK_NOT_REGISTERED.problem(
     "A manager must register this kiosk as a terminal and enter its key on the screen "
     "(sent as X-Terminal-Key).")
 
@@ -49,9 +48,9 @@ def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
     if terminal is None:
         raise KIOSK_NOT_REGISTERED
     if terminal.kind != "kiosk":
-        raise Problem(401, "kiosk-not-registered", "This is a till's key, not a kiosk's",
-                      "A manager must register the kiosk as a kiosk (kind \"kiosk\") and enter "
-                      "that key on the screen; a till's key does not open the guest screen.")
+        raise KioskError.KIOSK_KEY_IS_TILL.problem(
+            "A manager must register the kiosk as a kiosk (kind \"kiosk\") and enter "
+            "that key on the screen; a till's key does not open the guest screen.")
     return terminal
 
 
@@ -66,8 +65,7 @@ def kiosk_order(conn: Connection, store_id: str, order_id: str) -> Order:
     """A takeaway order a kiosk may look at and pay; dine-in bills are not the kiosk's."""
     order = ordering.get_order(conn, store_id, order_id)
     if order.channel is not Channel.TAKEAWAY:
-        raise Problem(404, "order-not-found", "No such order",
-                      f"There is no kiosk order {order_id!r}.")
+        raise KioskError.ORDER_NOT_FOUND.problem(f"There is no kiosk order {order_id!r}.")
     return order
 
 

@@ -11,7 +11,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hearth.core.errors import Problem, invalid
+from hearth.channels.qr.errors import QrError
+from hearth.core.errors import Problem
 from hearth.core.security import TokenSigner
 
 
@@ -46,10 +47,10 @@ def read_table_token(signer: TokenSigner, token: str) -> TableToken | None:
 # a send the staff did not expect (a self-seated table's first, or one above the store's total)
 # waits for a staff confirmation. These are the pure rules; the service applies them.
 
-TABLE_CLOSED = Problem(
-    409, "table-closed", "This table is closed", "Ask a waiter to seat you, then scan again.",
+TABLE_CLOSED = QrError.TABLE_CLOSED.problem(
+    "Ask a waiter to seat you, then scan again.",
     extra={"message_zh": "本桌暂未开台。请请服务员为您安排座位，然后重新扫码。",
-           "message_en": "This table is closed. Ask a waiter to seat you, then scan again."})
+    "message_en": "This table is closed. Ask a waiter to seat you, then scan again."})
 
 SELF_SEATED = "self-seated"  # the first send of a table a diner's scan seated
 OVER_THRESHOLD = "over-threshold"  # a send that takes the order above the store's total
@@ -84,13 +85,13 @@ def check_quantities(new: Sequence[int], on_order: int, limits: DinerLimits) -> 
     it) within the per-order cap; refused naming the field."""
     for i, quantity in enumerate(new):
         if quantity > limits.max_per_line:
-            raise invalid("quantity-over-limit", "Too many of one dish",
-                          f"At most {limits.max_per_line} of a dish at once; ask a waiter for "
-                          "more.", f"lines[{i}].quantity")
+            raise QrError.QUANTITY_OVER_LIMIT.problem(
+                f"At most {limits.max_per_line} of a dish at once; ask a waiter for "
+                "more.", field=f"lines[{i}].quantity")
     if on_order + sum(new) > limits.max_per_order:
-        raise invalid("order-over-limit", "Too many dishes on one order",
-                      f"One order holds at most {limits.max_per_order} portions "
-                      f"({on_order} already on it); ask a waiter for more.", "lines")
+        raise QrError.ORDER_OVER_LIMIT.problem(
+            f"One order holds at most {limits.max_per_order} portions "
+            f"({on_order} already on it); ask a waiter for more.", field="lines")
 
 
 def hold_reason(limits: DinerLimits, *, self_seated: bool, total: int,
@@ -140,7 +141,7 @@ class RateLimiter:
 def too_many(wait_ms: int, who: str = "This table") -> Problem:
     """The refusal of a change over the rate, with how long to wait (``Retry-After``)."""
     seconds = max(1, -(-wait_ms // 1000))
-    return Problem(429, "too-many-changes", "Too many changes at once",
-                   f"{who} sent too many changes in a minute. Wait {seconds} seconds and "
-                   "try again, or ask a member of staff.",
-                   extra={"retry_after_s": seconds, "headers": {"Retry-After": str(seconds)}})
+    return QrError.TOO_MANY_CHANGES.problem(
+        f"{who} sent too many changes in a minute. Wait {seconds} seconds and "
+        "try again, or ask a member of staff.",
+        extra={"retry_after_s": seconds, "headers": {"Retry-After": str(seconds)}})

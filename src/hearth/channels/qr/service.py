@@ -18,8 +18,8 @@ from sqlalchemy.engine import Connection
 
 from hearth.channels.qr import domain as rules
 from hearth.channels.qr.domain import DinerLimits, make_table_token, read_table_token
+from hearth.channels.qr.errors import QrError
 from hearth.core.calendar import minute_of_day
-from hearth.core.errors import Problem
 from hearth.core.security import TokenSigner
 from hearth.core.writer import Tx
 from hearth.menu import service as menu
@@ -32,11 +32,11 @@ from hearth.ordering.service import Context, LineInput
 from hearth.ordering.tables import dining_tables, orders
 from hearth.store import service as store
 
-QR_INVALID = Problem(401, "qr-invalid", "This QR code is not valid",
-                     "Scan the code on your table again, or ask a waiter for help.")
-QR_EXPIRED = Problem(401, "qr-expired", "This QR code has expired",
-                     "The table's code was replaced. Scan the new code on the table, or ask a "
-                     "waiter.")
+QR_INVALID = QrError.QR_INVALID.problem(
+    "Scan the code on your table again, or ask a waiter for help.")
+QR_EXPIRED = QrError.QR_EXPIRED.problem(
+    "The table's code was replaced. Scan the new code on the table, or ask a "
+    "waiter.")
 
 
 def table_for_token(conn: Connection, signer: TokenSigner, store_id: str, token: str) -> Any:
@@ -57,7 +57,7 @@ def token_for_table(conn: Connection, signer: TokenSigner, store_id: str, table_
     row = conn.execute(sa.select(dining_tables).where(dining_tables.c.id == table_id)
                        .where(dining_tables.c.store_id == store_id)).first()
     if row is None:
-        raise Problem(404, "table-not-found", "No such table", f"No table {table_id!r}.")
+        raise QrError.TABLE_NOT_FOUND.problem(f"No table {table_id!r}.")
     token = make_table_token(signer, row.id, row.token_version)
     # ``path`` is the diner page (web/diner.py); the admin page prints it as the QR code's URL.
     return {"table_id": row.id, "code": row.code, "token": token, "path": f"/t/{token}"}
@@ -141,8 +141,7 @@ def add_lines(tx: Tx, ctx: Context, table_id: str, session: str | None,
 def require_order(conn: Connection, table_id: str) -> str:
     order_id = current_order_id(conn, table_id)
     if order_id is None:
-        raise Problem(409, "no-order-at-table", "Nothing ordered yet",
-                      "Add something to the order first.")
+        raise QrError.NO_ORDER_AT_TABLE.problem("Add something to the order first.")
     return order_id
 
 
@@ -172,8 +171,8 @@ def confirm_send(tx: Tx, ctx: Context, table_id: str) -> Order:
     """Staff let a table's held send through to the kitchen (on the POS)."""
     row = sessions.table_row(tx.conn, tx.store_id, table_id)
     if not row.held_order_id:
-        raise Problem(409, "nothing-held", "Nothing is waiting at this table",
-                      f"Table {row.code} has no order waiting for a confirmation.")
+        raise QrError.NOTHING_HELD.problem(
+            f"Table {row.code} has no order waiting for a confirmation.")
     order = ordering.get_order(tx.conn, tx.store_id, row.held_order_id)
     sessions.confirm_send(tx, ctx, table_id, order.totals().total)
     if order.status in ACTIVE and any(ln.state is LineState.PENDING and not ln.held
