@@ -2,15 +2,17 @@
 manager approval, and running a command through the writer.
 
 The dependencies are ``Annotated`` aliases so a route's signature reads like a sentence:
-``def void_line(..., staff: StaffDep, key: IdempotencyKeyDep)``. They are ``async def``
-although they never wait: FastAPI runs a plain ``def`` dependency on its thread pool, and
-three thread hops per request cost more than the whole check.
+``def void_line(..., cmd: CommandDep, staff: StaffDep)``, and the change itself is
+``await cmd.run(staff, body, command)``. They are ``async def`` although they never wait:
+FastAPI runs a plain ``def`` dependency on its thread pool, and three thread hops per request
+cost more than the whole check.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Header, Request
@@ -170,3 +172,24 @@ async def execute(node: Node, request: Request, key: str, staff: Principal | Non
     stored: Stored[Any] = await node.writer.submit(idempotent(command, idem))
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return JSONResponse(stored.body, status_code=stored.status, headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Commands:
+    """What every change needs besides its body and its staff member: the node, the request
+    (method and path go into the idempotency fingerprint) and the Idempotency-Key."""
+
+    node: Node
+    request: Request
+    key: str
+
+    async def run(self, staff: Principal | None, body: Any,
+                  command: Callable[[Tx], tuple[int, Any]]) -> JSONResponse:
+        return await execute(self.node, self.request, self.key, staff, body, command)
+
+
+async def commands(request: Request, node: NodeDep, key: IdempotencyKeyDep) -> Commands:
+    return Commands(node, request, key)
+
+
+CommandDep = Annotated[Commands, Depends(commands)]
