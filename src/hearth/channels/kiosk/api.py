@@ -111,10 +111,9 @@ class KioskPayIn(Strict):
 
 PAY_AT_COUNTER = KioskError.PAYMENTS_UNAVAILABLE.problem(
     "Paying at the kiosk is not available right now; pay at the counter with your order "
-    "number.",
-    extra={"message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
-    "message_en": "Paying here is not available right now; please pay at "
-    "the counter with your order number."})
+    "number.", extra={"message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
+                      "message_en": "Paying here is not available right now; please pay at "
+                                    "the counter with your order number."})
 
 
 @router.post("/orders/{order_id}/pay",
