@@ -50,7 +50,7 @@ def read_table_token(signer: TokenSigner, token: str) -> TableToken | None:
 TABLE_CLOSED = QrError.TABLE_CLOSED.problem(
     "Ask a waiter to seat you, then scan again.",
     extra={"message_zh": "本桌暂未开台。请请服务员为您安排座位，然后重新扫码。",
-    "message_en": "This table is closed. Ask a waiter to seat you, then scan again."})
+           "message_en": "This table is closed. Ask a waiter to seat you, then scan again."})
 
 SELF_SEATED = "self-seated"  # the first send of a table a diner's scan seated
 OVER_THRESHOLD = "over-threshold"  # a send that takes the order above the store's total
