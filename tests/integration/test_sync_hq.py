@@ -327,3 +327,25 @@ def test_restore_from_hq_gives_equal_projections_and_fences_the_zombie(store, hq
     assert hq.event_count(node.settings.store_id) == held
     assert state_of(node).status == "fenced"
     assert [a["code"] for a in status_json(node)["alarms"]] == ["sync-fenced"]
+
+
+def test_the_admin_form_enrols_and_sync_now_drains_through_the_running_node(api, hq):
+    manager, cashier = api.login("M01"), api.login("C01")
+    code = hq_service.create_store(hq.hq, api.node.settings.store_id, "炉火小馆")
+    refused = api.post("/api/sync/enrol", {"hq_url": hq.url, "enrol_code": code}, cashier)
+    assert refused.status_code == 403
+    r = api.post("/api/sync/enrol", {"hq_url": hq.url, "enrol_code": code}, manager)
+    assert r.status_code == 200, r.text
+    take_orders(api.node, api.ids, 5)
+    r = api.post("/api/sync/now", {"wait_s": 20}, cashier)
+    assert r.status_code == 200, r.text
+    assert r.json()["events_waiting"] == 0 and r.json()["hq_reachable"] is True
+    status = api.client.get("/api/sync/status", headers=cashier).json()
+    assert status["acked_seq"] == status["journal_seq"] > 0
+    assert "credential" not in status
+    # no destructive action while events wait: joining another HQ is refused
+    hq.proxy.set_down(True)
+    take_orders(api.node, api.ids, 1)
+    again = api.post("/api/sync/enrol", {"hq_url": "http://other-hq.example", "enrol_code":
+                                         "abcd-efgh"}, manager)
+    assert again.status_code == 409 and again.json()["code"] == "sync-events-waiting"
