@@ -14,6 +14,7 @@ from hearth.core.journal import read_events
 from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
 from hearth.core.writer import Idempotency, idempotent
+from hearth.menu.tables import modifier_groups
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import Channel, DiscountKind
 from hearth.ordering.service import Context, LineInput
@@ -145,3 +146,13 @@ def test_rebuild_notices_a_projection_changed_behind_the_journals_back(store):
     assert "orders" in report.mismatched
     with node.engine.connect() as conn:
         assert conn.execute(sa.select(orders.c.total)).scalar() == 600
+
+
+def test_rebuild_reports_a_changed_row_of_a_table_holding_json(store):
+    """Modifier groups keep their options as a JSON list: a rebuild that finds one changed
+    says so (it used to fail counting rows that hold lists)."""
+    node, _ids = store
+    with node.engine.begin() as conn:
+        conn.execute(modifier_groups.update().values(options=[{"id": "x", "name_zh": "改"}]))
+    report = rebuild(node.engine, node.projectors, keep=False)
+    assert "menu_modifier_groups" in report.mismatched

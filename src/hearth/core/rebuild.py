@@ -7,6 +7,7 @@ its projector.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,11 @@ class RebuildReport:
 def _owned_in_dependency_order(projectors: ProjectorRegistry) -> list[sa.Table]:
     owned = set(projectors.tables)
     return [t for t in metadata.sorted_tables if t in owned]
+
+
+def _hashable(row: tuple[Any, ...]) -> str:
+    """A row as text, so rows holding JSON lists and objects can be counted in a set."""
+    return json.dumps(row, sort_keys=True, default=str)
 
 
 def snapshot(conn: Connection, projectors: ProjectorRegistry) -> dict[str, list[tuple[Any, ...]]]:
@@ -62,7 +68,7 @@ def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
             report = RebuildReport(events=count, tables={k: len(v) for k, v in after.items()})
             for name in after:
                 if before[name] != after[name]:
-                    b, a = set(before[name]), set(after[name])
+                    b, a = set(map(_hashable, before[name])), set(map(_hashable, after[name]))
                     report.mismatched[name] = (
                         f"{len(b - a)} row(s) differ or missing after rebuild, "
                         f"{len(a - b)} new")
