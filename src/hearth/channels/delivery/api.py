@@ -25,6 +25,7 @@ from hearth.channels.delivery.domain import (
     PlatformOrder,
     timestamp_fresh,
 )
+from hearth.channels.delivery.errors import DeliveryError
 from hearth.channels.delivery.platforms import douyin, meituan
 from hearth.channels.delivery.service import (
     ERR_BUSY,
@@ -81,21 +82,21 @@ def _told(platform: Platform, p: Problem) -> Problem:
 
 
 def _bad_signature() -> Problem:
-    return Problem(401, "delivery-signature-invalid", "Signature not valid",
-                   "The request's signature does not match this store's app secret for the "
-                   "platform. Nothing was recorded.")
+    return DeliveryError.DELIVERY_SIGNATURE_INVALID.problem(
+        "The request's signature does not match this store's app secret for the "
+        "platform. Nothing was recorded.")
 
 
 def _check_time(sent_s: str, window_ms: int) -> None:
     try:
         sent_ms = int(sent_s) * 1000
     except ValueError:
-        raise Problem(401, "delivery-timestamp-stale", "Timestamp missing or not a number",
-                      "Send the request time in seconds as `timestamp`.") from None
+        raise DeliveryError.DELIVERY_TIMESTAMP_MISSING.problem(
+            "Send the request time in seconds as `timestamp`.") from None
     if not timestamp_fresh(sent_ms, now_ms(), window_ms):
-        raise Problem(401, "delivery-timestamp-stale", "Request too old or from the future",
-                      f"The request time is more than {window_ms // 1000} s from the store's "
-                      "clock; a replayed or delayed request is refused. Check the clocks.")
+        raise DeliveryError.DELIVERY_TIMESTAMP_STALE.problem(
+            f"The request time is more than {window_ms // 1000} s from the store's "
+            "clock; a replayed or delayed request is refused. Check the clocks.")
 
 
 def _one_line(text: str) -> str:
@@ -127,8 +128,8 @@ class _Order(BaseModel):
 def _invalid(exc: ValidationError) -> Problem:
     first = exc.errors()[0]
     where = ".".join(str(x) for x in first.get("loc", ()))
-    return Problem(422, "delivery-order-invalid", "The platform order is not valid",
-                   f"{where}: {first.get('msg', 'invalid')}", field=where or "order")
+    return DeliveryError.DELIVERY_ORDER_INVALID.problem(
+        f"{where}: {first.get('msg', 'invalid')}", field=where or "order")
 
 
 def _platform_order(platform: Platform, o: _Order) -> PlatformOrder:
@@ -175,8 +176,8 @@ async def meituan_webhook(request: Request, node: NodeDep) -> JSONResponse:
                                  params.get("reason", ""))
             return _answer(platform, data, False)
         if kind != "order":
-            raise Problem(422, "delivery-type-unknown", "Unknown push type",
-                          f"type {kind!r}: use order or cancel.", field="type")
+            raise DeliveryError.DELIVERY_TYPE_UNKNOWN.problem(
+                f"type {kind!r}: use order or cancel.", field="type")
         try:
             order = _Order.model_validate_json(params.get("order", ""))
         except ValidationError as exc:
@@ -196,9 +197,9 @@ async def _meituan_params(request: Request) -> dict[str, str]:
             raw = None
         if not isinstance(raw, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
-            raise Problem(422, "delivery-params-invalid", "Parameters not valid",
-                          "Send a JSON object of string parameters (the order as a JSON "
-                          "string), or a form.")
+            raise DeliveryError.DELIVERY_PARAMS_INVALID.problem(
+                "Send a JSON object of string parameters (the order as a JSON "
+                "string), or a form.")
         return raw
     if ctype.startswith("application/x-www-form-urlencoded"):
         try:
@@ -207,8 +208,8 @@ async def _meituan_params(request: Request) -> dict[str, str]:
         except (UnicodeDecodeError, ValueError):
             pairs = []
         return dict(pairs)
-    raise Problem(415, "delivery-content-type", "Send a form or JSON",
-                  "Meituan pushes are application/x-www-form-urlencoded or application/json.")
+    raise DeliveryError.DELIVERY_CONTENT_TYPE.problem(
+        "Meituan pushes are application/x-www-form-urlencoded or application/json.")
 
 
 class _DyOrder(BaseModel):
@@ -246,9 +247,9 @@ async def douyin_webhook(request: Request, node: NodeDep) -> JSONResponse:
                 data = await _cancel(node, platform, push.order_id or "", push.reason)
                 return _answer(platform, data, False)
             if push.event != "order.created" or push.order is None:
-                raise Problem(422, "delivery-type-unknown", "Unknown event",
-                              f"event {push.event!r}: use order.created (with order) or "
-                              "order.cancelled.", field="event")
+                raise DeliveryError.DELIVERY_EVENT_UNKNOWN.problem(
+                    f"event {push.event!r}: use order.created (with order) or "
+                    "order.cancelled.", field="event")
             o = push.order
             order = _Order(order_id=o.order_id, ctime=o.create_time, paid=o.pay_amount,
                            remark=o.remark, items=[_Line(
@@ -352,8 +353,7 @@ async def put_mapping(platform: str, sku: str, body: MappingIn,
                       cmd: CommandDep, staff: MenuEditor) -> Any:
     which = service.platform_of(platform)
     if not 1 <= len(sku) <= 64:
-        raise Problem(422, "sku-invalid", "SKU must be 1 to 64 characters", sku[:80],
-                      field="sku")
+        raise DeliveryError.SKU_INVALID.problem(sku[:80], field="sku")
     mapping = ItemMapping(body.item_id, body.spec_id, tuple(body.modifier_option_ids))
     at = now_ms()
 
