@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: setup browser demo test bench crash profile lint clean
+.PHONY: setup browser demo test check bench crash profile lint format clean
 
 setup: $(STAMP)
 
@@ -27,10 +27,13 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/hearth demo --port $(PORT)
 
-test: setup browser
-	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
+test: setup browser lint
 	$(BIN)/pytest
+
+# The fast loop while working: lint, types, the layers, and the unit and integration tests
+# (no browser, no killed processes) in a couple of minutes.
+check: lint
+	$(BIN)/pytest -m "not browser and not slow" tests/unit tests/integration
 
 # Every benchmark prints a table against its goal and writes JSON under bench/results/.
 BENCHES ?= order_rush menu_search memory kitchen_feed payments
@@ -47,9 +50,15 @@ crash: setup
 profile: setup
 	$(BIN)/python -m bench.profile_rush
 
+# ruff, the formatter's check, mypy, and the import contracts of docs/architecture.md.
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: setup
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
