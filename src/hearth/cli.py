@@ -125,18 +125,27 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
 @app.command()
 def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
          fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
-         seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False
+         seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False,
+         hq_port: Annotated[int, typer.Option(help="Port of the demo's HQ.")] = 8100,
+         with_hq: Annotated[bool, typer.Option(
+             "--hq/--no-hq", help="Run an HQ beside the store and enrol the store.")] = True
          ) -> None:
-    """Load a realistic Chinese restaurant, print how to reach it, and serve it."""
+    """Load a realistic Chinese restaurant, print how to reach it, and serve it (with an HQ
+    the store syncs to)."""
     from hearth.bootstrap import build_node
+    from hearth.demo import hq as demo_hq
     from hearth.demo import seed as demo_seed
 
     _configure_logging("warning")
     settings = _settings(db or "sqlite:///var/demo.db")
     path = settings.sqlite_path()
-    if fresh and path is not None:
+    var = Path(path).parent if path is not None else Path("var")
+    hq_db = var / "hq.db"
+    if fresh:
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if path is not None:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            Path(f"{hq_db}{suffix}").unlink(missing_ok=True)
     node = build_node(settings)
     if not demo_seed.is_seeded(node):
         with Progress(TextColumn("[bold]Loading the demo restaurant[/] {task.description}"),
@@ -149,6 +158,26 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     from hearth.demo import catalogue
 
     key = demo_seed.register_demo_terminal(node)
+    hq_proc = None
+    if with_hq and not seed_only:
+        var.mkdir(parents=True, exist_ok=True)
+        hq_proc = demo_hq.DemoHQ(f"sqlite:///{hq_db}", host, hq_port, log=var / "hq.log")
+        try:
+            hq_proc.add_owner()
+            hq_proc.start()
+            enrolled, state = demo_hq.join(node, hq_proc.url)
+        except Exception as exc:
+            hq_proc.stop()
+            node.close()
+            _fail(f"the demo's HQ did not come up: {exc}",
+                  "see var/hq.log; free the port (--hq-port), start over with --fresh, or "
+                  "run without HQ (--no-hq).")
+            return
+        if state.hq_url != hq_proc.url:
+            console.print(f"[yellow]This store syncs to {state.hq_url}, not the demo's HQ "
+                          f"{hq_proc.url}: hearth demo --fresh starts over.[/]")
+        console.print(f"[green]{'Enrolled' if enrolled else 'Already enrolled'}[/] at HQ "
+                      f"{state.hq_url} as store {state.store_id}.")
     node.close()
 
     base = f"http://{host}:{port}"
@@ -179,7 +208,19 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     for module in demo_seed.MODULE_DEMOS:
         for line in module.start_sidecars(base, settings):
             console.print(line)
-    serve(db=settings.db_url, host=host, port=port, log_level="warning")
+    if hq_proc is None:
+        serve(db=settings.db_url, host=host, port=port, log_level="warning")
+        return
+    console.print(f"HQ (总部) pages: [link]{hq_proc.url}/hq/[/]  owner code [bold]"
+                  f"{demo_hq.OWNER_CODE}[/], password [bold]{demo_hq.OWNER_PASSWORD}[/]")
+    for what, command in demo_hq.plug_commands(hq_proc.pid):
+        console.print(f"{what}:  [bold]{command}[/]", highlight=False)
+    console.print("The POS banner shows the events waiting (within ~20 s of the plug); "
+                  "Sync now / 立即同步 drains them once HQ is back.")
+    try:
+        serve(db=settings.db_url, host=host, port=port, log_level="warning")
+    finally:
+        hq_proc.stop()
 
 
 @app.command()
@@ -259,16 +300,25 @@ def hq_init(db: HQDbOption = None) -> None:
 
 @hq_app.command("serve")
 def hq_serve(db: HQDbOption = None, host: str = "127.0.0.1", port: int = 8100,
-             log_level: str = "info") -> None:
+             log_level: str = "info",
+             fd: Annotated[int | None, typer.Option(
+                 help="Serve on this inherited, already bound socket instead of host:port "
+                      "(hearth demo and the tests hold the port).")] = None) -> None:
     """Serve HQ (start as many as you like over one database: they keep no state of their
     own)."""
+    import socket
+
     import uvicorn
 
     from hearth.hq.app import create_hq_app
 
     _configure_logging(log_level)
-    uvicorn.run(create_hq_app(_hq_settings(db)), host=host, port=port, log_level=log_level,
-                access_log=False)
+    application = create_hq_app(_hq_settings(db))
+    if fd is None:
+        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+        return
+    config = uvicorn.Config(application, log_level=log_level, access_log=False)
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
 @hq_app.command("create-store")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import sqlalchemy as sa
 
 from hearth.bootstrap import build_node
@@ -44,3 +45,45 @@ def test_demo_restaurant_is_complete_and_rebuildable(sqlite_url):
 
     assert rebuild(node.engine, node.projectors, keep=False).matches
     node.close()
+
+
+def test_demo_store_enrols_once_with_the_demo_hq_and_its_events_reach_hq(tmp_path,
+                                                                          sqlite_url):
+    from fastapi.testclient import TestClient
+
+    from hearth.bootstrap import create_app
+    from hearth.demo import hq as demo_hq
+    from hearth.sync import service as sync
+    from hearth.testing.builders import a_small_restaurant
+    from hearth.testing.waiting import wait_until
+
+    hq = demo_hq.DemoHQ(f"sqlite:///{tmp_path}/hq.db", port=0, log=tmp_path / "hq.log",
+                        env={"HEARTH_HQ_ARGON2_TIME_COST": "1",
+                             "HEARTH_HQ_ARGON2_MEMORY_KIB": "1024"})
+    hq.add_owner()
+    hq.start()
+    try:
+        node = build_node(fast_settings(sqlite_url))
+        a_small_restaurant(node)
+        enrolled, state = demo_hq.join(node, hq.url)
+        assert enrolled and state.hq_url == hq.url and state.store_id == "store-001"
+        # A restarted demo keeps its enrolment (a second code is not even asked for).
+        again, same = demo_hq.join(node, hq.url)
+        assert not again and same.enrolled_at_ms == state.enrolled_at_ms
+        with node.engine.connect() as conn:
+            top = sync.journal_top(conn)
+        assert top > 0
+
+        def fleet() -> list[dict[str, object]]:
+            headers = demo_hq._owner_headers(hq.url)
+            got = httpx.get(f"{hq.url}/api/hq/stores", headers=headers, timeout=10)
+            return list(got.json()["stores"])
+
+        with TestClient(create_app(node=node)):  # the node's sync loop runs while it serves
+            held = wait_until(lambda: next((s for s in fleet() if s["acked_seq"] >= top),
+                                           None), timeout=30, interval=0.2,
+                              what="HQ to hold the demo store's journal")
+        assert held["store_id"] == "store-001" and held["enrolled"]
+        node.close()
+    finally:
+        hq.stop()
