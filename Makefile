@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: setup browser demo test check bench crash profile lint format clean
+.PHONY: setup browser netns-tools demo test check bench crash chaos profile lint format clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; }
 
+# The sync fault tests put store and HQ in network namespaces (iproute2) and drop packets with
+# nftables and iptables' statistic match: Debian packages, installed when missing (needs root).
+netns-tools:
+	@command -v ip >/dev/null 2>&1 && command -v nft >/dev/null 2>&1 && \
+	  command -v iptables >/dev/null 2>&1 || { \
+	  echo "Installing iproute2, nftables and iptables for the sync fault tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    iproute2 nftables iptables >/dev/null; }
+
 # Re-run only when the dependency list changes, so a second `make` is instant.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,7 +36,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/hearth demo --port $(PORT)
 
-test: setup browser lint
+test: setup browser netns-tools lint
 	$(BIN)/pytest
 
 # The fast loop while working: lint, types, the layers, and the unit and integration tests
@@ -45,6 +54,11 @@ bench: setup browser
 # The long crash run: 100 SIGKILLs of a real node during a rush (make test runs a quick 3).
 crash: setup
 	$(BIN)/python -m bench.crash_suite --kills 100
+
+# The long partition run: 1,000 network faults and kills between a store and HQ in network
+# namespaces while tills order and pay (make test runs a short one).
+chaos: setup netns-tools
+	$(BIN)/python -m bench.sync_chaos --faults 1000
 
 # Where the store node's time goes during a rush (py-spy on the node, GIL-holding samples).
 profile: setup
