@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.testing.builders import DemoIds, a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
 
@@ -42,6 +42,10 @@ if os.environ.get("HEARTH_FUZZ_POSITIVE") == "1":
 # the current state forbids (409: the order is already paid). Anything else a valid request
 # gets refused with is a promise the OpenAPI document makes and the node breaks.
 ACCEPTED = '"2XX", "401", "403", "404", "409"'
+# Operations that make the node connect to a host named in the request (a printer's address, an
+# HQ's URL): fuzzed, they would send packets to whatever address the fuzzer invents, and tests
+# here talk only to this machine. Their validation is tested with loopback addresses instead.
+OUTWARD = r"^/api/(printers|sync/enrol)"
 MAX_EXAMPLES = int(os.environ.get("HEARTH_FUZZ_EXAMPLES", "8"))
 MAX_SECONDS = int(os.environ.get("HEARTH_FUZZ_SECONDS", "120"))
 
@@ -71,6 +75,7 @@ def test_no_server_errors_and_answers_match_their_schema(tmp_path: Path) -> None
              f"{node.base_url}/openapi.json",
              "--checks", CHECKS, "--header", f"Authorization: Bearer {token}",
              "--header", f"X-Terminal-Key: {ids.terminal_key}",
+             "--exclude-path-regex", OUTWARD,
              "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS),
              "--workers", "1", "--seed", "20261125", "--phases", "examples,coverage,fuzzing",
              "--request-timeout", "10", "--suppress-health-check", "all",

@@ -130,7 +130,9 @@ class EnrolIn(Strict):
                             "HQ gave when the store was created")
 
 
-@router.post("/enrol", summary="Join an HQ with its one-time enrolment code")
+@router.post("/enrol", summary="Join an HQ with its one-time enrolment code",
+             responses={503: {"description": "HQ could not be reached; nothing changed",
+                              "content": {"application/problem+json": {}}}})
 async def enrol(body: EnrolIn, node: NodeDep, _: Admin, key: IdempotencyKeyDep
                 ) -> dict[str, Any]:
     """Refused while events wait for another HQ (no destructive action while events wait)."""
