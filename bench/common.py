@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
 

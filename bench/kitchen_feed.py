@@ -32,7 +32,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
 

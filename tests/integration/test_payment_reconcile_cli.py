@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from hearth.app import create_app
+from hearth.bootstrap import create_app
 from hearth.cli import app
 from hearth.core.config import Settings
 from hearth.core.tables import journal

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from hearth.app import create_app
+from hearth.bootstrap import create_app
 from hearth.payments.emulator import Emulator
 from hearth.payments.emulator.codes import ALIPAY_CODE, WECHAT_CODE
 from hearth.payments.providers.base import ChargeRequest
@@ -22,7 +22,7 @@ from hearth.testing.builders import a_small_restaurant
 from tests.integration.test_payments_failover import _pending_intent
 from tests.integration.test_payments_fixtures import Till, make_node
 
-MANAGER = {"staff_code": "M01", "pin": "2468"}
+MANAGER = {"staff_code": "M01", "pin": "246813"}
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from hearth.app import create_app
+from hearth.bootstrap import build_node, create_app
+from hearth.core.node import Node
 from hearth.core.tables import journal
-from hearth.node import Node, build_node
 from hearth.payments import runtime
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from tests.unit.test_payment_fake_provider import FakeProvider

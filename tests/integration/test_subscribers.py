@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+from hearth.bootstrap import build_node
 from hearth.core.journal import Event
 from hearth.core.subscribers import Subscriber, SubscriberRunner, cursor_of
-from hearth.node import build_node
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import Channel
 from hearth.ordering.service import Context, LineInput

@@ -7,7 +7,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from hearth.node import build_node
+from hearth.bootstrap import build_node
 from hearth.testing.builders import fast_settings
 
 

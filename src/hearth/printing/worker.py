@@ -25,7 +25,7 @@ import structlog
 
 from hearth.core.config import Settings
 from hearth.core.journal import Event
-from hearth.node import Node
+from hearth.core.node import Node
 from hearth.printing import client, render, service
 from hearth.printing.tables import print_jobs, printers
 

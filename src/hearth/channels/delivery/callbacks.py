@@ -24,7 +24,7 @@ from hearth.channels.delivery.domain import Platform
 from hearth.channels.delivery.platforms import douyin, meituan
 from hearth.channels.delivery.service import DeliveryConfig
 from hearth.core.journal import Event
-from hearth.node import Node
+from hearth.core.node import Node
 from hearth.payments.schemas import TenderIn
 from hearth.payments.service import take_payment
 
