@@ -25,13 +25,6 @@ HELPERS = {"Problem", "invalid", "conflict", "forbidden"}
 # sites it has (another change was under way in them). Shrink this; never grow it.
 NOT_YET_CONVERTED: dict[str, int] = {
     "core/problem_handlers.py": 1,  # the HTTP handler (http-<status>)
-    "payments/accounts.py": 3,
-    "payments/api.py": 8,
-    "payments/domain.py": 14,
-    "payments/intents.py": 2,
-    "payments/refunds.py": 6,
-    "payments/service.py": 8,
-    "payments/shifts.py": 4,
 }
 
 
@@ -51,7 +44,8 @@ def _literal_raise_sites(path: Path) -> int:
 
 def test_every_module_with_raise_sites_registers_a_catalogue() -> None:
     assert {m.name for m in MODULES if m.errors} >= {
-        "staff", "store", "menu", "ordering", "kitchen", "printing", "qr", "kiosk", "delivery"}
+        "staff", "store", "menu", "ordering", "kitchen", "printing", "payments", "qr", "kiosk",
+        "delivery"}
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.__name__)

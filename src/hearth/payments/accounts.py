@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.errors import invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
+from hearth.payments.errors import PaymentsError
 from hearth.payments.tables import stored_value_accounts
 
 NUMBER_LEN = 8  # the account number printed on a member card: the id's last 8 characters
@@ -31,7 +32,7 @@ def account_json(conn: Connection, store_id: str, account_id: str) -> dict[str, 
                        .where(stored_value_accounts.c.id == account_id)
                        .where(stored_value_accounts.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("account", account_id)
+        raise not_found(PaymentsError.ACCOUNT_NOT_FOUND, account_id)
     return _json(row)
 
 
@@ -49,18 +50,17 @@ def find(conn: Connection, store_id: str, *, phone: str | None = None,
     if phone is not None:
         digits = _PHONE_PUNCTUATION.sub("", phone)
         if not digits.isascii() or not digits.isdigit() or len(digits) < 4:
-            raise invalid("phone-invalid", "Not a phone number",
-                          "Give the member's phone number, or at least its last 4 digits.",
-                          "phone")
+            raise PaymentsError.PHONE_INVALID.problem(
+                "Give the member's phone number, or at least its last 4 digits.", field="phone")
         for row in conn.execute(base.where(stored_value_accounts.c.phone.like(f"%{digits}"))
                                 .limit(limit)):
             found[row.id] = (0 if row.phone == digits else 1, row)
     if number is not None:
         wanted = number.strip().replace("-", "").lower()
         if not _NUMBER.fullmatch(number.strip()) or len(wanted) < 6:
-            raise invalid("account-number-invalid", "Not an account number",
-                          "Give the account number on the member's card (at least its last "
-                          "6 characters).", "number")
+            raise PaymentsError.ACCOUNT_NUMBER_INVALID.problem(
+                "Give the account number on the member's card (at least its last "
+                "6 characters).", field="number")
         column = sa.func.lower(sa.func.replace(stored_value_accounts.c.id, "-", ""))
         for row in conn.execute(base.where(column.like(f"%{wanted}")).limit(limit)):
             exact = row.id.replace("-", "").lower() == wanted

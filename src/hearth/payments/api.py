@@ -16,10 +16,10 @@ from hearth.core.api import (
     Principal,
     require,
 )
-from hearth.core.errors import Problem, invalid
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.payments import accounts, reconcile, refunds, reversal, service, shifts
+from hearth.payments.errors import PaymentsError
 from hearth.payments.intents import get_row, payment_out
 from hearth.payments.runtime import payments_of
 from hearth.payments.schemas import (
@@ -81,9 +81,8 @@ async def configure_provider(name: str, body: ProviderConfigIn, node: NodeDep,
                              staff: Admin, cmd: CommandDep) -> JSONResponse:
     runtime = payments_of(node)
     if name not in runtime.providers:
-        raise invalid("provider-unknown", "Unknown provider",
-                      f"Known providers: {', '.join(sorted(runtime.providers)) or 'none'}.",
-                      "name")
+        raise PaymentsError.PROVIDER_UNKNOWN.problem(
+            f"Known providers: {', '.join(sorted(runtime.providers)) or 'none'}.", field="name")
 
     def command(tx: Tx) -> tuple[int, Any]:
         tx.append("payments:providers", "PaymentProviderConfigured",
@@ -125,8 +124,8 @@ def attention(node: NodeDep, staff: Admin) -> list[dict[str, Any]]:
 async def run_reconcile(body: ReconcileIn, node: NodeDep, staff: Admin,
                         key: IdempotencyKeyDep) -> dict[str, Any]:
     if body.until_ms <= body.since_ms:
-        raise invalid("window-invalid", "Empty window", "until_ms must be after since_ms.",
-                      "until_ms")
+        raise PaymentsError.WINDOW_INVALID.problem(
+            "until_ms must be after since_ms.", field="until_ms")
     return await reconcile.reconcile(node, body.since_ms, body.until_ms, staff.staff_id)
 
 
@@ -163,9 +162,9 @@ def find_accounts(node: NodeDep, staff: Taker,
     looks_like_number = (len(text.replace("-", "")) >= 6
                          and all(c in "0123456789abcdefABCDEF-" for c in text))
     if not (looks_like_phone or looks_like_number):
-        raise invalid("account-query-invalid", "Not a phone or account number",
-                      "Type the member's phone number (at least its last 4 digits) or "
-                      "the account number on their card.", "q")
+        raise PaymentsError.ACCOUNT_QUERY_INVALID.problem(
+            "Type the member's phone number (at least its last 4 digits) or "
+            "the account number on their card.", field="q")
     phone = text if looks_like_phone else None
     number = text if looks_like_number else None
     with node.engine.connect() as conn:
@@ -239,17 +238,17 @@ async def cancel(payment_id: str, node: NodeDep, staff: Taker,
     if row.status in ("pending", "unknown", "created", "needs_attention") and not row.offline:
         outcome = await reversal.reverse(node, payments_of(node), payment_id, staff.staff_id)
         if outcome == reversal.NO_ANSWER:
-            raise Problem(503, "provider-unavailable", "Could not cancel now",
-                          "The provider did not confirm the cancel; try again in a moment.")
+            raise PaymentsError.PROVIDER_UNAVAILABLE.problem(
+                "The provider did not confirm the cancel; try again in a moment.")
         if outcome == reversal.REFUSED:
             with node.engine.connect() as conn:
                 now = get_row(conn, node.settings.store_id, payment_id)
-            raise Problem(409, "cancel-refused", "The provider refused to cancel",
-                          f"{now.message_en}. Do not take this bill again until a manager "
-                          "has checked it.", extra={"payment": payment_out(now)})
+            raise PaymentsError.CANCEL_REFUSED.problem(
+                f"{now.message_en}. Do not take this bill again until a manager "
+                "has checked it.", extra={"payment": payment_out(now)})
     elif row.status not in ("reversed", "failed"):
-        raise Problem(409, "payment-not-cancellable", "This payment is done",
-                      f"It is {row.status}; refund it instead (manager's PIN).")
+        raise PaymentsError.PAYMENT_NOT_CANCELLABLE.problem(
+            f"It is {row.status}; refund it instead (manager's PIN).")
     with node.engine.connect() as conn:
         return payment_out(get_row(conn, node.settings.store_id, payment_id))
 
@@ -258,9 +257,8 @@ async def cancel(payment_id: str, node: NodeDep, staff: Taker,
 async def refund(payment_id: str, body: RefundIn, node: NodeDep, staff: Refunder,
                  key: IdempotencyKeyDep) -> dict[str, Any]:
     if body.approval is None:
-        raise Problem(403, "approval-required", "A manager must approve this refund",
-                      "Ask a manager to enter their code and PIN to approve the refund.",
-                      field="approval")
+        raise PaymentsError.APPROVAL_REQUIRED.problem(
+            "Ask a manager to enter their code and PIN to approve the refund.", field="approval")
     with node.engine.connect() as conn:
         get_row(conn, node.settings.store_id, payment_id)  # 404 before a PIN try
     approver = await verify_approval(node, body.approval, "refund")
@@ -282,7 +280,7 @@ def current_shift(node: NodeDep, staff: ShiftStaff) -> dict[str, Any]:
     with node.engine.connect() as conn:
         found = shifts.current(conn, node.settings.store_id)
     if found is None:
-        raise Problem(404, "shift-not-open", "No shift is open", "Open a shift with a float.")
+        raise PaymentsError.SHIFT_NOT_OPEN.problem("Open a shift with a float.")
     return found
 
 

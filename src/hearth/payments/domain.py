@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from hearth.core.errors import Problem, conflict, invalid
+from hearth.core.errors import Problem
 from hearth.core.money import round_half_up_div
+from hearth.payments.errors import PaymentsError
 from hearth.payments.providers.base import ProviderStatus
 
 
@@ -159,20 +160,19 @@ def check_payment_code(code: str | None, wallet: str | None = None) -> str:
     """The wallet a scanned code belongs to, or a problem the cashier can act on. ``wallet``,
     when the request names one, must agree with the code: the code decides."""
     if not code:
-        raise invalid("auth-code-missing", "Scan the customer's payment code",
-                      "A wallet scan needs the customer's payment code.", "auth_code")
+        raise PaymentsError.AUTH_CODE_MISSING.problem(
+            "A wallet scan needs the customer's payment code.", field="auth_code")
     found = wallet_of_code(code)
     if found is None:
-        raise invalid("auth-code-unrecognised", "Not a wallet payment code",
-                      "This is neither an Alipay payment code (16-24 digits starting 25-30) "
-                      "nor a WeChat Pay one (18 digits starting 10-15). Ask the customer to "
-                      "refresh the code in their app and scan it again, or show our QR.",
-                      "auth_code")
+        raise PaymentsError.AUTH_CODE_UNRECOGNISED.problem(
+            "This is neither an Alipay payment code (16-24 digits starting 25-30) "
+            "nor a WeChat Pay one (18 digits starting 10-15). Ask the customer to "
+            "refresh the code in their app and scan it again, or show our QR.", field="auth_code")
     if wallet is not None and wallet != found:
-        raise invalid("auth-code-wallet-mismatch", "That code belongs to the other wallet",
-                      f"This is a {WALLET_NAMES[found]} payment code, not "
-                      f"{WALLET_NAMES.get(wallet, wallet)}. Leave the wallet out: the code "
-                      "says which it is.", "wallet")
+        raise PaymentsError.AUTH_CODE_WALLET_MISMATCH.problem(
+            f"This is a {WALLET_NAMES[found]} payment code, not "
+            f"{WALLET_NAMES.get(wallet, wallet)}. Leave the wallet out: the code "
+            "says which it is.", field="wallet")
     return found
 
 
@@ -219,21 +219,21 @@ def bill(total: int, payments: Iterable[PaymentLine]) -> Bill:
 def check_new_payment(b: Bill, amount: int, tip: int, *, closed: bool) -> None:
     """A new payment must fit what is still due, and tips need an open bill."""
     if closed:
-        raise conflict("bill-closed", "This bill is closed",
-                       "The bill is already settled or closed; it takes no more payments "
-                       "or tips. Reopen it first (manager) if it must change.")
+        raise PaymentsError.BILL_CLOSED.problem(
+            "The bill is already settled or closed; it takes no more payments "
+            "or tips. Reopen it first (manager) if it must change.")
     if amount < 0 or tip < 0:
-        raise invalid("amount-invalid", "Amounts cannot be negative",
-                      "Amount and tip must be zero or more.", "amount")
+        raise PaymentsError.AMOUNT_NEGATIVE.problem(
+            "Amount and tip must be zero or more.", field="amount")
     if amount == 0 and tip == 0:
-        raise invalid("amount-invalid", "Nothing to pay", "Enter an amount above zero.",
-                      "amount")
+        raise PaymentsError.AMOUNT_NOTHING_TO_PAY.problem(
+            "Enter an amount above zero.", field="amount")
     room = b.due - b.pending
     if amount > room:
-        raise invalid("amount-above-due", "More than is due",
-                      f"Only {room} is still due on this bill"
-                      + (f" ({b.pending} is waiting on a payment in progress)" if b.pending
-                         else "") + ".", "amount")
+        raise PaymentsError.AMOUNT_ABOVE_DUE.problem(
+            f"Only {room} is still due on this bill"
+            + (f" ({b.pending} is waiting on a payment in progress)" if b.pending
+            else "") + ".", field="amount")
 
 
 # -- cash ---------------------------------------------------------------------------------------
@@ -261,11 +261,11 @@ def take_cash(amount: int, tip: int, tendered: int | None, *, unit: int,
     collect = amount + tip + rounding
     given = collect if tendered is None else tendered
     if given < collect:
-        raise invalid("tendered-too-little", "Not enough cash",
-                      f"{collect} is needed and {given} was handed over.", "tendered")
+        raise PaymentsError.TENDERED_TOO_LITTLE.problem(
+            f"{collect} is needed and {given} was handed over.", field="tendered")
     if given > collect + 1_000_000:
-        raise invalid("tendered-too-much", "Check the cash handed over",
-                      "That is far more than the bill; check the amount.", "tendered")
+        raise PaymentsError.TENDERED_TOO_MUCH.problem(
+            "That is far more than the bill; check the amount.", field="tendered")
     return CashTake(amount, rounding, collect, given, given - collect)
 
 
@@ -279,15 +279,15 @@ def refundable(status: IntentStatus, captured: int, refunded: int, refund_pendin
 def check_refund(status: IntentStatus, captured: int, refunded: int, refund_pending: int,
                  amount: int) -> None:
     if status not in CAPTURED:
-        raise conflict("payment-not-refundable", "Nothing to refund",
-                       f"This payment is {status.value}; only a captured payment is refunded.")
+        raise PaymentsError.PAYMENT_NOT_REFUNDABLE.problem(
+            f"This payment is {status.value}; only a captured payment is refunded.")
     if amount <= 0:
-        raise invalid("amount-invalid", "Refund must be above zero",
-                      "Enter the amount to give back.", "amount")
+        raise PaymentsError.REFUND_NOT_POSITIVE.problem(
+            "Enter the amount to give back.", field="amount")
     left = refundable(status, captured, refunded, refund_pending)
     if amount > left:
-        raise invalid("refund-above-paid", "More than was paid",
-                      f"At most {left} can still be refunded on this payment.", "amount")
+        raise PaymentsError.REFUND_ABOVE_PAID.problem(
+            f"At most {left} can still be refunded on this payment.", field="amount")
 
 
 # -- offline store-and-forward ------------------------------------------------------------------
@@ -314,11 +314,11 @@ class OfflineLimits:
 def offline_refusal(limits: OfflineLimits, amount: int, outstanding: int) -> Problem | None:
     """Why an offline payment is refused, or None when it is inside the store's risk limits."""
     if amount > limits.per_payment:
-        return Problem(409, "offline-limit-payment", "Too large to take offline",
-                       f"Offline payments are limited to {limits.per_payment} each; "
-                       "take cash or stored value.")
+        return PaymentsError.OFFLINE_LIMIT_PAYMENT.problem(
+            f"Offline payments are limited to {limits.per_payment} each; "
+            "take cash or stored value.")
     if outstanding + amount > limits.outstanding:
-        return Problem(409, "offline-limit-total", "Offline limit reached",
-                       f"{outstanding} is already waiting to be forwarded (limit "
-                       f"{limits.outstanding}); take cash or stored value.")
+        return PaymentsError.OFFLINE_LIMIT_TOTAL.problem(
+            f"{outstanding} is already waiting to be forwarded (limit "
+            f"{limits.outstanding}); take cash or stored value.")
     return None

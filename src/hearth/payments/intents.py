@@ -26,6 +26,7 @@ from hearth.ordering.domain import Order, OrderStatus
 from hearth.ordering.projections import load_order
 from hearth.payments import domain as d
 from hearth.payments.domain import IntentStatus
+from hearth.payments.errors import PaymentsError
 from hearth.payments.messages import text
 from hearth.payments.providers.base import ProviderResult, ProviderStatus
 from hearth.payments.tables import cash_shifts, payments
@@ -68,7 +69,7 @@ def payment_out(row: Any) -> dict[str, Any]:
 def get_row(conn: Connection, store_id: str, payment_id: str) -> Any:
     row = select_rows(conn, payments, {"id": payment_id, "store_id": store_id}).first()
     if row is None:
-        raise not_found("payment", payment_id)
+        raise not_found(PaymentsError.PAYMENT_NOT_FOUND, payment_id)
     return row
 
 
@@ -87,7 +88,7 @@ def lines(rows: list[Any], exclude: str | None = None) -> list[d.PaymentLine]:
 def order_of(conn: Connection, store_id: str, order_id: str) -> Order:
     order = load_order(conn, order_id, store_id)
     if order is None:
-        raise not_found("order", order_id)
+        raise not_found(PaymentsError.ORDER_NOT_FOUND, order_id)
     return order
 
 

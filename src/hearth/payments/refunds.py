@@ -12,12 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hearth.core.errors import Problem, conflict, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.payments import domain as d
 from hearth.payments.domain import IntentStatus
+from hearth.payments.errors import PaymentsError
 from hearth.payments.intents import (
     current_shift_id,
     get_row,
@@ -51,14 +52,13 @@ def start_refund(tx: Tx, payment_id: str, body: RefundIn, approved_by: str, key:
     row = get_row(tx.conn, tx.store_id, payment_id)
     if seen is not None:
         if seen.payment_id != payment_id or seen.amount != body.amount:
-            raise Problem(422, "idempotency-key-reused", "Idempotency key already used",
-                          "This Idempotency-Key was used for a different refund.",
-                          field="Idempotency-Key")
+            raise PaymentsError.IDEMPOTENCY_KEY_REUSED.problem(
+                "This Idempotency-Key was used for a different refund.", field="Idempotency-Key")
         return row, seen.id, True
     if row.forward_state == "queued":
-        raise conflict("payment-not-forwarded", "Not sent to the provider yet",
-                       "This payment was taken offline and is still waiting to be sent; "
-                       "refund it once it has gone through.")
+        raise PaymentsError.PAYMENT_NOT_FORWARDED.problem(
+            "This payment was taken offline and is still waiting to be sent; "
+            "refund it once it has gone through.")
     d.check_refund(IntentStatus(row.status), row.amount + row.tip, row.refunded,
                    row.refund_pending, body.amount)
     refund_id = new_id()
@@ -138,12 +138,12 @@ async def handle_callback(node: Node, provider_name: str, headers: dict[str, str
     runtime = payments_of(node)
     provider = runtime.provider(provider_name)
     if provider is None:
-        raise not_found("provider", provider_name)
+        raise not_found(PaymentsError.PROVIDER_NOT_FOUND, provider_name)
     try:
         event = provider.verify_callback(headers, body)
     except ProviderError as exc:
-        raise Problem(401, "callback-invalid", "Callback not genuine",
-                      f"The notification could not be verified: {exc.message}") from None
+        raise PaymentsError.CALLBACK_INVALID.problem(
+            f"The notification could not be verified: {exc.message}") from None
 
     def fold(tx: Tx) -> tuple[bool, bool, Any]:
         seen = tx.conn.execute(sa.select(payment_callbacks)
@@ -152,13 +152,13 @@ async def handle_callback(node: Node, provider_name: str, headers: dict[str, str
         row = tx.conn.execute(sa.select(payments).where(payments.c.id == event.intent_id)
                               .where(payments.c.store_id == tx.store_id)).first()
         if row is None or row.provider != provider_name:
-            raise not_found("payment", event.intent_id)
+            raise not_found(PaymentsError.PAYMENT_NOT_FOUND, event.intent_id)
         if seen is not None:
             return True, False, row
         if event.amount != row.amount + row.tip or event.currency != row.currency:
-            raise Problem(422, "callback-mismatch", "Callback does not match the payment",
-                          f"The notification says {event.amount} {event.currency}; the "
-                          f"payment is {row.amount + row.tip} {row.currency}.")
+            raise PaymentsError.CALLBACK_MISMATCH.problem(
+                f"The notification says {event.amount} {event.currency}; the "
+                f"payment is {row.amount + row.tip} {row.currency}.")
         tx.append(f"payment:{row.id}", "PaymentCallbackReceived", {
             "provider": provider_name, "event_id": event.event_id, "payment_id": row.id,
             "status": event.status.value}, None)

@@ -21,13 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hearth.core.db import select_rows
-from hearth.core.errors import Problem, conflict, invalid, not_found
+from hearth.core.errors import Problem, not_found
 from hearth.core.ids import new_id
 from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.payments import domain as d
 from hearth.payments import failover
 from hearth.payments.domain import IntentStatus, Tender
+from hearth.payments.errors import PaymentsError
 from hearth.payments.intents import (
     CLOSED_ORDER,
     Recorded,
@@ -110,26 +111,25 @@ def _replay(tx: Tx, key: str, fp: str) -> Any | None:
     if first is None:
         return None
     if first.request_fp != fp:
-        raise Problem(422, "idempotency-key-reused", "Idempotency key already used",
-                      "This Idempotency-Key was used for a different payment. Send a new key "
-                      "for a new payment; reuse a key only to retry the same one.",
-                      field="Idempotency-Key")
+        raise PaymentsError.IDEMPOTENCY_KEY_REUSED.problem(
+            "This Idempotency-Key was used for a different payment. Send a new key "
+            "for a new payment; reuse a key only to retry the same one.", field="Idempotency-Key")
     return tx.conn.execute(sa.select(payments).where(payments.c.root_id == first.id)
                            .order_by(payments.c.attempt.desc()).limit(1)).first()
 
 
 def _check_account(tx: Tx, account_id: str | None, need: int) -> None:
     if not account_id:
-        raise invalid("account-missing", "Which account?", "Give the stored-value account.",
-                      "account_id")
+        raise PaymentsError.ACCOUNT_MISSING.problem(
+            "Give the stored-value account.", field="account_id")
     row = tx.conn.execute(sa.select(stored_value_accounts)
                           .where(stored_value_accounts.c.id == account_id)
                           .where(stored_value_accounts.c.store_id == tx.store_id)).first()
     if row is None:
-        raise not_found("account", account_id)
+        raise not_found(PaymentsError.ACCOUNT_NOT_FOUND, account_id)
     if row.balance < need:
-        raise conflict("balance-too-low", "Not enough on the card",
-                       f"The account holds {row.balance}; this needs {need}.")
+        raise PaymentsError.BALANCE_TOO_LOW.problem(
+            f"The account holds {row.balance}; this needs {need}.")
 
 
 def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, key: str,
@@ -382,7 +382,8 @@ class _Chain:
             fallback = failover.Fallback("cash", None, (text("all_down")[0], refusal.detail))
             if self.last is None:
                 raise Problem(refusal.status, refusal.code, refusal.title, refusal.detail,
-                              extra={"fallback": fallback.to_json()}) from None
+                              extra={"fallback": fallback.to_json()},
+                              title_zh=refusal.title_zh) from None
             return await self._leave_unknown(fallback)
 
     async def give_up(self, decision: failover.GiveUp) -> dict[str, Any]:
@@ -391,22 +392,20 @@ class _Chain:
         fallback, wallet = decision.fallback, self.code_wallet
         extra = {"fallback": fallback.to_json()}
         if decision.stop is failover.Stop.NO_PROVIDER:
-            raise Problem(409, "no-provider", "No payment provider for this tender",
-                          "No provider is set up for this tender; take cash or stored value.",
-                          extra=extra)
+            raise PaymentsError.NO_PROVIDER.problem(
+                "No provider is set up for this tender; take cash or stored value.", extra=extra)
         if decision.stop is failover.Stop.WALLET_NOT_HERE and wallet is not None:
-            raise Problem(409, "no-provider", "This wallet is not taken here",
-                          f"No provider here takes {d.WALLET_NAMES[wallet]} payment "
-                          "codes; show our QR (any wallet can scan it), or take card or cash.",
-                          extra=extra)
+            raise PaymentsError.WALLET_NOT_TAKEN.problem(
+                f"No provider here takes {d.WALLET_NAMES[wallet]} payment "
+                "codes; show our QR (any wallet can scan it), or take card or cash.", extra=extra)
         if self.last is not None:
             return await self._leave_unknown(fallback)
         if decision.wallet_down and wallet is not None:
-            raise Problem(503, "providers-unavailable", f"{d.WALLET_NAMES[wallet]} is not "
-                          "answering", f"{fallback.reason[1]}.", extra=extra)
-        raise Problem(503, "providers-unavailable", "Payment providers are down",
-                      "Every provider for this tender is unavailable; take cash or stored "
-                      "value.", extra=extra)
+            raise PaymentsError.WALLET_NOT_ANSWERING.problem(
+                f"{fallback.reason[1]}.", extra=extra, wallet=d.WALLET_NAMES[wallet])
+        raise PaymentsError.PROVIDERS_UNAVAILABLE.problem(
+            "Every provider for this tender is unavailable; take cash or stored "
+            "value.", extra=extra)
 
     def _tried(self, name: str, outcome: failover.Outcome, row: Any) -> None:
         self.tried.append(failover.Tried(name, outcome))

@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hearth.core.errors import conflict, invalid, not_found
+from hearth.core.errors import not_found
 from hearth.core.ids import new_id
 from hearth.core.writer import Tx
+from hearth.payments.errors import PaymentsError
 from hearth.payments.tables import cash_shifts
 
 
@@ -36,7 +37,7 @@ def _get(conn: Connection, store_id: str, shift_id: str) -> Any:
     row = conn.execute(sa.select(cash_shifts).where(cash_shifts.c.id == shift_id)
                        .where(cash_shifts.c.store_id == store_id)).first()
     if row is None:
-        raise not_found("shift", shift_id)
+        raise not_found(PaymentsError.SHIFT_NOT_FOUND, shift_id)
     return row
 
 
@@ -48,8 +49,8 @@ def current(conn: Connection, store_id: str) -> dict[str, Any] | None:
 
 def open_shift(tx: Tx, float_amount: int, actor: str | None) -> dict[str, Any]:
     if current(tx.conn, tx.store_id) is not None:
-        raise conflict("shift-already-open", "A shift is already open",
-                       "Close the open shift before opening a new one.")
+        raise PaymentsError.SHIFT_ALREADY_OPEN.problem(
+            "Close the open shift before opening a new one.")
     shift_id = new_id()
     tx.append(f"shift:{shift_id}", "ShiftOpened", {"shift_id": shift_id, "float": float_amount},
               actor)
@@ -59,7 +60,7 @@ def open_shift(tx: Tx, float_amount: int, actor: str | None) -> dict[str, Any]:
 def _open(tx: Tx, shift_id: str) -> Any:
     row = _get(tx.conn, tx.store_id, shift_id)
     if row.status != "open":
-        raise conflict("shift-closed", "This shift is closed", "Open a new shift first.")
+        raise PaymentsError.SHIFT_CLOSED.problem("Open a new shift first.")
     return row
 
 
@@ -68,8 +69,8 @@ def move_cash(tx: Tx, shift_id: str, kind: str, amount: int, reason: str,
     """A pay-in (change brought in) or pay-out (cash taken out for a supplier, say)."""
     row = _open(tx, shift_id)
     if kind == "pay_out" and amount > expected_cash(row):
-        raise invalid("pay-out-too-large", "Not that much cash in the drawer",
-                      f"The drawer should hold {expected_cash(row)}.", "amount")
+        raise PaymentsError.PAY_OUT_TOO_LARGE.problem(
+            f"The drawer should hold {expected_cash(row)}.", field="amount")
     tx.append(f"shift:{shift_id}", "ShiftCashMoved",
               {"shift_id": shift_id, "kind": kind, "amount": amount, "reason": reason}, actor)
     return shift_json(_get(tx.conn, tx.store_id, shift_id))
