@@ -100,26 +100,7 @@ class CoreError(ErrorCode):
                       "门店服务器出错了")
 
 
-def not_found(code: ErrorCode | str, ident: str) -> Problem:
-    """A 404 for a catalogue's ``<what>-not-found`` member, with the id that was not found.
-
-    A bare string is the old form, kept while modules move to their catalogues.
-    """
-    if isinstance(code, str):
-        what = code.replace("-", " ")
-        return Problem(404, f"{code}-not-found", f"No such {what}",
-                       f"There is no {what} with id {ident!r} in this store.")
+def not_found(code: ErrorCode, ident: str) -> Problem:
+    """A 404 for a catalogue's ``<what>-not-found`` member, with the id that was not found."""
     what = code.code.removesuffix("-not-found").replace("-", " ")
     return code.problem(f"There is no {what} with id {ident!r} in this store.")
-
-
-def invalid(code: str, title: str, detail: str, field: str | None = None) -> Problem:
-    return Problem(422, code, title, detail, field=field)
-
-
-def conflict(code: str, title: str, detail: str) -> Problem:
-    return Problem(409, code, title, detail)
-
-
-def forbidden(code: str, title: str, detail: str) -> Problem:
-    return Problem(403, code, title, detail)
