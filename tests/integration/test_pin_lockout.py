@@ -212,3 +212,17 @@ def test_a_promotion_to_manager_waits_for_a_six_digit_pin(api):
     assert api.post(f"/api/staff/{api.ids.staff['W01']}/reset-pin", {"pin": "224466"},
                     m).status_code == 200
     assert patch(api, api.ids.staff["W01"], {"role": "manager"}, m).status_code == 200
+
+
+def test_a_manager_with_a_twelve_digit_pin_can_approve(api):
+    """The approval prompt takes every PIN the rules allow, up to 12 digits."""
+    o, c = api.login("O01"), api.login("C01")
+    long_pin = "918273645546"
+    r = api.post(f"/api/staff/{api.ids.staff['M01']}/reset-pin", {"pin": long_pin}, o)
+    assert r.status_code == 200, r.text
+    order = api.post("/api/orders", order_body(api, submit=True), c).json()
+    line = order["lines"][0]["id"]
+    voided = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
+                      {"reason": "guest changed mind",
+                       "approval": {"staff_code": "M01", "pin": long_pin}}, c)
+    assert voided.status_code == 200, voided.text

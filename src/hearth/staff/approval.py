@@ -19,7 +19,8 @@ class Approval(Strict):
     """A manager's code and PIN, entered on the cashier's screen to authorise one action."""
 
     staff_code: str = Field(min_length=1, max_length=20)
-    pin: str = Field(min_length=4, max_length=8)
+    pin: str = Field(min_length=staff_domain.PIN_MIN_DIGITS,
+                     max_length=staff_domain.PIN_MAX_DIGITS)
 
 
 async def verify_approval(node: Node, approval: Approval | None, for_action: str) -> str | None:
