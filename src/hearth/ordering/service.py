@@ -25,7 +25,7 @@ from hearth.ordering import domain as d
 from hearth.ordering import sessions
 from hearth.ordering.domain import Channel, Discount, DiscountKind, Order, OrderEvent, OrderStatus
 from hearth.ordering.errors import OrderingError
-from hearth.ordering.projections import last_order_number, load_order
+from hearth.ordering.projections import catalogue_version, last_order_number, load_order
 from hearth.ordering.tables import areas, dining_tables, order_lines, orders
 
 
@@ -133,6 +133,9 @@ def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
                           channel=channel, table_id=table_id, guests=guests,
                           opened_at_ms=ctx.now_ms, service_charge_bp=service_charge_bp,
                           note=note)
+    # The order records the chain catalogue version it was sold from (see hearth.sync).
+    opened = OrderEvent(opened.type, {**opened.payload,
+                                      "catalogue_version": catalogue_version(tx.conn, tx.store_id)})
     order = d.evolve(None, opened)
     added = d.add_lines(order, priced)
     _emit(tx, order_id, opened, ctx)

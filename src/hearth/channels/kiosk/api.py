@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path
 from pydantic import Field
 
 from hearth.channels.kiosk import service
 from hearth.channels.kiosk.errors import KioskError
 from hearth.channels.qr.domain import RateLimiter, too_many
 from hearth.channels.qr.service import limits_of, menu_on_sale
-from hearth.core.api import IdempotencyKeyDep, NodeDep, Strict, execute, now_ms
+from hearth.core.api import CommandDep, IdempotencyKeyDep, NodeDep, Strict, now_ms
+from hearth.core.node import Node
 from hearth.core.writer import Tx
-from hearth.node import Node
 from hearth.ordering import service as ordering
 from hearth.ordering.service import Context, LineInput
 from hearth.payments.schemas import TenderIn
@@ -72,8 +72,8 @@ class KioskOrderIn(Strict):
 
 @router.post("/orders", status_code=201,
              summary="Check out: a takeaway order with its number, sent to the kitchen once paid")
-async def kiosk_place(body: KioskOrderIn, request: Request, node: NodeDep,
-                      key: IdempotencyKeyDep, kiosk: KioskDep) -> Any:
+async def kiosk_place(body: KioskOrderIn, node: NodeDep,
+                      cmd: CommandDep, kiosk: KioskDep) -> Any:
     ctx = _ctx(node, kiosk)
     lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
                        dict(ln.combo_choices), note=ln.note) for ln in body.lines]
@@ -91,7 +91,7 @@ async def kiosk_place(body: KioskOrderIn, request: Request, node: NodeDep,
         return 201, ordering.order_json(order)
 
     # The kiosk's id is part of what the key protects: two kiosks can never share an answer.
-    return await execute(node, request, key, None,
+    return await cmd.run(None,
                          {"kiosk": kiosk.id, "body": body.model_dump()}, command)
 
 
