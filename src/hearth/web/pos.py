@@ -16,6 +16,35 @@ router = APIRouter(include_in_schema=False)
 PAGES.append({"href": "/pos", "key": "pos.title"})
 PAGES.append({"href": "/pos?mode=waiter", "key": "pos.waiter"})
 
+# HQ sync on the POS and admin pages (static/sync.js).
+add_texts({
+    "sync.banner": {"zh": "总部连接中断 · {since} 起 · {n} 条待同步 · 点单和收款照常",
+                    "en": "HQ unreachable since {since} · {n} events waiting · ordering and "
+                          "payments carry on"},
+    "sync.now": {"zh": "立即同步", "en": "Sync now"},
+    "sync.done": {"zh": "总部已收到全部记录", "en": "HQ holds every event"},
+    "sync.still": {"zh": "还有 {n} 条待同步，稍后自动重试", "en": "{n} events still waiting; "
+                   "retrying by itself"},
+    "sync.section": {"zh": "总部同步", "en": "HQ sync"},
+    "sync.not_enrolled": {"zh": "本店尚未加入总部。", "en": "This store has not joined an HQ."},
+    "sync.hq_url": {"zh": "总部地址", "en": "HQ address"},
+    "sync.store_id": {"zh": "门店编号", "en": "Store id"},
+    "sync.reachable": {"zh": "总部连接", "en": "HQ reachable"},
+    "sync.yes": {"zh": "正常", "en": "yes"},
+    "sync.no": {"zh": "中断", "en": "no"},
+    "sync.waiting": {"zh": "待同步", "en": "Events waiting"},
+    "sync.acked": {"zh": "总部已收（序号）", "en": "HQ holds up to seq"},
+    "sync.last_ok": {"zh": "上次成功", "en": "Last success"},
+    "sync.catalogue": {"zh": "菜单版本", "en": "Catalogue version"},
+    "sync.join": {"zh": "加入总部", "en": "Join an HQ"},
+    "sync.join_help": {"zh": "填入总部地址和总部给的一次性加入码。",
+                       "en": "Enter HQ's address and the one-time code HQ gave for this store."},
+    "sync.code": {"zh": "加入码", "en": "Enrolment code"},
+    "sync.enrol": {"zh": "加入", "en": "Join"},
+    "sync.enrolled": {"zh": "已加入总部", "en": "Joined HQ"},
+    "admin.tab.hq": {"zh": "总部", "en": "HQ"},
+})
+
 add_texts({
     "pos.title": {"zh": "收银台 POS", "en": "POS cashier"},
     "pos.waiter": {"zh": "服务员平板", "en": "Waiter tablet"},

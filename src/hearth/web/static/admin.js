@@ -99,7 +99,8 @@
   }
 
   const RENDER = { menu: renderMenu, floor: renderFloor, staff: renderStaff, kitchen: renderKitchen,
-    printers: renderPrinters, payments: renderPayments, delivery: renderDelivery, settings: renderSettings };
+    printers: renderPrinters, payments: renderPayments, delivery: renderDelivery, settings: renderSettings,
+    hq: (pane) => HearthSync.adminPane(pane) };
 
   function show(tab) {
     if (!RENDER[tab]) tab = "menu";
