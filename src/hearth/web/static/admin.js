@@ -13,17 +13,11 @@
   const api = (method, path, body, opts = {}) => Hearth.api(method, path, body, { token, ...opts });
   const nm = (o) => (o ? Hearth.name(o) : "");
 
-  // "38" or "38.5" yuan -> 3850 fen. Anything else is sent as typed, so the server's problem
-  // (not a guess made here) tells the manager what is wrong.
-  function fen(text) {
-    const s = String(text).trim();
-    if (/^\d+(\.\d{1,2})?$/.test(s)) {
-      const [y, f = ""] = s.split(".");
-      return Number(y) * 100 + Number((f + "00").slice(0, 2));
-    }
-    return s;
-  }
-  const yuanInput = (f) => (f === null || f === undefined ? "" : (f / 100).toFixed(2));
+  // "38" or "38.5" yuan -> 3850 fen (Hearth.parseFen; a percentage to basis points the same
+  // way). Anything else is sent as typed, so the server's problem (not a guess made here) tells
+  // the manager what is wrong.
+  const fen = (text) => Hearth.parseFen(text) ?? String(text).trim();
+  const yuanInput = (f) => (f === null || f === undefined ? "" : Hearth.fenText(f));
   const intOrText = (v) => (/^-?\d+$/.test(String(v).trim()) ? Number(v) : String(v).trim());
   const orNull = (v) => (String(v).trim() === "" ? null : v);
 
@@ -193,8 +187,7 @@
         name_zh: r.querySelector(".spec-zh").value.trim(), name_en: r.querySelector(".spec-en").value.trim(),
         price: fen(r.querySelector(".spec-price").value) }));
       const groupIds = [...groups.querySelectorAll("input:checked")].map((c) => c.value);
-      const taxText = val("i-tax").trim();
-      const tax = /^\d+(\.\d{1,2})?$/.test(taxText) ? Math.round(Number(taxText) * 100) : taxText;
+      const tax = fen(val("i-tax"));
       const price = specList.length && !val("i-price").trim() ? Math.min(...specList.map((s) => (typeof s.price === "number" ? s.price : 0))) : fen(val("i-price"));
       const common = { name_zh: val("i-name-zh").trim(), name_en: val("i-name-en").trim(), price,
         tax_rate_bp: tax, available_from: orNull(val("i-from")), available_until: orNull(val("i-until")) };
@@ -778,15 +771,14 @@
       el("div", { class: "full" }, el("button", { class: "primary", type: "submit", id: "settings-save" }, t("admin.save"))));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const pct = val("s-service").trim();
       const body = { name_zh: val("s-name-zh"), name_en: val("s-name-en"), address: val("s-address"), phone: val("s-phone"),
-        service_charge_bp: /^\d+(\.\d{1,2})?$/.test(pct) ? Math.round(Number(pct) * 100) : pct,
+        service_charge_bp: fen(val("s-service")),
         receipt_footer_zh: val("s-footer-zh"), receipt_footer_en: val("s-footer-en"), cash_rounding: val("s-rounding"),
         languages: [...langs.querySelectorAll("input:checked")].map((c) => c.value), default_language: val("s-default-lang"),
         qr_self_seating: document.getElementById("s-qr-self-seat").checked,
         qr_max_per_line: Number(val("s-qr-line")), qr_max_per_order: Number(val("s-qr-order")),
         qr_changes_per_minute: Number(val("s-qr-rate")),
-        qr_confirm_above: Math.round(Number(val("s-qr-confirm")) * 100),
+        qr_confirm_above: fen(val("s-qr-confirm")),
         version: s.version };
       if (await guarded(() => api("PUT", "/api/store/settings", body), t("admin.saved"))) renderSettings(pane);
     });

@@ -8,11 +8,22 @@ const Hearth = (() => {
 
   function t(key) { return (T[key] && (T[key][lang] || T[key].en)) || key; }
   function name(obj) { return lang === "zh" ? obj.name_zh : obj.name_en; }
-  function yuan(fen) {
-    const sign = fen < 0 ? "-" : "";
-    const abs = Math.abs(fen);
-    return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  // Money a person typed ("12", "12.5", "12.50", ".5" yuan) -> integer fen, by string
+  // arithmetic: 0.1 + 0.2 in floating point is not 0.3, and a till must not be a fen out.
+  // More than two decimals, a sign, spaces inside or any other text is refused: null.
+  // The same rule reads percentages into basis points ("6.5" % -> 650).
+  function parseFen(text) {
+    const m = /^(\d*)(?:\.(\d{0,2}))?$/.exec(String(text ?? "").trim());
+    if (!m || (m[1] === "" && !m[2])) return null;
+    const fen = Number(m[1] || "0") * 100 + Number((m[2] || "").padEnd(2, "0"));
+    return Number.isSafeInteger(fen) ? fen : null;
   }
+  // Fen -> the plain text a money field holds ("12.50"), the inverse of parseFen.
+  function fenText(fen) {
+    const abs = Math.abs(fen);
+    return `${fen < 0 ? "-" : ""}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  }
+  function yuan(fen) { return `${fen < 0 ? "-" : ""}¥${fenText(Math.abs(fen))}`; }
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return `${Date.now()}-${Math.random().toString(16).slice(2)}`;
@@ -105,6 +116,6 @@ const Hearth = (() => {
     return node;
   }
 
-  return { api, ApiError, t, name, yuan, newKey, toast, showError, problemTitle, el, lang,
+  return { api, ApiError, t, name, yuan, parseFen, fenText, newKey, toast, showError, problemTitle, el, lang,
     online };
 })();

@@ -12,8 +12,10 @@ const PosCheckout = (() => {
   const st = { order: null, bill: null, tender: "cash", poll: null, onChange: null, key: null,
                qr: null, account: null, refund: null, refundKey: null, shift: null };
 
-  const fen = (v) => Math.round(Number(v || 0) * 100);
-  const toYuan = (f) => (f / 100).toFixed(2);
+  // An empty field is nothing; a typo is NaN, which reaches the server as null and comes back
+  // as its problem for that field (Hearth.parseFen never guesses through floats).
+  const fen = (v) => (String(v ?? "").trim() === "" ? 0 : Hearth.parseFen(v) ?? NaN);
+  const toYuan = Hearth.fenText;
   const msg = (p) => (Hearth.lang === "zh" ? p.message_zh : p.message_en) || "";
   const problemText = (err) => {
     const p = err.problem || {};

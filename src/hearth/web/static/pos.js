@@ -460,8 +460,9 @@
     dialog.onclose = () => {
       if (dialog.returnValue !== "ok") return;
       const kind = document.querySelector("#discount-form input[name=kind]:checked").value;
-      const raw = Number($("discount-value").value);
-      const value = kind === "percent" ? Math.round(raw * 100) : Math.round(raw * 100);
+      // Percent in basis points or an amount in fen, both read by Hearth.parseFen; a typo goes
+      // to the server as null and its problem names the field.
+      const value = Hearth.parseFen($("discount-value").value);
       const body = { kind, value, reason: $("discount-reason").value.trim() };
       if (line) body.line_id = line.id;
       if ($("discount-manager").value) {
