@@ -166,6 +166,8 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
             hq_proc.add_owner()
             hq_proc.start()
             enrolled, state = demo_hq.join(node, hq_proc.url)
+            if enrolled:
+                demo_hq.publish_menu(node, hq_proc.url)
         except Exception as exc:
             hq_proc.stop()
             node.close()

@@ -70,9 +70,17 @@ def test_demo_store_enrols_once_with_the_demo_hq_and_its_events_reach_hq(tmp_pat
         # A restarted demo keeps its enrolment (a second code is not even asked for).
         again, same = demo_hq.join(node, hq.url)
         assert not again and same.enrolled_at_ms == state.enrolled_at_ms
+        # The store's menu becomes the chain catalogue, applied at the store as version 1.
+        version = demo_hq.publish_menu(node, hq.url)
         with node.engine.connect() as conn:
             top = sync.journal_top(conn)
+            assert sync.load_state(conn).catalogue_version == version  # type: ignore[union-attr]
         assert top > 0
+        chain = httpx.get(f"{hq.url}/api/hq/catalogue", headers=demo_hq._owner_headers(hq.url),
+                          timeout=10).json()
+        with node.engine.connect() as conn:
+            held = conn.execute(sa.select(sa.func.count()).select_from(items)).scalar()
+        assert chain["version"] == version and len(chain["items"]) == held
 
         def fleet() -> list[dict[str, object]]:
             headers = demo_hq._owner_headers(hq.url)

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from hearth.core.node import Node
+from hearth.menu.tables import categories, items
 from hearth.sync import service as sync
 
 OWNER_CODE = "HQ01"
@@ -153,6 +155,28 @@ def join(node: Node, hq_url: str) -> tuple[bool, sync.SyncState]:
     state = asyncio.run(sync.enrol(node.engine, write, node.settings.store_id, hq_url, code,
                                    node.clock.now_ms()))
     return True, state
+
+
+def publish_menu(node: Node, hq_url: str) -> int:
+    """Make the demo store's menu the chain catalogue at HQ (version 1), so HQ's menu editor
+    has the dishes to reprice. The store applies that version itself as a snapshot (its rows
+    already hold it), so its journal says which catalogue it sells from."""
+    with node.engine.connect() as conn:
+        events = [{"type": "CategoryCreated", "payload": _row(r)}
+                  for r in conn.execute(sa.select(categories))]
+        events += [{"type": "ItemCreated", "payload": _row(r)}
+                   for r in conn.execute(sa.select(items))]
+    got = httpx.post(f"{hq_url}/api/hq/catalogue", timeout=60,
+                     json={"scope": "chain", "events": events},
+                     headers=_owner_headers(hq_url) | {"Idempotency-Key": str(uuid.uuid4())})
+    got.raise_for_status()
+    version = int(got.json()["version"])
+    node.writer.run(sync.apply_catalogue_version(version, events, snapshot=True))
+    return version
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {k: v for k, v in row._mapping.items() if k != "store_id"}
 
 
 def plug_commands(pid: int) -> list[tuple[str, str]]:
