@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         for module in MODULES:
             if module.subscribers is not None:
                 subs.extend(module.subscribers(node))
-        runner = SubscriberRunner(node.engine, node.writer, subs)
+        runner = SubscriberRunner(node.engine, node.writer, subs, clock=node.clock)
         node.parts.put(runner)
         await runner.start()
         for module in MODULES:

@@ -10,7 +10,6 @@ cost more than the whole check.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
@@ -96,10 +95,6 @@ class Strict(BaseModel):
         return value
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 async def get_node(request: Request) -> Node:
     node: Node = request.app.state.node
     return node
@@ -117,7 +112,7 @@ async def current_staff(node: NodeDep, authorization: Annotated[str | None, Head
                   ) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("Sign in with your staff code and PIN to do this.")
-    claims = node.signer.read(authorization[7:].strip(), now_ms())
+    claims = node.signer.read(authorization[7:].strip(), node.now_ms())
     if claims is None or claims.kind != "staff":
         raise unauthorized("Your sign-in has expired or is not valid; sign in again.")
     principal = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)

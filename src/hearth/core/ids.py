@@ -19,6 +19,8 @@ def uuid7(now_ms: int | None = None) -> uuid.UUID:
     """
     global _last_ms, _counter
     with _lock:
+        # Real time, not the node's clock: a UUIDv7 needs only a rough real time to sort and
+        # index well, and nothing reads a time back out of an id.
         ms = int(time.time() * 1000) if now_ms is None else now_ms
         if ms <= _last_ms:
             ms = _last_ms

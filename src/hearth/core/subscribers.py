@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
+from hearth.core.clock import Clock, SystemClock
 from hearth.core.db import select_rows
 from hearth.core.journal import Event, read_events
 from hearth.core.tables import subscriber_cursors
@@ -47,7 +47,7 @@ def cursor_of(conn: Connection, name: str) -> int:
 
 
 def save_cursor(tx: Tx, name: str, seq: int) -> None:
-    now = int(time.time() * 1000)
+    now = tx.journal.wall_ms()
     updated = tx.conn.execute(subscriber_cursors.update()
                               .where(subscriber_cursors.c.name == name)
                               .where(subscriber_cursors.c.seq < seq)
@@ -61,8 +61,10 @@ def save_cursor(tx: Tx, name: str, seq: int) -> None:
 
 class SubscriberRunner:
     def __init__(self, engine: Engine, writer: Writer, subscribers: list[Subscriber],
-                 poll_seconds: float = 1.0, max_backoff: float = 30.0) -> None:
+                 poll_seconds: float = 1.0, max_backoff: float = 30.0,
+                 clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock = clock or SystemClock()
         self.writer = writer
         self.subscribers = subscribers
         self.poll_seconds = poll_seconds
@@ -105,11 +107,13 @@ class SubscriberRunner:
                 sub.last_error = str(exc)
                 log.warning("subscriber.failed", subscriber=sub.name, error=str(exc),
                             retry_in=backoff)
-                await asyncio.sleep(backoff)
+                await self.clock.sleep(backoff)  # the node's clock: a test steps a retry
                 backoff = min(self.max_backoff, backoff * 2)
                 continue
             if delivered == 0:
                 self._wake.clear()
+                # A commit wakes the subscriber; the poll is only a safety net for a missed
+                # wake-up, so it stays on real time: a test's stopped clock must not stop it.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 

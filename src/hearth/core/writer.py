@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -93,7 +92,7 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
         status, body = command(tx)
         insert_rows(tx.conn, idempotency_keys, {
             "key": idem.key, "fingerprint": idem.fingerprint, "status": status,
-            "response": body, "created_at_ms": int(time.time() * 1000)})
+            "response": body, "created_at_ms": tx.journal.wall_ms()})
         return Stored(status, body)
 
     return run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,7 +14,6 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
-    now_ms,
     require,
     unauthorized,
 )
@@ -43,7 +41,7 @@ Id = Annotated[str, Field(min_length=1, max_length=36)]
 
 
 def _who(node: Node, staff: Principal) -> Who:
-    return Who(staff.staff_id, now_ms(), node.settings.timezone)
+    return Who(staff.staff_id, node.now_ms(), node.settings.timezone)
 
 
 # -- stations and routing ------------------------------------------------------------------------
@@ -174,7 +172,7 @@ def _ticket_route(action: str, summary: str) -> None:
 
 def _ticket_out(tx: Tx, t: Any) -> dict[str, Any]:
     return service.ticket_view(t, service.timing_of(tx.conn, t.station_id),
-                               int(time.time() * 1000))
+                               tx.journal.wall_ms())
 
 
 _ticket_route("start", "Start a ticket: it turns 'in progress'")
@@ -283,7 +281,7 @@ def require_feed(permission: Permission) -> Callable[..., Principal]:
             token = access_token
         if not token:
             raise unauthorized("Sign in with your staff code and PIN to do this.")
-        claims = node.signer.read(token, now_ms())
+        claims = node.signer.read(token, node.now_ms())
         if claims is None or claims.kind != "staff":
             raise unauthorized("Your sign-in has expired or is not valid; sign in again.")
         staff = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)

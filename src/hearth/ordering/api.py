@@ -14,7 +14,6 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
-    now_ms,
     require,
 )
 from hearth.core.permissions import Permission
@@ -73,7 +72,7 @@ class OrderIn(Strict):
 
 
 def _ctx(node: Any, staff: Principal) -> Context:
-    return Context(staff.staff_id, now_ms(), node.settings.timezone)
+    return Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
 
 async def _run(cmd: Commands, staff: Principal, body: Any,

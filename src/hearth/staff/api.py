@@ -14,7 +14,6 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
-    now_ms,
     require,
 )
 from hearth.core.journal import read_events
@@ -131,7 +130,7 @@ async def register_terminal(
     body: NewTerminal, cmd: CommandDep,
     staff: Annotated[Principal, Depends(require(Permission.TERMINAL_REGISTER))],
 ) -> Any:
-    now = now_ms()
+    now = cmd.node.now_ms()
     return await cmd.run(staff, body.model_dump(), lambda tx: (
         201, service.register_terminal(tx, body.name, now, staff.staff_id, body.kind)))
 

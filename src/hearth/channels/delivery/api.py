@@ -41,7 +41,6 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
-    now_ms,
     require,
 )
 from hearth.core.errors import Problem
@@ -87,13 +86,13 @@ def _bad_signature() -> Problem:
         "platform. Nothing was recorded.")
 
 
-def _check_time(sent_s: str, window_ms: int) -> None:
+def _check_time(sent_s: str, window_ms: int, now_ms: int) -> None:
     try:
         sent_ms = int(sent_s) * 1000
     except ValueError:
         raise DeliveryError.DELIVERY_TIMESTAMP_MISSING.problem(
             "Send the request time in seconds as `timestamp`.") from None
-    if not timestamp_fresh(sent_ms, now_ms(), window_ms):
+    if not timestamp_fresh(sent_ms, now_ms, window_ms):
         raise DeliveryError.DELIVERY_TIMESTAMP_STALE.problem(
             f"The request time is more than {window_ms // 1000} s from the store's "
             "clock; a replayed or delayed request is refused. Check the clocks.")
@@ -140,13 +139,13 @@ def _platform_order(platform: Platform, o: _Order) -> PlatformOrder:
 
 async def _take(node: Node, po: PlatformOrder) -> tuple[dict[str, Any], bool]:
     cfg = service.config_of(node.settings)
-    at = now_ms()
+    at = node.now_ms()
     return await node.writer.submit(lambda tx: service.receive_order(tx, cfg, po, at))
 
 
 async def _cancel(node: Node, platform: Platform, order_id: str, reason: str) -> dict[str, Any]:
     cfg = service.config_of(node.settings)
-    at = now_ms()
+    at = node.now_ms()
     return await node.writer.submit(
         lambda tx: service.platform_cancel(tx, cfg, platform, order_id,
                                            _one_line(reason[:200]), at))
@@ -169,7 +168,7 @@ async def meituan_webhook(request: Request, node: NodeDep) -> JSONResponse:
         if params.get("app_id") != cfg.app_ids[platform] or not meituan.verify(
                 params, cfg.secrets[platform]):
             raise _bad_signature()
-        _check_time(params.get("timestamp", ""), cfg.signature_window_ms)
+        _check_time(params.get("timestamp", ""), cfg.signature_window_ms, node.now_ms())
         kind = params.get("type", "order")
         if kind == "cancel":
             data = await _cancel(node, platform, params.get("order_id", ""),
@@ -240,7 +239,7 @@ async def douyin_webhook(request: Request, node: NodeDep) -> JSONResponse:
                 stamp, raw, request.headers.get(douyin.SIGNATURE_HEADER, ""),
                 cfg.secrets[platform]):
             raise _bad_signature()
-        _check_time(stamp, cfg.signature_window_ms)
+        _check_time(stamp, cfg.signature_window_ms, node.now_ms())
         try:
             push = _DyPush.model_validate_json(raw)
             if push.event == "order.cancelled":
@@ -269,7 +268,7 @@ async def douyin_webhook(request: Request, node: NodeDep) -> JSONResponse:
 def pacing(node: NodeDep, _: OrderReader) -> dict[str, Any]:
     cfg = service.config_of(node.settings)
     with node.engine.connect() as conn:
-        p = service.current_pacing(conn, node.settings.store_id, cfg.pacing, now_ms())
+        p = service.current_pacing(conn, node.settings.store_id, cfg.pacing, node.now_ms())
     return p.to_json() | {"auto_accept": cfg.intake.auto_accept}
 
 
@@ -293,7 +292,7 @@ class RejectIn(Strict):
 
 
 async def _staff_run(cmd: Commands, staff: Principal, body: Any, use_case: Any) -> Any:
-    ctx = Context(staff.staff_id, now_ms(), cmd.node.settings.timezone)
+    ctx = Context(staff.staff_id, cmd.node.now_ms(), cmd.node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, use_case(tx, ctx)
@@ -355,7 +354,7 @@ async def put_mapping(platform: str, sku: str, body: MappingIn,
     if not 1 <= len(sku) <= 64:
         raise DeliveryError.SKU_INVALID.problem(sku[:80], field="sku")
     mapping = ItemMapping(body.item_id, body.spec_id, tuple(body.modifier_option_ids))
-    at = now_ms()
+    at = cmd.node.now_ms()
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, service.set_mapping(tx, staff.staff_id, which, sku, mapping, body.name, at)

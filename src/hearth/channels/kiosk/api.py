@@ -16,7 +16,7 @@ from hearth.channels.kiosk import service
 from hearth.channels.kiosk.errors import KioskError
 from hearth.channels.qr.domain import RateLimiter, too_many
 from hearth.channels.qr.service import limits_of, menu_on_sale
-from hearth.core.api import CommandDep, IdempotencyKeyDep, NodeDep, Strict, now_ms
+from hearth.core.api import CommandDep, IdempotencyKeyDep, NodeDep, Strict
 from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
@@ -45,13 +45,13 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _ctx(node: Node, kiosk: Any) -> Context:
-    return Context(f"kiosk:{kiosk.id}"[:36], now_ms(), node.settings.timezone)
+    return Context(f"kiosk:{kiosk.id}"[:36], node.now_ms(), node.settings.timezone)
 
 
 @router.get("/menu", summary="What a guest can order at the kiosk right now")
 def kiosk_menu(node: NodeDep, kiosk: KioskDep) -> dict[str, Any]:
     with node.engine.connect() as conn:
-        return menu_on_sale(conn, now_ms(), node.settings.timezone)
+        return menu_on_sale(conn, node.now_ms(), node.settings.timezone)
 
 
 class KioskLine(Strict):

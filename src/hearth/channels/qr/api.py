@@ -4,7 +4,6 @@ table's code, seat a table, confirm a held send, see waiter calls)."""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -19,7 +18,6 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
-    now_ms,
     require,
 )
 from hearth.core.permissions import Permission
@@ -53,7 +51,7 @@ def _table(node: Any, token: str) -> Any:
 
 
 def _diner_ctx(node: Any, table: Any) -> Context:
-    return Context(f"qr:{table.code}"[:36], now_ms(), node.settings.timezone)
+    return Context(f"qr:{table.code}"[:36], node.now_ms(), node.settings.timezone)
 
 
 @router.get("/qr/{token}", summary="The table a diner scanned, and its shared order")
@@ -77,7 +75,7 @@ def diner_menu(token: Token, node: NodeDep) -> dict[str, Any]:
     """Only items on sale now: sold-out and out-of-hours items are left out, not greyed."""
     _table(node, token)
     with node.engine.connect() as conn:
-        return service.menu_on_sale(conn, now_ms(), node.settings.timezone)
+        return service.menu_on_sale(conn, node.now_ms(), node.settings.timezone)
 
 
 class DinerLine(Strict):
@@ -202,7 +200,7 @@ OrderTaker = Annotated[Principal, Depends(require(Permission.ORDER_TAKE))]
              summary="Seat a party at the table: diners' phones may order from now on")
 async def seat_table(table_id: str, node: NodeDep, cmd: CommandDep,
                      staff: OrderTaker) -> Any:
-    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+    ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, {"table_id": table_id, "session_id": sessions.seat(tx, ctx, table_id)}
@@ -213,7 +211,7 @@ async def seat_table(table_id: str, node: NodeDep, cmd: CommandDep,
              summary="Let a diner's held send through to the kitchen")
 async def confirm_send(table_id: str, node: NodeDep, cmd: CommandDep,
                        staff: OrderTaker) -> Any:
-    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+    ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, ordering.order_json(service.confirm_send(tx, ctx, table_id))
@@ -230,7 +228,7 @@ def table_qr(table_id: str, node: NodeDep, _: FloorEditor) -> dict[str, Any]:
              summary="Replace the table's QR code; the old one stops working at once")
 async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep,
                     staff: FloorEditor) -> Any:
-    ctx = Context(staff.staff_id, now_ms(), node.settings.timezone)
+    ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         rotate_table_token(tx, ctx, table_id)
@@ -240,7 +238,7 @@ async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep,
 
 @router.get("/waiter-calls", summary="Tables that called a waiter in the last 15 minutes")
 def waiter_calls(node: NodeDep, _: OrderReader) -> list[dict[str, Any]]:
-    since = int(time.time() * 1000) - 15 * 60_000
+    since = node.now_ms() - 15 * 60_000
     with node.engine.connect() as conn:
         rows = conn.execute(sa.select(journal.c.seq, journal.c.payload, journal.c.recorded_at_ms)
                             .where(journal.c.type == "WaiterCalled")
