@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LiveStore, screenshot
+from tests.e2e.test_diner_page import seat
 from tests.integration.test_admin_pictures import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -89,7 +90,8 @@ def test_admin_adds_an_item_and_it_appears_on_the_qr_menu(browser, live_store, t
     assert dish["modifier_group_ids"] == [group["id"]]
     assert [o["price_delta"] for o in group["options"]] == [0, 500]
     assert dish["image_url"].startswith("/api/menu/images/")
-    # ...and so does the diner's phone.
+    # ...and so does the diner's phone, once a waiter has seated the table.
+    seat(live_store, "A01")
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{live_store.base_url}{qr['path']}?lang=en")
     phone.wait_for_selector(".dish[data-name='Eggplant']")
@@ -313,6 +315,7 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
 
     qr = httpx.get(f"{base}/api/tables/{live_store.ids.tables['A03']}/qr",
                    headers=headers).json()
+    seat(live_store, "A03")
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{base}{qr['path']}?lang=en")
     phone.wait_for_selector(".dish[data-name='Dinner for two']")
