@@ -92,9 +92,12 @@ class HqClient:
         return await self._call("POST", "/sync/v1/events", body={"epoch": epoch,
                                                                  "events": events}, gz=True)
 
-    async def handshake(self, epoch: int, seq: int, digest: str) -> dict[str, Any]:
-        return await self._call("POST", "/sync/v1/handshake",
-                                body={"epoch": epoch, "seq": seq, "digest": digest})
+    async def handshake(self, epoch: int, seq: int, digest: str,
+                        catalogue_version: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"epoch": epoch, "seq": seq, "digest": digest}
+        if catalogue_version is not None:  # so HQ's fleet page shows what the store sells from
+            body["catalogue_version"] = catalogue_version
+        return await self._call("POST", "/sync/v1/handshake", body=body)
 
     async def digests(self, first: int, last: int) -> dict[int, str]:
         data = await self._call("GET", "/sync/v1/digests", params={"from": first, "to": last})

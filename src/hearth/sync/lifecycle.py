@@ -24,7 +24,9 @@ from hearth.sync.service import ClientFactory, Outcome, Syncer
 
 log = structlog.get_logger(__name__)
 
-IDLE_S = 30.0  # a round at least this often when nothing happens (catalogue changes at HQ)
+# A round at least this often when nothing happens, which is how a price changed at HQ reaches
+# an online store's tills within seconds (a round that finds nothing new is one small request).
+IDLE_S = 3.0
 
 
 @dataclass

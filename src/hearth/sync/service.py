@@ -329,7 +329,7 @@ class Syncer:
         with self.engine.connect() as conn:
             top = journal_top(conn)
             top_digest = digest_at(conn, top)
-        hs = await client.handshake(state.epoch, top, top_digest)
+        hs = await client.handshake(state.epoch, top, top_digest, state.catalogue_version)
         status = hs.get("status", "ok")
         if status in ("fenced", "diverged"):
             stop = domain.Stop.FENCED if status == "fenced" else domain.Stop.DIVERGED
