@@ -58,7 +58,7 @@ def test_a_dark_station_prints_its_new_tickets_once(store):
     time.sleep(1.5)
     assert jobs(api) == []
 
-    screens.closed(stations["hot"])  # the screen goes dark
+    screens.closed(stations["hot"], api.node.now_ms())  # the screen goes dark
     ticket = wait_for(lambda: [t for t in tickets_of(api, stations["hot"], k) if t["printed"]])[0]
     assert ticket["status"] == "new", "printed, and a returning screen shows it as printed"
     time.sleep(1.2)  # more rounds of the watcher print nothing more
@@ -91,7 +91,7 @@ def test_a_station_without_a_printer_keeps_its_tickets_on_the_queue(store):
         assert no_printer_warnings(logs, stations["bar"]) == 1
         screens = fallback.screens_of(api.node)
         screens.opened(stations["bar"])  # a screen comes and goes: a new dark spell
-        screens.closed(stations["bar"])
+        screens.closed(stations["bar"], api.node.now_ms())
         wait_for(lambda: no_printer_warnings(logs, stations["bar"]) == 2)
         time.sleep(1.2)  # more rounds of the watcher (no clock to step): nothing more said
         assert no_printer_warnings(logs, stations["bar"]) == 2, "said once, not every second"
@@ -132,7 +132,7 @@ def test_a_dark_station_prints_what_nobody_took_on_paper_once(printed_store):
     r = api.post(f"/api/kitchen/stations/{hot}/tickets/{taken['id']}/start", {}, k)
     assert r.status_code == 200, r.text  # the cook took this one before the screen died
 
-    screens.closed(hot)  # the last screen goes dark
+    screens.closed(hot, api.node.now_ms())  # the last screen goes dark
     jobs = device.wait_for_jobs(1)
     assert len(jobs) == 1, "only the ticket nobody had started"
     paper = device.text(jobs[0])
@@ -156,7 +156,7 @@ def test_a_dark_station_prints_what_nobody_took_on_paper_once(printed_store):
     assert on_paper == {kung_pao["number"]: (True, "new"), mapo["number"]: (True, "new"),
                         rice["number"]: (False, "in_progress")}
 
-    screens.closed(hot)  # dark again: what is on paper already is not printed twice
+    screens.closed(hot, api.node.now_ms())  # dark again: what is on paper is not printed twice
     late = place(api, w, [{"item_id": api.ids.items["rice"], "note": "after"}])
     jobs = device.wait_for_jobs(3)
     time.sleep(1.2)

@@ -132,7 +132,7 @@ async def delete_rule(rule_id: str, cmd: CommandDep,
             summary="A station's open tickets and those bumped in the last minutes")
 def station_tickets(station_id: str, node: NodeDep, _: Viewer) -> dict[str, Any]:
     with node.engine.connect() as conn:
-        return service.station_tickets(conn, node.settings.store_id, station_id)
+        return service.station_tickets(conn, node.settings.store_id, station_id, node.now_ms())
 
 
 @router.get("/stations/{station_id}/all-day", summary="How many of each dish are still to make")
@@ -233,7 +233,7 @@ async def reprint(ticket_id: str, node: NodeDep, cmd: CommandDep,
 @router.get("/expo", summary="The pass: orders in the kitchen and each station's part")
 def expo(node: NodeDep, _: Viewer) -> dict[str, Any]:
     with node.engine.connect() as conn:
-        return service.expo_orders(conn, node.settings.store_id)
+        return service.expo_orders(conn, node.settings.store_id, node.now_ms())
 
 
 class ReadyIn(Strict):
@@ -326,7 +326,7 @@ async def station_feed(station_id: str, node: NodeDep, _: FeedViewer,
     feed = node.livefeed
     stream = feed.stream(accept, parse_last_id(last_event_id, last_event_id_q),
                          on_open=lambda: screens.opened(station_id),
-                         on_close=lambda: screens.closed(station_id))
+                         on_close=lambda: screens.closed(station_id, node.now_ms()))
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
 
 

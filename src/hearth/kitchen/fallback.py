@@ -10,7 +10,6 @@ printing module; this file only decides *what* to print and records that it did.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,7 +32,7 @@ log = structlog.get_logger(__name__)
 class Screens:
     """Which stations have a screen connected right now (in memory: a restart is 'offline')."""
 
-    started_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    started_ms: int  # the node's clock when the node started: no screen yet is 'offline since'
     online: dict[str, int] = field(default_factory=dict)
     offline_since: dict[str, int] = field(default_factory=dict)
     # Dark stations already reported as having no printer: said once per dark spell, not on
@@ -45,13 +44,13 @@ class Screens:
         self.offline_since.pop(station_id, None)
         self.told_no_printer.discard(station_id)
 
-    def closed(self, station_id: str, now_ms: int | None = None) -> None:
+    def closed(self, station_id: str, now_ms: int) -> None:
         left = self.online.get(station_id, 0) - 1
         if left > 0:
             self.online[station_id] = left
             return
         self.online.pop(station_id, None)
-        self.offline_since[station_id] = now_ms or int(time.time() * 1000)
+        self.offline_since[station_id] = now_ms
 
     def offline_for_s(self, station_id: str, now_ms: int) -> float | None:
         if self.online.get(station_id):
@@ -61,7 +60,7 @@ class Screens:
 
 
 def screens_of(node: Node) -> Screens:
-    return node.parts.setdefault(Screens, Screens)
+    return node.parts.setdefault(Screens, lambda: Screens(node.now_ms()))
 
 
 class Enqueue(Protocol):
@@ -131,7 +130,7 @@ async def check_once(node: Node) -> int:
         return 0
     screens = screens_of(node)
     after_s = node.settings.kitchen_fallback_after_s
-    now = int(time.time() * 1000)
+    now = node.now_ms()
 
     def read() -> dict[str, list[str]]:
         with node.engine.connect() as conn:
@@ -175,7 +174,8 @@ async def check_once(node: Node) -> int:
 
 
 async def watch(node: Node, interval_s: float = 1.0) -> None:
-    """Runs beside the API until cancelled; one failure is logged and retried next round."""
+    """Runs beside the API until cancelled; one failure is logged and retried next round.
+    Rounds are paced by the node's clock, so a test steps them instead of waiting."""
     while True:
         try:
             await check_once(node)
@@ -183,4 +183,4 @@ async def watch(node: Node, interval_s: float = 1.0) -> None:
             raise
         except Exception as exc:
             log.warning("kitchen.fallback_failed", error=str(exc))
-        await asyncio.sleep(interval_s)
+        await node.clock.sleep(interval_s)

@@ -9,7 +9,6 @@ stop showing it ready the moment a cook recalls one of its dishes.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -298,11 +297,11 @@ def journal_top(conn: Connection) -> int:
 
 
 def station_tickets(conn: Connection, store_id: str, station_id: str,
-                    now_ms: int | None = None) -> dict[str, Any]:
+                    now_ms: int) -> dict[str, Any]:
     """What a station's screen shows: open tickets (oldest first, rush on top) and the ones
     bumped in the last minutes (for recall), with the journal position to resume the feed."""
     station = require_station(conn, store_id, station_id)
-    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    now = now_ms
     seq = journal_top(conn)  # read first: the feed from here cannot miss what follows
     rows = conn.execute(
         sa.select(tickets.c.body).where(tickets.c.station_id == station_id)
@@ -332,12 +331,11 @@ def all_day(conn: Connection, store_id: str, station_id: str) -> list[dict[str, 
     return sorted(counts.values(), key=lambda c: (-c["quantity"], c["name_en"]))
 
 
-def expo_orders(conn: Connection, store_id: str, now_ms: int | None = None
-                ) -> dict[str, Any]:
+def expo_orders(conn: Connection, store_id: str, now_ms: int) -> dict[str, Any]:
     """The pass: each order with open kitchen work or waiting to go out, and each station's
     part of it (done or not)."""
 
-    now = now_ms if now_ms is not None else int(time.time() * 1000)
+    now = now_ms
     seq = journal_top(conn)
     names = {r.id: r for r in conn.execute(sa.select(stations))}
     live = list(conn.execute(

@@ -83,6 +83,7 @@ async def probe(host: str, port: int, *, connect_timeout: float = 2.0,
     A printer that takes the connection but never answers is ``slow`` (busy, or one that does
     not do status queries), not offline: it may still print.
     """
+    # Real time, not the node's clock: this measures how long the network really took.
     start = time.monotonic()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),

@@ -7,7 +7,6 @@ and records the outcome as events too, so the queue survives a restart and a reb
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +29,6 @@ KINDS = ("kitchen", "receipt")
 JOB_KINDS = ("kitchen", "receipt", "test")
 PAPER_WIDTHS = (58, 80)
 OPEN_STATUSES = ("queued", "sending", "failed")
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 # -- printers -----------------------------------------------------------------------------------
@@ -96,8 +91,8 @@ def add_printer(tx: Tx, spec: PrinterSpec, *, actor: str | None = None) -> str:
     values = {k: getattr(spec, k) for k in PRINTER_FIELDS}
     _check(tx, values, None)
     pid = new_id()
-    tx.append(f"printer:{pid}", "PrinterAdded", {"id": pid, "at_ms": _now_ms(), **values},
-              actor)
+    tx.append(f"printer:{pid}", "PrinterAdded",
+              {"id": pid, "at_ms": tx.journal.wall_ms(), **values}, actor)
     return pid
 
 
@@ -126,7 +121,7 @@ def change_printer(tx: Tx, printer_id: str, changes: dict[str, Any], *,
             "That backup printer already falls back to this one.", field="backup_printer_id")
     if changes:
         tx.append(f"printer:{printer_id}", "PrinterChanged",
-                  {"id": printer_id, "at_ms": _now_ms(), "changes": changes}, actor)
+                  {"id": printer_id, "at_ms": tx.journal.wall_ms(), "changes": changes}, actor)
 
 
 def _backup_cycle(conn: Connection, store_id: str, printer_id: str, backup: str | None) -> bool:
@@ -221,7 +216,7 @@ def enqueue(tx: Tx, *, station_id: str | None = None, printer_id: str | None = N
     job_id = new_id()
     tx.append(f"print-job:{job_id}", "PrintJobQueued", {
         "id": job_id, "printer_id": target.id, "station_id": station_id, "kind": kind,
-        "document": document, "dedupe_key": dedupe_key, "at_ms": _now_ms()}, actor)
+        "document": document, "dedupe_key": dedupe_key, "at_ms": tx.journal.wall_ms()}, actor)
     return job_id
 
 
@@ -283,18 +278,19 @@ def mark_sending(tx: Tx, job_id: str, printer_id: str) -> Any:
         return None
     tx.append(f"print-job:{job_id}", "PrintJobSending",
               {"id": job_id, "printer_id": printer_id, "attempt": job.total_attempts + 1,
-               "at_ms": _now_ms()})
+               "at_ms": tx.journal.wall_ms()})
     return job
 
 
 def mark_printed(tx: Tx, job_id: str, printer_id: str, size: int) -> None:
     tx.append(f"print-job:{job_id}", "PrintJobPrinted",
-              {"id": job_id, "printer_id": printer_id, "bytes": size, "at_ms": _now_ms()})
+              {"id": job_id, "printer_id": printer_id, "bytes": size,
+               "at_ms": tx.journal.wall_ms()})
 
 
 def mark_failed(tx: Tx, job_id: str, printer_id: str, error: str, *, bytes_sent: bool,
                 retry_in_s: float, gave_up: bool) -> None:
-    now = _now_ms()
+    now = tx.journal.wall_ms()
     tx.append(f"print-job:{job_id}", "PrintJobFailed", {
         "id": job_id, "printer_id": printer_id, "error": error[:300], "bytes_sent": bytes_sent,
         "gave_up": gave_up, "next_attempt_at_ms": now + int(retry_in_s * 1000), "at_ms": now})
@@ -304,7 +300,7 @@ def reroute(tx: Tx, job_id: str, from_printer_id: str, to_printer_id: str,
             reason: str) -> None:
     tx.append(f"print-job:{job_id}", "PrintJobRerouted", {
         "id": job_id, "from_printer_id": from_printer_id, "to_printer_id": to_printer_id,
-        "reason": reason[:300], "at_ms": _now_ms()})
+        "reason": reason[:300], "at_ms": tx.journal.wall_ms()})
 
 
 def fallback_printer(conn: Connection, store_id: str, job: Any, printer: Any) -> Any:
@@ -324,7 +320,7 @@ def fallback_printer(conn: Connection, store_id: str, job: Any, printer: Any) ->
 
 # -- customer receipts --------------------------------------------------------------------------
 def receipt_document(conn: Connection, store_id: str, order_id: str, *,
-                     header: str = "Hearth", now_ms: int | None = None) -> dict[str, Any]:
+                     header: str = "Hearth", now_ms: int) -> dict[str, Any]:
     """The receipt of an order as the ordering projection and the payments show it now."""
 
     order = ordering.order_json(ordering.get_order(conn, store_id, order_id))
@@ -343,7 +339,7 @@ def receipt_document(conn: Connection, store_id: str, order_id: str, *,
             "modifiers": [m.get("name_zh") or m.get("name_en", "") for m in ln["modifiers"]]})
     return {"order_id": order_id, "order_number": order["number"], "where": where,
             "header": header, "guests": order["guests"], "opened_at_ms": order["opened_at_ms"],
-            "printed_at_ms": now_ms if now_ms is not None else _now_ms(),
+            "printed_at_ms": now_ms,
             "currency": order["currency"], "lines": lines, "totals": order["totals"],
             "payments": payments_of(conn, store_id, order_id)}
 
@@ -358,7 +354,8 @@ def payments_of(conn: Connection, store_id: str, order_id: str) -> list[dict[str
 def print_receipt(tx: Tx, order_id: str, *, printer_id: str | None, request_key: str,
                   header: str, actor: str | None) -> dict[str, Any]:
     """Queue a customer receipt for an order; a second one for the same order says REPRINT."""
-    doc = receipt_document(tx.conn, tx.store_id, order_id, header=header)
+    doc = receipt_document(tx.conn, tx.store_id, order_id, header=header,
+                           now_ms=tx.journal.wall_ms())
     reprint = job_exists(tx.conn, tx.store_id, f"receipt:{order_id}:")
     doc["reprint"] = reprint
     job_id = enqueue(tx, printer_id=printer_id, kind="receipt", document=doc,
@@ -392,7 +389,8 @@ def print_test_page(tx: Tx, printer_id: str, *, request_key: str,
     row = _printer_row(tx.conn, tx.store_id, printer_id)
     if row is None:
         raise not_found(PrintingError.PRINTER_NOT_FOUND, printer_id)
-    doc = {"printer_name": row.name, "address": f"{row.host}:{row.port}", "at_ms": _now_ms()}
+    doc = {"printer_name": row.name, "address": f"{row.host}:{row.port}",
+           "at_ms": tx.journal.wall_ms()}
     job_id = enqueue(tx, printer_id=printer_id, kind="test", document=doc,
                      dedupe_key=f"test:{printer_id}:{request_key}"[:200], actor=actor)
     return {"job_id": job_id, "printer_id": printer_id}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +96,8 @@ class PrintWorker:
                 log.warning("printing.dispatch_failed", error=str(exc))
                 next_due = self.settings.printer_poll_s
             self._wake.clear()
+            # A new job wakes the worker; the timeout is only a poll, on real time, so a retry
+            # that falls due when a test steps the node's clock is seen within a poll.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(),
                                        max(0.01, min(next_due, self.settings.printer_poll_s)))
@@ -104,7 +105,7 @@ class PrintWorker:
     async def dispatch(self) -> float:
         """Start a sender for every printer that has a due job and is idle; returns seconds
         until the next job falls due."""
-        now = int(time.time() * 1000)
+        now = self.node.now_ms()
         stranded = await asyncio.to_thread(self._on_disabled_printers)
         if stranded:
             await self.node.writer.submit(lambda tx: self._move_stranded(tx, stranded))
@@ -173,8 +174,7 @@ class PrintWorker:
     async def _drain_printer(self, printer_id: str) -> None:
         """Print this printer's due jobs in order, one connection each (bounded per round)."""
         for _ in range(100):
-            found = await asyncio.to_thread(self._next_job, printer_id,
-                                            int(time.time() * 1000))
+            found = await asyncio.to_thread(self._next_job, printer_id, self.node.now_ms())
             if found is None:
                 return
             job, printer = found
@@ -223,7 +223,7 @@ class PrintWorker:
                                                                       size))
         self.printed += 1
         h = self._observe(printer.id, "online", None)
-        h.last_printed_at_ms = int(time.time() * 1000)
+        h.last_printed_at_ms = self.node.now_ms()
         log.info("printing.printed", job=job.id, printer=printer.name, kind=started.kind)
         return True
 
@@ -264,7 +264,7 @@ class PrintWorker:
     # -- health ------------------------------------------------------------------------------
     def _observe(self, printer_id: str, state: str, error: str | None) -> Health:
         h = self.health.setdefault(printer_id, Health())
-        h.state, h.checked_at_ms = state, int(time.time() * 1000)
+        h.state, h.checked_at_ms = state, self.node.now_ms()
         if error:
             h.last_error = error
         return h
@@ -277,7 +277,7 @@ class PrintWorker:
                 raise
             except Exception as exc:
                 log.warning("printing.probe_failed", error=str(exc))
-            await asyncio.sleep(self.settings.printer_probe_interval_s)
+            await self.node.clock.sleep(self.settings.printer_probe_interval_s)  # a test steps it
 
     async def probe_all(self) -> None:
         """Check every enabled printer now (in parallel), skipping one that is printing."""
