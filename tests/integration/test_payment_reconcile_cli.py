@@ -39,7 +39,10 @@ def emulator() -> Iterator[Emulator]:
 def store(tmp_path: Path, emulator: Emulator) -> str:
     """A store that took an Alipay payment-code payment and a card payment, then closed."""
     emulator.reset()
-    node = make_node(tmp_path, payment_emulator_url=emulator.url)
+    # The real emulator signs and checks RSA on every call: the product's own call timeout
+    # and budget, not the fixtures' 300 ms, or a busy CI box turns a payment 'unknown'.
+    node = make_node(tmp_path, payment_emulator_url=emulator.url,
+                     payment_call_timeout_ms=1200, payment_budget_ms=2800)
     ids = a_small_restaurant(node)
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         till = Till(client, ids, node, {}, {})
