@@ -122,6 +122,7 @@ class PartitionReport:
     seed: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     drains_s: list[float] = field(default_factory=list)
+    drains_by_kind: dict[str, list[float]] = field(default_factory=dict)
     drain_misses: int = 0
     max_backlog: int = 0
     store_events: int = 0
@@ -359,6 +360,7 @@ class PartitionRig:
                                          f"see {self.tmp}")
                 took += DRAIN_GOAL_S
             report.drains_s.append(took)
+            report.drains_by_kind.setdefault(kind, []).append(took)
             if progress:
                 progress(n, report)
         self.rush.stop()
