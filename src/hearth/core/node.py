@@ -82,7 +82,6 @@ class Node:
     subscribers: list[Subscriber] = field(default_factory=list)
     parts: Parts = field(default_factory=Parts)
     access_check: AccessCheck | None = None
-    extras: dict[str, object] = field(default_factory=dict)  # TODO(structure): payments -> parts
 
     def now_ms(self) -> int:
         return self.clock.now_ms()

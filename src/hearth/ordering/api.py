@@ -16,6 +16,7 @@ from hearth.core.api import (
     Strict,
     require,
 )
+from hearth.core.node import Node
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
 from hearth.ordering import service
@@ -71,7 +72,7 @@ class OrderIn(Strict):
     submit: bool = False
 
 
-def _ctx(node: Any, staff: Principal) -> Context:
+def _ctx(node: Node, staff: Principal) -> Context:
     return Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
 

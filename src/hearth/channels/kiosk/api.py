@@ -79,9 +79,8 @@ async def kiosk_place(body: KioskOrderIn, node: NodeDep,
                        dict(ln.combo_choices), note=ln.note) for ln in body.lines]
     with node.engine.connect() as conn:
         limits = limits_of(conn, node.settings.store_id)
-    limiter = node.extras.get("kiosk_rate")
-    if not isinstance(limiter, RateLimiter):
-        limiter = node.extras["kiosk_rate"] = RateLimiter()
+    # One limiter per node for tables and kiosks alike: their keys never meet.
+    limiter = node.parts.setdefault(RateLimiter, RateLimiter)
     wait = limiter.hit(f"kiosk:{kiosk.id}", ctx.now_ms, limits.changes_per_minute)
     if wait is not None:
         raise too_many(wait, "This kiosk")

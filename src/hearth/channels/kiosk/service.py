@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from hearth.channels.kiosk.errors import KioskError
 from hearth.channels.qr.domain import DinerLimits, check_quantities
+from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.ordering import service as ordering
 from hearth.ordering.domain import ACTIVE, Channel, Order, OrderStatus
@@ -87,7 +88,7 @@ def receipt_payments(conn: Connection, store_id: str, order_id: str) -> list[dic
             for p in order_payments(conn, store_id, order_id)["payments"]]
 
 
-async def settle_pending(node: Any, order_id: str) -> None:
+async def settle_pending(node: Node, order_id: str) -> None:
     """Ask the provider about this order's open wallet payments, as polling one does on the
     POS: a lost callback must not leave a guest who paid staring at the QR code."""
     with node.engine.connect() as conn:

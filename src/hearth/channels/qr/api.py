@@ -20,6 +20,7 @@ from hearth.core.api import (
     Strict,
     require,
 )
+from hearth.core.node import Node
 from hearth.core.permissions import Permission
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
@@ -45,12 +46,12 @@ Token = Annotated[str, Path(min_length=10, max_length=200)]
 SessionHeader = Annotated[str | None, Header(alias="X-Table-Session", max_length=64)]
 
 
-def _table(node: Any, token: str) -> Any:
+def _table(node: Node, token: str) -> Any:
     with node.engine.connect() as conn:
         return service.table_for_token(conn, node.signer, node.settings.store_id, token)
 
 
-def _diner_ctx(node: Any, table: Any) -> Context:
+def _diner_ctx(node: Node, table: Any) -> Context:
     return Context(f"qr:{table.code}"[:36], node.now_ms(), node.settings.timezone)
 
 
@@ -95,14 +96,12 @@ class DinerLines(Strict):
     guests: int = Field(default=0, ge=0, le=50)
 
 
-def _limiter(node: Any) -> RateLimiter:
-    limiter = node.extras.get("qr_rate")
-    if not isinstance(limiter, RateLimiter):
-        limiter = node.extras["qr_rate"] = RateLimiter()
-    return limiter
+def _limiter(node: Node) -> RateLimiter:
+    """The node's one rate limiter (the kiosk's keys are its own: ``kiosk:<id>``)."""
+    return node.parts.setdefault(RateLimiter, RateLimiter)
 
 
-def _admit(node: Any, table: Any, ctx: Context) -> DinerLimits:
+def _admit(node: Node, table: Any, ctx: Context) -> DinerLimits:
     """The store's limits, once this change is counted against the table's rate (429 first,
     before anything is written)."""
     with node.engine.connect() as conn:
