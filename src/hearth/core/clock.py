@@ -120,7 +120,11 @@ class ManualClock:
                 fut.set_result(None)
             else:
                 self._sleepers.append((due, loop, fut))
-        await fut
+        try:
+            await fut
+        finally:  # a cancelled sleep (a loop woken some other way) no longer counts as parked
+            with self._lock:
+                self._sleepers = [s for s in self._sleepers if s[2] is not fut]
 
     def advance(self, ms: int) -> None:
         with self._lock:

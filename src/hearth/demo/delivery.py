@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from typing import Any
 
 from hearth.channels.delivery import emulator, service
@@ -32,7 +31,7 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
     item_ids = ids.get("item", {})
     with node.engine.connect() as conn:
         loaded = menu.load_items(conn, list(item_ids.values()))
-    now = int(time.time() * 1000)
+    now = node.now_ms()
     plan: list[tuple[Platform, str, ItemMapping, str]] = []
     for demo_item in cat.ITEMS:
         item = loaded.get(item_ids.get(demo_item.key, ""))

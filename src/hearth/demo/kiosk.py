@@ -7,7 +7,6 @@ and on a phone.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +27,7 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
 def guest_links(node: Node, base_url: str) -> list[str]:
     """Register a kiosk and give the first table's QR link, as lines to print. That table is
     seated (as a waiter would), since a phone may order only at a seated table."""
-    now = int(time.time() * 1000)
+    now = node.now_ms()
     key = node.writer.run(lambda tx: staff.register_terminal(tx, "Demo kiosk", now, None,
                                                              kind="kiosk"))["key"]
     lines = [f"Self-service kiosk (tablet): {base_url}/kiosk?key={key}"]

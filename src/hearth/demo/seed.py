@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -46,7 +45,7 @@ def is_seeded(node: Node) -> bool:
 def seed(node: Node, progress: Callable[[str], None] | None = None) -> SeedReport:
     """Each section is one transaction, so a failed seed leaves whole sections or nothing."""
     say = progress or (lambda _m: None)
-    ctx = Context(None, int(time.time() * 1000), node.settings.timezone)
+    ctx = Context(None, node.now_ms(), node.settings.timezone)
     report = SeedReport()
     ids: dict[str, dict[str, str]] = {"station": {}, "category": {}, "group": {}, "item": {}}
 
@@ -119,6 +118,6 @@ def seed(node: Node, progress: Callable[[str], None] | None = None) -> SeedRepor
 
 
 def register_demo_terminal(node: Node) -> str:
-    now = int(time.time() * 1000)
+    now = node.now_ms()
     result = node.writer.run(lambda tx: staff.register_terminal(tx, "Demo till", now, None))
     return result["key"]

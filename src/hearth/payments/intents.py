@@ -10,7 +10,6 @@ calls a provider: these run inside writer transactions.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +36,6 @@ PAYABLE_TO_PAID = frozenset({OrderStatus.SUBMITTED, OrderStatus.PREPARING, Order
                              OrderStatus.SERVED})
 
 log = structlog.get_logger(__name__)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def stream(payment_id: str) -> str:
@@ -119,7 +114,7 @@ def settle_order(tx: Tx, order_id: str, actor: str | None) -> None:
         return
     b = d.bill(order.totals().total, lines(order_rows(tx.conn, tx.store_id, order_id)))
     if b.due == 0:
-        ctx = ordering.Context(actor, now_ms())
+        ctx = ordering.Context(actor, tx.journal.wall_ms())
         if pay_first:
             try:
                 ordering.submit_order(tx, ctx, order_id)

@@ -124,7 +124,7 @@ def run_command(node: Node, provider: str | None, hours: float, console: Any) ->
             console.print(f"[bold red]Error:[/] no provider {provider!r} here.\n"
                           f"[yellow]Fix:[/] use one of: {known}.")
             return 2
-        until = int(time.time() * 1000)
+        until = node.now_ms()
         since = until - int(hours * 3_600_000)
 
         async def run() -> dict[str, Any]:

@@ -22,7 +22,6 @@ from hearth.payments.errors import PaymentsError
 from hearth.payments.intents import (
     current_shift_id,
     get_row,
-    now_ms,
     payment_out,
     record_answer,
 )
@@ -172,4 +171,4 @@ async def handle_callback(node: Node, provider_name: str, headers: dict[str, str
     duplicate, must_reverse, row = await node.writer.submit(fold)
     if must_reverse:
         await reverse(node, runtime, row.id)
-    return {"status": "ok", "duplicate": duplicate, "payment_id": row.id, "at_ms": now_ms()}
+    return {"status": "ok", "duplicate": duplicate, "payment_id": row.id, "at_ms": node.now_ms()}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,8 +33,9 @@ from hearth.payments.tables import payment_providers
 log = structlog.get_logger(__name__)
 
 
-def wall_ms() -> float:
-    return time.monotonic() * 1000
+def breaker_clock(node: Node) -> Clock:
+    """The breakers' milliseconds: the node's monotonic clock, so a test steps a cool-down."""
+    return lambda: node.clock.monotonic() * 1000
 
 
 def default_tenders(provider: Provider) -> list[str]:
@@ -112,15 +112,14 @@ class PaymentsRuntime:
 
 
 def make_runtime(settings: Settings, providers: Sequence[Provider],
-                 clock: Clock | None = None) -> PaymentsRuntime:
-    return PaymentsRuntime(settings, {p.name: p for p in providers},
-                           ProviderRouter(clock or wall_ms))
+                 clock: Clock) -> PaymentsRuntime:
+    return PaymentsRuntime(settings, {p.name: p for p in providers}, ProviderRouter(clock))
 
 
 def install(node: Node, providers: Sequence[Provider],
             clock: Clock | None = None) -> PaymentsRuntime:
     """Give a node its providers before the app starts (tests, the demo, the fault suite)."""
-    runtime = make_runtime(node.settings, providers, clock)
+    runtime = make_runtime(node.settings, providers, clock or breaker_clock(node))
     node.parts.put(runtime)
     return runtime
 
@@ -145,7 +144,8 @@ def payments_of(node: Node) -> PaymentsRuntime:
     """The node's payments runtime, built from settings on first use."""
 
     def build() -> PaymentsRuntime:
-        runtime = make_runtime(node.settings, providers_from_settings(node.settings))
+        runtime = make_runtime(node.settings, providers_from_settings(node.settings),
+                               breaker_clock(node))
         runtime.load_config(node)
         return runtime
 

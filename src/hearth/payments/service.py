@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -269,7 +268,7 @@ class _Chain:
                        if runtime.provider(r.name) is not None]
         self.code_wallet = (d.check_payment_code(self.body.auth_code, self.body.wallet)
                             if self.body.kind is Tender.WALLET_SCAN else None)
-        self.deadline = time.monotonic() + s.payment_budget_ms / 1000
+        self.deadline = self.node.clock.monotonic() + s.payment_budget_ms / 1000
 
     def attempt(self) -> failover.Attempt:
         """The situation as the decision sees it, breakers read now."""
@@ -286,7 +285,7 @@ class _Chain:
                 open=routing.state(name) is BreakerState.OPEN,
                 wallets=self.runtime.wallets_of(name)) for name in self.routes),
             tried=tuple(self.tried),
-            budget_left_ms=(self.deadline - time.monotonic()) * 1000,
+            budget_left_ms=(self.deadline - self.node.clock.monotonic()) * 1000,
             auto_failover=s.payment_auto_failover, code_wallet=self.code_wallet,
             other_methods=others, offline_allowed=self.body.kind.value in offline)
 
@@ -315,7 +314,7 @@ class _Chain:
         req = ChargeRequest(pid, body.amount + body.tip, st.row.currency,
                             d.METHOD_OF[body.kind], description=f"order {self.order_id}",
                             auth_code=body.auth_code)
-        timeout = min(s.payment_call_timeout_ms / 1000, self.deadline - time.monotonic())
+        timeout = min(s.payment_call_timeout_ms / 1000, self.deadline - node.clock.monotonic())
         try:
             result = await self.runtime.call(name, provider.charge(req), timeout)
         except ProviderError as exc:

@@ -10,7 +10,6 @@ query said the provider has never seen it, and always under the same intent id.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
@@ -23,7 +22,7 @@ from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.payments import domain as d
 from hearth.payments.domain import Tender
-from hearth.payments.intents import get_row, now_ms, record_answer
+from hearth.payments.intents import get_row, record_answer
 from hearth.payments.messages import text
 from hearth.payments.providers.base import ChargeRequest, ProviderError, ProviderStatus
 from hearth.payments.refunds import finish_refund
@@ -62,7 +61,7 @@ async def settle_intent(node: Node, runtime: PaymentsRuntime, row: Any, eager: b
     provider = runtime.provider(row.provider)
     if provider is None:
         return str(row.status)
-    age = now_ms() - row.created_at_ms
+    age = node.now_ms() - row.created_at_ms
     if not eager and age < s.payment_budget_ms + 500:
         return str(row.status)
     try:
@@ -109,7 +108,7 @@ async def forward(node: Node, runtime: PaymentsRuntime, row: Any) -> str:
     def mark(state: str, result: Any = None, message: tuple[str, str] | None = None) -> Any:
         return node.writer.submit(lambda tx: _mark_forward(tx, row.id, state, result, message))
 
-    if now_ms() - row.created_at_ms > d.OfflineLimits.of(s).max_age_ms:
+    if node.now_ms() - row.created_at_ms > d.OfflineLimits.of(s).max_age_ms:
         await mark("declined", message=text("offline_too_old"))
         return "declined"
     if not runtime.routing.allow(row.provider):
@@ -192,9 +191,10 @@ async def settle_once(node: Node) -> dict[str, int]:
 
 
 async def run_forever(node: Node) -> None:
-    """The resume task: a first pass at once (crash recovery), then every interval."""
+    """The resume task: a first pass at once (crash recovery), then every interval of the
+    node's clock (a test steps it)."""
     interval = node.settings.payment_settle_interval_ms / 1000
     while True:
         with contextlib.suppress(Exception):
             await settle_once(node)
-        await asyncio.sleep(interval)
+        await node.clock.sleep(interval)

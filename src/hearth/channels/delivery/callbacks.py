@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +66,7 @@ class CallbackSender:
     async def run_once(self) -> int:
         """Try every due callback once; returns how many the platforms took."""
         rows = await asyncio.to_thread(self._queued)
-        now = time.monotonic()
+        now = self.node.clock.monotonic()
         # One order's callbacks go in order (accepted before ready): only its oldest queued
         # one is tried; the others wait behind it.
         first: dict[str, Any] = {}
@@ -93,7 +92,8 @@ class CallbackSender:
             try:
                 response = await client.post(
                     self.cfg.callback_urls[platform],
-                    **signed_request(platform, self.cfg, row.payload, int(time.time())))
+                    **signed_request(platform, self.cfg, row.payload,
+                                     self.node.now_ms() // 1000))
             finally:
                 if self.client is None:
                     await client.aclose()
@@ -103,7 +103,7 @@ class CallbackSender:
             ok, error = False, f"{type(exc).__name__}: {exc}"
         if not ok:
             self.last_error[row.id] = error
-            self.next_at[row.id] = time.monotonic() + d.callback_backoff_s(tries)
+            self.next_at[row.id] = self.node.clock.monotonic() + d.callback_backoff_s(tries)
             log.warning("delivery.callback_failed", platform=platform.value, id=row.id,
                         attempt=tries, error=error)
             return 0
@@ -146,7 +146,7 @@ class Ticker:
 
     async def tick(self) -> int:
         """One round: reject overdue orders, try due callbacks; returns callbacks sent."""
-        now_ms = int(time.time() * 1000)
+        now_ms = self.node.now_ms()
         store = self.node.settings.store_id
 
         def overdue() -> int:
@@ -185,5 +185,16 @@ class Ticker:
             except Exception as exc:  # never let one bad tick stop timeouts or callbacks
                 log.warning("delivery.tick_failed", error=str(exc))
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.node.settings.delivery_tick_s)
+            await self._pause(self.node.settings.delivery_tick_s)
+
+    async def _pause(self, seconds: float) -> None:
+        """Until a callback is queued or ``seconds`` pass on the node's clock (a test steps
+        it to make accept timeouts and callback retries fall due)."""
+        sleeper = asyncio.ensure_future(self.node.clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (sleeper, waker):
+                t.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
