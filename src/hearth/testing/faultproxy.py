@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from hearth.testing.netns import entered
+
 CHUNK = 65536
 
 
@@ -128,8 +130,6 @@ class FaultProxy:
     def _main(self) -> None:
         ctx: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if self.netns is not None:
-            from hearth.testing.netns import entered
-
             ctx = entered(self.netns)
         try:
             with ctx:  # this thread stays in the namespace for the proxy's whole life
