@@ -7,7 +7,7 @@ Goals (issue 13): after every heal HQ holds everything the store had within 30 s
 holds every event of the store's journal exactly once (same seqs, same event ids, no gap, no
 duplicate) and both digests are equal.
 
-    python -m bench.sync_chaos [--faults 1000] [--clients 4] [--seed 13]
+    python -m bench.sync_chaos [--faults 1000] [--clients 4] [--seed 13] [--hq-db URL]
 
 Needs root, ip, nft and iptables (make netns-tools).
 """
@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--pace", type=float, default=0.05,
                         help="mean pause of each till between orders (s)")
+    parser.add_argument("--hq-db", default=None,
+                        help="HQ's database URL (default: SQLite); a PostgreSQL URL on "
+                             "127.0.0.1 is reached over the server's Unix socket")
     parser.add_argument("--out", type=Path, default=Path("bench/results/sync_chaos.json"))
     args = parser.parse_args()
     reason = unavailable_reason()
@@ -125,7 +128,7 @@ def main() -> None:
 
         try:
             with PartitionRig(Path(tmp), seed=args.seed, clients=args.clients,
-                              pace_s=args.pace) as rig:
+                              pace_s=args.pace, hq_db=args.hq_db) as rig:
                 try:
                     rig.run(args.faults, report, tick)
                 except Exception as exc:  # still judge and print what was reached

@@ -31,12 +31,15 @@ def netns_ok() -> None:
     pytest.skip(reason)
 
 
-def test_hq_holds_every_store_event_once_after_random_faults(netns_ok, tmp_path):
-    print(f"partition suite seed {SEED}")
-    report = run_partition_suite(tmp_path, faults=10, seed=SEED, clients=4, pace_s=0.05,
-                                 fault_s=(0.3, 1.5))
+def test_hq_holds_every_store_event_once_after_random_faults(netns_ok, db_url, tmp_path):
+    """HQ on SQLite, and on PostgreSQL (reached from HQ's namespace over its Unix socket)."""
+    hq_db = None if db_url.startswith("sqlite") else db_url
+    faults = 10 if hq_db is None else 6
+    print(f"partition suite seed {SEED}, HQ on {'SQLite' if hq_db is None else 'PostgreSQL'}")
+    report = run_partition_suite(tmp_path, faults=faults, seed=SEED, clients=4, pace_s=0.05,
+                                 fault_s=(0.3, 1.5), hq_db=hq_db)
     print(report, f"drains {sorted(round(d, 2) for d in report.drains_s)}")
-    assert sum(report.faults.values()) == 10
+    assert sum(report.faults.values()) == faults
     assert report.orders_acknowledged > 50, "the tills should have kept ordering"
     assert report.store_events > 0 and report.hq_events == report.store_events, report
     assert report.missing == 0 and report.mismatched == 0, report

@@ -44,11 +44,24 @@ T = TypeVar("T")
 STORE_PORT = 8000  # inside a namespace of our own nothing else can hold a port
 HQ_PORT = 8100
 STORE_ID = "store-001"
+PG_SOCKET_DIR = "/var/run/postgresql"
 DRAIN_GOAL_S = 30.0
 PROXY_MODES = (Mode.DELAY, Mode.REFUSE, Mode.CUT, Mode.LOSE_ANSWER, Mode.DUPLICATE, Mode.HOLD)
 KINDS = ("link", "partition", "loss", *(f"proxy-{m.value}" for m in PROXY_MODES),
          "kill-store", "kill-hq")
 ENV = {"HEARTH_ARGON2_TIME_COST": "1", "HEARTH_ARGON2_MEMORY_KIB": "1024"}
+
+
+def reachable_from_netns(db_url: str) -> str:
+    """A PostgreSQL URL on this machine's loopback, rewritten to the server's Unix socket:
+    HQ's namespace has no route to the host's 127.0.0.1, but the socket is a file, and files
+    are shared by every namespace."""
+    url = sa.engine.make_url(db_url)
+    if url.get_backend_name() != "postgresql" or url.host not in ("127.0.0.1", "localhost") \
+            or not Path(PG_SOCKET_DIR).is_dir():
+        return db_url
+    return url._replace(host=None, port=None).update_query_dict(
+        {"host": PG_SOCKET_DIR}).render_as_string(hide_password=False)
 
 
 def in_ns(ns: str, fn: Callable[[], T]) -> T:
@@ -206,7 +219,7 @@ class PartitionRig:
     """The two namespaces, HQ, the proxy, the store and its tills, over ``tmp``."""
 
     def __init__(self, tmp: Path, *, seed: int, clients: int, pace_s: float = 0.05,
-                 fault_s: tuple[float, float] = (0.5, 2.5)) -> None:
+                 fault_s: tuple[float, float] = (0.5, 2.5), hq_db: str | None = None) -> None:
         self.tmp = tmp
         self.pace_s = pace_s
         self.fault_s = fault_s
@@ -215,7 +228,7 @@ class PartitionRig:
         self.clients = clients
         self.net = NetnsPair()
         self.store_db = f"sqlite:///{tmp}/store.db"
-        self.hq_db = f"sqlite:///{tmp}/hq.db"
+        self.hq_db = reachable_from_netns(hq_db) if hq_db else f"sqlite:///{tmp}/hq.db"
         self.store_reader = sa.create_engine(self.store_db)
         self.hq_reader = sa.create_engine(self.hq_db)
 
@@ -417,10 +430,13 @@ class PartitionRig:
 
 def run_partition_suite(tmp: Path, faults: int, *, seed: int = 13, clients: int = 4,
                         pace_s: float = 0.05, fault_s: tuple[float, float] = (0.5, 2.5),
+                        hq_db: str | None = None,
                         progress: Callable[[int, PartitionReport], None] | None = None
                         ) -> PartitionReport:
+    """``hq_db``: HQ's database URL (default: SQLite beside the store's)."""
     report = PartitionReport(seed=seed)
-    with PartitionRig(tmp, seed=seed, clients=clients, pace_s=pace_s, fault_s=fault_s) as rig:
+    with PartitionRig(tmp, seed=seed, clients=clients, pace_s=pace_s, fault_s=fault_s,
+                      hq_db=hq_db) as rig:
         rig.run(faults, report, progress)
         rig.judge(report)
     return report
