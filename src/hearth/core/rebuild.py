@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from hearth.core.db import metadata
+from hearth.core.db import WRITER_FLAG, clear_conn_cache, mark_writer, metadata
 from hearth.core.journal import ProjectorRegistry, read_events
 
 
@@ -49,6 +49,33 @@ def snapshot(conn: Connection, projectors: ProjectorRegistry) -> dict[str, list[
     return result
 
 
+def replay(conn: Connection, projectors: ProjectorRegistry, *,
+           progress: Callable[[int], None] | None = None) -> int:
+    """Apply every journal event to the projections, in one transaction the caller holds.
+
+    The projectors keep their in-memory caches (the order being folded, the day's order
+    number) for the replay, as they do in the single writer: inside this transaction nothing
+    but them writes the projections, so a cached order is the one in the table, and an order's
+    second event no longer reads back and rebuilds what its first just wrote (that read was
+    over half of a restore's time, bench/sync.py). The caches go when the replay ends, so a
+    pooled connection never carries them into other work."""
+    owned_flag = not conn.info.get(WRITER_FLAG)
+    if owned_flag:
+        mark_writer(conn)
+    try:
+        count = 0
+        for ev in read_events(conn):
+            projectors.apply(conn, ev)
+            count += 1
+            if progress and count % 500 == 0:
+                progress(count)
+        return count
+    finally:
+        clear_conn_cache(conn)
+        if owned_flag:
+            conn.info.pop(WRITER_FLAG, None)
+
+
 def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
             progress: Callable[[int], None] | None = None) -> RebuildReport:
     """Replay the journal into empty projections; commit only if ``keep``."""
@@ -58,12 +85,7 @@ def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
             before = snapshot(conn, projectors)
             for table in reversed(_owned_in_dependency_order(projectors)):
                 conn.execute(table.delete())
-            count = 0
-            for ev in read_events(conn):
-                projectors.apply(conn, ev)
-                count += 1
-                if progress and count % 500 == 0:
-                    progress(count)
+            count = replay(conn, projectors, progress=progress)
             after = snapshot(conn, projectors)
             report = RebuildReport(events=count, tables={k: len(v) for k, v in after.items()})
             for name in after:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hearth.core.digest import chain, content_hash
+from hearth.core.digest import content_hash, next_digest
 from hearth.hq.errors import HQError
 
 MAX_BATCH_EVENTS = 500
@@ -107,8 +107,10 @@ def decide_ingest(cursor: int, cursor_digest: str, batch: Sequence[Mapping[str, 
             return Diverged(int(ev["seq"]), str(ev["event_id"]))
     rows = []
     digest = cursor_digest
-    for ev, (seq, digest) in zip(new, chain(cursor_digest, new), strict=True):
-        rows.append({**ev, "seq": seq, "content_hash": content_hash(ev), "digest": digest})
+    for ev in new:  # each event hashed once: its content hash feeds the chain and the row
+        seq, content = int(ev["seq"]), content_hash(ev)
+        digest = next_digest(digest, seq, str(ev["event_id"]), content)
+        rows.append({**ev, "seq": seq, "content_hash": content, "digest": digest})
     return Append(tuple(rows), int(new[-1]["seq"]), digest)
 
 

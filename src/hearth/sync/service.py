@@ -7,6 +7,7 @@ cannot move it backwards, and nothing here can lose or repeat an event.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from hearth.core.db import insert_rows, select_rows, update_rows
 from hearth.core.digest import GENESIS, chain, first_difference
 from hearth.core.errors import Problem
 from hearth.core.journal import Event, ProjectorRegistry, read_events
+from hearth.core.rebuild import replay
 from hearth.core.tables import journal
 from hearth.core.writer import Command, Tx
 from hearth.menu import tables as menu_tables
@@ -36,7 +38,7 @@ ClientFactory = Callable[[str, str | None], HqClient]
 
 STATE_ID = 1
 DIGEST_PAGE = 1000  # HQ answers at most this many digests per call
-JOURNAL_PAGE = 2000
+JOURNAL_PAGE = 5000  # HQ's largest page
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,44 @@ def digest_at(conn: Connection, seq: int) -> str:
     for _seq, h in chain(start, (Event.from_row(r).as_row() for r in conn.execute(q))):
         last = h
     return last
+
+
+class RunningDigests:
+    """Our journal's digests past HQ's cursor, chained once and reused.
+
+    The handshake needs our digest at the journal's top and each batch the digests of its
+    events: re-chaining the whole unacknowledged journal before every handshake, and the batch
+    again, cost more than the upload itself (a 100,000-event backlog, bench/sync.py). A seq's
+    digest never changes (the journal is append-only), so what is kept here is never stale;
+    it is pruned as HQ acknowledges (about 150 bytes an event still waiting)."""
+
+    def __init__(self) -> None:
+        self.base = -1  # the digests of base+1 .. base+len(ahead) are known
+        self.base_digest = GENESIS
+        self.ahead: dict[int, str] = {}
+
+    @property
+    def top(self) -> int:
+        return self.base + len(self.ahead)
+
+    def at(self, conn: Connection, seq: int, *, floor: int) -> str:
+        """Our digest at ``seq`` (as ``digest_at``); ``floor`` is HQ's cursor, below which
+        nothing is kept."""
+        if self.base < 0 or floor > self.top:
+            self.base, self.base_digest, self.ahead = floor, digest_at(conn, floor), {}
+        while self.base < floor:
+            self.base += 1
+            self.base_digest = self.ahead.pop(self.base)
+        if seq < self.base:
+            return digest_at(conn, seq)
+        top = self.top
+        if seq > top:
+            start = self.ahead[top] if self.ahead else self.base_digest
+            for s, h in chain(start, (e.as_row() for e in read_events(conn, top, seq - top))):
+                self.ahead[s] = h
+        if seq == self.base:
+            return self.base_digest
+        return self.ahead.get(seq) or (self.ahead[self.top] if self.ahead else self.base_digest)
 
 
 def digests_between(conn: Connection, first: int, last: int) -> dict[int, str]:
@@ -244,6 +284,16 @@ async def enrol(engine: Engine, write: Write[Any], store_id: str, hq_url: str,
 
 # -- the sync itself -------------------------------------------------------------------------
 @dataclass(frozen=True)
+class _Batch:
+    """A batch ready to send: the events after ``after``, JSON-encoded once, and our digests."""
+
+    after: int
+    sent_to: int
+    encoded: list[bytes]
+    digests: dict[int, str]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """One round: whether HQ answered, whether it holds everything, and why not."""
 
@@ -267,6 +317,7 @@ class Syncer:
         self.pull_catalogue = pull_catalogue
         self.shaken = False
         self.watch = domain.BacklogWatch()
+        self.digests = RunningDigests()
 
     def state(self) -> SyncState | None:
         with self.engine.connect() as conn:
@@ -328,7 +379,7 @@ class Syncer:
     async def _handshake(self, client: HqClient, state: SyncState) -> Outcome | None:
         with self.engine.connect() as conn:
             top = journal_top(conn)
-            top_digest = digest_at(conn, top)
+            top_digest = self.digests.at(conn, top, floor=min(state.acked_seq, top))
         hs = await client.handshake(state.epoch, top, top_digest, state.catalogue_version)
         status = hs.get("status", "ok")
         if status in ("fenced", "diverged"):
@@ -344,7 +395,7 @@ class Syncer:
             return await self._diverged(client, first, f"HQ holds seq {hq_acked}, beyond our "
                                                        f"journal's top {top}")
         with self.engine.connect() as conn:
-            ours = digest_at(conn, hq_acked)
+            ours = self.digests.at(conn, hq_acked, floor=min(state.acked_seq, hq_acked))
         if ours != hq_digest:
             first = await self._find_divergence(client, hq_acked)
             return await self._diverged(client, first, f"digests differ at seq {hq_acked}")
@@ -353,9 +404,8 @@ class Syncer:
             # either way HQ's cursor is the truth of what it holds, and the digests agree.
             if hq_acked > state.acked_seq:
                 with self.engine.connect() as conn:
-                    digests = dict(chain(digest_at(conn, state.acked_seq), (
-                        e.as_row() for e in read_events(conn, state.acked_seq,
-                                                        hq_acked - state.acked_seq))))
+                    digests = {s: self.digests.at(conn, s, floor=state.acked_seq)
+                               for s in range(state.acked_seq + 1, hq_acked + 1)}
                 await self.write(_advance(hq_acked, hq_digest, digests, self.now_ms()))
             else:
                 await self.write(_rewind(hq_acked, hq_digest, self.now_ms()))
@@ -393,9 +443,26 @@ class Syncer:
         log.error("sync.diverged", first_differing_seq=first, why=why)
         return Outcome(answered=True, drained=False, stopped=True, reason="diverged")
 
+    def _prepare(self, after: int) -> _Batch | None:
+        """The next batch after ``after``: read, encoded once, cut to the protocol's caps, and
+        its digests. Runs in a thread, so it overlaps HQ's work on the batch before it."""
+        with self.engine.connect() as conn:
+            events = list(read_events(conn, after, domain.MAX_BATCH_EVENTS))
+            if not events:
+                return None
+            encoded = [json.dumps(wire(e), separators=(",", ":"), ensure_ascii=False).encode()
+                       for e in events]
+            # One byte per event for the comma, and room for the envelope.
+            n = domain.cut_batch([len(b) + 1 for b in encoded],
+                                 max_bytes=domain.MAX_BATCH_BYTES - 1024)
+            sent_to = events[n - 1].seq
+            digests = {e.seq: self.digests.at(conn, e.seq, floor=after) for e in events[:n]}
+        return _Batch(after, sent_to, encoded[:n], digests)
+
     async def _drain(self, client: HqClient,
                      progress: Callable[[int, int], None] | None) -> Outcome:
         sent = 0
+        ready: _Batch | None = None
         while True:
             with self.engine.connect() as conn:
                 state = load_state(conn)
@@ -403,27 +470,28 @@ class Syncer:
                 if state.status != "ok":
                     return Outcome(answered=True, drained=False, stopped=True,
                                    reason=state.status, sent=sent)
-                batch = list(read_events(conn, state.acked_seq, domain.MAX_BATCH_EVENTS))
                 top = journal_top(conn)
             if progress is not None:
                 progress(state.acked_seq, top)
-            if not batch:
+            batch = ready if ready is not None and ready.after == state.acked_seq else \
+                await asyncio.to_thread(self._prepare, state.acked_seq)
+            ready = None
+            if batch is None:
                 self._observe(answered=True)
                 return Outcome(answered=True, drained=True, sent=sent)
-            await self.write(_note_backlog(self.now_ms()))
-            rows = [wire(e) for e in batch]
-            sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode())
-                     for r in rows]
-            # One byte per event for the comma, and room for the envelope.
-            rows = rows[:domain.cut_batch([n + 1 for n in sizes],
-                                          max_bytes=domain.MAX_BATCH_BYTES - 1024)]
-            digests = dict(chain(state.acked_digest, rows))
-            sent_to = int(rows[-1]["seq"])
+            if state.backlog_since_ms is None:
+                await self.write(_note_backlog(self.now_ms()))
+            digests, sent_to = batch.digests, batch.sent_to
+            # The next batch is read and encoded while HQ works on this one; it is used only
+            # if HQ acknowledges all of this one (else it is read again from the new cursor).
+            following = asyncio.ensure_future(asyncio.to_thread(self._prepare, sent_to))
             try:
                 answer = domain.Answer(200, **_ack_fields(
-                    await client.upload(state.epoch, rows)))
+                    await client.upload_encoded(state.epoch, batch.encoded)))
             except HqRefused as exc:
                 answer = _answer_of(exc)
+            finally:
+                ready = await _settled(following)
             decision = domain.decide(answer, sent_to=sent_to, our_digest_at=digests)
             if decision.action is domain.Action.ADVANCE:
                 assert decision.seq is not None and answer.digest is not None
@@ -478,6 +546,14 @@ class Syncer:
                         int(v["version"]), list(v.get("events") or []),
                         snapshot=bool(v.get("snapshot")))):
                     applied += 1
+
+
+async def _settled(prepared: Awaitable[_Batch | None]) -> _Batch | None:
+    """A prepared batch, or None if preparing it failed (it is then prepared again)."""
+    try:
+        return await prepared
+    except Exception:  # the next loop reads the journal again, and says why if it fails
+        return None
 
 
 def _ack_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -575,20 +651,24 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
         epoch, upto = int(fenced["epoch"]), int(fenced.get("acked_seq", 0))
         hq_digest = str(fenced.get("digest") or GENESIS)
         h, after, store_id = GENESIS, 0, ""
-        while after < upto:
-            page = await client.journal(after, min(JOURNAL_PAGE, upto - after))
-            if not page:
-                break
+        page = await client.journal(after, min(JOURNAL_PAGE, upto - after)) if upto else []
+        while after < upto and page:
             rows = list(_journal_rows(page))
-            digests = list(chain(h, rows))
-            with engine.begin() as conn:
-                conn.execute(journal.insert(), rows)
-                conn.execute(sync_digests.insert(), [{"seq": s, "digest": d}
-                                                    for s, d in digests])
-            h, after = digests[-1][1], digests[-1][0]
+            last = int(rows[-1]["seq"])
+            # The next page downloads while this one is chained and written (in a thread).
+            following = asyncio.ensure_future(client.journal(
+                last, min(JOURNAL_PAGE, upto - last))) if last < upto else None
+            try:
+                h = await asyncio.to_thread(_write_page, engine, h, rows)
+            except BaseException:
+                if following is not None:
+                    following.cancel()
+                raise
+            after = last
             store_id = store_id or str(rows[0]["store_id"])
             if progress is not None:
                 progress(after, upto)
+            page = await following if following is not None else []
         if after != upto or h != hq_digest:
             raise SyncError.RESTORE_MISMATCH.problem(
                 f"Downloaded {after} of {upto} events; digest "
@@ -602,8 +682,7 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
     # Replay through the node's projectors into the empty projections (as hearth rebuild
     # does; its before/after comparison has nothing to compare on an empty database).
     with engine.begin() as conn:
-        for ev in read_events(conn):
-            projectors.apply(conn, ev)
+        replay(conn, projectors)
     with engine.begin() as conn:
         conn.execute(sync_state.delete())
         insert_rows(conn, sync_state, {
@@ -615,6 +694,16 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
             "unreachable_since_ms": None, "backlog_since_ms": None})
     log.info("sync.restored", store_id=store_id, epoch=epoch, events=upto)
     return Restored(store_id, epoch, upto, h)
+
+
+def _write_page(engine: Engine, h: str, rows: list[dict[str, Any]]) -> str:
+    """One page of HQ's copy into our journal with our own digests; the digest at its end.
+    The seqs must follow on from what is written (the journal's key refuses a repeat)."""
+    digests = list(chain(h, rows))
+    with engine.begin() as conn:
+        conn.execute(journal.insert(), rows)
+        conn.execute(sync_digests.insert(), [{"seq": s, "digest": d} for s, d in digests])
+    return digests[-1][1]
 
 
 def backlog_of_state(top: int, state: SyncState | None) -> int:
