@@ -8,16 +8,19 @@ runs at import time: the CLI and every test build their own node.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 
 from hearth import __version__
+from hearth.backup.module import MODULE as BACKUP
 from hearth.channels.delivery.module import MODULE as DELIVERY
 from hearth.channels.kiosk.module import MODULE as KIOSK
 from hearth.channels.qr.module import MODULE as QR
@@ -25,17 +28,22 @@ from hearth.core import problem_handlers
 from hearth.core.clock import Clock, HybridClock, SystemClock
 from hearth.core.config import Settings
 from hearth.core.db import make_engine, metadata
+from hearth.core.errors import CoreError
+from hearth.core.housekeeping import Housekeeper
 from hearth.core.journal import JournalWriter, ProjectorRegistry
 from hearth.core.livefeed import LiveFeed
+from hearth.core.metrics import NodeMetrics
 from hearth.core.migrate import upgrade
 from hearth.core.module import Module, Route
 from hearth.core.node import Node
+from hearth.core.requestid import RequestId
 from hearth.core.security import Hasher, TokenSigner, random_token
 from hearth.core.subscribers import SubscriberRunner
 from hearth.core.tables import node_secrets  # also registers the core tables
 from hearth.core.writer import Writer
 from hearth.kitchen.module import MODULE as KITCHEN
 from hearth.menu.module import MODULE as MENU
+from hearth.ops.module import MODULE as OPS
 from hearth.ordering.module import MODULE as ORDERING
 from hearth.payments.module import MODULE as PAYMENTS
 from hearth.printing.module import MODULE as PRINTING
@@ -50,9 +58,12 @@ log = structlog.get_logger(__name__)
 # Lower modules first: projectors run, and parts are built and started, in this order (and
 # stopped in the reverse).
 MODULES: tuple[Module, ...] = (STORE, STAFF, MENU, ORDERING, KITCHEN, PAYMENTS, PRINTING,
-                               QR, KIOSK, DELIVERY, SYNC, WEB)
+                               QR, KIOSK, DELIVERY, SYNC, BACKUP, OPS, WEB)
 
-CORE_PUBLIC_ROUTES: frozenset[Route] = frozenset({("GET", "/healthz"), ("GET", "/livez")})
+# /metrics takes the scraper's own bearer token (HEARTH_METRICS_TOKEN), or only 127.0.0.1.
+CORE_PUBLIC_ROUTES: frozenset[Route] = frozenset({("GET", "/healthz"), ("GET", "/livez"),
+                                                  ("GET", "/readyz"), ("GET", "/metrics")})
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 
 
 def schema() -> sa.MetaData:
@@ -107,6 +118,9 @@ def build_node(settings: Settings | None = None, *, clock: Clock | None = None) 
     for module in MODULES:
         if module.on_build is not None:
             module.on_build(node)
+    metrics = NodeMetrics(node, [m.metrics for m in MODULES if m.metrics is not None])
+    metrics.attach()
+    node.parts.put(metrics)
     log.info("node.ready", store_id=settings.store_id, db=engine.url.render_as_string())
     return node
 
@@ -129,9 +143,13 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         for module in MODULES:
             if module.on_start is not None:
                 await module.on_start(node)
+        housekeeper = Housekeeper(node)
+        node.parts.put(housekeeper)
+        await housekeeper.start()
         try:
             yield
         finally:
+            await housekeeper.stop()
             for module in reversed(MODULES):
                 if module.on_stop is not None:
                     await module.on_stop(node)
@@ -146,6 +164,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     problem_handlers.install(app)
     problem_handlers.document_problems(app)
     app.add_middleware(problem_handlers.BodySizeLimit, max_bytes=node.settings.max_body_bytes)
+    app.add_middleware(RequestId)
 
     @app.get("/livez", tags=["ops"])
     async def livez() -> dict[str, str]:
@@ -160,8 +179,50 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         return {"status": "ok", "store_id": node.settings.store_id,
                 "journal_seq": node.writer.journal.next_seq - 1}
 
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> JSONResponse:
+        """Each module's readiness; 503 only when ordering cannot take orders."""
+        modules = readiness(node)
+        ok = modules.get("ordering") in ("ready", "degraded")
+        return JSONResponse({"status": "ready" if ok else "down", "modules": modules},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["ops"])
+    def metrics(request: Request) -> Response:
+        """Prometheus text exposition, for the scraper's bearer token (or from this box)."""
+        _check_scraper(node, request)
+        return Response(node.parts.get(NodeMetrics).exposition(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
     for module in MODULES:
         for router in module.routers:
             app.include_router(router)
     pages.mount_static(app)
     return app
+
+
+def readiness(node: Node) -> dict[str, str]:
+    """Each module's own word on whether it works now; a module whose check fails is down."""
+    out: dict[str, str] = {}
+    for module in MODULES:
+        if module.ready is None:
+            continue
+        try:
+            out[module.name] = module.ready(node)
+        except Exception as exc:  # a broken check says "down", never a 500
+            log.warning("readyz.check_failed", module=module.name, error=str(exc))
+            out[module.name] = "down"
+    return out
+
+
+def _check_scraper(node: Node, request: Request) -> None:
+    token = node.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise CoreError.NOT_SIGNED_IN.problem(
+                "The metrics need the scraper's bearer token (HEARTH_METRICS_TOKEN).",
+                field="Authorization")
+    elif request.client is None or request.client.host not in LOCAL_HOSTS:
+        raise CoreError.PERMISSION_DENIED.problem(
+            "Metrics are served only to this machine until HEARTH_METRICS_TOKEN is set.")

@@ -1,4 +1,4 @@
-"""The ``hearth`` command: init, serve, demo, rebuild, reconcile."""
+"""The ``hearth`` command: init, serve, demo, rebuild, reconcile, backup, restore."""
 
 from __future__ import annotations
 
@@ -31,12 +31,20 @@ def _settings(db: str | None) -> Settings:
 def _configure_logging(level: str = "info") -> None:
     logging.basicConfig(format="%(message)s", stream=sys.stderr,
                         level=getattr(logging, level.upper(), logging.INFO))
+    # HEARTH_LOG_FORMAT=json: one JSON object a line for a log shipper, with ISO UTC times;
+    # either way each line logged during a request carries its request_id (core/requestid.py).
+    processors: list[structlog.typing.Processor] = [structlog.contextvars.merge_contextvars,
+                                                    structlog.processors.add_log_level]
+    if Settings().log_format == "json":
+        processors += [structlog.processors.TimeStamper(fmt="iso", utc=True),
+                       structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+    else:
+        processors += [structlog.processors.TimeStamper(fmt="%H:%M:%S"),
+                       structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(
             getattr(logging, level.upper(), logging.INFO)),
-        processors=[structlog.processors.add_log_level,
-                    structlog.processors.TimeStamper(fmt="%H:%M:%S"),
-                    structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())])
+        processors=processors)
 
 
 def _fail(message: str, fix: str) -> None:
@@ -369,6 +377,62 @@ def hq_add_owner(code: Annotated[str, typer.Option("--code")],
     console.print(f"[green]HQ owner {code} ready.[/]")
 
 
+@app.command()
+def doctor(db: DbOption = None,
+           url: Annotated[str | None, typer.Option(
+               "--url", help="A running node (http://node:8000): its live checks too.")] = None,
+           token: Annotated[str | None, typer.Option(
+               "--token", help="A manager's access token for --url.")] = None,
+           fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes.")] = False,
+           bundle: Annotated[Path | None, typer.Option(
+               "--bundle", help="Write a support zip (secrets, phones redacted).")] = None,
+           log_file: Annotated[Path | None, typer.Option(
+               "--log-file", help="The node's log file, for the bundle's last lines.")] = None,
+           lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh") -> None:
+    """Check every part of the store; say what broke, what still works and the fix.
+
+    Exit code 0 all ok, 1 a warning, 2 a failure."""
+    import asyncio
+
+    from hearth.ops import report, service
+    from hearth.ops.domain import Finding, exit_code
+
+    _configure_logging("warning")
+    settings = _settings(db)
+    if url:
+        try:
+            result = report.fetch_remote(url, token, fix)
+        except Exception as exc:
+            _fail(f"cannot get the report from {url}: {exc}",
+                  "check the address and --token, or run without --url on the node's box.")
+            return
+        findings = [Finding.from_json(f) for f in result["findings"]]
+    else:
+        from hearth.bootstrap import build_node
+
+        node = build_node(settings)
+        try:
+            async def offline() -> dict[str, Any]:
+                found = await service.run_doctor(node, live=False)
+                done = []
+                if fix:
+                    done = await service.apply_safe_fixes(node, [], always=("checkpoint-wal",))
+                    found = await service.run_doctor(node, live=False)
+                return service.report_json(found, done)
+
+            result = asyncio.run(offline())
+        finally:
+            node.close()
+        findings = [Finding.from_json(f) for f in result["findings"]]
+    console.print(report.table(findings, lang))
+    for line in report.fixes_lines(result.get("fixes") or [], lang):
+        console.print(line)
+    if bundle is not None:
+        report.write_bundle(bundle, result, settings, log_file)
+        console.print(f"bundle: {bundle}")
+    raise typer.Exit(exit_code(findings))
+
+
 sync_app = typer.Typer(help="Sync with HQ: send what waits, see where the store stands.",
                        no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
@@ -440,14 +504,163 @@ def sync_now(db: DbOption = None) -> None:
 
 
 @app.command()
+def backup(db: DbOption = None) -> None:
+    """Back up the store database now (online: the node may keep serving), verify the copy,
+    rotate, and list the backups kept."""
+    from hearth.backup import service as backups
+    from hearth.core.clock import SystemClock
+    from hearth.core.errors import Problem
+
+    _configure_logging("warning")
+    settings = _settings(db)
+    now = SystemClock().now_ms()
+    try:
+        taken = backups.take_backup(settings, now)
+    except Problem as exc:
+        _fail(exc.detail or exc.title, "check the disk has room and HEARTH_BACKUP_DIR is "
+              "writable.")
+        return
+    _print_backups(backups.backup_dir(settings), now)
+    if not taken.verified:
+        _fail(f"the backup {taken.file} did not verify: {'; '.join(taken.problems)}",
+              "run hearth doctor; keep the older backups until a new one verifies.")
+    console.print(f"[green]Backed up and verified[/] {taken.file} (journal up to seq "
+                  f"{taken.journal_top}).")
+
+
+def _print_backups(folder: Path, now_ms: int) -> None:
+    from hearth.backup import service as backups
+
+    table = Table(title=f"Backups kept in {folder}")
+    for col in ("file", "taken (UTC)", "age", "journal top", "orders", "paid (CNY)", "size",
+                "verified"):
+        table.add_column(col, justify="right" if col in ("journal top", "orders") else "left")
+    for m in backups.list_backups(folder):
+        age = m.age_s(now_ms)
+        table.add_row(m.file, m.taken_at[:19], f"{age / 3600:.1f} h" if age >= 3600 else
+                      f"{age / 60:.0f} min", str(m.journal_top), str(m.totals.get("orders")),
+                      f"{m.totals.get('paid_total', 0) / 100:.2f}",
+                      f"{m.size / 1e6:.1f} MB",
+                      "[green]yes[/]" if m.verified else f"[red]no: {'; '.join(m.problems)}[/]")
+    console.print(table)
+
+
+def _hq_copy_of(settings: Settings) -> Any:
+    """What HQ holds of this store, for a restore from backup (None when the store never
+    joined an HQ or its database cannot be read): HQ's copy of the journal, and putting the
+    sync cursor back afterwards."""
+    from hearth.backup.service import HqCopy
+    from hearth.core.db import insert_rows, make_engine
+    from hearth.ordering.projections import catalogue_version
+    from hearth.sync import service as sync
+    from hearth.sync.client import HqClient
+    from hearth.sync.tables import sync_state
+
+    engine = make_engine(settings.db_url)
+    try:
+        with engine.connect() as conn:
+            state = sync.load_state(conn)
+            credential = sync.load_credential(conn)
+    except Exception:  # a damaged store database: restore without HQ's copy
+        return None
+    finally:
+        engine.dispose()
+    if state is None:
+        return None
+
+    async def fetch(after: int, limit: int) -> list[dict[str, Any]]:
+        async with HqClient(state.hq_url, credential) as client:
+            return await client.journal(after, limit)
+
+    def restored(restored_engine: Any, top: int) -> None:
+        import dataclasses
+
+        with restored_engine.begin() as conn:
+            acked = min(state.acked_seq, sync.journal_top(conn))
+            row = dataclasses.asdict(state) | {
+                "id": sync.STATE_ID, "credential": credential, "acked_seq": acked,
+                "acked_digest": sync.digest_at(conn, acked),
+                "catalogue_version": catalogue_version(conn, state.store_id)}
+            conn.execute(sync_state.delete())
+            insert_rows(conn, sync_state, row)
+
+    return HqCopy(state.acked_seq, fetch, restored)
+
+
+def _restore_backup(settings: Settings, at: str | None, force: bool) -> None:
+    import asyncio
+    import datetime as dt
+
+    from hearth.backup import service as backups
+    from hearth.bootstrap import projectors
+    from hearth.core.errors import Problem
+
+    at_ms = None
+    if at:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            _fail(f"--at {at} is not a time.", "give it as 2026-11-29T12:30 (UTC) or with an "
+                  "offset, 2026-11-29T20:30+08:00.")
+            return
+        at_ms = int((when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp() * 1000)
+    path = settings.sqlite_path()
+    if path is None:
+        _fail(f"{settings.db_url} is not a SQLite file.", "restore a store node's database.")
+        return
+    try:
+        backups.ensure_not_in_use(path)
+    except Problem as exc:
+        _fail(exc.detail or exc.title, "stop hearth serve (or the demo) on this database, "
+              "then run hearth restore again.")
+    hq = _hq_copy_of(settings) if path.exists() else None
+    with Progress(TextColumn("[bold]{task.description}[/]"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+        task = bar.add_task("restoring", total=None)
+        try:
+            report = asyncio.run(backups.restore(
+                settings, projectors(), at_ms=at_ms, force=force, hq=hq,
+                progress=lambda what, done, total: bar.update(
+                    task, description=what, completed=done, total=total)))
+        except Problem as exc:
+            bar.stop()
+            fixes = {"backup-would-lose-events": "sync with HQ first (hearth sync now), or "
+                                                 "accept the loss with --force.",
+                     "backup-none-good": "take one with hearth backup, or restore from HQ "
+                                         "(hearth restore --from-hq).",
+                     "backup-hq-short": "check HQ is reachable and run hearth restore again."}
+            _fail(exc.detail or exc.title, fixes.get(exc.code, "stop the node and retry."))
+            return
+    for name in report.skipped:
+        console.print(f"[yellow]Skipped[/] {name}: it no longer checks out (damaged on disk).")
+    if report.plan.lost:
+        console.print(f"[yellow]Warning:[/] forced: {report.plan.lost_count} event(s) (seq "
+                      f"{report.plan.lost[0]}..{report.plan.lost[1]}) that only the old "
+                      f"database held are gone.")
+    console.print(f"[green]Restored[/] {report.backup.file} (taken {report.backup.taken_at[:19]}"
+                  f" UTC, journal up to seq {report.backup.journal_top}).")
+    if hq is not None:
+        console.print(f"Brought back {report.from_hq} event(s) from HQ; journal now ends at seq "
+                      f"{report.journal_top}" + ("; projections rebuilt." if report.rebuilt
+                                                 else "."))
+    console.print("Check it: hearth rebuild --check; then start the node.")
+
+
+@app.command()
 def restore(db: DbOption = None,
             from_hq: Annotated[bool, typer.Option("--from-hq", help="Restore from HQ's copy.")]
             = False,
             hq: Annotated[str, typer.Option("--hq", help="HQ's URL.")] = "",
             credential: Annotated[str, typer.Option(
-                "--credential", help="The store's credential (from HQ or the old box).")] = ""
-            ) -> None:
-    """Bring a store back on a new, empty database from HQ's copy of its journal."""
+                "--credential", help="The store's credential (from HQ or the old box).")] = "",
+            at: Annotated[str | None, typer.Option(
+                "--at", help="Restore the latest good backup taken at or before this time "
+                             "(ISO 8601; UTC unless it has an offset).")] = None,
+            force: Annotated[bool, typer.Option(
+                "--force", help="Restore even if events only this database holds are lost.")]
+            = False) -> None:
+    """Put the latest good backup back (the node stopped), with the journal HQ holds after it;
+    or, with --from-hq, bring a store back on a new, empty database from HQ's copy."""
     import asyncio
 
     from hearth.bootstrap import build_node, projectors
@@ -455,8 +668,11 @@ def restore(db: DbOption = None,
     from hearth.sync import service as sync
 
     _configure_logging("warning")
-    if not from_hq or not hq or not credential:
-        _fail("restore needs --from-hq, --hq URL and --credential.",
+    if not from_hq:
+        _restore_backup(_settings(db), at, force)
+        return
+    if not hq or not credential:
+        _fail("restore --from-hq needs --hq URL and --credential.",
               "hearth restore --from-hq --hq URL --credential TOKEN --db URL")
     node = build_node(_settings(db))
     node.close()

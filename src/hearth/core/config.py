@@ -96,6 +96,18 @@ class Settings(BaseSettings):
     printer_probe_interval_s: float = 15.0  # health checks (DLE EOT status query)
     printer_poll_s: float = 1.0  # the worker also wakes at once when a job is queued
     receipt_header: str = "Hearth 餐厅"
+    # Operations (core/metrics.py, core/housekeeping.py, cli logging).
+    log_format: str = "console"  # console | json (one JSON object a line, with request ids)
+    metrics_token: str = ""  # the scraper's bearer token for /metrics; blank: 127.0.0.1 only
+    # Stored idempotency answers are kept this long (at least the longest offline window, so
+    # a till's retry after an outage still replays), then pruned in small batches.
+    idempotency_keep_hours: int = Field(default=72, ge=24)
+    idempotency_prune_every_s: float = 300.0
+    idempotency_prune_batch: int = 500  # rows per writer transaction
+    wal_checkpoint_every_s: float = 60.0  # PRAGMA wal_checkpoint(PASSIVE) on the writer's thread
+    # Backups (backup/): online, verified, rotated (hourly for a day, daily for a month).
+    backup_dir: str = ""  # blank: "backups" beside the store database (var/backups)
+    backup_interval_s: float = 3600.0  # 0 turns the scheduled backup off (the button still works)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -7,10 +7,11 @@ its folder and one line there.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from prometheus_client.metrics_core import Metric
 
 from hearth.core.errors import ErrorCode
 from hearth.core.journal import ProjectorRegistry
@@ -42,3 +43,8 @@ class Module:
     # Its error catalogue (its ``errors.py``): every code it raises, with both titles; the
     # catalogue test holds each member to a Chinese and an English title.
     errors: type[ErrorCode] | None = None
+    # How ready it is now, for ``/readyz``: "ready", "degraded" (working with something
+    # missing) or "down". Quick and read-only: a load balancer asks every few seconds.
+    ready: Callable[[Node], str] | None = None
+    # Its gauges read at scrape time for ``/metrics`` (``hearth_`` names, base units).
+    metrics: Callable[[Node], Iterable[Metric]] | None = None

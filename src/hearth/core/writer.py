@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -99,6 +100,9 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
 
 
 CommitListener = Callable[[list[Event]], None]
+# Told how long each commit took (seconds, a monotonic difference): how metrics see the writer
+# without the writer knowing of them.
+CommitObserver = Callable[[float], None]
 
 
 class Writer:
@@ -107,6 +111,7 @@ class Writer:
         self.journal = journal
         self.max_batch = max_batch
         self.listeners: list[CommitListener] = []
+        self.observer: CommitObserver | None = None
         self._lock = threading.Lock()
         self._conn: Connection | None = None
         self._queue: asyncio.Queue[tuple[Command[Any], asyncio.Future[Any]]] | None = None
@@ -148,6 +153,29 @@ class Writer:
             self._thread.shutdown(wait=True)
             self._thread = None
         self.close()
+
+    @property
+    def running(self) -> bool:
+        """Taking commands: started, and its loop has not stopped or died."""
+        return self._task is not None and not self._task.done()
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize() if self._queue is not None else 0
+
+    async def on_thread(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` on the writer's own connection and thread, outside any transaction
+        (a WAL checkpoint): between batches, never beside one."""
+        if self._thread is None:
+            raise RuntimeError("writer not started")
+
+        def run() -> T:
+            with self._lock:
+                if self._conn is None:
+                    raise RuntimeError("writer not open")
+                return work(self._conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._thread, run)
 
     # -- submitting --------------------------------------------------------------------------
     async def submit(self, command: Command[T]) -> T:
@@ -197,6 +225,7 @@ class Writer:
             results: list[Any] = []
             committed: list[Event] = []
             start_seq = self.journal.next_seq
+            started = time.perf_counter()
             try:
                 with conn.begin():
                     for command in commands:
@@ -219,6 +248,8 @@ class Writer:
                 raise
             self.batches += 1
             self.commands += len(commands)
+            if self.observer is not None:
+                self.observer(time.perf_counter() - started)
         if committed:
             for listener in self.listeners:
                 try:
