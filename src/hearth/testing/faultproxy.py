@@ -153,8 +153,11 @@ class FaultProxy:
             self._server.close()
         for w in list(self._live):
             w.transport.abort()
-        for t in list(self._tasks):
+        # Connection handlers too (the server starts those), so none is left pending.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for t in others:
             t.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     def _spawn(self, coro: object) -> None:
         assert self._loop is not None
