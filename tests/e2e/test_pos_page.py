@@ -66,6 +66,30 @@ def test_cashier_takes_a_dine_in_order_and_voids_with_a_manager(browser, live_st
     page.close()
 
 
+def test_the_pos_chooser_holds_add_until_the_minimum_and_caps_at_the_maximum(browser, live_store):
+    """The POS opens the same chooser as the phone and the kiosk: Spice (1-1) must be picked
+    before Add works, and Extras (0-2) shows its count and greys out a third option."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, live_store, "C01")
+    page.click("#tables .table[data-code=A04]")
+    page.click(".item[data-name='Kung Pao Chicken']")
+    assert page.is_disabled("#add-ok"), "Spice is required"
+    assert "Spice" in page.inner_text("#missing")
+    page.click("#item-form .chip:has-text('Add egg')")
+    page.click("#item-form .chip:has-text('Extra meat')")
+    assert page.inner_text("#item-form h4[data-group=Extras] .count").strip() == "2/2"
+    assert page.is_disabled("#item-form .chip:has-text('Extra rice')"), "Extras at most 2"
+    page.click("#item-form .chip:has-text('Add egg')")
+    assert page.is_enabled("#item-form .chip:has-text('Extra rice')")
+    page.click("#item-form .chip:has-text('Mild')")
+    assert page.is_enabled("#add-ok")
+    assert "¥43.00" in page.inner_text("#add-ok")  # 38 + 5 meat
+    page.click("#add-ok")
+    page.wait_for_selector("#lines .line")
+    assert page.inner_text("#order-total") == "¥43.00"
+    page.close()
+
+
 def test_waiter_mode_on_a_phone(browser, live_store):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(f"{live_store.base_url}/pos?mode=waiter&lang=zh&key={live_store.ids.terminal_key}")

@@ -98,7 +98,6 @@ add_texts({
     "pos.approval_note": {"zh": "已送厨房的菜需要经理授权", "en":
                           "Items the kitchen has need a manager's approval"},
     "pos.add": {"zh": "加入订单", "en": "Add to order"},
-    "pos.qty": {"zh": "数量", "en": "Qty"},
     "pos.seat": {"zh": "座位", "en": "Seat"},
     "pos.course": {"zh": "上菜顺序", "en": "Course"},
     "pos.hold": {"zh": "暂不起菜", "en": "Hold"},

@@ -167,12 +167,11 @@
   }
 
   function choose(item) {
-    Guest.choose(item, { dialog: $("item-dialog"), form: $("item-form"), groups: state.groups,
-      items: state.items, onAdd: (line, guide, label) => {
-        state.cart.push({ ...line, guide, label });
-        saveCart();
-        renderCart();
-      } });
+    Guest.choose(item, state, (line, guide, label) => {
+      state.cart.push({ ...line, guide, label });
+      saveCart();
+      renderCart();
+    });
   }
 
   // -- the cart (this phone only) ------------------------------------------------------------

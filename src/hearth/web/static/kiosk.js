@@ -118,12 +118,11 @@
   }
 
   function choose(item) {
-    Guest.choose(item, { dialog: $("item-dialog"), form: $("item-form"), groups: state.groups,
-      items: state.items, onAdd: (line, guide, label) => {
-        state.cart.push({ ...line, guide, label });
-        state.placeKey = null;
-        renderCart();
-      } });
+    Guest.choose(item, state, (line, guide, label) => {
+      state.cart.push({ ...line, guide, label });
+      state.placeKey = null;
+      renderCart();
+    });
   }
 
   // -- the cart ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 (() => {
   const { api, t, name, yuan, el, showError, toast } = Hearth;
   const $ = (id) => document.getElementById(id);
-  const state = { menu: null, groups: {}, floor: [], area: null, order: null, table: null,
+  const state = { menu: null, groups: {}, items: {}, floor: [], area: null, order: null, table: null,
                   category: null, search: "" };
 
   // -- views ------------------------------------------------------------------------------
@@ -157,6 +157,7 @@
   async function loadMenu() {
     state.menu = await api("GET", "/api/menu");
     state.groups = Object.fromEntries(state.menu.modifier_groups.map((g) => [g.id, g]));
+    state.items = Object.fromEntries(state.menu.items.map((i) => [i.id, i]));
   }
 
   function showOrdering() {
@@ -212,79 +213,12 @@
     searchTimer = setTimeout(() => { state.search = e.target.value.trim(); renderItems(); }, 120);
   });
 
-  // -- the item dialog: specs, modifiers, set-meal courses, quantity, seat, course, hold ------
+  // -- the item dialog is static/chooser.js (shared with the diner's phone and the kiosk), with
+  //    the staff extras: a typed quantity, seat, course and hold --------------------------------
   function chooseItem(item) {
-    const form = $("item-form");
-    const picked = { spec: item.specs.length ? item.specs[0].id : null, options: new Set(),
-                     combo: {} };
-    const groups = item.modifier_group_ids.map((g) => state.groups[g]).filter(Boolean);
-    const body = [el("h3", {}, name(item))];
-    if (item.specs.length) {
-      body.push(el("div", { class: "choice" }, ...item.specs.map((s) => chip(
-        `${name(s)} ${yuan(s.price)}`, () => picked.spec === s.id,
-        () => { picked.spec = s.id; }))));
-    }
-    for (const g of groups) {
-      body.push(el("h4", {}, `${name(g)} `, el("small", { class: "muted" },
-        `${g.min_choices}–${g.max_choices}`)));
-      body.push(el("div", { class: "choice" }, ...g.options.map((o) => chip(
-        `${name(o)}${o.price_delta ? ` +${yuan(o.price_delta)}` : ""}`,
-        () => picked.options.has(o.id),
-        () => {
-          if (picked.options.has(o.id)) return picked.options.delete(o.id);
-          const mine = g.options.filter((x) => picked.options.has(x.id));
-          if (g.max_choices === 1) mine.forEach((x) => picked.options.delete(x.id));
-          else if (mine.length >= g.max_choices) return toast(`${name(g)} ≤ ${g.max_choices}`);
-          picked.options.add(o.id);
-        }))));
-    }
-    for (const slot of item.combo_slots) {
-      body.push(el("h4", {}, name(slot)));
-      body.push(el("div", { class: "choice" }, ...slot.choices.map((c) => {
-        const it = state.menu.items.find((x) => x.id === c.item_id);
-        return chip(`${it ? name(it) : "?"}${c.upcharge ? ` +${yuan(c.upcharge)}` : ""}`,
-          () => picked.combo[slot.id] === c.item_id, () => { picked.combo[slot.id] = c.item_id; });
-      })));
-    }
-    const qty = el("input", { type: "number", min: 1, max: 999, value: 1, id: "qty" });
-    const seat = el("input", { type: "number", min: 1, max: 100, id: "seat",
-                               placeholder: "–" });
-    const course = el("select", { id: "course" }, ...[1, 2, 3, 4].map((c) =>
-      el("option", { value: c }, String(c))));
-    const hold = el("input", { type: "checkbox", id: "hold" });
-    const note = el("input", { id: "note", maxlength: 200, placeholder: t("pos.note") });
-    body.push(el("div", { class: "grid4" },
-      el("label", {}, t("pos.qty"), qty), el("label", {}, t("pos.seat"), seat),
-      el("label", {}, t("pos.course"), course), el("label", {}, hold, t("pos.hold"))), note);
-    body.push(el("div", { class: "row" },
-      el("button", { value: "cancel", formnovalidate: true }, t("pos.cancel")),
-      el("button", { class: "primary", value: "ok", id: "add-ok" }, t("pos.add"))));
-    form.replaceChildren(...body);
-    const dialog = $("item-dialog");
-    dialog.onclose = async () => {
-      if (dialog.returnValue !== "ok") return;
-      const line = { item_id: item.id, quantity: Number(qty.value) || 1,
-        modifier_option_ids: [...picked.options], course: Number(course.value),
-        held: hold.checked, note: note.value.trim() };
-      if (picked.spec) line.spec_id = picked.spec;
-      if (seat.value) line.seat = Number(seat.value);
-      if (item.combo_slots.length) line.combo_choices = picked.combo;
-      await addLine(line);
-    };
-    dialog.returnValue = "";
-    dialog.showModal();
-  }
-
-  function chip(label, isOn, toggle) {
-    const c = el("button", { type: "button", class: "chip" }, label);
-    const paint = () => c.classList.toggle("on", isOn());
-    c.addEventListener("click", () => {
-      toggle();
-      c.parentElement.querySelectorAll(".chip").forEach((x) => x.dispatchEvent(new Event("paint")));
-    });
-    c.addEventListener("paint", paint);
-    paint();
-    return c;
+    Chooser.open(item, { dialog: $("item-dialog"), form: $("item-form"), groups: state.groups,
+      items: state.items, staff: true, addText: t("pos.add"), noteText: t("pos.note"),
+      onAdd: (line) => addLine(line) });
   }
 
   async function addLine(line) {
