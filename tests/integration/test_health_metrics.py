@@ -8,7 +8,7 @@ bearer token (HEARTH_METRICS_TOKEN) or, with none set, for this machine only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -136,7 +136,7 @@ def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(
         api: Any) -> None:
     lines: list[dict[str, Any]] = []
 
-    def keep(_logger: Any, _name: str, event: dict[str, Any]) -> Any:
+    def keep(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
         lines.append(dict(event))
         raise structlog.DropEvent
 

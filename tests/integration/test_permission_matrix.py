@@ -89,3 +89,14 @@ def test_public_changes_refuse_callers_without_their_own_credential(api):
         assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
         assert _journal_top(api) == before, f"{method} {path} wrote to the journal"
+
+
+def test_the_metrics_scrape_takes_its_own_credential_not_a_staff_sign_in(api):
+    """/metrics is public to the matrix because it has a credential of its own: the scraper's
+    bearer token (HEARTH_METRICS_TOKEN), or with none set this machine only. A staff sign-in,
+    even the owner's, opens nothing there."""
+    assert ("GET", "/metrics") in PUBLIC_ROUTES
+    for headers in ({}, api.login("O01")):
+        r = api.client.get("/metrics", headers=headers)  # from "testclient", not 127.0.0.1
+        assert r.status_code == 403, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
