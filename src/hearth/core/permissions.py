@@ -53,6 +53,8 @@ class Permission(StrEnum):
     SYNC_READ = "sync.read"  # HQ sync status (the POS banner)
     SYNC_RUN = "sync.run"  # Sync now
     SYNC_ADMIN = "sync.admin"  # join an HQ (enrolment)
+    OPS_READ = "ops.read"  # the doctor's report
+    OPS_FIX = "ops.fix"  # apply the doctor's safe fixes
 
 
 R = Role
@@ -95,6 +97,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SYNC_READ: FRONT,
     Permission.SYNC_RUN: FRONT,
     Permission.SYNC_ADMIN: MANAGERS,
+    Permission.OPS_READ: MANAGERS,
+    Permission.OPS_FIX: MANAGERS,
 }
 
 APPROVERS = MANAGERS

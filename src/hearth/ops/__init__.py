@@ -1,0 +1,1 @@
+"""Fault response: the doctor that names what broke in plain words, with the fix."""

@@ -1,0 +1,211 @@
+"""The doctor's checks: each reads one part of the store and hands readings to the rules.
+
+A check is a small function of the node returning findings. The database-only checks work on
+any node (the CLI's offline doctor); the live ones read the running process's parts (printers,
+screens, providers, subscribers) and say nothing when a part is absent. Each one is given its
+own timeout by ``service.run_doctor``: blocking reads run on a thread, so a stuck disk or a
+dead peer costs that check its timeout and never the whole report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hearth.core.node import Node
+from hearth.core.subscribers import SubscriberRunner
+from hearth.kitchen.fallback import Screens
+from hearth.kitchen.tables import station_timing, stations, tickets
+from hearth.ops import domain as d
+from hearth.ops.domain import Finding
+from hearth.payments.runtime import PaymentsRuntime
+from hearth.payments.tables import payments
+from hearth.printing import worker as print_worker
+from hearth.printing.lifecycle import worker_of
+from hearth.printing.tables import printers
+from hearth.sync.api import status_json
+
+CheckFn = Callable[[Node], Awaitable[list[Finding]]]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    run: CheckFn
+    timeout_s: float = 3.0
+    live: bool = False  # needs the running node's parts, not only its database
+
+
+def db_path(node: Node) -> Path | None:
+    """The SQLite file behind the node (None for an in-memory or non-SQLite database)."""
+    url = node.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+# -- database --------------------------------------------------------------------------------
+
+def _quick_check(node: Node) -> str:
+    with node.engine.connect() as conn:
+        rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    return "ok" if rows == ["ok"] else "; ".join(rows[:5])
+
+
+async def database(node: Node) -> list[Finding]:
+    found = [d.judge_integrity(await asyncio.to_thread(_quick_check, node))]
+    path = db_path(node)
+    if path is not None:
+        wal = Path(f"{path}-wal")
+        found.append(d.judge_wal(wal.stat().st_size if wal.exists() else 0))
+        usage = shutil.disk_usage(path.parent)
+        found.append(d.judge_disk(usage.free, usage.total))
+    return found
+
+
+async def writer(node: Node) -> list[Finding]:
+    """Round trip of an empty command through the live writer: what an order waits for."""
+    if not getattr(node.writer, "running", node.writer._task is not None):
+        return []
+    start = time.monotonic()
+    try:
+        await asyncio.wait_for(node.writer.submit(lambda tx: None), 2.0)
+        took: float | None = (time.monotonic() - start) * 1000
+    except TimeoutError:
+        took = None
+    depth = getattr(node.writer, "queue_depth", None)
+    return [d.judge_writer(took, depth)]
+
+
+# -- live parts ------------------------------------------------------------------------------
+
+async def providers(node: Node) -> list[Finding]:
+    runtime = node.parts.find(PaymentsRuntime)
+    if runtime is None:
+        return []
+    routes = runtime.routing.to_json()
+    if not routes:
+        return [d.judge_no_providers()]
+    return [d.judge_provider(r) for r in routes]
+
+
+async def printers_check(node: Node) -> list[Finding]:
+    worker = worker_of(node)
+    report = await asyncio.to_thread(print_worker.health_report, node, worker)
+    return [d.judge_printer(p) for p in report]
+
+
+def _stations(node: Node) -> list[tuple[str, str, bool]]:
+    sid = node.settings.store_id
+    with node.engine.connect() as conn:
+        with_printer = {r[0] for r in conn.execute(
+            sa.select(printers.c.station_id).where(printers.c.store_id == sid)
+            .where(printers.c.enabled))}
+        return [(r.id, r.name_en, r.id in with_printer) for r in conn.execute(
+            sa.select(stations.c.id, stations.c.name_en).where(stations.c.store_id == sid)
+            .order_by(stations.c.name_en))]
+
+
+async def kds(node: Node) -> list[Finding]:
+    screens = node.parts.find(Screens)
+    rows = await asyncio.to_thread(_stations, node)
+    if screens is None:
+        screens = Screens(node.now_ms())  # nothing has connected since the node started
+    now = node.now_ms()
+    return [d.judge_station(sid, name, screens.offline_for_s(sid, now), has_printer)
+            for sid, name, has_printer in rows]
+
+
+async def subscribers(node: Node) -> list[Finding]:
+    runner = node.parts.find(SubscriberRunner)
+    if runner is None:
+        return []
+    return [d.judge_subscriber(s.name, s.lag, s.failures, s.last_error)
+            for s in runner.subscribers]
+
+
+# -- database-only ---------------------------------------------------------------------------
+
+async def sync(node: Node) -> list[Finding]:
+    status = await asyncio.to_thread(status_json, node)
+    return [d.judge_sync(status, node.now_ms())]
+
+
+def _open_ticket_ages(node: Node) -> tuple[dict[str, list[float]], dict[str, float]]:
+    now = node.now_ms()
+    sid = node.settings.store_id
+    with node.engine.connect() as conn:
+        names = {r.id: r.name_en for r in conn.execute(
+            sa.select(stations.c.id, stations.c.name_en).where(stations.c.store_id == sid))}
+        late = {names.get(r.station_id, r.station_id): float(r.late_s)
+                for r in conn.execute(sa.select(station_timing))}
+        ages: dict[str, list[float]] = {}
+        for r in conn.execute(sa.select(tickets.c.station_id, tickets.c.sent_at_ms)
+                              .where(tickets.c.store_id == sid)
+                              .where(tickets.c.status != "done")):
+            name = names.get(r.station_id, r.station_id)
+            ages.setdefault(name, []).append(max(0.0, (now - r.sent_at_ms) / 1000))
+    return ages, late
+
+
+def _undecided_payment_ages(node: Node) -> list[float]:
+    now = node.now_ms()
+    with node.engine.connect() as conn:
+        rows = conn.execute(sa.select(payments.c.created_at_ms)
+                            .where(payments.c.store_id == node.settings.store_id)
+                            .where(payments.c.status.in_(("pending", "unknown")))).all()
+    return [max(0.0, (now - r.created_at_ms) / 1000) for r in rows]
+
+
+async def stuck_orders(node: Node) -> list[Finding]:
+    ages, late = await asyncio.to_thread(_open_ticket_ages, node)
+    pay_ages = await asyncio.to_thread(_undecided_payment_ages, node)
+    return [d.judge_stuck_tickets(ages, late), d.judge_unknown_payments(pay_ages)]
+
+
+def _last_backup_ms(node: Node) -> int | None:
+    """The newest backup a backup table records, once the backup work adds one."""
+    inspector = sa.inspect(node.engine)
+    for table in ("backups", "ops_backups"):
+        if not inspector.has_table(table):
+            continue
+        cols = {c["name"] for c in inspector.get_columns(table)}
+        col = next((c for c in ("finished_at_ms", "taken_at_ms", "created_at_ms") if c in cols),
+                   None)
+        if col is None:
+            continue
+        with node.engine.connect() as conn:
+            value = conn.exec_driver_sql(f"SELECT max({col}) FROM {table}").scalar()
+        return int(value) if value is not None else None
+    return None
+
+
+async def backup(node: Node) -> list[Finding]:
+    last = await asyncio.to_thread(_last_backup_ms, node)
+    return [d.judge_backup(last, node.now_ms())]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("database", database, timeout_s=6.0),
+    Check("writer", writer, timeout_s=3.0, live=True),
+    Check("payments", providers, live=True),
+    Check("printers", printers_check, live=True),
+    Check("kds", kds, live=True),
+    Check("subscribers", subscribers, live=True),
+    Check("sync", sync),
+    Check("orders", stuck_orders),
+    Check("backup", backup),
+)
+
+
+def wal_bytes(node: Node) -> int:
+    path = db_path(node)
+    wal = Path(f"{path}-wal") if path else None
+    return wal.stat().st_size if wal is not None and wal.exists() else 0
+
