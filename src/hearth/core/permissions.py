@@ -55,6 +55,8 @@ class Permission(StrEnum):
     SYNC_ADMIN = "sync.admin"  # join an HQ (enrolment)
     OPS_READ = "ops.read"  # the doctor's report
     OPS_FIX = "ops.fix"  # apply the doctor's safe fixes
+    BACKUP_READ = "backup.read"  # the backups kept and their checks
+    BACKUP_RUN = "backup.run"  # Back up now
 
 
 R = Role
@@ -99,6 +101,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SYNC_ADMIN: MANAGERS,
     Permission.OPS_READ: MANAGERS,
     Permission.OPS_FIX: MANAGERS,
+    Permission.BACKUP_READ: MANAGERS,
+    Permission.BACKUP_RUN: frozenset({R.OWNER}),
 }
 
 APPROVERS = MANAGERS
