@@ -7,13 +7,17 @@ bearer token (HEARTH_METRICS_TOKEN) or, with none set, for this machine only.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 import structlog
+import yaml
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from hearth.bootstrap import build_node, create_app
 from hearth.core.metrics import NodeMetrics
@@ -23,6 +27,7 @@ from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.ports import closed_port
 from hearth.testing.waiting import wait_until
 from tests.integration.test_payments_fixtures import Till, open_till
+from tests.unit.test_payment_fake_provider import FakeProvider
 
 TOKEN = "scrape-me-secret"
 SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
@@ -155,3 +160,40 @@ def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(
     ours = [ln for ln in lines if ln.get("request_id") == "till-3.retry-7"]
     assert ours and ours[0]["event"] == "http.request" and ours[0]["path"] == "/livez"
     assert any(ln.get("request_id") == fresh for ln in lines)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+METRIC = re.compile(r"\bhearth_[a-z0-9_]+\b")
+
+
+def test_the_shipped_alert_rules_and_dashboard_use_only_metrics_a_node_exports(
+        tmp_path: Any) -> None:
+    rules = yaml.safe_load((DOCS / "prometheus-alerts.yml").read_text(encoding="utf-8"))
+    exprs = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            assert rule["alert"] and rule["labels"]["severity"] in ("warning", "critical")
+            assert rule["annotations"]["summary"], rule["alert"]
+    dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    exprs += [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = {name for e in exprs for name in METRIC.findall(e)}
+    assert len(used) >= 12, used
+
+    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db", metrics_token=TOKEN))
+    ids = a_small_restaurant(node)
+    stations = a_kitchen(node, ids)
+    try:
+        with closed_port() as port:
+            node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
+                "Hot printer", "127.0.0.1", port, station_id=stations["hot"])))
+            alipay = FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"}))
+            for till in open_till(node, ids, {"alipay": alipay}):
+                order = till.order("rice")
+                due = till.bill(order["id"])["due"]
+                paid = till.pay(order["id"], tender="cash", amount=due).json()
+                assert paid["status"] == "succeeded", paid
+                text = till.client.get("/metrics", headers=SCRAPER).text
+    finally:
+        node.close()
+    exported = {s.name for fam in text_string_to_metric_families(text) for s in fam.samples}
+    assert not used - exported, f"not exported by a node: {sorted(used - exported)}"
