@@ -151,14 +151,19 @@ def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(
     try:
         r = api.client.get("/livez", headers={"X-Request-ID": "till-3.retry-7"})
         assert r.headers["X-Request-ID"] == "till-3.retry-7"
-        fresh = api.client.get("/livez").headers["X-Request-ID"]
+        assert not [ln for ln in lines if ln["event"] == "http.request"], "good answers: quiet"
+        # A refusal is what support looks up: its line carries the id the till was shown.
+        refused = api.client.get("/api/orders", headers={"X-Request-ID": "till-3.retry-8"})
+        fresh = api.client.get("/api/orders").headers["X-Request-ID"]
         evil = api.client.get("/livez", headers={"X-Request-ID": "a b<script>"})
     finally:
         structlog.configure(**old)
+    assert refused.status_code == 401 and refused.headers["X-Request-ID"] == "till-3.retry-8"
     assert re.fullmatch(r"[0-9a-f]{32}", fresh)
     assert evil.headers["X-Request-ID"] != "a b<script>"  # not echoed into logs or headers
-    ours = [ln for ln in lines if ln.get("request_id") == "till-3.retry-7"]
-    assert ours and ours[0]["event"] == "http.request" and ours[0]["path"] == "/livez"
+    ours = [ln for ln in lines if ln.get("request_id") == "till-3.retry-8"]
+    assert ours and ours[0]["event"] == "http.request" and ours[0]["path"] == "/api/orders"
+    assert ours[0]["status"] == 401
     assert any(ln.get("request_id") == fresh for ln in lines)
 
 

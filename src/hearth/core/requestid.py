@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = "X-Request-ID"
 _RAW = HEADER.lower().encode()
 _SAFE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+SLOW_MS = 1000.0
 log = structlog.get_logger(__name__)
 
 
@@ -53,5 +54,9 @@ class RequestId:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                log.debug("http.request", method=scope["method"], path=scope["path"],
-                          status=status, ms=round((time.perf_counter() - started) * 1000, 1))
+                # Only what support will look for: refusals, failures and slow answers. A
+                # line per good request would cost the till's hot path and bury the rest.
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                if status >= 400 or status == 0 or ms >= SLOW_MS:
+                    log.info("http.request", method=scope["method"], path=scope["path"],
+                             status=status, ms=ms)
