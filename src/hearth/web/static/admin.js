@@ -94,7 +94,7 @@
 
   const RENDER = { menu: renderMenu, floor: renderFloor, staff: renderStaff, kitchen: renderKitchen,
     printers: renderPrinters, payments: renderPayments, delivery: renderDelivery, settings: renderSettings,
-    hq: (pane) => HearthSync.adminPane(pane) };
+    hq: (pane) => HearthSync.adminPane(pane), health: (pane) => HearthHealth.adminPane(pane) };
 
   function show(tab) {
     if (!RENDER[tab]) tab = "menu";
