@@ -19,6 +19,7 @@ import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from hearth import cli
 from hearth.bootstrap import build_node, create_app
 from hearth.core.metrics import NodeMetrics
 from hearth.core.node import Node
@@ -202,3 +203,20 @@ def test_the_shipped_alert_rules_and_dashboard_use_only_metrics_a_node_exports(
         node.close()
     exported = {s.name for fam in text_string_to_metric_families(text) for s in fam.samples}
     assert not used - exported, f"not exported by a node: {sorted(used - exported)}"
+
+
+def test_json_logs_carry_the_request_id_one_object_a_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    old = structlog.get_config()
+    monkeypatch.setenv("HEARTH_LOG_FORMAT", "json")
+    try:
+        cli._configure_logging("info")
+        capsys.readouterr()
+        with structlog.contextvars.bound_contextvars(request_id="till-9"):
+            structlog.get_logger("hearth.test").info("order.placed", number=7)
+        out = capsys.readouterr().out.strip().splitlines()
+    finally:
+        structlog.configure(**old)
+    line = json.loads(out[-1])
+    assert line["event"] == "order.placed" and line["request_id"] == "till-9"
+    assert line["level"] == "info" and line["number"] == 7 and line["timestamp"].endswith("Z")
