@@ -20,7 +20,7 @@ def test_health_tab_shows_the_report_and_fixes_what_is_safe(browser: Any,
     sign_in(page, live_store)
     page.click("#tab-health")
     row = page.wait_for_selector("#health-table tr[data-check='backup']")
-    assert "backups are not set up yet" in row.inner_text()
+    assert "no backup has been taken yet" in row.inner_text()
     assert page.locator("#health-table tr[data-check='database.integrity'] .badge.ok").count()
     page.click("#health-fix")
     page.wait_for_selector("#health-fixes li.ok")
@@ -32,7 +32,7 @@ def test_doctor_cli_reads_a_running_node_over_its_api(live_store: LiveStore) -> 
     token = staff_headers(live_store)["Authorization"].removeprefix("Bearer ")
     result = CliRunner().invoke(app, ["doctor", "--url", live_store.base_url, "--token", token,
                                       "--lang", "en"])
-    assert result.exit_code in (1, 2), result.output  # backups are not set up: at least a warn
+    assert result.exit_code in (1, 2), result.output  # no backup taken yet: at least a warn
     assert "writer" in result.output and "payments" in result.output  # live checks ran
     refused = CliRunner().invoke(app, ["doctor", "--url", live_store.base_url, "--token", "x"])
     assert refused.exit_code == 1 and "Fix" in refused.output

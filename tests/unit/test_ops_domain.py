@@ -46,10 +46,15 @@ def test_an_open_breaker_fails_and_names_the_provider() -> None:
     assert healthy.severity is Severity.OK
 
 
-def test_backups_not_set_up_is_a_warning_that_says_so() -> None:
-    f = d.judge_backup(None, 1000)
+def test_backups_missing_old_unverified_or_failing_are_named() -> None:
+    f = d.judge_backup(None, 1000, scheduled=False)
     assert f.severity is Severity.WARN and f.cause.en == "backups are not set up yet"
+    assert d.judge_backup(None, 1000).cause.en == "no backup has been taken yet"
     assert d.judge_backup(1000, 1000 + 3600_000).severity is Severity.OK
+    assert d.judge_backup(1000, 1000 + 30 * 3600_000).severity is Severity.WARN
+    assert d.judge_backup(1000, 2000, verified=False).severity is Severity.FAIL
+    failed = d.judge_backup(1000, 2000, error="disk full")
+    assert failed.severity is Severity.FAIL and "disk full" in failed.cause.en
 
 
 @given(st.integers(0, 4096 * MB), st.integers(1, 64 * MB), st.integers(1, 64 * MB))

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from hearth.backup import service as backups
+from hearth.backup.lifecycle import BackupRunner
+from hearth.backup.service import Manifest
 from hearth.core.node import Node
 from hearth.core.subscribers import SubscriberRunner
 from hearth.kitchen.fallback import Screens
@@ -71,7 +74,7 @@ async def database(node: Node) -> list[Finding]:
 
 async def writer(node: Node) -> list[Finding]:
     """Round trip of an empty command through the live writer: what an order waits for."""
-    if not getattr(node.writer, "running", node.writer._task is not None):
+    if not node.writer.running:
         return []
     start = time.monotonic()
     try:
@@ -79,8 +82,7 @@ async def writer(node: Node) -> list[Finding]:
         took: float | None = (time.monotonic() - start) * 1000
     except TimeoutError:
         took = None
-    depth = getattr(node.writer, "queue_depth", None)
-    return [d.judge_writer(took, depth)]
+    return [d.judge_writer(took, node.writer.queue_depth)]
 
 
 # -- live parts ------------------------------------------------------------------------------
@@ -169,26 +171,18 @@ async def stuck_orders(node: Node) -> list[Finding]:
     return [d.judge_stuck_tickets(ages, late), d.judge_unknown_payments(pay_ages)]
 
 
-def _last_backup_ms(node: Node) -> int | None:
-    """The newest backup a backup table records, once the backup work adds one."""
-    inspector = sa.inspect(node.engine)
-    for table in ("backups", "ops_backups"):
-        if not inspector.has_table(table):
-            continue
-        cols = {c["name"] for c in inspector.get_columns(table)}
-        col = next((c for c in ("finished_at_ms", "taken_at_ms", "created_at_ms") if c in cols),
-                   None)
-        if col is None:
-            continue
-        with node.engine.connect() as conn:
-            value = conn.exec_driver_sql(f"SELECT max({col}) FROM {table}").scalar()
-        return int(value) if value is not None else None
-    return None
+def _newest_backup(node: Node) -> Manifest | None:
+    kept = backups.list_backups(backups.backup_dir(node.settings))
+    return kept[0] if kept else None
 
 
 async def backup(node: Node) -> list[Finding]:
-    last = await asyncio.to_thread(_last_backup_ms, node)
-    return [d.judge_backup(last, node.now_ms())]
+    newest = await asyncio.to_thread(_newest_backup, node)
+    runner = node.parts.find(BackupRunner)
+    return [d.judge_backup(newest.taken_at_ms if newest else None, node.now_ms(),
+                           verified=newest.verified if newest else True,
+                           error=runner.last_error if runner else None,
+                           scheduled=node.settings.backup_interval_s > 0)]
 
 
 CHECKS: tuple[Check, ...] = (

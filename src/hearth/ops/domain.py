@@ -378,25 +378,42 @@ def judge_unknown_payments(ages_s: Sequence[float], *, warn_s: float = 300) -> F
 
 # -- backups ---------------------------------------------------------------------------------
 
-def judge_backup(last_backup_ms: int | None, now_ms: int, *, warn_age_s: float = 26 * 3600
-                 ) -> Finding:
+def judge_backup(last_backup_ms: int | None, now_ms: int, *, verified: bool = True,
+                 error: str | None = None, scheduled: bool = True,
+                 warn_age_s: float = 26 * 3600) -> Finding:
+    """The newest backup kept (its time, whether it passed its check) and the last error."""
+    take_one = Words("在管理页点“立即备份”，或运行 hearth backup",
+                     "press Back up now on the admin page, or run hearth backup")
+    facts: dict[str, Any] = {"last_backup_ms": last_backup_ms, "verified": verified,
+                             "error": error, "scheduled": scheduled}
+    if error:
+        return Finding("backup", Severity.FAIL,
+                       Words(f"最近一次备份失败：{error}", f"the last backup failed: {error}"),
+                       Words("营业照常；已有的备份仍在", "the store works; older backups are kept"),
+                       Words("检查备份目录的磁盘空间和权限，然后立即备份一次",
+                             "check the backup folder's disk space and permissions, then back up "
+                             "now"), facts=facts)
     if last_backup_ms is None:
         return Finding("backup", Severity.WARN,
-                       Words("还没有设置备份", "backups are not set up yet"),
+                       Words("还没有任何备份" if scheduled else "还没有设置备份",
+                             "no backup has been taken yet" if scheduled
+                             else "backups are not set up yet"),
                        Words("一切照常；总部（如已接入）保存着本店的日志副本",
                              "everything works; HQ, if joined, holds a copy of the journal"),
-                       Words("备份功能尚未提供（后续版本加入）；在此之前请接入总部",
-                             "backups are not set up yet (a later version adds them); join an "
-                             "HQ meanwhile"))
+                       take_one, facts=facts)
+    if not verified:
+        return Finding("backup", Severity.FAIL,
+                       Words("最近的备份没有通过校验", "the newest backup failed its check"),
+                       Words("营业照常", "the store works"), take_one, facts=facts)
     age_s = max(0.0, (now_ms - last_backup_ms) / 1000)
+    facts["age_s"] = age_s
     if age_s >= warn_age_s:
         return Finding("backup", Severity.WARN,
                        Words(f"最近一次备份在 {age_s / 3600:.0f} 小时前",
                              f"the last backup is {age_s / 3600:.0f} hours old"),
-                       ALL_WORKS, Words("检查备份任务", "check the backup job"),
-                       facts={"age_s": age_s})
-    return ok("backup", f"最近备份于 {age_s / 3600:.1f} 小时前",
-              f"last backup {age_s / 3600:.1f} hours ago", age_s=age_s)
+                       ALL_WORKS, take_one, facts=facts)
+    return ok("backup", f"最近备份于 {age_s / 3600:.1f} 小时前，已校验",
+              f"last backup {age_s / 3600:.1f} hours ago, verified", **facts)
 
 
 # -- redaction for the support bundle --------------------------------------------------------

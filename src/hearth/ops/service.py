@@ -64,12 +64,10 @@ def _checkpoint_raw(raw: Any) -> tuple[int, int, int]:
 async def checkpoint_wal(node: Node) -> FixDone:
     """On the writer's own thread and connection when it runs, so no commit races it."""
     before = c.wal_bytes(node)
-    on_thread = getattr(node.writer, "on_thread", None)
-    running = getattr(node.writer, "running", False)
-    if running and on_thread is not None:
-        busy, _, _ = await on_thread(
+    if node.writer.running:
+        busy, _, _ = await node.writer.on_thread(
             lambda conn: _checkpoint_raw(conn.connection.driver_connection))
-    else:
+    else:  # the offline doctor: no writer runs in this process
         def offline() -> tuple[int, int, int]:
             raw = node.engine.raw_connection()
             try:
