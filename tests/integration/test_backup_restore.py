@@ -234,3 +234,13 @@ def test_restoring_an_enrolled_store_brings_back_from_hq_what_came_after_the_bac
     check = CliRunner().invoke(cli, ["rebuild", "--check", "--db", node.settings.db_url])
     assert check.exit_code == 0, check.output
     assert "Every projection matches the journal" in check.output
+
+
+def test_hearth_backup_takes_a_verified_copy_and_lists_what_is_kept(node, restaurant):
+    take_orders(node, restaurant, 3)
+    result = CliRunner().invoke(cli, ["backup", "--db", node.settings.db_url])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    kept = backups.list_backups(backups.backup_dir(node.settings))
+    assert len(kept) == 1 and kept[0].verified and kept[0].journal_top == journal_top(node)
+    assert "Backed up and verified" in said and "Backups kept" in said
