@@ -122,6 +122,10 @@ def main() -> None:
         task = bar.add_task("", total=args.faults)
 
         def tick(n: int, r: PartitionReport) -> None:
+            if not console.is_terminal and n % 25 == 0:  # a log file gets a line now and then
+                console.print(f"fault {n}/{args.faults}: max drain {max(r.drains_s):.2f} s, "
+                              f"over {DRAIN_GOAL_S:.0f} s: {r.drain_misses}, "
+                              f"max backlog {r.max_backlog}")
             bar.update(task, completed=n, description=(
                 f"last drain {r.drains_s[-1]:.2f} s, max {max(r.drains_s):.2f} s, "
                 f"over {DRAIN_GOAL_S:.0f} s: {r.drain_misses}, max backlog {r.max_backlog}"))
