@@ -244,3 +244,20 @@ def test_hearth_backup_takes_a_verified_copy_and_lists_what_is_kept(node, restau
     kept = backups.list_backups(backups.backup_dir(node.settings))
     assert len(kept) == 1 and kept[0].verified and kept[0].journal_top == journal_top(node)
     assert "Backed up and verified" in said and "Backups kept" in said
+
+
+def test_restore_at_a_time_takes_the_last_good_backup_before_it(node, restaurant):
+    import datetime as dt
+
+    take_orders(node, restaurant, 2)
+    now = node.clock.now_ms()
+    first = backups.take_backup(node.settings, now)
+    take_orders(node, restaurant, 2)
+    backups.take_backup(node.settings, now + HOUR)
+    node.close()
+    at = dt.datetime.fromtimestamp((now + HOUR // 2) / 1000, dt.UTC).isoformat()
+    result = restore(node, "--at", at, "--force")
+    assert result.exit_code == 0, result.output
+    assert first.file in result.said and journal_top(node) == first.journal_top
+    bad = restore(node, "--at", "half past noon")
+    assert bad.exit_code == 1 and "is not a time" in bad.said
