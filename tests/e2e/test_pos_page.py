@@ -372,3 +372,40 @@ def test_a_waiter_seats_a_table_for_phones_and_confirms_a_held_diner_order(brows
     order = httpx.get(f"{base}/api/qr/{token}").json()["order"]
     assert order["status"] == "submitted"
     page.close()
+
+
+def test_the_pos_follows_the_journal_live_without_polling(browser, live_store):
+    """The till's feed (GET /pos/events) redraws what changed within a second or two: an order
+    taken on another till, a phone calling a waiter, a dish 86'd in the kitchen. The old timers
+    (floor 5 s, calls 10 s, menu never) could not meet the deadlines below."""
+    from tests.e2e.test_diner_page import seat, table_qr
+
+    base, ids = live_store.base_url, live_store.ids
+    assert httpx.get(f"{base}/pos/events").status_code == 401, "the feed needs a staff token"
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, live_store, "C01")
+    page.wait_for_function("window.hearthPosFeed && window.hearthPosFeed.readyState === 1")
+    other_till = {**staff_headers(live_store, "W01")}
+
+    r = httpx.post(f"{base}/api/orders", json={
+        "channel": "dine_in", "table_id": ids.tables["A03"],
+        "lines": [{"item_id": ids.items["rice"]}]},
+        headers={**other_till, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code in (200, 201), r.text
+    page.wait_for_selector("#tables .table[data-code=A03].st-ordering", timeout=3000)
+
+    seat(live_store, "A02")
+    r = httpx.post(f"{base}/api/qr/{table_qr(live_store, 'A02')['token']}/call-waiter", json={},
+                   headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code in (200, 201, 204), r.text
+    page.wait_for_selector("#calls:not(.hidden)", timeout=3000)
+    assert "A02" in page.inner_text("#calls")
+
+    page.click("#takeaway")
+    page.wait_for_selector(".item[data-name='Cola']:not(.sold-out)")
+    kitchen = staff_headers(live_store, "K01")
+    r = httpx.post(f"{base}/api/menu/items/{ids.items['cola']}/sold-out", json={},
+                   headers={**kitchen, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    page.wait_for_selector(".item[data-name='Cola'].sold-out", timeout=3000)
+    page.close()

@@ -20,13 +20,92 @@
     if (!(await signIn.ensure())) return;
     await loadMenu();
     await showFloor();
-    setInterval(refreshFloor, 5000);
-    setInterval(refreshCalls, 10000);
     refreshCalls();
-    setInterval(refreshPacing, 15000);
     refreshPacing();
-    setInterval(refreshStatus, 10000);
     refreshStatus();
+    listen();
+    // The seated minutes on the tiles move with the clock, not with the journal: redraw them
+    // from what the till already has, no request.
+    if (!minuteTick) minuteTick = setInterval(() => { if (state.floor.length) drawFloor(); }, 30000);
+  }
+  let minuteTick = null;
+
+  // -- live: the journal's events (GET /pos/events, Server-Sent Events) say what changed, and
+  //    the till reads just that. A burst of events (a table's whole order sent) is one redraw.
+  //    While the feed is down the till polls slowly, and catches up in full when it is back.
+  const REFRESH = {
+    floor: () => refreshFloor(),
+    order: () => refreshOpenOrder(),
+    calls: () => refreshCalls(),
+    payment: () => refreshStatus(),
+    menu: () => reloadMenu(),
+    delivery: () => refreshPacing(),
+  };
+  const TOPICS = { order: ["floor", "order", "delivery"], ticket: ["order", "delivery"],
+                   floor: ["floor"], calls: ["calls"], payment: ["payment", "floor"],
+                   menu: ["menu"], delivery: ["delivery"] };
+  const due = new Set();
+  let dueTimer = null;
+  function nudge(...parts) {
+    parts.forEach((p) => due.add(p));
+    if (dueTimer) return;
+    dueTimer = setTimeout(() => {
+      dueTimer = null;
+      const now = [...due];
+      due.clear();
+      now.forEach((p) => Promise.resolve(REFRESH[p]()).catch(() => {}));
+    }, 150);
+  }
+  const everything = () => nudge(...Object.keys(REFRESH));
+
+  let feed = null;
+  let fallback = null;
+  function listen() {
+    if (feed) feed.close();
+    const token = localStorage.getItem("hearth_token");
+    if (!token) return;
+    const es = new EventSource(`/pos/events?access_token=${encodeURIComponent(token)}`);
+    feed = es;
+    window.hearthPosFeed = es;  // for the browser tests
+    es.onopen = () => {
+      if (fallback) { clearInterval(fallback); fallback = null; }
+      everything();  // what happened while the feed was down, already seen or not
+    };
+    es.addEventListener("error", () => {
+      if (feed !== es) return;
+      if (!fallback) fallback = setInterval(everything, 30000);
+      // A closed feed (its token expired, the till revoked) is not retried by the browser:
+      // the next request the fallback makes meets the sign-in, which starts a new feed.
+      if (es.readyState === EventSource.CLOSED) setTimeout(listen, 10000);
+    });
+    $("sign-out").addEventListener("click", () => es.close(), { once: true });
+    const onEvent = (e) => {
+      let ev;
+      try { ev = JSON.parse(e.data); } catch (err) { return; }
+      // The open bill is read again only when the event is about it.
+      const mine = state.order && state.order.id === ev.order_id;
+      nudge(...(TOPICS[ev.topic] || []).filter((p) => p !== "order" || mine));
+    };
+    es.addEventListener("message", onEvent);  // the feed sends every event unnamed
+  }
+
+  // The bill on screen, when someone else changed it (a diner's phone, the kitchen, a second
+  // till).
+  async function refreshOpenOrder() {
+    if (!state.order || $("ordering").classList.contains("hidden")) return;
+    const id = state.order.id;
+    let fresh;
+    try {
+      fresh = await api("GET", `/api/orders/${id}`, undefined, { retries: 1 });
+    } catch (err) { return; }
+    if (!state.order || state.order.id !== id) return;  // the till moved on meanwhile
+    state.order = fresh;
+    renderOrder();
+  }
+
+  async function reloadMenu() {
+    await loadMenu();
+    if (!$("ordering").classList.contains("hidden")) renderItems();
   }
 
   // Staff sign-in is signin.js, shared with the KDS and the delivery board.
@@ -46,14 +125,19 @@
     try {
       state.floor = await api("GET", "/api/floor", undefined, { retries: 1 });
     } catch (err) { return; }
+    drawFloor();
+    refreshToPay();
+  }
+
+  function drawFloor() {
+    if ($("floor").classList.contains("hidden")) return;
     if (!state.area && state.floor.length) state.area = state.floor[0].id;
     const tabs = $("areas");
     tabs.replaceChildren(...state.floor.map((a) => el("button", {
       type: "button", class: a.id === state.area ? "on" : "",
-      onclick: () => { state.area = a.id; refreshFloor(); } }, name(a))));
+      onclick: () => { state.area = a.id; drawFloor(); } }, name(a))));
     const area = state.floor.find((a) => a.id === state.area) || state.floor[0];
     $("tables").replaceChildren(...(area ? area.tables : []).map(tableTile));
-    refreshToPay();
   }
 
   // Takeaway and kiosk orders not paid yet: a guest who chose "pay at the counter" on the
