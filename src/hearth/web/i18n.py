@@ -1,26 +1,39 @@
 """UI text in Chinese and English. Pages pick the language from ``?lang=`` or a cookie.
 
-Each module adds its own strings with ``add_texts`` so this file does not become everyone's.
+The words live in one JSON file per page under ``texts/`` (``{"key": {"zh": …, "en": …}}``),
+not in Python: a translator edits them without reading code, and a unit test checks that every
+key has both languages. Every file is loaded once, at import; a key in two files is an error,
+so one page cannot silently reword another's button.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import Request
 
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
-
-TEXTS: dict[str, dict[str, str]] = {
-    "brand": {"zh": "炉火小馆 · Hearth", "en": "Hearth Bistro · 炉火"},
-    "offline": {"zh": "与门店服务器的连接已断开，正在重连…",
-                "en": "Lost the connection to the store node; reconnecting…"},
-}
+TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 
 
-def add_texts(texts: dict[str, dict[str, str]]) -> None:
-    TEXTS.update(texts)
+def load_texts(directory: Path = TEXTS_DIR) -> dict[str, dict[str, str]]:
+    """Every ``*.json`` in ``directory``, merged; a key defined twice raises ValueError."""
+    texts: dict[str, dict[str, str]] = {}
+    where: dict[str, str] = {}
+    for path in sorted(directory.glob("*.json")):
+        page: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        for key, entry in page.items():
+            if key in where:
+                raise ValueError(f"UI text {key!r} is in both {where[key]} and {path.name}")
+            where[key] = path.name
+            texts[key] = entry
+    return texts
+
+
+TEXTS: dict[str, dict[str, str]] = load_texts()
 
 
 def language_of(request: Request) -> str:

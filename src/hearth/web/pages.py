@@ -15,29 +15,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from hearth.web.i18n import TEXTS, add_texts, language_of, translator
+from hearth.web.i18n import TEXTS, language_of, translator
 
 WEB = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(WEB / "templates"))
 router = APIRouter(include_in_schema=False)
-
-# The item chooser (static/chooser.js) on the POS, the diner's phone and the kiosk.
-add_texts({
-    "chooser.add": {"zh": "加入", "en": "Add"},
-    "chooser.note": {"zh": "备注", "en": "Note"},
-    "chooser.cancel": {"zh": "取消", "en": "Cancel"},
-    "chooser.spec": {"zh": "规格", "en": "Size"},
-    "chooser.required": {"zh": "必选", "en": "required"},
-    "chooser.optional": {"zh": "可选", "en": "optional"},
-    "chooser.exactly": {"zh": "选{n}项", "en": "choose {n}"},
-    "chooser.up_to": {"zh": "最多{n}项", "en": "up to {n}"},
-    "chooser.between": {"zh": "选{lo}–{hi}项", "en": "choose {lo}–{hi}"},
-    "chooser.choose_first": {"zh": "请先选择：", "en": "Please choose: "},
-    "chooser.qty": {"zh": "数量", "en": "Qty"},
-    "chooser.seat": {"zh": "座位", "en": "Seat"},
-    "chooser.course": {"zh": "上菜顺序", "en": "Course"},
-    "chooser.hold": {"zh": "暂不起菜", "en": "Hold"},
-})
 
 # Modules add their pages here (href, text key) so the index lists every page.
 PAGES: list[dict[str, str]] = []
