@@ -26,6 +26,7 @@ from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
 from hearth.kitchen.errors import KitchenError
 from hearth.kitchen.projections import TICKET_EVENTS
+from hearth.kitchen.schemas import StationTicketsOut, TicketOut
 from hearth.kitchen.service import Who
 from hearth.menu import service as menu
 from hearth.ordering.projections import load_order
@@ -129,7 +130,8 @@ async def delete_rule(rule_id: str, cmd: CommandDep,
 
 # -- tickets -------------------------------------------------------------------------------------
 @router.get("/stations/{station_id}/tickets",
-            summary="A station's open tickets and those bumped in the last minutes")
+            summary="A station's open tickets and those bumped in the last minutes",
+            response_model=StationTicketsOut)
 def station_tickets(station_id: str, node: NodeDep, _: Viewer) -> dict[str, Any]:
     with node.engine.connect() as conn:
         return service.station_tickets(conn, node.settings.store_id, station_id, node.now_ms())
@@ -165,9 +167,9 @@ def _ticket_route(action: str, summary: str) -> None:
     act.__name__ = f"ticket_{action}"
     act_item.__name__ = f"item_{action}"
     router.post(f"/stations/{{station_id}}/tickets/{{ticket_id}}/{action}",
-                summary=summary)(act)
+                summary=summary, response_model=TicketOut)(act)
     router.post(f"/stations/{{station_id}}/tickets/{{ticket_id}}/items/{{item_id}}/{action}",
-                summary=f"{summary} (one item)")(act_item)
+                summary=f"{summary} (one item)", response_model=TicketOut)(act_item)
 
 
 def _ticket_out(tx: Tx, t: Any) -> dict[str, Any]:
@@ -185,7 +187,8 @@ class UndoIn(Strict):
 
 
 @router.post("/stations/{station_id}/undo",
-             summary="Undo the last start/bump/recall (of a ticket, or the station's latest)")
+             summary="Undo the last start/bump/recall (of a ticket, or the station's latest)",
+             response_model=TicketOut)
 async def undo(station_id: str, node: NodeDep, cmd: CommandDep,
                staff: Cook, body: UndoIn | None = None) -> Any:
     ticket_id = body.ticket_id if body else None
@@ -195,7 +198,8 @@ async def undo(station_id: str, node: NodeDep, cmd: CommandDep,
     return await cmd.run(staff, {"ticket_id": ticket_id}, command)
 
 
-@router.post("/stations/{station_id}/recall-last", summary="Recall the ticket bumped last")
+@router.post("/stations/{station_id}/recall-last", summary="Recall the ticket bumped last",
+             response_model=TicketOut)
 async def recall_last(station_id: str, node: NodeDep, cmd: CommandDep,
                       staff: Cook) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:
@@ -208,7 +212,8 @@ class RushIn(Strict):
 
 
 @router.post("/stations/{station_id}/tickets/{ticket_id}/rush",
-             summary="Mark a ticket rush (top of the screen) or back to normal")
+             summary="Mark a ticket rush (top of the screen) or back to normal",
+             response_model=TicketOut)
 async def rush(station_id: str, ticket_id: str, node: NodeDep,
                cmd: CommandDep, staff: Cook, body: RushIn | None = None) -> Any:
     value = body.rush if body else True
@@ -219,7 +224,8 @@ async def rush(station_id: str, ticket_id: str, node: NodeDep,
     return await cmd.run(staff, {"rush": value}, command)
 
 
-@router.post("/tickets/{ticket_id}/reprint", summary="Print a ticket again on its station")
+@router.post("/tickets/{ticket_id}/reprint", summary="Print a ticket again on its station",
+             response_model=TicketOut)
 async def reprint(ticket_id: str, node: NodeDep, cmd: CommandDep,
                   staff: Printer) -> Any:
     def command(tx: Tx) -> tuple[int, Any]:

@@ -24,7 +24,9 @@ from hearth.payments.intents import get_row, payment_out
 from hearth.payments.runtime import payments_of
 from hearth.payments.schemas import (
     AccountIn,
+    BillOut,
     CashMoveIn,
+    PaymentOut,
     ProviderConfigIn,
     ReconcileIn,
     RefundIn,
@@ -53,7 +55,8 @@ Admin = Annotated[Principal, Depends(require(Permission.PAYMENT_ADMIN))]
 
 
 # -- tenders on an order --------------------------------------------------------------------------
-@router.get("/orders/{order_id}/payments", summary="The bill: total, paid, tips, due, payments")
+@router.get("/orders/{order_id}/payments", summary="The bill: total, paid, tips, due, payments",
+            response_model=BillOut)
 def order_payments(order_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
     """Also ``cash_rounding_unit``: the smallest coin the cash that settles this bill is
     rounded to (the store's setting), so a till shows the change the server will give."""
@@ -63,7 +66,8 @@ def order_payments(order_id: str, node: NodeDep, staff: Reader) -> dict[str, Any
             "cash_rounding_unit": service.cash_rounding_unit(conn, sid, node.settings)}
 
 
-@router.post("/orders/{order_id}/payments", summary="Take a tender (cash, wallet, card...)")
+@router.post("/orders/{order_id}/payments", summary="Take a tender (cash, wallet, card...)",
+             response_model=PaymentOut)
 async def take_payment(order_id: str, body: TenderIn, node: NodeDep, staff: Taker,
                        key: IdempotencyKeyDep) -> dict[str, Any]:
     return await service.take_payment(node, order_id, body, actor=staff.staff_id,
@@ -96,7 +100,8 @@ async def configure_provider(name: str, body: ProviderConfigIn, node: NodeDep,
     return response
 
 
-@router.get("/payments/offline", summary="Payments taken offline (queued/forwarded/declined)")
+@router.get("/payments/offline", summary="Payments taken offline (queued/forwarded/declined)",
+            response_model=list[PaymentOut])
 def offline_payments(node: NodeDep, staff: Admin,
                      status: Literal["queued", "forwarded", "declined"] | None = Query(None)
                      ) -> list[dict[str, Any]]:
@@ -109,7 +114,8 @@ def offline_payments(node: NodeDep, staff: Admin,
         return [payment_out(r) for r in conn.execute(q)]
 
 
-@router.get("/payments/attention", summary="Payments a manager must check")
+@router.get("/payments/attention", summary="Payments a manager must check",
+            response_model=list[PaymentOut])
 def attention(node: NodeDep, staff: Admin) -> list[dict[str, Any]]:
     """A reverse or cancel the provider refused (``needs_attention``: it may hold money) and
     offline payments declined when forwarded (``declined_later``: the bill is due again)."""
@@ -215,7 +221,8 @@ async def callback(provider: str, request: Request, node: NodeDep) -> Response:
 
 
 # -- one payment ----------------------------------------------------------------------------------
-@router.get("/payments/{payment_id}", summary="One payment (poll a pending one)")
+@router.get("/payments/{payment_id}", summary="One payment (poll a pending one)",
+            response_model=PaymentOut)
 async def get_payment(payment_id: str, node: NodeDep, staff: Reader) -> dict[str, Any]:
     with node.engine.connect() as conn:
         row = get_row(conn, node.settings.store_id, payment_id)
@@ -226,7 +233,8 @@ async def get_payment(payment_id: str, node: NodeDep, staff: Reader) -> dict[str
     return payment_out(row)
 
 
-@router.post("/payments/{payment_id}/cancel", summary="Cancel a payment still in progress")
+@router.post("/payments/{payment_id}/cancel", summary="Cancel a payment still in progress",
+             response_model=PaymentOut)
 async def cancel(payment_id: str, node: NodeDep, staff: Taker,
                  key: IdempotencyKeyDep) -> dict[str, Any]:
     """Close a merchant QR nobody scanned (or a payment stuck waiting) at the provider, so the
@@ -253,7 +261,8 @@ async def cancel(payment_id: str, node: NodeDep, staff: Taker,
         return payment_out(get_row(conn, node.settings.store_id, payment_id))
 
 
-@router.post("/payments/{payment_id}/refund", summary="Refund to the original tender (PIN)")
+@router.post("/payments/{payment_id}/refund", summary="Refund to the original tender (PIN)",
+             response_model=PaymentOut)
 async def refund(payment_id: str, body: RefundIn, node: NodeDep, staff: Refunder,
                  key: IdempotencyKeyDep) -> dict[str, Any]:
     if body.approval is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.core.api import Strict
 from hearth.payments.domain import Tender
@@ -66,3 +66,53 @@ class ProviderConfigIn(Strict):
 class ReconcileIn(Strict):
     since_ms: int = Field(ge=0)
     until_ms: int = Field(ge=0)
+
+
+# -- answers -------------------------------------------------------------------------------------
+class _Out(BaseModel):
+    """An answer for the OpenAPI document; ``extra="allow"`` so a field added to
+    ``payment_out`` is never dropped before it is written here."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class PaymentOut(_Out):
+    """One payment attempt, money in fen (mirrors ``intents.payment_out``)."""
+
+    id: str
+    order_id: str
+    tender: str
+    provider: str | None
+    amount: int
+    tip: int
+    change_due: int
+    status: str
+    qr_content: str | None
+    message_zh: str
+    message_en: str
+    fallback: Any
+    rounding: int
+    tendered: int | None
+    refunded: int
+    refund_pending: int
+    offline: bool
+    forward_state: str | None
+    wallet: str | None
+    account_id: str | None
+    currency: str
+    created_at_ms: int
+
+
+class BillOut(_Out):
+    """An order's bill and every payment on it (``service.order_payments``)."""
+
+    order_id: str
+    total: int
+    paid: int
+    tips: int
+    due: int
+    pending: int
+    status: str
+    currency: str
+    payments: list[PaymentOut]
+    cash_rounding_unit: int
