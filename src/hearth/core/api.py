@@ -16,8 +16,9 @@ from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, ValidationInfo, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from hearth.core.errors import CoreError, Problem
 from hearth.core.node import Node
@@ -44,6 +45,28 @@ class Multiline:
 
 MULTILINE = Multiline()
 MultilineText = Annotated[str, MULTILINE]
+
+# What ``_check_storable`` accepts, said in the OpenAPI document (ECMA regex): no C0, DEL or C1
+# control character; a multiline field also takes "\n" (the server also takes "\r\n", which
+# it stores as "\n", but a client need not know).
+SINGLE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+MULTILINE_PATTERN = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]*$"
+
+
+def _say_no_controls(schema: JsonSchemaValue, pattern: str) -> None:
+    """Give every free text in a field's schema the pattern; text already limited (an enum, a
+    constant, its own pattern or format) is left as it is. Nested models are ``$ref``s and
+    say it themselves."""
+    if schema.get("type") == "string" and not {"enum", "const", "pattern", "format"} & set(schema):
+        schema["pattern"] = pattern
+    if isinstance(schema.get("additionalProperties"), dict):
+        schema.setdefault("propertyNames", {"pattern": SINGLE_LINE_PATTERN})
+        _say_no_controls(schema["additionalProperties"], pattern)
+    if isinstance(schema.get("items"), dict):
+        _say_no_controls(schema["items"], pattern)
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for sub in schema.get(key, ()):
+            _say_no_controls(sub, pattern)
 
 
 def _check_storable(value: Any, multiline: bool = False) -> None:
@@ -79,6 +102,18 @@ class Strict(BaseModel):
         super().__pydantic_init_subclass__(**kwargs)
         cls._multiline = frozenset(name for name, f in cls.model_fields.items()
                                    if any(isinstance(m, Multiline) for m in f.metadata))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The document says the text rule ``_fits_the_database`` applies, so a client made
+        from it (or schemathesis) never sends a note the node refuses."""
+        json_schema = handler(core_schema)
+        target = handler.resolve_ref_schema(json_schema)
+        for name, prop in target.get("properties", {}).items():
+            _say_no_controls(prop, MULTILINE_PATTERN if name in cls._multiline
+                             else SINGLE_LINE_PATTERN)
+        return json_schema
 
     @field_validator("*")
     @classmethod

@@ -18,7 +18,7 @@ from hearth.core.api import (
 )
 from hearth.core.journal import read_events
 from hearth.core.node import Node
-from hearth.core.permissions import MANAGERS, MATRIX, Permission
+from hearth.core.permissions import MANAGERS, MATRIX, Permission, Role
 from hearth.core.security import TokenClaims
 from hearth.staff import domain, service
 from hearth.staff.errors import StaffError
@@ -135,10 +135,15 @@ async def register_terminal(
         201, service.register_terminal(tx, body.name, now, staff.staff_id, body.kind)))
 
 
+# The role names, said in the document; the field stays a string so a wrong one is refused
+# as role-unknown (with the list) by the same check the service makes.
+ROLE_NAMES: dict[str, Any] = {"enum": [r.value for r in Role]}
+
+
 class NewStaff(Strict):
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=80)
-    role: str
+    role: str = Field(json_schema_extra=ROLE_NAMES)
     pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS)
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
@@ -185,7 +190,7 @@ StaffEditor = Annotated[Principal, Depends(require(Permission.STAFF_EDIT))]
 
 class StaffPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=80)
-    role: str | None = Field(default=None, max_length=20)
+    role: Annotated[str, Field(max_length=20, json_schema_extra=ROLE_NAMES)] | None = None
     active: bool | None = None
 
 

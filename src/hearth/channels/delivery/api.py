@@ -13,7 +13,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
@@ -332,9 +332,16 @@ async def clear_flag(delivery_id: str, cmd: CommandDep,
 
 
 # -- item mapping -------------------------------------------------------------------------------
+# The platform names, said in the document; the parameter stays a string so a wrong one is
+# refused as platform-unknown by platform_of.
+_PLATFORM_NAMES: dict[str, Any] = {"enum": [p.value for p in Platform]}
+PlatformPath = Annotated[str, Path(json_schema_extra=_PLATFORM_NAMES)]
+
+
 @router.get("/mappings", summary="Platform SKUs and the items they stand for")
 def mappings(node: NodeDep, _: MenuReader,
-             platform: Annotated[str | None, Query(max_length=12)] = None
+             platform: Annotated[str | None, Query(max_length=12, json_schema_extra={
+                 "enum": [*_PLATFORM_NAMES["enum"], None]})] = None
              ) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
         return service.list_mappings(conn, service.platform_of(platform) if platform else None)
@@ -348,7 +355,7 @@ class MappingIn(Strict):
 
 
 @router.put("/mappings/{platform}/{sku}", summary="Map a platform SKU to our item")
-async def put_mapping(platform: str, sku: str, body: MappingIn,
+async def put_mapping(platform: PlatformPath, sku: str, body: MappingIn,
                       cmd: CommandDep, staff: MenuEditor) -> Any:
     which = service.platform_of(platform)
     if not 1 <= len(sku) <= 64:
@@ -363,7 +370,7 @@ async def put_mapping(platform: str, sku: str, body: MappingIn,
 
 
 @router.delete("/mappings/{platform}/{sku}", summary="Remove a SKU mapping")
-async def delete_mapping(platform: str, sku: str,
+async def delete_mapping(platform: PlatformPath, sku: str,
                          cmd: CommandDep, staff: MenuEditor) -> Any:
     which = service.platform_of(platform)
 
