@@ -317,3 +317,18 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
         wait_until(lambda: online() == 0, what="the last disconnect")
     finally:
         proc.stop()
+
+
+def test_a_deactivated_cooks_token_no_longer_opens_the_station_feed(api):
+    """The feed checks a token like every other call: staff as they are now, not as they were
+    when they signed in."""
+    stations = a_kitchen(api.node, api.ids)
+    cook = api.login("K01")["Authorization"][7:]
+    url = f"/api/kitchen/stations/{stations['hot']}/feed"
+    manager = api.login("M01")
+    r = api.client.patch(f"/api/staff/{api.ids.staff['K01']}", json={"active": False},
+                         headers={**manager, "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 200, r.text
+    refused = api.client.get(url, params={"access_token": cook})
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["code"] == "not-signed-in"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -14,14 +14,14 @@ from hearth.core.api import (
     NodeDep,
     Principal,
     Strict,
+    current_staff,
     require,
-    unauthorized,
 )
 from hearth.core.errors import not_found
 from hearth.core.journal import Event
 from hearth.core.livefeed import EVENT_STREAM_DOC, EventStream, parse_last_id
 from hearth.core.node import Node
-from hearth.core.permissions import Permission, Role, allowed
+from hearth.core.permissions import Permission, allowed
 from hearth.core.writer import Tx
 from hearth.kitchen import fallback, service
 from hearth.kitchen.errors import KitchenError
@@ -273,24 +273,18 @@ async def sold_out(item_id: str, cmd: CommandDep,
 
 
 # -- live feeds ----------------------------------------------------------------------------------
-def require_feed(permission: Permission) -> Callable[..., Principal]:
+def require_feed(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """Like ``require``, but also takes the token as ``?access_token=``: a browser's
     EventSource cannot send an Authorization header. Only the feed routes use this."""
 
-    def check(node: NodeDep, authorization: Annotated[str | None, Header()] = None,
-              access_token: Annotated[str | None, Query(max_length=2000)] = None
-              ) -> Principal:
-        token = None
-        if authorization and authorization.lower().startswith("bearer "):
-            token = authorization[7:].strip()
-        elif access_token:
-            token = access_token
-        if not token:
-            raise unauthorized("Sign in with your staff code and PIN to do this.")
-        claims = node.signer.read(token, node.now_ms())
-        if claims is None or claims.kind != "staff":
-            raise unauthorized("Your sign-in has expired or is not valid; sign in again.")
-        staff = Principal(claims.staff_id, Role(claims.role), claims.terminal_id)
+    async def check(node: NodeDep, authorization: Annotated[str | None, Header()] = None,
+                    access_token: Annotated[str | None, Query(max_length=2000)] = None
+                    ) -> Principal:
+        if not authorization and access_token:
+            authorization = f"Bearer {access_token}"
+        # The same check as every other call: expiry, and staff and tills as they are now (a
+        # deactivated cook or a revoked screen is shut out of the feed too).
+        staff = await current_staff(node, authorization)
         if not allowed(staff.role, permission):
             raise KitchenError.PERMISSION_DENIED.problem(
                 f"A {staff.role.value} cannot do this ({permission.value}).")
