@@ -53,20 +53,23 @@ SINGLE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 MULTILINE_PATTERN = "^[^\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f]*$"
 
 
-def _say_no_controls(schema: JsonSchemaValue, pattern: str) -> None:
-    """Give every free text in a field's schema the pattern; text already limited (an enum, a
-    constant, its own pattern or format) is left as it is. Nested models are ``$ref``s and
-    say it themselves."""
+def _say_what_fits(schema: JsonSchemaValue, pattern: str) -> None:
+    """Give every free text in a field's schema the pattern (text already limited by an enum,
+    a constant, its own pattern or format is left as it is) and every integer the 53-bit
+    bounds. Nested models are ``$ref``s and say it themselves."""
     if schema.get("type") == "string" and not {"enum", "const", "pattern", "format"} & set(schema):
         schema["pattern"] = pattern
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", -MAX_INT)
+        schema.setdefault("maximum", MAX_INT)
     if isinstance(schema.get("additionalProperties"), dict):
         schema.setdefault("propertyNames", {"pattern": SINGLE_LINE_PATTERN})
-        _say_no_controls(schema["additionalProperties"], pattern)
+        _say_what_fits(schema["additionalProperties"], pattern)
     if isinstance(schema.get("items"), dict):
-        _say_no_controls(schema["items"], pattern)
+        _say_what_fits(schema["items"], pattern)
     for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         for sub in schema.get(key, ()):
-            _say_no_controls(sub, pattern)
+            _say_what_fits(sub, pattern)
 
 
 def _check_storable(value: Any, multiline: bool = False) -> None:
@@ -106,12 +109,12 @@ class Strict(BaseModel):
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        """The document says the text rule ``_fits_the_database`` applies, so a client made
-        from it (or schemathesis) never sends a note the node refuses."""
+        """The document says the text and integer rules ``_fits_the_database`` applies, so a
+        client made from it (or schemathesis) never sends a note the node refuses."""
         json_schema = handler(core_schema)
         target = handler.resolve_ref_schema(json_schema)
         for name, prop in target.get("properties", {}).items():
-            _say_no_controls(prop, MULTILINE_PATTERN if name in cls._multiline
+            _say_what_fits(prop, MULTILINE_PATTERN if name in cls._multiline
                              else SINGLE_LINE_PATTERN)
         return json_schema
 
