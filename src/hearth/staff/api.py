@@ -138,13 +138,16 @@ async def register_terminal(
 # The role names, said in the document; the field stays a string so a wrong one is refused
 # as role-unknown (with the list) by the same check the service makes.
 ROLE_NAMES: dict[str, Any] = {"enum": [r.value for r in Role]}
+# Digits only, said in the document; refused as pin-invalid by domain.check_pin.
+PIN_DIGITS: dict[str, Any] = {"pattern": "^[0-9]+$"}
 
 
 class NewStaff(Strict):
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=80)
     role: str = Field(json_schema_extra=ROLE_NAMES)
-    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS)
+    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS,
+                     json_schema_extra=PIN_DIGITS)
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
@@ -204,7 +207,8 @@ async def edit_staff(staff_id: str, body: StaffPatch,
 
 
 class PinReset(Strict):
-    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS)
+    pin: str = Field(min_length=domain.PIN_MIN_DIGITS, max_length=domain.PIN_MAX_DIGITS,
+                     json_schema_extra=PIN_DIGITS)
 
 
 @router.post("/staff/{staff_id}/reset-pin", summary="Give a staff member a new PIN")
