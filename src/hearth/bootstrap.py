@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.engine import Engine
 
 from hearth import __version__
@@ -187,7 +187,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         return JSONResponse({"status": "ready" if ok else "down", "modules": modules},
                             status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def metrics(request: Request) -> Response:
         """Prometheus text exposition, for the scraper's bearer token (or from this box)."""
         _check_scraper(node, request)
