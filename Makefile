@@ -67,6 +67,7 @@ profile: setup
 # ruff, the formatter's check, mypy, and the import contracts of docs/architecture.md.
 lint: setup
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -29,9 +29,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(latencies_ms: list[float]) -> dict[str, float]:
-    return {"count": len(latencies_ms), "p50_ms": percentile(latencies_ms, 50),
-            "p95_ms": percentile(latencies_ms, 95), "p99_ms": percentile(latencies_ms, 99),
-            "max_ms": max(latencies_ms, default=0.0)}
+    return {
+        "count": len(latencies_ms),
+        "p50_ms": percentile(latencies_ms, 50),
+        "p95_ms": percentile(latencies_ms, 95),
+        "p99_ms": percentile(latencies_ms, 99),
+        "max_ms": max(latencies_ms, default=0.0),
+    }
 
 
 @dataclass
@@ -65,9 +69,11 @@ class LiveNode:
         return self.node.base_url
 
     def token(self, staff_code: str = "W01") -> str:
-        r = httpx.post(f"{self.base_url}/api/auth/pin",
-                       json={"staff_code": staff_code, "pin": self.ids.pins[staff_code]},
-                       headers={"X-Terminal-Key": self.ids.terminal_key})
+        r = httpx.post(
+            f"{self.base_url}/api/auth/pin",
+            json={"staff_code": staff_code, "pin": self.ids.pins[staff_code]},
+            headers={"X-Terminal-Key": self.ids.terminal_key},
+        )
         r.raise_for_status()
         return str(r.json()["access_token"])
 

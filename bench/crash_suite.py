@@ -29,24 +29,45 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rebuild-every", type=int, default=1,
-                        help="replay the journal and compare every projection after every "
-                             "Nth kill (1: after each one)")
+    parser.add_argument(
+        "--rebuild-every",
+        type=int,
+        default=1,
+        help="replay the journal and compare every projection after every "
+        "Nth kill (1: after each one)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/crash_suite.json"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, Progress(
-            TextColumn("[bold]SIGKILL[/] {task.completed}/{task.total}"), BarColumn(),
-            TextColumn("{task.description}"), console=console) as bar:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Progress(
+            TextColumn("[bold]SIGKILL[/] {task.completed}/{task.total}"),
+            BarColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+        ) as bar,
+    ):
         task = bar.add_task("", total=args.kills)
 
         def tick(n: int, r: CrashReport) -> None:
-            bar.update(task, completed=n, description=(
-                f"{r.orders_acknowledged} orders, {r.payments_acknowledged} payments acked; "
-                f"lost {r.lost_orders + r.lost_payments}, twice "
-                f"{r.duplicate_orders + r.duplicate_payments}, seq gaps {r.seq_gaps}"))
+            bar.update(
+                task,
+                completed=n,
+                description=(
+                    f"{r.orders_acknowledged} orders, {r.payments_acknowledged} payments acked; "
+                    f"lost {r.lost_orders + r.lost_payments}, twice "
+                    f"{r.duplicate_orders + r.duplicate_payments}, seq gaps {r.seq_gaps}"
+                ),
+            )
 
-        report = run_crash_suite(Path(tmp), args.kills, clients=args.clients, seed=args.seed,
-                                 rebuild_every=args.rebuild_every, progress=tick)
+        report = run_crash_suite(
+            Path(tmp),
+            args.kills,
+            clients=args.clients,
+            seed=args.seed,
+            rebuild_every=args.rebuild_every,
+            progress=tick,
+        )
     table = Table(title=f"Crash suite: {report.kills} SIGKILLs during a rush")
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -49,9 +49,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-async def screen(http: aiohttp.ClientSession, url: str, token: str, start: int,
-                 latencies: list[float], routing: list[float], seen: list[int],
-                 stop: asyncio.Event, ready: asyncio.Event) -> None:
+async def screen(
+    http: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    start: int,
+    latencies: list[float],
+    routing: list[float],
+    seen: list[int],
+    stop: asyncio.Event,
+    ready: asyncio.Event,
+) -> None:
     """One kitchen screen: read the stream, time each new ticket."""
     params = {"access_token": token, "last_event_id": str(start)}
     async with http.get(url, params=params, timeout=aiohttp.ClientTimeout(total=None)) as r:
@@ -77,11 +85,21 @@ async def screen(http: aiohttp.ClientSession, url: str, token: str, start: int,
                 seen.append(payload["ticket"]["order_number"])
 
 
-async def run(base: str, station_id: str, cook: str, waiter: str, rice: str, clients: int,
-              rate: float, seconds: float) -> dict[str, Any]:
+async def run(
+    base: str,
+    station_id: str,
+    cook: str,
+    waiter: str,
+    rice: str,
+    clients: int,
+    rate: float,
+    seconds: float,
+) -> dict[str, Any]:
     url = f"{base}/api/kitchen/stations/{station_id}/feed"
-    start = httpx.get(f"{base}/api/kitchen/stations/{station_id}/tickets",
-                      headers={"Authorization": f"Bearer {cook}"}).json()["seq"]
+    start = httpx.get(
+        f"{base}/api/kitchen/stations/{station_id}/tickets",
+        headers={"Authorization": f"Bearer {cook}"},
+    ).json()["seq"]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     routing: list[list[float]] = [[] for _ in range(clients)]
     seen: list[list[int]] = [[] for _ in range(clients)]
@@ -89,8 +107,12 @@ async def run(base: str, station_id: str, cook: str, waiter: str, rice: str, cli
     readies = [asyncio.Event() for _ in range(clients)]
     connector = aiohttp.TCPConnector(limit=clients + 20)
     async with aiohttp.ClientSession(connector=connector) as http:
-        screens = [asyncio.create_task(screen(http, url, cook, start, latencies[i], routing[i],
-                                              seen[i], stop, readies[i])) for i in range(clients)]
+        screens = [
+            asyncio.create_task(
+                screen(http, url, cook, start, latencies[i], routing[i], seen[i], stop, readies[i])
+            )
+            for i in range(clients)
+        ]
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
         placed, errors = 0, 0
         interval = 1.0 / rate
@@ -99,11 +121,15 @@ async def run(base: str, station_id: str, cook: str, waiter: str, rice: str, cli
 
         async def place() -> None:
             nonlocal placed, errors
-            async with http.post(f"{base}/api/orders", json={
-                    "channel": "takeaway", "submit": True,
-                    "lines": [{"item_id": rice, "quantity": 1}]}, headers={
-                    "Authorization": f"Bearer {waiter}",
-                    "Idempotency-Key": uuid.uuid4().hex}) as r:
+            async with http.post(
+                f"{base}/api/orders",
+                json={
+                    "channel": "takeaway",
+                    "submit": True,
+                    "lines": [{"item_id": rice, "quantity": 1}],
+                },
+                headers={"Authorization": f"Bearer {waiter}", "Idempotency-Key": uuid.uuid4().hex},
+            ) as r:
                 await r.read()
                 if r.status == 201:
                     placed += 1
@@ -130,17 +156,25 @@ async def run(base: str, station_id: str, cook: str, waiter: str, rice: str, cli
     all_lat = [x for per in latencies for x in per]
     route_lat = routing[0]  # the same for every screen: one ticket event
     complete = sum(1 for s in seen if len(s) == placed and len(set(s)) == placed)
-    return {"clients": clients, "orders": placed, "order_errors": errors,
-            "rate_target": rate, "seconds": sent_seconds,
-            "orders_per_second": placed / sent_seconds,
-            "tickets_per_second": placed / drained,
-            "deliveries": len(all_lat), "deliveries_per_second": len(all_lat) / drained,
-            "clients_with_every_ticket_once": complete,
-            "p50_ms": percentile(all_lat, 50), "p95_ms": percentile(all_lat, 95),
-            "p99_ms": percentile(all_lat, 99), "max_ms": max(all_lat, default=0.0),
-            "mean_ms": statistics.fmean(all_lat) if all_lat else 0.0,
-            "routing_p50_ms": percentile(route_lat, 50),
-            "routing_p99_ms": percentile(route_lat, 99)}
+    return {
+        "clients": clients,
+        "orders": placed,
+        "order_errors": errors,
+        "rate_target": rate,
+        "seconds": sent_seconds,
+        "orders_per_second": placed / sent_seconds,
+        "tickets_per_second": placed / drained,
+        "deliveries": len(all_lat),
+        "deliveries_per_second": len(all_lat) / drained,
+        "clients_with_every_ticket_once": complete,
+        "p50_ms": percentile(all_lat, 50),
+        "p95_ms": percentile(all_lat, 95),
+        "p99_ms": percentile(all_lat, 99),
+        "max_ms": max(all_lat, default=0.0),
+        "mean_ms": statistics.fmean(all_lat) if all_lat else 0.0,
+        "routing_p50_ms": percentile(route_lat, 50),
+        "routing_p99_ms": percentile(route_lat, 99),
+    }
 
 
 def verdict(result: dict[str, Any]) -> dict[str, Any]:
@@ -184,8 +218,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50.0, help="orders per second")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--steps", default="50,100,200,400",
-                        help="offered rates to step through, orders per second ('' for none)")
+    parser.add_argument(
+        "--steps",
+        default="50,100,200,400",
+        help="offered rates to step through, orders per second ('' for none)",
+    )
     parser.add_argument("--step-seconds", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=Path("bench/results/kitchen_feed.json"))
     args = parser.parse_args()
@@ -196,23 +233,39 @@ def main() -> None:
         ids = a_small_restaurant(setup)
         stations = a_kitchen(setup, ids)
         setup.close()
-        node = NodeProcess(db_url, log=Path(tmp) / "node.log",
-                           env={"HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"})
+        node = NodeProcess(
+            db_url, log=Path(tmp) / "node.log", env={"HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"}
+        )
         node.start()
         try:
+
             def token(code: str) -> str:
-                return str(httpx.post(f"{node.base_url}/api/auth/pin",
-                                      json={"staff_code": code, "pin": ids.pins[code]},
-                                      headers={"X-Terminal-Key": ids.terminal_key}
-                                      ).json()["access_token"])
+                return str(
+                    httpx.post(
+                        f"{node.base_url}/api/auth/pin",
+                        json={"staff_code": code, "pin": ids.pins[code]},
+                        headers={"X-Terminal-Key": ids.terminal_key},
+                    ).json()["access_token"]
+                )
+
             cook, waiter = token("K01"), token("W01")
 
             def measure(rate: float, seconds: float) -> Any:
-                return run(node.base_url, stations["hot"], cook, waiter, ids.items["rice"],
-                           args.clients, rate, seconds)
+                return run(
+                    node.base_url,
+                    stations["hot"],
+                    cook,
+                    waiter,
+                    ids.items["rice"],
+                    args.clients,
+                    rate,
+                    seconds,
+                )
 
-            console.print(f"Kitchen feed: {args.clients} screens, {args.rate:.0f} orders/s "
-                          f"for {args.seconds:.0f} s ...")
+            console.print(
+                f"Kitchen feed: {args.clients} screens, {args.rate:.0f} orders/s "
+                f"for {args.seconds:.0f} s ..."
+            )
             result = verdict(asyncio.run(measure(args.rate, args.seconds)))
             rates = [float(r) for r in args.steps.split(",") if r.strip()]
             steps = asyncio.run(step_up(lambda r: measure(r, args.step_seconds), rates))
@@ -227,21 +280,34 @@ def main() -> None:
     table.add_column("", justify="center")
     table.add_row("screens (SSE clients)", str(result["clients"]), "20")
     table.add_row("orders placed", f"{result['orders']} ({result['order_errors']} errors)", "")
-    table.add_row("tickets per second (at the offered rate)",
-                  f"{result['tickets_per_second']:.1f}", "")
-    table.add_row("tickets per second the feed sustains (steps below)",
-                  f"{result['sustained_tickets_per_second']:.0f}", "")
+    table.add_row(
+        "tickets per second (at the offered rate)", f"{result['tickets_per_second']:.1f}", ""
+    )
+    table.add_row(
+        "tickets per second the feed sustains (steps below)",
+        f"{result['sustained_tickets_per_second']:.0f}",
+        "",
+    )
     table.add_row("ticket deliveries per second", f"{result['deliveries_per_second']:.0f}", "")
-    table.add_row("screens with every ticket once",
-                  f"{result['clients_with_every_ticket_once']}/{result['clients']}", "all",
-                  mark(result["clients_with_every_ticket_once"] == result["clients"]))
+    table.add_row(
+        "screens with every ticket once",
+        f"{result['clients_with_every_ticket_once']}/{result['clients']}",
+        "all",
+        mark(result["clients_with_every_ticket_once"] == result["clients"]),
+    )
     for p in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
         goal = p == "p99_ms"
-        table.add_row(f"latency {p[:-3]}", f"{result[p]:.1f} ms",
-                      f"< {GOAL_P99_MS:.0f} ms" if goal else "",
-                      mark(result[p] < GOAL_P99_MS) if goal else "")
-    table.add_row("of which routing (sent → ticket event) p50 / p99",
-                  f"{result['routing_p50_ms']:.1f} / {result['routing_p99_ms']:.1f} ms", "")
+        table.add_row(
+            f"latency {p[:-3]}",
+            f"{result[p]:.1f} ms",
+            f"< {GOAL_P99_MS:.0f} ms" if goal else "",
+            mark(result[p] < GOAL_P99_MS) if goal else "",
+        )
+    table.add_row(
+        "of which routing (sent → ticket event) p50 / p99",
+        f"{result['routing_p50_ms']:.1f} / {result['routing_p99_ms']:.1f} ms",
+        "",
+    )
     console.print(table)
     if steps:
         console.print(steps_table(result))
@@ -251,20 +317,28 @@ def main() -> None:
 
 
 def steps_table(result: dict[str, Any]) -> Table:
-    table = Table(title=f"Stepping the offered rate up ({result['clients']} screens): every "
-                        f"ticket once, p99 < {GOAL_P99_MS:.0f} ms (rates per s, times in ms)")
+    table = Table(
+        title=f"Stepping the offered rate up ({result['clients']} screens): every "
+        f"ticket once, p99 < {GOAL_P99_MS:.0f} ms (rates per s, times in ms)"
+    )
     for col in ("offered", "placed", "tickets", "screens", "p50", "p99", "max"):
         table.add_column(col, justify="right", no_wrap=True)
     table.add_column("goal", overflow="fold")
     for s in result["steps"]:
-        table.add_row(f"{s['rate_target']:.0f}", f"{s['orders_per_second']:.0f}",
-                      f"{s['tickets_per_second']:.0f}",
-                      f"{s['clients_with_every_ticket_once']}/{s['clients']}",
-                      f"{s['p50_ms']:.1f}", f"{s['p99_ms']:.1f}", f"{s['max_ms']:.1f}",
-                      mark(s["pass"]) + (f": {s['why']}" if s["why"] else ""))
+        table.add_row(
+            f"{s['rate_target']:.0f}",
+            f"{s['orders_per_second']:.0f}",
+            f"{s['tickets_per_second']:.0f}",
+            f"{s['clients_with_every_ticket_once']}/{s['clients']}",
+            f"{s['p50_ms']:.1f}",
+            f"{s['p99_ms']:.1f}",
+            f"{s['max_ms']:.1f}",
+            mark(s["pass"]) + (f": {s['why']}" if s["why"] else ""),
+        )
     best = result["sustained_tickets_per_second"]
-    table.caption = (f"Tickets per second the feed sustains: {best:.0f}" if best else
-                     "No step passed")
+    table.caption = (
+        f"Tickets per second the feed sustains: {best:.0f}" if best else "No step passed"
+    )
     return table
 
 

@@ -26,29 +26,48 @@ console = Console()
 GOAL_MIB = 512
 
 
-async def place(live: LiveNode, token: str, total: int, clients: int,
-                checkpoints: list[int]) -> list[tuple[int, float, dict[str, int]]]:
+async def place(
+    live: LiveNode, token: str, total: int, clients: int, checkpoints: list[int]
+) -> list[tuple[int, float, dict[str, int]]]:
     ids, placed, errors = live.ids, 0, 0
     samples: list[tuple[int, float, dict[str, int]]] = [(0, 0.0, live.meter.memory_kib())]
     started = time.perf_counter()
     pending = list(checkpoints)
-    async with aiohttp.ClientSession(live.base_url,
-                                     connector=aiohttp.TCPConnector(limit=clients)) as http:
-        with Progress(TextColumn("Orders"), BarColumn(), TextColumn("{task.completed:,}"),
-                      TextColumn("{task.description}"), console=console) as bar:
+    async with aiohttp.ClientSession(
+        live.base_url, connector=aiohttp.TCPConnector(limit=clients)
+    ) as http:
+        with Progress(
+            TextColumn("Orders"),
+            BarColumn(),
+            TextColumn("{task.completed:,}"),
+            TextColumn("{task.description}"),
+            console=console,
+        ) as bar:
             task = bar.add_task("", total=total)
 
             async def one(n: int) -> None:
                 nonlocal placed, errors
                 while placed < total:
                     placed += 1
-                    body = {"channel": "takeaway", "submit": True, "lines": [
-                        {"item_id": ids.items["gbjd"],
-                         "modifier_option_ids": [ids.options["Mild"]]},
-                        {"item_id": ids.items["rice"], "quantity": 1 + n % 3}]}
-                    async with http.post("/api/orders", json=body, headers={
+                    body = {
+                        "channel": "takeaway",
+                        "submit": True,
+                        "lines": [
+                            {
+                                "item_id": ids.items["gbjd"],
+                                "modifier_option_ids": [ids.options["Mild"]],
+                            },
+                            {"item_id": ids.items["rice"], "quantity": 1 + n % 3},
+                        ],
+                    }
+                    async with http.post(
+                        "/api/orders",
+                        json=body,
+                        headers={
                             "Authorization": f"Bearer {token}",
-                            "Idempotency-Key": uuid.uuid4().hex}) as r:
+                            "Idempotency-Key": uuid.uuid4().hex,
+                        },
+                    ) as r:
                         await r.read()
                         if r.status != 201:
                             errors += 1
@@ -82,15 +101,30 @@ def main() -> None:
     table.add_column("RSS", justify="right")
     table.add_column("peak", justify="right")
     for n, at, mem in samples:
-        table.add_row(f"{n:,}", f"{at:.0f} s", f"{mem.get('VmRSS', 0) / 1024:.0f} MiB",
-                      f"{mem.get('VmHWM', 0) / 1024:.0f} MiB")
-    table.add_row("after", "", f"{final.get('VmRSS', 0) / 1024:.0f} MiB",
-                  f"{final.get('VmHWM', 0) / 1024:.0f} MiB (goal ≤ {GOAL_MIB} MiB)")
+        table.add_row(
+            f"{n:,}",
+            f"{at:.0f} s",
+            f"{mem.get('VmRSS', 0) / 1024:.0f} MiB",
+            f"{mem.get('VmHWM', 0) / 1024:.0f} MiB",
+        )
+    table.add_row(
+        "after",
+        "",
+        f"{final.get('VmRSS', 0) / 1024:.0f} MiB",
+        f"{final.get('VmHWM', 0) / 1024:.0f} MiB (goal ≤ {GOAL_MIB} MiB)",
+    )
     console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"orders": args.orders, "samples": [
-        {"orders": n, "seconds": at, **mem} for n, at, mem in samples], "final": final},
-        indent=2))
+    args.out.write_text(
+        json.dumps(
+            {
+                "orders": args.orders,
+                "samples": [{"orders": n, "seconds": at, **mem} for n, at, mem in samples],
+                "final": final,
+            },
+            indent=2,
+        )
+    )
     console.print(f"Written to {args.out}")
 
 

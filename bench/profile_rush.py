@@ -43,7 +43,7 @@ def frame_name(frame: str) -> str:
     """``func (path/to/hearth/module.py:12)`` -> ``func hearth/module.py``."""
     func, _, where = frame.partition(" (")
     path = where.split(":")[0]
-    return f"{func} {path[path.find('hearth/'):] if 'hearth/' in path else path}"
+    return f"{func} {path[path.find('hearth/') :] if 'hearth/' in path else path}"
 
 
 def analyse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
@@ -60,8 +60,11 @@ def analyse(raw: Path) -> tuple[int, Counter[str], Counter[str], Counter[str]]:
         buckets[bucket] += count
         if bucket.startswith("writer"):
             start = next(i for i, f in enumerate(frames) if f.startswith("Writer.run_batch"))
-            inside = [frame_name(f) for f in frames[start + 1:] if "hearth/" in f
-                      and not any(skip in f for skip in ("core/writer.py", "/api.py"))]
+            inside = [
+                frame_name(f)
+                for f in frames[start + 1 :]
+                if "hearth/" in f and not any(skip in f for skip in ("core/writer.py", "/api.py"))
+            ]
             use_cases[" > ".join(inside[:2]) if inside else "commit and savepoints"] += count
             leaves[frame_name(frames[-1])] += count
     return total, buckets, use_cases, leaves
@@ -82,22 +85,43 @@ def main() -> None:
 
     with live_node(prepare=tables_for_waiters(args.clients)) as live:
         assert live.node.proc is not None
-        console.print(f"Rush: {args.clients} waiters for {args.seconds:.0f} s; sampling the "
-                      f"node (pid {live.node.proc.pid}) with py-spy ...")
-        clients = subprocess.Popen(rush_command(live, args.clients, args.seconds,
-                                                live.tmp / "rush-result.json"))
+        console.print(
+            f"Rush: {args.clients} waiters for {args.seconds:.0f} s; sampling the "
+            f"node (pid {live.node.proc.pid}) with py-spy ..."
+        )
+        clients = subprocess.Popen(
+            rush_command(live, args.clients, args.seconds, live.tmp / "rush-result.json")
+        )
         time.sleep(min(2.0, args.seconds / 4))  # past sign-in, into the steady rush
-        subprocess.run([spy, "record", "--pid", str(live.node.proc.pid), "--gil", "--rate",
-                        str(args.rate), "--duration", str(int(args.seconds * 0.7)),
-                        "--format", "raw", "--output", str(raw)],
-                       check=True, capture_output=True, timeout=args.seconds + 60)
+        subprocess.run(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(live.node.proc.pid),
+                "--gil",
+                "--rate",
+                str(args.rate),
+                "--duration",
+                str(int(args.seconds * 0.7)),
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=args.seconds + 60,
+        )
         clients.wait(timeout=args.seconds + 120)
 
     total, buckets, use_cases, leaves = analyse(raw)
     report = []
-    sections = (("Where the node's time goes (GIL held)", buckets, 10),
-                ("Inside the writer, by use case and the step under it", use_cases, 15),
-                ("Inside the writer, innermost frames", leaves, 15))
+    sections = (
+        ("Where the node's time goes (GIL held)", buckets, 10),
+        ("Inside the writer, by use case and the step under it", use_cases, 15),
+        ("Inside the writer, innermost frames", leaves, 15),
+    )
     for title, counts, rows in sections:
         table = Table(title=f"{title}: {total} samples")
         table.add_column("share", justify="right")

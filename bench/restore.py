@@ -47,16 +47,21 @@ def build_store(settings: Settings, orders: int) -> None:
     for start in range(0, orders, 100):
         ctx = Context(None, node.clock.now_ms(), node.settings.timezone)
         batch: list[Command[Any]] = [
-            partial(place_order, ctx=ctx, channel=Channel.TAKEAWAY, table_id=None,
-                    lines=[LineInput(items[i % len(items)])])
-            for i in range(start, min(orders, start + 100))]
+            partial(
+                place_order,
+                ctx=ctx,
+                channel=Channel.TAKEAWAY,
+                table_id=None,
+                lines=[LineInput(items[i % len(items)])],
+            )
+            for i in range(start, min(orders, start + 100))
+        ]
         node.writer.run_batch(batch)
     node.close()
 
 
 def size_of(path: Path) -> int:
-    return path.stat().st_size + sum(
-        p.stat().st_size for p in (Path(f"{path}-wal"),) if p.exists())
+    return path.stat().st_size + sum(p.stat().st_size for p in (Path(f"{path}-wal"),) if p.exists())
 
 
 def grow(path: Path, target: int) -> int:
@@ -76,7 +81,8 @@ def grow(path: Path, target: int) -> int:
             "SELECT ? + ROW_NUMBER() OVER (ORDER BY seq), lower(hex(randomblob(16))), store_id,"
             " device_id, stream || '~' || ?, stream_version, type, payload, hlc, actor,"
             " recorded_at_ms FROM journal WHERE seq > ? - ? ORDER BY seq",
-            (top, f"{round_}", top, take))
+            (top, f"{round_}", top, take),
+        )
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     top = conn.execute("SELECT MAX(seq) FROM journal").fetchone()[0]
@@ -86,25 +92,33 @@ def grow(path: Path, target: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size-mb", type=int, default=200,
-                        help="the store database's size to build (2048 for the issue's 2 GB)")
+    parser.add_argument(
+        "--size-mb",
+        type=int,
+        default=200,
+        help="the store database's size to build (2048 for the issue's 2 GB)",
+    )
     parser.add_argument("--orders", type=int, default=500, help="real orders placed first")
-    parser.add_argument("--keep", type=Path, default=None, help="build in this folder and "
-                        "keep it (default: a temporary folder, removed)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="build in this folder and keep it (default: a temporary folder, removed)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hearth-restore-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         db = folder / "store.db"
-        settings = fast_settings(f"sqlite:///{db}", backup_dir=str(folder / "backups"),
-                                 backup_interval_s=0)
+        settings = fast_settings(
+            f"sqlite:///{db}", backup_dir=str(folder / "backups"), backup_interval_s=0
+        )
         t0 = time.perf_counter()
         build_store(settings, args.orders)
         events = grow(db, args.size_mb * MB)
         built_s = time.perf_counter() - t0
         size = size_of(db)
-        console.print(f"Built a store of {size / MB:.0f} MB, {events:,} events, in "
-                      f"{built_s:.1f} s")
+        console.print(f"Built a store of {size / MB:.0f} MB, {events:,} events, in {built_s:.1f} s")
 
         t0 = time.perf_counter()
         manifest = backups.take_backup(settings, int(time.time() * 1000))
@@ -127,17 +141,23 @@ def main() -> None:
         table.add_column(col, justify="left" if col == "step" else "right")
 
     def row(name: str, seconds: float) -> None:
-        table.add_row(name, f"{seconds:.2f}", f"{size / MB / seconds:.0f}" if seconds else "-",
-                      f"{seconds * 2048 * MB / size:.1f} s")
+        table.add_row(
+            name,
+            f"{seconds:.2f}",
+            f"{size / MB / seconds:.0f}" if seconds else "-",
+            f"{seconds * 2048 * MB / size:.1f} s",
+        )
 
     row("backup (online copy + verify + digest)", backup_s)
     for (name, at), (_next, until) in itertools.pairwise(marks):
         row(f"  restore: {name}", until - at)
     row("restore, total (hearth restore)", restore_s)
     console.print(table)
-    console.print(f"Restore: {restore_s:.1f} s at {size / MB / restore_s:.0f} MB/s; a 2 GB "
-                  f"store, linearly: {restore_s * 2048 * MB / size:.0f} s (no target set: "
-                  f"reported only).")
+    console.print(
+        f"Restore: {restore_s:.1f} s at {size / MB / restore_s:.0f} MB/s; a 2 GB "
+        f"store, linearly: {restore_s * 2048 * MB / size:.0f} s (no target set: "
+        f"reported only)."
+    )
 
 
 if __name__ == "__main__":

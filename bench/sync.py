@@ -70,13 +70,13 @@ from hearth.testing.process import NodeProcess
 console = Console()
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DB_NAME = "hearth_bench_sync"
-GOALS = {"backlog_s": 10.0, "ingest_events_per_s": 20_000.0, "live_p95_s": 2.0,
-         "restore_s": 120.0}
+GOALS = {"backlog_s": 10.0, "ingest_events_per_s": 20_000.0, "live_p95_s": 2.0, "restore_s": 120.0}
 EVENT_COLUMNS = hq_service.EVENT_COLUMNS
 HQ_COLUMNS = (*EVENT_COLUMNS, "content_hash", "digest", "epoch", "received_at_ms")
 
 
 # -- a PostgreSQL database of our own, and HQ workers over it ----------------------------------
+
 
 def fresh_database() -> str:
     admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
@@ -105,13 +105,28 @@ class HqWorker:
         self.log = log
         out = open(log, "wb")  # noqa: SIM115 - the child holds it for its life
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hearth.cli", "hq", "serve", "--db", db_url,
-             "--port", "0", "--log-level", "info"], stdout=out, stderr=out)
+            [
+                sys.executable,
+                "-m",
+                "hearth.cli",
+                "hq",
+                "serve",
+                "--db",
+                db_url,
+                "--port",
+                "0",
+                "--log-level",
+                "info",
+            ],
+            stdout=out,
+            stderr=out,
+        )
         out.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)",
-                              log.read_text(errors="replace"))
+            found = re.search(
+                r"Uvicorn running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace")
+            )
             if found:
                 self.url = f"http://127.0.0.1:{found.group(1)}"
                 self.meter = ProcessMeter(self.proc.pid)
@@ -139,6 +154,7 @@ def enrolled(hq: HQ, store_id: str) -> str:
 
 # -- realistic events: real orders as templates, cloned with fresh ids --------------------------
 
+
 @dataclass
 class Templates:
     setup: list[dict[str, Any]]  # the menu, staff, tables: everything before the first order
@@ -151,10 +167,11 @@ def place_orders(node: Node, ids: DemoIds, n: int) -> None:
     ctx = Context(None, node.clock.now_ms(), node.settings.timezone)
 
     def order(k: int) -> Command[Any]:
-        lines = [LineInput(ids.items[names[(k + j) % len(names)]], quantity=1 + j % 2)
-                 for j in range(1 + k % 4)]
-        return lambda tx: place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None,
-                                      lines=lines)
+        lines = [
+            LineInput(ids.items[names[(k + j) % len(names)]], quantity=1 + j % 2)
+            for j in range(1 + k % 4)
+        ]
+        return lambda tx: place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines)
 
     node.writer.run_batch([order(k) for k in range(n)])
 
@@ -167,13 +184,17 @@ def templates_of(node: Node) -> Templates:
     by_stream: dict[str, list[dict[str, Any]]] = {}
     for r in rest:
         by_stream.setdefault(r["stream"], []).append(r)
-    pairs = [(s[0], s[1]) for s in by_stream.values()
-             if len(s) == 2 and s[0]["type"] == "OrderOpened" and s[1]["type"] == "LinesAdded"]
+    pairs = [
+        (s[0], s[1])
+        for s in by_stream.values()
+        if len(s) == 2 and s[0]["type"] == "OrderOpened" and s[1]["type"] == "LinesAdded"
+    ]
     return Templates(setup, pairs)
 
 
-def clone_events(t: Templates, store_id: str, n: int, first_seq: int = 1,
-                 order_base: int = 0) -> Iterator[dict[str, Any]]:
+def clone_events(
+    t: Templates, store_id: str, n: int, first_seq: int = 1, order_base: int = 0
+) -> Iterator[dict[str, Any]]:
     """``n`` events from ``first_seq``: the setup events first (when starting a journal), then
     orders cloned from the templates with fresh ids, numbers unique per business day."""
     seq = first_seq
@@ -190,17 +211,35 @@ def clone_events(t: Templates, store_id: str, n: int, first_seq: int = 1,
         order_id = new_id()
         ms = now + k
         business_date = (day0 + timedelta(days=k // 5000)).isoformat()
-        o = {**opened, "store_id": store_id, "seq": seq, "event_id": new_id(),
-             "stream": f"order:{order_id}", "hlc": f"{ms:013d}-000000", "recorded_at_ms": ms,
-             "payload": {**opened["payload"], "id": order_id, "number": 1 + k % 5000,
-                         "business_date": business_date, "opened_at_ms": ms}}
+        o = {
+            **opened,
+            "store_id": store_id,
+            "seq": seq,
+            "event_id": new_id(),
+            "stream": f"order:{order_id}",
+            "hlc": f"{ms:013d}-000000",
+            "recorded_at_ms": ms,
+            "payload": {
+                **opened["payload"],
+                "id": order_id,
+                "number": 1 + k % 5000,
+                "business_date": business_date,
+                "opened_at_ms": ms,
+            },
+        }
         yield o
         seq += 1
         if seq <= last:
-            yield {**lines, "store_id": store_id, "seq": seq, "event_id": new_id(),
-                   "stream": o["stream"], "hlc": f"{ms:013d}-000001", "recorded_at_ms": ms,
-                   "payload": {"lines": [{**ln, "id": new_id()}
-                                         for ln in lines["payload"]["lines"]]}}
+            yield {
+                **lines,
+                "store_id": store_id,
+                "seq": seq,
+                "event_id": new_id(),
+                "stream": o["stream"],
+                "hlc": f"{ms:013d}-000001",
+                "recorded_at_ms": ms,
+                "payload": {"lines": [{**ln, "id": new_id()} for ln in lines["payload"]["lines"]]},
+            }
             seq += 1
         k += 1
 
@@ -211,12 +250,19 @@ def hq_rows(events: Iterator[dict[str, Any]], now: int) -> Iterator[tuple[Any, .
     for ev in events:
         c = content_hash(ev)
         h = next_digest(h, int(ev["seq"]), str(ev["event_id"]), c)
-        yield (*(json.dumps(ev[k], ensure_ascii=False) if k == "payload" else ev[k]
-                 for k in EVENT_COLUMNS), c, h, 1, now)
+        yield (
+            *(
+                json.dumps(ev[k], ensure_ascii=False) if k == "payload" else ev[k]
+                for k in EVENT_COLUMNS
+            ),
+            c,
+            h,
+            1,
+            now,
+        )
 
 
-def copy_rows(db_url: str, table: str, rows: Iterator[tuple[Any, ...]]) -> tuple[int, float,
-                                                                                 str]:
+def copy_rows(db_url: str, table: str, rows: Iterator[tuple[Any, ...]]) -> tuple[int, float, str]:
     """COPY rows into ``table``; the count, the seconds and the last row's digest."""
     n, last = 0, GENESIS
     with psycopg.connect(psycopg_url(db_url)) as conn, conn.cursor() as cur:
@@ -232,6 +278,7 @@ def copy_rows(db_url: str, table: str, rows: Iterator[tuple[Any, ...]]) -> tuple
 
 # -- 1. the offline backlog ---------------------------------------------------------------------
 
+
 def store_node(tmp: Path, name: str, store_id: str, orders: int) -> tuple[Node, DemoIds]:
     node = build_node(fast_settings(f"sqlite:///{tmp}/{name}.db", store_id=store_id))
     ids = a_small_restaurant(node)
@@ -243,6 +290,7 @@ def store_node(tmp: Path, name: str, store_id: str, orders: int) -> tuple[Node, 
 def write_of(node: Node) -> Any:
     async def write(command: Command[Any]) -> Any:
         return await asyncio.to_thread(node.writer.run, command)
+
     return write
 
 
@@ -266,8 +314,9 @@ def bench_backlog(hq: HQ, worker: HqWorker, tmp: Path, t: Templates, n: int) -> 
     node = build_node(fast_settings(f"sqlite:///{tmp}/backlog.db", store_id=store_id))
     try:
         code = hq_service.create_store(hq, store_id, "炉火小馆 · 积压")
-        asyncio.run(sync.enrol(node.engine, write_of(node), store_id, worker.url, code,
-                               node.clock.now_ms()))
+        asyncio.run(
+            sync.enrol(node.engine, write_of(node), store_id, worker.url, code, node.clock.now_ms())
+        )
         syncer = sync.Syncer(node.engine, write_of(node), node.clock.now_ms)
         with node.engine.connect() as conn:
             top = sync.journal_top(conn)
@@ -283,54 +332,86 @@ def bench_backlog(hq: HQ, worker: HqWorker, tmp: Path, t: Templates, n: int) -> 
         took = time.perf_counter() - t0
         cpu = worker.meter.cpu_seconds() - cpu0
         with hq.engine.connect() as conn:
-            acked, hq_digest = conn.execute(sa.select(stores.c.acked_seq, stores.c.digest)
-                                            .where(stores.c.store_id == store_id)).one()
+            acked, hq_digest = conn.execute(
+                sa.select(stores.c.acked_seq, stores.c.digest).where(stores.c.store_id == store_id)
+            ).one()
     finally:
         node.close()
-    return {"events": top, "seconds": took, "events_per_second": top / took,
-            "rounds": rounds, "hq_acked_seq": int(acked), "digests_equal": hq_digest == digest,
-            "hq_worker_cpu_seconds": cpu, "prepare_seconds": prepared,
-            "pass": int(acked) == top and hq_digest == digest
-            and took <= GOALS["backlog_s"]}
+    return {
+        "events": top,
+        "seconds": took,
+        "events_per_second": top / took,
+        "rounds": rounds,
+        "hq_acked_seq": int(acked),
+        "digests_equal": hq_digest == digest,
+        "hq_worker_cpu_seconds": cpu,
+        "prepare_seconds": prepared,
+        "pass": int(acked) == top and hq_digest == digest and took <= GOALS["backlog_s"],
+    }
 
 
 # -- 2. ingest from many stores at once, through two workers ----------------------------------
+
 
 def batches_of(events: list[dict[str, Any]]) -> list[bytes]:
     """Gzip bodies of at most 500 events and the protocol's byte cap, as the store cuts them."""
     out, at = [], 0
     while at < len(events):
-        rows = events[at:at + sync_domain.MAX_BATCH_EVENTS]
-        sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode()) + 1
-                 for r in rows]
-        rows = rows[:sync_domain.cut_batch(sizes, max_bytes=sync_domain.MAX_BATCH_BYTES - 1024)]
-        out.append(gzip.compress(json.dumps({"epoch": 1, "events": rows}, separators=(
-            ",", ":"), ensure_ascii=False).encode(), compresslevel=5))
+        rows = events[at : at + sync_domain.MAX_BATCH_EVENTS]
+        sizes = [
+            len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode()) + 1 for r in rows
+        ]
+        rows = rows[: sync_domain.cut_batch(sizes, max_bytes=sync_domain.MAX_BATCH_BYTES - 1024)]
+        out.append(
+            gzip.compress(
+                json.dumps(
+                    {"epoch": 1, "events": rows}, separators=(",", ":"), ensure_ascii=False
+                ).encode(),
+                compresslevel=5,
+            )
+        )
         at += len(rows)
     return out
 
 
-def bench_ingest(hq: HQ, db_url: str, workers: list[HqWorker], tmp: Path, t: Templates,
-                 n_stores: int, per_store: int) -> dict[str, Any]:
+def bench_ingest(
+    hq: HQ,
+    db_url: str,
+    workers: list[HqWorker],
+    tmp: Path,
+    t: Templates,
+    n_stores: int,
+    per_store: int,
+) -> dict[str, Any]:
     plan: list[dict[str, Any]] = []
     journals: list[list[dict[str, Any]]] = []
     for i in range(n_stores):
         sid = f"bench-s{i:03d}"
         events = list(clone_events(t, sid, per_store, order_base=i * per_store))
         journals.append(events)
-        plan.append({"url": workers[i % len(workers)].url, "credential": enrolled(hq, sid),
-                     "events": len(events), "bodies": batches_of(events)})
+        plan.append(
+            {
+                "url": workers[i % len(workers)].url,
+                "credential": enrolled(hq, sid),
+                "events": len(events),
+                "bodies": batches_of(events),
+            }
+        )
     config, result = tmp / "loadgen.pickle", tmp / "loadgen.json"
     config.write_bytes(pickle.dumps(plan))
     cpu0 = [w.meter.cpu_seconds() for w in workers]
-    subprocess.run([sys.executable, "-m", "bench.sync", "--loadgen", str(config), str(result)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.sync", "--loadgen", str(config), str(result)], check=True
+    )
     cpu = [w.meter.cpu_seconds() - c for w, c in zip(workers, cpu0, strict=True)]
     load = json.loads(result.read_text())
     total = sum(p["events"] for p in plan)
     with hq.engine.connect() as conn:
-        held = conn.execute(sa.select(sa.func.count()).select_from(hq_events).where(
-            hq_events.c.store_id.like("bench-s%"))).scalar_one()
+        held = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(hq_events)
+            .where(hq_events.c.store_id.like("bench-s%"))
+        ).scalar_one()
     # The ceiling: the same rows, COPY'd into a table with hq_events' shape and keys.
     with hq.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS bench_copy")
@@ -341,14 +422,22 @@ def bench_ingest(hq: HQ, db_url: str, workers: list[HqWorker], tmp: Path, t: Tem
     with hq.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE bench_copy")
     rate = load["acked_events"] / load["seconds"] if load["seconds"] else 0.0
-    return {"stores": n_stores, "events": total, "held_at_hq": int(held),
-            "batches": sum(len(p["bodies"]) for p in plan), "seconds": load["seconds"],
-            "events_per_second": rate, "errors": load["errors"],
-            "batch_latency": load["latency"], "worker_cpu_seconds": cpu,
-            "loadgen_cpu_seconds": load["cpu_seconds"],
-            "copy_rows": copied, "copy_seconds": copy_s, "copy_rows_per_second": copied / copy_s,
-            "pass": int(held) == total and not load["errors"]
-            and rate >= GOALS["ingest_events_per_s"]}
+    return {
+        "stores": n_stores,
+        "events": total,
+        "held_at_hq": int(held),
+        "batches": sum(len(p["bodies"]) for p in plan),
+        "seconds": load["seconds"],
+        "events_per_second": rate,
+        "errors": load["errors"],
+        "batch_latency": load["latency"],
+        "worker_cpu_seconds": cpu,
+        "loadgen_cpu_seconds": load["cpu_seconds"],
+        "copy_rows": copied,
+        "copy_seconds": copy_s,
+        "copy_rows_per_second": copied / copy_s,
+        "pass": int(held) == total and not load["errors"] and rate >= GOALS["ingest_events_per_s"],
+    }
 
 
 async def loadgen(plan: list[dict[str, Any]]) -> dict[str, Any]:
@@ -359,17 +448,21 @@ async def loadgen(plan: list[dict[str, Any]]) -> dict[str, Any]:
     errors: dict[str, int] = {}
     acked = 0
     connector = aiohttp.TCPConnector(limit=len(plan) + 10)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=120)) as http:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=120)
+    ) as http:
+
         async def store(p: dict[str, Any]) -> None:
             nonlocal acked
-            headers = {"Authorization": f"Bearer {p['credential']}",
-                       "Content-Type": "application/json", "Content-Encoding": "gzip"}
+            headers = {
+                "Authorization": f"Bearer {p['credential']}",
+                "Content-Type": "application/json",
+                "Content-Encoding": "gzip",
+            }
             last = 0
             for body in p["bodies"]:
                 t0 = time.perf_counter()
-                async with http.post(f"{p['url']}/sync/v1/events", data=body,
-                                     headers=headers) as r:
+                async with http.post(f"{p['url']}/sync/v1/events", data=body, headers=headers) as r:
                     answer = await r.json(content_type=None)
                 if r.status != 200:
                     key = f"{r.status} {answer.get('code') if isinstance(answer, dict) else ''}"
@@ -382,8 +475,7 @@ async def loadgen(plan: list[dict[str, Any]]) -> dict[str, Any]:
         t0 = time.perf_counter()
         await asyncio.gather(*(store(p) for p in plan))
         took = time.perf_counter() - t0
-    return {"seconds": took, "acked_events": acked, "errors": errors,
-            "latency": summary(latencies)}
+    return {"seconds": took, "acked_events": acked, "errors": errors, "latency": summary(latencies)}
 
 
 def run_loadgen(config: Path, out: Path) -> None:
@@ -393,12 +485,12 @@ def run_loadgen(config: Path, out: Path) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     result = asyncio.run(loadgen(plan))
     after = resource.getrusage(resource.RUSAGE_SELF)
-    result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime
-                                                                  - before.ru_stime)
+    result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     out.write_text(json.dumps(result))
 
 
 # -- 3. commit at the store -> acknowledged by HQ, online -------------------------------------
+
 
 class CursorWatch:
     """Polls the store's own cursor (moved only on HQ's answer) and notes when each value
@@ -444,20 +536,22 @@ def wait_for(check: Any, timeout: float) -> bool:
     return True
 
 
-def bench_live(hq: HQ, worker: HqWorker, tmp: Path, rate: float,
-               seconds: float) -> dict[str, Any]:
+def bench_live(hq: HQ, worker: HqWorker, tmp: Path, rate: float, seconds: float) -> dict[str, Any]:
     store_id = "bench-live"
     node, ids = store_node(tmp, "live", store_id, 0)
     code = hq_service.create_store(hq, store_id, "炉火小馆 · 在线")
-    asyncio.run(sync.enrol(node.engine, write_of(node), store_id, worker.url, code,
-                           node.clock.now_ms()))
+    asyncio.run(
+        sync.enrol(node.engine, write_of(node), store_id, worker.url, code, node.clock.now_ms())
+    )
     node.close()
     path = tmp / "live.db"
-    proc = NodeProcess(f"sqlite:///{path}", log=tmp / "live-node.log",
-                       env={"HEARTH_STORE_ID": store_id})
+    proc = NodeProcess(
+        f"sqlite:///{path}", log=tmp / "live-node.log", env={"HEARTH_STORE_ID": store_id}
+    )
     proc.start(timeout=120)
     watch = CursorWatch(path)
     try:
+
         def top() -> int:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
                 return int(c.execute("SELECT max(seq) FROM journal").fetchone()[0] or 0)
@@ -472,8 +566,9 @@ def bench_live(hq: HQ, worker: HqWorker, tmp: Path, rate: float,
         watch.thread.join(5)
         proc.stop()
     with sqlite3.connect(path) as c:
-        events = c.execute("SELECT seq, recorded_at_ms FROM journal WHERE seq > ?",
-                           (start_seq,)).fetchall()
+        events = c.execute(
+            "SELECT seq, recorded_at_ms FROM journal WHERE seq > ?", (start_seq,)
+        ).fetchall()
     waits, unacked = [], 0
     for seq, recorded in events:
         at = watch.first_seen(int(seq))
@@ -482,31 +577,51 @@ def bench_live(hq: HQ, worker: HqWorker, tmp: Path, rate: float,
         else:
             waits.append(max(0.0, at - int(recorded)))
     s = summary(waits)
-    return {"orders_per_second": rate, "seconds": seconds, "orders_placed": placed,
-            "orders_failed": failed, "events": len(events), "unacked": unacked,
-            "commit_to_ack": s, "drained": drained,
-            "pass": drained and unacked == 0 and bool(waits)
-            and s["p95_ms"] <= GOALS["live_p95_s"] * 1000}
+    return {
+        "orders_per_second": rate,
+        "seconds": seconds,
+        "orders_placed": placed,
+        "orders_failed": failed,
+        "events": len(events),
+        "unacked": unacked,
+        "commit_to_ack": s,
+        "drained": drained,
+        "pass": drained
+        and unacked == 0
+        and bool(waits)
+        and s["p95_ms"] <= GOALS["live_p95_s"] * 1000,
+    }
 
 
-async def steady_orders(base_url: str, ids: DemoIds, rate: float,
-                        seconds: float) -> tuple[int, int]:
+async def steady_orders(
+    base_url: str, ids: DemoIds, rate: float, seconds: float
+) -> tuple[int, int]:
     """A till placing takeaway orders at a steady rate (each on its own schedule, so a slow
     answer does not slow the next)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as c:
-        r = await c.post("/api/auth/pin", json={"staff_code": "W01", "pin": ids.pins["W01"]},
-                         headers={"X-Terminal-Key": ids.terminal_key})
+        r = await c.post(
+            "/api/auth/pin",
+            json={"staff_code": "W01", "pin": ids.pins["W01"]},
+            headers={"X-Terminal-Key": ids.terminal_key},
+        )
         r.raise_for_status()
         auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
         placed = failed = 0
 
         async def one(k: int) -> None:
             nonlocal placed, failed
-            r = await c.post("/api/orders", json={
-                "channel": "takeaway", "submit": True,
-                "lines": [{"item_id": ids.items["rice"], "quantity": 1 + k % 2},
-                          {"item_id": ids.items["plum"]}]},
-                headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+            r = await c.post(
+                "/api/orders",
+                json={
+                    "channel": "takeaway",
+                    "submit": True,
+                    "lines": [
+                        {"item_id": ids.items["rice"], "quantity": 1 + k % 2},
+                        {"item_id": ids.items["plum"]},
+                    ],
+                },
+                headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            )
             if r.status_code == 201:
                 placed += 1
             else:
@@ -523,16 +638,22 @@ async def steady_orders(base_url: str, ids: DemoIds, rate: float,
 
 # -- 4. a store rebuilt from HQ ---------------------------------------------------------------
 
-def bench_restore(hq: HQ, db_url: str, worker: HqWorker, tmp: Path, t: Templates,
-                  n: int) -> dict[str, Any]:
+
+def bench_restore(
+    hq: HQ, db_url: str, worker: HqWorker, tmp: Path, t: Templates, n: int
+) -> dict[str, Any]:
     store_id = "bench-restore"
     credential = enrolled(hq, store_id)
     t0 = time.perf_counter()
-    copied, copy_s, last = copy_rows(db_url, "hq_events", hq_rows(
-        clone_events(t, store_id, n), int(time.time() * 1000)))
+    copied, copy_s, last = copy_rows(
+        db_url, "hq_events", hq_rows(clone_events(t, store_id, n), int(time.time() * 1000))
+    )
     with hq.engine.begin() as conn:
-        conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-            acked_seq=copied, digest=last))
+        conn.execute(
+            stores.update()
+            .where(stores.c.store_id == store_id)
+            .values(acked_seq=copied, digest=last)
+        )
         conn.exec_driver_sql("ANALYZE hq_events")
     prepared = time.perf_counter() - t0
     fresh = build_node(fast_settings(f"sqlite:///{tmp}/restored.db", store_id=store_id))
@@ -544,27 +665,40 @@ def bench_restore(hq: HQ, db_url: str, worker: HqWorker, tmp: Path, t: Templates
                 downloaded.append(time.perf_counter())
 
         t0 = time.perf_counter()
-        done = asyncio.run(sync.restore_from_hq(fresh.engine, projectors(), worker.url,
-                                                credential, fresh.clock.now_ms(),
-                                                progress=progress))
+        done = asyncio.run(
+            sync.restore_from_hq(
+                fresh.engine,
+                projectors(),
+                worker.url,
+                credential,
+                fresh.clock.now_ms(),
+                progress=progress,
+            )
+        )
         took = time.perf_counter() - t0
         download_s = (downloaded[0] - t0) if downloaded else float("nan")
         with fresh.engine.connect() as conn:
             orders = conn.exec_driver_sql("SELECT count(*) FROM orders").scalar_one()
     finally:
         fresh.close()
-    return {"events": copied, "restored_events": done.events, "orders_projected": int(orders),
-            "seconds": took, "events_per_second": copied / took,
-            "download_and_write_seconds": download_s,
-            "replay_seconds": took - download_s,
-            "at_1m_events_seconds_estimate": took * 1_000_000 / copied,
-            "prepare_seconds": prepared, "prepare_copy_seconds": copy_s,
-            "digest_matches": done.digest == last,
-            "pass": done.events == copied and done.digest == last
-            and took <= GOALS["restore_s"]}
+    return {
+        "events": copied,
+        "restored_events": done.events,
+        "orders_projected": int(orders),
+        "seconds": took,
+        "events_per_second": copied / took,
+        "download_and_write_seconds": download_s,
+        "replay_seconds": took - download_s,
+        "at_1m_events_seconds_estimate": took * 1_000_000 / copied,
+        "prepare_seconds": prepared,
+        "prepare_copy_seconds": copy_s,
+        "digest_matches": done.digest == last,
+        "pass": done.events == copied and done.digest == last and took <= GOALS["restore_s"],
+    }
 
 
 # -- the run ----------------------------------------------------------------------------------
+
 
 def verdict(ok: bool) -> str:
     return "[green]PASS[/]" if ok else "[red]MISS[/]"
@@ -578,38 +712,55 @@ def report(results: dict[str, Any]) -> None:
     table.add_column("goal", justify="right")
     table.add_column("")
     if b := results.get("backlog"):
-        table.add_row(f"backlog of {b['events']:,} events uploaded and acked",
-                      f"{b['seconds']:.1f} s",
-                      f"{b['events_per_second']:,.0f} events/s, HQ worker "
-                      f"{b['hq_worker_cpu_seconds']:.1f} CPU s",
-                      f"≤ {GOALS['backlog_s']:.0f} s", verdict(b["pass"]))
+        table.add_row(
+            f"backlog of {b['events']:,} events uploaded and acked",
+            f"{b['seconds']:.1f} s",
+            f"{b['events_per_second']:,.0f} events/s, HQ worker "
+            f"{b['hq_worker_cpu_seconds']:.1f} CPU s",
+            f"≤ {GOALS['backlog_s']:.0f} s",
+            verdict(b["pass"]),
+        )
     if i := results.get("ingest"):
-        table.add_row(f"ingest, {i['stores']} stores at once, 2 workers",
-                      f"{i['events_per_second']:,.0f} events/s",
-                      f"{i['events']:,} events, batch p95 "
-                      f"{i['batch_latency']['p95_ms']:.0f} ms",
-                      f"≥ {GOALS['ingest_events_per_s']:,.0f}/s", verdict(i["pass"]))
-        table.add_row("  ceiling: COPY of the same rows", f"{i['copy_rows_per_second']:,.0f} "
-                      "rows/s", f"{i['copy_rows']:,} rows in {i['copy_seconds']:.1f} s", "", "")
+        table.add_row(
+            f"ingest, {i['stores']} stores at once, 2 workers",
+            f"{i['events_per_second']:,.0f} events/s",
+            f"{i['events']:,} events, batch p95 {i['batch_latency']['p95_ms']:.0f} ms",
+            f"≥ {GOALS['ingest_events_per_s']:,.0f}/s",
+            verdict(i["pass"]),
+        )
+        table.add_row(
+            "  ceiling: COPY of the same rows",
+            f"{i['copy_rows_per_second']:,.0f} rows/s",
+            f"{i['copy_rows']:,} rows in {i['copy_seconds']:.1f} s",
+            "",
+            "",
+        )
     if live := results.get("live"):
         s = live["commit_to_ack"]
-        table.add_row(f"commit → HQ ack, {live['orders_per_second']:.0f} orders/s online",
-                      f"p95 {s['p95_ms'] / 1000:.2f} s",
-                      f"p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms, "
-                      f"{live['events']} events", f"p95 ≤ {GOALS['live_p95_s']:.0f} s",
-                      verdict(live["pass"]))
+        table.add_row(
+            f"commit → HQ ack, {live['orders_per_second']:.0f} orders/s online",
+            f"p95 {s['p95_ms'] / 1000:.2f} s",
+            f"p50 {s['p50_ms']:.0f} ms, max {s['max_ms']:.0f} ms, {live['events']} events",
+            f"p95 ≤ {GOALS['live_p95_s']:.0f} s",
+            verdict(live["pass"]),
+        )
     if r := results.get("restore"):
-        table.add_row(f"store of {r['events']:,} events rebuilt from HQ",
-                      f"{r['seconds']:.1f} s", f"download+write "
-                      f"{r['download_and_write_seconds']:.1f} s, projections "
-                      f"{r['replay_seconds']:.1f} s; {r['events_per_second']:,.0f} events/s",
-                      f"≤ {GOALS['restore_s']:.0f} s", verdict(r["pass"]))
+        table.add_row(
+            f"store of {r['events']:,} events rebuilt from HQ",
+            f"{r['seconds']:.1f} s",
+            f"download+write "
+            f"{r['download_and_write_seconds']:.1f} s, projections "
+            f"{r['replay_seconds']:.1f} s; {r['events_per_second']:,.0f} events/s",
+            f"≤ {GOALS['restore_s']:.0f} s",
+            verdict(r["pass"]),
+        )
     console.print(table)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backlog", type=int, default=100_000)
     parser.add_argument("--stores", type=int, default=50)
     parser.add_argument("--per-store", type=int, default=2_000)
@@ -640,19 +791,22 @@ def main() -> None:
                 console.print(f"1. Backlog: {args.backlog:,} events, store → HQ")
                 results["backlog"] = bench_backlog(hq, workers[0], tmp, t, args.backlog)
             if "ingest" in parts:
-                console.print(f"2. Ingest: {args.stores} stores × {args.per_store:,} events, "
-                              "2 HQ workers, then COPY of the same rows")
-                results["ingest"] = bench_ingest(hq, db_url, workers, tmp, t, args.stores,
-                                                 args.per_store)
+                console.print(
+                    f"2. Ingest: {args.stores} stores × {args.per_store:,} events, "
+                    "2 HQ workers, then COPY of the same rows"
+                )
+                results["ingest"] = bench_ingest(
+                    hq, db_url, workers, tmp, t, args.stores, args.per_store
+                )
             if "live" in parts:
-                console.print(f"3. Live: {args.live_rate:.0f} orders/s for "
-                              f"{args.live_seconds:.0f} s through a running store node")
-                results["live"] = bench_live(hq, workers[1], tmp, args.live_rate,
-                                             args.live_seconds)
+                console.print(
+                    f"3. Live: {args.live_rate:.0f} orders/s for "
+                    f"{args.live_seconds:.0f} s through a running store node"
+                )
+                results["live"] = bench_live(hq, workers[1], tmp, args.live_rate, args.live_seconds)
             if "restore" in parts:
                 console.print(f"4. Restore: {args.restore:,} events at HQ → empty store")
-                results["restore"] = bench_restore(hq, db_url, workers[0], tmp, t,
-                                                   args.restore)
+                results["restore"] = bench_restore(hq, db_url, workers[0], tmp, t, args.restore)
         finally:
             for w in workers:
                 w.stop()
@@ -661,8 +815,13 @@ def main() -> None:
                 drop_database()
     report(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"goals": GOALS, "cpus": 2, "database": "PostgreSQL 15",
-                                    **results}, indent=2, ensure_ascii=False))
+    args.out.write_text(
+        json.dumps(
+            {"goals": GOALS, "cpus": 2, "database": "PostgreSQL 15", **results},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
     console.print(f"Written to {args.out}")
 
 

@@ -20,14 +20,13 @@ from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 # Property tests are about rules, not speed: no per-example deadline (a loaded 2-core CI box
 # trips it) and no "too slow" health check. HYPOTHESIS_PROFILE=ci also fixes the examples, so
 # a CI run is the same run every time; the default keeps searching for new cases.
-settings.register_profile("hearth", deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", parent=settings.get_profile("hearth"), derandomize=True,
-                          print_blob=True)
+settings.register_profile("hearth", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", parent=settings.get_profile("hearth"), derandomize=True, print_blob=True
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "hearth"))
 
-PG_URL = os.environ.get("HEARTH_TEST_PG_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("HEARTH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def pg_available() -> bool:
@@ -89,14 +88,15 @@ class Api:
     node: Node
 
     def login(self, code: str) -> dict[str, str]:
-        r = self.client.post("/api/auth/pin", json={"staff_code": code,
-                                                    "pin": self.ids.pins[code]},
-                             headers={"X-Terminal-Key": self.ids.terminal_key})
+        r = self.client.post(
+            "/api/auth/pin",
+            json={"staff_code": code, "pin": self.ids.pins[code]},
+            headers={"X-Terminal-Key": self.ids.terminal_key},
+        )
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
-    def post(self, path: str, json: Any, headers: dict[str, str],
-             key: str | None = None) -> Any:
+    def post(self, path: str, json: Any, headers: dict[str, str], key: str | None = None) -> Any:
         h = dict(headers)
         h["Idempotency-Key"] = key or uuid.uuid4().hex
         return self.client.post(path, json=json, headers=h)

@@ -57,12 +57,27 @@ log = structlog.get_logger(__name__)
 
 # Lower modules first: projectors run, and parts are built and started, in this order (and
 # stopped in the reverse).
-MODULES: tuple[Module, ...] = (STORE, STAFF, MENU, ORDERING, KITCHEN, PAYMENTS, PRINTING,
-                               QR, KIOSK, DELIVERY, SYNC, BACKUP, OPS, WEB)
+MODULES: tuple[Module, ...] = (
+    STORE,
+    STAFF,
+    MENU,
+    ORDERING,
+    KITCHEN,
+    PAYMENTS,
+    PRINTING,
+    QR,
+    KIOSK,
+    DELIVERY,
+    SYNC,
+    BACKUP,
+    OPS,
+    WEB,
+)
 
 # /metrics takes the scraper's own bearer token (HEARTH_METRICS_TOKEN), or only 127.0.0.1.
-CORE_PUBLIC_ROUTES: frozenset[Route] = frozenset({("GET", "/healthz"), ("GET", "/livez"),
-                                                  ("GET", "/readyz"), ("GET", "/metrics")})
+CORE_PUBLIC_ROUTES: frozenset[Route] = frozenset(
+    {("GET", "/healthz"), ("GET", "/livez"), ("GET", "/readyz"), ("GET", "/metrics")}
+)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 
 
@@ -87,8 +102,9 @@ def public_routes(modules: tuple[Module, ...] = MODULES) -> frozenset[Route]:
 
 def _secret(engine: Engine, name: str) -> str:
     with engine.begin() as conn:
-        value = conn.execute(sa.select(node_secrets.c.value)
-                             .where(node_secrets.c.name == name)).scalar()
+        value = conn.execute(
+            sa.select(node_secrets.c.value).where(node_secrets.c.name == name)
+        ).scalar()
         if value is None:
             value = random_token(32)
             conn.execute(node_secrets.insert().values(name=name, value=value))
@@ -110,9 +126,14 @@ def build_node(settings: Settings | None = None, *, clock: Clock | None = None) 
     writer = Writer(engine, journal, max_batch=settings.writer_max_batch)
     writer.open()
     node = Node(
-        settings=settings, engine=engine, writer=writer, clock=clock, hlc=hlc,
+        settings=settings,
+        engine=engine,
+        writer=writer,
+        clock=clock,
+        hlc=hlc,
         hasher=Hasher(settings.argon2_time_cost, settings.argon2_memory_kib),
-        signer=TokenSigner(_secret(engine, "token_key")), projectors=registry,
+        signer=TokenSigner(_secret(engine, "token_key")),
+        projectors=registry,
         livefeed=LiveFeed(engine, heartbeat_s=settings.livefeed_heartbeat_s),
     )
     for module in MODULES:
@@ -157,9 +178,13 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
             node.livefeed.detach(node.writer)
             await node.writer.stop()
 
-    app = FastAPI(title="Hearth store node", version=__version__, lifespan=lifespan,
-                  description="Restaurant ordering and store management. Every change needs an "
-                              "Idempotency-Key header; errors are RFC 9457 problem details.")
+    app = FastAPI(
+        title="Hearth store node",
+        version=__version__,
+        lifespan=lifespan,
+        description="Restaurant ordering and store management. Every change needs an "
+        "Idempotency-Key header; errors are RFC 9457 problem details.",
+    )
     app.state.node = node
     problem_handlers.install(app)
     problem_handlers.document_problems(app)
@@ -176,23 +201,30 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
         """Liveness: the process answers and the database can be read."""
         with node.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-        return {"status": "ok", "store_id": node.settings.store_id,
-                "journal_seq": node.writer.journal.next_seq - 1}
+        return {
+            "status": "ok",
+            "store_id": node.settings.store_id,
+            "journal_seq": node.writer.journal.next_seq - 1,
+        }
 
     @app.get("/readyz", tags=["ops"])
     def readyz() -> JSONResponse:
         """Each module's readiness; 503 only when ordering cannot take orders."""
         modules = readiness(node)
         ok = modules.get("ordering") in ("ready", "degraded")
-        return JSONResponse({"status": "ready" if ok else "down", "modules": modules},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "down", "modules": modules},
+            status_code=200 if ok else 503,
+        )
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def metrics(request: Request) -> Response:
         """Prometheus text exposition, for the scraper's bearer token (or from this box)."""
         _check_scraper(node, request)
-        return Response(node.parts.get(NodeMetrics).exposition(),
-                        media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(
+            node.parts.get(NodeMetrics).exposition(),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
 
     for module in MODULES:
         for router in module.routers:
@@ -222,7 +254,9 @@ def _check_scraper(node: Node, request: Request) -> None:
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise CoreError.NOT_SIGNED_IN.problem(
                 "The metrics need the scraper's bearer token (HEARTH_METRICS_TOKEN).",
-                field="Authorization")
+                field="Authorization",
+            )
     elif request.client is None or request.client.host not in LOCAL_HOSTS:
         raise CoreError.PERMISSION_DENIED.problem(
-            "Metrics are served only to this machine until HEARTH_METRICS_TOKEN is set.")
+            "Metrics are served only to this machine until HEARTH_METRICS_TOKEN is set."
+        )

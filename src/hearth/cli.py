@@ -17,8 +17,11 @@ from hearth import __version__
 from hearth.core.config import Settings
 from hearth.hq.config import HQSettings
 
-app = typer.Typer(help="Hearth store node: restaurant ordering that keeps working through faults.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Hearth store node: restaurant ordering that keeps working through faults.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the database.")]
@@ -29,22 +32,32 @@ def _settings(db: str | None) -> Settings:
 
 
 def _configure_logging(level: str = "info") -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr,
-                        level=getattr(logging, level.upper(), logging.INFO))
+    logging.basicConfig(
+        format="%(message)s", stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO)
+    )
     # HEARTH_LOG_FORMAT=json: one JSON object a line for a log shipper, with ISO UTC times;
     # either way each line logged during a request carries its request_id (core/requestid.py).
-    processors: list[structlog.typing.Processor] = [structlog.contextvars.merge_contextvars,
-                                                    structlog.processors.add_log_level]
+    processors: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+    ]
     if Settings().log_format == "json":
-        processors += [structlog.processors.TimeStamper(fmt="iso", utc=True),
-                       structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        processors += [
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(),
+        ]
     else:
-        processors += [structlog.processors.TimeStamper(fmt="%H:%M:%S"),
-                       structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+        processors += [
+            structlog.processors.TimeStamper(fmt="%H:%M:%S"),
+            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+        ]
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(
-            getattr(logging, level.upper(), logging.INFO)),
-        processors=processors)
+            getattr(logging, level.upper(), logging.INFO)
+        ),
+        processors=processors,
+    )
 
 
 def _fail(message: str, fix: str) -> None:
@@ -59,11 +72,14 @@ def version() -> None:
 
 
 @app.command()
-def init(db: DbOption = None,
-         hq: Annotated[str | None, typer.Option("--hq", help="HQ's URL, to join it.")] = None,
-         enrol: Annotated[str | None, typer.Option(
-             "--enrol", help="The one-time enrolment code HQ gave for this store.")] = None
-         ) -> None:
+def init(
+    db: DbOption = None,
+    hq: Annotated[str | None, typer.Option("--hq", help="HQ's URL, to join it.")] = None,
+    enrol: Annotated[
+        str | None,
+        typer.Option("--enrol", help="The one-time enrolment code HQ gave for this store."),
+    ] = None,
+) -> None:
     """Create (or migrate) a store database, and join an HQ with --hq URL --enrol CODE."""
     from hearth.bootstrap import build_node
 
@@ -74,8 +90,10 @@ def init(db: DbOption = None,
     try:
         node = build_node(settings)
     except Exception as exc:  # the message, not the trace, is what a manager needs
-        _fail(f"could not open the database {settings.db_url}: {exc}",
-              "check the path or URL and that the disk is writable.")
+        _fail(
+            f"could not open the database {settings.db_url}: {exc}",
+            "check the path or URL and that the disk is writable.",
+        )
         return
     console.print(f"[green]Store database ready[/] at {settings.db_url}")
     if hq is not None and enrol is not None:
@@ -85,14 +103,18 @@ def init(db: DbOption = None,
         from hearth.sync import service as sync
 
         try:
-            state = asyncio.run(sync.enrol(node.engine, _write_of(node), settings.store_id, hq,
-                                           enrol, node.clock.now_ms()))
+            state = asyncio.run(
+                sync.enrol(
+                    node.engine, _write_of(node), settings.store_id, hq, enrol, node.clock.now_ms()
+                )
+            )
         except Problem as exc:
             node.close()
             _fail(exc.detail, "ask HQ for a new code, or sync the waiting events first.")
             return
-        console.print(f"[green]Joined HQ[/] {state.hq_url} as store {state.store_id} "
-                      f"(epoch {state.epoch}).")
+        console.print(
+            f"[green]Joined HQ[/] {state.hq_url} as store {state.store_id} (epoch {state.epoch})."
+        )
     node.close()
 
 
@@ -107,11 +129,19 @@ def _write_of(node: Any) -> Any:
 
 
 @app.command()
-def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
-          log_level: str = "info",
-          fd: Annotated[int | None, typer.Option(
-              help="Serve on this inherited, already bound socket instead of host:port "
-                   "(a parent that holds the port, as the tests do).")] = None) -> None:
+def serve(
+    db: DbOption = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    log_level: str = "info",
+    fd: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve on this inherited, already bound socket instead of host:port "
+            "(a parent that holds the port, as the tests do)."
+        ),
+    ] = None,
+) -> None:
     """Serve the store node's API and pages."""
     import socket
 
@@ -131,13 +161,17 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
 
 
 @app.command()
-def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
-         fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
-         seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False,
-         hq_port: Annotated[int, typer.Option(help="Port of the demo's HQ.")] = 8100,
-         with_hq: Annotated[bool, typer.Option(
-             "--hq/--no-hq", help="Run an HQ beside the store and enrol the store.")] = True
-         ) -> None:
+def demo(
+    db: DbOption = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
+    seed_only: Annotated[bool, typer.Option(help="Load the demo, do not serve.")] = False,
+    hq_port: Annotated[int, typer.Option(help="Port of the demo's HQ.")] = 8100,
+    with_hq: Annotated[
+        bool, typer.Option("--hq/--no-hq", help="Run an HQ beside the store and enrol the store.")
+    ] = True,
+) -> None:
     """Load a realistic Chinese restaurant, print how to reach it, and serve it (with an HQ
     the store syncs to)."""
     from hearth.bootstrap import build_node
@@ -156,13 +190,19 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
             Path(f"{hq_db}{suffix}").unlink(missing_ok=True)
     node = build_node(settings)
     if not demo_seed.is_seeded(node):
-        with Progress(TextColumn("[bold]Loading the demo restaurant[/] {task.description}"),
-                      BarColumn(), console=console) as bar:
+        with Progress(
+            TextColumn("[bold]Loading the demo restaurant[/] {task.description}"),
+            BarColumn(),
+            console=console,
+        ) as bar:
             task = bar.add_task("", total=7 + len(demo_seed.MODULE_DEMOS))
-            report = demo_seed.seed(node, lambda step: bar.update(task, advance=1,
-                                                                  description=step))
-        console.print(f"[green]Loaded[/] {report.items} dishes, {report.combos} set meals, "
-                      f"{report.tables} tables, {report.stations} kitchen stations.")
+            report = demo_seed.seed(
+                node, lambda step: bar.update(task, advance=1, description=step)
+            )
+        console.print(
+            f"[green]Loaded[/] {report.items} dishes, {report.combos} set meals, "
+            f"{report.tables} tables, {report.stations} kitchen stations."
+        )
     from hearth.demo import catalogue
 
     key = demo_seed.register_demo_terminal(node)
@@ -179,15 +219,21 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
         except Exception as exc:
             hq_proc.stop()
             node.close()
-            _fail(f"the demo's HQ did not come up: {exc}",
-                  "see var/hq.log; free the port (--hq-port), start over with --fresh, or "
-                  "run without HQ (--no-hq).")
+            _fail(
+                f"the demo's HQ did not come up: {exc}",
+                "see var/hq.log; free the port (--hq-port), start over with --fresh, or "
+                "run without HQ (--no-hq).",
+            )
             return
         if state.hq_url != hq_proc.url:
-            console.print(f"[yellow]This store syncs to {state.hq_url}, not the demo's HQ "
-                          f"{hq_proc.url}: hearth demo --fresh starts over.[/]")
-        console.print(f"[green]{'Enrolled' if enrolled else 'Already enrolled'}[/] at HQ "
-                      f"{state.hq_url} as store {state.store_id}.")
+            console.print(
+                f"[yellow]This store syncs to {state.hq_url}, not the demo's HQ "
+                f"{hq_proc.url}: hearth demo --fresh starts over.[/]"
+            )
+        console.print(
+            f"[green]{'Enrolled' if enrolled else 'Already enrolled'}[/] at HQ "
+            f"{state.hq_url} as store {state.store_id}."
+        )
     node.close()
 
     base = f"http://{host}:{port}"
@@ -221,12 +267,16 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
     if hq_proc is None:
         serve(db=settings.db_url, host=host, port=port, log_level="warning")
         return
-    console.print(f"HQ (总部) pages: [link]{hq_proc.url}/hq/[/]  owner code [bold]"
-                  f"{demo_hq.OWNER_CODE}[/], password [bold]{demo_hq.OWNER_PASSWORD}[/]")
+    console.print(
+        f"HQ (总部) pages: [link]{hq_proc.url}/hq/[/]  owner code [bold]"
+        f"{demo_hq.OWNER_CODE}[/], password [bold]{demo_hq.OWNER_PASSWORD}[/]"
+    )
     for what, command in demo_hq.plug_commands(hq_proc.pid):
         console.print(f"{what}:  [bold]{command}[/]", highlight=False)
-    console.print("The POS banner shows the events waiting (within ~20 s of the plug); "
-                  "Sync now / 立即同步 drains them once HQ is back.")
+    console.print(
+        "The POS banner shows the events waiting (within ~20 s of the plug); "
+        "Sync now / 立即同步 drains them once HQ is back."
+    )
     try:
         serve(db=settings.db_url, host=host, port=port, log_level="warning")
     finally:
@@ -234,20 +284,29 @@ def demo(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
 
 
 @app.command()
-def rebuild(db: DbOption = None,
-            check: Annotated[bool, typer.Option(help="Only compare; change nothing.")] = False
-            ) -> None:
+def rebuild(
+    db: DbOption = None,
+    check: Annotated[bool, typer.Option(help="Only compare; change nothing.")] = False,
+) -> None:
     """Rebuild every projection from the journal and check it matches what was there."""
     from hearth.bootstrap import build_node
     from hearth.core.rebuild import rebuild as do_rebuild
 
     _configure_logging("warning")
     node = build_node(_settings(db))
-    with Progress(TextColumn("Replaying the journal"), BarColumn(),
-                  TextColumn("{task.completed} events"), console=console) as bar:
+    with Progress(
+        TextColumn("Replaying the journal"),
+        BarColumn(),
+        TextColumn("{task.completed} events"),
+        console=console,
+    ) as bar:
         task = bar.add_task("replay", total=node.writer.journal.next_seq - 1)
-        report = do_rebuild(node.engine, node.projectors, keep=not check,
-                            progress=lambda n: bar.update(task, completed=n))
+        report = do_rebuild(
+            node.engine,
+            node.projectors,
+            keep=not check,
+            progress=lambda n: bar.update(task, completed=n),
+        )
         bar.update(task, completed=report.events)
     node.close()
     table = Table(title=f"Rebuilt from {report.events} events")
@@ -259,19 +318,26 @@ def rebuild(db: DbOption = None,
         table.add_row(name, str(rows), f"[red]no: {bad}[/]" if bad else "[green]yes[/]")
     console.print(table)
     if not report.matches:
-        console.print("[red]Some projections did not match the journal.[/] "
-                      + ("Nothing was changed (--check)." if check else
-                         "They now match the journal, which is the source of truth."))
+        console.print(
+            "[red]Some projections did not match the journal.[/] "
+            + (
+                "Nothing was changed (--check)."
+                if check
+                else "They now match the journal, which is the source of truth."
+            )
+        )
         raise typer.Exit(2)
     console.print("[green]Every projection matches the journal.[/]")
 
 
 @app.command()
-def reconcile(db: DbOption = None,
-              provider: Annotated[str | None, typer.Option(
-                  help="Only this provider (alipay, wechat, card...).")] = None,
-              hours: Annotated[float, typer.Option(
-                  help="How far back to look, in hours.")] = 24.0) -> None:
+def reconcile(
+    db: DbOption = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Only this provider (alipay, wechat, card...).")
+    ] = None,
+    hours: Annotated[float, typer.Option(help="How far back to look, in hours.")] = 24.0,
+) -> None:
     """Compare our payments with each provider's statement and list every difference (exit 1
     when there is one)."""
     from hearth.bootstrap import build_node
@@ -281,12 +347,18 @@ def reconcile(db: DbOption = None,
     raise typer.Exit(run_command(build_node(_settings(db)), provider, hours, console))
 
 
-hq_app = typer.Typer(help="A chain's HQ: stores enrol, sync their journals, pull the catalogue.",
-                     no_args_is_help=True)
+hq_app = typer.Typer(
+    help="A chain's HQ: stores enrol, sync their journals, pull the catalogue.",
+    no_args_is_help=True,
+)
 app.add_typer(hq_app, name="hq")
-HQDbOption = Annotated[str | None, typer.Option(
-    "--db", help="SQLAlchemy URL of HQ's database (default: HEARTH_HQ_DB_URL or "
-                 "sqlite:///var/hq.db).")]
+HQDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLAlchemy URL of HQ's database (default: HEARTH_HQ_DB_URL or sqlite:///var/hq.db).",
+    ),
+]
 
 
 def _hq_settings(db: str | None) -> HQSettings:
@@ -303,17 +375,27 @@ def hq_init(db: HQDbOption = None) -> None:
     try:
         build_hq(settings).engine.dispose()
     except Exception as exc:
-        _fail(f"could not open HQ's database {settings.db_url}: {exc}",
-              "check the URL, that PostgreSQL is running, or that the disk is writable.")
+        _fail(
+            f"could not open HQ's database {settings.db_url}: {exc}",
+            "check the URL, that PostgreSQL is running, or that the disk is writable.",
+        )
     console.print(f"[green]HQ database ready[/] at {settings.db_url}")
 
 
 @hq_app.command("serve")
-def hq_serve(db: HQDbOption = None, host: str = "127.0.0.1", port: int = 8100,
-             log_level: str = "info",
-             fd: Annotated[int | None, typer.Option(
-                 help="Serve on this inherited, already bound socket instead of host:port "
-                      "(hearth demo and the tests hold the port).")] = None) -> None:
+def hq_serve(
+    db: HQDbOption = None,
+    host: str = "127.0.0.1",
+    port: int = 8100,
+    log_level: str = "info",
+    fd: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve on this inherited, already bound socket instead of host:port "
+            "(hearth demo and the tests hold the port)."
+        ),
+    ] = None,
+) -> None:
     """Serve HQ (start as many as you like over one database: they keep no state of their
     own)."""
     import socket
@@ -332,9 +414,11 @@ def hq_serve(db: HQDbOption = None, host: str = "127.0.0.1", port: int = 8100,
 
 
 @hq_app.command("create-store")
-def hq_create_store(store_id: Annotated[str, typer.Option("--store-id")],
-                    name: Annotated[str, typer.Option("--name")],
-                    db: HQDbOption = None) -> None:
+def hq_create_store(
+    store_id: Annotated[str, typer.Option("--store-id")],
+    name: Annotated[str, typer.Option("--name")],
+    db: HQDbOption = None,
+) -> None:
     """Create a store at HQ and print its one-time enrolment code (valid 7 days)."""
     from hearth.core.errors import Problem
     from hearth.hq.app import build_hq
@@ -351,16 +435,18 @@ def hq_create_store(store_id: Annotated[str, typer.Option("--store-id")],
         hq.engine.dispose()
     console.print(f"Store [bold]{store_id}[/] created. Enrolment code (shown once):")
     console.print(code, highlight=False, soft_wrap=True)
-    console.print(f"On the store: hearth init --hq URL --enrol {code}", highlight=False,
-                  soft_wrap=True)
+    console.print(
+        f"On the store: hearth init --hq URL --enrol {code}", highlight=False, soft_wrap=True
+    )
 
 
 @hq_app.command("add-owner")
-def hq_add_owner(code: Annotated[str, typer.Option("--code")],
-                 name: Annotated[str, typer.Option("--name")],
-                 password: Annotated[str, typer.Option("--password", prompt=True,
-                                                       hide_input=True)],
-                 db: HQDbOption = None) -> None:
+def hq_add_owner(
+    code: Annotated[str, typer.Option("--code")],
+    name: Annotated[str, typer.Option("--name")],
+    password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True)],
+    db: HQDbOption = None,
+) -> None:
     """Add an HQ owner (or set a new password for one)."""
     from hearth.core.errors import Problem
     from hearth.hq.app import build_hq
@@ -378,17 +464,26 @@ def hq_add_owner(code: Annotated[str, typer.Option("--code")],
 
 
 @app.command()
-def doctor(db: DbOption = None,
-           url: Annotated[str | None, typer.Option(
-               "--url", help="A running node (http://node:8000): its live checks too.")] = None,
-           token: Annotated[str | None, typer.Option(
-               "--token", help="A manager's access token for --url.")] = None,
-           fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes.")] = False,
-           bundle: Annotated[Path | None, typer.Option(
-               "--bundle", help="Write a support zip (secrets, phones redacted).")] = None,
-           log_file: Annotated[Path | None, typer.Option(
-               "--log-file", help="The node's log file, for the bundle's last lines.")] = None,
-           lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh") -> None:
+def doctor(
+    db: DbOption = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="A running node (http://node:8000): its live checks too."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="A manager's access token for --url.")
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes.")] = False,
+    bundle: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Write a support zip (secrets, phones redacted)."),
+    ] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option("--log-file", help="The node's log file, for the bundle's last lines."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+) -> None:
     """Check every part of the store; say what broke, what still works and the fix.
 
     Exit code 0 all ok, 1 a warning, 2 a failure."""
@@ -403,8 +498,10 @@ def doctor(db: DbOption = None,
         try:
             result = report.fetch_remote(url, token, fix)
         except Exception as exc:
-            _fail(f"cannot get the report from {url}: {exc}",
-                  "check the address and --token, or run without --url on the node's box.")
+            _fail(
+                f"cannot get the report from {url}: {exc}",
+                "check the address and --token, or run without --url on the node's box.",
+            )
             return
         findings = [Finding.from_json(f) for f in result["findings"]]
     else:
@@ -412,6 +509,7 @@ def doctor(db: DbOption = None,
 
         node = build_node(settings)
         try:
+
             async def offline() -> dict[str, Any]:
                 found = await service.run_doctor(node, live=False)
                 done = []
@@ -433,8 +531,9 @@ def doctor(db: DbOption = None,
     raise typer.Exit(exit_code(findings))
 
 
-sync_app = typer.Typer(help="Sync with HQ: send what waits, see where the store stands.",
-                       no_args_is_help=True)
+sync_app = typer.Typer(
+    help="Sync with HQ: send what waits, see where the store stands.", no_args_is_help=True
+)
 app.add_typer(sync_app, name="sync")
 
 
@@ -451,9 +550,19 @@ def sync_status(db: DbOption = None) -> None:
     table = Table(title="HQ sync")
     table.add_column("")
     table.add_column("")
-    for key in ("enrolled", "hq_url", "store_id", "epoch", "status", "hq_reachable",
-                "events_waiting", "acked_seq", "journal_seq", "catalogue_version",
-                "last_error"):
+    for key in (
+        "enrolled",
+        "hq_url",
+        "store_id",
+        "epoch",
+        "status",
+        "hq_reachable",
+        "events_waiting",
+        "acked_seq",
+        "journal_seq",
+        "catalogue_version",
+        "last_error",
+    ):
         table.add_row(key, str(status.get(key, "")))
     for key in ("waiting_since_ms", "last_ok_at_ms", "unreachable_since_ms"):
         at = status.get(key)
@@ -488,18 +597,25 @@ def sync_now(db: DbOption = None) -> None:
         node.close()
         _fail("this store has not joined an HQ.", "hearth init --hq URL --enrol CODE")
         return
-    with Progress(TextColumn("[bold]Events acknowledged by HQ[/]"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]Events acknowledged by HQ[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+    ) as bar:
         task = bar.add_task("sync", total=top, completed=state.acked_seq)
-        outcome = asyncio.run(syncer.round(
-            lambda acked, last: bar.update(task, completed=acked, total=last)))
+        outcome = asyncio.run(
+            syncer.round(lambda acked, last: bar.update(task, completed=acked, total=last))
+        )
         if outcome.drained:
             bar.update(task, completed=bar.tasks[0].total)
     node.close()
     if not outcome.drained:
-        _fail(f"HQ does not hold everything yet: {outcome.reason}",
-              "check the network and HQ, then run hearth sync now again "
-              "(hearth sync status shows where it stands).")
+        _fail(
+            f"HQ does not hold everything yet: {outcome.reason}",
+            "check the network and HQ, then run hearth sync now again "
+            "(hearth sync status shows where it stands).",
+        )
     console.print("[green]HQ holds every event of this store.[/]")
 
 
@@ -517,31 +633,46 @@ def backup(db: DbOption = None) -> None:
     try:
         taken = backups.take_backup(settings, now)
     except Problem as exc:
-        _fail(exc.detail or exc.title, "check the disk has room and HEARTH_BACKUP_DIR is "
-              "writable.")
+        _fail(exc.detail or exc.title, "check the disk has room and HEARTH_BACKUP_DIR is writable.")
         return
     _print_backups(backups.backup_dir(settings), now)
     if not taken.verified:
-        _fail(f"the backup {taken.file} did not verify: {'; '.join(taken.problems)}",
-              "run hearth doctor; keep the older backups until a new one verifies.")
-    console.print(f"[green]Backed up and verified[/] {taken.file} (journal up to seq "
-                  f"{taken.journal_top}).")
+        _fail(
+            f"the backup {taken.file} did not verify: {'; '.join(taken.problems)}",
+            "run hearth doctor; keep the older backups until a new one verifies.",
+        )
+    console.print(
+        f"[green]Backed up and verified[/] {taken.file} (journal up to seq {taken.journal_top})."
+    )
 
 
 def _print_backups(folder: Path, now_ms: int) -> None:
     from hearth.backup import service as backups
 
     table = Table(title=f"Backups kept in {folder}")
-    for col in ("file", "taken (UTC)", "age", "journal top", "orders", "paid (CNY)", "size",
-                "verified"):
+    for col in (
+        "file",
+        "taken (UTC)",
+        "age",
+        "journal top",
+        "orders",
+        "paid (CNY)",
+        "size",
+        "verified",
+    ):
         table.add_column(col, justify="right" if col in ("journal top", "orders") else "left")
     for m in backups.list_backups(folder):
         age = m.age_s(now_ms)
-        table.add_row(m.file, m.taken_at[:19], f"{age / 3600:.1f} h" if age >= 3600 else
-                      f"{age / 60:.0f} min", str(m.journal_top), str(m.totals.get("orders")),
-                      f"{m.totals.get('paid_total', 0) / 100:.2f}",
-                      f"{m.size / 1e6:.1f} MB",
-                      "[green]yes[/]" if m.verified else f"[red]no: {'; '.join(m.problems)}[/]")
+        table.add_row(
+            m.file,
+            m.taken_at[:19],
+            f"{age / 3600:.1f} h" if age >= 3600 else f"{age / 60:.0f} min",
+            str(m.journal_top),
+            str(m.totals.get("orders")),
+            f"{m.totals.get('paid_total', 0) / 100:.2f}",
+            f"{m.size / 1e6:.1f} MB",
+            "[green]yes[/]" if m.verified else f"[red]no: {'; '.join(m.problems)}[/]",
+        )
     console.print(table)
 
 
@@ -578,9 +709,12 @@ def _hq_copy_of(settings: Settings) -> Any:
         with restored_engine.begin() as conn:
             acked = min(state.acked_seq, sync.journal_top(conn))
             row = dataclasses.asdict(state) | {
-                "id": sync.STATE_ID, "credential": credential, "acked_seq": acked,
+                "id": sync.STATE_ID,
+                "credential": credential,
+                "acked_seq": acked,
                 "acked_digest": sync.digest_at(conn, acked),
-                "catalogue_version": catalogue_version(conn, state.store_id)}
+                "catalogue_version": catalogue_version(conn, state.store_id),
+            }
             conn.execute(sync_state.delete())
             insert_rows(conn, sync_state, row)
 
@@ -600,8 +734,10 @@ def _restore_backup(settings: Settings, at: str | None, force: bool) -> None:
         try:
             when = dt.datetime.fromisoformat(at)
         except ValueError:
-            _fail(f"--at {at} is not a time.", "give it as 2026-11-29T12:30 (UTC) or with an "
-                  "offset, 2026-11-29T20:30+08:00.")
+            _fail(
+                f"--at {at} is not a time.",
+                "give it as 2026-11-29T12:30 (UTC) or with an offset, 2026-11-29T20:30+08:00.",
+            )
             return
         at_ms = int((when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp() * 1000)
     path = settings.sqlite_path()
@@ -611,54 +747,83 @@ def _restore_backup(settings: Settings, at: str | None, force: bool) -> None:
     try:
         backups.ensure_not_in_use(path)
     except Problem as exc:
-        _fail(exc.detail or exc.title, "stop hearth serve (or the demo) on this database, "
-              "then run hearth restore again.")
+        _fail(
+            exc.detail or exc.title,
+            "stop hearth serve (or the demo) on this database, then run hearth restore again.",
+        )
     hq = _hq_copy_of(settings) if path.exists() else None
-    with Progress(TextColumn("[bold]{task.description}[/]"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+    ) as bar:
         task = bar.add_task("restoring", total=None)
         try:
-            report = asyncio.run(backups.restore(
-                settings, projectors(), at_ms=at_ms, force=force, hq=hq,
-                progress=lambda what, done, total: bar.update(
-                    task, description=what, completed=done, total=total)))
+            report = asyncio.run(
+                backups.restore(
+                    settings,
+                    projectors(),
+                    at_ms=at_ms,
+                    force=force,
+                    hq=hq,
+                    progress=lambda what, done, total: bar.update(
+                        task, description=what, completed=done, total=total
+                    ),
+                )
+            )
         except Problem as exc:
             bar.stop()
-            fixes = {"backup-would-lose-events": "sync with HQ first (hearth sync now), or "
-                                                 "accept the loss with --force.",
-                     "backup-none-good": "take one with hearth backup, or restore from HQ "
-                                         "(hearth restore --from-hq).",
-                     "backup-hq-short": "check HQ is reachable and run hearth restore again."}
+            fixes = {
+                "backup-would-lose-events": "sync with HQ first (hearth sync now), or "
+                "accept the loss with --force.",
+                "backup-none-good": "take one with hearth backup, or restore from HQ "
+                "(hearth restore --from-hq).",
+                "backup-hq-short": "check HQ is reachable and run hearth restore again.",
+            }
             _fail(exc.detail or exc.title, fixes.get(exc.code, "stop the node and retry."))
             return
     for name in report.skipped:
         console.print(f"[yellow]Skipped[/] {name}: it no longer checks out (damaged on disk).")
     if report.plan.lost:
-        console.print(f"[yellow]Warning:[/] forced: {report.plan.lost_count} event(s) (seq "
-                      f"{report.plan.lost[0]}..{report.plan.lost[1]}) that only the old "
-                      f"database held are gone.")
-    console.print(f"[green]Restored[/] {report.backup.file} (taken {report.backup.taken_at[:19]}"
-                  f" UTC, journal up to seq {report.backup.journal_top}).")
+        console.print(
+            f"[yellow]Warning:[/] forced: {report.plan.lost_count} event(s) (seq "
+            f"{report.plan.lost[0]}..{report.plan.lost[1]}) that only the old "
+            f"database held are gone."
+        )
+    console.print(
+        f"[green]Restored[/] {report.backup.file} (taken {report.backup.taken_at[:19]}"
+        f" UTC, journal up to seq {report.backup.journal_top})."
+    )
     if hq is not None:
-        console.print(f"Brought back {report.from_hq} event(s) from HQ; journal now ends at seq "
-                      f"{report.journal_top}" + ("; projections rebuilt." if report.rebuilt
-                                                 else "."))
+        console.print(
+            f"Brought back {report.from_hq} event(s) from HQ; journal now ends at seq "
+            f"{report.journal_top}" + ("; projections rebuilt." if report.rebuilt else ".")
+        )
     console.print("Check it: hearth rebuild --check; then start the node.")
 
 
 @app.command()
-def restore(db: DbOption = None,
-            from_hq: Annotated[bool, typer.Option("--from-hq", help="Restore from HQ's copy.")]
-            = False,
-            hq: Annotated[str, typer.Option("--hq", help="HQ's URL.")] = "",
-            credential: Annotated[str, typer.Option(
-                "--credential", help="The store's credential (from HQ or the old box).")] = "",
-            at: Annotated[str | None, typer.Option(
-                "--at", help="Restore the latest good backup taken at or before this time "
-                             "(ISO 8601; UTC unless it has an offset).")] = None,
-            force: Annotated[bool, typer.Option(
-                "--force", help="Restore even if events only this database holds are lost.")]
-            = False) -> None:
+def restore(
+    db: DbOption = None,
+    from_hq: Annotated[bool, typer.Option("--from-hq", help="Restore from HQ's copy.")] = False,
+    hq: Annotated[str, typer.Option("--hq", help="HQ's URL.")] = "",
+    credential: Annotated[
+        str, typer.Option("--credential", help="The store's credential (from HQ or the old box).")
+    ] = "",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Restore the latest good backup taken at or before this time "
+            "(ISO 8601; UTC unless it has an offset).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Restore even if events only this database holds are lost."),
+    ] = False,
+) -> None:
     """Put the latest good backup back (the node stopped), with the journal HQ holds after it;
     or, with --from-hq, bring a store back on a new, empty database from HQ's copy."""
     import asyncio
@@ -672,27 +837,44 @@ def restore(db: DbOption = None,
         _restore_backup(_settings(db), at, force)
         return
     if not hq or not credential:
-        _fail("restore --from-hq needs --hq URL and --credential.",
-              "hearth restore --from-hq --hq URL --credential TOKEN --db URL")
+        _fail(
+            "restore --from-hq needs --hq URL and --credential.",
+            "hearth restore --from-hq --hq URL --credential TOKEN --db URL",
+        )
     node = build_node(_settings(db))
     node.close()
-    with Progress(TextColumn("[bold]Downloading the journal from HQ[/]"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} events"), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]Downloading the journal from HQ[/]"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} events"),
+        console=console,
+    ) as bar:
         task = bar.add_task("restore", total=None)
         try:
-            done = asyncio.run(sync.restore_from_hq(
-                node.engine, projectors(), hq, credential, node.clock.now_ms(),
-                progress=lambda n, total: bar.update(task, completed=n, total=total)))
+            done = asyncio.run(
+                sync.restore_from_hq(
+                    node.engine,
+                    projectors(),
+                    hq,
+                    credential,
+                    node.clock.now_ms(),
+                    progress=lambda n, total: bar.update(task, completed=n, total=total),
+                )
+            )
         except Problem as exc:
             _fail(exc.detail, "restore into a new, empty database (--db).")
             return
         except Exception as exc:
-            _fail(f"restore failed: {exc}", "check HQ's URL and the credential, then retry "
-                  "on an empty database.")
+            _fail(
+                f"restore failed: {exc}",
+                "check HQ's URL and the credential, then retry on an empty database.",
+            )
             return
     node.engine.dispose()
-    console.print(f"[green]Restored[/] store {done.store_id}: {done.events} events, epoch "
-                  f"{done.epoch} (the old box is fenced). Check it: hearth rebuild --check")
+    console.print(
+        f"[green]Restored[/] store {done.store_id}: {done.events} events, epoch "
+        f"{done.epoch} (the old box is fenced). Check it: hearth rebuild --check"
+    )
 
 
 def main() -> None:

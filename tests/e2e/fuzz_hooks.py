@@ -27,10 +27,21 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
 #
 # An id in the body that names nothing on this node (an item, a table, a station...): the
 # schema can only say "a string". (Unknown ids in the path are 404s.)
-REFERENCES = frozenset({
-    "area-unknown", "category-unknown", "combo-choice-unknown", "combo-slot-unknown",
-    "item-unknown", "modifier-group-unknown", "modifier-option-unknown", "modifier-unknown",
-    "spec-unknown", "station-unknown", "table-unknown"})
+REFERENCES = frozenset(
+    {
+        "area-unknown",
+        "category-unknown",
+        "combo-choice-unknown",
+        "combo-slot-unknown",
+        "item-unknown",
+        "modifier-group-unknown",
+        "modifier-option-unknown",
+        "modifier-unknown",
+        "spec-unknown",
+        "station-unknown",
+        "table-unknown",
+    }
+)
 # 4 to 12 digits, and 6 for a role whose PIN approves voids and refunds (the role is another
 # field, or the person's); a PIN like 1111 or 1234 is too simple: strength is not a pattern
 PIN_RULES = frozenset({"pin-invalid", "pin-too-short", "pin-too-simple"})

@@ -27,8 +27,10 @@ def sign_in(page: Any, store: LiveStore, lang: str = "en") -> None:
 
 
 def staff_headers(store: LiveStore) -> dict[str, str]:
-    r = httpx.post(f"{store.base_url}/api/auth/password",
-                   json={"staff_code": "M01", "password": store.ids.passwords["M01"]})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/password",
+        json={"staff_code": "M01", "password": store.ids.passwords["M01"]},
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
@@ -76,13 +78,15 @@ def test_admin_adds_an_item_and_it_appears_on_the_qr_menu(browser, live_store, t
     page.set_input_files(f"input[data-item='{item_id}']", str(picture))
     page.wait_for_selector(f"tr[data-item='{item_id}'] img.thumb")
     page.wait_for_function(
-        f"document.querySelector(\"tr[data-item='{item_id}'] img.thumb\").naturalWidth === 40")
+        f"document.querySelector(\"tr[data-item='{item_id}'] img.thumb\").naturalWidth === 40"
+    )
     screenshot(page, "admin-item-added-tablet")
 
     # The diner menu for table A01 has it, with its variant, group and picture...
     headers = staff_headers(live_store)
-    qr = httpx.get(f"{live_store.base_url}/api/tables/{live_store.ids.tables['A01']}/qr",
-                   headers=headers).json()
+    qr = httpx.get(
+        f"{live_store.base_url}/api/tables/{live_store.ids.tables['A01']}/qr", headers=headers
+    ).json()
     diner = httpx.get(f"{live_store.base_url}/api/qr/{qr['token']}/menu").json()
     dish = next(i for i in diner["items"] if i["name_en"] == "Eggplant")
     assert dish["price"] == 2850 and [s["name_en"] for s in dish["specs"]] == ["Regular"]
@@ -124,7 +128,8 @@ def test_admin_adds_an_item_and_it_appears_on_the_qr_menu(browser, live_store, t
     page.click(".card[data-code='A01'] button.show-qr")
     page.wait_for_function(
         "(() => { const i = document.querySelector(\".card[data-code='A01'] img.qr-img\");"
-        " return i && i.complete && i.naturalWidth > 0; })()")
+        " return i && i.complete && i.naturalWidth > 0; })()"
+    )
     link = page.inner_text(".card[data-code='A01'] .url")
     assert link.endswith(qr["path"])
     screenshot(page, "admin-floor-qr-tablet")
@@ -180,7 +185,8 @@ def test_stations_printers_and_payment_providers_sections(browser, live_store):
     page.click("#rule-form button[type=submit]")
     page.wait_for_function(
         "[...document.querySelectorAll('#pane-kitchen tr')]"
-        ".some(r => r.innerText.includes('Drinks') && r.innerText.includes('Bar'))")
+        ".some(r => r.innerText.includes('Drinks') && r.innerText.includes('Bar'))"
+    )
     screenshot(page, "admin-stations-tablet")
 
     page.click("#tab-printers")
@@ -193,12 +199,14 @@ def test_stations_printers_and_payment_providers_sections(browser, live_store):
     page.fill("#p-port", "9100")
     page.click("#printer-form button[type=submit]")
     page.wait_for_function(
-        "document.getElementById('pane-printers').innerText.includes('Bar printer')")
+        "document.getElementById('pane-printers').innerText.includes('Bar printer')"
+    )
     screenshot(page, "admin-printers-tablet")
 
     page.click("#tab-payments")
-    providers = httpx.get(f"{live_store.base_url}/api/payments/providers",
-                          headers=staff_headers(live_store)).json()
+    providers = httpx.get(
+        f"{live_store.base_url}/api/payments/providers", headers=staff_headers(live_store)
+    ).json()
     for p in providers:
         page.wait_for_selector(f"#pane-payments tr[data-provider='{p['name']}']")
     if not providers:
@@ -207,14 +215,16 @@ def test_stations_printers_and_payment_providers_sections(browser, live_store):
     page.close()
 
 
-
 def test_a_manager_sees_a_locked_out_waiter_and_unlocks_them(browser, live_store):
     """5 wrong PINs lock W01; the staff tab explains the rules (6-digit manager PINs, 30-minute
     lockouts, a manager unlocks after 3) and an Unlock button lets W01 sign in again."""
     base, key = live_store.base_url, {"X-Terminal-Key": live_store.ids.terminal_key}
-    codes = [httpx.post(f"{base}/api/auth/pin", headers=key,
-                        json={"staff_code": "W01", "pin": "97531"}).status_code
-             for _ in range(5)]
+    codes = [
+        httpx.post(
+            f"{base}/api/auth/pin", headers=key, json={"staff_code": "W01", "pin": "97531"}
+        ).status_code
+        for _ in range(5)
+    ]
     assert codes == [401] * 4 + [423]
     page = browser.new_page(viewport=TABLET)
     sign_in(page, live_store)
@@ -226,8 +236,11 @@ def test_a_manager_sees_a_locked_out_waiter_and_unlocks_them(browser, live_store
     page.click("tr[data-staff='W01'] button.unlock")
     page.wait_for_selector("tr[data-staff='W01'][data-locked='false']")
     assert page.locator("tr[data-staff='W01'] button.unlock").count() == 0
-    ok = httpx.post(f"{base}/api/auth/pin", headers=key,
-                    json={"staff_code": "W01", "pin": live_store.ids.pins["W01"]})
+    ok = httpx.post(
+        f"{base}/api/auth/pin",
+        headers=key,
+        json={"staff_code": "W01", "pin": live_store.ids.pins["W01"]},
+    )
     assert ok.status_code == 200, ok.text
     page.close()
 
@@ -244,13 +257,16 @@ def test_a_manager_registers_a_kiosk_and_its_key_opens_the_kiosk(browser, live_s
     key = page.inner_text("#terminal-key .keybox").strip()
     page.wait_for_function(
         "[...document.querySelectorAll('#pane-staff tr')]"
-        ".some(r => r.innerText.includes('Kiosk by the door') && r.innerText.includes('kiosk'))")
+        ".some(r => r.innerText.includes('Kiosk by the door') && r.innerText.includes('kiosk'))"
+    )
     screenshot(page, "admin-terminals-tablet")
     menu = httpx.get(f"{live_store.base_url}/api/kiosk/menu", headers={"X-Terminal-Key": key})
     assert menu.status_code == 200, menu.text
-    refused = httpx.post(f"{live_store.base_url}/api/auth/pin",
-                         json={"staff_code": "C01", "pin": live_store.ids.pins["C01"]},
-                         headers={"X-Terminal-Key": key})
+    refused = httpx.post(
+        f"{live_store.base_url}/api/auth/pin",
+        json={"staff_code": "C01", "pin": live_store.ids.pins["C01"]},
+        headers={"X-Terminal-Key": key},
+    )
     assert refused.status_code == 403 and refused.json()["code"] == "terminal-is-kiosk"
     page.close()
 
@@ -274,8 +290,12 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
     menu = httpx.get(f"{base}/api/menu", headers=headers).json()
     extras = next(g for g in menu["modifier_groups"] if g["id"] == live_store.ids.groups["extras"])
     assert extras["max_choices"] == 3
-    assert extras["options"][0] == {"id": live_store.ids.options["Add egg"], "name_zh": "加蛋",
-                                    "name_en": "Two eggs", "price_delta": 350}
+    assert extras["options"][0] == {
+        "id": live_store.ids.options["Add egg"],
+        "name_zh": "加蛋",
+        "name_en": "Two eggs",
+        "price_delta": 350,
+    }
     # A limit the options cannot meet is refused in words and changes nothing.
     page.click("#pane-menu tr[data-name='Extras'] button.edit-group")
     page.fill("#ge-min", "5")
@@ -313,8 +333,7 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
     assert "Peking Duck +¥30.00" in page.inner_text("tr[data-combo][data-name='Dinner for two']")
     screenshot(page, "admin-combos-tablet")
 
-    qr = httpx.get(f"{base}/api/tables/{live_store.ids.tables['A03']}/qr",
-                   headers=headers).json()
+    qr = httpx.get(f"{base}/api/tables/{live_store.ids.tables['A03']}/qr", headers=headers).json()
     seat(live_store, "A03")
     phone = browser.new_page(viewport=PHONE)
     phone.goto(f"{base}{qr['path']}?lang=en")
@@ -331,7 +350,8 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
     page.click("#combo-save")
     page.wait_for_function(
         "document.querySelector(\"tr[data-combo][data-name='Dinner for two']\")"
-        ".innerText.includes('Cola +¥2.00')")
+        ".innerText.includes('Cola +¥2.00')"
+    )
 
     # Stations: a new wok station's tickets turn amber after 4 minutes and red after 9.
     page.click("#tab-kitchen")
@@ -350,7 +370,8 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
     timing = next((s["warn_s"], s["late_s"]) for s in stations if s["key"] == "hot")
     assert timing == (240, 540)
     page.wait_for_function(
-        "document.querySelector(\"#pane-kitchen tr[data-key='hot'] .warn-min\").value === '4'")
+        "document.querySelector(\"#pane-kitchen tr[data-key='hot'] .warn-min\").value === '4'"
+    )
     # Red before amber is refused by the kitchen module, in its words.
     page.locator("#pane-kitchen tr[data-key='hot'] .late-min").fill("2")
     page.locator("#pane-kitchen tr[data-key='hot'] button.save-timing").click()
@@ -377,7 +398,9 @@ def test_admin_edits_groups_categories_combos_stations_and_sees_payments(browser
     page.wait_for_selector("tr[data-sku='MT-COLA-L']")
     maps = httpx.get(f"{base}/api/delivery/mappings", headers=headers).json()
     mapped = next(m for m in maps if m["sku"] == "MT-COLA-L")
-    assert (mapped["item_id"], mapped["spec_id"]) == (live_store.ids.items["cola"],
-                                                       live_store.ids.specs["large"])
+    assert (mapped["item_id"], mapped["spec_id"]) == (
+        live_store.ids.items["cola"],
+        live_store.ids.specs["large"],
+    )
     screenshot(page, "admin-delivery-mapping-tablet")
     page.close()

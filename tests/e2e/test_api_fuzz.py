@@ -35,9 +35,11 @@ REPORT_DIR = Path(__file__).resolve().parents[2] / "test-output" / "fuzz"
 # few refusals the document cannot state (an id the menu does not hold, two fields compared, PIN
 # strength...) allowed by operation and problem code; the rest (control characters, role and
 # platform names, 53-bit integers) the document says.
-CHECKS = ("not_a_server_error,content_type_conformance,response_schema_conformance,"
-          "status_code_conformance,missing_required_header,unsupported_method,"
-          "positive_data_or_named_rule")
+CHECKS = (
+    "not_a_server_error,content_type_conformance,response_schema_conformance,"
+    "status_code_conformance,missing_required_header,unsupported_method,"
+    "positive_data_or_named_rule"
+)
 # Schema-valid requests the node may still refuse: ids that name nothing here (404) and changes
 # the current state forbids (409: the order is already paid). Anything else a valid request
 # gets refused with is a promise the OpenAPI document makes and the node breaks.
@@ -60,30 +62,69 @@ def test_no_server_errors_and_answers_match_their_schema(tmp_path: Path) -> None
     node = NodeProcess(db_url, log=log)
     node.start()
     try:
-        token = httpx.post(f"{node.base_url}/api/auth/pin",
-                           json={"staff_code": "O01", "pin": ids.pins["O01"]},
-                           headers={"X-Terminal-Key": ids.terminal_key}).json()["access_token"]
-        operations = len([op for ops in httpx.get(f"{node.base_url}/openapi.json")
-                          .json()["paths"].values() for op in ops])
+        token = httpx.post(
+            f"{node.base_url}/api/auth/pin",
+            json={"staff_code": "O01", "pin": ids.pins["O01"]},
+            headers={"X-Terminal-Key": ids.terminal_key},
+        ).json()["access_token"]
+        operations = len(
+            [
+                op
+                for ops in httpx.get(f"{node.base_url}/openapi.json").json()["paths"].values()
+                for op in ops
+            ]
+        )
         config = tmp_path / "schemathesis.toml"
         config.write_text(real_things(node.base_url, token, ids, stations))
         REPORT_DIR.mkdir(parents=True, exist_ok=True)
         report = REPORT_DIR / "run.json"
         schemathesis = Path(sys.executable).parent / "schemathesis"
         run = subprocess.run(
-            [str(schemathesis), "--config-file", str(config), "run",
-             f"{node.base_url}/openapi.json",
-             "--checks", CHECKS, "--header", f"Authorization: Bearer {token}",
-             "--header", f"X-Terminal-Key: {ids.terminal_key}",
-             "--exclude-path-regex", OUTWARD,
-             "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_SECONDS),
-             "--workers", "1", "--seed", "20261125", "--phases", "examples,coverage,fuzzing",
-             "--request-timeout", "10", "--suppress-health-check", "all",
-             "--report", "json", "--report-json-path", str(report)],
-            capture_output=True, text=True, timeout=MAX_SECONDS + 120,
-            env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": "fuzz_hooks",
-                 "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
-                                                os.environ.get("PYTHONPATH", "")])})
+            [
+                str(schemathesis),
+                "--config-file",
+                str(config),
+                "run",
+                f"{node.base_url}/openapi.json",
+                "--checks",
+                CHECKS,
+                "--header",
+                f"Authorization: Bearer {token}",
+                "--header",
+                f"X-Terminal-Key: {ids.terminal_key}",
+                "--exclude-path-regex",
+                OUTWARD,
+                "--max-examples",
+                str(MAX_EXAMPLES),
+                "--max-time",
+                str(MAX_SECONDS),
+                "--workers",
+                "1",
+                "--seed",
+                "20261125",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--request-timeout",
+                "10",
+                "--suppress-health-check",
+                "all",
+                "--report",
+                "json",
+                "--report-json-path",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=MAX_SECONDS + 120,
+            env={
+                **os.environ,
+                "NO_COLOR": "1",
+                "SCHEMATHESIS_HOOKS": "fuzz_hooks",
+                "PYTHONPATH": os.pathsep.join(
+                    [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+                ),
+            },
+        )
     finally:
         node.stop()
     (REPORT_DIR / "output.txt").write_text(run.stdout + run.stderr)
@@ -92,7 +133,7 @@ def test_no_server_errors_and_answers_match_their_schema(tmp_path: Path) -> None
     node_log = log.read_text()
     (REPORT_DIR / "node.log").write_text(node_log)
     at = node_log.find("Traceback")
-    assert at < 0, f"the node logged a crash while fuzzed:\n{node_log[max(0, at - 2000):][:5000]}"
+    assert at < 0, f"the node logged a crash while fuzzed:\n{node_log[max(0, at - 2000) :][:5000]}"
     summary = json.loads(report.read_text()) if report.exists() else {}
     assert summary != {} or "passed" in run.stdout.lower()
 
@@ -100,27 +141,45 @@ def test_no_server_errors_and_answers_match_their_schema(tmp_path: Path) -> None
 def real_things(base: str, token: str, ids: DemoIds, stations: dict[str, str]) -> str:
     """A schemathesis config whose path parameters name things that exist on this node."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+
         def post(path: str, body: dict[str, object]) -> dict[str, object]:
             r = http.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
             assert r.status_code in (200, 201), r.text
             answer: dict[str, object] = r.json()
             return answer
 
-        order = post("/api/orders", {"table_id": ids.tables["A01"], "lines": [
-            {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"]]},
-            {"item_id": ids.items["rice"], "quantity": 2}]})
+        order = post(
+            "/api/orders",
+            {
+                "table_id": ids.tables["A01"],
+                "lines": [
+                    {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"]]},
+                    {"item_id": ids.items["rice"], "quantity": 2},
+                ],
+            },
+        )
         lines = order["lines"]
         assert isinstance(lines, list)
         account = post("/api/payments/accounts", {"name": "Fuzz", "balance": 10_000})
         shift = post("/api/shifts/open", {"float": 50_000})
         qr = http.get(f"/api/tables/{ids.tables['A02']}/qr").json()
-    known = {"order_id": order["id"], "line_id": lines[0]["id"], "item_id": ids.items["gbjd"],
-             "table_id": ids.tables["A02"], "token": qr["token"],
-             "station_id": stations["hot"], "category_id": ids.categories["hot"],
-             "group_id": ids.groups["spice"], "staff_id": ids.staff["W01"],
-             "account_id": account["id"], "shift_id": shift["id"]}
-    return (f"[checks.positive_data_acceptance]\nexpected-statuses = [{ACCEPTED}]\n\n"
-            "[parameters]\n" + "".join(f'"path.{k}" = "{v}"\n' for k, v in known.items()))
+    known = {
+        "order_id": order["id"],
+        "line_id": lines[0]["id"],
+        "item_id": ids.items["gbjd"],
+        "table_id": ids.tables["A02"],
+        "token": qr["token"],
+        "station_id": stations["hot"],
+        "category_id": ids.categories["hot"],
+        "group_id": ids.groups["spice"],
+        "staff_id": ids.staff["W01"],
+        "account_id": account["id"],
+        "shift_id": shift["id"],
+    }
+    return (
+        f"[checks.positive_data_acceptance]\nexpected-statuses = [{ACCEPTED}]\n\n"
+        "[parameters]\n" + "".join(f'"path.{k}" = "{v}"\n' for k, v in known.items())
+    )
 
 
 pytestmark = [pytest.mark.slow]

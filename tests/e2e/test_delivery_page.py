@@ -21,21 +21,29 @@ PHONE = {"width": 390, "height": 844}
 
 
 def manager(store: LiveStore) -> dict[str, str]:
-    r = httpx.post(f"{store.base_url}/api/auth/pin",
-                   json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
-                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/pin",
+        json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
+        headers={"X-Terminal-Key": store.ids.terminal_key},
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def map_skus(store: LiveStore) -> None:
-    for sku, item, spec in (("mt-gbjd", "gbjd", None), ("mt-rice", "rice", None),
-                            ("mt-cola-l", "cola", store.ids.specs["large"])):
+    for sku, item, spec in (
+        ("mt-gbjd", "gbjd", None),
+        ("mt-rice", "rice", None),
+        ("mt-cola-l", "cola", store.ids.specs["large"]),
+    ):
         body: dict[str, Any] = {"item_id": store.ids.items[item], "spec_id": spec}
         if item == "gbjd":
             body["modifier_option_ids"] = [store.ids.options["Mild"]]
-        r = httpx.put(f"{store.base_url}/api/delivery/mappings/meituan/{sku}", json=body,
-                      headers={**manager(store), "Idempotency-Key": uuid.uuid4().hex})
+        r = httpx.put(
+            f"{store.base_url}/api/delivery/mappings/meituan/{sku}",
+            json=body,
+            headers={**manager(store), "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
 
 
@@ -53,17 +61,19 @@ def our_status(store: LiveStore, order_id: str) -> str:
     return str(r.json()["status"])
 
 
-def test_a_platform_order_is_accepted_and_a_held_one_released(browser: Any,
-                                                               live_store: LiveStore):
+def test_a_platform_order_is_accepted_and_a_held_one_released(browser: Any, live_store: LiveStore):
     map_skus(live_store)
-    platform = PlatformClient(Platform.MEITUAN, live_store.base_url,
-                              demo_credentials(Platform.MEITUAN))
+    platform = PlatformClient(
+        Platform.MEITUAN, live_store.base_url, demo_credentials(Platform.MEITUAN)
+    )
     page = browser.new_page(viewport=TABLET)
     sign_in(page, live_store, "en")
 
     # A fresh order waits for someone to accept it, with its lines and the time left.
-    r = platform.send_order([Line("mt-gbjd", 1, 3800, "宫保鸡丁"), Line("mt-rice", 2, 300),
-                             Line("mt-cola-l", 1, 800)], order_id="MT1001")
+    r = platform.send_order(
+        [Line("mt-gbjd", 1, 3800, "宫保鸡丁"), Line("mt-rice", 2, 300), Line("mt-cola-l", 1, 800)],
+        order_id="MT1001",
+    )
     assert r.status_code == 200, r.text
     fresh = r.json()["order"]
     card = "#pending .dl-card[data-platform-order='MT1001']"
@@ -103,11 +113,11 @@ def test_a_platform_order_is_accepted_and_a_held_one_released(browser: Any,
     page.close()
 
 
-def test_a_cashier_cannot_release_a_held_order_and_is_told_why(browser: Any,
-                                                                live_store: LiveStore):
+def test_a_cashier_cannot_release_a_held_order_and_is_told_why(browser: Any, live_store: LiveStore):
     map_skus(live_store)
-    platform = PlatformClient(Platform.MEITUAN, live_store.base_url,
-                              demo_credentials(Platform.MEITUAN))
+    platform = PlatformClient(
+        Platform.MEITUAN, live_store.base_url, demo_credentials(Platform.MEITUAN)
+    )
     late = int(time.time()) - 45 * 60
     r = platform.send_order([Line("mt-rice", 1, 300)], order_id="MT0777", created_at_s=late)
     assert r.status_code == 200, r.text

@@ -17,16 +17,19 @@ TABLET = {"width": 1024, "height": 768}
 
 
 def manager(store: LiveStore) -> dict[str, str]:
-    r = httpx.post(f"{store.base_url}/api/auth/pin",
-                   json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
-                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/pin",
+        json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
+        headers={"X-Terminal-Key": store.ids.terminal_key},
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def table_qr(store: LiveStore, code: str) -> dict[str, Any]:
-    r = httpx.get(f"{store.base_url}/api/tables/{store.ids.tables[code]}/qr",
-                  headers=manager(store))
+    r = httpx.get(
+        f"{store.base_url}/api/tables/{store.ids.tables[code]}/qr", headers=manager(store)
+    )
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -34,8 +37,11 @@ def table_qr(store: LiveStore, code: str) -> dict[str, Any]:
 
 def seat(store: LiveStore, code: str) -> None:
     """A waiter seats the table (Seat / 开台 on the POS): phones order only at a seated table."""
-    r = httpx.post(f"{store.base_url}/api/tables/{store.ids.tables[code]}/seat", json={},
-                   headers={**manager(store), "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{store.base_url}/api/tables/{store.ids.tables[code]}/seat",
+        json={},
+        headers={**manager(store), "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
 
 
@@ -92,10 +98,11 @@ def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_sto
     # Each phone sees both diners' items in the shared order within a couple of seconds.
     for phone in (alice, bob):
         phone.wait_for_function(
-            "document.querySelectorAll('#shared-lines .shared-line').length === 3",
-            timeout=8000)
-        names = phone.eval_on_selector_all("#shared-lines .shared-line",
-                                           "els => els.map(e => e.dataset.name).sort()")
+            "document.querySelectorAll('#shared-lines .shared-line').length === 3", timeout=8000
+        )
+        names = phone.eval_on_selector_all(
+            "#shared-lines .shared-line", "els => els.map(e => e.dataset.name).sort()"
+        )
         assert names == ["Cola", "Kung Pao Chicken", "Steamed Rice"]
         # 38 + 2 egg; one large cola 8; one rice 3: priced by the server
         assert phone.get_attribute("#shared-total", "data-total") == str(4000 + 800 + 300)
@@ -106,12 +113,15 @@ def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_sto
     alice.wait_for_selector("#status[data-status=submitted]", timeout=8000)
     alice.wait_for_selector("#shared-lines .shared-line.st-sent")
     # The kitchen starts on it, then it is ready: both steps light up on the diner's phone.
-    order_id = httpx.get(f"{live_store.base_url}/api/orders",
-                         headers=manager(live_store)).json()[0]["id"]
+    order_id = httpx.get(f"{live_store.base_url}/api/orders", headers=manager(live_store)).json()[
+        0
+    ]["id"]
     for step in ("preparing", "ready"):
-        r = httpx.post(f"{live_store.base_url}/api/orders/{order_id}/status",
-                       json={"status": step},
-                       headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex})
+        r = httpx.post(
+            f"{live_store.base_url}/api/orders/{order_id}/status",
+            json={"status": step},
+            headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
         alice.wait_for_selector(f"#status[data-status={step}]", timeout=8000)
     assert alice.eval_on_selector_all("#status .step.done", "els => els.length") == 3
@@ -133,8 +143,7 @@ def test_two_phones_order_at_one_table_and_see_each_other(browser: Any, live_sto
     tablet.close()
 
 
-def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any,
-                                                                 live_store: LiveStore):
+def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any, live_store: LiveStore):
     qr = table_qr(live_store, "A02")
     seat(live_store, "A02")
     page = browser.new_page(viewport=PHONE)
@@ -142,8 +151,11 @@ def test_rotated_and_other_table_codes_ask_the_diner_to_rescan(browser: Any,
     page.wait_for_selector(".dish")
 
     # The manager replaces the table's code while the diner has the page open.
-    r = httpx.post(f"{live_store.base_url}/api/tables/{live_store.ids.tables['A02']}/rotate-qr",
-                   json={}, headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{live_store.base_url}/api/tables/{live_store.ids.tables['A02']}/rotate-qr",
+        json={},
+        headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector("#rescan:not(.hidden)", timeout=8000)
     assert page.get_attribute("#rescan", "data-code") == "qr-expired"
@@ -175,13 +187,18 @@ def test_a_dish_sold_out_meanwhile_disappears_at_once(browser: Any, live_store: 
     page.wait_for_selector("body[data-live='1']")
     add_dish(page, "Mapo Tofu", "Mild")
     page.wait_for_selector("#cart-bar:not(.hidden)")
-    kitchen = httpx.post(f"{live_store.base_url}/api/auth/pin",
-                         json={"staff_code": "K01", "pin": live_store.ids.pins["K01"]},
-                         headers={"X-Terminal-Key": live_store.ids.terminal_key}).json()
+    kitchen = httpx.post(
+        f"{live_store.base_url}/api/auth/pin",
+        json={"staff_code": "K01", "pin": live_store.ids.pins["K01"]},
+        headers={"X-Terminal-Key": live_store.ids.terminal_key},
+    ).json()
     k = {"Authorization": f"Bearer {kitchen['access_token']}"}
     item = live_store.ids.items["mpdf"]
-    r = httpx.post(f"{live_store.base_url}/api/menu/items/{item}/sold-out",
-                   json={}, headers={**k, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{live_store.base_url}/api/menu/items/{item}/sold-out",
+        json={},
+        headers={**k, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     # The table's live stream nudges the phone: the dish leaves the menu and the cart without
     # the diner doing anything, well before the slow safety-net poll (60 s) would.
@@ -192,15 +209,19 @@ def test_a_dish_sold_out_meanwhile_disappears_at_once(browser: Any, live_store: 
     screenshot(page, "diner-sold-out-phone")
 
     # Back in stock: it returns just as quickly.
-    r = httpx.post(f"{live_store.base_url}/api/menu/items/{item}/back-in-stock",
-                   json={}, headers={**k, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{live_store.base_url}/api/menu/items/{item}/back-in-stock",
+        json={},
+        headers={**k, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector(".dish[data-name='Mapo Tofu']", timeout=3000)
     page.close()
 
 
-def test_a_phone_at_a_closed_table_is_told_politely_and_orders_nothing(browser: Any,
-                                                                       live_store: LiveStore):
+def test_a_phone_at_a_closed_table_is_told_politely_and_orders_nothing(
+    browser: Any, live_store: LiveStore
+):
     """A code scanned at a table nobody seated, and a phone still open after its table was
     cleared, both say the table is closed and how to get seated; nothing can be ordered."""
     qr = table_qr(live_store, "A03")
@@ -219,8 +240,11 @@ def test_a_phone_at_a_closed_table_is_told_politely_and_orders_nothing(browser: 
     page.goto(f"{url}?lang=zh")
     page.wait_for_selector(".dish[data-name='Steamed Rice']")
     page.wait_for_selector("body[data-live='1']")
-    r = httpx.post(f"{live_store.base_url}/api/tables/{live_store.ids.tables['A03']}/clean",
-                   json={}, headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{live_store.base_url}/api/tables/{live_store.ids.tables['A03']}/clean",
+        json={},
+        headers={**manager(live_store), "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector("#rescan:not(.hidden)", timeout=8000)
     assert page.get_attribute("#rescan", "data-code") == "table-closed"

@@ -14,8 +14,9 @@ from tests.e2e.test_admin_page import sign_in, staff_headers
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_health_tab_shows_the_report_and_fixes_what_is_safe(browser: Any,
-                                                            live_store: LiveStore) -> None:
+def test_health_tab_shows_the_report_and_fixes_what_is_safe(
+    browser: Any, live_store: LiveStore
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, live_store)
     page.click("#tab-health")
@@ -30,8 +31,9 @@ def test_health_tab_shows_the_report_and_fixes_what_is_safe(browser: Any,
 
 def test_doctor_cli_reads_a_running_node_over_its_api(live_store: LiveStore) -> None:
     token = staff_headers(live_store)["Authorization"].removeprefix("Bearer ")
-    result = CliRunner().invoke(app, ["doctor", "--url", live_store.base_url, "--token", token,
-                                      "--lang", "en"])
+    result = CliRunner().invoke(
+        app, ["doctor", "--url", live_store.base_url, "--token", token, "--lang", "en"]
+    )
     assert result.exit_code in (1, 2), result.output  # no backup taken yet: at least a warn
     assert "writer" in result.output and "payments" in result.output  # live checks ran
     refused = CliRunner().invoke(app, ["doctor", "--url", live_store.base_url, "--token", "x"])

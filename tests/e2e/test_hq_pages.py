@@ -24,8 +24,9 @@ CHEAP_ARGON2 = {"HEARTH_HQ_ARGON2_TIME_COST": "1", "HEARTH_HQ_ARGON2_MEMORY_KIB"
 
 @pytest.fixture
 def hq(tmp_path: Path) -> Iterator[demo_hq.DemoHQ]:
-    proc = demo_hq.DemoHQ(f"sqlite:///{tmp_path}/hq.db", port=0, log=tmp_path / "hq.log",
-                          env=CHEAP_ARGON2)
+    proc = demo_hq.DemoHQ(
+        f"sqlite:///{tmp_path}/hq.db", port=0, log=tmp_path / "hq.log", env=CHEAP_ARGON2
+    )
     proc.add_owner()
     proc.start()
     try:
@@ -66,9 +67,12 @@ def test_owner_creates_a_store_sees_it_sync_and_publishes_a_price(browser, hq, l
     screenshot(page, "hq-stores-code-once")
 
     # The store joins with it (the store admin page's form calls this).
-    joined = httpx.post(f"{live_store.base_url}/api/sync/enrol", timeout=30,
-                        json={"hq_url": hq.url, "enrol_code": code},
-                        headers=staff_headers(live_store) | {"Idempotency-Key": "join-1"})
+    joined = httpx.post(
+        f"{live_store.base_url}/api/sync/enrol",
+        timeout=30,
+        json={"hq_url": hq.url, "enrol_code": code},
+        headers=staff_headers(live_store) | {"Idempotency-Key": "join-1"},
+    )
     assert joined.status_code == 200, joined.text
 
     # The fleet shows it syncing, its events held by HQ and nothing waiting.
@@ -99,8 +103,12 @@ def test_owner_creates_a_store_sees_it_sync_and_publishes_a_price(browser, hq, l
     page.wait_for_selector("#pane-menu tr[data-item] input[value='Beef noodles']")
     page.click("#publish")
     page.wait_for_selector(".toast.ok")
-    wait_until(lambda: store_price(live_store, "Beef noodles") == 2800, timeout=60,
-               interval=0.5, what="the chain's new dish at the store")
+    wait_until(
+        lambda: store_price(live_store, "Beef noodles") == 2800,
+        timeout=60,
+        interval=0.5,
+        what="the chain's new dish at the store",
+    )
 
     price = page.wait_for_selector("#pane-menu tr[data-item] input.price-input")
     assert price.input_value() == "28.00"
@@ -110,10 +118,16 @@ def test_owner_creates_a_store_sees_it_sync_and_publishes_a_price(browser, hq, l
     page.check(".pick-store[value='store-001']")
     screenshot(page, "hq-menu-editor")
     page.click("#publish")
-    page.wait_for_function("document.querySelector('#menu-version').innerText.includes('2')"
-                           " || document.querySelectorAll('.toast.ok').length > 1")
-    wait_until(lambda: store_price(live_store, "Beef noodles") == 3150, timeout=60,
-               interval=0.5, what="the store's own price at its till")
+    page.wait_for_function(
+        "document.querySelector('#menu-version').innerText.includes('2')"
+        " || document.querySelectorAll('.toast.ok').length > 1"
+    )
+    wait_until(
+        lambda: store_price(live_store, "Beef noodles") == 3150,
+        timeout=60,
+        interval=0.5,
+        what="the store's own price at its till",
+    )
 
     # Reports have their place in the nav, for the reports issue.
     assert page.is_visible("#tab-reports")

@@ -29,8 +29,9 @@ def kitchen_store(tmp_path: Path) -> Iterator[tuple[LiveStore, dict[str, str]]]:
     stations = a_kitchen(setup, ids)
     setup.close()
     # Printer fallback stays out of the way: these screens are online.
-    proc = NodeProcess(db_url, log=tmp_path / "node.log",
-                       env={"HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"})
+    proc = NodeProcess(
+        db_url, log=tmp_path / "node.log", env={"HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"}
+    )
     SPICE.update({"gbjd": [ids.options["Mild"]], "mpdf": [ids.options["Not spicy"]]})
     proc.start()
     try:
@@ -40,9 +41,11 @@ def kitchen_store(tmp_path: Path) -> Iterator[tuple[LiveStore, dict[str, str]]]:
 
 
 def waiter(store: LiveStore) -> dict[str, str]:
-    r = httpx.post(f"{store.base_url}/api/auth/pin",
-                   json={"staff_code": "W01", "pin": store.ids.pins["W01"]},
-                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/pin",
+        json={"staff_code": "W01", "pin": store.ids.pins["W01"]},
+        headers={"X-Terminal-Key": store.ids.terminal_key},
+    )
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
@@ -50,21 +53,31 @@ SPICE: dict[str, list[str]] = {}
 
 
 def order(store: LiveStore, h: dict[str, str], item: str, note: str) -> dict[str, Any]:
-    r = httpx.post(f"{store.base_url}/api/orders", headers=h | {
-        "Idempotency-Key": uuid.uuid4().hex}, json={
-        "channel": "dine_in", "table_id": store.ids.tables["A02"], "submit": True,
-        "lines": [{"item_id": store.ids.items[item], "note": note, "seat": 2,
-                   "modifier_option_ids": SPICE.get(item, [])}]})
+    r = httpx.post(
+        f"{store.base_url}/api/orders",
+        headers=h | {"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "channel": "dine_in",
+            "table_id": store.ids.tables["A02"],
+            "submit": True,
+            "lines": [
+                {
+                    "item_id": store.ids.items[item],
+                    "note": note,
+                    "seat": 2,
+                    "modifier_option_ids": SPICE.get(item, []),
+                }
+            ],
+        },
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
-def open_kds(browser: Any, store: LiveStore, station: str, lang: str = "en",
-             **screen: Any) -> Any:
+def open_kds(browser: Any, store: LiveStore, station: str, lang: str = "en", **screen: Any) -> Any:
     context = browser.new_context(**({"viewport": TABLET} | screen), has_touch=True)
     page = context.new_page()
-    page.goto(f"{store.base_url}/kds?station={station}&lang={lang}"
-              f"&key={store.ids.terminal_key}")
+    page.goto(f"{store.base_url}/kds?station={station}&lang={lang}&key={store.ids.terminal_key}")
     page.fill("#staff-code", "K01")
     for digit in store.ids.pins["K01"]:
         page.tap(f"#keypad button:text-is('{digit}')")
@@ -127,11 +140,13 @@ def test_a_dropped_connection_shows_offline_and_resumes_without_loss(browser, ki
     store.process.start()
     h = waiter(store)
     made = [order(store, h, "rice", f"after {n}")["number"] for n in range(3)]
-    page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 4",
-                           timeout=15_000)
+    page.wait_for_function(
+        "document.querySelectorAll('#tickets .ticket').length === 4", timeout=15_000
+    )
     page.wait_for_selector("#kds-offline.hidden", state="attached")
     numbers = page.evaluate(
-        "[...document.querySelectorAll('#tickets .ticket .num')].map(n => n.textContent)")
+        "[...document.querySelectorAll('#tickets .ticket .num')].map(n => n.textContent)"
+    )
     assert sorted(numbers) == sorted(f"#{n}" for n in [1, *made]), "each ticket once"
 
 
@@ -142,10 +157,13 @@ def test_the_expo_marks_an_order_ready(browser, kitchen_store):
     expo = open_kds(browser, store, "expo")
     expo.wait_for_selector(f".expo-order:has-text('#{made['number']}')")
     k = {"Authorization": f"Bearer {expo.evaluate('localStorage.hearth_token')}"}
-    tickets = httpx.get(f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets",
-                        headers=k).json()["tickets"]
-    r = httpx.post(f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets/"
-                   f"{tickets[0]['id']}/bump", headers=k | {"Idempotency-Key": "b1"})
+    tickets = httpx.get(
+        f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets", headers=k
+    ).json()["tickets"]
+    r = httpx.post(
+        f"{store.base_url}/api/kitchen/stations/{stations['hot']}/tickets/{tickets[0]['id']}/bump",
+        headers=k | {"Idempotency-Key": "b1"},
+    )
     assert r.status_code == 200, r.text
     expo.wait_for_selector(".expo-order.is-ready")
     screenshot(expo, "kds-expo-tablet")
@@ -167,14 +185,17 @@ def test_the_expo_asks_before_marking_an_unfinished_order_ready(browser, kitchen
     expo.wait_for_selector(f".expo-order:has-text('#{made['number']}')")
     expo.keyboard.press("Enter")  # the bump bar's Enter on an order the hot station is making
     expo.wait_for_selector("#force-dialog[open]")
-    assert expo.inner_text("#force-text") == \
-        "Stations still working: Hot Kitchen — mark ready anyway?"
+    assert (
+        expo.inner_text("#force-text") == "Stations still working: Hot Kitchen — mark ready anyway?"
+    )
     screenshot(expo, "kds-expo-force-tablet")
     expo.keyboard.press("Enter")  # a second Enter cancels: the focus is on Cancel
     expo.wait_for_selector("#force-dialog:not([open])", state="attached")
+
     def status() -> str:
-        return str(httpx.get(f"{store.base_url}/api/orders/{made['id']}",
-                             headers=h).json()["status"])
+        return str(
+            httpx.get(f"{store.base_url}/api/orders/{made['id']}", headers=h).json()["status"]
+        )
 
     assert status() == "submitted", "nothing was forced"
 
@@ -201,10 +222,15 @@ def test_86_from_the_kds_stops_every_channel(browser, kitchen_store):
     menu = httpx.get(f"{store.base_url}/api/menu", headers=h).json()
     tofu = next(i for i in menu["items"] if i["id"] == store.ids.items["mpdf"])
     assert tofu["sold_out"] is True
-    r = httpx.post(f"{store.base_url}/api/orders", headers=h | {
-        "Idempotency-Key": uuid.uuid4().hex}, json={
-        "channel": "takeaway", "submit": True,
-        "lines": [{"item_id": store.ids.items["mpdf"], "modifier_option_ids": SPICE["mpdf"]}]})
+    r = httpx.post(
+        f"{store.base_url}/api/orders",
+        headers=h | {"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "channel": "takeaway",
+            "submit": True,
+            "lines": [{"item_id": store.ids.items["mpdf"], "modifier_option_ids": SPICE["mpdf"]}],
+        },
+    )
     assert r.status_code in (409, 422), r.text
     page.tap("#eighty-six-dialog button[value=close]")
     page.wait_for_selector("#eighty-six-dialog:not([open])", state="attached")
@@ -241,10 +267,14 @@ def test_a_void_after_sending_shows_a_marked_void_ticket(browser, kitchen_store)
     made = order(store, h, "gbjd", "")
     page.wait_for_selector(f".ticket:has-text('#{made['number']}')")
     line = made["lines"][0]["id"]
-    r = httpx.post(f"{store.base_url}/api/orders/{made['id']}/lines/{line}/void",
-                   headers=h | {"Idempotency-Key": uuid.uuid4().hex},
-                   json={"reason": "guest left", "approval": {
-                       "staff_code": "M01", "pin": store.ids.pins["M01"]}})
+    r = httpx.post(
+        f"{store.base_url}/api/orders/{made['id']}/lines/{line}/void",
+        headers=h | {"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "reason": "guest left",
+            "approval": {"staff_code": "M01", "pin": store.ids.pins["M01"]},
+        },
+    )
     assert r.status_code == 200, r.text
     slip = page.wait_for_selector(".ticket.kind-void")
     text = slip.inner_text()
@@ -259,13 +289,18 @@ def test_signing_in_again_keeps_one_feed_and_one_clock(browser, kitchen_store):
     page = open_kds(browser, store, "hot")
     ticker = page.evaluate("window.KDS.ticker")
     for _ in range(2):  # the sign-in form again (an expired sign-in brings it back)
-        page.evaluate("""(pin) => {
+        page.evaluate(
+            """(pin) => {
             window.beforeSignIn = window.KDS.source;
             document.getElementById('staff-code').value = 'K01';
             document.getElementById('pin').value = pin;
-            document.getElementById('login-form').requestSubmit(); }""", store.ids.pins["K01"])
-        page.wait_for_function("window.KDS.source !== window.beforeSignIn"
-                               " && window.KDS.starting === null && window.KDS.online === true")
+            document.getElementById('login-form').requestSubmit(); }""",
+            store.ids.pins["K01"],
+        )
+        page.wait_for_function(
+            "window.KDS.source !== window.beforeSignIn"
+            " && window.KDS.starting === null && window.KDS.online === true"
+        )
     assert page.evaluate("window.KDS.ticker") == ticker
     k = cook_headers(page)
 
@@ -281,8 +316,15 @@ def test_the_kds_on_a_phone(browser, kitchen_store):
     h = waiter(store)
     order(store, h, "gbjd", "less oil")
     order(store, h, "mpdf", "")
-    page = open_kds(browser, store, "hot", lang="zh", viewport={"width": 390, "height": 844},
-                    is_mobile=True, device_scale_factor=2)
+    page = open_kds(
+        browser,
+        store,
+        "hot",
+        lang="zh",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        device_scale_factor=2,
+    )
     page.wait_for_function("document.querySelectorAll('#tickets .ticket').length === 2")
     page.wait_for_selector(".all-day .count:has-text('宫保鸡丁')")
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -296,13 +338,17 @@ def test_new_age_colours_reach_an_open_kds(browser, kitchen_store):
     page = open_kds(browser, store, "hot")
     order(store, waiter(store), "rice", "")
     page.wait_for_selector(".ticket.age-green")
-    r = httpx.post(f"{store.base_url}/api/auth/pin",
-                   json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
-                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/pin",
+        json={"staff_code": "M01", "pin": store.ids.pins["M01"]},
+        headers={"X-Terminal-Key": store.ids.terminal_key},
+    )
     m = {"Authorization": f"Bearer {r.json()['access_token']}"}
-    r = httpx.post(f"{store.base_url}/api/kitchen/stations/{stations['hot']}/timing",
-                   headers=m | {"Idempotency-Key": uuid.uuid4().hex},
-                   json={"warn_s": 30, "late_s": 60})
+    r = httpx.post(
+        f"{store.base_url}/api/kitchen/stations/{stations['hot']}/timing",
+        headers=m | {"Idempotency-Key": uuid.uuid4().hex},
+        json={"warn_s": 30, "late_s": 60},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_function("window.KDS.station.warn_s === 30 && window.KDS.station.late_s === 60")
     # A ticket sent a minute ago would now be red, without reloading the page.

@@ -25,16 +25,21 @@ PHONE = {"width": 390, "height": 844}
 
 
 def staff_headers(store: LiveStore, code: str) -> dict[str, str]:
-    r = httpx.post(f"{store.base_url}/api/auth/pin",
-                   json={"staff_code": code, "pin": store.ids.pins[code]},
-                   headers={"X-Terminal-Key": store.ids.terminal_key})
+    r = httpx.post(
+        f"{store.base_url}/api/auth/pin",
+        json={"staff_code": code, "pin": store.ids.pins[code]},
+        headers={"X-Terminal-Key": store.ids.terminal_key},
+    )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def register_kiosk(store: LiveStore) -> str:
-    r = httpx.post(f"{store.base_url}/api/terminals", json={"name": "Kiosk 1", "kind": "kiosk"},
-                   headers={**staff_headers(store, "M01"), "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{store.base_url}/api/terminals",
+        json={"name": "Kiosk 1", "kind": "kiosk"},
+        headers={**staff_headers(store, "M01"), "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201, r.text
     key: str = r.json()["key"]
     return key
@@ -62,8 +67,7 @@ def orders(store: LiveStore) -> list[dict[str, Any]]:
 
 
 def order_lines(store: LiveStore, order_id: str) -> list[dict[str, Any]]:
-    r = httpx.get(f"{store.base_url}/api/orders/{order_id}",
-                  headers=staff_headers(store, "C01"))
+    r = httpx.get(f"{store.base_url}/api/orders/{order_id}", headers=staff_headers(store, "C01"))
     lines: list[dict[str, Any]] = r.json()["lines"]
     return lines
 
@@ -154,8 +158,7 @@ def store_with_wallets(tmp_path: Path) -> Iterator[tuple[LiveStore, Emulator]]:
         yield pair
 
 
-def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any,
-                                                             store_with_wallets: Any):
+def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any, store_with_wallets: Any):
     store, emulator = store_with_wallets
     key = register_kiosk(store)
     page = browser.new_page(viewport=TABLET, has_touch=True)
@@ -174,8 +177,10 @@ def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any,
     assert page.is_visible("#k-pay"), "nothing is paid until the customer scans"
 
     # The customer scans the QR with their phone and confirms.
-    r = httpx.post(f"{emulator.url}/_emulator/scan",
-                   json={"provider": "alipay", "intent_id": payment_id, "outcome": "pay"})
+    r = httpx.post(
+        f"{emulator.url}/_emulator/scan",
+        json={"provider": "alipay", "intent_id": payment_id, "outcome": "pay"},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector("#k-done:not(.hidden)", timeout=15000)
     assert page.get_attribute("#k-done", "data-how") == "paid"
@@ -183,8 +188,9 @@ def test_the_kiosk_is_paid_by_wallet_qr_and_shows_the_number(browser: Any,
     screenshot(page, "kiosk-paid-tablet")
     placed = orders(store)
     assert [o["status"] for o in placed] == ["paid"]
-    assert {ln["state"] for ln in order_lines(store, placed[0]["id"])} == {"sent"}, \
+    assert {ln["state"] for ln in order_lines(store, placed[0]["id"])} == {"sent"}, (
         "paid, so sent to the kitchen"
+    )
     # Alipay's notification reached the node and was acknowledged the way Alipay wants it
     # (the plain text `success`), so a real Alipay would not keep sending it.
     wait_until(lambda: emulator.state.callbacks_sent >= 1, what="Alipay's notification")

@@ -58,13 +58,15 @@ def checkout(browser: Any, store: LiveStore, table: str, viewport: dict[str, int
     return page
 
 
-def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(browser: Any,
-                                                                      live_store: LiveStore):
+def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(
+    browser: Any, live_store: LiveStore
+):
     page = checkout(browser, live_store, "A03", TABLET)
     assert page.get_attribute("#pay-due", "data-fen") == "4100"
     # Quick amounts: exact, then the next ¥10, ¥50 and ¥100 notes.
-    quick = page.eval_on_selector_all("#quick-cash .quick-btn",
-                                      "els => els.map(e => e.dataset.fen)")
+    quick = page.eval_on_selector_all(
+        "#quick-cash .quick-btn", "els => els.map(e => e.dataset.fen)"
+    )
     assert quick == ["4100", "5000", "10000"]
     page.click("#quick-cash .quick-btn[data-fen='10000']")
     assert page.inner_text("#pay-change") == "¥59.00"
@@ -73,8 +75,9 @@ def test_cashier_takes_cash_sees_change_and_the_table_goes_to_clean(browser: Any
     page.wait_for_selector("#pay-dialog[data-state=paid]")
     assert page.inner_text("#change-due") == "¥59.00", "the server's change due is shown"
     assert page.is_visible("#pay-done")
-    rows = page.eval_on_selector_all("#pay-list .pay-row",
-                                     "els => els.map(e => [e.dataset.tender, e.dataset.status])")
+    rows = page.eval_on_selector_all(
+        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])"
+    )
     assert rows == [["cash", "succeeded"]]
     screenshot(page, "pos-checkout-paid-tablet")
     page.click("#pay-close")
@@ -102,14 +105,14 @@ def test_split_tender_shows_what_remains(browser: Any, live_store: LiveStore):
     page.wait_for_selector("#tables .table[data-code=A05].st-to_clean")
 
     token = page.evaluate("localStorage.getItem('hearth_token')")
-    orders = httpx.get(f"{live_store.base_url}/api/orders",
-                       headers={"Authorization": f"Bearer {token}"}).json()
+    orders = httpx.get(
+        f"{live_store.base_url}/api/orders", headers={"Authorization": f"Bearer {token}"}
+    ).json()
     assert [o["status"] for o in orders] == ["paid"]
     page.close()
 
 
-def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any,
-                                                                     wallets: Any):
+def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any, wallets: Any):
     store, emulator = wallets
     page = checkout(browser, store, "A02", TABLET)
     page.click("#tenders button[data-tender=wallet_qr]")
@@ -125,8 +128,10 @@ def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any
     bill = httpx.get(f"{store.base_url}/api/orders/{order_id}/payments", headers=auth).json()
     pending = [p for p in bill["payments"] if p["status"] == "pending"]
     assert len(pending) == 1 and payment_id == pending[0]["id"]
-    r = httpx.post(f"{emulator.url}/_emulator/scan",
-                   json={"provider": pending[0]["provider"], "intent_id": pending[0]["id"]})
+    r = httpx.post(
+        f"{emulator.url}/_emulator/scan",
+        json={"provider": pending[0]["provider"], "intent_id": pending[0]["id"]},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
     page.click("#pay-close")
@@ -153,15 +158,15 @@ def test_wallet_qr_on_the_till_and_a_provider_outage_in_plain_words(browser: Any
     page.click("#pay-go")
     page.wait_for_selector("#pay-qr-box:not(.hidden)", timeout=15000)
     pending = page.get_attribute("#pay-list .pay-row[data-status=pending]", "data-id")
-    r = httpx.post(f"{emulator.url}/_emulator/scan",
-                   json={"provider": "wechat", "intent_id": pending})
+    r = httpx.post(
+        f"{emulator.url}/_emulator/scan", json={"provider": "wechat", "intent_id": pending}
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
     page.close()
 
 
-def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: Any,
-                                                                        tmp_path: Path):
+def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: Any, tmp_path: Path):
     with wallet_store(tmp_path, HEARTH_PAYMENT_AUTO_FAILOVER="false") as (store, emulator):
         emulator.fault("alipay", "down", seconds=120)
         page = checkout(browser, store, "A06", TABLET)
@@ -180,18 +185,22 @@ def test_a_failed_provider_suggests_the_fallback_and_one_tap_switches(browser: A
         page.click("#pay-go")
         page.wait_for_selector("#pay-qr-box:not(.hidden)", timeout=15000)
         pending = page.get_attribute("#pay-list .pay-row[data-status=pending]", "data-id")
-        httpx.post(f"{emulator.url}/_emulator/scan",
-                   json={"provider": "wechat", "intent_id": pending}).raise_for_status()
+        httpx.post(
+            f"{emulator.url}/_emulator/scan", json={"provider": "wechat", "intent_id": pending}
+        ).raise_for_status()
         page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
         page.close()
 
 
-def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
-                                                                   live_store: LiveStore):
+def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(
+    browser: Any, live_store: LiveStore
+):
     key = register_kiosk(live_store)
-    placed = httpx.post(f"{live_store.base_url}/api/kiosk/orders",
-                        json={"lines": [{"item_id": live_store.ids.items["plum"]}]},
-                        headers={"X-Terminal-Key": key, "Idempotency-Key": uuid.uuid4().hex})
+    placed = httpx.post(
+        f"{live_store.base_url}/api/kiosk/orders",
+        json={"lines": [{"item_id": live_store.ids.items["plum"]}]},
+        headers={"X-Terminal-Key": key, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert placed.status_code == 201, placed.text
     number = placed.json()["number"]
     page = browser.new_page(viewport={"width": 1024, "height": 768})
@@ -205,11 +214,15 @@ def test_the_cashier_finds_a_kiosk_order_by_number_and_takes_cash(browser: Any,
     page.click("#pay-close")
     page.wait_for_selector("#floor:not(.hidden)")
     page.wait_for_selector("#to-pay", state="hidden")
-    r = httpx.get(f"{live_store.base_url}/api/kiosk/orders/{placed.json()['id']}",
-                  headers={"X-Terminal-Key": key})
+    r = httpx.get(
+        f"{live_store.base_url}/api/kiosk/orders/{placed.json()['id']}",
+        headers={"X-Terminal-Key": key},
+    )
     assert (r.json()["status"], r.json()["due"]) == ("paid", 0)
-    paid = httpx.get(f"{live_store.base_url}/api/orders/{placed.json()['id']}",
-                     headers=staff_headers(live_store, "C01")).json()
+    paid = httpx.get(
+        f"{live_store.base_url}/api/orders/{placed.json()['id']}",
+        headers=staff_headers(live_store, "C01"),
+    ).json()
     assert {ln["state"] for ln in paid["lines"]} == {"sent"}, "paying sent it to the kitchen"
     page.close()
 
@@ -220,8 +233,7 @@ def pay_in_full_by_cash(page: Any) -> None:
     page.wait_for_selector("#pay-dialog[data-state=paid]")
 
 
-def test_a_refund_with_a_manager_pin_from_the_checkout_dialog(browser: Any,
-                                                               live_store: LiveStore):
+def test_a_refund_with_a_manager_pin_from_the_checkout_dialog(browser: Any, live_store: LiveStore):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     sign_in(page, live_store, "C01")
     take_order(page, "A01")
@@ -264,20 +276,23 @@ def test_a_card_payment(browser: Any, wallets: Any):
     page.click("#pay-go")
     page.wait_for_selector("#pay-dialog[data-state=paid]", timeout=15000)
     rows = page.eval_on_selector_all(
-        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])")
+        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])"
+    )
     assert rows == [["card", "succeeded"]]
     assert "Card" in page.inner_text("#pay-result")
     trades = emulator.ledger()["trades"]
     assert [(t["provider"], t["amount"], t["status"]) for t in trades] == [
-        ("card", 4100, "succeeded")]
+        ("card", 4100, "succeeded")
+    ]
     page.close()
 
 
 def test_a_stored_value_payment_found_by_phone(browser: Any, live_store: LiveStore):
-    r = httpx.post(f"{live_store.base_url}/api/payments/accounts",
-                   json={"name": "王女士", "phone": "13800000001", "balance": 50_000},
-                   headers={**staff_headers(live_store, "C01"),
-                            "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{live_store.base_url}/api/payments/accounts",
+        json={"name": "王女士", "phone": "13800000001", "balance": 50_000},
+        headers={**staff_headers(live_store, "C01"), "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 201, r.text
     page = checkout(browser, live_store, "A03", PHONE)
     page.click("#tenders button[data-tender=stored_value]")
@@ -292,7 +307,8 @@ def test_a_stored_value_payment_found_by_phone(browser: Any, live_store: LiveSto
     page.wait_for_selector("#pay-dialog[data-state=paid]")
     page.wait_for_function("document.getElementById('sv-balance').textContent === '¥459.00'")
     rows = page.eval_on_selector_all(
-        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])")
+        "#pay-list .pay-row", "els => els.map(e => [e.dataset.tender, e.dataset.status])"
+    )
     assert rows == [["stored_value", "succeeded"]]
     page.close()
 
@@ -308,14 +324,12 @@ def test_a_shift_pay_out_then_close_shows_the_difference(browser: Any, live_stor
     page.fill("#move-amount", "20")
     page.fill("#move-reason", "ice from the shop next door")
     page.click("#pay-out")
-    page.wait_for_function(
-        "document.getElementById('shift-info').dataset.expected === '18000'")
+    page.wait_for_function("document.getElementById('shift-info').dataset.expected === '18000'")
     assert "20.00" in page.inner_text("#move-note")
     page.fill("#move-amount", "5")
     page.fill("#move-reason", "coins")
     page.click("#pay-in")
-    page.wait_for_function(
-        "document.getElementById('shift-info').dataset.expected === '18500'")
+    page.wait_for_function("document.getElementById('shift-info').dataset.expected === '18500'")
     screenshot(page, "pos-shift-pay-out-tablet")
     page.fill("#shift-amount", "180")  # counted: ¥5 short
     page.click("#shift-ok")
@@ -328,8 +342,9 @@ def test_a_shift_pay_out_then_close_shows_the_difference(browser: Any, live_stor
     screenshot(page, "pos-shift-close-tablet")
     page.click("#shift-done")
     page.wait_for_selector("#shift-dialog", state="hidden")
-    r = httpx.get(f"{live_store.base_url}/api/shifts/current",
-                  headers=staff_headers(live_store, "C01"))
+    r = httpx.get(
+        f"{live_store.base_url}/api/shifts/current", headers=staff_headers(live_store, "C01")
+    )
     assert r.status_code == 404, "the shift is closed"
     page.close()
 
@@ -354,13 +369,14 @@ def test_a_waiting_qr_can_be_cancelled_and_the_bill_paid_in_cash(browser: Any, w
     page.close()
 
 
-def test_cash_change_on_screen_follows_the_stores_rounding(browser: Any,
-                                                           live_store: LiveStore):
+def test_cash_change_on_screen_follows_the_stores_rounding(browser: Any, live_store: LiveStore):
     manager = {**staff_headers(live_store, "M01")}
     settings = httpx.get(f"{live_store.base_url}/api/store/settings", headers=manager).json()
-    r = httpx.put(f"{live_store.base_url}/api/store/settings",
-                  json=settings | {"cash_rounding": "jiao"},
-                  headers=manager | {"Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.put(
+        f"{live_store.base_url}/api/store/settings",
+        json=settings | {"cash_rounding": "jiao"},
+        headers=manager | {"Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     page = checkout(browser, live_store, "A06", TABLET)
     page.fill("#pay-amount", "40.95")  # a part payment is taken as keyed

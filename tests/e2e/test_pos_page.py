@@ -191,16 +191,23 @@ def test_a_provider_outage_shows_a_standing_banner_with_what_still_works(browser
         emulator.fault("alipay", "down", seconds=120)
         # A wallet payment tried on Alipay fails over to WeChat Pay: Alipay is now known down.
         auth = staff_headers(store, "C01")
-        order = httpx.post(f"{store.base_url}/api/orders",
-                           json={"channel": "takeaway",
-                                 "lines": [{"item_id": store.ids.items["plum"]}]},
-                           headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+        order = httpx.post(
+            f"{store.base_url}/api/orders",
+            json={"channel": "takeaway", "lines": [{"item_id": store.ids.items["plum"]}]},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert order.status_code == 201, order.text
-        paid = httpx.post(f"{store.base_url}/api/orders/{order.json()['id']}/payments",
-                          json={"tender": "wallet_scan", "wallet": "alipay",
-                                "amount": order.json()["totals"]["total"],
-                                "auth_code": "281234567890123456"},
-                          headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, timeout=30)
+        paid = httpx.post(
+            f"{store.base_url}/api/orders/{order.json()['id']}/payments",
+            json={
+                "tender": "wallet_scan",
+                "wallet": "alipay",
+                "amount": order.json()["totals"]["total"],
+                "auth_code": "281234567890123456",
+            },
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            timeout=30,
+        )
         assert paid.status_code in (200, 201), paid.text
 
         page = browser.new_page(viewport={"width": 1024, "height": 768})
@@ -235,8 +242,9 @@ def test_after_paying_the_receipt_is_shown_on_screen(browser, live_store):
     body = page.inner_text("#receipt-body")
     assert "Steamed Rice" in body and "Cola" in body
     assert total in body
-    tenders = page.eval_on_selector_all("#receipt-body .rc-tenders li",
-                                        "els => els.map(e => e.dataset.tender)")
+    tenders = page.eval_on_selector_all(
+        "#receipt-body .rc-tenders li", "els => els.map(e => e.dataset.tender)"
+    )
     assert tenders == ["cash"]
     fen = int(total.replace("¥", "").replace(".", ""))
     change = 10000 - fen
@@ -275,8 +283,8 @@ def test_a_line_discount_over_the_limit_needs_a_manager(browser, live_store):
     # ...and given with the manager's PIN, on that line only.
     discount_cola(manager=True)
     page.wait_for_function(
-        "document.querySelector('#lines .line:nth-child(2) .line-sub').textContent"
-        ".includes('50%')")
+        "document.querySelector('#lines .line:nth-child(2) .line-sub').textContent.includes('50%')"
+    )
     order_id = api_get(page, live_store, "/api/orders")[0]["id"]
     order = api_get(page, live_store, f"/api/orders/{order_id}")
     discounted = [ln for ln in order["lines"] if ln["discount"]]
@@ -286,8 +294,7 @@ def test_a_line_discount_over_the_limit_needs_a_manager(browser, live_store):
     page.close()
 
 
-def test_on_a_phone_fire_names_the_held_course_and_is_off_when_nothing_is_held(browser,
-                                                                                live_store):
+def test_on_a_phone_fire_names_the_held_course_and_is_off_when_nothing_is_held(browser, live_store):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     sign_in(page, live_store, "C01")
     screenshot(page, "pos-floor-phone")
@@ -343,22 +350,32 @@ def test_a_waiter_seats_a_table_for_phones_and_confirms_a_held_diner_order(brows
     page.wait_for_selector(".toast.ok")
     token = page.evaluate(
         """async (id) => (await Hearth.api("GET", `/api/tables/${id}/qr`)).token""",
-        ids.tables["A05"])
+        ids.tables["A05"],
+    )
     m = page.evaluate("() => localStorage.getItem('hearth_token')")
-    settings = httpx.get(f"{base}/api/store/settings",
-                         headers={"Authorization": f"Bearer {m}"}).json()
-    r = httpx.put(f"{base}/api/store/settings", json={**settings, "qr_confirm_above": 100},
-                  headers={"Authorization": f"Bearer {m}", "Idempotency-Key": uuid.uuid4().hex})
+    settings = httpx.get(
+        f"{base}/api/store/settings", headers={"Authorization": f"Bearer {m}"}
+    ).json()
+    r = httpx.put(
+        f"{base}/api/store/settings",
+        json={**settings, "qr_confirm_above": 100},
+        headers={"Authorization": f"Bearer {m}", "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     session = httpx.get(f"{base}/api/qr/{token}").json()["session"]["id"]
     assert session
     phone = {"X-Table-Session": session}
-    r = httpx.post(f"{base}/api/qr/{token}/lines",
-                   json={"lines": [{"item_id": ids.items["rice"]}]},
-                   headers={**phone, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{base}/api/qr/{token}/lines",
+        json={"lines": [{"item_id": ids.items["rice"]}]},
+        headers={**phone, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
-    r = httpx.post(f"{base}/api/qr/{token}/submit", json={},
-                   headers={**phone, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{base}/api/qr/{token}/submit",
+        json={},
+        headers={**phone, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 202 and r.json()["waiting_confirmation"] == "over-threshold"
 
     page.click("#back")
@@ -387,16 +404,24 @@ def test_the_pos_follows_the_journal_live_without_polling(browser, live_store):
     page.wait_for_function("window.hearthPosFeed && window.hearthPosFeed.readyState === 1")
     other_till = {**staff_headers(live_store, "W01")}
 
-    r = httpx.post(f"{base}/api/orders", json={
-        "channel": "dine_in", "table_id": ids.tables["A03"],
-        "lines": [{"item_id": ids.items["rice"]}]},
-        headers={**other_till, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{base}/api/orders",
+        json={
+            "channel": "dine_in",
+            "table_id": ids.tables["A03"],
+            "lines": [{"item_id": ids.items["rice"]}],
+        },
+        headers={**other_till, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code in (200, 201), r.text
     page.wait_for_selector("#tables .table[data-code=A03].st-ordering", timeout=3000)
 
     seat(live_store, "A02")
-    r = httpx.post(f"{base}/api/qr/{table_qr(live_store, 'A02')['token']}/call-waiter", json={},
-                   headers={"Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{base}/api/qr/{table_qr(live_store, 'A02')['token']}/call-waiter",
+        json={},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code in (200, 201, 204), r.text
     page.wait_for_selector("#calls:not(.hidden)", timeout=3000)
     assert "A02" in page.inner_text("#calls")
@@ -404,8 +429,11 @@ def test_the_pos_follows_the_journal_live_without_polling(browser, live_store):
     page.click("#takeaway")
     page.wait_for_selector(".item[data-name='Cola']:not(.sold-out)")
     kitchen = staff_headers(live_store, "K01")
-    r = httpx.post(f"{base}/api/menu/items/{ids.items['cola']}/sold-out", json={},
-                   headers={**kitchen, "Idempotency-Key": uuid.uuid4().hex})
+    r = httpx.post(
+        f"{base}/api/menu/items/{ids.items['cola']}/sold-out",
+        json={},
+        headers={**kitchen, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     page.wait_for_selector(".item[data-name='Cola'].sold-out", timeout=3000)
     page.close()

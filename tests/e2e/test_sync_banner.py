@@ -26,8 +26,9 @@ TABLET = {"width": 1024, "height": 768}
 
 @pytest.fixture
 def hq(tmp_path: Path) -> Iterator[demo_hq.DemoHQ]:
-    proc = demo_hq.DemoHQ(f"sqlite:///{tmp_path}/hq.db", port=0, log=tmp_path / "hq.log",
-                          env=CHEAP_ARGON2)
+    proc = demo_hq.DemoHQ(
+        f"sqlite:///{tmp_path}/hq.db", port=0, log=tmp_path / "hq.log", env=CHEAP_ARGON2
+    )
     proc.add_owner()
     proc.start()
     try:
@@ -39,14 +40,18 @@ def hq(tmp_path: Path) -> Iterator[demo_hq.DemoHQ]:
 def add_categories(store: LiveStore, n: int) -> None:
     headers = staff_headers(store)
     for i in range(n):
-        r = httpx.post(f"{store.base_url}/api/menu/categories", timeout=10,
-                       json={"name_zh": f"新分类{i}", "name_en": f"New {i}"},
-                       headers=headers | {"Idempotency-Key": f"cat-{i}"})
+        r = httpx.post(
+            f"{store.base_url}/api/menu/categories",
+            timeout=10,
+            json={"name_zh": f"新分类{i}", "name_en": f"New {i}"},
+            headers=headers | {"Idempotency-Key": f"cat-{i}"},
+        )
         assert r.status_code == 201, r.text
 
 
 def test_pos_banner_counts_what_waits_while_hq_is_down_and_sync_now_clears_it(
-        browser, hq, live_store):
+    browser, hq, live_store
+):
     # The manager joins HQ on the admin page's HQ tab.
     code = demo_hq.enrol_code(hq.url, "store-001")
     admin = browser.new_page(viewport=TABLET)
@@ -62,8 +67,7 @@ def test_pos_banner_counts_what_waits_while_hq_is_down_and_sync_now_clears_it(
     admin.click("#enrol-form button[type=submit]")
     admin.wait_for_selector(f"#hq-status td[data-k='HQ address']:text-is('{hq.url}')")
     admin.click("#pane-hq .sync-now")
-    admin.wait_for_selector("#hq-status td[data-k='Events waiting']:text-is('0')",
-                            timeout=30_000)
+    admin.wait_for_selector("#hq-status td[data-k='Events waiting']:text-is('0')", timeout=30_000)
     screenshot(admin, "admin-hq-tab")
 
     page: Any = browser.new_page(viewport=TABLET)

@@ -36,8 +36,9 @@ def test_hq_holds_every_store_event_once_after_random_faults(netns_ok, db_url, t
     hq_db = None if db_url.startswith("sqlite") else db_url
     faults = 10 if hq_db is None else 6
     print(f"partition suite seed {SEED}, HQ on {'SQLite' if hq_db is None else 'PostgreSQL'}")
-    report = run_partition_suite(tmp_path, faults=faults, seed=SEED, clients=4, pace_s=0.05,
-                                 fault_s=(0.3, 1.5), hq_db=hq_db)
+    report = run_partition_suite(
+        tmp_path, faults=faults, seed=SEED, clients=4, pace_s=0.05, fault_s=(0.3, 1.5), hq_db=hq_db
+    )
     print(report, f"drains {sorted(round(d, 2) for d in report.drains_s)}")
     assert sum(report.faults.values()) == faults
     assert report.orders_acknowledged > 50, "the tills should have kept ordering"

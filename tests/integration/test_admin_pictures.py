@@ -16,32 +16,57 @@ from tests.integration.test_admin_store_settings import replays_to_the_same_rows
 
 def png(width: int = 2, height: int = 2, pad: int = 0) -> bytes:
     """A genuine PNG, made by hand so the tests need no imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     raw = b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height))
     extra = chunk(b"tEXt", b"c\x00" + b"x" * pad) if pad else b""
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
-                                                             0, 0, 0))
-            + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + extra
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg(width: int = 640, height: int = 480) -> bytes:
     app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x00" * 16 \
+    return (
+        b"\xff\xd8"
+        + app0
+        + sof
+        + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+        + b"\x00" * 16
         + b"\xff\xd9"
+    )
 
 
 def webp(width: int = 300, height: int = 200) -> bytes:
-    body = b"WEBP" + b"VP8X" + struct.pack("<I", 10) + b"\x00\x00\x00\x00" \
-        + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    body = (
+        b"WEBP"
+        + b"VP8X"
+        + struct.pack("<I", 10)
+        + b"\x00\x00\x00\x00"
+        + (width - 1).to_bytes(3, "little")
+        + (height - 1).to_bytes(3, "little")
+    )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def upload(api, item_id, data, headers, ctype="image/png", key=None):
-    return api.client.put(f"/api/menu/items/{item_id}/image", content=data, headers={
-        **headers, "Content-Type": ctype, "Idempotency-Key": key or uuid.uuid4().hex})
+    return api.client.put(
+        f"/api/menu/items/{item_id}/image",
+        content=data,
+        headers={**headers, "Content-Type": ctype, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
 
 
 def item_image(api, item_id, headers):
@@ -49,9 +74,14 @@ def item_image(api, item_id, headers):
     return next(i for i in menu["items"] if i["id"] == item_id)["image_url"]
 
 
-@pytest.mark.parametrize("data, ctype, size", [
-    (png(3, 5), "image/png", (3, 5)), (jpeg(640, 480), "image/jpeg", (640, 480)),
-    (webp(300, 200), "image/webp", (300, 200))])
+@pytest.mark.parametrize(
+    "data, ctype, size",
+    [
+        (png(3, 5), "image/png", (3, 5)),
+        (jpeg(640, 480), "image/jpeg", (640, 480)),
+        (webp(300, 200), "image/webp", (300, 200)),
+    ],
+)
 def test_each_accepted_format_is_recognised_by_its_bytes(data, ctype, size):
     pic = check_picture(data, None, 100_000)
     assert pic.content_type == ctype and (pic.width, pic.height) == size
@@ -85,19 +115,21 @@ def test_the_same_picture_twice_is_stored_once_and_rebuilds(api):
     with api.node.engine.connect() as conn:
         assert conn.execute(images.select()).fetchall().__len__() == 1
     streams = [f"menu:item:{api.ids.items['gbjd']}", f"menu:item:{api.ids.items['rice']}"]
-    assert replays_to_the_same_rows(api.node, images, *streams,
-                                    types={"ItemImageUploaded"})
+    assert replays_to_the_same_rows(api.node, images, *streams, types={"ItemImageUploaded"})
 
 
-@pytest.mark.parametrize("data, ctype, status, code", [
-    (b"", "image/png", 422, "image-empty"),
-    (b"<html><script>alert(1)</script></html>", "image/png", 422, "image-invalid"),
-    (b"GIF89a" + b"\x00" * 40, "image/gif", 422, "image-invalid"),
-    (png()[:20], "image/png", 422, "image-invalid"),
-    (png(), "image/jpeg", 422, "image-type-mismatch"),
-    (png(9000, 10), "image/png", 422, "image-dimensions"),
-    (png(pad=250 * 1024), "image/png", 413, "image-too-large"),
-])
+@pytest.mark.parametrize(
+    "data, ctype, status, code",
+    [
+        (b"", "image/png", 422, "image-empty"),
+        (b"<html><script>alert(1)</script></html>", "image/png", 422, "image-invalid"),
+        (b"GIF89a" + b"\x00" * 40, "image/gif", 422, "image-invalid"),
+        (png()[:20], "image/png", 422, "image-invalid"),
+        (png(), "image/jpeg", 422, "image-type-mismatch"),
+        (png(9000, 10), "image/png", 422, "image-dimensions"),
+        (png(pad=250 * 1024), "image/png", 413, "image-too-large"),
+    ],
+)
 def test_bad_pictures_are_refused_and_nothing_is_written(api, data, ctype, status, code):
     m = api.login("M01")
     before = seq(api)
@@ -141,20 +173,27 @@ def test_editing_variants_and_groups_keeps_existing_variant_ids(api):
     m = api.login("M01")
     cola = api.ids.items["cola"]
     small = api.ids.specs["small"]
-    r = api.client.patch(f"/api/menu/items/{cola}", json={
-        "specs": [{"id": small, "name_zh": "小杯", "name_en": "Small", "price": 450},
-                  {"name_zh": "超大杯", "name_en": "Huge", "price": 900}],
-        "modifier_group_ids": [api.ids.groups["extras"]]},
-        headers={**m, "Idempotency-Key": uuid.uuid4().hex})
+    r = api.client.patch(
+        f"/api/menu/items/{cola}",
+        json={
+            "specs": [
+                {"id": small, "name_zh": "小杯", "name_en": "Small", "price": 450},
+                {"name_zh": "超大杯", "name_en": "Huge", "price": 900},
+            ],
+            "modifier_group_ids": [api.ids.groups["extras"]],
+        },
+        headers={**m, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
-    row = next(i for i in api.client.get("/api/menu", headers=m).json()["items"]
-               if i["id"] == cola)
+    row = next(i for i in api.client.get("/api/menu", headers=m).json()["items"] if i["id"] == cola)
     assert [s["name_en"] for s in row["specs"]] == ["Small", "Huge"]
     assert row["specs"][0]["id"] == small and row["price"] == 450
     assert row["modifier_group_ids"] == [api.ids.groups["extras"]]
     before = seq(api)
-    bad = api.client.patch(f"/api/menu/items/{cola}", json={
-        "specs": [{"id": "not-mine", "name_zh": "x", "name_en": "x", "price": 1}]},
-        headers={**m, "Idempotency-Key": uuid.uuid4().hex})
+    bad = api.client.patch(
+        f"/api/menu/items/{cola}",
+        json={"specs": [{"id": "not-mine", "name_zh": "x", "name_en": "x", "price": 1}]},
+        headers={**m, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "spec-unknown"
     assert seq(api) == before

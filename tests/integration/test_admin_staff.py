@@ -12,13 +12,19 @@ def seq(api):
 
 
 def patch(api, staff_id, body, headers):
-    return api.client.patch(f"/api/staff/{staff_id}", json=body,
-                            headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    return api.client.patch(
+        f"/api/staff/{staff_id}",
+        json=body,
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
 
 
 def pin_login(api, code, pin):
-    return api.client.post("/api/auth/pin", json={"staff_code": code, "pin": pin},
-                           headers={"X-Terminal-Key": api.ids.terminal_key})
+    return api.client.post(
+        "/api/auth/pin",
+        json={"staff_code": code, "pin": pin},
+        headers={"X-Terminal-Key": api.ids.terminal_key},
+    )
 
 
 def give_pin(api, code, pin, headers):
@@ -56,19 +62,20 @@ def test_the_rules_that_stop_a_shop_locking_itself_out(api):
     m = api.login("M01")
     o = api.login("O01")
     before = seq(api)
-    assert patch(api, api.ids.staff["M01"], {"active": False}, m).json()["code"] == \
-        "staff-self-edit"
+    assert (
+        patch(api, api.ids.staff["M01"], {"active": False}, m).json()["code"] == "staff-self-edit"
+    )
     assert patch(api, api.ids.staff["O01"], {"role": "waiter"}, m).status_code == 403
     assert patch(api, api.ids.staff["W01"], {"role": "owner"}, m).status_code == 403
     assert patch(api, api.ids.staff["W01"], {"role": "chef"}, m).json()["code"] == "role-unknown"
     assert seq(api) == before
     # The owner may not step down while nobody else owns the store.
-    assert patch(api, api.ids.staff["O01"], {"role": "manager"}, o).json()["code"] == \
-        "staff-self-edit"
+    assert (
+        patch(api, api.ids.staff["O01"], {"role": "manager"}, o).json()["code"] == "staff-self-edit"
+    )
     give_pin(api, "W01", "224466", o)
     assert patch(api, api.ids.staff["W01"], {"role": "owner"}, o).status_code == 200
-    assert patch(api, api.ids.staff["O01"], {"active": False},
-                 api.login("W01")).status_code == 200
+    assert patch(api, api.ids.staff["O01"], {"active": False}, api.login("W01")).status_code == 200
     # W01 is now the last active owner.
     r = patch(api, api.ids.staff["W01"], {"role": "manager"}, o)
     assert r.status_code in (401, 403, 409)
@@ -78,8 +85,10 @@ def test_waiters_cannot_edit_staff(api):
     w = api.login("W01")
     before = seq(api)
     assert patch(api, api.ids.staff["C01"], {"active": False}, w).status_code == 403
-    assert api.post(f"/api/staff/{api.ids.staff['C01']}/reset-pin", {"pin": "8642"},
-                    w).status_code == 403
+    assert (
+        api.post(f"/api/staff/{api.ids.staff['C01']}/reset-pin", {"pin": "8642"}, w).status_code
+        == 403
+    )
     assert seq(api) == before
 
 
@@ -91,9 +100,11 @@ def test_a_revoked_tablet_can_no_longer_sign_anyone_in(api):
     assert all("key" not in t and "key_hash" not in t for t in listed)
     r = api.post(f"/api/terminals/{made['id']}/revoke", {}, m)
     assert r.status_code == 200
-    refused = api.client.post("/api/auth/pin", json={"staff_code": "W01",
-                                                     "pin": api.ids.pins["W01"]},
-                              headers={"X-Terminal-Key": made["key"]})
+    refused = api.client.post(
+        "/api/auth/pin",
+        json={"staff_code": "W01", "pin": api.ids.pins["W01"]},
+        headers={"X-Terminal-Key": made["key"]},
+    )
     assert refused.status_code == 401 and refused.json()["code"] == "terminal-not-registered"
 
 

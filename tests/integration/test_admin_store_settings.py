@@ -11,10 +11,18 @@ from hearth.core.journal import stream_events
 from hearth.store.domain import CashRounding, round_cash
 from hearth.store.tables import store_settings
 
-GOOD = {"name_zh": "老王川菜馆", "name_en": "Lao Wang Sichuan", "address": "上海市徐汇区 1 号",
-        "phone": "+86 21-5555 0000", "service_charge_bp": 1000,
-        "receipt_footer_zh": "谢谢惠顾", "receipt_footer_en": "Thank you",
-        "cash_rounding": "jiao", "languages": ["zh", "en"], "default_language": "zh"}
+GOOD = {
+    "name_zh": "老王川菜馆",
+    "name_en": "Lao Wang Sichuan",
+    "address": "上海市徐汇区 1 号",
+    "phone": "+86 21-5555 0000",
+    "service_charge_bp": 1000,
+    "receipt_footer_zh": "谢谢惠顾",
+    "receipt_footer_en": "Thank you",
+    "cash_rounding": "jiao",
+    "languages": ["zh", "en"],
+    "default_language": "zh",
+}
 
 
 class _Undo(Exception):
@@ -52,8 +60,11 @@ def seq(api):
 
 
 def put(api, body, headers, key=None):
-    return api.client.put("/api/store/settings", json=body,
-                          headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex})
+    return api.client.put(
+        "/api/store/settings",
+        json=body,
+        headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex},
+    )
 
 
 def test_defaults_until_saved_then_the_saved_value_for_every_staff_member(api):
@@ -77,19 +88,22 @@ def test_a_retry_with_the_same_key_writes_once(api):
     assert seq(api) == before + 1
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"name_zh": "   "}, "name_zh"),
-    ({"name_en": "x" * 121}, "name_en"),
-    ({"phone": "call me maybe"}, "phone"),
-    ({"service_charge_bp": 3001}, "service_charge_bp"),
-    ({"service_charge_bp": -1}, "service_charge_bp"),
-    ({"cash_rounding": "banker"}, "cash_rounding"),
-    ({"languages": []}, "languages"),
-    ({"languages": ["zh", "fr"]}, "languages"),
-    ({"languages": ["en"], "default_language": "zh"}, "default_language"),
-    ({"receipt_footer_en": "bad\x00byte"}, "receipt_footer_en"),
-    ({"price": 1}, "price"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"name_zh": "   "}, "name_zh"),
+        ({"name_en": "x" * 121}, "name_en"),
+        ({"phone": "call me maybe"}, "phone"),
+        ({"service_charge_bp": 3001}, "service_charge_bp"),
+        ({"service_charge_bp": -1}, "service_charge_bp"),
+        ({"cash_rounding": "banker"}, "cash_rounding"),
+        ({"languages": []}, "languages"),
+        ({"languages": ["zh", "fr"]}, "languages"),
+        ({"languages": ["en"], "default_language": "zh"}, "default_language"),
+        ({"receipt_footer_en": "bad\x00byte"}, "receipt_footer_en"),
+        ({"price": 1}, "price"),
+    ],
+)
 def test_bad_settings_are_refused_with_the_field_and_nothing_is_written(api, change, field):
     m = api.login("M01")
     before = seq(api)
@@ -130,11 +144,18 @@ def test_settings_survive_a_rebuild_from_the_journal(api):
     assert replays_to_the_same_rows(api.node, store_settings, "store:settings")
 
 
-@pytest.mark.parametrize("total, rounding, expected", [
-    (1234, CashRounding.NONE, 1234), (1234, CashRounding.JIAO, 1230),
-    (1235, CashRounding.JIAO, 1240), (1224, CashRounding.HALF_YUAN, 1200),
-    (1225, CashRounding.HALF_YUAN, 1250), (1249, CashRounding.YUAN, 1200),
-    (1250, CashRounding.YUAN, 1300), (0, CashRounding.YUAN, 0),
-])
+@pytest.mark.parametrize(
+    "total, rounding, expected",
+    [
+        (1234, CashRounding.NONE, 1234),
+        (1234, CashRounding.JIAO, 1230),
+        (1235, CashRounding.JIAO, 1240),
+        (1224, CashRounding.HALF_YUAN, 1200),
+        (1225, CashRounding.HALF_YUAN, 1250),
+        (1249, CashRounding.YUAN, 1200),
+        (1250, CashRounding.YUAN, 1300),
+        (0, CashRounding.YUAN, 0),
+    ],
+)
 def test_cash_rounding_rounds_half_up_to_the_step(total, rounding, expected):
     assert round_cash(total, rounding) == expected

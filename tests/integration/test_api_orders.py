@@ -8,10 +8,16 @@ import uuid
 def order_body(api, **kw):
     ids = api.ids
     body = {
-        "channel": "dine_in", "table_id": ids.tables["A01"], "guests": 2,
+        "channel": "dine_in",
+        "table_id": ids.tables["A01"],
+        "guests": 2,
         "lines": [
-            {"item_id": ids.items["gbjd"], "quantity": 1, "seat": 1,
-             "modifier_option_ids": [ids.options["Mild"], ids.options["Add egg"]]},
+            {
+                "item_id": ids.items["gbjd"],
+                "quantity": 1,
+                "seat": 1,
+                "modifier_option_ids": [ids.options["Mild"], ids.options["Add egg"]],
+            },
             {"item_id": ids.items["cola"], "quantity": 2, "seat": 2, "spec_id": ids.specs["large"]},
         ],
     }
@@ -40,9 +46,11 @@ def test_full_session_add_split_and_void_with_manager_approval(api):
     assert order["status"] == "submitted"
     assert all(ln["state"] == "sent" for ln in order["lines"])
 
-    added = api.post(f"/api/orders/{order['id']}/lines", {
-        "lines": [{"item_id": api.ids.items["rice"], "quantity": 2, "seat": 2}],
-        "submit": True}, h).json()
+    added = api.post(
+        f"/api/orders/{order['id']}/lines",
+        {"lines": [{"item_id": api.ids.items["rice"], "quantity": 2, "seat": 2}], "submit": True},
+        h,
+    ).json()
     assert len(added["lines"]) == 3
 
     seat2 = [ln["id"] for ln in added["lines"] if ln["seat"] == 2]
@@ -56,26 +64,39 @@ def test_full_session_add_split_and_void_with_manager_approval(api):
     assert original["totals"]["total"] == 4000
 
     line = original["lines"][0]["id"]
-    refused = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                       {"reason": "guest changed mind"}, h)
+    refused = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void", {"reason": "guest changed mind"}, h
+    )
     assert refused.status_code == 403
     assert refused.json()["code"] == "manager-approval-required"
     assert refused.headers["content-type"].startswith("application/problem+json")
 
-    wrong = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                     {"reason": "guest changed mind",
-                      "approval": {"staff_code": "M01", "pin": "0000"}}, h)
+    wrong = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void",
+        {"reason": "guest changed mind", "approval": {"staff_code": "M01", "pin": "0000"}},
+        h,
+    )
     assert wrong.status_code == 403
     assert wrong.json()["code"] == "approval-invalid"
 
-    not_manager = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                           {"reason": "guest changed mind",
-                            "approval": {"staff_code": "W01", "pin": api.ids.pins["W01"]}}, h)
+    not_manager = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void",
+        {
+            "reason": "guest changed mind",
+            "approval": {"staff_code": "W01", "pin": api.ids.pins["W01"]},
+        },
+        h,
+    )
     assert not_manager.json()["code"] == "approval-not-a-manager"
 
-    ok = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                  {"reason": "guest changed mind",
-                   "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]}}, h)
+    ok = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void",
+        {
+            "reason": "guest changed mind",
+            "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]},
+        },
+        h,
+    )
     assert ok.status_code == 200, ok.text
     voided = ok.json()
     assert voided["lines"][0]["state"] == "voided"
@@ -119,14 +140,36 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(api):
         ({"lines": [{"item_id": ids.items["rice"], "quantity": -3}]}, 422, "validation-error"),
         ({"lines": [{"item_id": ids.items["rice"], "unit_price": 1}]}, 422, "validation-error"),
         ({"lines": [{"item_id": ids.items["gbjd"]}]}, 422, "modifier-count"),
-        ({"lines": [{"item_id": ids.items["gbjd"], "modifier_option_ids": [
-            ids.options["Mild"], ids.options["Extra hot"]]}]}, 422, "modifier-count"),
+        (
+            {
+                "lines": [
+                    {
+                        "item_id": ids.items["gbjd"],
+                        "modifier_option_ids": [ids.options["Mild"], ids.options["Extra hot"]],
+                    }
+                ]
+            },
+            422,
+            "modifier-count",
+        ),
         ({"lines": [{"item_id": ids.items["cola"]}]}, 422, "spec-required"),
-        ({"lines": [{"item_id": ids.items["lunch"],
-                     "combo_choices": {ids.slots["main"]: ids.items["gbjd"]}}]},
-         422, "combo-choice-required"),
-        ({"table_id": "another-stores-table", "lines": [{"item_id": ids.items["rice"]}]},
-         422, "table-unknown"),
+        (
+            {
+                "lines": [
+                    {
+                        "item_id": ids.items["lunch"],
+                        "combo_choices": {ids.slots["main"]: ids.items["gbjd"]},
+                    }
+                ]
+            },
+            422,
+            "combo-choice-required",
+        ),
+        (
+            {"table_id": "another-stores-table", "lines": [{"item_id": ids.items["rice"]}]},
+            422,
+            "table-unknown",
+        ),
         ({"lines": []}, 422, "validation-error"),
     ]
     for patch, status, code in cases:
@@ -135,11 +178,17 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(api):
         assert r.status_code == status, (patch, r.text)
         assert r.json()["code"] == code, (patch, r.json())
         assert "Traceback" not in r.text
-    r = api.client.post("/api/orders", content=b"{not json", headers={
-        **h, "Idempotency-Key": "x1", "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/orders",
+        content=b"{not json",
+        headers={**h, "Idempotency-Key": "x1", "Content-Type": "application/json"},
+    )
     assert r.status_code == 422
-    r = api.client.post("/api/orders", content=b"x" * 300_000, headers={
-        **h, "Idempotency-Key": "x2", "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/orders",
+        content=b"x" * 300_000,
+        headers={**h, "Idempotency-Key": "x2", "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     r = api.client.post("/api/orders", json=order_body(api), headers=h)
     assert r.status_code == 400 and r.json()["code"] == "idempotency-key-missing"
@@ -149,10 +198,22 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(api):
 def test_a_combo_is_priced_with_its_upcharges(api):
     h = api.login("W01")
     ids = api.ids
-    r = api.post("/api/orders", {"channel": "takeaway", "lines": [{
-        "item_id": ids.items["lunch"],
-        "combo_choices": {ids.slots["main"]: ids.items["mpdf"],
-                          ids.slots["drink"]: ids.items["cola"]}}]}, h)
+    r = api.post(
+        "/api/orders",
+        {
+            "channel": "takeaway",
+            "lines": [
+                {
+                    "item_id": ids.items["lunch"],
+                    "combo_choices": {
+                        ids.slots["main"]: ids.items["mpdf"],
+                        ids.slots["drink"]: ids.items["cola"],
+                    },
+                }
+            ],
+        },
+        h,
+    )
     assert r.status_code == 201, r.text
     assert r.json()["lines"][0]["unit_price"] == 4200 + 200
 
@@ -160,11 +221,15 @@ def test_a_combo_is_priced_with_its_upcharges(api):
 def test_limited_items_count_down_and_sell_out(api):
     h = api.login("W01")
     duck = api.ids.items["duck"]
-    r = api.post("/api/orders", {"channel": "takeaway", "submit": True,
-                                 "lines": [{"item_id": duck, "quantity": 2}]}, h)
+    r = api.post(
+        "/api/orders",
+        {"channel": "takeaway", "submit": True, "lines": [{"item_id": duck, "quantity": 2}]},
+        h,
+    )
     assert r.status_code == 201, r.text
-    r = api.post("/api/orders", {"channel": "takeaway",
-                                 "lines": [{"item_id": duck, "quantity": 1}]}, h)
+    r = api.post(
+        "/api/orders", {"channel": "takeaway", "lines": [{"item_id": duck, "quantity": 1}]}, h
+    )
     assert r.status_code == 409 and r.json()["code"] == "item-sold-out"
 
 
@@ -173,8 +238,16 @@ def test_kitchen_86_stops_every_channel_at_once(api):
     w = api.login("W01")
     r = api.post(f"/api/menu/items/{api.ids.items['mpdf']}/sold-out", {}, k)
     assert r.status_code == 200, r.text
-    r = api.post("/api/orders", {"channel": "takeaway", "lines": [{
-        "item_id": api.ids.items["mpdf"], "modifier_option_ids": [api.ids.options["Mild"]]}]}, w)
+    r = api.post(
+        "/api/orders",
+        {
+            "channel": "takeaway",
+            "lines": [
+                {"item_id": api.ids.items["mpdf"], "modifier_option_ids": [api.ids.options["Mild"]]}
+            ],
+        },
+        w,
+    )
     assert r.status_code == 409 and r.json()["code"] == "item-sold-out"
 
 
@@ -189,22 +262,26 @@ def test_search_by_pinyin_initials(api):
 def test_wrong_pins_lock_the_account(api):
     headers = {"X-Terminal-Key": api.ids.terminal_key}
     for _ in range(4):
-        r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": "9999"},
-                            headers=headers)
+        r = api.client.post(
+            "/api/auth/pin", json={"staff_code": "W01", "pin": "9999"}, headers=headers
+        )
         assert r.status_code == 401
-    r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": "9999"},
-                        headers=headers)
+    r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": "9999"}, headers=headers)
     assert r.status_code == 423
-    r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": api.ids.pins["W01"]},
-                        headers=headers)
+    r = api.client.post(
+        "/api/auth/pin", json={"staff_code": "W01", "pin": api.ids.pins["W01"]}, headers=headers
+    )
     assert r.status_code == 423, "the right PIN must not work while locked"
 
 
 def test_pin_login_needs_a_registered_terminal(api):
     r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": api.ids.pins["W01"]})
     assert r.status_code == 401 and r.json()["code"] == "terminal-not-registered"
-    r = api.client.post("/api/auth/pin", json={"staff_code": "W01", "pin": api.ids.pins["W01"]},
-                        headers={"X-Terminal-Key": "forged"})
+    r = api.client.post(
+        "/api/auth/pin",
+        json={"staff_code": "W01", "pin": api.ids.pins["W01"]},
+        headers={"X-Terminal-Key": "forged"},
+    )
     assert r.status_code == 401
 
 
@@ -226,37 +303,56 @@ def test_transfer_and_merge_tables(api):
     merged = api.post(f"/api/orders/{a['id']}/merge", {"into_order_id": b["id"]}, h).json()
     assert len(merged["lines"]) == 4
     assert merged["totals"]["total"] == 2 * a["totals"]["total"]
-    tables = {t["code"]: t["status"] for t in api.client.get("/api/floor", headers=h).json()[0]
-              ["tables"]}
+    tables = {
+        t["code"]: t["status"] for t in api.client.get("/api/floor", headers=h).json()[0]["tables"]
+    }
     assert tables["A03"] == "free" and tables["A05"] == "free" and tables["A04"] == "ordering"
 
 
 def test_discount_over_the_limit_needs_a_manager(api):
     h = api.login("C01")
     order = api.post("/api/orders", order_body(api), h).json()
-    small = api.post(f"/api/orders/{order['id']}/discount",
-                     {"kind": "percent", "value": 500, "reason": "regular"}, h)
+    small = api.post(
+        f"/api/orders/{order['id']}/discount",
+        {"kind": "percent", "value": 500, "reason": "regular"},
+        h,
+    )
     assert small.status_code == 200, small.text
     assert small.json()["totals"]["order_discount"] == 280
-    big = api.post(f"/api/orders/{order['id']}/discount",
-                   {"kind": "percent", "value": 5000, "reason": "friend"}, h)
+    big = api.post(
+        f"/api/orders/{order['id']}/discount",
+        {"kind": "percent", "value": 5000, "reason": "friend"},
+        h,
+    )
     assert big.status_code == 403
-    ok = api.post(f"/api/orders/{order['id']}/discount",
-                  {"kind": "percent", "value": 5000, "reason": "friend",
-                   "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]}}, h)
+    ok = api.post(
+        f"/api/orders/{order['id']}/discount",
+        {
+            "kind": "percent",
+            "value": 5000,
+            "reason": "friend",
+            "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]},
+        },
+        h,
+    )
     assert ok.json()["totals"]["total"] == 2800
 
 
 def test_a_price_change_applies_to_the_very_next_order(api):
     w, m = api.login("W01"), api.login("M01")
-    first = api.post("/api/orders", {"channel": "takeaway",
-                                     "lines": [{"item_id": api.ids.items["rice"]}]}, w).json()
+    first = api.post(
+        "/api/orders", {"channel": "takeaway", "lines": [{"item_id": api.ids.items["rice"]}]}, w
+    ).json()
     assert first["totals"]["total"] == 300
-    r = api.client.patch(f"/api/menu/items/{api.ids.items['rice']}", json={"price": 350},
-                         headers={**m, "Idempotency-Key": uuid.uuid4().hex})
+    r = api.client.patch(
+        f"/api/menu/items/{api.ids.items['rice']}",
+        json={"price": 350},
+        headers={**m, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
-    second = api.post("/api/orders", {"channel": "takeaway",
-                                      "lines": [{"item_id": api.ids.items["rice"]}]}, w).json()
+    second = api.post(
+        "/api/orders", {"channel": "takeaway", "lines": [{"item_id": api.ids.items["rice"]}]}, w
+    ).json()
     assert second["totals"]["total"] == 350
     again = api.client.get(f"/api/orders/{first['id']}", headers=w).json()
     assert again["totals"]["total"] == 300, "an order keeps the price it was placed at"
@@ -268,10 +364,19 @@ def test_a_refused_command_leaves_no_trace_in_memory_either(api):
     order = api.post("/api/orders", order_body(api), h).json()
     # Add two ducks (only two exist) and one more in the same request: the stock check fails
     # after the lines were added, so the whole request is rolled back.
-    r = api.post(f"/api/orders/{order['id']}/lines", {"submit": True, "lines": [
-        {"item_id": api.ids.items["duck"], "quantity": 2},
-        {"item_id": api.ids.items["duck"], "quantity": 1}]}, h)
+    r = api.post(
+        f"/api/orders/{order['id']}/lines",
+        {
+            "submit": True,
+            "lines": [
+                {"item_id": api.ids.items["duck"], "quantity": 2},
+                {"item_id": api.ids.items["duck"], "quantity": 1},
+            ],
+        },
+        h,
+    )
     assert r.status_code == 409
-    after = api.post(f"/api/orders/{order['id']}/lines", {
-        "lines": [{"item_id": api.ids.items["rice"]}]}, h).json()
+    after = api.post(
+        f"/api/orders/{order['id']}/lines", {"lines": [{"item_id": api.ids.items["rice"]}]}, h
+    ).json()
     assert len(after["lines"]) == 3, "the refused duck lines must not reappear"

@@ -66,15 +66,25 @@ def test_a_backup_taken_while_orders_are_paid_verifies_and_matches_the_store_at_
 
     def till() -> None:
         while not stop.is_set():
-            r = api.post("/api/orders", {"channel": "takeaway", "submit": True, "lines": [
-                {"item_id": api.ids.items["rice"]}]}, waiter)
+            r = api.post(
+                "/api/orders",
+                {
+                    "channel": "takeaway",
+                    "submit": True,
+                    "lines": [{"item_id": api.ids.items["rice"]}],
+                },
+                waiter,
+            )
             if r.status_code != 201:
                 errors.append(r.text)
                 return
             order = r.json()
             total = order["totals"]["total"]
-            p = api.post(f"/api/orders/{order['id']}/payments",
-                         {"tender": "cash", "amount": total, "tendered": total}, cashier)
+            p = api.post(
+                f"/api/orders/{order['id']}/payments",
+                {"tender": "cash", "amount": total, "tendered": total},
+                cashier,
+            )
             if p.status_code not in (200, 201):
                 errors.append(p.text)
                 return
@@ -99,8 +109,12 @@ def test_a_backup_taken_while_orders_are_paid_verifies_and_matches_the_store_at_
     top = manifest.journal_top
     assert journal_top(node) > top  # the till kept ordering during and after the backup
     live = live_totals(node, top)
-    assert manifest.totals == {"journal_top": top, "journal_count": top,
-                               "orders": live.orders, "paid_total": live.paid_total}
+    assert manifest.totals == {
+        "journal_top": top,
+        "journal_count": top,
+        "orders": live.orders,
+        "paid_total": live.paid_total,
+    }
     assert live.orders >= 5 and live.paid_total >= 5 * min(paid)
     assert manifest.digest is not None and len(manifest.digest) == 64
     folder = backups.backup_dir(node.settings)
@@ -124,7 +138,7 @@ def flip_bytes(path: Path) -> None:
     """Garbage over the start of every page past the first: the b-tree headers."""
     data = bytearray(path.read_bytes())
     for page in range(4096, len(data), 4096):
-        data[page:page + 16] = bytes(b ^ 0xFF for b in data[page:page + 16])
+        data[page : page + 16] = bytes(b ^ 0xFF for b in data[page : page + 16])
     path.write_bytes(bytes(data))
 
 
@@ -148,7 +162,8 @@ def test_a_damaged_backup_fails_its_check_and_is_never_restored(node, restaurant
 
 
 def test_restore_refuses_to_lose_events_hq_lacks_and_with_force_warns_and_restores(
-        node, restaurant):
+    node, restaurant
+):
     take_orders(node, restaurant, 3)
     taken = backups.take_backup(node.settings, node.clock.now_ms())
     take_orders(node, restaurant, 4)  # 8 events only the live store holds
@@ -175,8 +190,9 @@ def test_restore_refuses_to_lose_events_hq_lacks_and_with_force_warns_and_restor
 
 def test_hourly_backups_rotate_to_a_day_of_hours_and_a_day_each_before(tmp_path):
     clock = ManualClock()
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    backup_interval_s=3600.0), clock=clock)
+    node = build_node(
+        fast_settings(f"sqlite:///{tmp_path}/store.db", backup_interval_s=3600.0), clock=clock
+    )
     a_small_restaurant(node)
     runner = node.parts.get(BackupRunner)
 
@@ -209,7 +225,8 @@ def test_hourly_backups_rotate_to_a_day_of_hours_and_a_day_each_before(tmp_path)
 
 
 def test_restoring_an_enrolled_store_brings_back_from_hq_what_came_after_the_backup(
-        node, restaurant, hq: Hq):
+    node, restaurant, hq: Hq
+):
     syncer = enrol(node, hq)
     take_orders(node, restaurant, 5)
     assert asyncio.run(syncer.round()).drained
@@ -226,6 +243,7 @@ def test_restoring_an_enrolled_store_brings_back_from_hq_what_came_after_the_bac
     try:
         assert top_and_digest(back) == (top, digest)
         from hearth.sync.service import load_state
+
         with back.engine.connect() as conn:
             state = load_state(conn)
         assert state is not None and state.acked_seq == top

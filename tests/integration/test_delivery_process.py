@@ -34,17 +34,24 @@ def live(tmp_path: Any) -> Iterator[tuple[NodeProcess, CallbackServer, DemoIds]]
     node = build_node(fast_settings(url))
     ids = a_small_restaurant(node)
     now = int(time.time() * 1000)
-    node.writer.run(lambda tx: [service.set_mapping(
-        tx, None, p, f"{p.value}-rice", ItemMapping(ids.items["rice"]), "米饭", now)
-        for p in Platform])
+    node.writer.run(
+        lambda tx: [
+            service.set_mapping(
+                tx, None, p, f"{p.value}-rice", ItemMapping(ids.items["rice"]), "米饭", now
+            )
+            for p in Platform
+        ]
+    )
     node.close()
     platform = CallbackServer(CREDS).start()
     env = {"HEARTH_DELIVERY_AUTO_ACCEPT": "true", "HEARTH_DELIVERY_TICK_S": "0.1"}
     for p in Platform:
         up = p.value.upper()
-        env |= {f"HEARTH_DELIVERY_{up}_APP_ID": CREDS[p].app_id,
-                f"HEARTH_DELIVERY_{up}_SECRET": CREDS[p].secret,
-                f"HEARTH_DELIVERY_{up}_CALLBACK_URL": platform.url(p)}
+        env |= {
+            f"HEARTH_DELIVERY_{up}_APP_ID": CREDS[p].app_id,
+            f"HEARTH_DELIVERY_{up}_SECRET": CREDS[p].secret,
+            f"HEARTH_DELIVERY_{up}_CALLBACK_URL": platform.url(p),
+        }
     proc = NodeProcess(url, log=tmp_path / "node.log", env=env)
     proc.start()
     try:
@@ -80,13 +87,11 @@ def test_the_cli_sends_a_demo_order(live, capsys):
     # The CLI signs with the settings' credentials; this node was started with others, so a
     # correct CLI is refused here with a signature error, proving it signs and sends.
     rice = delivery_demo.sku_for(Platform.DOUYIN, "steamed_rice")
-    code = main(["send", "--platform", "douyin", "--url", proc.base_url,
-                 "--sku", f"{rice}:1:300"])
+    code = main(["send", "--platform", "douyin", "--url", proc.base_url, "--sku", f"{rice}:1:300"])
     out = capsys.readouterr().out
     assert code == 1 and "HTTP 401" in out and "delivery-signature-invalid" in out
 
 
 def test_demo_skus_are_what_the_cli_sends() -> None:
     assert delivery_demo.sku_for(Platform.MEITUAN, "steamed_rice") == "mt-steamed_rice"
-    assert delivery_demo.sku_for(Platform.DOUYIN, "boiled_fish", "large") == \
-        "dy-boiled_fish-large"
+    assert delivery_demo.sku_for(Platform.DOUYIN, "boiled_fish", "large") == "dy-boiled_fish-large"

@@ -31,8 +31,10 @@ from hearth.ordering.tables import orders
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from hearth.testing.waiting import subscribers_caught_up, wait_until
 
-CREDS = {Platform.MEITUAN: Credentials("mt-test", "mt-secret-for-tests"),
-         Platform.DOUYIN: Credentials("dy-test", "dy-secret-for-tests")}
+CREDS = {
+    Platform.MEITUAN: Credentials("mt-test", "mt-secret-for-tests"),
+    Platform.DOUYIN: Credentials("dy-test", "dy-secret-for-tests"),
+}
 
 
 @dataclass
@@ -43,15 +45,18 @@ class Store:
     platform: CallbackServer
 
     def login(self, code: str) -> dict[str, str]:
-        r = self.client.post("/api/auth/pin", json={"staff_code": code,
-                                                    "pin": self.ids.pins[code]},
-                             headers={"X-Terminal-Key": self.ids.terminal_key})
+        r = self.client.post(
+            "/api/auth/pin",
+            json={"staff_code": code, "pin": self.ids.pins[code]},
+            headers={"X-Terminal-Key": self.ids.terminal_key},
+        )
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     def post(self, path: str, body: Any = None, who: str = "M01") -> Any:
-        return self.client.post(path, json=body or {}, headers={
-            **self.login(who), "Idempotency-Key": uuid.uuid4().hex})
+        return self.client.post(
+            path, json=body or {}, headers={**self.login(who), "Idempotency-Key": uuid.uuid4().hex}
+        )
 
     def seq(self) -> int:
         with self.node.engine.connect() as conn:
@@ -60,12 +65,23 @@ class Store:
     def emulator(self, platform: Platform = Platform.MEITUAN) -> PlatformClient:
         return PlatformClient(platform, "", CREDS[platform], client=self.client)
 
-    def map(self, platform: Platform, sku: str, item: str, spec: str | None = None,
-            options: tuple[str, ...] = ()) -> None:
-        r = self.client.put(f"/api/delivery/mappings/{platform.value}/{sku}", json={
-            "item_id": self.ids.items[item], "spec_id": spec,
-            "modifier_option_ids": list(options)},
-            headers={**self.login("M01"), "Idempotency-Key": uuid.uuid4().hex})
+    def map(
+        self,
+        platform: Platform,
+        sku: str,
+        item: str,
+        spec: str | None = None,
+        options: tuple[str, ...] = (),
+    ) -> None:
+        r = self.client.put(
+            f"/api/delivery/mappings/{platform.value}/{sku}",
+            json={
+                "item_id": self.ids.items[item],
+                "spec_id": spec,
+                "modifier_option_ids": list(options),
+            },
+            headers={**self.login("M01"), "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert r.status_code == 200, r.text
 
 
@@ -84,13 +100,15 @@ def settled(store: Store) -> Callable[[], bool]:
 @contextmanager
 def make_store(tmp_path: Any, **settings: Any) -> Iterator[Store]:
     platform = CallbackServer(CREDS).start()
-    cfg = {"delivery_meituan_app_id": CREDS[Platform.MEITUAN].app_id,
-           "delivery_meituan_secret": CREDS[Platform.MEITUAN].secret,
-           "delivery_douyin_app_id": CREDS[Platform.DOUYIN].app_id,
-           "delivery_douyin_secret": CREDS[Platform.DOUYIN].secret,
-           "delivery_meituan_callback_url": platform.url(Platform.MEITUAN),
-           "delivery_douyin_callback_url": platform.url(Platform.DOUYIN),
-           "delivery_tick_s": 0.05} | settings
+    cfg = {
+        "delivery_meituan_app_id": CREDS[Platform.MEITUAN].app_id,
+        "delivery_meituan_secret": CREDS[Platform.MEITUAN].secret,
+        "delivery_douyin_app_id": CREDS[Platform.DOUYIN].app_id,
+        "delivery_douyin_secret": CREDS[Platform.DOUYIN].secret,
+        "delivery_meituan_callback_url": platform.url(Platform.MEITUAN),
+        "delivery_douyin_callback_url": platform.url(Platform.DOUYIN),
+        "delivery_tick_s": 0.05,
+    } | settings
     node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db", **cfg))
     ids = a_small_restaurant(node)
     try:
@@ -132,9 +150,11 @@ def our_order(store: Store, order_id: str) -> dict[str, Any]:
 @pytest.mark.parametrize("platform", list(Platform))
 def test_a_signed_order_is_placed_with_our_items_and_a_quoted_time(store, platform):
     p = platform.value
-    r = store.emulator(platform).send_order([
-        Line(f"{p}-gbjd", 1, 3800), Line(f"{p}-rice", 2, 300), Line(f"{p}-cola-l", 1, 800)],
-        order_id="A1001", remark="no chilli please")
+    r = store.emulator(platform).send_order(
+        [Line(f"{p}-gbjd", 1, 3800), Line(f"{p}-rice", 2, 300), Line(f"{p}-cola-l", 1, 800)],
+        order_id="A1001",
+        remark="no chilli please",
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     data = body["order"] if platform is Platform.MEITUAN else body["data"]
@@ -143,23 +163,30 @@ def test_a_signed_order_is_placed_with_our_items_and_a_quoted_time(store, platfo
     order = our_order(store, data["order_id"])
     assert order["channel"] == "delivery" and order["status"] == "open"
     assert [(ln["name_en"], ln["quantity"]) for ln in order["lines"]] == [
-        ("Kung Pao Chicken", 1), ("Steamed Rice", 2), ("Cola", 1)]
+        ("Kung Pao Chicken", 1),
+        ("Steamed Rice", 2),
+        ("Cola", 1),
+    ]
     assert order["lines"][0]["modifiers"][0]["name_en"] == "Mild"
     assert order["lines"][2]["spec_name_en"] == "Large"
     assert order["totals"]["total"] == 3800 + 600 + 800
-    d = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
-                         headers=store.login("C01")).json()
+    d = store.client.get(
+        f"/api/delivery/orders/{data['delivery_id']}", headers=store.login("C01")
+    ).json()
     assert d["platform_total"] == d["our_total"] == 5200 and d["price_mismatch"] is False
     assert d["platform_paid"] == 5200 and d["note"] == "no chilli please"
     assert [(ln["sku"], ln["name_en"]) for ln in d["lines"]] == [
-        (f"{p}-gbjd", "Kung Pao Chicken"), (f"{p}-rice", "Steamed Rice"),
-        (f"{p}-cola-l", "Cola")]
+        (f"{p}-gbjd", "Kung Pao Chicken"),
+        (f"{p}-rice", "Steamed Rice"),
+        (f"{p}-cola-l", "Cola"),
+    ]
 
 
 def test_the_platforms_price_is_recorded_and_a_mismatch_flagged(store):
     r = store.emulator().send_order([Line("meituan-gbjd", 1, 3500)])
-    d = store.client.get(f"/api/delivery/orders/{r.json()['order']['delivery_id']}",
-                         headers=store.login("M01")).json()
+    d = store.client.get(
+        f"/api/delivery/orders/{r.json()['order']['delivery_id']}", headers=store.login("M01")
+    ).json()
     assert (d["our_total"], d["platform_total"], d["price_mismatch"]) == (3800, 3500, True)
 
 
@@ -188,6 +215,7 @@ def test_a_tampered_body_fails_its_douyin_signature(store):
     em = store.emulator(Platform.DOUYIN)
     body = json.dumps(em.order_push("T1", [Line("douyin-gbjd", 1, 3800)])).encode()
     from hearth.channels.delivery.platforms import douyin
+
     headers = douyin.headers("dy-test", str(int(time.time())), body, "dy-secret-for-tests")
     tampered = body.replace(b'"count": 1', b'"count": 9')
     before = store.seq()
@@ -218,13 +246,25 @@ def test_an_unknown_item_is_refused_clearly_and_nothing_written(store):
 def test_nonsense_in_the_order_is_refused(store):
     em = store.emulator()
     before = store.seq()
-    for push in ({"type": "order", "order": "not json"},
-                 {"type": "order", "order": json.dumps({"order_id": "X", "ctime": 1,
-                                                        "paid": 1, "items": []})},
-                 {"type": "order", "order": json.dumps({
-                     "order_id": "X", "ctime": int(time.time()), "paid": 1,
-                     "items": [{"sku_id": "meituan-rice", "quantity": -3, "price": 1}]})},
-                 {"type": "refund"}):
+    for push in (
+        {"type": "order", "order": "not json"},
+        {
+            "type": "order",
+            "order": json.dumps({"order_id": "X", "ctime": 1, "paid": 1, "items": []}),
+        },
+        {
+            "type": "order",
+            "order": json.dumps(
+                {
+                    "order_id": "X",
+                    "ctime": int(time.time()),
+                    "paid": 1,
+                    "items": [{"sku_id": "meituan-rice", "quantity": -3, "price": 1}],
+                }
+            ),
+        },
+        {"type": "refund"},
+    ):
         r = em.send(push)
         assert r.status_code == 422, (push, r.text)
         assert r.json()["data"] == "ng"
@@ -274,24 +314,32 @@ def test_accept_sends_it_to_the_kitchen_and_ready_and_accepted_reach_the_platfor
     wait_until(settled(store), what="the outbox empty")  # so nothing more arrives later
     assert store.platform.statuses("CB1") == ["accepted", "ready"]
     assert sum(store.platform.posts.values()) == 3 + 2, "3 failed tries, then one each"
-    callbacks = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
-                                 headers=store.login("M01")).json()["callbacks"]
+    callbacks = store.client.get(
+        f"/api/delivery/orders/{data['delivery_id']}", headers=store.login("M01")
+    ).json()["callbacks"]
     assert [c["state"] for c in callbacks] == ["sent", "sent"]
     # Should the order become ready a second time (the kitchen took a dish back and finished
     # it again before the handover), the courier was already told once.
-    first_ready = next(e for e in _all_events(store.node)
-                       if e.type == "OrderStatusChanged" and e.payload.get("to") == "ready")
+    first_ready = next(
+        e
+        for e in _all_events(store.node)
+        if e.type == "OrderStatusChanged" and e.payload.get("to") == "ready"
+    )
     again = dataclasses.replace(first_ready, event_id=str(uuid.uuid4()))
     command = callbacks_for_events([again])
     assert command is not None
     store.node.writer.run(command)
-    assert [c["status"] for c in store.client.get(
-        f"/api/delivery/orders/{data['delivery_id']}",
-        headers=store.login("M01")).json()["callbacks"]] == ["accepted", "ready"]
+    assert [
+        c["status"]
+        for c in store.client.get(
+            f"/api/delivery/orders/{data['delivery_id']}", headers=store.login("M01")
+        ).json()["callbacks"]
+    ] == ["accepted", "ready"]
     # At handover the platform's payment settles the bill with the ``platform`` tender.
     wait_until(lambda: our_order(store, data["order_id"])["status"] == "paid")
-    pays = store.client.get(f"/api/orders/{data['order_id']}/payments",
-                            headers=store.login("C01")).json()
+    pays = store.client.get(
+        f"/api/orders/{data['order_id']}/payments", headers=store.login("C01")
+    ).json()
     assert [(p["tender"], p["amount"]) for p in pays["payments"]] == [("platform", 3800)]
     assert pays["due"] == 0
 
@@ -301,9 +349,14 @@ def test_a_lost_answer_is_resent_and_the_platform_keeps_it_once(auto_store):
     data = auto_store.emulator().send_order([GBJD], order_id="LOST").json()["order"]
     assert data["state"] == "accepted"
     wait_until(lambda: sum(auto_store.platform.posts.values()) >= 3)
-    wait_until(lambda: auto_store.client.get(
-        f"/api/delivery/orders/{data['delivery_id']}", headers=auto_store.login("M01")
-    ).json()["callbacks"][0]["state"] == "sent")
+    wait_until(
+        lambda: (
+            auto_store.client.get(
+                f"/api/delivery/orders/{data['delivery_id']}", headers=auto_store.login("M01")
+            ).json()["callbacks"][0]["state"]
+            == "sent"
+        )
+    )
     assert auto_store.platform.statuses("LOST") == ["accepted"]
 
 
@@ -315,8 +368,11 @@ def test_auto_accept_goes_straight_to_the_kitchen(auto_store):
 
 def test_reject_cancels_our_order_and_tells_the_platform(store):
     data = store.emulator().send_order([GBJD], order_id="R1").json()["order"]
-    r = store.post(f"/api/delivery/orders/{data['delivery_id']}/reject",
-                   {"reason": "out of chicken"}, who="C01")
+    r = store.post(
+        f"/api/delivery/orders/{data['delivery_id']}/reject",
+        {"reason": "out of chicken"},
+        who="C01",
+    )
     assert r.status_code == 200 and r.json()["state"] == "rejected"
     assert our_order(store, data["order_id"])["status"] == "cancelled"
     wait_until(lambda: store.platform.statuses("R1") == ["cancelled"])
@@ -329,8 +385,9 @@ def test_an_order_nobody_accepts_is_rejected_at_the_timeout(tmp_path):
         data = store.emulator().send_order([GBJD], order_id="TO1").json()["order"]
         wait_until(lambda: store.platform.statuses("TO1") == ["cancelled"])
         assert our_order(store, data["order_id"])["status"] == "cancelled"
-        row = store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
-                               headers=store.login("M01")).json()
+        row = store.client.get(
+            f"/api/delivery/orders/{data['delivery_id']}", headers=store.login("M01")
+        ).json()
         assert row["state"] == "rejected" and row["reason"] == "not accepted in time"
 
 
@@ -350,14 +407,23 @@ def test_a_platform_cancellation_after_cooking_started_is_flagged_for_a_manager(
     data = em.send_order([GBJD], order_id="PC2").json()["order"]
     r = em.send_cancel("PC2")
     assert r.status_code == 200
-    row = auto_store.client.get(f"/api/delivery/orders/{data['delivery_id']}",
-                                headers=auto_store.login("M01")).json()
+    row = auto_store.client.get(
+        f"/api/delivery/orders/{data['delivery_id']}", headers=auto_store.login("M01")
+    ).json()
     assert row["state"] == "cancelled" and row["needs_manager"] is True
     assert our_order(auto_store, data["order_id"])["status"] == "submitted"
-    assert auto_store.post(f"/api/delivery/orders/{data['delivery_id']}/clear-flag",
-                           who="C01").status_code == 403
-    assert auto_store.post(f"/api/delivery/orders/{data['delivery_id']}/clear-flag"
-                           ).json()["needs_manager"] is False
+    assert (
+        auto_store.post(
+            f"/api/delivery/orders/{data['delivery_id']}/clear-flag", who="C01"
+        ).status_code
+        == 403
+    )
+    assert (
+        auto_store.post(f"/api/delivery/orders/{data['delivery_id']}/clear-flag").json()[
+            "needs_manager"
+        ]
+        is False
+    )
 
 
 def test_cancelling_an_order_we_never_had_is_refused(store):
@@ -381,8 +447,13 @@ def test_the_cap_per_15_minutes_pauses_intake_and_tells_the_platform(tmp_path):
 
 
 def test_kitchen_load_lengthens_quotes_then_pauses(tmp_path):
-    with make_store(tmp_path, delivery_auto_accept=True, delivery_slow_at_lines=2,
-                            delivery_pause_at_lines=4, delivery_step_lines=1) as store:
+    with make_store(
+        tmp_path,
+        delivery_auto_accept=True,
+        delivery_slow_at_lines=2,
+        delivery_pause_at_lines=4,
+        delivery_step_lines=1,
+    ) as store:
         em = store.emulator()
         quotes = []
         for _ in range(4):
@@ -400,12 +471,12 @@ def test_kitchen_load_lengthens_quotes_then_pauses(tmp_path):
 def test_a_backlog_after_an_outage_is_held_until_a_manager_releases_it(auto_store):
     em = auto_store.emulator()
     late = int(time.time()) - 45 * 60
-    held = [em.send_order([GBJD], order_id=f"H{i}", created_at_s=late).json()["order"]
-            for i in range(3)]
+    held = [
+        em.send_order([GBJD], order_id=f"H{i}", created_at_s=late).json()["order"] for i in range(3)
+    ]
     assert {h["state"] for h in held} == {"held"}
     assert all(our_order(auto_store, h["order_id"])["status"] == "open" for h in held)
-    pacing = auto_store.client.get("/api/delivery/pacing",
-                                   headers=auto_store.login("C01")).json()
+    pacing = auto_store.client.get("/api/delivery/pacing", headers=auto_store.login("C01")).json()
     assert pacing["held_orders"] == 3
     first = held[0]["delivery_id"]
     assert auto_store.post(f"/api/delivery/orders/{first}/release", who="C01").status_code == 403
@@ -414,8 +485,12 @@ def test_a_backlog_after_an_outage_is_held_until_a_manager_releases_it(auto_stor
     assert r.status_code == 200 and r.json()["state"] == "accepted"
     assert our_order(auto_store, held[0]["order_id"])["status"] == "submitted"
     wait_until(lambda: auto_store.platform.statuses("H0") == ["accepted"])
-    assert auto_store.client.get("/api/delivery/pacing", headers=auto_store.login("C01")
-                                 ).json()["held_orders"] == 2
+    assert (
+        auto_store.client.get("/api/delivery/pacing", headers=auto_store.login("C01")).json()[
+            "held_orders"
+        ]
+        == 2
+    )
 
 
 # -- mappings and permissions -------------------------------------------------------------------
@@ -425,19 +500,27 @@ def test_mappings_are_edited_by_managers_and_checked_against_the_menu(store):
     body = {"item_id": ids.items["gbjd"]}  # the spice level is required
     r = store.client.put(url, json=body, headers={**store.login("M01"), "Idempotency-Key": "k1"})
     assert r.status_code == 422, r.text
-    r = store.client.put(url, json={"item_id": ids.items["mpdf"],
-                                    "modifier_option_ids": [ids.options["Not spicy"]]},
-                         headers={**store.login("C01"), "Idempotency-Key": "k2"})
+    r = store.client.put(
+        url,
+        json={"item_id": ids.items["mpdf"], "modifier_option_ids": [ids.options["Not spicy"]]},
+        headers={**store.login("C01"), "Idempotency-Key": "k2"},
+    )
     assert r.status_code == 403
-    r = store.client.put(url, json={"item_id": ids.items["mpdf"],
-                                    "modifier_option_ids": [ids.options["Not spicy"]]},
-                         headers={**store.login("M01"), "Idempotency-Key": "k3"})
+    r = store.client.put(
+        url,
+        json={"item_id": ids.items["mpdf"], "modifier_option_ids": [ids.options["Not spicy"]]},
+        headers={**store.login("M01"), "Idempotency-Key": "k3"},
+    )
     assert r.status_code == 200
-    listed = store.client.get("/api/delivery/mappings?platform=meituan",
-                              headers=store.login("W01")).json()
+    listed = store.client.get(
+        "/api/delivery/mappings?platform=meituan", headers=store.login("W01")
+    ).json()
     assert "meituan-new" in {m["sku"] for m in listed}
-    r = store.client.put("/api/delivery/mappings/eleme/x", json={"item_id": ids.items["rice"]},
-                         headers={**store.login("M01"), "Idempotency-Key": "k4"})
+    r = store.client.put(
+        "/api/delivery/mappings/eleme/x",
+        json={"item_id": ids.items["rice"]},
+        headers={**store.login("M01"), "Idempotency-Key": "k4"},
+    )
     assert r.status_code == 422 and r.json()["code"] == "platform-unknown"
     r = store.client.delete(url, headers={**store.login("M01"), "Idempotency-Key": "k5"})
     assert r.status_code == 200
@@ -447,12 +530,20 @@ def test_mappings_are_edited_by_managers_and_checked_against_the_menu(store):
 def test_staff_routes_need_a_sign_in_and_the_right_role(store):
     data = store.emulator().send_order([GBJD]).json()["order"]
     assert store.client.get("/api/delivery/pacing").status_code == 401
-    assert store.client.post(f"/api/delivery/orders/{data['delivery_id']}/accept",
-                             headers={"Idempotency-Key": "x"}).status_code == 401
-    assert store.post(f"/api/delivery/orders/{data['delivery_id']}/accept",
-                      who="K01").status_code == 403
-    assert store.post(f"/api/delivery/orders/{data['delivery_id']}/accept",
-                      who="W01").status_code == 403
+    assert (
+        store.client.post(
+            f"/api/delivery/orders/{data['delivery_id']}/accept", headers={"Idempotency-Key": "x"}
+        ).status_code
+        == 401
+    )
+    assert (
+        store.post(f"/api/delivery/orders/{data['delivery_id']}/accept", who="K01").status_code
+        == 403
+    )
+    assert (
+        store.post(f"/api/delivery/orders/{data['delivery_id']}/accept", who="W01").status_code
+        == 403
+    )
 
 
 def test_a_rebuild_from_the_journal_gives_the_same_delivery_tables(store):

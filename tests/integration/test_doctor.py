@@ -39,8 +39,13 @@ def findings(till: Till, who: str = CODE) -> dict[str, dict[str, Any]]:
 
 
 def add_printer(till_node: Any, name: str, port: int, station_id: str | None) -> str:
-    return str(till_node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-        name=name, host=HOST, port=port, station_id=station_id))))
+    return str(
+        till_node.writer.run(
+            lambda tx: printing.add_printer(
+                tx, printing.PrinterSpec(name=name, host=HOST, port=port, station_id=station_id)
+            )
+        )
+    )
 
 
 @pytest.fixture
@@ -67,9 +72,10 @@ def screens_on(till: Till, stations: dict[str, str]) -> None:
 def printers_probed(till: Till) -> None:
     worker = worker_of(till.node)
     assert worker is not None
-    wait_until(lambda: worker.health and all(h.state != "unknown"
-                                             for h in worker.health.values()),
-               what="the printers probed")
+    wait_until(
+        lambda: worker.health and all(h.state != "unknown" for h in worker.health.values()),
+        what="the printers probed",
+    )
 
 
 def test_a_healthy_store_is_all_ok(store: Any) -> None:
@@ -84,9 +90,19 @@ def test_a_healthy_store_is_all_ok(store: Any) -> None:
     found = findings(till)
     bad = {k: f["cause"]["en"] for k, f in found.items() if f["severity"] != "ok"}
     assert not bad, bad
-    assert {"database.integrity", "database.wal", "database.disk", "writer", "sync",
-            "payments.alipay", "printer.Hot printer", "kds.Hot Kitchen", "orders.kitchen",
-            "orders.payments", "backup"} <= set(found)
+    assert {
+        "database.integrity",
+        "database.wal",
+        "database.disk",
+        "writer",
+        "sync",
+        "payments.alipay",
+        "printer.Hot printer",
+        "kds.Hot Kitchen",
+        "orders.kitchen",
+        "orders.payments",
+        "backup",
+    } <= set(found)
 
 
 def test_a_cashier_may_not_run_the_doctor(store: Any) -> None:
@@ -94,8 +110,7 @@ def test_a_cashier_may_not_run_the_doctor(store: Any) -> None:
     assert till.get("/api/ops/doctor", who="C01").status_code == 403
 
 
-def test_a_station_without_a_screen_is_a_warning_that_says_what_still_works(store: Any
-                                                                          ) -> None:
+def test_a_station_without_a_screen_is_a_warning_that_says_what_still_works(store: Any) -> None:
     till, stations = store
     screens_of(till.node).opened(stations["hot"])
     found = findings(till)
@@ -152,22 +167,38 @@ def silent_printer() -> Iterator[int]:
 
 
 def test_dead_peers_cost_the_doctor_no_more_than_its_deadline(
-        tmp_path: Path, providers: Any, silent_printer: int) -> None:
+    tmp_path: Path, providers: Any, silent_printer: int
+) -> None:
     node = make_node(tmp_path, printer_connect_timeout_s=1.0)
     ids = a_small_restaurant(node)
     stations = a_kitchen(node, ids)
     add_printer(node, "Silent", silent_printer, stations["hot"])
     with closed_port() as refused:
         add_printer(node, "Gone", refused, stations["bar"])
-        node.writer.run(lambda tx: tx.conn.execute(sa.insert(sync_state).values(
-            id=1, hq_url=f"http://{HOST}:{refused}", store_id=node.settings.store_id,
-            credential="c", epoch=1, acked_seq=0, acked_digest=GENESIS, catalogue_version=0,
-            status="ok", enrolled_at_ms=node.now_ms())))
+        node.writer.run(
+            lambda tx: tx.conn.execute(
+                sa.insert(sync_state).values(
+                    id=1,
+                    hq_url=f"http://{HOST}:{refused}",
+                    store_id=node.settings.store_id,
+                    credential="c",
+                    epoch=1,
+                    acked_seq=0,
+                    acked_digest=GENESIS,
+                    catalogue_version=0,
+                    status="ok",
+                    enrolled_at_ms=node.now_ms(),
+                )
+            )
+        )
         tills = open_till(node, ids, providers)
         try:
             till = next(tills)
-            wait_until(lambda: till.get("/api/sync/status", who=CODE)
-                       .json()["hq_reachable"] is False, timeout=15, what="HQ unreachable")
+            wait_until(
+                lambda: till.get("/api/sync/status", who=CODE).json()["hq_reachable"] is False,
+                timeout=15,
+                what="HQ unreachable",
+            )
             printers_probed(till)
             start = time.monotonic()
             found = findings(till)
@@ -184,31 +215,37 @@ def test_dead_peers_cost_the_doctor_no_more_than_its_deadline(
 
 
 def test_the_bundle_holds_no_secret_and_no_full_phone_number(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = f"sqlite:///{tmp_path}/store.db"
     node = make_node(tmp_path)
     a_small_restaurant(node)
     node.close()
-    secrets = {"HEARTH_PAYMENT_STRIPE_API_KEY": "sk_live_TOPSECRET1",
-               "HEARTH_DELIVERY_MEITUAN_SECRET": "mt-TOPSECRET2",
-               "HEARTH_PAYMENT_WECHAT_PRIVATE_KEY": "-----BEGIN TOPSECRET3-----"}
+    secrets = {
+        "HEARTH_PAYMENT_STRIPE_API_KEY": "sk_live_TOPSECRET1",
+        "HEARTH_DELIVERY_MEITUAN_SECRET": "mt-TOPSECRET2",
+        "HEARTH_PAYMENT_WECHAT_PRIVATE_KEY": "-----BEGIN TOPSECRET3-----",
+    }
     for k, v in secrets.items():
         monkeypatch.setenv(k, v)
     log = tmp_path / "hearth.log"
-    log.write_text('order.created phone=13812345678 token=TOPSECRET4\n'
-                   '{"event": "call", "customer_phone": "13912345678", '
-                   '"hq_credential": "TOPSECRET5"}\n', encoding="utf-8")
+    log.write_text(
+        "order.created phone=13812345678 token=TOPSECRET4\n"
+        '{"event": "call", "customer_phone": "13912345678", '
+        '"hq_credential": "TOPSECRET5"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "bundle.zip"
-    result = CliRunner().invoke(app, ["doctor", "--db", db, "--bundle", str(out),
-                                      "--log-file", str(log), "--lang", "en"])
+    result = CliRunner().invoke(
+        app, ["doctor", "--db", db, "--bundle", str(out), "--log-file", str(log), "--lang", "en"]
+    )
     assert result.exit_code == 1, result.output  # no backup taken yet: a warning
     assert "backup" in result.output
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
         text = "\n".join(z.read(n).decode() for n in names)
     assert {"report.json", "settings.json", "log.txt"} <= names
-    for secret in [*secrets.values(), "TOPSECRET4", "TOPSECRET5", "13812345678",
-                   "13912345678"]:
+    for secret in [*secrets.values(), "TOPSECRET4", "TOPSECRET5", "13812345678", "13912345678"]:
         assert secret not in text
     assert "138****5678" in text and "139****5678" in text
     with zipfile.ZipFile(out) as z:

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PaymentRig]:
-    r = PaymentRig(Path(tmp_path_factory.mktemp("rig")),
-                   node_settings={"payment_settle_interval_ms": "60000"}).start()
+    r = PaymentRig(
+        Path(tmp_path_factory.mktemp("rig")), node_settings={"payment_settle_interval_ms": "60000"}
+    ).start()
     yield r
     r.stop()
 
@@ -48,8 +49,9 @@ def test_merchant_qr_is_settled_by_the_providers_callback(rig: PaymentRig, walle
     bill: dict[str, Any] = {}
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        bill = httpx.get(f"{rig.url}/api/orders/{order_id}/payments",
-                         headers=rig.auth("C01")).json()
+        bill = httpx.get(
+            f"{rig.url}/api/orders/{order_id}/payments", headers=rig.auth("C01")
+        ).json()
         if bill["status"] == "paid":
             break
     assert bill["status"] == "paid", bill
@@ -73,5 +75,7 @@ def test_turning_alipay_off_switches_to_wechat(rig: PaymentRig) -> None:
     # A customer's Alipay code can only be paid through Alipay: the till says to switch.
     assert scanned["status"] == "failed" and scanned["fallback"]["tender"] == "wallet_qr"
     assert "show our QR" in scanned["fallback"]["reason_en"]
-    assert not any(t["provider"] == "wechat" and t["method"] == "scan_code"
-                   for t in rig.emulator.ledger()["trades"])
+    assert not any(
+        t["provider"] == "wechat" and t["method"] == "scan_code"
+        for t in rig.emulator.ledger()["trades"]
+    )

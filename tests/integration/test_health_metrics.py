@@ -64,16 +64,21 @@ def test_ready_with_every_printer_dark_and_503_once_the_writer_stops(node: Node)
     ids = a_small_restaurant(node)
     stations = a_kitchen(node, ids)
     with closed_port() as port:  # nobody answers: the probe finds the printer offline
-        node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-            "Hot printer", "127.0.0.1", port, station_id=stations["hot"])))
+        node.writer.run(
+            lambda tx: printing.add_printer(
+                tx,
+                printing.PrinterSpec("Hot printer", "127.0.0.1", port, station_id=stations["hot"]),
+            )
+        )
         with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
-            body = wait_until(lambda: (b := client.get("/readyz").json())["modules"][
-                "printing"] == "down" and b, what="the probe finding the printer dark")
+            body = wait_until(
+                lambda: (b := client.get("/readyz").json())["modules"]["printing"] == "down" and b,
+                what="the probe finding the printer dark",
+            )
             r = client.get("/readyz")
             assert r.status_code == 200, r.text
             assert body["status"] == "ready"
-            assert set(body["modules"]) >= {"ordering", "printing", "payments", "kitchen",
-                                             "sync"}
+            assert set(body["modules"]) >= {"ordering", "printing", "payments", "kitchen", "sync"}
             assert body["modules"]["ordering"] == "ready"
             assert body["modules"]["sync"] == "ready"  # not joined to an HQ: nothing owed
 
@@ -86,9 +91,17 @@ def test_ready_with_every_printer_dark_and_503_once_the_writer_stops(node: Node)
 
 def test_metrics_count_the_order_and_the_cash_payment_for_the_scraper(till: Till) -> None:
     client, ids = till.client, till.ids
-    r = till.post("/api/orders", {"channel": "dine_in", "table_id": ids.tables["A01"],
-                                  "guests": 2, "lines": [{"item_id": ids.items["rice"]}],
-                                  "submit": True}, who="W01")
+    r = till.post(
+        "/api/orders",
+        {
+            "channel": "dine_in",
+            "table_id": ids.tables["A01"],
+            "guests": 2,
+            "lines": [{"item_id": ids.items["rice"]}],
+            "submit": True,
+        },
+        who="W01",
+    )
     assert r.status_code == 201, r.text
     order_id = r.json()["id"]
     due = till.bill(order_id)["due"]
@@ -138,8 +151,7 @@ def test_two_nodes_in_one_process_count_apart(tmp_path: Any) -> None:
         b.close()
 
 
-def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(
-        api: Any) -> None:
+def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(api: Any) -> None:
     lines: list[dict[str, Any]] = []
 
     def keep(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
@@ -147,8 +159,10 @@ def test_a_request_id_is_echoed_and_carried_by_the_log_lines_of_its_request(
         raise structlog.DropEvent
 
     old = structlog.get_config()
-    structlog.configure(processors=[structlog.contextvars.merge_contextvars, keep],
-                        wrapper_class=structlog.BoundLogger)
+    structlog.configure(
+        processors=[structlog.contextvars.merge_contextvars, keep],
+        wrapper_class=structlog.BoundLogger,
+    )
     try:
         r = api.client.get("/livez", headers={"X-Request-ID": "till-3.retry-7"})
         assert r.headers["X-Request-ID"] == "till-3.retry-7"
@@ -173,7 +187,8 @@ METRIC = re.compile(r"\bhearth_[a-z0-9_]+\b")
 
 
 def test_the_shipped_alert_rules_and_dashboard_use_only_metrics_a_node_exports(
-        tmp_path: Any) -> None:
+    tmp_path: Any,
+) -> None:
     rules = yaml.safe_load((DOCS / "prometheus-alerts.yml").read_text(encoding="utf-8"))
     exprs = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
     for group in rules["groups"]:
@@ -190,8 +205,14 @@ def test_the_shipped_alert_rules_and_dashboard_use_only_metrics_a_node_exports(
     stations = a_kitchen(node, ids)
     try:
         with closed_port() as port:
-            node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-                "Hot printer", "127.0.0.1", port, station_id=stations["hot"])))
+            node.writer.run(
+                lambda tx: printing.add_printer(
+                    tx,
+                    printing.PrinterSpec(
+                        "Hot printer", "127.0.0.1", port, station_id=stations["hot"]
+                    ),
+                )
+            )
             alipay = FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"}))
             for till in open_till(node, ids, {"alipay": alipay}):
                 order = till.order("rice")
@@ -206,7 +227,8 @@ def test_the_shipped_alert_rules_and_dashboard_use_only_metrics_a_node_exports(
 
 
 def test_json_logs_carry_the_request_id_one_object_a_line(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     old = structlog.get_config()
     monkeypatch.setenv("HEARTH_LOG_FORMAT", "json")
     try:

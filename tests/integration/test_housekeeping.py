@@ -32,11 +32,16 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def api(tmp_path: Any, clock: ManualClock) -> Iterator[Api]:
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    idempotency_keep_hours=KEEP_H,
-                                    idempotency_prune_every_s=3600,
-                                    idempotency_prune_batch=3,
-                                    wal_checkpoint_every_s=600), clock=clock)
+    node = build_node(
+        fast_settings(
+            f"sqlite:///{tmp_path}/store.db",
+            idempotency_keep_hours=KEEP_H,
+            idempotency_prune_every_s=3600,
+            idempotency_prune_batch=3,
+            wal_checkpoint_every_s=600,
+        ),
+        clock=clock,
+    )
     ids = a_small_restaurant(node)
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         yield Api(client, ids, node)
@@ -49,9 +54,12 @@ def stored_keys(api: Api) -> set[str]:
 
 
 def open_order(api: Api, headers: dict[str, str], key: str) -> Any:
-    return api.post("/api/orders", {"channel": "takeaway",
-                                    "lines": [{"item_id": api.ids.items["rice"]}]},
-                    headers, key=key)
+    return api.post(
+        "/api/orders",
+        {"channel": "takeaway", "lines": [{"item_id": api.ids.items["rice"]}]},
+        headers,
+        key=key,
+    )
 
 
 def keeper(api: Api) -> Housekeeper:
@@ -61,7 +69,8 @@ def keeper(api: Api) -> Housekeeper:
 
 
 def test_answers_older_than_the_window_are_pruned_and_a_retry_inside_it_replays(
-        api: Api, clock: ManualClock) -> None:
+    api: Api, clock: ManualClock
+) -> None:
     w = api.login("W01")
     old = [uuid.uuid4().hex for _ in range(7)]  # more than two prune batches of 3
     for key in old:
@@ -74,8 +83,13 @@ def test_answers_older_than_the_window_are_pruned_and_a_retry_inside_it_replays(
     assert set(old) | {recent} <= stored_keys(api)
 
     # Past the window for the old answers only; the prune loop runs hourly.
-    step_until(clock, lambda: not set(old) & stored_keys(api), first_ms=2 * HOUR_MS,
-               step_ms=60_000, what="the old answers pruned")
+    step_until(
+        clock,
+        lambda: not set(old) & stored_keys(api),
+        first_ms=2 * HOUR_MS,
+        step_ms=60_000,
+        what="the old answers pruned",
+    )
     assert recent in stored_keys(api)
     assert keeper(api).pruned >= len(old)
 
@@ -90,8 +104,7 @@ def test_the_wal_is_checkpointed_when_the_clock_moves(api: Api, clock: ManualClo
     for _ in range(3):
         assert open_order(api, w, uuid.uuid4().hex).status_code == 201
     assert hk.last_checkpoint is None
-    cp = step_until(clock, lambda: hk.last_checkpoint, first_ms=600_000,
-                    what="a WAL checkpoint")
+    cp = step_until(clock, lambda: hk.last_checkpoint, first_ms=600_000, what="a WAL checkpoint")
     assert cp.busy == 0 and cp.wal_frames > 0
     assert cp.checkpointed == cp.wal_frames  # no reader held any frame back
     r = open_order(api, w, uuid.uuid4().hex)  # the writer carries on after it

@@ -31,41 +31,51 @@ def test_owners_sign_in_create_and_revoke_stores_and_see_the_fleet(hq_harness: H
     wrong = h.client.post("/api/hq/auth/sign-in", json={"code": "H01", "password": "nope"})
     assert wrong.status_code == 401
     owner = _owner(h)
-    assert h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"}).json()[
-        "code"] == "hq-not-signed-in"
-    assert h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"},
-                         headers=owner).json()["code"] == "idempotency-key-missing"
+    assert (
+        h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"}).json()["code"]
+        == "hq-not-signed-in"
+    )
+    assert (
+        h.client.post(
+            "/api/hq/stores", json={"store_id": "s1", "name": "One"}, headers=owner
+        ).json()["code"]
+        == "idempotency-key-missing"
+    )
     key = _key()
-    made = h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"},
-                         headers={**owner, **key})
+    made = h.client.post(
+        "/api/hq/stores", json={"store_id": "s1", "name": "One"}, headers={**owner, **key}
+    )
     assert made.status_code == 201
-    replay = h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"},
-                           headers={**owner, **key})
+    replay = h.client.post(
+        "/api/hq/stores", json={"store_id": "s1", "name": "One"}, headers={**owner, **key}
+    )
     assert replay.json()["store_id"] == "s1" and replay.json()["enrol_code"] is None
     enrolled = h.client.post("/sync/v1/enrol", json={"enrol_code": made.json()["enrol_code"]})
     assert enrolled.status_code == 200
-    again = h.client.post("/api/hq/stores", json={"store_id": "s1", "name": "One"},
-                          headers={**owner, **_key()})
+    again = h.client.post(
+        "/api/hq/stores", json={"store_id": "s1", "name": "One"}, headers={**owner, **_key()}
+    )
     assert again.json()["code"] == "hq-store-exists"
     fleet = h.client.get("/api/hq/stores", headers=owner).json()["stores"]
     assert [(s["store_id"], s["enrolled"], s["revoked"]) for s in fleet] == [("s1", True, False)]
-    assert h.client.post("/api/hq/stores/s1/revoke", headers={**owner, **_key()}).status_code \
-        == 200
+    assert h.client.post("/api/hq/stores/s1/revoke", headers={**owner, **_key()}).status_code == 200
     cred = enrolled.json()["credential"]
     r = h.client.get("/sync/v1/catalogue", headers={"Authorization": f"Bearer {cred}"})
     assert (r.status_code, r.json()["code"]) == (401, "sync-revoked")
 
 
-def test_a_store_pulls_new_versions_and_a_snapshot_when_behind_the_floor(
-        hq_harness: HQHarness):
+def test_a_store_pulls_new_versions_and_a_snapshot_when_behind_the_floor(hq_harness: HQHarness):
     h = hq_harness  # keeps the last 3 versions per scope
     owner = _owner(h)
     store = h.enrol("s1")
     other = h.enrol("s2")
 
     def publish(scope: str, events: list[dict]) -> int:
-        r = h.client.post("/api/hq/catalogue", json={"scope": scope, "events": events},
-                          headers={**owner, **_key()})
+        r = h.client.post(
+            "/api/hq/catalogue",
+            json={"scope": scope, "events": events},
+            headers={**owner, **_key()},
+        )
         assert r.status_code == 201, r.text
         return int(r.json()["version"])
 
@@ -83,21 +93,29 @@ def test_a_store_pulls_new_versions_and_a_snapshot_when_behind_the_floor(
     assert [e["payload"].get("price") for e in snap["events"]] == [100, 101, 120]
     assert [v["version"] for v in behind["versions"]] == later[1:]
     current = h.client.get(f"/sync/v1/catalogue?after={later[2]}", headers=store.auth).json()
-    assert "snapshot" not in current and [v["version"] for v in current["versions"]] == [
-        later[3]]
-    hs = h.client.post("/sync/v1/handshake", headers=store.auth, json={
-        "epoch": 1, "seq": 0, "digest": "0" * 64, "catalogue_version": later[2]}).json()
+    assert "snapshot" not in current and [v["version"] for v in current["versions"]] == [later[3]]
+    hs = h.client.post(
+        "/sync/v1/handshake",
+        headers=store.auth,
+        json={"epoch": 1, "seq": 0, "digest": "0" * 64, "catalogue_version": later[2]},
+    ).json()
     assert hs["catalogue_version"] == later[3]
 
 
 def test_the_catalogue_refuses_store_local_and_unknown_events(hq_harness: HQHarness):
     owner = _owner(hq_harness)
-    for events, field in (([{"type": "ItemSoldOut", "payload": {"id": "i1"}}], "events[0].type"),
-                          ([{"type": "Bogus", "payload": {"id": "i1"}}], "events[0].type"),
-                          ([{"type": "ItemCreated", "payload": {}}], "events[0].payload.id")):
-        r = hq_harness.client.post("/api/hq/catalogue", json={"events": events},
-                                   headers={**owner, **_key()})
+    for events, field in (
+        ([{"type": "ItemSoldOut", "payload": {"id": "i1"}}], "events[0].type"),
+        ([{"type": "Bogus", "payload": {"id": "i1"}}], "events[0].type"),
+        ([{"type": "ItemCreated", "payload": {}}], "events[0].payload.id"),
+    ):
+        r = hq_harness.client.post(
+            "/api/hq/catalogue", json={"events": events}, headers={**owner, **_key()}
+        )
         assert (r.status_code, r.json()["field"]) == (422, field), r.text
-    r = hq_harness.client.post("/api/hq/catalogue", json={
-        "scope": "elsewhere", "events": [_price("i1", 1)]}, headers={**owner, **_key()})
+    r = hq_harness.client.post(
+        "/api/hq/catalogue",
+        json={"scope": "elsewhere", "events": [_price("i1", 1)]},
+        headers={**owner, **_key()},
+    )
     assert r.json()["code"] == "hq-catalogue-scope-invalid"

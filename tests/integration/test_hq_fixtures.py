@@ -23,17 +23,31 @@ from hearth.hq.tables import hq_events, stores
 
 
 def hq_settings(db_url: str) -> HQSettings:
-    return HQSettings(db_url=db_url, argon2_time_cost=1, argon2_memory_kib=1024,
-                      catalogue_keep_versions=3)
+    return HQSettings(
+        db_url=db_url, argon2_time_cost=1, argon2_memory_kib=1024, catalogue_keep_versions=3
+    )
 
 
-def an_event(store_id: str, seq: int, type_: str = "NoteAdded",
-             payload: Any = None, event_id: str | None = None) -> dict[str, Any]:
-    return {"seq": seq, "event_id": event_id or str(uuid.uuid4()), "store_id": store_id,
-            "device_id": "node-1", "stream": f"s:{seq}", "stream_version": 1, "type": type_,
-            "payload": {"n": seq} if payload is None else payload,
-            "hlc": f"{1_700_000_000_000 + seq:013d}-0000", "actor": None,
-            "recorded_at_ms": 1_767_225_600_000 + seq}
+def an_event(
+    store_id: str,
+    seq: int,
+    type_: str = "NoteAdded",
+    payload: Any = None,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "event_id": event_id or str(uuid.uuid4()),
+        "store_id": store_id,
+        "device_id": "node-1",
+        "stream": f"s:{seq}",
+        "stream_version": 1,
+        "type": type_,
+        "payload": {"n": seq} if payload is None else payload,
+        "hlc": f"{1_700_000_000_000 + seq:013d}-0000",
+        "actor": None,
+        "recorded_at_ms": 1_767_225_600_000 + seq,
+    }
 
 
 def a_journal(store_id: str, n: int) -> list[dict[str, Any]]:
@@ -67,22 +81,34 @@ class HQHarness:
         assert r.status_code == 200, r.text
         return Store(store_id, r.json()["credential"], r.json()["epoch"])
 
-    def upload(self, store: Store, events: list[dict[str, Any]], epoch: int | None = None,
-               **extra: Any) -> Any:
+    def upload(
+        self, store: Store, events: list[dict[str, Any]], epoch: int | None = None, **extra: Any
+    ) -> Any:
         body = {"epoch": epoch or store.epoch, "events": events, **extra}
-        return self.client.post("/sync/v1/events", content=gz(body), headers={
-            **store.auth, "Content-Encoding": "gzip", "Content-Type": "application/json"})
+        return self.client.post(
+            "/sync/v1/events",
+            content=gz(body),
+            headers={**store.auth, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
 
     def held(self, store_id: str) -> list[tuple[int, str]]:
         with self.hq.engine.connect() as conn:
-            return [(int(r.seq), r.event_id) for r in conn.execute(
-                sa.select(hq_events.c.seq, hq_events.c.event_id)
-                .where(hq_events.c.store_id == store_id).order_by(hq_events.c.seq))]
+            return [
+                (int(r.seq), r.event_id)
+                for r in conn.execute(
+                    sa.select(hq_events.c.seq, hq_events.c.event_id)
+                    .where(hq_events.c.store_id == store_id)
+                    .order_by(hq_events.c.seq)
+                )
+            ]
 
     def cursor(self, store_id: str) -> int:
         with self.hq.engine.connect() as conn:
-            return int(conn.execute(sa.select(stores.c.acked_seq).where(
-                stores.c.store_id == store_id)).scalar_one())
+            return int(
+                conn.execute(
+                    sa.select(stores.c.acked_seq).where(stores.c.store_id == store_id)
+                ).scalar_one()
+            )
 
 
 @pytest.fixture

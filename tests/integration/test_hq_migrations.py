@@ -17,7 +17,8 @@ def test_hq_migrations_match_the_hq_tables_in_code(db_url):
     upgrade(engine)  # a second start finds nothing to do
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}), metadata)
+            MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}), metadata
+        )
         names = set(sa.inspect(conn).get_table_names())
     engine.dispose()
     assert diff == [], f"write an HQ migration for: {diff}"
@@ -26,12 +27,18 @@ def test_hq_migrations_match_the_hq_tables_in_code(db_url):
 
 
 def test_every_per_store_key_starts_with_store_id():
-    chain_wide = {"catalogue_versions", "catalogue_snapshots", "hq_staff", "hq_secrets",
-                  "hq_idempotency"}
+    chain_wide = {
+        "catalogue_versions",
+        "catalogue_snapshots",
+        "hq_staff",
+        "hq_secrets",
+        "hq_idempotency",
+    }
     for table in metadata.sorted_tables:
         if table.name in chain_wide:
             continue
-        keys = [table.primary_key] + [c for c in table.constraints
-                                      if isinstance(c, sa.UniqueConstraint)]
+        keys = [table.primary_key] + [
+            c for c in table.constraints if isinstance(c, sa.UniqueConstraint)
+        ]
         for key in keys:
             assert next(iter(key.columns)).name == "store_id", (table.name, key)

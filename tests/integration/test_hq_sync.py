@@ -31,8 +31,10 @@ def test_an_enrolment_code_works_once(hq_harness: HQHarness):
     again = hq_harness.client.post("/sync/v1/enrol", json={"enrol_code": code})
     assert first.status_code == 200 and first.json()["store_id"] == "s1"
     assert again.status_code == 401 and again.json()["code"] == "sync-enrol-code-invalid"
-    assert hq_harness.client.post("/sync/v1/enrol", json={
-        "enrol_code": "s1.guessed"}).json()["code"] == "sync-enrol-code-invalid"
+    assert (
+        hq_harness.client.post("/sync/v1/enrol", json={"enrol_code": "s1.guessed"}).json()["code"]
+        == "sync-enrol-code-invalid"
+    )
 
 
 def test_an_enrolment_code_expires_after_seven_days(hq_harness: HQHarness):
@@ -48,8 +50,11 @@ def test_a_stolen_store_id_writes_nothing(hq_harness: HQHarness):
     assert (r.status_code, r.json()["code"]) == (403, "sync-wrong-store")
     r = hq_harness.upload(a, a_journal("A", 3), store_id="B")
     assert (r.status_code, r.json()["code"]) == (403, "sync-wrong-store")
-    r = hq_harness.client.post("/sync/v1/handshake", headers=a.auth, json={
-        "store_id": "B", "epoch": 1, "seq": 0, "digest": GENESIS})
+    r = hq_harness.client.post(
+        "/sync/v1/handshake",
+        headers=a.auth,
+        json={"store_id": "B", "epoch": 1, "seq": 0, "digest": GENESIS},
+    )
     assert (r.status_code, r.json()["code"]) == (403, "sync-wrong-store")
     assert hq_harness.held("A") == [] and hq_harness.held("B") == []
     # B's journal is read with B's credential only; A's credential reads A's.
@@ -59,8 +64,7 @@ def test_a_stolen_store_id_writes_nothing(hq_harness: HQHarness):
 
 def test_no_credential_or_a_revoked_one_is_refused(hq_harness: HQHarness):
     s = hq_harness.enrol("s1")
-    r = hq_harness.client.post("/sync/v1/handshake", json={"epoch": 1, "seq": 0,
-                                                           "digest": GENESIS})
+    r = hq_harness.client.post("/sync/v1/handshake", json={"epoch": 1, "seq": 0, "digest": GENESIS})
     assert (r.status_code, r.json()["code"]) == (401, "sync-unauthorized")
     revoke(hq_harness.hq, "s1")
     r = hq_harness.upload(s, a_journal("s1", 2))
@@ -75,8 +79,9 @@ def test_an_upload_is_acked_with_the_digest_both_sides_compute(hq_harness: HQHar
     assert r.status_code == 200, r.text
     expected = list(chain(GENESIS, journal))[-1]
     assert r.json() == {"acked_seq": 5, "digest": expected[1]}
-    hs = hq_harness.client.post("/sync/v1/handshake", headers=s.auth, json={
-        "epoch": 1, "seq": 7, "digest": "f" * 64}).json()
+    hs = hq_harness.client.post(
+        "/sync/v1/handshake", headers=s.auth, json={"epoch": 1, "seq": 7, "digest": "f" * 64}
+    ).json()
     assert hs["acked_seq"] == 5 and hs["digest_at_acked"] == expected[1]
     assert hs["status"] == "ok"
     got = hq_harness.client.get("/sync/v1/digests?from=1&to=5", headers=s.auth).json()
@@ -84,27 +89,28 @@ def test_an_upload_is_acked_with_the_digest_both_sides_compute(hq_harness: HQHar
 
 
 def test_replayed_duplicated_reordered_and_truncated_batches_leave_each_event_once(
-        hq_harness: HQHarness):
+    hq_harness: HQHarness,
+):
     s = hq_harness.enrol("s1")
     journal = a_journal("s1", 40)
-    batches = [journal[i:i + 7] for i in range(0, 40, 7)]
+    batches = [journal[i : i + 7] for i in range(0, 40, 7)]
     rng = random.Random(7)
     codes = set()
     for _ in range(120):
         pick = rng.choice(batches)
         how = rng.choice(["as is", "truncated", "overlap"])
         if how == "truncated":
-            pick = pick[:rng.randint(1, len(pick))]
+            pick = pick[: rng.randint(1, len(pick))]
         elif how == "overlap":
             at = journal.index(pick[0])
-            pick = journal[max(0, at - 3):at + 4]
+            pick = journal[max(0, at - 3) : at + 4]
         r = hq_harness.upload(s, pick)
         assert r.status_code in (200, 409), r.text
         codes.add(r.json().get("code", "ok"))
     # The store resends from HQ's cursor until everything is held.
     while hq_harness.cursor("s1") < 40:
         at = hq_harness.cursor("s1")
-        assert hq_harness.upload(s, journal[at:at + 7]).status_code == 200
+        assert hq_harness.upload(s, journal[at : at + 7]).status_code == 200
     assert hq_harness.held("s1") == [(e["seq"], e["event_id"]) for e in journal]
     assert "sync-gap" in codes and "sync-divergence" not in codes
     # An out-of-order batch is refused outright.
@@ -122,7 +128,8 @@ def test_a_gap_names_the_seq_hq_expects(hq_harness: HQHarness):
 
 
 def test_corrupt_truncated_and_oversized_bodies_are_refused_and_write_nothing(
-        hq_harness: HQHarness):
+    hq_harness: HQHarness,
+):
     s = hq_harness.enrol("s1")
     headers = {**s.auth, "Content-Encoding": "gzip"}
     good = gz({"epoch": 1, "events": a_journal("s1", 3)})
@@ -150,8 +157,7 @@ def test_corrupt_truncated_and_oversized_bodies_are_refused_and_write_nothing(
     assert hq_harness.cursor("s1") == 3
 
 
-def test_a_changed_event_is_a_divergence_with_its_seq_never_an_overwrite(
-        hq_harness: HQHarness):
+def test_a_changed_event_is_a_divergence_with_its_seq_never_an_overwrite(hq_harness: HQHarness):
     s = hq_harness.enrol("s1")
     journal = a_journal("s1", 6)
     assert hq_harness.upload(s, journal).status_code == 200
@@ -159,14 +165,19 @@ def test_a_changed_event_is_a_divergence_with_its_seq_never_an_overwrite(
     altered[1]["payload"] = {"n": "changed"}  # seq 4
     r = hq_harness.upload(s, altered)
     assert (r.status_code, r.json()["code"], r.json()["first_differing_seq"]) == (
-        409, "sync-divergence", 4)
+        409,
+        "sync-divergence",
+        4,
+    )
     with hq_harness.hq.engine.connect() as conn:
         alarm = conn.execute(sa.select(alarms).where(alarms.c.kind == "divergence")).one()
-        held = conn.execute(sa.select(hq_events.c.payload).where(
-            hq_events.c.store_id == "s1", hq_events.c.seq == 4)).scalar_one()
+        held = conn.execute(
+            sa.select(hq_events.c.payload).where(hq_events.c.store_id == "s1", hq_events.c.seq == 4)
+        ).scalar_one()
     assert alarm.first_differing_seq == 4 and held == {"n": 4}
-    hs = hq_harness.client.post("/sync/v1/handshake", headers=s.auth, json={
-        "epoch": 1, "seq": 6, "digest": "0" * 64}).json()
+    hs = hq_harness.client.post(
+        "/sync/v1/handshake", headers=s.auth, json={"epoch": 1, "seq": 6, "digest": "0" * 64}
+    ).json()
     assert (hs["status"], hs["first_differing_seq"]) == ("diverged", 4)
     # The same id sent again under a new seq is a divergence too, not a second copy.
     r = hq_harness.upload(s, [{**journal[0], "seq": 7}])
@@ -174,15 +185,15 @@ def test_a_changed_event_is_a_divergence_with_its_seq_never_an_overwrite(
     assert len(hq_harness.held("s1")) == 6
 
 
-def test_an_event_hq_cannot_project_is_quarantined_and_the_rest_go_on(
-        hq_harness: HQHarness):
+def test_an_event_hq_cannot_project_is_quarantined_and_the_rest_go_on(hq_harness: HQHarness):
     s = hq_harness.enrol("s1")
-    events = [an_event("s1", 1, "OrderOpened", {"id": "o1", "business_date": "2026-01-01"}),
-              an_event("s1", 2, "OrderOpened", {"id": "o2"}),  # no date: refused
-              an_event("s1", 3, "SomethingNew", {"whatever": True}),  # unknown: just stored
-              an_event("s1", 4, "PaymentStatusChanged",
-                       {"payment_id": "p1", "status": "succeeded"}),
-              an_event("s1", 5, "OrderOpened", {"id": "o3", "business_date": "2026-01-01"})]
+    events = [
+        an_event("s1", 1, "OrderOpened", {"id": "o1", "business_date": "2026-01-01"}),
+        an_event("s1", 2, "OrderOpened", {"id": "o2"}),  # no date: refused
+        an_event("s1", 3, "SomethingNew", {"whatever": True}),  # unknown: just stored
+        an_event("s1", 4, "PaymentStatusChanged", {"payment_id": "p1", "status": "succeeded"}),
+        an_event("s1", 5, "OrderOpened", {"id": "o3", "business_date": "2026-01-01"}),
+    ]
     r = hq_harness.upload(s, events)
     assert r.status_code == 200 and r.json()["acked_seq"] == 5
     with hq_harness.hq.engine.connect() as conn:
@@ -193,8 +204,7 @@ def test_an_event_hq_cannot_project_is_quarantined_and_the_rest_go_on(
     assert len(hq_harness.held("s1")) == 5
 
 
-def test_a_restored_store_fences_the_zombie_whose_events_go_to_review(
-        hq_harness: HQHarness):
+def test_a_restored_store_fences_the_zombie_whose_events_go_to_review(hq_harness: HQHarness):
     s = hq_harness.enrol("s1")
     journal = a_journal("s1", 5)
     assert hq_harness.upload(s, journal[:3]).status_code == 200
@@ -204,8 +214,9 @@ def test_a_restored_store_fences_the_zombie_whose_events_go_to_review(
     assert [e["event_id"] for e in page["events"]] == [e["event_id"] for e in journal[:2]]
     zombie = hq_harness.upload(s, journal[3:], epoch=1)
     assert (zombie.status_code, zombie.json()["code"]) == (409, "sync-fenced")
-    hs = hq_harness.client.post("/sync/v1/handshake", headers=s.auth, json={
-        "epoch": 1, "seq": 5, "digest": GENESIS}).json()
+    hs = hq_harness.client.post(
+        "/sync/v1/handshake", headers=s.auth, json={"epoch": 1, "seq": 5, "digest": GENESIS}
+    ).json()
     assert hs["status"] == "fenced" and hs["epoch"] == 2
     with hq_harness.hq.engine.connect() as conn:
         kept = conn.execute(sa.select(review.c.seq, review.c.epoch).order_by(review.c.seq)).all()
@@ -219,6 +230,9 @@ def test_a_restored_store_fences_the_zombie_whose_events_go_to_review(
 
 def test_plain_json_uploads_are_read_too(hq_harness: HQHarness):
     s = hq_harness.enrol("s1")
-    r = hq_harness.client.post("/sync/v1/events", headers=s.auth, content=json.dumps(
-        {"epoch": 1, "events": a_journal("s1", 2)}))
+    r = hq_harness.client.post(
+        "/sync/v1/events",
+        headers=s.auth,
+        content=json.dumps({"epoch": 1, "events": a_journal("s1", 2)}),
+    )
     assert r.status_code == 200 and r.json()["acked_seq"] == 2

@@ -11,15 +11,15 @@ from tests.conftest import Api
 
 
 def kiosk_key(api: Api) -> str:
-    r = api.post("/api/terminals", {"name": "Kiosk by the door", "kind": "kiosk"},
-                 api.login("M01"))
+    r = api.post("/api/terminals", {"name": "Kiosk by the door", "kind": "kiosk"}, api.login("M01"))
     assert r.status_code == 201, r.text
     key: str = r.json()["key"]
     return key
 
 
-def kiosk(api: Api, key: str, method: str, path: str, body: Any = None,
-          idem: str | None = None) -> Any:
+def kiosk(
+    api: Api, key: str, method: str, path: str, body: Any = None, idem: str | None = None
+) -> Any:
     headers = {"X-Terminal-Key": key}
     if method == "POST":
         headers["Idempotency-Key"] = idem or uuid.uuid4().hex
@@ -37,10 +37,15 @@ def test_a_kiosk_orders_takeaway_priced_by_the_server(api: Api) -> None:
     assert {i["name_en"] for i in menu["items"]} >= {"Kung Pao Chicken", "Cola"}
     assert "sold_out" not in menu["items"][0], "guests see only what is on sale, trimmed"
     ids = api.ids
-    body = {"lines": [
-        {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"],
-                                                                ids.options["Add egg"]]},
-        {"item_id": ids.items["cola"], "spec_id": ids.specs["large"], "quantity": 2}]}
+    body = {
+        "lines": [
+            {
+                "item_id": ids.items["gbjd"],
+                "modifier_option_ids": [ids.options["Mild"], ids.options["Add egg"]],
+            },
+            {"item_id": ids.items["cola"], "spec_id": ids.specs["large"], "quantity": 2},
+        ]
+    }
     idem = uuid.uuid4().hex
     r = kiosk(api, key, "POST", "/orders", body, idem)
     assert r.status_code == 201, r.text
@@ -68,15 +73,20 @@ def test_a_kiosk_orders_takeaway_priced_by_the_server(api: Api) -> None:
 
 
 @pytest.mark.parametrize("key", [None, "", "not-a-real-key", "x" * 300])
-def test_an_unregistered_screen_is_refused_and_nothing_is_written(api: Api,
-                                                                   key: str | None) -> None:
+def test_an_unregistered_screen_is_refused_and_nothing_is_written(
+    api: Api, key: str | None
+) -> None:
     before = journal_seq(api)
     headers = {"Idempotency-Key": uuid.uuid4().hex}
     if key is not None:
         headers["X-Terminal-Key"] = key
     body = {"lines": [{"item_id": api.ids.items["rice"]}]}
-    for method, path in (("GET", "/menu"), ("POST", "/orders"),
-                         ("GET", "/orders/anything"), ("POST", "/orders/anything/pay")):
+    for method, path in (
+        ("GET", "/menu"),
+        ("POST", "/orders"),
+        ("GET", "/orders/anything"),
+        ("POST", "/orders/anything/pay"),
+    ):
         r = api.client.request(method, f"/api/kiosk{path}", json=body, headers=headers)
         assert r.status_code == 401, (method, path, r.text)
         assert r.json()["code"] == "kiosk-not-registered"
@@ -88,26 +98,30 @@ def test_a_revoked_key_cannot_order(api: Api) -> None:
     r = api.post("/api/terminals", {"name": "Old kiosk", "kind": "kiosk"}, api.login("M01"))
     tid, key = r.json()["id"], r.json()["key"]
     assert kiosk(api, key, "GET", "/menu").status_code == 200
-    api.node.writer.run(lambda tx: tx.append(f"terminal:{tid}", "TerminalRevoked",
-                                             {"id": tid}, None))
+    api.node.writer.run(
+        lambda tx: tx.append(f"terminal:{tid}", "TerminalRevoked", {"id": tid}, None)
+    )
     r = kiosk(api, key, "GET", "/menu")
     assert r.status_code == 401 and r.json()["code"] == "kiosk-not-registered"
 
 
-@pytest.mark.parametrize("line", [
-    {"item_id": "RICE", "unit_price": 1},
-    {"item_id": "RICE", "quantity": 0},
-    {"item_id": "RICE", "quantity": 10_000},
-    {"item_id": "RICE", "seat": 2},
-    {"item_id": "RICE", "held": True},
-    {"item_id": "not-an-item"},
-    {"item_id": "GBJD"},  # the spice group is required
-    {"item_id": "COLA"},  # a size is required
-    {"item_id": "RICE", "note": "x" * 500},
-])
-def test_nonsense_lines_are_refused_with_a_problem_and_nothing_written(api: Api,
-                                                                       line: dict[str, Any]
-                                                                       ) -> None:
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"item_id": "RICE", "unit_price": 1},
+        {"item_id": "RICE", "quantity": 0},
+        {"item_id": "RICE", "quantity": 10_000},
+        {"item_id": "RICE", "seat": 2},
+        {"item_id": "RICE", "held": True},
+        {"item_id": "not-an-item"},
+        {"item_id": "GBJD"},  # the spice group is required
+        {"item_id": "COLA"},  # a size is required
+        {"item_id": "RICE", "note": "x" * 500},
+    ],
+)
+def test_nonsense_lines_are_refused_with_a_problem_and_nothing_written(
+    api: Api, line: dict[str, Any]
+) -> None:
     key = kiosk_key(api)
     line = dict(line)
     if line["item_id"].isupper():
@@ -125,18 +139,29 @@ def test_empty_and_oversized_carts_and_bad_json_are_problems(api: Api) -> None:
     key = kiosk_key(api)
     before = journal_seq(api)
     rice = {"item_id": api.ids.items["rice"]}
-    bodies: list[dict[str, Any]] = [{"lines": []}, {"lines": [rice] * 51}, {},
-                                    {"lines": "rice"},
-                                    {"lines": [rice], "total": 1}]
+    bodies: list[dict[str, Any]] = [
+        {"lines": []},
+        {"lines": [rice] * 51},
+        {},
+        {"lines": "rice"},
+        {"lines": [rice], "total": 1},
+    ]
     for body in bodies:
         r = kiosk(api, key, "POST", "/orders", body)
         assert r.status_code == 422, (body, r.text)
-    r = api.client.post("/api/kiosk/orders", content=b"{not json",
-                        headers={"X-Terminal-Key": key, "Idempotency-Key": "k1",
-                                 "Content-Type": "application/json"})
+    r = api.client.post(
+        "/api/kiosk/orders",
+        content=b"{not json",
+        headers={
+            "X-Terminal-Key": key,
+            "Idempotency-Key": "k1",
+            "Content-Type": "application/json",
+        },
+    )
     assert 400 <= r.status_code < 500
-    r = api.client.post("/api/kiosk/orders", json={"lines": [rice]},
-                        headers={"X-Terminal-Key": key})
+    r = api.client.post(
+        "/api/kiosk/orders", json={"lines": [rice]}, headers={"X-Terminal-Key": key}
+    )
     assert r.status_code == 400 and r.json()["code"] == "idempotency-key-missing"
     assert journal_seq(api) == before
 
@@ -148,8 +173,17 @@ def test_a_sold_out_dish_leaves_the_kiosk_menu_and_cannot_be_ordered(api: Api) -
     menu = kiosk(api, key, "GET", "/menu").json()
     assert api.ids.items["mpdf"] not in {i["id"] for i in menu["items"]}
     before = journal_seq(api)
-    r = kiosk(api, key, "POST", "/orders", {"lines": [
-        {"item_id": api.ids.items["mpdf"], "modifier_option_ids": [api.ids.options["Mild"]]}]})
+    r = kiosk(
+        api,
+        key,
+        "POST",
+        "/orders",
+        {
+            "lines": [
+                {"item_id": api.ids.items["mpdf"], "modifier_option_ids": [api.ids.options["Mild"]]}
+            ]
+        },
+    )
     assert r.status_code == 409 and r.json()["code"] == "item-sold-out"
     assert journal_seq(api) == before
 
@@ -157,8 +191,15 @@ def test_a_sold_out_dish_leaves_the_kiosk_menu_and_cannot_be_ordered(api: Api) -
 def test_a_kiosk_cannot_read_or_pay_dine_in_bills(api: Api) -> None:
     key = kiosk_key(api)
     waiter = api.login("W01")
-    r = api.post("/api/orders", {"channel": "dine_in", "table_id": api.ids.tables["A01"],
-                                 "lines": [{"item_id": api.ids.items["rice"]}]}, waiter)
+    r = api.post(
+        "/api/orders",
+        {
+            "channel": "dine_in",
+            "table_id": api.ids.tables["A01"],
+            "lines": [{"item_id": api.ids.items["rice"]}],
+        },
+        waiter,
+    )
     assert r.status_code == 201, r.text
     dine_in = r.json()["id"]
     before = journal_seq(api)
@@ -197,8 +238,11 @@ def test_a_tills_key_does_not_open_the_kiosk_and_a_kiosks_key_signs_nobody_in(ap
     assert journal_seq(api) == before
 
     key = kiosk_key(api)
-    r = api.client.post("/api/auth/pin", json={"staff_code": "C01", "pin": api.ids.pins["C01"]},
-                        headers={"X-Terminal-Key": key})
+    r = api.client.post(
+        "/api/auth/pin",
+        json={"staff_code": "C01", "pin": api.ids.pins["C01"]},
+        headers={"X-Terminal-Key": key},
+    )
     assert r.status_code == 403 and r.json()["code"] == "terminal-is-kiosk", r.text
     assert "access_token" not in r.text
 

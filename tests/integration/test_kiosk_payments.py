@@ -17,8 +17,9 @@ def kiosk_key(till: Till) -> str:
     return key
 
 
-def kiosk(till: Till, key: str, method: str, path: str, body: Any = None,
-          idem: str | None = None) -> Any:
+def kiosk(
+    till: Till, key: str, method: str, path: str, body: Any = None, idem: str | None = None
+) -> Any:
     headers = {"X-Terminal-Key": key}
     if method == "POST":
         headers["Idempotency-Key"] = idem or uuid.uuid4().hex
@@ -26,9 +27,18 @@ def kiosk(till: Till, key: str, method: str, path: str, body: Any = None,
 
 
 def a_kiosk_order(till: Till, key: str) -> dict[str, Any]:
-    r = kiosk(till, key, "POST", "/orders", {"lines": [
-        {"item_id": till.ids.items["rice"], "quantity": 2},
-        {"item_id": till.ids.items["plum"]}]})
+    r = kiosk(
+        till,
+        key,
+        "POST",
+        "/orders",
+        {
+            "lines": [
+                {"item_id": till.ids.items["rice"], "quantity": 2},
+                {"item_id": till.ids.items["plum"]},
+            ]
+        },
+    )
     assert r.status_code == 201, r.text
     order: dict[str, Any] = r.json()
     assert order["totals"]["total"] == 2 * 300 + 600

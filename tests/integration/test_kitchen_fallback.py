@@ -27,14 +27,17 @@ from tests.integration.test_printing import FAST
 
 @pytest.fixture
 def store(tmp_path: Any) -> Iterator[tuple[Api, dict[str, str]]]:
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    kitchen_fallback_after_s=0.5))
+    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db", kitchen_fallback_after_s=0.5))
     ids = a_small_restaurant(node)
     stations = a_kitchen(node, ids)
     # A printer nobody answers at: jobs queue up, which is what this test looks at.
     with closed_port() as port:
-        node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-            "Hot printer", "127.0.0.1", port, station_id=stations["hot"])))
+        node.writer.run(
+            lambda tx: printing.add_printer(
+                tx,
+                printing.PrinterSpec("Hot printer", "127.0.0.1", port, station_id=stations["hot"]),
+            )
+        )
         app = create_app(node=node)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Api(client, ids, node), stations
@@ -43,9 +46,13 @@ def store(tmp_path: Any) -> Iterator[tuple[Api, dict[str, str]]]:
 
 def jobs(api: Api) -> list[Any]:
     with api.node.engine.connect() as conn:
-        return list(conn.execute(sa.select(print_jobs.c.dedupe_key, print_jobs.c.document,
-                                           print_jobs.c.station_id)
-                                 .order_by(print_jobs.c.created_at_ms)))
+        return list(
+            conn.execute(
+                sa.select(
+                    print_jobs.c.dedupe_key, print_jobs.c.document, print_jobs.c.station_id
+                ).order_by(print_jobs.c.created_at_ms)
+            )
+        )
 
 
 def test_a_dark_station_prints_its_new_tickets_once(store):
@@ -77,8 +84,11 @@ def test_a_dark_station_prints_its_new_tickets_once(store):
 
 
 def no_printer_warnings(logs: Sequence[Mapping[str, Any]], station_id: str) -> int:
-    return sum(1 for e in logs if e["event"] == "kitchen.fallback_no_printer"
-               and e["station_id"] == station_id)
+    return sum(
+        1
+        for e in logs
+        if e["event"] == "kitchen.fallback_no_printer" and e["station_id"] == station_id
+    )
 
 
 def test_a_station_without_a_printer_keeps_its_tickets_on_the_queue(store):
@@ -106,13 +116,20 @@ def test_a_station_without_a_printer_keeps_its_tickets_on_the_queue(store):
 @pytest.fixture
 def printed_store(tmp_path: Any) -> Iterator[tuple[Api, dict[str, str], TestPrinter]]:
     """A store whose hot station has a real (test) network printer on loopback."""
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    kitchen_fallback_after_s=0.5, **FAST))
+    node = build_node(
+        fast_settings(f"sqlite:///{tmp_path}/store.db", kitchen_fallback_after_s=0.5, **FAST)
+    )
     ids = a_small_restaurant(node)
     stations = a_kitchen(node, ids)
     with TestPrinter() as device:
-        node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-            "热菜打印机", "127.0.0.1", device.port, station_id=stations["hot"])))
+        node.writer.run(
+            lambda tx: printing.add_printer(
+                tx,
+                printing.PrinterSpec(
+                    "热菜打印机", "127.0.0.1", device.port, station_id=stations["hot"]
+                ),
+            )
+        )
         with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
             yield Api(client, ids, node), stations, device
     node.close()
@@ -124,11 +141,21 @@ def test_a_dark_station_prints_what_nobody_took_on_paper_once(printed_store):
     hot = stations["hot"]
     screens = fallback.screens_of(api.node)
     screens.opened(hot)
-    kung_pao = place(api, w, [{"item_id": api.ids.items["gbjd"], "note": "不要花生",
-                               "modifier_option_ids": [api.ids.options["Mild"]]}])
+    kung_pao = place(
+        api,
+        w,
+        [
+            {
+                "item_id": api.ids.items["gbjd"],
+                "note": "不要花生",
+                "modifier_option_ids": [api.ids.options["Mild"]],
+            }
+        ],
+    )
     rice = place(api, w, [{"item_id": api.ids.items["rice"]}])
-    taken = wait_for(lambda: [t for t in tickets_of(api, hot, k)
-                              if t["order_number"] == rice["number"]])[0]
+    taken = wait_for(
+        lambda: [t for t in tickets_of(api, hot, k) if t["order_number"] == rice["number"]]
+    )[0]
     r = api.post(f"/api/kitchen/stations/{hot}/tickets/{taken['id']}/start", {}, k)
     assert r.status_code == 200, r.text  # the cook took this one before the screen died
 
@@ -136,12 +163,22 @@ def test_a_dark_station_prints_what_nobody_took_on_paper_once(printed_store):
     jobs = device.wait_for_jobs(1)
     assert len(jobs) == 1, "only the ticket nobody had started"
     paper = device.text(jobs[0])
-    for expected in (f"#{kung_pao['number']}", "宫保鸡丁", "x1", "微辣", "不要花生", "A01",
-                     "热菜 Hot Kitchen"):
+    for expected in (
+        f"#{kung_pao['number']}",
+        "宫保鸡丁",
+        "x1",
+        "微辣",
+        "不要花生",
+        "A01",
+        "热菜 Hot Kitchen",
+    ):
         assert expected in paper, (expected, paper)
     assert "米饭" not in paper
-    mapo = place(api, w, [{"item_id": api.ids.items["mpdf"],
-                           "modifier_option_ids": [api.ids.options["Not spicy"]]}])
+    mapo = place(
+        api,
+        w,
+        [{"item_id": api.ids.items["mpdf"], "modifier_option_ids": [api.ids.options["Not spicy"]]}],
+    )
     jobs = device.wait_for_jobs(2)
     assert len(jobs) == 2 and "麻婆豆腐" in device.text(jobs[1]), "sent while dark: printed"
 
@@ -150,11 +187,15 @@ def test_a_dark_station_prints_what_nobody_took_on_paper_once(printed_store):
     assert len(device.jobs) == 2, "nothing printed again"
     shown = tickets_of(api, hot, k)
     assert sorted(t["order_number"] for t in shown) == sorted(
-        [kung_pao["number"], rice["number"], mapo["number"]]), "each ticket on screen once"
+        [kung_pao["number"], rice["number"], mapo["number"]]
+    ), "each ticket on screen once"
     assert len({t["id"] for t in shown}) == len(shown)
     on_paper = {t["order_number"]: (t["printed"], t["status"]) for t in shown}
-    assert on_paper == {kung_pao["number"]: (True, "new"), mapo["number"]: (True, "new"),
-                        rice["number"]: (False, "in_progress")}
+    assert on_paper == {
+        kung_pao["number"]: (True, "new"),
+        mapo["number"]: (True, "new"),
+        rice["number"]: (False, "in_progress"),
+    }
 
     screens.closed(hot, api.node.now_ms())  # dark again: what is on paper is not printed twice
     late = place(api, w, [{"item_id": api.ids.items["rice"], "note": "after"}])

@@ -27,6 +27,7 @@ def ping(n: int) -> Any:
     def command(tx: Tx) -> None:
         tx.append("test:feed", "Ping", {"n": n})
         tx.append("test:noise", "Noise", {"n": n})  # filtered out by the stream
+
     return command
 
 
@@ -38,8 +39,9 @@ def ids_in(chunk: str) -> list[int]:
     return [int(line[4:]) for line in chunk.splitlines() if line.startswith("id: ")]
 
 
-async def _reconnecting_client(node: Node, feed: LiveFeed, total: int, reconnects: int
-                               ) -> tuple[list[int], list[int]]:
+async def _reconnecting_client(
+    node: Node, feed: LiveFeed, total: int, reconnects: int
+) -> tuple[list[int], list[int]]:
     rng = random.Random(7)
     await node.writer.start()
     feed.attach(node.writer)
@@ -83,6 +85,7 @@ async def _reconnecting_client(node: Node, feed: LiveFeed, total: int, reconnect
     await node.writer.stop()
     with node.engine.connect() as conn:
         from hearth.core.journal import read_events
+
         expected = [e.seq for e in read_events(conn) if e.type == "Ping"]
     return received, expected
 
@@ -122,6 +125,7 @@ async def _slow_client(node: Node) -> tuple[list[int], list[int], int]:
     await node.writer.stop()
     with node.engine.connect() as conn:
         from hearth.core.journal import read_events
+
         expected = [e.seq for e in read_events(conn) if e.type == "Ping"]
     return received, expected, drops
 
@@ -152,30 +156,45 @@ def test_the_station_feed_over_http_resumes_from_last_event_id(tmp_path):
     proc.start()
     try:
         base = proc.base_url
-        token = httpx.post(f"{base}/api/auth/pin", json={"staff_code": "W01",
-                                                        "pin": ids.pins["W01"]},
-                           headers={"X-Terminal-Key": ids.terminal_key}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/auth/pin",
+            json={"staff_code": "W01", "pin": ids.pins["W01"]},
+            headers={"X-Terminal-Key": ids.terminal_key},
+        ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         url = f"{base}/api/kitchen/stations/{stations['hot']}/feed"
         assert httpx.get(url, timeout=5).status_code == 401
-        start = httpx.get(f"{base}/api/kitchen/stations/{stations['hot']}/tickets",
-                          headers=auth).json()["seq"]
+        start = httpx.get(
+            f"{base}/api/kitchen/stations/{stations['hot']}/tickets", headers=auth
+        ).json()["seq"]
         for n in range(3):
-            r = httpx.post(f"{base}/api/orders", headers=auth | {"Idempotency-Key": f"o{n}"},
-                           json={"channel": "takeaway", "submit": True,
-                                 "lines": [{"item_id": ids.items["rice"], "note": f"n{n}"}]})
+            r = httpx.post(
+                f"{base}/api/orders",
+                headers=auth | {"Idempotency-Key": f"o{n}"},
+                json={
+                    "channel": "takeaway",
+                    "submit": True,
+                    "lines": [{"item_id": ids.items["rice"], "note": f"n{n}"}],
+                },
+            )
             assert r.status_code == 201, r.text
         got: list[int] = []
-        with httpx.stream("GET", url, params={"access_token": token, "last_event_id": start},
-                          timeout=10) as resp:
+        with httpx.stream(
+            "GET", url, params={"access_token": token, "last_event_id": start}, timeout=10
+        ) as resp:
             assert resp.headers["content-type"].startswith("text/event-stream")
             for line in resp.iter_lines():
                 if line.startswith("id: "):
                     got.append(int(line[4:]))
                 if len(got) == 2:
                     break
-        with httpx.stream("GET", url, params={"access_token": token, "last_event_id": start},
-                          headers={"Last-Event-ID": str(got[-1])}, timeout=10) as resp:
+        with httpx.stream(
+            "GET",
+            url,
+            params={"access_token": token, "last_event_id": start},
+            headers={"Last-Event-ID": str(got[-1])},
+            timeout=10,
+        ) as resp:
             for line in resp.iter_lines():
                 if line.startswith("id: "):
                     got.append(int(line[4:]))
@@ -230,24 +249,31 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
     ids = a_small_restaurant(setup)
     stations = a_kitchen(setup, ids)
     setup.close()
-    proc = NodeProcess(db_url, log=tmp_path / "node.log",
-                       env={"HEARTH_LIVEFEED_HEARTBEAT_S": "0.2",
-                            "HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"})
+    proc = NodeProcess(
+        db_url,
+        log=tmp_path / "node.log",
+        env={"HEARTH_LIVEFEED_HEARTBEAT_S": "0.2", "HEARTH_KITCHEN_FALLBACK_AFTER_S": "3600"},
+    )
     proc.start()
     try:
         base = proc.base_url
 
         def token(code: str) -> str:
-            return str(httpx.post(f"{base}/api/auth/pin",
-                                  json={"staff_code": code, "pin": ids.pins[code]},
-                                  headers={"X-Terminal-Key": ids.terminal_key}
-                                  ).json()["access_token"])
+            return str(
+                httpx.post(
+                    f"{base}/api/auth/pin",
+                    json={"staff_code": code, "pin": ids.pins[code]},
+                    headers={"X-Terminal-Key": ids.terminal_key},
+                ).json()["access_token"]
+            )
 
         cook, waiter = token("K01"), token("W01")
         hot = stations["hot"]
         url = f"{base}/api/kitchen/stations/{hot}/feed"
-        start = httpx.get(f"{base}/api/kitchen/stations/{hot}/tickets",
-                          headers={"Authorization": f"Bearer {cook}"}).json()["seq"]
+        start = httpx.get(
+            f"{base}/api/kitchen/stations/{hot}/tickets",
+            headers={"Authorization": f"Bearer {cook}"},
+        ).json()["seq"]
         reconnecting = threading.Event()
         reconnecting.set()
         placed: list[int] = []
@@ -255,11 +281,18 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
         def produce() -> None:  # orders keep coming for as long as the screen reconnects
             with httpx.Client(base_url=base, timeout=10) as http:
                 while reconnecting.is_set() and len(placed) < 600:
-                    r = http.post("/api/orders", headers={
-                        "Authorization": f"Bearer {waiter}",
-                        "Idempotency-Key": uuid.uuid4().hex}, json={
-                        "channel": "takeaway", "submit": True,
-                        "lines": [{"item_id": ids.items["rice"]}]})
+                    r = http.post(
+                        "/api/orders",
+                        headers={
+                            "Authorization": f"Bearer {waiter}",
+                            "Idempotency-Key": uuid.uuid4().hex,
+                        },
+                        json={
+                            "channel": "takeaway",
+                            "submit": True,
+                            "lines": [{"item_id": ids.items["rice"]}],
+                        },
+                    )
                     assert r.status_code == 201, r.text
                     placed.append(r.json()["number"])
                     time.sleep(0.005)
@@ -270,6 +303,7 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
         rng = random.Random(11)
         last = start
         with httpx.Client(timeout=10) as http:
+
             def connect(stop: Any) -> None:
                 nonlocal last
                 headers = {} if last == start else {"Last-Event-ID": str(last)}
@@ -298,20 +332,29 @@ def test_a_kds_reconnecting_a_hundred_times_over_http_gets_every_ticket_once(tmp
 
             def expected() -> list[tuple[int, str]]:
                 with engine.connect() as conn:
-                    return [(e.seq, e.type) for e in read_events(conn, start)
-                            if e.type in TICKET_EVENTS and e.payload.get("station_id") == hot]
+                    return [
+                        (e.seq, e.type)
+                        for e in read_events(conn, start)
+                        if e.type in TICKET_EVENTS and e.payload.get("station_id") == hot
+                    ]
 
-            want = wait_until(lambda: (got := expected()) and sum(
-                t == "TicketCreated" for _, t in got) >= len(placed) and got,
-                what="the router to make every ticket")
+            want = wait_until(
+                lambda: (
+                    (got := expected())
+                    and sum(t == "TicketCreated" for _, t in got) >= len(placed)
+                    and got
+                ),
+                what="the router to make every ticket",
+            )
             engine.dispose()
             connect(lambda r: len(received) >= len(want) or r.heartbeat)
         assert received == want, "every ticket event once, in order, across 101 connections"
         assert sum(t == "TicketCreated" for _, t in received) == len(placed)
 
         def online() -> int:
-            listed = httpx.get(f"{base}/api/kitchen/stations",
-                               headers={"Authorization": f"Bearer {cook}"}).json()
+            listed = httpx.get(
+                f"{base}/api/kitchen/stations", headers={"Authorization": f"Bearer {cook}"}
+            ).json()
             return int(next(s for s in listed if s["id"] == hot)["screens_online"])
 
         wait_until(lambda: online() == 0, what="the last disconnect")
@@ -326,8 +369,11 @@ def test_a_deactivated_cooks_token_no_longer_opens_the_station_feed(api):
     cook = api.login("K01")["Authorization"][7:]
     url = f"/api/kitchen/stations/{stations['hot']}/feed"
     manager = api.login("M01")
-    r = api.client.patch(f"/api/staff/{api.ids.staff['K01']}", json={"active": False},
-                         headers={**manager, "Idempotency-Key": uuid.uuid4().hex})
+    r = api.client.patch(
+        f"/api/staff/{api.ids.staff['K01']}",
+        json={"active": False},
+        headers={**manager, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200, r.text
     refused = api.client.get(url, params={"access_token": cook})
     assert refused.status_code == 401, refused.text

@@ -43,23 +43,34 @@ def tickets_of(api, station_id: str, h: dict[str, str]) -> list[dict[str, Any]]:
 def routed(api) -> Counter[tuple[str, str]]:
     """(station, ticket item) -> how many times it is on a NEW ticket."""
     with api.node.engine.connect() as conn:
-        rows = conn.execute(sa.select(ticket_items.c.station_id, ticket_items.c.id)
-                            .where(ticket_items.c.kind == "new")).all()
+        rows = conn.execute(
+            sa.select(ticket_items.c.station_id, ticket_items.c.id).where(
+                ticket_items.c.kind == "new"
+            )
+        ).all()
     return Counter((r.station_id, r.id) for r in rows)
 
 
 def settle(api, n_tickets: int) -> None:
     def count() -> bool:
         with api.node.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(tickets))
-                       .scalar() or 0) >= n_tickets
+            return (
+                int(conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar() or 0)
+                >= n_tickets
+            )
+
     wait_for(count)
     wait_for(subscribers_caught_up(api.node))  # and nothing more arrives
 
 
 def place(api, h, lines, **kw) -> dict[str, Any]:
-    body = {"channel": "dine_in", "table_id": api.ids.tables["A01"], "guests": 2,
-            "lines": lines, "submit": True} | kw
+    body = {
+        "channel": "dine_in",
+        "table_id": api.ids.tables["A01"],
+        "guests": 2,
+        "lines": lines,
+        "submit": True,
+    } | kw
     r = api.post("/api/orders", body, h)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -67,26 +78,42 @@ def place(api, h, lines, **kw) -> dict[str, Any]:
 
 def test_a_submitted_order_reaches_each_station_exactly_once(api, kitchen):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
-    order = place(api, w, [
-        {"item_id": ids.items["gbjd"], "seat": 1,
-         "modifier_option_ids": [ids.options["Mild"], ids.options["Add egg"]],
-         "note": "less oil"},
-        {"item_id": ids.items["cola"], "quantity": 2, "spec_id": ids.specs["large"]},
-        {"item_id": ids.items["lunch"], "combo_choices": {
-            ids.slots["main"]: ids.items["mpdf"], ids.slots["drink"]: ids.items["plum"]}},
-    ])
+    order = place(
+        api,
+        w,
+        [
+            {
+                "item_id": ids.items["gbjd"],
+                "seat": 1,
+                "modifier_option_ids": [ids.options["Mild"], ids.options["Add egg"]],
+                "note": "less oil",
+            },
+            {"item_id": ids.items["cola"], "quantity": 2, "spec_id": ids.specs["large"]},
+            {
+                "item_id": ids.items["lunch"],
+                "combo_choices": {
+                    ids.slots["main"]: ids.items["mpdf"],
+                    ids.slots["drink"]: ids.items["plum"],
+                },
+            },
+        ],
+    )
     settle(api, 2)
     hot = tickets_of(api, kitchen["hot"], k)
     bar = tickets_of(api, kitchen["bar"], k)
     assert len(hot) == 1 and len(bar) == 1
     assert hot[0]["order_number"] == order["number"] and hot[0]["where"] == "A01"
     assert [(i["name_en"], i["quantity"]) for i in hot[0]["items"]] == [
-        ("Kung Pao Chicken", 1), ("Mapo Tofu", 1)]
+        ("Kung Pao Chicken", 1),
+        ("Mapo Tofu", 1),
+    ]
     kp = hot[0]["items"][0]
     assert kp["seat"] == 1 and kp["note"] == "less oil"
     assert kp["modifiers"] == ["微辣 Mild", "加蛋 Add egg"]
     assert [(i["name_en"], i["quantity"]) for i in bar[0]["items"]] == [
-        ("Cola", 2), ("Sour Plum Drink", 1)]
+        ("Cola", 2),
+        ("Sour Plum Drink", 1),
+    ]
     assert bar[0]["items"][0]["modifiers"] == ["大杯 Large"]
     assert all(v == 1 for v in routed(api).values())
     assert tickets_of(api, kitchen["expo"], k) == []
@@ -94,12 +121,23 @@ def test_a_submitted_order_reaches_each_station_exactly_once(api, kitchen):
 
 def test_held_lines_wait_until_their_course_is_fired(api, kitchen):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
-    order = place(api, w, [{"item_id": ids.items["rice"]},
-                           {"item_id": ids.items["mpdf"], "course": 2, "held": True,
-                            "modifier_option_ids": [ids.options["Not spicy"]]}])
+    order = place(
+        api,
+        w,
+        [
+            {"item_id": ids.items["rice"]},
+            {
+                "item_id": ids.items["mpdf"],
+                "course": 2,
+                "held": True,
+                "modifier_option_ids": [ids.options["Not spicy"]],
+            },
+        ],
+    )
     settle(api, 1)
-    assert [i["name_en"] for t in tickets_of(api, kitchen["hot"], k)
-            for i in t["items"]] == ["Steamed Rice"]
+    assert [i["name_en"] for t in tickets_of(api, kitchen["hot"], k) for i in t["items"]] == [
+        "Steamed Rice"
+    ]
     r = api.post(f"/api/orders/{order['id']}/fire", {"course": 2}, w)
     assert r.status_code == 200, r.text
     settle(api, 2)
@@ -113,19 +151,23 @@ def test_a_void_after_sending_reaches_the_same_station_as_a_marked_slip(api, kit
     order = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}])
     settle(api, 2)
     rice = next(ln["id"] for ln in order["lines"] if ln["name_en"] == "Steamed Rice")
-    r = api.post(f"/api/orders/{order['id']}/lines/{rice}/void",
-                 {"reason": "guest changed mind",
-                  "approval": {"staff_code": "M01", "pin": ids.pins["M01"]}}, w)
+    r = api.post(
+        f"/api/orders/{order['id']}/lines/{rice}/void",
+        {"reason": "guest changed mind", "approval": {"staff_code": "M01", "pin": ids.pins["M01"]}},
+        w,
+    )
     assert r.status_code == 200, r.text
     settle(api, 3)
     hot = tickets_of(api, kitchen["hot"], k)
     slip = next(t for t in hot if t["kind"] == "void")
     assert [(i["name_en"], i["marker"], i["note"]) for i in slip["items"]] == [
-        ("Steamed Rice", "void", "guest changed mind")]
+        ("Steamed Rice", "void", "guest changed mind")
+    ]
     original = next(t for t in hot if t["kind"] == "new")
     assert original["items"][0]["voided"] is True and original["status"] == "done"
-    assert all(t["kind"] == "new" for t in tickets_of(api, kitchen["bar"], k)), \
+    assert all(t["kind"] == "new" for t in tickets_of(api, kitchen["bar"], k)), (
         "the bar never had the rice"
+    )
     all_day = api.client.get(f"/api/kitchen/stations/{kitchen['hot']}/all-day", headers=k)
     assert all_day.json() == []
 
@@ -134,9 +176,11 @@ def test_voiding_the_whole_order_tells_every_station(api, kitchen):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
     order = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}])
     settle(api, 2)
-    r = api.post(f"/api/orders/{order['id']}/void",
-                 {"reason": "walked out", "approval": {"staff_code": "M01",
-                                                       "pin": ids.pins["M01"]}}, w)
+    r = api.post(
+        f"/api/orders/{order['id']}/void",
+        {"reason": "walked out", "approval": {"staff_code": "M01", "pin": ids.pins["M01"]}},
+        w,
+    )
     assert r.status_code == 200, r.text
     settle(api, 4)
     for station in ("hot", "bar"):
@@ -165,16 +209,16 @@ def test_bumping_every_station_makes_the_order_ready_and_the_expo_serves_it(api,
     bar = tickets_of(api, kitchen["bar"], k)[0]
     r = api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot['id']}/start", {}, k)
     assert r.status_code == 200 and r.json()["status"] == "in_progress", r.text
-    assert api.client.get(f"/api/orders/{order['id']}", headers=w).json()["status"] == \
-        "preparing"
+    assert api.client.get(f"/api/orders/{order['id']}", headers=w).json()["status"] == "preparing"
     early = api.post(f"/api/kitchen/orders/{order['id']}/ready", {}, k)
     assert early.status_code == 409 and early.json()["code"] == "order-not-done"
     api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot['id']}/bump", {}, k)
     expo = api.client.get("/api/kitchen/expo", headers=k).json()["orders"]
     assert [(o["order_number"], o["all_done"]) for o in expo] == [(order["number"], False)]
     item = bar["items"][0]["id"]
-    r = api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar['id']}/items/{item}/bump",
-                 {}, k)
+    r = api.post(
+        f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar['id']}/items/{item}/bump", {}, k
+    )
     assert r.status_code == 200 and r.json()["status"] == "done", r.text
     assert api.client.get(f"/api/orders/{order['id']}", headers=w).json()["status"] == "ready"
     served = api.post(f"/api/kitchen/orders/{order['id']}/ready", {}, k)
@@ -205,9 +249,11 @@ def status_of(api, order_id: str, h: dict[str, str]) -> str:
 
 def void_line(api, h, order: dict[str, Any], name_en: str) -> None:
     line = next(ln["id"] for ln in order["lines"] if ln["name_en"] == name_en)
-    r = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                 {"reason": "out of stock", "approval": {"staff_code": "M01",
-                                                         "pin": api.ids.pins["M01"]}}, h)
+    r = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void",
+        {"reason": "out of stock", "approval": {"staff_code": "M01", "pin": api.ids.pins["M01"]}},
+        h,
+    )
     assert r.status_code == 200, r.text
 
 
@@ -223,7 +269,8 @@ def test_voiding_the_last_open_dish_makes_the_order_ready(api, kitchen):
     wait_for(lambda: status_of(api, order["id"], w) == "ready")
     expo = api.client.get("/api/kitchen/expo", headers=k).json()["orders"]
     assert [(o["order_number"], o["status"], o["all_done"]) for o in expo] == [
-        (order["number"], "ready", True)]
+        (order["number"], "ready", True)
+    ]
 
 
 def test_a_ticket_finished_by_a_void_stays_listed_for_recall_from_the_void(api, kitchen):
@@ -241,10 +288,15 @@ def test_a_ticket_finished_by_a_void_stays_listed_for_recall_from_the_void(api, 
     from hearth.kitchen import service
 
     with api.node.engine.connect() as conn:
-        recent = service.station_tickets(conn, api.node.settings.store_id, kitchen["hot"],
-                                         now_ms=voided_at + service.RECENT_DONE_MS - 100)
-    assert sent["id"] in {t["id"] for t in recent["tickets"]}, \
+        recent = service.station_tickets(
+            conn,
+            api.node.settings.store_id,
+            kitchen["hot"],
+            now_ms=voided_at + service.RECENT_DONE_MS - 100,
+        )
+    assert sent["id"] in {t["id"] for t in recent["tickets"]}, (
         "listed for the whole recall window after the void"
+    )
 
 
 def test_a_recall_or_undo_after_ready_puts_the_order_back_to_preparing(api, kitchen):
@@ -272,10 +324,20 @@ def test_a_recall_or_undo_after_ready_puts_the_order_back_to_preparing(api, kitc
     assert status_of(api, order["id"], w) == "ready"
     assert api.post(f"{base}/recall-last", {}, k).status_code == 200
     assert status_of(api, order["id"], w) == "preparing"
-    statuses = [e["payload"]["to"] for e in order_events(api, order["id"])
-                if e["type"] == "OrderStatusChanged"]
-    assert statuses == ["preparing", "ready", "preparing", "ready", "preparing", "ready",
-                        "preparing"]
+    statuses = [
+        e["payload"]["to"]
+        for e in order_events(api, order["id"])
+        if e["type"] == "OrderStatusChanged"
+    ]
+    assert statuses == [
+        "preparing",
+        "ready",
+        "preparing",
+        "ready",
+        "preparing",
+        "ready",
+        "preparing",
+    ]
 
 
 def test_an_order_the_expo_forced_ready_stays_ready_while_stations_finish(api, kitchen):
@@ -294,8 +356,9 @@ def order_events(api, order_id: str) -> list[dict[str, Any]]:
     from hearth.core.journal import stream_events
 
     with api.node.engine.connect() as conn:
-        return [{"type": e.type, "payload": e.payload}
-                for e in stream_events(conn, f"order:{order_id}")]
+        return [
+            {"type": e.type, "payload": e.payload} for e in stream_events(conn, f"order:{order_id}")
+        ]
 
 
 def test_refusals_are_clear_and_write_nothing(api, kitchen):
@@ -304,41 +367,52 @@ def test_refusals_are_clear_and_write_nothing(api, kitchen):
     settle(api, 1)
     hot_ticket = tickets_of(api, kitchen["hot"], k)[0]
     before = seq(api)
-    other = api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{hot_ticket['id']}/bump",
-                     {}, k)
+    other = api.post(
+        f"/api/kitchen/stations/{kitchen['bar']}/tickets/{hot_ticket['id']}/bump", {}, k
+    )
     assert other.status_code == 409 and other.json()["code"] == "ticket-other-station"
     unknown = api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/nope/recall", {}, k)
     assert unknown.status_code == 404 and unknown.json()["code"] == "ticket-not-found"
     not_done = api.post(
-        f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}/recall", {}, k)
+        f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}/recall", {}, k
+    )
     assert not_done.status_code == 409
-    bad_item = api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}"
-                        "/items/nope/bump", {}, k)
+    bad_item = api.post(
+        f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}/items/nope/bump", {}, k
+    )
     assert bad_item.status_code == 404 and bad_item.json()["code"] == "ticket-item-not-found"
     no_station = api.post("/api/kitchen/stations/nope/undo", {}, k)
     assert no_station.status_code == 404
     bad_rule = api.post("/api/kitchen/routing-rules", {"station_ids": [kitchen["hot"]]}, m)
     assert bad_rule.status_code == 422 and bad_rule.json()["code"] == "rule-target"
     waiter_bump = api.post(
-        f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}/bump", {}, w)
+        f"/api/kitchen/stations/{kitchen['hot']}/tickets/{hot_ticket['id']}/bump", {}, w
+    )
     assert waiter_bump.status_code == 403
     assert seq(api) == before, "a refusal writes nothing"
 
 
 def test_routing_rules_send_an_item_to_two_stations(api, kitchen):
     ids, w, k, m = api.ids, api.login("W01"), api.login("K01"), api.login("M01")
-    r = api.post("/api/kitchen/routing-rules", {
-        "item_id": ids.items["duck"], "station_ids": [kitchen["hot"], kitchen["bar"]]}, m)
+    r = api.post(
+        "/api/kitchen/routing-rules",
+        {"item_id": ids.items["duck"], "station_ids": [kitchen["hot"], kitchen["bar"]]},
+        m,
+    )
     assert r.status_code == 201, r.text
     rules = api.client.get("/api/kitchen/routing-rules", headers=k).json()
     assert len(rules) == 3
     place(api, w, [{"item_id": ids.items["duck"]}])
     settle(api, 2)
     for station in ("hot", "bar"):
-        assert [i["name_en"] for t in tickets_of(api, kitchen[station], k)
-                for i in t["items"]] == ["Peking Duck"]
-    gone = api.client.request("DELETE", f"/api/kitchen/routing-rules/{r.json()['id']}",
-                              headers=m | {"Idempotency-Key": uuid.uuid4().hex})
+        assert [i["name_en"] for t in tickets_of(api, kitchen[station], k) for i in t["items"]] == [
+            "Peking Duck"
+        ]
+    gone = api.client.request(
+        "DELETE",
+        f"/api/kitchen/routing-rules/{r.json()['id']}",
+        headers=m | {"Idempotency-Key": uuid.uuid4().hex},
+    )
     assert gone.status_code == 200
     assert len(api.client.get("/api/kitchen/routing-rules", headers=k).json()) == 2
 
@@ -347,8 +421,14 @@ def test_86_from_the_kitchen_stops_every_channel(api, kitchen):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
     r = api.post(f"/api/kitchen/items/{ids.items['mpdf']}/sold-out", {}, k)
     assert r.status_code == 200, r.text
-    refused = api.post("/api/orders", {"channel": "takeaway", "lines": [
-        {"item_id": ids.items["mpdf"], "modifier_option_ids": [ids.options["Mild"]]}]}, w)
+    refused = api.post(
+        "/api/orders",
+        {
+            "channel": "takeaway",
+            "lines": [{"item_id": ids.items["mpdf"], "modifier_option_ids": [ids.options["Mild"]]}],
+        },
+        w,
+    )
     assert refused.status_code in (409, 422), refused.text
     unknown = api.post("/api/kitchen/items/nope/sold-out", {}, k)
     assert unknown.status_code == 404
@@ -356,8 +436,14 @@ def test_86_from_the_kitchen_stops_every_channel(api, kitchen):
 
 def test_rebuild_reproduces_the_tickets(api, kitchen, tmp_path):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
-    place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["cola"],
-                                                     "spec_id": ids.specs["small"]}])
+    place(
+        api,
+        w,
+        [
+            {"item_id": ids.items["rice"]},
+            {"item_id": ids.items["cola"], "spec_id": ids.specs["small"]},
+        ],
+    )
     settle(api, 2)
     t = tickets_of(api, kitchen["hot"], k)[0]
     api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/{t['id']}/bump", {}, k)
@@ -377,9 +463,12 @@ def test_rebuild_reproduces_the_tickets(api, kitchen, tmp_path):
 def test_merged_and_split_orders_keep_their_tickets_and_get_ready(api, kitchen):
     ids, w, k = api.ids, api.login("W01"), api.login("K01")
     first = place(api, w, [{"item_id": ids.items["rice"]}])
-    second = place(api, w, [{"item_id": ids.items["mpdf"],
-                             "modifier_option_ids": [ids.options["Mild"]]}],
-                   table_id=ids.tables["A02"])
+    second = place(
+        api,
+        w,
+        [{"item_id": ids.items["mpdf"], "modifier_option_ids": [ids.options["Mild"]]}],
+        table_id=ids.tables["A02"],
+    )
     settle(api, 2)
     r = api.post(f"/api/orders/{second['id']}/merge", {"into_order_id": first["id"]}, w)
     assert r.status_code == 200, r.text
@@ -392,8 +481,12 @@ def test_merged_and_split_orders_keep_their_tickets_and_get_ready(api, kitchen):
         api.post(f"/api/kitchen/stations/{kitchen['hot']}/tickets/{t['id']}/bump", {}, k)
     assert api.client.get(f"/api/orders/{first['id']}", headers=w).json()["status"] == "ready"
 
-    third = place(api, w, [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}],
-                  table_id=ids.tables["A03"])
+    third = place(
+        api,
+        w,
+        [{"item_id": ids.items["rice"]}, {"item_id": ids.items["plum"]}],
+        table_id=ids.tables["A03"],
+    )
     settle(api, 5)
     plum = next(ln["id"] for ln in third["lines"] if ln["name_en"] == "Sour Plum Drink")
     split = api.post(f"/api/orders/{third['id']}/split", {"line_ids": [plum]}, w)
@@ -403,7 +496,7 @@ def test_merged_and_split_orders_keep_their_tickets_and_get_ready(api, kitchen):
     bar = [t for t in tickets_of(api, kitchen["bar"], k) if t["kind"] == "new"]
     assert bar[0]["order_id"] == new_bill["id"], "the drink's ticket follows it to the new bill"
     api.post(f"/api/kitchen/stations/{kitchen['bar']}/tickets/{bar[0]['id']}/bump", {}, k)
-    assert api.client.get(f"/api/orders/{new_bill['id']}", headers=w).json()["status"] == \
-        "ready"
-    assert api.client.get(f"/api/orders/{third['id']}", headers=w).json()["status"] == \
-        "submitted", "the rice is still cooking"
+    assert api.client.get(f"/api/orders/{new_bill['id']}", headers=w).json()["status"] == "ready"
+    assert (
+        api.client.get(f"/api/orders/{third['id']}", headers=w).json()["status"] == "submitted"
+    ), "the rice is still cooking"

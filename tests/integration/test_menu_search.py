@@ -12,9 +12,16 @@ def _names(api, q, h):
 def test_search_follows_new_renamed_deactivated_and_sold_out_items(api):
     m, c = api.login("M01"), api.login("C01")
     assert "宫保鸡丁" in _names(api, "gbjd", c)
-    r = api.post("/api/menu/items", {"category_id": next(iter(api.ids.categories.values())),
-                                     "name_zh": "宫爆虾球", "name_en": "Kung Pao Prawns",
-                                     "price": 6800}, m)
+    r = api.post(
+        "/api/menu/items",
+        {
+            "category_id": next(iter(api.ids.categories.values())),
+            "name_zh": "宫爆虾球",
+            "name_en": "Kung Pao Prawns",
+            "price": 6800,
+        },
+        m,
+    )
     assert r.status_code == 201, r.text
     item_id = r.json()["id"]
     found = _names(api, "gb", c)
@@ -24,14 +31,20 @@ def test_search_follows_new_renamed_deactivated_and_sold_out_items(api):
     assert api.post(f"/api/menu/items/{item_id}/sold-out", {}, m).status_code == 200
     assert _names(api, "prawns", c)["宫爆虾球"]["sold_out"] is True
 
-    r = api.client.patch(f"/api/menu/items/{item_id}", json={"name_zh": "椒盐虾球", "price": 7200},
-                         headers={**m, "Idempotency-Key": "rename-1"})
+    r = api.client.patch(
+        f"/api/menu/items/{item_id}",
+        json={"name_zh": "椒盐虾球", "price": 7200},
+        headers={**m, "Idempotency-Key": "rename-1"},
+    )
     assert r.status_code == 200, r.text
     assert "宫爆虾球" not in _names(api, "gb", c)
     assert _names(api, "jyxq", c)["椒盐虾球"]["price"] == 7200
 
-    r = api.client.patch(f"/api/menu/items/{item_id}", json={"active": False},
-                         headers={**m, "Idempotency-Key": "retire-1"})
+    r = api.client.patch(
+        f"/api/menu/items/{item_id}",
+        json={"active": False},
+        headers={**m, "Idempotency-Key": "retire-1"},
+    )
     assert r.status_code == 200, r.text
     assert "椒盐虾球" not in _names(api, "jy", c)
 

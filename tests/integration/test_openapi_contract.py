@@ -16,18 +16,27 @@ MUTATING = ("post", "put", "patch", "delete")
 
 def _operations(api: Any) -> list[tuple[str, str, dict[str, Any]]]:
     paths = api.client.get("/openapi.json").json()["paths"]
-    return [(path, method, op) for path, ops in paths.items() for method, op in ops.items()
-            if isinstance(op, dict)]
+    return [
+        (path, method, op)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if isinstance(op, dict)
+    ]
 
 
 def _header(op: dict[str, Any], name: str) -> dict[str, Any] | None:
-    return next((p for p in op.get("parameters", ())
-                 if p["in"] == "header" and p["name"].lower() == name), None)
+    return next(
+        (p for p in op.get("parameters", ()) if p["in"] == "header" and p["name"].lower() == name),
+        None,
+    )
 
 
 def test_every_change_documents_its_idempotency_key_as_required(api):
-    keyed = [(path, method, _header(op, "idempotency-key"))
-             for path, method, op in _operations(api) if method in MUTATING]
+    keyed = [
+        (path, method, _header(op, "idempotency-key"))
+        for path, method, op in _operations(api)
+        if method in MUTATING
+    ]
     documented = [(path, method, h) for path, method, h in keyed if h is not None]
     assert len(documented) > 30, "most changes take an Idempotency-Key"
     optional = [(method, path) for path, method, h in documented if not h.get("required")]
@@ -38,8 +47,10 @@ def test_every_change_documents_its_idempotency_key_as_required(api):
 
 def test_a_change_without_a_key_is_still_the_nodes_own_problem_not_a_422(api):
     h = api.login("W01")
-    body = {"table_id": api.ids.tables["A01"],
-            "lines": [{"item_id": api.ids.items["rice"], "quantity": 1}]}
+    body = {
+        "table_id": api.ids.tables["A01"],
+        "lines": [{"item_id": api.ids.items["rice"], "quantity": 1}],
+    }
     for headers in (h, {**h, "Idempotency-Key": ""}, {**h, "Idempotency-Key": "k" * 201}):
         r = api.client.post("/api/orders", json=body, headers=headers)
         assert r.status_code == 400, r.text
@@ -77,8 +88,9 @@ def test_finding_an_account_takes_one_required_query_with_its_rule_documented(ap
     assert params["q"]["schema"]["pattern"] == ACCOUNT_QUERY
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(q=st.from_regex(ACCOUNT_QUERY, fullmatch=True).filter(lambda q: len(q) <= 64))
 def test_every_query_the_document_allows_is_answered(api, q):
     h = getattr(api, "_cashier", None) or api.login("C01")

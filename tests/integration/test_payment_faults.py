@@ -49,9 +49,13 @@ FAULTS: dict[str, tuple[float, dict[str, Any]]] = {
 }
 OUTAGE_EVERY = 250  # bills; then one provider is down for a moment
 OUTAGE_SECONDS = 1.5
-NODE = {"payment_call_timeout_ms": "400", "payment_budget_ms": "2000",
-        "payment_settle_interval_ms": "250", "payment_breaker_cooldown_ms": "1000",
-        "payment_reverse_unknown_after_ms": "4000"}
+NODE = {
+    "payment_call_timeout_ms": "400",
+    "payment_budget_ms": "2000",
+    "payment_settle_interval_ms": "250",
+    "payment_breaker_cooldown_ms": "1000",
+    "payment_reverse_unknown_after_ms": "4000",
+}
 
 
 @dataclass
@@ -62,15 +66,15 @@ class Bill:
     cash: int = 0
 
 
-def tender_body(rng: random.Random, tender: str, amount: int,
-                wallet: str | None = None) -> dict[str, Any]:
+def tender_body(
+    rng: random.Random, tender: str, amount: int, wallet: str | None = None
+) -> dict[str, Any]:
     if tender == "cash":
         return {"tender": "cash", "amount": amount, "tendered": amount}
     if tender == "card":
         return {"tender": "card", "amount": amount}
     if tender == "wallet_qr":  # our QR: the customer scans it with whichever wallet
-        return {"tender": "wallet_qr", "amount": amount} | ({"wallet": wallet} if wallet
-                                                             else {})
+        return {"tender": "wallet_qr", "amount": amount} | ({"wallet": wallet} if wallet else {})
     wallet = rng.choice(["alipay", "wechat"])
     code = GOOD_CODES[wallet]
     if rng.random() < 0.03:  # a code the customer's wallet declines (balance too low)
@@ -110,8 +114,14 @@ async def take_bill(rig: PaymentRig, c: httpx.AsyncClient, i: int) -> Bill:
         outcome = str(out.get("status")) if status == 200 else f"http_{status}"
         if outcome == "pending":
             outcome = await settle_pending(rig, c, str(out["id"]))
-        bill.attempts.append({"tender": tender, "outcome": outcome,
-                              "provider": out.get("provider"), "offline": out.get("offline")})
+        bill.attempts.append(
+            {
+                "tender": tender,
+                "outcome": outcome,
+                "provider": out.get("provider"),
+                "offline": out.get("offline"),
+            }
+        )
         if tender == "cash" and outcome == "succeeded":
             bill.cash += due
         if outcome == "succeeded":
@@ -127,15 +137,17 @@ async def take_bill(rig: PaymentRig, c: httpx.AsyncClient, i: int) -> Bill:
     return bill
 
 
-async def outages(rig: PaymentRig, started: list[int], stop: asyncio.Event,
-                  rng: random.Random, log: Counter[str]) -> None:
+async def outages(
+    rig: PaymentRig, started: list[int], stop: asyncio.Event, rng: random.Random, log: Counter[str]
+) -> None:
     assert rig.emulator is not None
     next_at = OUTAGE_EVERY
     while not stop.is_set():
         if started[0] >= next_at:
             provider = rng.choice(["alipay", "wechat", "card"])
-            rig.emulator.state.faults.add({"provider": provider, "mode": "down",
-                                           "seconds": OUTAGE_SECONDS})
+            rig.emulator.state.faults.add(
+                {"provider": provider, "mode": "down", "seconds": OUTAGE_SECONDS}
+            )
             log[f"outage:{provider}"] += 1
             next_at += OUTAGE_EVERY
         await asyncio.sleep(0.05)
@@ -144,8 +156,7 @@ async def outages(rig: PaymentRig, started: list[int], stop: asyncio.Event,
 async def run_suite(rig: PaymentRig) -> tuple[list[Bill], Counter[str], float]:
     assert rig.emulator is not None
     for mode, (p, extra) in FAULTS.items():
-        rig.emulator.state.faults.add({"provider": "*", "mode": mode, "probability": p,
-                                       **extra})
+        rig.emulator.state.faults.add({"provider": "*", "mode": mode, "probability": p, **extra})
     rng = random.Random(SEED)
     log: Counter[str] = Counter()
     started = [0]
@@ -153,6 +164,7 @@ async def run_suite(rig: PaymentRig) -> tuple[list[Bill], Counter[str], float]:
     queue = iter(range(PAYMENTS))
     t0 = time.monotonic()
     async with httpx.AsyncClient(timeout=30) as c:
+
         async def worker() -> None:
             for i in queue:
                 started[0] += 1
@@ -169,6 +181,7 @@ async def run_suite(rig: PaymentRig) -> tuple[list[Bill], Counter[str], float]:
 async def store_view(rig: PaymentRig, bills: list[Bill]) -> dict[str, dict[str, Any]]:
     sem = asyncio.Semaphore(CONCURRENCY)
     async with httpx.AsyncClient(timeout=30) as c:
+
         async def one(b: Bill) -> tuple[str, dict[str, Any]]:
             async with sem:
                 return b.order_id, await rig.bill(c, b.order_id)
@@ -199,34 +212,48 @@ def test_thousands_of_payments_under_faults_never_double_charge(tmp_path: Path) 
     unknown_to_store, unsettled = verdict.unknown_to_store, verdict.unsettled
     flagged, declined_later, settled = verdict.flagged, verdict.declined_later, verdict.settled
 
-    attempts = Counter(a["outcome"] + (" offline" if a["offline"] else "")
-                       for b in bills for a in b.attempts)
-    providers = Counter(f"{a['provider']}:{a['outcome']}" for b in bills for a in b.attempts
-                        if a["outcome"].startswith("succeeded"))
+    attempts = Counter(
+        a["outcome"] + (" offline" if a["offline"] else "") for b in bills for a in b.attempts
+    )
+    providers = Counter(
+        f"{a['provider']}:{a['outcome']}"
+        for b in bills
+        for a in b.attempts
+        if a["outcome"].startswith("succeeded")
+    )
     faults = Counter({k: v for k, v in book["faults_applied"].items()})
     by_kind: Counter[str] = Counter()
     for k, v in faults.items():
         by_kind[k.split(":", 1)[1]] += v
-    print(f"bills={len(bills)} payment attempts={sum(attempts.values())} took={took:.1f}s "
-          f"({sum(attempts.values()) / took:.1f} attempts/s)")
+    print(
+        f"bills={len(bills)} payment attempts={sum(attempts.values())} took={took:.1f}s "
+        f"({sum(attempts.values()) / took:.1f} attempts/s)"
+    )
     print(f"attempt outcomes: {dict(attempts)}")
     print(f"succeeded by provider: {dict(providers)}")
     print(f"faults injected by kind: {dict(by_kind)}; outages: {dict(outage_log)}")
     print(f"provider charge requests repeated for one intent: {book['repeat_charge_requests']}")
-    print(f"ledger: trades={len(trades)} captures kept="
-          f"{sum(1 for t in trades.values() if t['kept'] > 0)} callbacks sent="
-          f"{book['callbacks_sent']}")
-    print(f"settled={settled} flagged={len(flagged)} (offline payment declined when "
-          f"forwarded: {len(declined_later)}, still open: {len(flagged - declined_later)}) "
-          f"unsettled_unflagged={len(unsettled)} "
-          f"paid_in_cash_as_last_resort={sum(1 for b in bills if b.cash)}")
+    print(
+        f"ledger: trades={len(trades)} captures kept="
+        f"{sum(1 for t in trades.values() if t['kept'] > 0)} callbacks sent="
+        f"{book['callbacks_sent']}"
+    )
+    print(
+        f"settled={settled} flagged={len(flagged)} (offline payment declined when "
+        f"forwarded: {len(declined_later)}, still open: {len(flagged - declined_later)}) "
+        f"unsettled_unflagged={len(unsettled)} "
+        f"paid_in_cash_as_last_resort={sum(1 for b in bills if b.cash)}"
+    )
     still_open = Counter(
         f"{p['provider']}:{p['status']}:{p.get('forward_state')}->ledger:"
         f"{trades.get((p['provider'], p['id']), {}).get('status', 'none')}"
-        for p in open_payments(view, flagged=True))
+        for p in open_payments(view, flagged=True)
+    )
     print(f"flagged payments (store -> provider ledger): {dict(still_open)}")
-    print(f"double_charges={len(doubles)} lost={len(lost)} "
-          f"captured_but_unknown_to_store={len(unknown_to_store)}")
+    print(
+        f"double_charges={len(doubles)} lost={len(lost)} "
+        f"captured_but_unknown_to_store={len(unknown_to_store)}"
+    )
 
     assert len(bills) == PAYMENTS and sum(attempts.values()) >= PAYMENTS
     assert sum(by_kind.values()) > PAYMENTS * 0.1, "the faults did not fire"

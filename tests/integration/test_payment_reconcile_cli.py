@@ -41,8 +41,12 @@ def store(tmp_path: Path, emulator: Emulator) -> str:
     emulator.reset()
     # The real emulator signs and checks RSA on every call: the product's own call timeout
     # and budget, not the fixtures' 300 ms, or a busy CI box turns a payment 'unknown'.
-    node = make_node(tmp_path, payment_emulator_url=emulator.url,
-                     payment_call_timeout_ms=1200, payment_budget_ms=2800)
+    node = make_node(
+        tmp_path,
+        payment_emulator_url=emulator.url,
+        payment_call_timeout_ms=1200,
+        payment_budget_ms=2800,
+    )
     ids = a_small_restaurant(node)
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         till = Till(client, ids, node, {}, {})
@@ -56,8 +60,11 @@ def store(tmp_path: Path, emulator: Emulator) -> str:
 
 def reconcile(db: str, emulator: Emulator, *args: str) -> Any:
     runner = CliRunner()
-    return runner.invoke(app, ["reconcile", "--db", db, *args],
-                         env={"HEARTH_PAYMENT_EMULATOR_URL": emulator.url, "COLUMNS": "200"})
+    return runner.invoke(
+        app,
+        ["reconcile", "--db", db, *args],
+        env={"HEARTH_PAYMENT_EMULATOR_URL": emulator.url, "COLUMNS": "200"},
+    )
 
 
 def test_no_differences_exits_0(store: str, emulator: Emulator) -> None:
@@ -69,10 +76,16 @@ def test_no_differences_exits_0(store: str, emulator: Emulator) -> None:
 
 def test_every_difference_is_listed_and_exits_1(store: str, emulator: Emulator) -> None:
     # The provider captured a payment the store has no record of.
-    alipay = next(p for p in build_providers(Settings(payment_emulator_url=emulator.url))
-                  if p.name == "alipay")
-    asyncio.run(alipay.charge(ChargeRequest("stray-intent-1", 999, "CNY", "scan_code",
-                                            "order elsewhere", ALIPAY_CODE)))
+    alipay = next(
+        p
+        for p in build_providers(Settings(payment_emulator_url=emulator.url))
+        if p.name == "alipay"
+    )
+    asyncio.run(
+        alipay.charge(
+            ChargeRequest("stray-intent-1", 999, "CNY", "scan_code", "order elsewhere", ALIPAY_CODE)
+        )
+    )
     out = reconcile(store, emulator)
     assert out.exit_code == 1, out.output
     assert "Reconciliation" in out.output, "a table of the differences"
@@ -87,17 +100,23 @@ def test_every_difference_is_listed_and_exits_1(store: str, emulator: Emulator) 
     # The run is journaled like the API's.
     engine = sa.create_engine(store)
     with engine.connect() as conn:
-        runs = conn.execute(sa.select(sa.func.count()).select_from(journal)
-                            .where(journal.c.type == "ReconciliationRecorded")).scalar()
+        runs = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(journal)
+            .where(journal.c.type == "ReconciliationRecorded")
+        ).scalar()
     engine.dispose()
     assert runs == 3, "each run that reached the providers was recorded"
 
 
-def test_a_statement_that_cannot_be_read_is_not_a_clean_bill(store: str,
-                                                              emulator: Emulator) -> None:
+def test_a_statement_that_cannot_be_read_is_not_a_clean_bill(
+    store: str, emulator: Emulator
+) -> None:
     runner = CliRunner()
-    out = runner.invoke(app, ["reconcile", "--db", store, "--provider", "alipay"],
-                        env={"HEARTH_PAYMENT_EMULATOR_URL": "http://127.0.0.1:9",
-                             "COLUMNS": "200"})
+    out = runner.invoke(
+        app,
+        ["reconcile", "--db", store, "--provider", "alipay"],
+        env={"HEARTH_PAYMENT_EMULATOR_URL": "http://127.0.0.1:9", "COLUMNS": "200"},
+    )
     assert out.exit_code == 1, out.output
     assert "statement not read" in out.output

@@ -33,8 +33,9 @@ def emulator() -> Iterator[Emulator]:
 
 
 def _node(tmp_path: Any, emu: Emulator) -> Any:
-    return make_node(tmp_path, payment_emulator_url=emu.url, payment_call_timeout_ms=900,
-                     payment_budget_ms=2800)
+    return make_node(
+        tmp_path, payment_emulator_url=emu.url, payment_call_timeout_ms=900, payment_budget_ms=2800
+    )
 
 
 @pytest.fixture
@@ -49,22 +50,29 @@ def shop(tmp_path: Any, emulator: Emulator) -> Iterator[Till]:
 
 def scan(emu: Emulator, provider: str, intent_id: str) -> str:
     """The customer scans a merchant QR and pays."""
-    r = httpx.post(f"{emu.url}/_emulator/scan",
-                   json={"provider": provider, "intent_id": intent_id}, timeout=5)
+    r = httpx.post(
+        f"{emu.url}/_emulator/scan", json={"provider": provider, "intent_id": intent_id}, timeout=5
+    )
     r.raise_for_status()
     return str(r.json()["status"])
 
 
 def kept(emu: Emulator, provider: str | None = None) -> int:
     trades = emu.state.ledger.snapshot()["trades"]
-    return sum(t["amount"] - t["refunded"] for t in trades
-               if t["status"] == "succeeded" and provider in (None, t["provider"]))
+    return sum(
+        t["amount"] - t["refunded"]
+        for t in trades
+        if t["status"] == "succeeded" and provider in (None, t["provider"])
+    )
 
 
 def test_the_router_lists_the_emulated_providers(shop: Till) -> None:
     shown = shop.get("/api/payments/providers").json()
     assert [(p["name"], p["state"]) for p in shown] == [
-        ("alipay", "closed"), ("wechat", "closed"), ("card", "closed")]
+        ("alipay", "closed"),
+        ("wechat", "closed"),
+        ("card", "closed"),
+    ]
     assert shown[2]["tenders"] == ["card"]
 
 
@@ -76,8 +84,7 @@ def test_wallet_scan_is_captured_once(shop: Till, emulator: Emulator) -> None:
     assert kept(emulator) == 3800
 
 
-def test_alipay_down_switches_to_wechat_at_once(shop: Till,
-                                                            emulator: Emulator) -> None:
+def test_alipay_down_switches_to_wechat_at_once(shop: Till, emulator: Emulator) -> None:
     emulator.fault("alipay", "down", seconds=30)
     order = shop.order("gbjd")
     p = shop.pay(order["id"], tender="wallet_qr", amount=3800).json()
@@ -85,14 +92,17 @@ def test_alipay_down_switches_to_wechat_at_once(shop: Till,
     # Alipay refused once (503 at once, nothing processed) and the backup took it.
     assert emulator.ledger()["faults_applied"] == {"alipay:down": 1}
     assert [(x["provider"], x["status"]) for x in shop.bill(order["id"])["payments"]] == [
-        ("alipay", "failed"), ("wechat", "pending")]
+        ("alipay", "failed"),
+        ("wechat", "pending"),
+    ]
     assert "switched" in p["message_en"] and p["qr_content"].startswith("weixin://")
     shop.wait_for(p["id"], "succeeded")  # the customer scans it with either wallet
     assert (kept(emulator, "alipay"), kept(emulator, "wechat")) == (0, 3800)
 
 
 def test_a_wechat_code_goes_to_wechat_and_an_alipay_code_never_does(
-        shop: Till, emulator: Emulator) -> None:
+    shop: Till, emulator: Emulator
+) -> None:
     order = shop.order("gbjd")
     p = shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=WECHAT_CODE).json()
     assert (p["status"], p["provider"], p["wallet"]) == ("succeeded", "wechat", "wechat"), p
@@ -102,13 +112,17 @@ def test_a_wechat_code_goes_to_wechat_and_an_alipay_code_never_does(
     assert (p["status"], p["provider"]) == ("failed", "alipay"), p
     assert (p["fallback"]["tender"], p["fallback"]["provider"]) == ("wallet_qr", "wechat")
     assert "show our QR" in p["fallback"]["reason_en"]
-    wechat_scans = [t for t in emulator.state.ledger.snapshot()["trades"]
-                    if t["provider"] == "wechat" and t["method"] == "scan_code"]
+    wechat_scans = [
+        t
+        for t in emulator.state.ledger.snapshot()["trades"]
+        if t["provider"] == "wechat" and t["method"] == "scan_code"
+    ]
     assert len(wechat_scans) == 1, "only the WeChat code ever reached WeChat Pay"
 
 
 def test_a_lost_answer_switches_to_the_backup_and_never_keeps_two(
-        shop: Till, emulator: Emulator) -> None:
+    shop: Till, emulator: Emulator
+) -> None:
     emulator.state.qr_autopay_ms = 0  # customers scan when the test says
     emulator.fault("alipay", "lost_answer")
     try:
@@ -136,8 +150,9 @@ def test_card_partial_refund(shop: Till, emulator: Emulator) -> None:
     order = shop.order("gbjd")
     p = shop.pay(order["id"], tender="card", amount=3800, tip=200).json()
     assert p["status"] == "succeeded", p
-    r = shop.post(f"/api/payments/{p['id']}/refund", {"amount": 1000, "reason": "cold",
-                                                     "approval": MANAGER}).json()
+    r = shop.post(
+        f"/api/payments/{p['id']}/refund", {"amount": 1000, "reason": "cold", "approval": MANAGER}
+    ).json()
     assert r["refund"]["status"] == "succeeded", r
     assert kept(emulator) == 3000
 
@@ -151,7 +166,8 @@ def test_merchant_qr_is_settled_when_the_customer_pays(shop: Till) -> None:
 
 
 def test_an_unscanned_wechat_qr_is_closed_at_wechat_when_cancelled(
-        shop: Till, emulator: Emulator) -> None:
+    shop: Till, emulator: Emulator
+) -> None:
     emulator.state.qr_autopay_ms = 0  # the customer walks away without scanning
     try:
         order = shop.order("rice")
@@ -170,22 +186,28 @@ def test_reconciliation_against_the_emulator_statement(shop: Till, emulator: Emu
     shop.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=ALIPAY_CODE)
     shop.pay(order["id"], tender="card", amount=300)
     since = int(time.time() * 1000) - 60_000
-    r = shop.post("/api/payments/reconcile", {"since_ms": since,
-                                              "until_ms": since + 120_000}, who="M01").json()
+    r = shop.post(
+        "/api/payments/reconcile", {"since_ms": since, "until_ms": since + 120_000}, who="M01"
+    ).json()
     assert r["differences"] == 0, r
 
 
 def test_crash_after_charge_is_settled_from_the_emulator_without_a_second_charge(
-        tmp_path: Any, emulator: Emulator) -> None:
+    tmp_path: Any, emulator: Emulator
+) -> None:
     emulator.reset()
     node = _node(tmp_path, emulator)
     ids = a_small_restaurant(node)
     order_id, pid = _pending_intent(node, ids)
     alipay = next(p for p in build_providers(node.settings) if p.name == "alipay")
     # The charge went out and captured; the node died before recording the answer.
-    asyncio.run(alipay.charge(ChargeRequest(pid, 300, "CNY", "scan_code",
-                                            description=f"order {order_id}",
-                                            auth_code=ALIPAY_CODE)))
+    asyncio.run(
+        alipay.charge(
+            ChargeRequest(
+                pid, 300, "CNY", "scan_code", description=f"order {order_id}", auth_code=ALIPAY_CODE
+            )
+        )
+    )
     time.sleep(0.5)
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         till = Till(client, ids, node, {}, {})
@@ -197,12 +219,17 @@ def test_crash_after_charge_is_settled_from_the_emulator_without_a_second_charge
 
 
 def test_offline_wallet_scan_is_forwarded_with_its_code_when_the_line_is_back(
-        shop: Till, emulator: Emulator) -> None:
+    shop: Till, emulator: Emulator
+) -> None:
     shop.node.settings.payment_breaker_cooldown_ms = 300
     for route in payments_of(shop.node).routing.routes.values():
         route.breaker.cooldown_ms = 300
-    assert shop.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False},
-                     who="M01").status_code == 200  # a store that takes wallets only
+    assert (
+        shop.post(
+            "/api/payments/providers/card", {"tenders": ["card"], "enabled": False}, who="M01"
+        ).status_code
+        == 200
+    )  # a store that takes wallets only
     emulator.fault("*", "down", seconds=30)
     order = shop.order("gbjd")
     # The line is down: our QR fails on both wallets; only then is a code taken on trust.

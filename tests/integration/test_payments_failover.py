@@ -64,10 +64,11 @@ def test_primary_not_answering_switches_to_the_backup_within_the_budget(till: Ti
     # left to hang through the budget), then the backup took it as attempt 2. How long that
     # takes end to end is measured by bench/payments.py (p99 goal: 3 s).
     with till.node.engine.connect() as conn:
-        rows = conn.execute(sa.select(payments.c.provider, payments.c.attempt,
-                                      payments.c.root_id)
-                            .where(payments.c.order_id == order["id"])
-                            .order_by(payments.c.attempt)).all()
+        rows = conn.execute(
+            sa.select(payments.c.provider, payments.c.attempt, payments.c.root_id)
+            .where(payments.c.order_id == order["id"])
+            .order_by(payments.c.attempt)
+        ).all()
     assert [(x.provider, x.attempt) for x in rows] == [("alipay", 1), ("wechat", 2)]
     assert len({x.root_id for x in rows}) == 1
     assert (till.providers["alipay"].charges, till.providers["wechat"].charges) == (1, 1)
@@ -122,15 +123,16 @@ def test_a_scanned_code_goes_to_its_own_wallet_only(till: Till) -> None:
     assert till.providers["alipay"].charges == 0, "Alipay (first in line) never saw it"
     # Naming the other wallet is a mistake the code corrects, not a route.
     other = till.order("rice")
-    r = till.pay(other["id"], tender="wallet_scan", amount=300, auth_code=WECHAT_CODE,
-                 wallet="alipay")
+    r = till.pay(
+        other["id"], tender="wallet_scan", amount=300, auth_code=WECHAT_CODE, wallet="alipay"
+    )
     assert r.status_code == 422 and r.json()["code"] == "auth-code-wallet-mismatch", r.text
 
 
-@pytest.mark.parametrize("code", ["12345678", "9912345678901234", "281234567890123",
-                                  "1345678901234567890"])
-def test_a_code_of_neither_wallet_is_refused_before_anything_happens(till: Till,
-                                                                    code: str) -> None:
+@pytest.mark.parametrize(
+    "code", ["12345678", "9912345678901234", "281234567890123", "1345678901234567890"]
+)
+def test_a_code_of_neither_wallet_is_refused_before_anything_happens(till: Till, code: str) -> None:
     order = till.order("rice")
     before = till.seq()
     r = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=code)
@@ -144,7 +146,8 @@ def test_a_code_of_neither_wallet_is_refused_before_anything_happens(till: Till,
 
 @pytest.mark.parametrize("mode", ["down", "slow"])
 def test_when_the_codes_wallet_is_down_the_cashier_is_told_to_switch_method(
-        till: Till, mode: str) -> None:
+    till: Till, mode: str
+) -> None:
     till.providers["alipay"].mode = mode
     order = till.order("gbjd")
     p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
@@ -161,8 +164,7 @@ def test_when_the_codes_wallet_is_down_the_cashier_is_told_to_switch_method(
     assert till.bill(order["id"])["status"] == "paid"
 
 
-def test_a_code_whose_wallet_is_not_taken_here_is_sent_to_another_method(
-        till: Till) -> None:
+def test_a_code_whose_wallet_is_not_taken_here_is_sent_to_another_method(till: Till) -> None:
     r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_qr"]}, who="M01")
     assert r.status_code == 200, r.text
     order = till.order("rice")
@@ -173,8 +175,7 @@ def test_a_code_whose_wallet_is_not_taken_here_is_sent_to_another_method(
 
 
 def test_a_scanned_code_is_taken_offline_only_when_nothing_else_is_up(till: Till) -> None:
-    till.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False},
-              who="M01")
+    till.post("/api/payments/providers/card", {"tenders": ["card"], "enabled": False}, who="M01")
     for prov in till.providers.values():
         prov.mode = "down"
     order = till.order("rice")
@@ -214,8 +215,10 @@ def test_all_providers_down_takes_card_offline_and_forwards_later(till: Till) ->
     card.mode = "ok"
     till.node.settings.payment_breaker_cooldown_ms = 0
     till.providers["card"].mode = "ok"
-    done = wait_until(lambda: till.get("/api/payments/offline?status=forwarded",
-                                       who="M01").json(), what="the payment forwarded")
+    done = wait_until(
+        lambda: till.get("/api/payments/offline?status=forwarded", who="M01").json(),
+        what="the payment forwarded",
+    )
     assert [x["id"] for x in done] == [p["id"]]
     assert card.captured() == 3800
 
@@ -229,8 +232,10 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     assert till.bill(order["id"])["due"] == 0, "accepted offline, on trust"
     payments_of(till.node).routing.routes["card"].breaker.cooldown_ms = 0
     card.mode = "decline"
-    declined = wait_until(lambda: till.get("/api/payments/offline?status=declined",
-                                           who="M01").json(), what="the decline")
+    declined = wait_until(
+        lambda: till.get("/api/payments/offline?status=declined", who="M01").json(),
+        what="the decline",
+    )
     assert [x["id"] for x in declined] == [p["id"]]
     assert till.get("/api/payments/offline", who="C01").status_code == 403
     # Nothing was collected: the payment no longer counts and the bill is due again.
@@ -241,13 +246,18 @@ def test_offline_payment_declined_later_is_listed_for_the_manager(till: Till) ->
     assert (bill["paid"], bill["due"]) == (0, 300)
     # Journaled, so a rebuild and the audit trail say the same.
     with till.node.engine.connect() as conn:
-        changes = [e.payload for e in stream_events(conn, f"payment:{p['id']}")
-                   if e.type == "PaymentStatusChanged"]
+        changes = [
+            e.payload
+            for e in stream_events(conn, f"payment:{p['id']}")
+            if e.type == "PaymentStatusChanged"
+        ]
     assert changes[-1]["status"] == "declined_later"
     assert changes[-1]["forward_state"] == "declined"
     # Not refundable: there is nothing to give back.
-    r = till.post(f"/api/payments/{p['id']}/refund", {
-        "amount": 300, "reason": "x", "approval": {"staff_code": "M01", "pin": "246813"}})
+    r = till.post(
+        f"/api/payments/{p['id']}/refund",
+        {"amount": 300, "reason": "x", "approval": {"staff_code": "M01", "pin": "246813"}},
+    )
     assert r.status_code == 409 and r.json()["code"] == "payment-not-refundable"
 
 
@@ -272,10 +282,12 @@ def test_cash_and_stored_value_work_with_every_provider_down(till: Till) -> None
 
 def test_replayed_wallet_request_is_not_charged_twice(till: Till) -> None:
     order = till.order("gbjd")
-    first = till.pay(order["id"], key="w-1", tender="wallet_scan", amount=3800,
-                     auth_code=CODE).json()
-    again = till.pay(order["id"], key="w-1", tender="wallet_scan", amount=3800,
-                     auth_code=CODE).json()
+    first = till.pay(
+        order["id"], key="w-1", tender="wallet_scan", amount=3800, auth_code=CODE
+    ).json()
+    again = till.pay(
+        order["id"], key="w-1", tender="wallet_scan", amount=3800, auth_code=CODE
+    ).json()
     assert again["id"] == first["id"] and again["status"] == "succeeded"
     assert till.providers["alipay"].charges == 1
 
@@ -283,9 +295,14 @@ def test_replayed_wallet_request_is_not_charged_twice(till: Till) -> None:
 def test_wallet_refund_goes_to_the_provider(till: Till) -> None:
     order = till.order("gbjd")
     p = till.pay(order["id"], tender="wallet_scan", amount=3800, auth_code=CODE).json()
-    r = till.post(f"/api/payments/{p['id']}/refund", {
-        "amount": 1800, "reason": "dish sent back",
-        "approval": {"staff_code": "M01", "pin": "246813"}})
+    r = till.post(
+        f"/api/payments/{p['id']}/refund",
+        {
+            "amount": 1800,
+            "reason": "dish sent back",
+            "approval": {"staff_code": "M01", "pin": "246813"},
+        },
+    )
     assert r.json()["refund"]["status"] == "succeeded", r.text
     assert till.providers["alipay"].captured() == 2000
 
@@ -296,6 +313,7 @@ def test_reconciliation_lists_every_difference(till: Till) -> None:
     ali = till.providers["alipay"]
     ali.trades["stray"] = Trade("stray", 999, "succeeded")
     from hearth.payments.providers.base import StatementEntry
+
     ali.entries.append(StatementEntry("stray", "ref-stray", "charge", 999, "CNY", 0))
     ali.entries.append(StatementEntry(p["id"], "x", "refund", 100, "CNY", 0))
     r = till.post("/api/payments/reconcile", {"since_ms": 0, "until_ms": 2**42}, who="M01")
@@ -319,18 +337,35 @@ def _pending_intent(node: Any, ids: Any) -> tuple[str, str]:
     from hearth.ordering.domain import Channel
 
     ctx = ordering.Context(None, int(time.time() * 1000))
-    order = node.writer.run(lambda tx: ordering.place_order(
-        tx, ctx, channel=Channel.TAKEAWAY, table_id=None,
-        lines=[ordering.LineInput(ids.items["rice"])], submit=True))
+    order = node.writer.run(
+        lambda tx: ordering.place_order(
+            tx,
+            ctx,
+            channel=Channel.TAKEAWAY,
+            table_id=None,
+            lines=[ordering.LineInput(ids.items["rice"])],
+            submit=True,
+        )
+    )
     body = TenderIn(tender="wallet_scan", amount=300, auth_code=CODE)
-    started = node.writer.run(lambda tx: service.start_payment(
-        tx, order_id=order.id, body=body, actor=None, key="k", fp=fingerprint(order.id, body),
-        settings=node.settings, provider="alipay"))
+    started = node.writer.run(
+        lambda tx: service.start_payment(
+            tx,
+            order_id=order.id,
+            body=body,
+            actor=None,
+            key="k",
+            fp=fingerprint(order.id, body),
+            settings=node.settings,
+            provider="alipay",
+        )
+    )
     return order.id, started.row.id
 
 
 def test_crash_after_the_provider_charged_is_settled_without_a_second_charge(
-        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    crashed: Any, providers: dict[str, FakeProvider]
+) -> None:
     node, ids = crashed
     order_id, pid = _pending_intent(node, ids)
     providers["alipay"].trades[pid] = Trade(pid, 300, "succeeded")  # charged, answer lost
@@ -342,7 +377,8 @@ def test_crash_after_the_provider_charged_is_settled_without_a_second_charge(
 
 
 def test_crash_before_the_charge_left_is_failed_not_charged(
-        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    crashed: Any, providers: dict[str, FakeProvider]
+) -> None:
     node, ids = crashed
     order_id, pid = _pending_intent(node, ids)
     time.sleep(2.1)  # older than the grace for a charge still on its way (a wall-clock age)
@@ -368,9 +404,11 @@ def test_an_unscanned_qr_can_be_cancelled_and_the_bill_paid_otherwise(till: Till
 
 
 def test_store_configures_its_providers(till: Till) -> None:
-    r = till.post("/api/payments/providers/wechat", {"tenders": ["wallet_qr", "wallet_scan"],
-                                                     "priority": 1, "enabled": True},
-                  who="M01")
+    r = till.post(
+        "/api/payments/providers/wechat",
+        {"tenders": ["wallet_qr", "wallet_scan"], "priority": 1, "enabled": True},
+        who="M01",
+    )
     assert r.status_code == 200, r.text
     shown = till.get("/api/payments/providers").json()
     assert [p["name"] for p in shown][:1] == ["wechat"]
@@ -383,7 +421,8 @@ def test_store_configures_its_providers(till: Till) -> None:
 
 
 def test_projections_rebuild_from_the_journal(
-        crashed: Any, providers: dict[str, FakeProvider]) -> None:
+    crashed: Any, providers: dict[str, FakeProvider]
+) -> None:
     from hearth.core.rebuild import rebuild
 
     node, ids = crashed
@@ -394,9 +433,10 @@ def test_projections_rebuild_from_the_journal(
         t.providers["card"].mode = "down"
         assert t.pay(order["id"], tender="card", amount=3100).json()["offline"]
         pid = t.bill(order["id"])["payments"][0]["id"]
-        r = t.post(f"/api/payments/{pid}/refund", {"amount": 500, "reason": "x",
-                                                     "approval": {"staff_code": "M01",
-                                                                  "pin": "246813"}})
+        r = t.post(
+            f"/api/payments/{pid}/refund",
+            {"amount": 500, "reason": "x", "approval": {"staff_code": "M01", "pin": "246813"}},
+        )
         assert r.status_code == 200, r.text
         closed = t.post(f"/api/shifts/{shift['id']}/close", {"counted": 1400}).json()
         assert closed["difference"] == -100  # 1000 + 2000 - 1000 change - 500 refund
@@ -428,8 +468,7 @@ def test_a_cancel_the_provider_refuses_is_flagged_not_reversed(till: Till) -> No
     assert again.status_code == 200 and again.json()["status"] == "reversed", again.text
 
 
-def test_a_late_capture_whose_reverse_is_refused_stays_flagged_with_the_money(
-        till: Till) -> None:
+def test_a_late_capture_whose_reverse_is_refused_stays_flagged_with_the_money(till: Till) -> None:
     alipay = till.providers["alipay"]
     alipay.mode = "lost"  # captures, the answer never comes
     alipay.reverse_mode = "refuse"

@@ -31,9 +31,11 @@ class Till:
 
     def login(self, code: str = "C01") -> dict[str, str]:
         if code not in self._tokens:
-            r = self.client.post("/api/auth/pin", json={"staff_code": code,
-                                                        "pin": self.ids.pins[code]},
-                                 headers={"X-Terminal-Key": self.ids.terminal_key})
+            r = self.client.post(
+                "/api/auth/pin",
+                json={"staff_code": code, "pin": self.ids.pins[code]},
+                headers={"X-Terminal-Key": self.ids.terminal_key},
+            )
             assert r.status_code == 200, r.text
             self._tokens[code] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return self._tokens[code]
@@ -47,11 +49,14 @@ class Till:
 
     def order(self, *items: str, submit: bool = True) -> dict[str, Any]:
         spiced = ("gbjd", "mpdf")  # these need a spice choice
-        lines = [{"item_id": self.ids.items[i]} | ({"modifier_option_ids": [
-            self.ids.options["Mild"]]} if i in spiced else {}) for i in items]
-        r = self.post("/api/orders", {"channel": "takeaway", "lines": lines,
-                                      "submit": submit},
-                      who="W01")
+        lines = [
+            {"item_id": self.ids.items[i]}
+            | ({"modifier_option_ids": [self.ids.options["Mild"]]} if i in spiced else {})
+            for i in items
+        ]
+        r = self.post(
+            "/api/orders", {"channel": "takeaway", "lines": lines, "submit": submit}, who="W01"
+        )
         assert r.status_code == 201, r.text
         self.login("C01")  # sign in now, so journal counts in the tests see only payments
         return dict(r.json())
@@ -80,21 +85,25 @@ class Till:
 
 
 def make_node(tmp_path: Any, **settings: Any) -> Node:
-    defaults: dict[str, Any] = {"payment_call_timeout_ms": 300, "payment_budget_ms": 1500,
-                                "payment_settle_interval_ms": 200}
+    defaults: dict[str, Any] = {
+        "payment_call_timeout_ms": 300,
+        "payment_budget_ms": 1500,
+        "payment_settle_interval_ms": 200,
+    }
     defaults.update(settings)
     return build_node(fast_settings(f"sqlite:///{tmp_path}/store.db", **defaults))
 
 
 @pytest.fixture
 def providers() -> dict[str, FakeProvider]:
-    return {"alipay": FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"})),
-            "wechat": FakeProvider("wechat", frozenset({"scan_code", "merchant_qr"})),
-            "card": FakeProvider("card", frozenset({"card"}))}
+    return {
+        "alipay": FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"})),
+        "wechat": FakeProvider("wechat", frozenset({"scan_code", "merchant_qr"})),
+        "card": FakeProvider("card", frozenset({"card"})),
+    }
 
 
-def open_till(node: Node, ids: DemoIds, providers: dict[str, FakeProvider]
-              ) -> Iterator[Till]:
+def open_till(node: Node, ids: DemoIds, providers: dict[str, FakeProvider]) -> Iterator[Till]:
     runtime.install(node, list(providers.values()))
     with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
         yield Till(client, ids, node, providers, {})

@@ -13,8 +13,9 @@ MANAGER = {"staff_code": "M01", "pin": "246813"}
 
 
 def an_account(till: Till, balance: int) -> str:
-    r = till.post("/api/payments/accounts", {"name": "王女士", "phone": "13800000000",
-                                             "balance": balance})
+    r = till.post(
+        "/api/payments/accounts", {"name": "王女士", "phone": "13800000000", "balance": balance}
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -51,8 +52,7 @@ def test_split_cash_and_stored_value_settles_the_bill(till: Till) -> None:
     assert till.get(f"/api/payments/accounts/{account}").json()["balance"] == 900
     with till.node.engine.connect() as conn:
         receipt = payments_for_receipt(conn, till.node.settings.store_id, order["id"])
-    assert [(x["tender"], x["amount"]) for x in receipt] == [("cash", 2000),
-                                                             ("stored_value", 2100)]
+    assert [(x["tender"], x["amount"]) for x in receipt] == [("cash", 2000), ("stored_value", 2100)]
 
 
 def test_stored_value_never_goes_negative(till: Till) -> None:
@@ -118,30 +118,35 @@ def test_refund_needs_a_manager_pin_and_never_exceeds_what_was_paid(till: Till) 
     before = till.seq()
     r = till.post(f"/api/payments/{pid}/refund", {"amount": 1000, "reason": "cold"})
     assert r.status_code == 403 and r.json()["code"] == "approval-required"
-    r = till.post(f"/api/payments/{pid}/refund", {"amount": 1000, "reason": "cold",
-                                                 "approval": {"staff_code": "W01",
-                                                              "pin": "2234"}})
+    r = till.post(
+        f"/api/payments/{pid}/refund",
+        {"amount": 1000, "reason": "cold", "approval": {"staff_code": "W01", "pin": "2234"}},
+    )
     assert r.status_code == 403 and r.json()["code"] == "approval-not-a-manager"
-    r = till.post(f"/api/payments/{pid}/refund", {"amount": 3801, "reason": "cold",
-                                                 "approval": MANAGER})
+    r = till.post(
+        f"/api/payments/{pid}/refund", {"amount": 3801, "reason": "cold", "approval": MANAGER}
+    )
     assert r.status_code == 422 and r.json()["code"] == "refund-above-paid"
     assert till.seq() == before + 2  # only the two PIN attempts were journaled
-    ok = till.post(f"/api/payments/{pid}/refund", {"amount": 1000, "reason": "cold",
-                                                  "approval": MANAGER})
+    ok = till.post(
+        f"/api/payments/{pid}/refund", {"amount": 1000, "reason": "cold", "approval": MANAGER}
+    )
     assert ok.status_code == 200, ok.text
     assert ok.json()["refund"]["status"] == "succeeded" and ok.json()["refunded"] == 1000
-    r = till.post(f"/api/payments/{pid}/refund", {"amount": 2801, "reason": "cold",
-                                                 "approval": MANAGER})
+    r = till.post(
+        f"/api/payments/{pid}/refund", {"amount": 2801, "reason": "cold", "approval": MANAGER}
+    )
     assert r.status_code == 422 and r.json()["code"] == "refund-above-paid"
 
 
 def test_refund_to_stored_value_goes_back_on_the_card(till: Till) -> None:
     account = an_account(till, 5000)
     order = till.order("gbjd")
-    pid = till.pay(order["id"], tender="stored_value", amount=3800,
-                   account_id=account).json()["id"]
-    r = till.post(f"/api/payments/{pid}/refund", {"amount": 3800, "reason": "wrong table",
-                                                 "approval": MANAGER})
+    pid = till.pay(order["id"], tender="stored_value", amount=3800, account_id=account).json()["id"]
+    r = till.post(
+        f"/api/payments/{pid}/refund",
+        {"amount": 3800, "reason": "wrong table", "approval": MANAGER},
+    )
     assert r.json()["status"] == "refunded"
     assert till.get(f"/api/payments/accounts/{account}").json()["balance"] == 5000
 
@@ -175,24 +180,30 @@ def test_callback_with_bad_signature_or_wrong_amount_writes_nothing(till: Till) 
     p = till.pay(order["id"], tender="wallet_qr", amount=3800).json()
     assert p["status"] == "pending" and p["qr_content"]
     before = till.seq()
-    body = json.dumps({"intent_id": p["id"], "status": "succeeded", "amount": 3800,
-                       "event_id": "ev-1"}).encode()
-    r = till.client.post("/api/payments/callbacks/alipay", content=body,
-                         headers={"x-signature": "forged"})
+    body = json.dumps(
+        {"intent_id": p["id"], "status": "succeeded", "amount": 3800, "event_id": "ev-1"}
+    ).encode()
+    r = till.client.post(
+        "/api/payments/callbacks/alipay", content=body, headers={"x-signature": "forged"}
+    )
     assert r.status_code == 401 and r.json()["code"] == "callback-invalid"
-    wrong = json.dumps({"intent_id": p["id"], "status": "succeeded", "amount": 1,
-                        "event_id": "ev-2"}).encode()
-    r = till.client.post("/api/payments/callbacks/alipay", content=wrong,
-                         headers={"x-signature": sign(wrong)})
+    wrong = json.dumps(
+        {"intent_id": p["id"], "status": "succeeded", "amount": 1, "event_id": "ev-2"}
+    ).encode()
+    r = till.client.post(
+        "/api/payments/callbacks/alipay", content=wrong, headers={"x-signature": sign(wrong)}
+    )
     assert r.status_code == 422 and r.json()["code"] == "callback-mismatch"
     assert till.seq() == before
-    r = till.client.post("/api/payments/callbacks/alipay", content=body,
-                         headers={"x-signature": sign(body)})
+    r = till.client.post(
+        "/api/payments/callbacks/alipay", content=body, headers={"x-signature": sign(body)}
+    )
     assert (r.status_code, r.text) == (200, "success"), "Alipay's protocol wants `success`"
     assert r.headers["Hearth-Callback-Duplicate"] == "false"
     seq = till.seq()
-    r = till.client.post("/api/payments/callbacks/alipay", content=body,
-                         headers={"x-signature": sign(body)})
+    r = till.client.post(
+        "/api/payments/callbacks/alipay", content=body, headers={"x-signature": sign(body)}
+    )
     assert (r.status_code, r.text) == (200, "success"), "a duplicate is acknowledged too"
     assert r.headers["Hearth-Callback-Duplicate"] == "true" and till.seq() == seq
     assert till.bill(order["id"])["status"] == "paid"
@@ -219,12 +230,19 @@ def test_paying_an_unsent_order_in_full_sends_it_to_the_kitchen(till: Till) -> N
 def test_a_paid_order_with_everything_on_hold_keeps_its_payment(till: Till) -> None:
     """The kitchen refuses (nothing to send) before anything is written; the money is taken
     all the same, so the payment stands and the order waits for staff to fire it."""
-    r = till.post("/api/orders", {"channel": "takeaway", "lines": [
-        {"item_id": till.ids.items["rice"], "held": True}]}, who="W01")
+    r = till.post(
+        "/api/orders",
+        {"channel": "takeaway", "lines": [{"item_id": till.ids.items["rice"], "held": True}]},
+        who="W01",
+    )
     assert r.status_code == 201, r.text
     order = r.json()
-    paid = till.pay(order["id"], tender="cash", amount=order["totals"]["total"],
-                    tendered=order["totals"]["total"])
+    paid = till.pay(
+        order["id"],
+        tender="cash",
+        amount=order["totals"]["total"],
+        tendered=order["totals"]["total"],
+    )
     assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
     after = till.get(f"/api/orders/{order['id']}").json()
     assert after["status"] == "open" and {ln["state"] for ln in after["lines"]} == {"pending"}
@@ -232,21 +250,28 @@ def test_a_paid_order_with_everything_on_hold_keeps_its_payment(till: Till) -> N
 
 
 def test_the_cashier_finds_a_member_by_phone_or_account_number(till: Till) -> None:
-    wang = till.post("/api/payments/accounts", {"name": "王女士", "phone": "13800000001",
-                                                "balance": 50_000}).json()
-    li = till.post("/api/payments/accounts", {"name": "李先生", "phone": "13900000001",
-                                              "balance": 12_000}).json()
+    wang = till.post(
+        "/api/payments/accounts", {"name": "王女士", "phone": "13800000001", "balance": 50_000}
+    ).json()
+    li = till.post(
+        "/api/payments/accounts", {"name": "李先生", "phone": "13900000001", "balance": 12_000}
+    ).json()
     assert wang["number"] == wang["id"].replace("-", "")[-8:].upper()
     found = till.get("/api/payments/accounts?q=13800000001").json()
     assert [(a["id"], a["balance"]) for a in found] == [(wang["id"], 50_000)]
     assert {a["id"] for a in till.get("/api/payments/accounts?q=0001").json()} == {
-        wang["id"], li["id"]}, "the last four digits find both"
+        wang["id"],
+        li["id"],
+    }, "the last four digits find both"
     assert [a["id"] for a in till.get("/api/payments/accounts?q=138-0000-0001").json()] == [
-        wang["id"]]
-    assert [a["id"] for a in till.get(
-        f"/api/payments/accounts?q={li['number'].lower()}").json()] == [li["id"]]
+        wang["id"]
+    ]
+    assert [
+        a["id"] for a in till.get(f"/api/payments/accounts?q={li['number'].lower()}").json()
+    ] == [li["id"]]
     assert [a["id"] for a in till.get(f"/api/payments/accounts?q={li['number']}").json()] == [
-        li["id"]]
+        li["id"]
+    ]
     assert till.get("/api/payments/accounts?q=13700000000").json() == []
     for bad in ("q=12", "q=%E7%8E%8B", "q=------", "phone=13800000001", ""):
         r = till.get(f"/api/payments/accounts?{bad}")
@@ -264,8 +289,11 @@ def test_cash_is_rounded_as_the_store_set_it_and_the_bill_says_so(till: Till) ->
     assert till.bill(order["id"])["cash_rounding_unit"] == 1
     settings = till.get("/api/store/settings").json()
     settings.update(cash_rounding="yuan")
-    r = till.client.put("/api/store/settings", json=settings,
-                        headers={**till.login("M01"), "Idempotency-Key": "s-1"})
+    r = till.client.put(
+        "/api/store/settings",
+        json=settings,
+        headers={**till.login("M01"), "Idempotency-Key": "s-1"},
+    )
     assert r.status_code == 200, r.text
     assert till.bill(order["id"])["cash_rounding_unit"] == 100
     account = an_account(till, 5000)

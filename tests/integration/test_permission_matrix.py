@@ -13,11 +13,14 @@ from hearth.core.permissions import MATRIX, Permission
 
 PUBLIC_ROUTES = public_routes()
 # The API's routers; the pages (include_in_schema=False) are HTML for a browser.
-ROUTERS = [r for m in MODULES for r in m.routers
-           if any(getattr(route, "include_in_schema", False) for route in r.routes)]
+ROUTERS = [
+    r
+    for m in MODULES
+    for r in m.routers
+    if any(getattr(route, "include_in_schema", False) for route in r.routes)
+]
 
-ROLE_STAFF = {"owner": "O01", "manager": "M01", "cashier": "C01", "waiter": "W01",
-              "kitchen": "K01"}
+ROLE_STAFF = {"owner": "O01", "manager": "M01", "cashier": "C01", "waiter": "W01", "kitchen": "K01"}
 
 
 def _permission_of(route: APIRoute) -> Permission | None:
@@ -42,8 +45,9 @@ def all_routes() -> list[tuple[str, str, Permission | None]]:
 
 
 def test_every_route_is_either_public_or_guarded():
-    unguarded = [(m, p) for m, p, perm in all_routes()
-                 if perm is None and (m, p) not in PUBLIC_ROUTES]
+    unguarded = [
+        (m, p) for m, p, perm in all_routes() if perm is None and (m, p) not in PUBLIC_ROUTES
+    ]
     assert not unguarded, f"routes without a permission: {unguarded}"
 
 
@@ -55,18 +59,29 @@ def test_each_role_gets_exactly_what_the_matrix_grants(api, role):
         if perm is None:
             continue
         url = re.sub(r"\{[^}]+\}", "no-such-id", path)
-        r = api.client.request(method, url, json={},
-                               headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+        r = api.client.request(
+            method, url, json={}, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+        )
         body = r.json() if r.headers.get("content-type", "").endswith("json") else {}
         code = body.get("code") if isinstance(body, dict) else None
         if role is None:
             assert r.status_code == 401, (method, path, r.text)
         elif role in MATRIX[perm]:
             assert r.status_code not in (401, 500) and code != "permission-denied", (
-                role, method, path, r.status_code, r.text)
+                role,
+                method,
+                path,
+                r.status_code,
+                r.text,
+            )
         else:
             assert r.status_code == 403 and code == "permission-denied", (
-                role, method, path, r.status_code, r.text)
+                role,
+                method,
+                path,
+                r.status_code,
+                r.text,
+            )
         checked += 1
     assert checked > 30
 
@@ -84,8 +99,7 @@ def test_public_changes_refuse_callers_without_their_own_credential(api):
     for method, path in mutating:
         before = _journal_top(api)
         url = re.sub(r"\{[^}]+\}", "no-such-id", path)
-        r = api.client.request(method, url, json={}, headers={
-            "Idempotency-Key": uuid.uuid4().hex})
+        r = api.client.request(method, url, json={}, headers={"Idempotency-Key": uuid.uuid4().hex})
         assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json"), (path, r.text)
         assert _journal_top(api) == before, f"{method} {path} wrote to the journal"

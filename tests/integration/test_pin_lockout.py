@@ -61,16 +61,20 @@ def rebuilt_copy(api: Api, tmp_path: Path) -> tuple[RebuildReport, dict[str, boo
     try:
         report = rebuild(engine, api.node.projectors, keep=True)
         with engine.connect() as conn:
-            hard = {r.code: bool(r.hard_locked)
-                    for r in conn.execute(sa.select(staff.c.code, staff.c.hard_locked))}
+            hard = {
+                r.code: bool(r.hard_locked)
+                for r in conn.execute(sa.select(staff.c.code, staff.c.hard_locked))
+            }
     finally:
         engine.dispose()
     return report, hard
 
 
 def unlock(api: Api, code: str, headers: dict[str, str]):
-    return api.client.post(f"/api/staff/{api.ids.staff[code]}/unlock",
-                           headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+    return api.client.post(
+        f"/api/staff/{api.ids.staff[code]}/unlock",
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
 
 
 def test_five_wrong_pins_lock_an_account_for_thirty_minutes(api, clock):
@@ -137,9 +141,11 @@ def test_wrong_approval_pins_count_the_same_as_wrong_sign_in_pins(api, clock):
     assert wrong(api, "M01", 3) == [401] * 3
 
     def void(pin: str):
-        return api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                        {"reason": "guest changed mind",
-                         "approval": {"staff_code": "M01", "pin": pin}}, c)
+        return api.post(
+            f"/api/orders/{order['id']}/lines/{line}/void",
+            {"reason": "guest changed mind", "approval": {"staff_code": "M01", "pin": pin}},
+            c,
+        )
 
     assert void("97531").json()["code"] == "approval-invalid"
     locked = void("97531")
@@ -176,27 +182,32 @@ def test_a_new_pin_lifts_a_hard_lock_but_a_locked_manager_cannot_reset_their_own
     wrong(api, "M01", 5)
     own = api.post(f"/api/staff/{api.ids.staff['M01']}/reset-pin", {"pin": "864213"}, m)
     assert own.status_code == 403 and own.json()["code"] == "staff-self-unlock"
-    assert api.post(f"/api/staff/{api.ids.staff['M01']}/reset-pin", {"pin": "864213"},
-                    o).status_code == 200
+    assert (
+        api.post(f"/api/staff/{api.ids.staff['M01']}/reset-pin", {"pin": "864213"}, o).status_code
+        == 200
+    )
     assert pin_login(api, "M01", "864213").status_code == 200
 
 
 def test_a_four_digit_pin_is_refused_for_managers_and_owners(api):
     o = api.login("O01")
     before = seq(api)
-    hire = api.post("/api/staff", {"code": "M09", "name": "新经理", "role": "manager",
-                                   "pin": "2468"}, o)
+    hire = api.post(
+        "/api/staff", {"code": "M09", "name": "新经理", "role": "manager", "pin": "2468"}, o
+    )
     assert hire.status_code == 422 and hire.json()["field"] == "pin"
     assert hire.json()["code"] == "pin-too-short"
     reset = api.post(f"/api/staff/{api.ids.staff['M01']}/reset-pin", {"pin": "2468"}, o)
     assert reset.status_code == 422 and reset.json()["field"] == "pin"
     assert seq(api) == before
-    ok = api.post("/api/staff", {"code": "M09", "name": "新经理", "role": "manager",
-                                 "pin": "24681357"}, o)
+    ok = api.post(
+        "/api/staff", {"code": "M09", "name": "新经理", "role": "manager", "pin": "24681357"}, o
+    )
     assert ok.status_code == 201, ok.text
     assert pin_login(api, "M09", "24681357").status_code == 200
-    waiter = api.post("/api/staff", {"code": "W09", "name": "新服务员", "role": "waiter",
-                                     "pin": "2468"}, o)
+    waiter = api.post(
+        "/api/staff", {"code": "W09", "name": "新服务员", "role": "waiter", "pin": "2468"}, o
+    )
     assert waiter.status_code == 201, waiter.text
 
 
@@ -209,8 +220,10 @@ def test_a_promotion_to_manager_waits_for_a_six_digit_pin(api):
     assert seq(api) == before
     listed = staff_row(api, "M01", m)
     assert listed["pin_too_short"] is False
-    assert api.post(f"/api/staff/{api.ids.staff['W01']}/reset-pin", {"pin": "224466"},
-                    m).status_code == 200
+    assert (
+        api.post(f"/api/staff/{api.ids.staff['W01']}/reset-pin", {"pin": "224466"}, m).status_code
+        == 200
+    )
     assert patch(api, api.ids.staff["W01"], {"role": "manager"}, m).status_code == 200
 
 
@@ -222,7 +235,9 @@ def test_a_manager_with_a_twelve_digit_pin_can_approve(api):
     assert r.status_code == 200, r.text
     order = api.post("/api/orders", order_body(api, submit=True), c).json()
     line = order["lines"][0]["id"]
-    voided = api.post(f"/api/orders/{order['id']}/lines/{line}/void",
-                      {"reason": "guest changed mind",
-                       "approval": {"staff_code": "M01", "pin": long_pin}}, c)
+    voided = api.post(
+        f"/api/orders/{order['id']}/lines/{line}/void",
+        {"reason": "guest changed mind", "approval": {"staff_code": "M01", "pin": long_pin}},
+        c,
+    )
     assert voided.status_code == 200, voided.text

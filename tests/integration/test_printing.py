@@ -23,9 +23,15 @@ from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from hearth.testing.waiting import wait_until
 from tests.conftest import Api
 
-FAST = {"printer_connect_timeout_s": 0.5, "printer_write_timeout_s": 0.8,
-        "printer_retry_base_s": 0.05, "printer_retry_max_s": 0.2, "printer_reroute_after": 2,
-        "printer_probe_interval_s": 0.2, "printer_poll_s": 0.1}
+FAST = {
+    "printer_connect_timeout_s": 0.5,
+    "printer_write_timeout_s": 0.8,
+    "printer_retry_base_s": 0.05,
+    "printer_retry_max_s": 0.2,
+    "printer_reroute_after": 2,
+    "printer_probe_interval_s": 0.2,
+    "printer_poll_s": 0.1,
+}
 
 
 @dataclass
@@ -47,25 +53,48 @@ class Kitchen:
             self.tokens[who] = self.api.login(who)
         return self.tokens[who]
 
-    def add_printer(self, name: str, *, kind: str = "kitchen", station_id: str | None = None,
-                    backup: str | None = None, paper: int = 80,
-                    device: TestPrinter | None = None) -> str:
+    def add_printer(
+        self,
+        name: str,
+        *,
+        kind: str = "kitchen",
+        station_id: str | None = None,
+        backup: str | None = None,
+        paper: int = 80,
+        device: TestPrinter | None = None,
+    ) -> str:
         dev = device or TestPrinter().start()
         self.devices[name] = dev
-        pid = self.node.writer.run(lambda tx: service.add_printer(tx, service.PrinterSpec(
-            name=name, host="127.0.0.1", port=dev.port, kind=kind, station_id=station_id,
-            backup_printer_id=self.printer_ids.get(backup) if backup else None,
-            paper_width=paper)))
+        pid = self.node.writer.run(
+            lambda tx: service.add_printer(
+                tx,
+                service.PrinterSpec(
+                    name=name,
+                    host="127.0.0.1",
+                    port=dev.port,
+                    kind=kind,
+                    station_id=station_id,
+                    backup_printer_id=self.printer_ids.get(backup) if backup else None,
+                    paper_width=paper,
+                ),
+            )
+        )
         self.printer_ids[name] = pid
         return pid
 
-    def enqueue(self, doc: dict[str, Any] | None = None, key: str | None = None,
-                **kw: Any) -> str | None:
+    def enqueue(
+        self, doc: dict[str, Any] | None = None, key: str | None = None, **kw: Any
+    ) -> str | None:
         kw.setdefault("station_id", self.hot)
         kw.setdefault("kind", "kitchen")
-        return self.node.writer.run(lambda tx: service.enqueue(
-            tx, document=doc if doc is not None else a_ticket(),
-            dedupe_key=key if key is not None else uuid.uuid4().hex, **kw))
+        return self.node.writer.run(
+            lambda tx: service.enqueue(
+                tx,
+                document=doc if doc is not None else a_ticket(),
+                dedupe_key=key if key is not None else uuid.uuid4().hex,
+                **kw,
+            )
+        )
 
     def job(self, job_id: str | None) -> Any:
         assert job_id is not None
@@ -78,12 +107,25 @@ class Kitchen:
 
 def a_ticket(number: int = 27, **kw: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "order_number": number, "where": "桌 A01",
+        "order_number": number,
+        "where": "桌 A01",
         "station": {"name_zh": "热菜", "name_en": "Hot Kitchen"},
-        "sent_at_ms": int(time.time() * 1000), "rush": False, "kind": "new",
-        "lines": [{"name_zh": "宫保鸡丁", "name_en": "Kung Pao Chicken", "quantity": 2,
-                   "modifiers": ["微辣"], "note": "不要花生", "seat": 1, "course": 1,
-                   "marker": None}]}
+        "sent_at_ms": int(time.time() * 1000),
+        "rush": False,
+        "kind": "new",
+        "lines": [
+            {
+                "name_zh": "宫保鸡丁",
+                "name_en": "Kung Pao Chicken",
+                "quantity": 2,
+                "modifiers": ["微辣"],
+                "note": "不要花生",
+                "seat": 1,
+                "course": 1,
+                "marker": None,
+            }
+        ],
+    }
     return doc | kw
 
 
@@ -198,19 +240,27 @@ def test_a_hung_printer_times_out_shows_the_job_failed_and_prints_it_when_it_rec
     dev.mode = "hung"
     job_id = kit.enqueue(a_ticket())
     m = kit.api.login("M01")
-    failed = wait_until(lambda: kit.api.client.get("/api/printers/jobs?status=failed",
-                                                   headers=m).json(), what="failed job")
+    failed = wait_until(
+        lambda: kit.api.client.get("/api/printers/jobs?status=failed", headers=m).json(),
+        what="failed job",
+    )
     assert failed[0]["id"] == job_id and failed[0]["order_number"] == 27
     assert "did not answer" in failed[0]["last_error"]
     assert kit.api.client.get("/healthz").status_code == 200, "the node carries on"
-    health = wait_until(lambda: [h for h in kit.api.client.get(
-        "/api/printers/health", headers=m).json() if h["state"] in ("slow", "fault")])
+    health = wait_until(
+        lambda: [
+            h
+            for h in kit.api.client.get("/api/printers/health", headers=m).json()
+            if h["state"] in ("slow", "fault")
+        ]
+    )
     assert health[0]["queued"] + health[0]["failed"] == 1
     dev.mode = "ok"
     wait_until(lambda: kit.job(job_id).status == "printed", what="printed after recovery")
     assert len(dev.jobs) == 1
-    assert "(重印 reprint)" in dev.text(dev.jobs[0]), "bytes went out before: say it may be " \
-                                                       "a second copy"
+    assert "(重印 reprint)" in dev.text(dev.jobs[0]), (
+        "bytes went out before: say it may be a second copy"
+    )
 
 
 def test_a_connection_dropped_mid_job_is_printed_again_whole_and_marked(kit):
@@ -260,12 +310,21 @@ def test_jobs_queued_before_a_restart_print_after_it(tmp_path):
         node = build_node(fast_settings(url, **FAST))
         ids = a_small_restaurant(node)
         hot, _ = start_kitchen(node, ids)
-        pid = node.writer.run(lambda tx: service.add_printer(tx, service.PrinterSpec(
-            "热菜打印机", "127.0.0.1", dev.port, station_id=hot)))
-        queued = node.writer.run(lambda tx: service.enqueue(
-            tx, station_id=hot, kind="kitchen", document=a_ticket(1), dedupe_key="a"))
-        in_flight = node.writer.run(lambda tx: service.enqueue(
-            tx, station_id=hot, kind="kitchen", document=a_ticket(2), dedupe_key="b"))
+        pid = node.writer.run(
+            lambda tx: service.add_printer(
+                tx, service.PrinterSpec("热菜打印机", "127.0.0.1", dev.port, station_id=hot)
+            )
+        )
+        queued = node.writer.run(
+            lambda tx: service.enqueue(
+                tx, station_id=hot, kind="kitchen", document=a_ticket(1), dedupe_key="a"
+            )
+        )
+        in_flight = node.writer.run(
+            lambda tx: service.enqueue(
+                tx, station_id=hot, kind="kitchen", document=a_ticket(2), dedupe_key="b"
+            )
+        )
         assert queued is not None and in_flight is not None
         # The node died after it started sending job 2 and before it heard back.
         node.writer.run(lambda tx: service.mark_sending(tx, in_flight, pid))
@@ -278,8 +337,9 @@ def test_jobs_queued_before_a_restart_print_after_it(tmp_path):
 
             def printed() -> bool:
                 with node.engine.connect() as conn:  # a fresh snapshot each time
-                    return all(service.get_job(conn, j).status == "printed"
-                               for j in (queued, in_flight))
+                    return all(
+                        service.get_job(conn, j).status == "printed" for j in (queued, in_flight)
+                    )
 
             wait_until(printed, what="both printed")
         node.close()
@@ -295,8 +355,12 @@ def test_jobs_queued_before_a_restart_print_after_it(tmp_path):
 def test_bad_jobs_are_refused_and_nothing_is_written(kit):
     kit.add_printer("热菜打印机", station_id=kit.hot)
     before = kit.seq()
-    for kw in ({"printer_id": "no-such-printer"}, {"kind": "menu"},
-               {"doc": {"order_number": "x"}}, {"key": ""}):
+    for kw in (
+        {"printer_id": "no-such-printer"},
+        {"kind": "menu"},
+        {"doc": {"order_number": "x"}},
+        {"key": ""},
+    ):
         with pytest.raises(Problem) as err:
             kit.enqueue(**kw)
         assert err.value.status == 422, kw
@@ -323,12 +387,15 @@ def test_rebuild_reproduces_printers_and_jobs(printing_node):
             rerouted = k.enqueue(a_ticket(1))
             printed = k.enqueue(a_ticket(2), printer_id=k.printer_ids["备用 Backup"])
             m = k.api.login("M01")
-            r = client.patch(f"/api/printers/{k.printer_ids['备用 Backup']}",
-                             json={"paper_width": 58},
-                             headers=m | {"Idempotency-Key": uuid.uuid4().hex})
+            r = client.patch(
+                f"/api/printers/{k.printer_ids['备用 Backup']}",
+                json={"paper_width": 58},
+                headers=m | {"Idempotency-Key": uuid.uuid4().hex},
+            )
             assert r.status_code == 200 and r.json()["paper_width"] == 58
-            wait_until(lambda: k.job(rerouted).status == "printed"
-                       and k.job(printed).status == "printed")
+            wait_until(
+                lambda: k.job(rerouted).status == "printed" and k.job(printed).status == "printed"
+            )
         finally:
             for dev in k.devices.values():
                 dev.stop()

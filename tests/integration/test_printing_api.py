@@ -32,16 +32,34 @@ def post(kit: Kitchen, path: str, body: Any, who: str = "M01", key: str | None =
 
 
 def a_printer(dev: TestPrinter, **kw: Any) -> dict[str, Any]:
-    return {"name": "前台收银 Front", "host": "127.0.0.1", "port": dev.port, "kind": "receipt",
-            "paper_width": 58} | kw
+    return {
+        "name": "前台收银 Front",
+        "host": "127.0.0.1",
+        "port": dev.port,
+        "kind": "receipt",
+        "paper_width": 58,
+    } | kw
 
 
 def an_order(kit: Kitchen) -> dict[str, Any]:
     ids = kit.ids
-    r = post(kit, "/api/orders", {"table_id": ids.tables["A01"], "guests": 2, "lines": [
-        {"item_id": ids.items["gbjd"], "quantity": 2,
-         "modifier_option_ids": [ids.options["Mild"]]},
-        {"item_id": ids.items["cola"], "spec_id": ids.specs["large"]}]}, "W01")
+    r = post(
+        kit,
+        "/api/orders",
+        {
+            "table_id": ids.tables["A01"],
+            "guests": 2,
+            "lines": [
+                {
+                    "item_id": ids.items["gbjd"],
+                    "quantity": 2,
+                    "modifier_option_ids": [ids.options["Mild"]],
+                },
+                {"item_id": ids.items["cola"], "spec_id": ids.specs["large"]},
+            ],
+        },
+        "W01",
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -53,14 +71,25 @@ def test_a_manager_adds_and_changes_printers_and_staff_can_see_them(kit):
     assert r.status_code == 201, r.text
     printer = r.json()
     assert printer["port"] == dev.port and printer["enabled"] is True
-    r = post(kit, "/api/printers", {"name": "热菜", "host": "127.0.0.1",
-                                    "station_id": kit.hot, "backup_printer_id": printer["id"]})
+    r = post(
+        kit,
+        "/api/printers",
+        {
+            "name": "热菜",
+            "host": "127.0.0.1",
+            "station_id": kit.hot,
+            "backup_printer_id": printer["id"],
+        },
+    )
     assert r.status_code == 201, r.text
     hot = r.json()
     assert hot["port"] == 9100 and hot["kind"] == "kitchen" and hot["paper_width"] == 80
     m = kit.api.login("M01")
-    r = kit.api.client.patch(f"/api/printers/{hot['id']}", json={"enabled": False},
-                             headers=m | {"Idempotency-Key": uuid.uuid4().hex})
+    r = kit.api.client.patch(
+        f"/api/printers/{hot['id']}",
+        json={"enabled": False},
+        headers=m | {"Idempotency-Key": uuid.uuid4().hex},
+    )
     assert r.status_code == 200 and r.json()["enabled"] is False
     listed = kit.api.client.get("/api/printers", headers=kit.api.login("K01")).json()
     assert [p["name"] for p in listed] == ["前台收银 Front", "热菜"]
@@ -86,28 +115,32 @@ def test_bad_printer_settings_are_refused_and_nothing_is_written(kit):
     ok = post(kit, "/api/printers", a_printer(dev)).json()
     m = kit.api.login("M01") | {"Idempotency-Key": uuid.uuid4().hex}
     before = kit.seq()
-    for body, field in ((a_printer(dev, name="x", port=70000), "port"),
-                        (a_printer(dev, name="x", port=0), "port"),
-                        (a_printer(dev, name="x", paper_width=76), "paper_width"),
-                        (a_printer(dev, name="x", kind="label"), "kind"),
-                        (a_printer(dev, name="x", station_id="no-such-station"), "station_id"),
-                        (a_printer(dev, name="x", backup_printer_id="nope"),
-                         "backup_printer_id"),
-                        (a_printer(dev, name="x", host="10.0.0.1 9100"), "host"),
-                        (a_printer(dev, name="x", host="printer\u0000one"), "host"),
-                        (a_printer(dev, name="x", host="-kitchen.local"), "host"),
-                        (a_printer(dev, name="x", price=1), "price")):
+    for body, field in (
+        (a_printer(dev, name="x", port=70000), "port"),
+        (a_printer(dev, name="x", port=0), "port"),
+        (a_printer(dev, name="x", paper_width=76), "paper_width"),
+        (a_printer(dev, name="x", kind="label"), "kind"),
+        (a_printer(dev, name="x", station_id="no-such-station"), "station_id"),
+        (a_printer(dev, name="x", backup_printer_id="nope"), "backup_printer_id"),
+        (a_printer(dev, name="x", host="10.0.0.1 9100"), "host"),
+        (a_printer(dev, name="x", host="printer\u0000one"), "host"),
+        (a_printer(dev, name="x", host="-kitchen.local"), "host"),
+        (a_printer(dev, name="x", price=1), "price"),
+    ):
         r = post(kit, "/api/printers", body)
         assert r.status_code == 422, (body, r.text)
         assert field in r.text, (field, r.text)
     r = post(kit, "/api/printers", a_printer(dev))
     assert r.status_code == 409 and r.json()["code"] == "printer-name-taken"
-    for body in ({"port": 65536}, {"name": None}, {"backup_printer_id": ok["id"]},
-                 {"host": "kitchen printer"}):
+    for body in (
+        {"port": 65536},
+        {"name": None},
+        {"backup_printer_id": ok["id"]},
+        {"host": "kitchen printer"},
+    ):
         r = kit.api.client.patch(f"/api/printers/{ok['id']}", json=body, headers=m)
         assert r.status_code == 422, (body, r.text)
-    r = kit.api.client.patch("/api/printers/no-such-printer", json={"enabled": False},
-                             headers=m)
+    r = kit.api.client.patch("/api/printers/no-such-printer", json={"enabled": False}, headers=m)
     assert r.status_code == 404 and r.json()["code"] == "printer-not-found"
     assert kit.seq() == before
 
@@ -144,8 +177,15 @@ def test_a_receipt_prints_the_order_with_its_totals_and_a_second_one_says_reprin
     dev = kit.devices["前台 Front"]
     text = dev.text(dev.wait_for_jobs(1)[0])
     total = order["totals"]["total"]
-    for expected in ("宫保鸡丁 x2", "+ 微辣", "可乐(大杯) x1", "桌 A01", "合计 TOTAL",
-                     f"¥{total // 100}.{total % 100:02d}", f"#{order['number']}"):
+    for expected in (
+        "宫保鸡丁 x2",
+        "+ 微辣",
+        "可乐(大杯) x1",
+        "桌 A01",
+        "合计 TOTAL",
+        f"¥{total // 100}.{total % 100:02d}",
+        f"#{order['number']}",
+    ):
         assert expected in text, (expected, text)
     assert "REPRINT" not in text
     r2 = post(kit, "/api/printers/receipts", {"order_id": order["id"]}, "W01")
@@ -162,8 +202,11 @@ def test_a_receipt_shows_the_payments_taken(kit):
     cashier = kit.api.login("C01")
     shift = kit.api.post("/api/shifts/open", {"float": 50000}, cashier)
     assert shift.status_code in (200, 201), shift.text
-    paid = kit.api.post(f"/api/orders/{order['id']}/payments",
-                        {"tender": "cash", "amount": total, "tendered": total + 2000}, cashier)
+    paid = kit.api.post(
+        f"/api/orders/{order['id']}/payments",
+        {"tender": "cash", "amount": total, "tendered": total + 2000},
+        cashier,
+    )
     assert paid.status_code in (200, 201), paid.text
     r = post(kit, "/api/printers/receipts", {"order_id": order["id"]}, "C01")
     assert r.status_code == 201, r.text
@@ -180,8 +223,12 @@ def test_receipts_for_unknown_orders_or_printers_write_nothing(kit):
     before = kit.seq()
     r = post(kit, "/api/printers/receipts", {"order_id": "no-such-order"}, "C01")
     assert r.status_code == 404 and r.json()["code"] == "order-not-found"
-    r = post(kit, "/api/printers/receipts", {"order_id": order["id"],
-                                             "printer_id": "no-such-printer"}, "C01")
+    r = post(
+        kit,
+        "/api/printers/receipts",
+        {"order_id": order["id"], "printer_id": "no-such-printer"},
+        "C01",
+    )
     assert r.status_code == 422 and r.json()["field"] == "printer_id"
     r = post(kit, "/api/printers/receipts", {"order_id": order["id"], "copies": 3}, "C01")
     assert r.status_code == 422

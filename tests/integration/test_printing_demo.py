@@ -18,8 +18,7 @@ from hearth.testing.waiting import wait_until
 from tests.integration.test_printing import FAST, a_ticket
 
 
-def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Path,
-                                                                   monkeypatch):
+def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Path, monkeypatch):
     settings = fast_settings(f"sqlite:///{tmp_path}/hearth.db", **FAST)
     # The demo's printers, each started on a port of its own choosing (the fixed demo ports
     # may be taken here) and saving where start_sidecars would; start_sidecars finds them
@@ -47,9 +46,15 @@ def test_the_demo_prints_kitchen_tickets_to_files_a_person_can_read(tmp_path: Pa
         assert len(lines) == 5 and all("bytes saved to" in ln for ln in lines)
         hot = next(p for p in kitchen if p["name"].startswith("热菜"))
         with TestClient(create_app(node=node)):
-            job = node.writer.run(lambda tx: service.enqueue(
-                tx, station_id=hot["station_id"], kind="kitchen", document=a_ticket(5),
-                dedupe_key="demo-1"))
+            job = node.writer.run(
+                lambda tx: service.enqueue(
+                    tx,
+                    station_id=hot["station_id"],
+                    kind="kitchen",
+                    document=a_ticket(5),
+                    dedupe_key="demo-1",
+                )
+            )
             assert job is not None
 
             def printed() -> bool:

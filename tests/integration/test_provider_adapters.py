@@ -27,11 +27,16 @@ from hearth.testing.ports import closed_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # provider name -> (method for a customer-present charge, a payment code that pays)
-SCAN = {"alipay": ("scan_code", codes.ALIPAY_CODE),
-        "wechat": ("scan_code", codes.WECHAT_CODE),
-        "card": ("card", None)}
-DECLINING_CODE = {"alipay": codes.ALIPAY_DECLINED, "wechat": codes.WECHAT_DECLINED,
-                  "card": "pm_card_chargeDeclined"}
+SCAN = {
+    "alipay": ("scan_code", codes.ALIPAY_CODE),
+    "wechat": ("scan_code", codes.WECHAT_CODE),
+    "card": ("card", None),
+}
+DECLINING_CODE = {
+    "alipay": codes.ALIPAY_DECLINED,
+    "wechat": codes.WECHAT_DECLINED,
+    "card": "pm_card_chargeDeclined",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +61,18 @@ def adapters(emu: Emulator) -> dict[str, Provider]:
     return providers(emu.url)
 
 
-def a_charge(name: str, amount: int = 1234, bill: str | None = None,
-             code: str | None = None) -> ChargeRequest:
+def a_charge(
+    name: str, amount: int = 1234, bill: str | None = None, code: str | None = None
+) -> ChargeRequest:
     method, default_code = SCAN[name]
-    return ChargeRequest(f"pi-{uuid.uuid4().hex[:12]}", amount, "CNY", method,
-                         f"order {bill or uuid.uuid4().hex[:8]}", code or default_code)
+    return ChargeRequest(
+        f"pi-{uuid.uuid4().hex[:12]}",
+        amount,
+        "CNY",
+        method,
+        f"order {bill or uuid.uuid4().hex[:8]}",
+        code or default_code,
+    )
 
 
 def run(coro: object) -> object:
@@ -71,8 +83,9 @@ NAMES = ["alipay", "wechat", "card"]
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_charge_captures_once_and_query_agrees(name: str, emu: Emulator,
-                                               adapters: dict[str, Provider]) -> None:
+def test_charge_captures_once_and_query_agrees(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = a_charge(name, bill="b1")
 
@@ -95,8 +108,9 @@ def test_charge_captures_once_and_query_agrees(name: str, emu: Emulator,
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_refunds_partial_then_refuse_above_what_is_left(name: str, emu: Emulator,
-                                                        adapters: dict[str, Provider]) -> None:
+def test_refunds_partial_then_refuse_above_what_is_left(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = a_charge(name, bill="b2")
 
@@ -114,8 +128,9 @@ def test_refunds_partial_then_refuse_above_what_is_left(name: str, emu: Emulator
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_reverse_gives_everything_back(name: str, emu: Emulator,
-                                       adapters: dict[str, Provider]) -> None:
+def test_reverse_gives_everything_back(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = a_charge(name, bill="b3")
 
@@ -131,7 +146,8 @@ def test_reverse_gives_everything_back(name: str, emu: Emulator,
 
 @pytest.mark.parametrize("name", ["alipay", "wechat"])
 def test_reverse_before_the_charge_arrives_closes_the_number(
-        name: str, emu: Emulator, adapters: dict[str, Provider]) -> None:
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     """A charge whose request was still on its way when we reversed can never capture."""
     p = adapters[name]
     req = a_charge(name, bill="b4")
@@ -154,19 +170,22 @@ def pays_when_told(emu: Emulator) -> Iterator[None]:
 
 
 def a_qr(bill: str, amount: int = 880) -> ChargeRequest:
-    return ChargeRequest(f"pi-{uuid.uuid4().hex[:12]}", amount, "CNY", "merchant_qr",
-                         f"order {bill}")
+    return ChargeRequest(
+        f"pi-{uuid.uuid4().hex[:12]}", amount, "CNY", "merchant_qr", f"order {bill}"
+    )
 
 
 def scan(emu: Emulator, provider: str, intent_id: str) -> str:
-    r = httpx.post(f"{emu.url}/_emulator/scan",
-                   json={"provider": provider, "intent_id": intent_id}, timeout=5)
+    r = httpx.post(
+        f"{emu.url}/_emulator/scan", json={"provider": provider, "intent_id": intent_id}, timeout=5
+    )
     r.raise_for_status()
     return str(r.json()["status"])
 
 
 def test_wechat_unpaid_native_qr_is_closed_and_cannot_be_paid_after(
-        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    emu: Emulator, adapters: dict[str, Provider], pays_when_told: None
+) -> None:
     p = adapters["wechat"]
     req = a_qr("q1")
 
@@ -184,7 +203,8 @@ def test_wechat_unpaid_native_qr_is_closed_and_cannot_be_paid_after(
 
 
 def test_wechat_paid_native_qr_is_refunded_in_full(
-        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    emu: Emulator, adapters: dict[str, Provider], pays_when_told: None
+) -> None:
     p = adapters["wechat"]
     req = a_qr("q2")
 
@@ -199,13 +219,13 @@ def test_wechat_paid_native_qr_is_refunded_in_full(
     run(go())
     book = emu.ledger()
     assert book["bills"]["q2"] == {"kept": 0, "captures_kept": [], "captures_ever": 1}
-    kinds = [(e.kind, e.amount) for e in emu.state.ledger.entries
-             if e.intent_id == req.intent_id]
+    kinds = [(e.kind, e.amount) for e in emu.state.ledger.entries if e.intent_id == req.intent_id]
     assert kinds == [("charge", 880), ("refund", 880)]
 
 
 def test_wechat_refuses_the_other_kind_of_cancel(
-        emu: Emulator, adapters: dict[str, Provider], pays_when_told: None) -> None:
+    emu: Emulator, adapters: dict[str, Provider], pays_when_told: None
+) -> None:
     """Like the real platform: codepay reverse is refused for a native order and close for a
     payment-code order; the adapter reports the refusal with the platform's words."""
     p = adapters["wechat"]
@@ -232,8 +252,9 @@ def test_wechat_refuses_the_other_kind_of_cancel(
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_declines_are_failed_and_capture_nothing(name: str, emu: Emulator,
-                                                 adapters: dict[str, Provider]) -> None:
+def test_declines_are_failed_and_capture_nothing(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
 
     async def go() -> None:
@@ -248,8 +269,9 @@ def test_declines_are_failed_and_capture_nothing(name: str, emu: Emulator,
 
 
 @pytest.mark.parametrize(("name", "other"), [("alipay", "wechat"), ("wechat", "alipay")])
-def test_a_wallet_refuses_the_other_wallets_code(name: str, other: str, emu: Emulator,
-                                                 adapters: dict[str, Provider]) -> None:
+def test_a_wallet_refuses_the_other_wallets_code(
+    name: str, other: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
 
     async def go() -> None:
@@ -262,11 +284,13 @@ def test_a_wallet_refuses_the_other_wallets_code(name: str, other: str, emu: Emu
 
 
 @pytest.mark.parametrize("name", ["alipay", "wechat"])
-def test_a_code_needing_the_password_waits_then_pays(name: str, emu: Emulator,
-                                                     adapters: dict[str, Provider]) -> None:
+def test_a_code_needing_the_password_waits_then_pays(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
-    req = a_charge(name, bill="b11",
-                   code=codes.ALIPAY_PASSWORD if name == "alipay" else codes.WECHAT_PASSWORD)
+    req = a_charge(
+        name, bill="b11", code=codes.ALIPAY_PASSWORD if name == "alipay" else codes.WECHAT_PASSWORD
+    )
 
     async def go() -> None:
         assert (await p.charge(req)).status is ProviderStatus.PENDING
@@ -281,7 +305,8 @@ def test_a_code_needing_the_password_waits_then_pays(name: str, emu: Emulator,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_lost_answer_is_unknown_and_query_finds_the_capture(
-        name: str, emu: Emulator, adapters: dict[str, Provider]) -> None:
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = a_charge(name, bill="b6")
     emu.fault(name, "lost_answer")
@@ -299,8 +324,9 @@ def test_lost_answer_is_unknown_and_query_finds_the_capture(
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("mode", ["error_5xx", "down"])
-def test_outages_are_unavailable_and_process_nothing(name: str, mode: str, emu: Emulator,
-                                                     adapters: dict[str, Provider]) -> None:
+def test_outages_are_unavailable_and_process_nothing(
+    name: str, mode: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = a_charge(name, bill="b7")
     emu.fault(name, mode, seconds=30)
@@ -337,8 +363,9 @@ def test_timeout_is_unknown_and_nothing_was_processed(name: str, emu: Emulator) 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_slow_answers_still_succeed(name: str, emu: Emulator,
-                                    adapters: dict[str, Provider]) -> None:
+def test_slow_answers_still_succeed(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     emu.fault(name, "slow", delay_ms=250)
 
@@ -351,7 +378,8 @@ def test_slow_answers_still_succeed(name: str, emu: Emulator,
 
 @pytest.mark.parametrize("name", ["alipay", "wechat"])
 def test_merchant_qr_is_pending_until_the_customer_pays(
-        name: str, emu: Emulator, adapters: dict[str, Provider]) -> None:
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = ChargeRequest(f"pi-{uuid.uuid4().hex[:12]}", 880, "CNY", "merchant_qr", "order b9")
 
@@ -369,8 +397,9 @@ def test_merchant_qr_is_pending_until_the_customer_pays(
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_statement_lists_charges_and_refunds(name: str, emu: Emulator,
-                                             adapters: dict[str, Provider]) -> None:
+def test_statement_lists_charges_and_refunds(
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     since = int(time.time() * 1000) - 1
     req = a_charge(name)
@@ -388,8 +417,11 @@ def test_statement_lists_charges_and_refunds(name: str, emu: Emulator,
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_provider_nobody_listens_for_is_unavailable(name: str) -> None:
-    keys: dict[str, Any] = {f"payment_{k}": v for k, v in generate_keys().to_dict().items()
-                            if f"payment_{k}" in Settings.model_fields}
+    keys: dict[str, Any] = {
+        f"payment_{k}": v
+        for k, v in generate_keys().to_dict().items()
+        if f"payment_{k}" in Settings.model_fields
+    }
     # Held, not listening, for the whole test: refused, and no other server can be given it.
     with closed_port() as port:
         settings = Settings(payment_emulator_url=f"http://127.0.0.1:{port}", **keys)

@@ -50,8 +50,9 @@ def emu(sink: CallbackSink) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def adapters(emu: Emulator, sink: CallbackSink) -> dict[str, Provider]:
-    s = Settings(payment_emulator_url=emu.url,
-                 payment_notify_url_template=f"{sink.url}/{{provider}}")
+    s = Settings(
+        payment_emulator_url=emu.url, payment_notify_url_template=f"{sink.url}/{{provider}}"
+    )
     return {p.name: p for p in build_providers(s)}
 
 
@@ -77,8 +78,9 @@ def delivered(sink: CallbackSink, name: str, n: int = 1) -> list[tuple[dict[str,
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_genuine_callback_verifies(name: str, emu: Emulator, sink: CallbackSink,
-                                   adapters: dict[str, Provider]) -> None:
+def test_genuine_callback_verifies(
+    name: str, emu: Emulator, sink: CallbackSink, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     req = pay(name, p)
     headers, body = delivered(sink, name)[0]
@@ -102,8 +104,9 @@ def tamper(name: str, body: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_tampered_callback_is_invalid(name: str, sink: CallbackSink,
-                                        adapters: dict[str, Provider]) -> None:
+def test_a_tampered_callback_is_invalid(
+    name: str, sink: CallbackSink, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     pay(name, p)
     headers, body = delivered(sink, name)[0]
@@ -113,23 +116,27 @@ def test_a_tampered_callback_is_invalid(name: str, sink: CallbackSink,
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_a_callback_signed_with_another_key_is_invalid(name: str, sink: CallbackSink,
-                                                       adapters: dict[str, Provider]) -> None:
+def test_a_callback_signed_with_another_key_is_invalid(
+    name: str, sink: CallbackSink, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     pay(name, p)
     headers, body = delivered(sink, name)[0]
     other = Emulator().keys  # fresh keys nobody configured
     if name == "alipay":
         params = dict(parse_qsl(body.decode()))
-        params["sign"] = rsa_sign(other.alipay_platform_private_key,
-                                  alipay_sign_string(params, drop_sign_type=True))
+        params["sign"] = rsa_sign(
+            other.alipay_platform_private_key, alipay_sign_string(params, drop_sign_type=True)
+        )
         body = urlencode(params).encode()
     elif name == "card":
-        headers = headers | {"Stripe-Signature": stripe_signature_header(
-            other.stripe_webhook_secret, body.decode())}
+        headers = headers | {
+            "Stripe-Signature": stripe_signature_header(other.stripe_webhook_secret, body.decode())
+        }
     else:
-        headers = wechat_response_headers(other.wechat_platform_private_key,
-                                          headers["Wechatpay-Serial"], body.decode())
+        headers = wechat_response_headers(
+            other.wechat_platform_private_key, headers["Wechatpay-Serial"], body.decode()
+        )
     with pytest.raises(ProviderError) as exc:
         p.verify_callback(headers, body)
     assert exc.value.kind is FailureKind.INVALID
@@ -139,31 +146,62 @@ def test_a_callback_signed_with_another_key_is_invalid(name: str, sink: Callback
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_genuinely_signed_callback_with_a_bad_amount_or_currency_is_invalid(
-        name: str, emu: Emulator, adapters: dict[str, Provider]) -> None:
+    name: str, emu: Emulator, adapters: dict[str, Provider]
+) -> None:
     """The signature is right but the shape is not: refused all the same."""
     p = adapters[name]
     k = emu.keys
     if name == "alipay":
-        params = {"app_id": k.alipay_app_id, "out_trade_no": "pi-x", "trade_no": "t1",
-                  "trade_status": "TRADE_SUCCESS", "total_amount": "-5.00",
-                  "notify_id": "n1", "sign_type": "RSA2"}
-        params["sign"] = rsa_sign(k.alipay_platform_private_key,
-                                  alipay_sign_string(params, drop_sign_type=True))
+        params = {
+            "app_id": k.alipay_app_id,
+            "out_trade_no": "pi-x",
+            "trade_no": "t1",
+            "trade_status": "TRADE_SUCCESS",
+            "total_amount": "-5.00",
+            "notify_id": "n1",
+            "sign_type": "RSA2",
+        }
+        params["sign"] = rsa_sign(
+            k.alipay_platform_private_key, alipay_sign_string(params, drop_sign_type=True)
+        )
         headers, body = {}, urlencode(params).encode()
     elif name == "card":
-        text = json.dumps({"id": "evt_1", "type": "payment_intent.succeeded", "object": "event",
-                           "data": {"object": {"id": "pi_1", "amount": 100, "currency": "元元",
-                                               "metadata": {"hearth_intent": "pi-x"}}}})
+        text = json.dumps(
+            {
+                "id": "evt_1",
+                "type": "payment_intent.succeeded",
+                "object": "event",
+                "data": {
+                    "object": {
+                        "id": "pi_1",
+                        "amount": 100,
+                        "currency": "元元",
+                        "metadata": {"hearth_intent": "pi-x"},
+                    }
+                },
+            }
+        )
         headers = {"Stripe-Signature": stripe_signature_header(k.stripe_webhook_secret, text)}
         body = text.encode()
     else:
-        tx = {"mchid": k.wechat_mchid, "out_trade_no": "pi-x", "transaction_id": "42",
-              "trade_state": "SUCCESS", "amount": {"total": "100", "currency": "CNY"}}
-        text = json.dumps({"id": "e1", "resource_type": "encrypt-resource",
-                           "event_type": "TRANSACTION.SUCCESS",
-                           "resource": wechat_seal(k.wechat_apiv3_key, json.dumps(tx))})
-        headers = wechat_response_headers(k.wechat_platform_private_key,
-                                          k.wechat_public_key_id, text)
+        tx = {
+            "mchid": k.wechat_mchid,
+            "out_trade_no": "pi-x",
+            "transaction_id": "42",
+            "trade_state": "SUCCESS",
+            "amount": {"total": "100", "currency": "CNY"},
+        }
+        text = json.dumps(
+            {
+                "id": "e1",
+                "resource_type": "encrypt-resource",
+                "event_type": "TRANSACTION.SUCCESS",
+                "resource": wechat_seal(k.wechat_apiv3_key, json.dumps(tx)),
+            }
+        )
+        headers = wechat_response_headers(
+            k.wechat_platform_private_key, k.wechat_public_key_id, text
+        )
         body = text.encode()
     with pytest.raises(ProviderError) as exc:
         p.verify_callback(headers, body)
@@ -171,9 +209,9 @@ def test_a_genuinely_signed_callback_with_a_bad_amount_or_currency_is_invalid(
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_duplicate_callbacks_carry_the_same_event_id(name: str, emu: Emulator,
-                                                     sink: CallbackSink,
-                                                     adapters: dict[str, Provider]) -> None:
+def test_duplicate_callbacks_carry_the_same_event_id(
+    name: str, emu: Emulator, sink: CallbackSink, adapters: dict[str, Provider]
+) -> None:
     p = adapters[name]
     emu.fault(name, "duplicate_callbacks")
     req = pay(name, p)
@@ -185,9 +223,9 @@ def test_duplicate_callbacks_carry_the_same_event_id(name: str, emu: Emulator,
 
 
 @pytest.mark.parametrize("name", ["alipay", "wechat"])
-def test_out_of_order_callbacks_end_with_a_stale_one(name: str, emu: Emulator,
-                                                     sink: CallbackSink,
-                                                     adapters: dict[str, Provider]) -> None:
+def test_out_of_order_callbacks_end_with_a_stale_one(
+    name: str, emu: Emulator, sink: CallbackSink, adapters: dict[str, Provider]
+) -> None:
     """The last notification to arrive says "still waiting" after the payment succeeded: a
     store that trusts arrival order would be wrong, so both verify and the caller decides by
     state, not by order."""

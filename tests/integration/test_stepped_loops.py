@@ -37,8 +37,13 @@ T = TypeVar("T")
 MINUTE = 60_000
 
 
-def step_until(clock: ManualClock, check: Callable[[], T | None], first_ms: int,
-               step_ms: int = 1000, what: str = "") -> T:
+def step_until(
+    clock: ManualClock,
+    check: Callable[[], T | None],
+    first_ms: int,
+    step_ms: int = 1000,
+    what: str = "",
+) -> T:
     """Move the clock ``first_ms`` once a loop is parked on it, then a step at a time while
     loops are parked, until ``check`` holds: a loop busy with its round when time moved sleeps
     again from the new time, so one jump alone could leave it parked short of its work."""
@@ -60,8 +65,9 @@ def clock() -> ManualClock:
     return ManualClock(int(time.time() * 1000))
 
 
-def test_a_failing_subscriber_retries_when_the_clock_moves(tmp_path: Any,
-                                                          clock: ManualClock) -> None:
+def test_a_failing_subscriber_retries_when_the_clock_moves(
+    tmp_path: Any, clock: ManualClock
+) -> None:
     node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db"), clock=clock)
     a_small_restaurant(node)
     calls: list[int] = []
@@ -77,8 +83,9 @@ def test_a_failing_subscriber_retries_when_the_clock_moves(tmp_path: Any,
     with TestClient(create_app(node=node)):
         wait_until(lambda: sub.failures == 1, what="the first failure")
         assert len(calls) == 1
-        step_until(clock, lambda: sub.failures == 0 and len(calls) == 2, first_ms=50,
-                   what="the retry")
+        step_until(
+            clock, lambda: sub.failures == 0 and len(calls) == 2, first_ms=50, what="the retry"
+        )
         with node.engine.connect() as conn:
             assert cursor_of(conn, "flaky") == top
     node.close()
@@ -86,14 +93,23 @@ def test_a_failing_subscriber_retries_when_the_clock_moves(tmp_path: Any,
 
 @pytest.fixture
 def kitchen(tmp_path: Any, clock: ManualClock) -> Iterator[tuple[Api, dict[str, str]]]:
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    kitchen_fallback_after_s=600,
-                                    printer_probe_interval_s=300), clock=clock)
+    node = build_node(
+        fast_settings(
+            f"sqlite:///{tmp_path}/store.db",
+            kitchen_fallback_after_s=600,
+            printer_probe_interval_s=300,
+        ),
+        clock=clock,
+    )
     ids = a_small_restaurant(node)
     stations = a_kitchen(node, ids)
     with closed_port() as port:  # nobody answers: jobs queue, probes find it offline
-        node.writer.run(lambda tx: printing.add_printer(tx, printing.PrinterSpec(
-            "Hot printer", "127.0.0.1", port, station_id=stations["hot"])))
+        node.writer.run(
+            lambda tx: printing.add_printer(
+                tx,
+                printing.PrinterSpec("Hot printer", "127.0.0.1", port, station_id=stations["hot"]),
+            )
+        )
         with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
             yield Api(client, ids, node), stations
     node.close()
@@ -104,20 +120,34 @@ def test_the_kitchen_fallback_prints_a_dark_station_after_stepped_time(kitchen, 
 
     def hot_tickets() -> list[Any]:
         with api.node.engine.connect() as conn:
-            return list(conn.execute(sa.select(tickets.c.id, tickets.c.printed)
-                                     .where(tickets.c.station_id == stations["hot"])))
+            return list(
+                conn.execute(
+                    sa.select(tickets.c.id, tickets.c.printed).where(
+                        tickets.c.station_id == stations["hot"]
+                    )
+                )
+            )
 
     def jobs() -> list[Any]:
         with api.node.engine.connect() as conn:
-            return list(conn.execute(sa.select(print_jobs.c.dedupe_key)
-                                     .where(print_jobs.c.station_id == stations["hot"])))
+            return list(
+                conn.execute(
+                    sa.select(print_jobs.c.dedupe_key).where(
+                        print_jobs.c.station_id == stations["hot"]
+                    )
+                )
+            )
 
     place(api, api.login("W01"), [{"item_id": api.ids.items["rice"]}])
     ticket = wait_until(hot_tickets, what="the ticket")[0]
     wait_until(lambda: clock.sleepers > 0)
     assert jobs() == [] and not ticket.printed, "dark for no time yet: nothing printed"
-    step_until(clock, lambda: [t for t in hot_tickets() if t.printed],
-               first_ms=600 * 1000, what="the fallback printing the ticket")
+    step_until(
+        clock,
+        lambda: [t for t in hot_tickets() if t.printed],
+        first_ms=600 * 1000,
+        what="the fallback printing the ticket",
+    )
     assert [j.dedupe_key.split(":")[1] for j in jobs()] == [ticket.id]
 
 
@@ -128,15 +158,26 @@ def test_the_printer_probe_runs_again_when_the_clock_moves(kitchen, clock) -> No
     start = clock.now_ms()
     first = wait_until(lambda: list(worker.health.values()), what="the first probe")[0]
     assert first.checked_at_ms == start and first.state == "offline"
-    step_until(clock, lambda: first.checked_at_ms >= start + 300 * 1000,
-               first_ms=300 * 1000, what="the next probe")
+    step_until(
+        clock,
+        lambda: first.checked_at_ms >= start + 300 * 1000,
+        first_ms=300 * 1000,
+        what="the next probe",
+    )
 
 
-def test_the_settler_settles_a_pending_payment_when_the_clock_moves(tmp_path: Any,
-                                                                   clock: ManualClock) -> None:
-    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db",
-                                    payment_call_timeout_ms=300, payment_budget_ms=1500,
-                                    payment_settle_interval_ms=10 * MINUTE), clock=clock)
+def test_the_settler_settles_a_pending_payment_when_the_clock_moves(
+    tmp_path: Any, clock: ManualClock
+) -> None:
+    node = build_node(
+        fast_settings(
+            f"sqlite:///{tmp_path}/store.db",
+            payment_call_timeout_ms=300,
+            payment_budget_ms=1500,
+            payment_settle_interval_ms=10 * MINUTE,
+        ),
+        clock=clock,
+    )
     ids = a_small_restaurant(node)
     alipay = FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"}))
     alipay.mode = "pending"
@@ -149,26 +190,35 @@ def test_the_settler_settles_a_pending_payment_when_the_clock_moves(tmp_path: An
 
         def status(pid: str = p["id"]) -> str:
             with node.engine.connect() as conn:  # not the API: a read there may poll itself
-                return str(conn.execute(sa.select(payments.c.status)
-                                        .where(payments.c.id == pid)).scalar())
+                return str(
+                    conn.execute(sa.select(payments.c.status).where(payments.c.id == pid)).scalar()
+                )
 
         wait_until(lambda: clock.sleepers > 0)
         assert status() == "pending"
-        step_until(clock, lambda: status() == "succeeded", first_ms=10 * MINUTE,
-                   what="the settler settling it")
+        step_until(
+            clock,
+            lambda: status() == "succeeded",
+            first_ms=10 * MINUTE,
+            what="the settler settling it",
+        )
         assert till.bill(order["id"])["status"] == "paid"
     node.close()
 
 
 def test_the_delivery_ticker_rejects_an_unaccepted_order_at_stepped_time(
-        tmp_path: Any, clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Any, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The webhook tests' store, on this clock.
     monkeypatch.setattr(webhooks, "build_node", lambda s: build_node(s, clock=clock))
-    with webhooks.make_store(tmp_path, delivery_accept_timeout_s=600,
-                             delivery_tick_s=60) as store:
+    with webhooks.make_store(tmp_path, delivery_accept_timeout_s=600, delivery_tick_s=60) as store:
         data = store.emulator().send_order([webhooks.GBJD], order_id="TS1").json()["order"]
         wait_until(lambda: store.platform.statuses("TS1") == [] and clock.sleepers > 0)
         assert webhooks.our_order(store, data["order_id"])["status"] != "cancelled"
-        step_until(clock, lambda: store.platform.statuses("TS1") == ["cancelled"],
-                   first_ms=600 * 1000, what="the ticker rejecting it")
+        step_until(
+            clock,
+            lambda: store.platform.statuses("TS1") == ["cancelled"],
+            first_ms=600 * 1000,
+            what="the ticker rejecting it",
+        )
         assert webhooks.our_order(store, data["order_id"])["status"] == "cancelled"

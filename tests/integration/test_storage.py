@@ -36,8 +36,15 @@ def ctx():
 
 def a_takeaway(ids, submit=False):
     def command(tx):
-        return ordering.place_order(tx, ctx(), channel=Channel.TAKEAWAY, table_id=None,
-                                    lines=[LineInput(ids.items["rice"], 2)], submit=submit)
+        return ordering.place_order(
+            tx,
+            ctx(),
+            channel=Channel.TAKEAWAY,
+            table_id=None,
+            lines=[LineInput(ids.items["rice"], 2)],
+            submit=submit,
+        )
+
     return command
 
 
@@ -54,8 +61,13 @@ def test_seq_has_no_gap_when_commands_in_a_batch_fail(store):
     node, ids = store
 
     def refused(tx):
-        ordering.place_order(tx, ctx(), channel=Channel.TAKEAWAY, table_id=None,
-                             lines=[LineInput(ids.items["rice"], 1)])
+        ordering.place_order(
+            tx,
+            ctx(),
+            channel=Channel.TAKEAWAY,
+            table_id=None,
+            lines=[LineInput(ids.items["rice"], 1)],
+        )
         raise Problem(409, "refused", "refused on purpose")
 
     results = node.writer.run_batch([a_takeaway(ids), refused, a_takeaway(ids), refused])
@@ -72,8 +84,7 @@ def test_many_concurrent_requests_share_few_commits(store):
     async def rush():
         await node.writer.start()
         try:
-            return await asyncio.gather(*(node.writer.submit(a_takeaway(ids))
-                                          for _ in range(300)))
+            return await asyncio.gather(*(node.writer.submit(a_takeaway(ids)) for _ in range(300)))
         finally:
             await node.writer.stop()
 
@@ -96,8 +107,9 @@ def test_the_same_idempotency_key_sent_concurrently_makes_one_order(store):
         await node.writer.start()
         try:
             idem = Idempotency.of("same-key", "POST", "/api/orders", {"x": 1})
-            return await asyncio.gather(*(node.writer.submit(idempotent(command, idem))
-                                          for _ in range(25)))
+            return await asyncio.gather(
+                *(node.writer.submit(idempotent(command, idem)) for _ in range(25))
+            )
         finally:
             await node.writer.stop()
 
@@ -112,15 +124,34 @@ def test_rebuild_reproduces_every_projection(store):
     node, ids = store
     w = node.writer.run
     table = ids.tables["A01"]
-    o = w(lambda tx: ordering.place_order(
-        tx, ctx(), channel=Channel.DINE_IN, table_id=table, submit=True, lines=[
-            LineInput(ids.items["gbjd"], 1, modifier_option_ids=(ids.options["Mild"],), seat=1),
-            LineInput(ids.items["cola"], 2, spec_id=ids.specs["small"], seat=2),
-            LineInput(ids.items["duck"], 1, seat=2)]))
+    o = w(
+        lambda tx: ordering.place_order(
+            tx,
+            ctx(),
+            channel=Channel.DINE_IN,
+            table_id=table,
+            submit=True,
+            lines=[
+                LineInput(ids.items["gbjd"], 1, modifier_option_ids=(ids.options["Mild"],), seat=1),
+                LineInput(ids.items["cola"], 2, spec_id=ids.specs["small"], seat=2),
+                LineInput(ids.items["duck"], 1, seat=2),
+            ],
+        )
+    )
     w(lambda tx: ordering.add_lines(tx, ctx(), o.id, [LineInput(ids.items["rice"], 3, seat=1)]))
-    w(lambda tx: ordering.apply_discount(tx, ctx(), o.id, line_id=None,
-                                         kind=DiscountKind.PERCENT, value=500, reason="vip",
-                                         approved_by=None, limit_bp=1000))
+    w(
+        lambda tx: ordering.apply_discount(
+            tx,
+            ctx(),
+            o.id,
+            line_id=None,
+            kind=DiscountKind.PERCENT,
+            value=500,
+            reason="vip",
+            approved_by=None,
+            limit_bp=1000,
+        )
+    )
     w(lambda tx: ordering.split_by_seat(tx, ctx(), o.id))
     w(lambda tx: ordering.void_line(tx, ctx(), o.id, o.lines[0].id, "burnt", "manager"))
     other = w(a_takeaway(ids, submit=True))

@@ -16,9 +16,15 @@ from hearth.testing.builders import a_small_restaurant, fast_settings
 
 def place(node, ids, n):
     for _ in range(n):
-        node.writer.run(lambda tx: ordering.place_order(
-            tx, Context("t", int(time.time() * 1000)), channel=Channel.TAKEAWAY,
-            table_id=None, lines=[LineInput(ids.items["rice"])]))
+        node.writer.run(
+            lambda tx: ordering.place_order(
+                tx,
+                Context("t", int(time.time() * 1000)),
+                channel=Channel.TAKEAWAY,
+                table_id=None,
+                lines=[LineInput(ids.items["rice"])],
+            )
+        )
 
 
 def test_a_failing_subscriber_is_retried_and_misses_nothing(sqlite_url):

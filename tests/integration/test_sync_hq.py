@@ -83,7 +83,8 @@ class Proxy:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
-            asyncio.start_server(self._handle, sock=self.sock))
+            asyncio.start_server(self._handle, sock=self.sock)
+        )
         self.loop.run_forever()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -116,6 +117,7 @@ class Proxy:
             if down:
                 for w in list(self.writers):
                     w.transport.abort()
+
         fut = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop)
         fut.result()
         self.loop.call_soon_threadsafe(flip)
@@ -135,16 +137,25 @@ class Hq:
 
     def acked(self, store_id: str) -> tuple[int, str]:
         from hearth.hq.tables import stores
+
         with self.hq.engine.connect() as conn:
-            row = conn.execute(sa.select(stores.c.acked_seq, stores.c.digest)
-                               .where(stores.c.store_id == store_id)).one()
+            row = conn.execute(
+                sa.select(stores.c.acked_seq, stores.c.digest).where(stores.c.store_id == store_id)
+            ).one()
         return int(row.acked_seq), str(row.digest)
 
     def event_count(self, store_id: str) -> int:
         from hearth.hq.tables import hq_events
+
         with self.hq.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(hq_events)
-                                    .where(hq_events.c.store_id == store_id)).scalar() or 0)
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(hq_events)
+                    .where(hq_events.c.store_id == store_id)
+                ).scalar()
+                or 0
+            )
 
 
 @pytest.fixture
@@ -179,21 +190,31 @@ def store(sqlite_url: str) -> Iterator[tuple[Node, DemoIds]]:
 def write_of(node: Node) -> Any:
     async def write(command: Command[Any]) -> Any:
         return await asyncio.to_thread(node.writer.run, command)
+
     return write
 
 
 def enrol(node: Node, hq: Hq) -> service.Syncer:
     code = hq_service.create_store(hq.hq, node.settings.store_id, "炉火小馆 · 测试")
-    asyncio.run(service.enrol(node.engine, write_of(node), node.settings.store_id, hq.url,
-                              code, node.clock.now_ms()))
+    asyncio.run(
+        service.enrol(
+            node.engine, write_of(node), node.settings.store_id, hq.url, code, node.clock.now_ms()
+        )
+    )
     return service.Syncer(node.engine, write_of(node), node.clock.now_ms)
 
 
 def take_orders(node: Node, ids: DemoIds, n: int) -> list[str]:
     item = ids.items["rice"]
     ctx = Context(None, node.clock.now_ms(), node.settings.timezone)
-    placed = node.writer.run_batch([lambda tx: place_order(
-        tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=[LineInput(item)])] * n)
+    placed = node.writer.run_batch(
+        [
+            lambda tx: place_order(
+                tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=[LineInput(item)]
+            )
+        ]
+        * n
+    )
     return [o.id for o in placed]
 
 
@@ -266,17 +287,20 @@ def test_a_lost_answer_is_resent_as_a_harmless_duplicate(store, hq):
 
 
 def test_a_price_change_published_offline_is_applied_once_and_old_orders_keep_their_version(
-        store, hq):
+    store, hq
+):
     node, ids = store
     syncer = enrol(node, hq)
     item = ids.items["rice"]
-    hq_catalogue.publish(hq.hq, "chain", [{"type": "ItemUpdated",
-                                          "payload": {"id": item, "price": 2800}}], "test")
+    hq_catalogue.publish(
+        hq.hq, "chain", [{"type": "ItemUpdated", "payload": {"id": item, "price": 2800}}], "test"
+    )
     assert asyncio.run(syncer.round()).drained
     (first,) = take_orders(node, ids, 1)
     hq.proxy.set_down(True)
-    v2 = hq_catalogue.publish(hq.hq, "chain", [{"type": "ItemUpdated",
-                                               "payload": {"id": item, "price": 3200}}], "t")
+    v2 = hq_catalogue.publish(
+        hq.hq, "chain", [{"type": "ItemUpdated", "payload": {"id": item, "price": 3200}}], "t"
+    )
     (offline,) = take_orders(node, ids, 1)
     assert not asyncio.run(syncer.round()).answered
     hq.proxy.set_down(False)
@@ -286,8 +310,9 @@ def test_a_price_change_published_offline_is_applied_once_and_old_orders_keep_th
     with node.engine.connect() as conn:
         versions = dict(conn.execute(sa.select(orders.c.id, orders.c.catalogue_version)).all())
         totals = dict(conn.execute(sa.select(orders.c.id, orders.c.total)).all())
-        applied = [e.payload["version"] for e in read_events(conn)
-                   if e.type == "CatalogueVersionApplied"]
+        applied = [
+            e.payload["version"] for e in read_events(conn) if e.type == "CatalogueVersionApplied"
+        ]
     assert applied == [v2 - 1, v2]
     assert versions[first] == versions[offline] == v2 - 1
     assert versions[after] == v2
@@ -306,16 +331,22 @@ def test_restore_from_hq_gives_equal_projections_and_fences_the_zombie(store, hq
 
     fresh = build_node(fast_settings(f"sqlite:///{tmp_path}/new.db"))
     try:
-        done = asyncio.run(service.restore_from_hq(fresh.engine, projectors(), hq.url,
-                                                   credential, fresh.clock.now_ms()))
+        done = asyncio.run(
+            service.restore_from_hq(
+                fresh.engine, projectors(), hq.url, credential, fresh.clock.now_ms()
+            )
+        )
         assert done.epoch == 2 and done.events == top_and_digest(node)[0]
         with fresh.engine.connect() as conn:
             assert snapshot(conn, projectors()) == original
         assert state_of(fresh).epoch == 2
         # restoring over a database that holds events is refused
         with pytest.raises(service.Problem) as refused:
-            asyncio.run(service.restore_from_hq(fresh.engine, projectors(), hq.url,
-                                                credential, fresh.clock.now_ms()))
+            asyncio.run(
+                service.restore_from_hq(
+                    fresh.engine, projectors(), hq.url, credential, fresh.clock.now_ms()
+                )
+            )
         assert refused.value.code == "sync-database-not-empty"
     finally:
         fresh.close()
@@ -346,6 +377,7 @@ def test_the_admin_form_enrols_and_sync_now_drains_through_the_running_node(api,
     # no destructive action while events wait: joining another HQ is refused
     hq.proxy.set_down(True)
     take_orders(api.node, api.ids, 1)
-    again = api.post("/api/sync/enrol", {"hq_url": "http://other-hq.example", "enrol_code":
-                                         "abcd-efgh"}, manager)
+    again = api.post(
+        "/api/sync/enrol", {"hq_url": "http://other-hq.example", "enrol_code": "abcd-efgh"}, manager
+    )
     assert again.status_code == 409 and again.json()["code"] == "sync-events-waiting"

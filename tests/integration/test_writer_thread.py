@@ -24,7 +24,8 @@ def test_orders_commit_while_every_shared_worker_thread_is_stuck(tmp_path: Path)
             tasks = [asyncio.ensure_future(s) for s in stuck]
             await asyncio.sleep(0)
             top = await asyncio.wait_for(
-                node.writer.submit(lambda tx: tx.append("test:writer", "Pinged", {}).seq), 20)
+                node.writer.submit(lambda tx: tx.append("test:writer", "Pinged", {}).seq), 20
+            )
             still_stuck = not any(t.done() for t in tasks)
             release.set()
             await asyncio.gather(*tasks)

@@ -49,9 +49,15 @@ def test_a_store_off_for_two_months_keeps_its_last_backup():
     assert d.to_delete([old - d.HOUR_MS, old], NOW) == {old - d.HOUR_MS}
 
 
-candidates = st.lists(st.builds(d.Candidate, st.text(min_size=1, max_size=5),
-                                st.integers(min_value=0, max_value=10_000), st.booleans()),
-                      max_size=30)
+candidates = st.lists(
+    st.builds(
+        d.Candidate,
+        st.text(min_size=1, max_size=5),
+        st.integers(min_value=0, max_value=10_000),
+        st.booleans(),
+    ),
+    max_size=30,
+)
 
 
 @given(candidates, st.one_of(st.none(), st.integers(min_value=0, max_value=10_000)))
@@ -70,7 +76,8 @@ seq = st.integers(min_value=0, max_value=1000)
 
 @given(seq, seq, st.one_of(st.none(), seq), st.booleans())
 def test_restore_is_refused_exactly_when_events_neither_the_backup_nor_hq_holds_would_go(
-        backup_top, live_top, hq_acked, force):
+    backup_top, live_top, hq_acked, force
+):
     plan = d.plan_restore(backup_top, live_top, hq_acked, force=force)
     lost = [s for s in range(1, live_top + 1) if s > backup_top and s > (hq_acked or 0)]
     assert plan.lost_count == len(lost)

@@ -23,9 +23,15 @@ from hearth.core.errors import Problem
 
 rules_st = st.builds(
     lambda cap, slow, gap, base, step, step_lines: PacingRules(
-        cap, slow, slow + gap, base, step, step_lines),
-    st.integers(1, 100), st.integers(0, 200), st.integers(1, 200), st.integers(1, 60),
-    st.integers(1, 30), st.integers(1, 50))
+        cap, slow, slow + gap, base, step, step_lines
+    ),
+    st.integers(1, 100),
+    st.integers(0, 200),
+    st.integers(1, 200),
+    st.integers(1, 60),
+    st.integers(1, 30),
+    st.integers(1, 50),
+)
 
 
 @given(rules_st, st.integers(0, 500), st.integers(0, 500))
@@ -46,16 +52,18 @@ def test_pacing_state_follows_the_thresholds(rules, window, lines, held):
 
 
 def test_quotes_grow_in_steps():
-    rules = PacingRules(slow_at_lines=10, pause_at_lines=100, base_minutes=20, step_minutes=5,
-                        step_lines=10)
-    assert [d.quoted_minutes(rules, n) for n in (0, 9, 10, 19, 20, 35)] == [20, 20, 25, 25, 30,
-                                                                           35]
+    rules = PacingRules(
+        slow_at_lines=10, pause_at_lines=100, base_minutes=20, step_minutes=5, step_lines=10
+    )
+    assert [d.quoted_minutes(rules, n) for n in (0, 9, 10, 19, 20, 35)] == [20, 20, 25, 25, 30, 35]
 
 
-@given(st.booleans(), st.sampled_from(list(PacingState)), st.integers(0, 10**8),
-       st.integers(0, 10**8))
+@given(
+    st.booleans(), st.sampled_from(list(PacingState)), st.integers(0, 10**8), st.integers(0, 10**8)
+)
 def test_late_orders_are_held_whatever_the_pacing_and_paused_refuses_fresh_ones(
-        auto, state, age, backlog):
+    auto, state, age, backlog
+):
     rules = IntakeRules(auto, backlog)
     pacing = d.Pacing(state, 25, "", "")
     got = d.decide_intake(rules, pacing, created_at_ms=10**9 - age, now_ms=10**9)
@@ -68,8 +76,14 @@ def test_late_orders_are_held_whatever_the_pacing_and_paused_refuses_fresh_ones(
 
 
 def test_unknown_skus_are_named_once_and_known_ones_mapped():
-    order = PlatformOrder(Platform.MEITUAN, "1", 0, (
-        PlatformLine("a", 2, 100), PlatformLine("x", 1, 5), PlatformLine("x", 1, 5)), 0, 0)
+    order = PlatformOrder(
+        Platform.MEITUAN,
+        "1",
+        0,
+        (PlatformLine("a", 2, 100), PlatformLine("x", 1, 5), PlatformLine("x", 1, 5)),
+        0,
+        0,
+    )
     mapped, unknown = d.map_lines(order, {"a": ItemMapping("item-a")})
     assert [(m.mapping.item_id, m.quantity) for m in mapped] == [("item-a", 2)]
     assert unknown == ["x"]
@@ -96,8 +110,10 @@ def test_backoff_doubles_and_is_capped(n):
     assert d.callback_backoff_s(n + 1) >= d.callback_backoff_s(n)
 
 
-@given(st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8),
-                       st.text(max_size=20), max_size=6), st.text(min_size=1, max_size=20))
+@given(
+    st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), st.text(max_size=20), max_size=6),
+    st.text(min_size=1, max_size=20),
+)
 def test_meituan_signature_verifies_and_any_change_breaks_it(params, secret):
     signed = meituan.signed(params, secret)
     assert meituan.verify(signed, secret)

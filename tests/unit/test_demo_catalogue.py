@@ -71,8 +71,22 @@ def test_the_three_areas():
 
 def test_the_signature_dishes_are_on_the_menu():
     names = {i.name_zh for i in cat.ITEMS}
-    for dish in ("宫保鸡丁", "麻婆豆腐", "水煮鱼", "回锅肉", "鱼香肉丝", "干煸四季豆", "夫妻肺片",
-                 "口水鸡", "拍黄瓜", "扬州炒饭", "担担面", "酸梅汤", "珍珠奶茶", "青岛啤酒"):
+    for dish in (
+        "宫保鸡丁",
+        "麻婆豆腐",
+        "水煮鱼",
+        "回锅肉",
+        "鱼香肉丝",
+        "干煸四季豆",
+        "夫妻肺片",
+        "口水鸡",
+        "拍黄瓜",
+        "扬州炒饭",
+        "担担面",
+        "酸梅汤",
+        "珍珠奶茶",
+        "青岛啤酒",
+    ):
         assert dish in names, dish
     assert any("虾饺" in n for n in names)
     assert any("烧卖" in n for n in names)
@@ -83,16 +97,19 @@ def test_the_signature_dishes_are_on_the_menu():
 # --------------------------------------------------------------------------- keys
 
 
-@pytest.mark.parametrize("kind, keys", [
-    ("station", [s.key for s in cat.STATIONS]),
-    ("category", [c.key for c in cat.CATEGORIES]),
-    ("modifier group", [g.key for g in cat.MODIFIER_GROUPS]),
-    # an order line names its options without their group, so option keys are globally unique
-    ("modifier option", [o.key for g in cat.MODIFIER_GROUPS for o in g.options]),
-    # combos become menu items, so they share the item namespace
-    ("item or combo", [i.key for i in cat.ITEMS] + [c.key for c in cat.COMBOS]),
-    ("area", [a.key for a in cat.AREAS]),
-])
+@pytest.mark.parametrize(
+    "kind, keys",
+    [
+        ("station", [s.key for s in cat.STATIONS]),
+        ("category", [c.key for c in cat.CATEGORIES]),
+        ("modifier group", [g.key for g in cat.MODIFIER_GROUPS]),
+        # an order line names its options without their group, so option keys are globally unique
+        ("modifier option", [o.key for g in cat.MODIFIER_GROUPS for o in g.options]),
+        # combos become menu items, so they share the item namespace
+        ("item or combo", [i.key for i in cat.ITEMS] + [c.key for c in cat.COMBOS]),
+        ("area", [a.key for a in cat.AREAS]),
+    ],
+)
 def test_keys_are_unique_snake_case(kind, keys):
     assert not dupes(keys), f"duplicate {kind} keys"
     bad = [k for k in keys if not KEY.match(k)]

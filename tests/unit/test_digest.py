@@ -9,14 +9,22 @@ from hearth.core.digest import GENESIS, chain, content_hash, first_difference
 
 
 def _event(seq: int, payload: dict[str, int]) -> dict[str, object]:
-    return {"seq": seq, "event_id": f"e{seq}", "store_id": "s1", "device_id": "d1",
-            "stream": f"order:{seq % 3}", "stream_version": seq, "type": "OrderPlaced",
-            "payload": payload, "hlc": f"{seq:013d}-000000", "actor": None,
-            "recorded_at_ms": 1000 + seq}
+    return {
+        "seq": seq,
+        "event_id": f"e{seq}",
+        "store_id": "s1",
+        "device_id": "d1",
+        "stream": f"order:{seq % 3}",
+        "stream_version": seq,
+        "type": "OrderPlaced",
+        "payload": payload,
+        "hlc": f"{seq:013d}-000000",
+        "actor": None,
+        "recorded_at_ms": 1000 + seq,
+    }
 
 
-payloads = st.lists(st.dictionaries(st.sampled_from("abc"), st.integers()), min_size=1,
-                    max_size=30)
+payloads = st.lists(st.dictionaries(st.sampled_from("abc"), st.integers()), min_size=1, max_size=30)
 
 
 @given(payloads)

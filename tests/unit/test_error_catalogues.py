@@ -34,8 +34,11 @@ def _literal_raise_sites(path: Path) -> int:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         name, args = node.func.id, node.args
-        code = args[1] if name == "Problem" and len(args) > 1 else (
-            args[0] if name in HELPERS - {"Problem"} and args else None)
+        code = (
+            args[1]
+            if name == "Problem" and len(args) > 1
+            else (args[0] if name in HELPERS - {"Problem"} and args else None)
+        )
         spelled_out = code is not None and isinstance(code, ast.Constant | ast.JoinedStr)
         if spelled_out or (name == "not_found" and args and isinstance(args[0], ast.Constant)):
             count += 1
@@ -44,8 +47,17 @@ def _literal_raise_sites(path: Path) -> int:
 
 def test_every_module_with_raise_sites_registers_a_catalogue() -> None:
     assert {m.name for m in MODULES if m.errors} >= {
-        "staff", "store", "menu", "ordering", "kitchen", "printing", "payments", "qr", "kiosk",
-        "delivery"}
+        "staff",
+        "store",
+        "menu",
+        "ordering",
+        "kitchen",
+        "printing",
+        "payments",
+        "qr",
+        "kiosk",
+        "delivery",
+    }
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda c: c.__name__)
@@ -70,13 +82,19 @@ def test_no_raise_site_spells_out_its_code() -> None:
         if n:
             found[rel] = n
     assert found == NOT_YET_CONVERTED, (
-        "raise a member of the module's errors.py catalogue instead of spelling out a code")
+        "raise a member of the module's errors.py catalogue instead of spelling out a code"
+    )
 
 
 def test_a_problem_carries_both_titles_to_the_client() -> None:
     body = CoreError.NOT_SIGNED_IN.problem("Sign in again.").to_dict()
     assert (body["code"], body["status"], body["title"], body["title_zh"], body["detail"]) == (
-        "not-signed-in", 401, "Please sign in", "请先登录", "Sign in again.")
+        "not-signed-in",
+        401,
+        "Please sign in",
+        "请先登录",
+        "Sign in again.",
+    )
 
 
 def test_titles_fill_their_fields_in_both_languages() -> None:
@@ -92,7 +110,10 @@ def test_not_found_names_the_thing_and_its_id() -> None:
 
     p = not_found(StaffError.STAFF_NOT_FOUND, "s1")
     assert (p.status, p.code, p.detail) == (
-        404, "staff-not-found", "There is no staff with id 's1' in this store.")
+        404,
+        "staff-not-found",
+        "There is no staff with id 's1' in this store.",
+    )
 
 
 def test_the_500_answer_points_only_to_commands_that_exist() -> None:

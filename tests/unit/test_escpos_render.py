@@ -17,16 +17,35 @@ SENT_AT = 1_764_050_400_000  # 2025-11-25 14:00:00 in Shanghai
 
 def a_ticket(**kw: Any) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "order_number": 27, "where": "桌 A01", "station": {"name_zh": "热菜",
-                                                           "name_en": "Hot Kitchen"},
-        "sent_at_ms": SENT_AT, "rush": False, "kind": "new",
+        "order_number": 27,
+        "where": "桌 A01",
+        "station": {"name_zh": "热菜", "name_en": "Hot Kitchen"},
+        "sent_at_ms": SENT_AT,
+        "rush": False,
+        "kind": "new",
         "lines": [
-            {"name_zh": "宫保鸡丁", "name_en": "Kung Pao Chicken", "quantity": 2,
-             "modifiers": ["微辣", "加蛋"], "note": "不要花生", "seat": 2, "course": 1,
-             "marker": None},
-            {"name_zh": "米饭", "name_en": "Steamed Rice", "quantity": 3, "modifiers": [],
-             "note": "", "seat": None, "course": 2, "marker": None},
-        ]}
+            {
+                "name_zh": "宫保鸡丁",
+                "name_en": "Kung Pao Chicken",
+                "quantity": 2,
+                "modifiers": ["微辣", "加蛋"],
+                "note": "不要花生",
+                "seat": 2,
+                "course": 1,
+                "marker": None,
+            },
+            {
+                "name_zh": "米饭",
+                "name_en": "Steamed Rice",
+                "quantity": 3,
+                "modifiers": [],
+                "note": "",
+                "seat": None,
+                "course": 2,
+                "marker": None,
+            },
+        ],
+    }
     doc.update(kw)
     return doc
 
@@ -36,9 +55,22 @@ def test_a_kitchen_ticket_shows_the_order_the_items_and_what_to_do_with_them():
     assert data.startswith(b"\x1b@\x1c&"), "init, then Chinese character mode (FS &)"
     assert b"\x1dV" in data[-8:], "the paper is cut at the end"
     text = decode(data)
-    for expected in ("#27", "桌 A01", "热菜 Hot Kitchen", "14:00:00", "宫保鸡丁", "x2",
-                     "Kung Pao Chicken", "+ 微辣", "+ 加蛋", "不要花生", "Seat 2", "米饭",
-                     "x3", "Course 2"):
+    for expected in (
+        "#27",
+        "桌 A01",
+        "热菜 Hot Kitchen",
+        "14:00:00",
+        "宫保鸡丁",
+        "x2",
+        "Kung Pao Chicken",
+        "+ 微辣",
+        "+ 加蛋",
+        "不要花生",
+        "Seat 2",
+        "米饭",
+        "x3",
+        "Course 2",
+    ):
         assert expected in text, expected
     assert "RUSH" not in text and "CHANGE" not in text and "VOID" not in text
 
@@ -46,13 +78,15 @@ def test_a_kitchen_ticket_shows_the_order_the_items_and_what_to_do_with_them():
 def test_the_order_number_and_table_are_printed_large_and_bold():
     data = kitchen_ticket(a_ticket())
     at = data.index(b"#27")
-    before = data[max(0, at - 12):at]
+    before = data[max(0, at - 12) : at]
     assert b"\x1b!0" in before or b"\x1d!\x11" in before, "double width and height"
     assert b"\x1bE\x01" in before, "bold"
 
 
-@pytest.mark.parametrize(("kind", "marker"), [("change", "改单 CHANGE"), ("void", "退菜 VOID"),
-                                              ("reprint", "重印 REPRINT")])
+@pytest.mark.parametrize(
+    ("kind", "marker"),
+    [("change", "改单 CHANGE"), ("void", "退菜 VOID"), ("reprint", "重印 REPRINT")],
+)
 def test_changes_voids_and_reprints_are_marked(kind, marker):
     text = decode(kitchen_ticket(a_ticket(kind=kind)))
     assert marker in text
@@ -80,11 +114,28 @@ def test_chinese_is_gb18030_bytes_even_where_python_escpos_would_switch_code_pag
     assert "（大份）" in decode(data) and "𠮷" in decode(data) and "¥5" in decode(data)
 
 
-@given(st.text(alphabet=st.characters(codec="gb18030", exclude_categories=("Cc", "Cs")),
-               min_size=1, max_size=40))
+@given(
+    st.text(
+        alphabet=st.characters(codec="gb18030", exclude_categories=("Cc", "Cs")),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_any_gb18030_text_comes_back_as_it_went_in(name):
-    doc = a_ticket(lines=[{"name_zh": name, "name_en": "", "quantity": 1, "modifiers": [],
-                           "note": "", "seat": None, "course": 1, "marker": None}])
+    doc = a_ticket(
+        lines=[
+            {
+                "name_zh": name,
+                "name_en": "",
+                "quantity": 1,
+                "modifiers": [],
+                "note": "",
+                "seat": None,
+                "course": 1,
+                "marker": None,
+            }
+        ]
+    )
     text = decode(kitchen_ticket(doc, paper_width=80))
     squeezed = "".join(text.split())
     assert "".join(name.split()) in squeezed
@@ -93,10 +144,20 @@ def test_any_gb18030_text_comes_back_as_it_went_in(name):
 @pytest.mark.parametrize(("paper", "columns"), [(58, 32), (80, 48)])
 def test_no_printed_row_is_wider_than_the_paper(paper, columns):
     long_name = "特别好吃的四川风味宫保鸡丁配花生米和干辣椒还有葱段" * 2
-    doc = a_ticket(lines=[{"name_zh": long_name, "name_en": "Kung Pao Chicken with a very "
-                           "long English description that wraps", "quantity": 12,
-                           "modifiers": ["加" * 30], "note": "note " * 20, "seat": None,
-                           "course": 1, "marker": None}])
+    doc = a_ticket(
+        lines=[
+            {
+                "name_zh": long_name,
+                "name_en": "Kung Pao Chicken with a very long English description that wraps",
+                "quantity": 12,
+                "modifiers": ["加" * 30],
+                "note": "note " * 20,
+                "seat": None,
+                "course": 1,
+                "marker": None,
+            }
+        ]
+    )
     text = strip_escpos(kitchen_ticket(doc, paper_width=paper)).decode("gb18030")
     rows = text.split("\n")
     # Rows after the double-size header are normal or double-height (full columns).
@@ -113,28 +174,77 @@ def test_wrap_keeps_every_character_and_every_row_fits(s, columns):
 
 
 def test_a_receipt_lists_items_totals_and_payments():
-    doc = {"order_number": 8, "where": "桌 A02", "header": "川味小馆", "guests": 2,
-           "opened_at_ms": SENT_AT, "printed_at_ms": SENT_AT + 60_000, "currency": "CNY",
-           "lines": [{"name_zh": "宫保鸡丁", "name_en": "Kung Pao Chicken", "quantity": 2,
-                      "spec": None, "line_total": 7600, "modifiers": ["微辣"]},
-                     {"name_zh": "可乐", "name_en": "Cola", "quantity": 1, "spec": "大杯",
-                      "line_total": 800, "modifiers": []}],
-           "totals": {"subtotal": 8400, "line_discounts": 0, "order_discount": 400,
-                      "service_charge": 0, "tax": 0, "total": 8000},
-           "payments": [{"tender": "cash", "amount": 8000, "tip": 0, "change_due": 2000}]}
+    doc = {
+        "order_number": 8,
+        "where": "桌 A02",
+        "header": "川味小馆",
+        "guests": 2,
+        "opened_at_ms": SENT_AT,
+        "printed_at_ms": SENT_AT + 60_000,
+        "currency": "CNY",
+        "lines": [
+            {
+                "name_zh": "宫保鸡丁",
+                "name_en": "Kung Pao Chicken",
+                "quantity": 2,
+                "spec": None,
+                "line_total": 7600,
+                "modifiers": ["微辣"],
+            },
+            {
+                "name_zh": "可乐",
+                "name_en": "Cola",
+                "quantity": 1,
+                "spec": "大杯",
+                "line_total": 800,
+                "modifiers": [],
+            },
+        ],
+        "totals": {
+            "subtotal": 8400,
+            "line_discounts": 0,
+            "order_discount": 400,
+            "service_charge": 0,
+            "tax": 0,
+            "total": 8000,
+        },
+        "payments": [{"tender": "cash", "amount": 8000, "tip": 0, "change_due": 2000}],
+    }
     text = decode(render.receipt(doc, paper_width=58))
-    for expected in ("川味小馆", "#8", "桌 A02", "宫保鸡丁 x2", "¥76.00", "可乐(大杯) x1",
-                     "¥8.00", "小计 Subtotal", "¥84.00", "-¥4.00", "合计 TOTAL", "¥80.00",
-                     "现金 Cash", "找零 Change", "¥20.00", "人数 Guests: 2"):
+    for expected in (
+        "川味小馆",
+        "#8",
+        "桌 A02",
+        "宫保鸡丁 x2",
+        "¥76.00",
+        "可乐(大杯) x1",
+        "¥8.00",
+        "小计 Subtotal",
+        "¥84.00",
+        "-¥4.00",
+        "合计 TOTAL",
+        "¥80.00",
+        "现金 Cash",
+        "找零 Change",
+        "¥20.00",
+        "人数 Guests: 2",
+    ):
         assert expected in text, expected
     assert "REPRINT" not in text
     assert "REPRINT" in decode(render.receipt(doc | {"reprint": True}))
 
 
-@pytest.mark.parametrize("broken", [
-    {"order_number": "27"}, {"where": None}, {"lines": "宫保鸡丁"}, {"kind": "maybe"},
-    {"lines": [{"name_zh": "宫保鸡丁"}]}, {"lines": [{"name_zh": "宫保鸡丁", "quantity": True}]},
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"order_number": "27"},
+        {"where": None},
+        {"lines": "宫保鸡丁"},
+        {"kind": "maybe"},
+        {"lines": [{"name_zh": "宫保鸡丁"}]},
+        {"lines": [{"name_zh": "宫保鸡丁", "quantity": True}]},
+    ],
+)
 def test_a_document_that_cannot_print_is_refused(broken):
     with pytest.raises(RenderError):
         kitchen_ticket(a_ticket(**broken))
@@ -151,9 +261,21 @@ INJECTIONS = "\x1bp\x00\x19\xfa" + "\x1dV\x00" + "\x1b@"  # drawer kick, cut, re
 
 # What the renderer itself sends (python-escpos's set(), cut() and init, and FS &), with how
 # many parameter bytes follow each. A stream is split into these and everything else.
-RENDERER_COMMANDS = {b"\x1b@": 0, b"\x1c&": 0, b"\x1c.": 0, b"\x1b!": 1, b"\x1bE": 1,
-                     b"\x1ba": 1, b"\x1b-": 1, b"\x1bG": 1, b"\x1bM": 1, b"\x1bd": 1,
-                     b"\x1d!": 1, b"\x1dB": 1, b"\x1dV": 1}
+RENDERER_COMMANDS = {
+    b"\x1b@": 0,
+    b"\x1c&": 0,
+    b"\x1c.": 0,
+    b"\x1b!": 1,
+    b"\x1bE": 1,
+    b"\x1ba": 1,
+    b"\x1b-": 1,
+    b"\x1bG": 1,
+    b"\x1bM": 1,
+    b"\x1bd": 1,
+    b"\x1d!": 1,
+    b"\x1dB": 1,
+    b"\x1dV": 1,
+}
 
 
 def split_stream(data: bytes) -> tuple[list[bytes], bytes]:
@@ -166,9 +288,9 @@ def split_stream(data: bytes) -> tuple[list[bytes], bytes]:
     text = bytearray()
     i = 0
     while i < len(data):
-        size = RENDERER_COMMANDS.get(data[i:i + 2])
+        size = RENDERER_COMMANDS.get(data[i : i + 2])
         if size is not None:
-            commands.append(data[i:i + 2 + size])
+            commands.append(data[i : i + 2 + size])
             i += 2 + size
             continue
         text.append(data[i])
@@ -182,20 +304,52 @@ def control_bytes(text: bytes) -> set[int]:
 
 def kitchen_doc(t: str) -> dict[str, Any]:
     """A kitchen ticket with ``t`` in every text field the renderer prints."""
-    line = {"name_zh": t, "name_en": t, "quantity": 2, "modifiers": [t, t], "note": t,
-            "seat": t, "course": 2, "marker": t}
-    return {"order_number": 27, "where": t, "station": {"name_zh": t, "name_en": t},
-            "sent_at_ms": SENT_AT, "rush": True, "kind": "change", "reprint": True,
-            "rerouted_from": t, "lines": [line, dict(line)]}
+    line = {
+        "name_zh": t,
+        "name_en": t,
+        "quantity": 2,
+        "modifiers": [t, t],
+        "note": t,
+        "seat": t,
+        "course": 2,
+        "marker": t,
+    }
+    return {
+        "order_number": 27,
+        "where": t,
+        "station": {"name_zh": t, "name_en": t},
+        "sent_at_ms": SENT_AT,
+        "rush": True,
+        "kind": "change",
+        "reprint": True,
+        "rerouted_from": t,
+        "lines": [line, dict(line)],
+    }
 
 
 def receipt_doc(t: str) -> dict[str, Any]:
-    return {"order_number": 8, "where": t, "header": t, "footer": t, "guests": t,
-            "opened_at_ms": SENT_AT, "printed_at_ms": SENT_AT, "reprint": True,
-            "lines": [{"name_zh": t, "name_en": t, "spec": t, "quantity": 1,
-                       "line_total": 800, "modifiers": [t]}],
-            "totals": {"subtotal": 800, "total": 800, "tax": 50},
-            "payments": [{"tender": t, "amount": 800, "tip": 100, "change_due": 0}]}
+    return {
+        "order_number": 8,
+        "where": t,
+        "header": t,
+        "footer": t,
+        "guests": t,
+        "opened_at_ms": SENT_AT,
+        "printed_at_ms": SENT_AT,
+        "reprint": True,
+        "lines": [
+            {
+                "name_zh": t,
+                "name_en": t,
+                "spec": t,
+                "quantity": 1,
+                "line_total": 800,
+                "modifiers": [t],
+            }
+        ],
+        "totals": {"subtotal": 800, "total": 800, "tax": 50},
+        "payments": [{"tender": t, "amount": 800, "tip": 100, "change_due": 0}],
+    }
 
 
 def page_doc(t: str) -> dict[str, Any]:
@@ -211,8 +365,9 @@ def test_control_characters_in_any_text_field_never_reach_the_printer(kind, make
     dirty = render.render(kind, make("A" + CONTROLS + "Z" + INJECTIONS), paper_width=paper)
     clean = render.render(kind, make("A-Z"), paper_width=paper)
     commands, text = split_stream(dirty)
-    assert commands == split_stream(clean)[0], \
+    assert commands == split_stream(clean)[0], (
         "exactly the renderer's own commands: no cut, drawer kick or reset from the text"
+    )
     assert control_bytes(text) == set(), "no control byte of the text is in the stream"
     assert dirty.count(b"\x1dV") == 1 and b"\x1bp" not in dirty
     for c1 in map(chr, range(0x80, 0xA0)):
@@ -229,7 +384,7 @@ def test_a_line_break_in_a_note_starts_a_new_row_with_the_line_s_indent():
     _, text = split_stream(kitchen_ticket(doc))
     rows = text.decode("gb18030").split("\n")
     at = next(i for i, r in enumerate(rows) if r.endswith("Note: 不要花生"))
-    assert rows[at + 1:at + 3] == ["  少盐", "  少油 不辣"]
+    assert rows[at + 1 : at + 3] == ["  少盐", "  少油 不辣"]
     assert b"\r" not in text
 
 

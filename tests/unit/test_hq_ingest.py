@@ -17,9 +17,22 @@ from hearth.hq import domain as d
 
 
 def journal_of(n: int) -> list[dict[str, Any]]:
-    return [{"seq": s, "event_id": str(uuid.UUID(int=s)), "store_id": "s1", "device_id": "n",
-             "stream": f"x:{s}", "stream_version": 1, "type": "T", "payload": {"n": s},
-             "hlc": "h", "actor": None, "recorded_at_ms": s} for s in range(1, n + 1)]
+    return [
+        {
+            "seq": s,
+            "event_id": str(uuid.UUID(int=s)),
+            "store_id": "s1",
+            "device_id": "n",
+            "stream": f"x:{s}",
+            "stream_version": 1,
+            "type": "T",
+            "payload": {"n": s},
+            "hlc": "h",
+            "actor": None,
+            "recorded_at_ms": s,
+        }
+        for s in range(1, n + 1)
+    ]
 
 
 class FakeHQ:
@@ -31,8 +44,11 @@ class FakeHQ:
 
     def offer(self, batch: list[dict[str, Any]]) -> d.IngestDecision:
         d.check_batch_order([e["seq"] for e in batch])
-        held_at = {s: d.Held(s, e["event_id"], e["content_hash"])
-                   for s, e in self.held.items() if batch and batch[0]["seq"] <= s}
+        held_at = {
+            s: d.Held(s, e["event_id"], e["content_hash"])
+            for s, e in self.held.items()
+            if batch and batch[0]["seq"] <= s
+        }
         ids = {e["event_id"]: s for s, e in self.held.items()}
         held_ids = {e["event_id"]: ids[e["event_id"]] for e in batch if e["event_id"] in ids}
         decision = d.decide_ingest(self.cursor, self.digest, batch, held_at, held_ids)
@@ -49,18 +65,19 @@ slices = st.tuples(st.integers(0, 40), st.integers(0, 12))
 
 @given(n=st.integers(1, 40), offers=st.lists(slices, max_size=40))
 def test_any_interleaving_of_batches_leaves_each_event_once_and_a_contiguous_cursor(
-        n: int, offers: list[tuple[int, int]]):
+    n: int, offers: list[tuple[int, int]]
+):
     journal = journal_of(n)
     hq = FakeHQ()
     for start, length in offers:
-        batch = journal[start % n:start % n + length]
+        batch = journal[start % n : start % n + length]
         decision = hq.offer(batch)
         assert not isinstance(decision, d.Diverged)
         if isinstance(decision, d.Gap):
             assert decision.expected_seq == hq.cursor + 1
         assert sorted(hq.held) == list(range(1, hq.cursor + 1))
     while hq.cursor < n:  # the store resends from HQ's cursor
-        assert isinstance(hq.offer(journal[hq.cursor:hq.cursor + 7]), d.Append)
+        assert isinstance(hq.offer(journal[hq.cursor : hq.cursor + 7]), d.Append)
     assert [hq.held[s]["event_id"] for s in sorted(hq.held)] == [e["event_id"] for e in journal]
     assert hq.digest == list(chain(GENESIS, journal))[-1][1]
 
@@ -72,7 +89,7 @@ def test_a_changed_event_at_or_below_the_cursor_diverges_at_its_own_seq(n: int, 
     hq.offer(journal)
     changed_at = data.draw(st.integers(1, n))
     start = data.draw(st.integers(1, changed_at))
-    batch = [dict(e) for e in journal[start - 1:]]
+    batch = [dict(e) for e in journal[start - 1 :]]
     batch[changed_at - start]["payload"] = {"n": "other"}
     decision = hq.offer(batch)
     assert decision == d.Diverged(changed_at, journal[changed_at - 1]["event_id"])
@@ -136,4 +153,4 @@ def test_compaction_keeps_the_last_k_versions(n: int, keep: int):
     versions = list(range(1, n + 1))
     floor = d.compaction_floor(versions, keep)
     kept = [v for v in versions if floor is None or v > floor]
-    assert kept == versions[max(0, n - keep):]
+    assert kept == versions[max(0, n - keep) :]

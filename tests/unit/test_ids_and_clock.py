@@ -27,8 +27,11 @@ def test_clock_never_runs_backwards_when_the_wall_clock_does():
     assert len(set(stamps)) == 6
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=50),
-       st.integers(min_value=0, max_value=2 * 10**6), st.integers(min_value=0, max_value=100))
+@given(
+    st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=50),
+    st.integers(min_value=0, max_value=2 * 10**6),
+    st.integers(min_value=0, max_value=100),
+)
 def test_observing_a_remote_clock_stays_ahead_of_it(walls, remote_wall, remote_logical):
     it = iter(walls + [0] * 10)
     clock = HybridClock(wall=lambda: next(it, 0))

@@ -14,9 +14,11 @@ from hearth.ordering.domain import OrderStatus
 
 HOT, COLD, BAR, EXPO = "hot", "cold", "bar", "expo"
 ROUTING = d.Routing(
-    rules=(d.Rule("r1", (BAR,), category_id="drinks"),
-           d.Rule("r2", (HOT, COLD), item_id="duck"),
-           d.Rule("r3", ("gone-station",), item_id="tea")),
+    rules=(
+        d.Rule("r1", (BAR,), category_id="drinks"),
+        d.Rule("r2", (HOT, COLD), item_id="duck"),
+        d.Rule("r3", ("gone-station",), item_id="tea"),
+    ),
     category_station={"hot_dishes": HOT, "cold_dishes": COLD},
     station_ids=frozenset({HOT, COLD, BAR, EXPO}),
     fallback_station=HOT,
@@ -43,8 +45,18 @@ def test_an_unrouted_item_goes_to_the_fallback_not_nowhere():
 
 
 def a_ticket(n: int = 3) -> d.Ticket:
-    items = tuple(d.Item(id=f"i{i}", line_id=f"l{i}", order_id="o1", item_id=f"m{i}",
-                         name_zh="菜", name_en=f"Dish {i}", quantity=i + 1) for i in range(n))
+    items = tuple(
+        d.Item(
+            id=f"i{i}",
+            line_id=f"l{i}",
+            order_id="o1",
+            item_id=f"m{i}",
+            name_zh="菜",
+            name_en=f"Dish {i}",
+            quantity=i + 1,
+        )
+        for i in range(n)
+    )
     return d.Ticket("t1", HOT, "o1", 7, "A01", Kind.NEW, 1000, items)
 
 
@@ -55,8 +67,7 @@ def test_bump_recall_undo():
     with pytest.raises(Problem):
         d.bump(t, 2001)
     t = d.recall(t, 3000)
-    assert t.status is Status.IN_PROGRESS and all(i.status is Status.IN_PROGRESS
-                                                   for i in t.items)
+    assert t.status is Status.IN_PROGRESS and all(i.status is Status.IN_PROGRESS for i in t.items)
     t = d.undo(t, 3100)
     assert t.status is Status.DONE
     t = d.undo(t, 3200)
@@ -125,12 +136,21 @@ def test_all_day_counts_open_items():
 def test_age_colours():
     th = d.Thresholds(60, 120)
     assert [th.colour(s) for s in (0, 59, 60, 119, 120)] == [
-        "green", "green", "amber", "amber", "red"]
+        "green",
+        "green",
+        "amber",
+        "amber",
+        "red",
+    ]
 
 
-ACTIONS = st.lists(st.tuples(st.sampled_from(["start", "bump", "recall", "undo", "void",
-                                              "rush"]),
-                             st.sampled_from([None, "i0", "i1", "i2"])), max_size=40)
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["start", "bump", "recall", "undo", "void", "rush"]),
+        st.sampled_from([None, "i0", "i1", "i2"]),
+    ),
+    max_size=40,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -11,7 +11,7 @@ from hearth.core.money import (
     tax_inclusive,
 )
 
-amounts = st.integers(min_value=-10**12, max_value=10**12)
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
 weights = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=30)
 
 

@@ -16,17 +16,35 @@ MB = d.MB
 def test_every_non_ok_finding_says_cause_works_and_fix_in_both_languages() -> None:
     findings = [
         d.judge_integrity("*** in database main *** page 3 never used"),
-        d.judge_wal(2 * 1024 * MB), d.judge_disk(100 * MB, 10_000 * MB),
-        d.judge_writer(None, 3), d.judge_writer(900, 0),
-        d.judge_provider({"name": "alipay", "state": "open", "health": 0.1,
-                          "last_error": "unavailable", "enabled": True}),
+        d.judge_wal(2 * 1024 * MB),
+        d.judge_disk(100 * MB, 10_000 * MB),
+        d.judge_writer(None, 3),
+        d.judge_writer(900, 0),
+        d.judge_provider(
+            {
+                "name": "alipay",
+                "state": "open",
+                "health": 0.1,
+                "last_error": "unavailable",
+                "enabled": True,
+            }
+        ),
         d.judge_printer({"name": "Kitchen", "state": "offline", "last_error": "refused"}),
         d.judge_station("s1", "Wok", 42.0, has_printer=False),
         d.judge_subscriber("kitchen", 10, 9, "boom"),
-        d.judge_sync({"enrolled": True, "hq_reachable": False, "events_waiting": 5,
-                      "waiting_since_ms": 0, "alarms": []}, now_ms=60_000),
+        d.judge_sync(
+            {
+                "enrolled": True,
+                "hq_reachable": False,
+                "events_waiting": 5,
+                "waiting_since_ms": 0,
+                "alarms": [],
+            },
+            now_ms=60_000,
+        ),
         d.judge_stuck_tickets({"Wok": [700.0]}, {"Wok": 600}),
-        d.judge_unknown_payments([400.0]), d.judge_backup(None, 0),
+        d.judge_unknown_payments([400.0]),
+        d.judge_backup(None, 0),
         d.failed_check("printers", "no answer within 3 s"),
     ]
     for f in findings:
@@ -37,12 +55,14 @@ def test_every_non_ok_finding_says_cause_works_and_fix_in_both_languages() -> No
 
 
 def test_an_open_breaker_fails_and_names_the_provider() -> None:
-    f = d.judge_provider({"name": "wechat", "state": "open", "health": 0.2,
-                          "last_error": "timeout", "enabled": True})
+    f = d.judge_provider(
+        {"name": "wechat", "state": "open", "health": 0.2, "last_error": "timeout", "enabled": True}
+    )
     assert f.severity is Severity.FAIL and f.check == "payments.wechat"
     assert "wechat" in f.cause.en and "wechat" in f.cause.zh and "timeout" in f.cause.en
-    healthy = d.judge_provider({"name": "wechat", "state": "closed", "health": 1.0,
-                                "enabled": True})
+    healthy = d.judge_provider(
+        {"name": "wechat", "state": "closed", "health": 1.0, "enabled": True}
+    )
     assert healthy.severity is Severity.OK
 
 
@@ -69,8 +89,7 @@ def test_wal_severity_grows_with_the_log(wal: int, warn_extra: int, fail_extra: 
 
 
 @given(st.lists(st.floats(0, 7200), max_size=20), st.floats(60, 3600))
-def test_tickets_are_late_only_past_their_stations_red_time(ages: list[float],
-                                                            late: float) -> None:
+def test_tickets_are_late_only_past_their_stations_red_time(ages: list[float], late: float) -> None:
     f = d.judge_stuck_tickets({"Wok": ages}, {"Wok": late})
     n = sum(1 for a in ages if a >= late)
     assert (f.severity is Severity.WARN) == bool(n)
@@ -84,8 +103,11 @@ def test_exit_code_is_the_worst_severity(sevs: list[Severity]) -> None:
     assert d.exit_code(findings) == max((d.RANK[s] for s in sevs), default=0)
 
 
-@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
-       st.text(alphabet="abc ,:；", max_size=5), st.text(alphabet="xyz .", max_size=5))
+@given(
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.text(alphabet="abc ,:；", max_size=5),
+    st.text(alphabet="xyz .", max_size=5),
+)
 def test_phone_numbers_keep_only_their_ends(phone: str, before: str, after: str) -> None:
     masked = d.mask_phones(f"{before}{phone}{after}")
     assert phone not in masked
@@ -93,13 +115,20 @@ def test_phone_numbers_keep_only_their_ends(phone: str, before: str, after: str)
 
 
 def test_redact_hides_secrets_at_any_depth_and_keeps_the_rest() -> None:
-    settings = {"store_id": "S1", "db_url": "postgresql://u:hunter2@db/x",
-                "payments": {"alipay_private_key": "PEM...", "wechat_api_v3_key": "k" * 32,
-                             "tenders": ["cash"]},
-                "hq_credential": "cred-xyz", "admin_password": "pw", "api_token": "tok",
-                "note": "call 13812341234"}
+    settings = {
+        "store_id": "S1",
+        "db_url": "postgresql://u:hunter2@db/x",
+        "payments": {
+            "alipay_private_key": "PEM...",
+            "wechat_api_v3_key": "k" * 32,
+            "tenders": ["cash"],
+        },
+        "hq_credential": "cred-xyz",
+        "admin_password": "pw",
+        "api_token": "tok",
+        "note": "call 13812341234",
+    }
     out = json.dumps(d.redact(settings))
-    for secret in ("hunter2", "PEM...", "k" * 32, "cred-xyz", '"pw"', '"tok"',
-                   "13812341234"):
+    for secret in ("hunter2", "PEM...", "k" * 32, "cred-xyz", '"pw"', '"tok"', "13812341234"):
         assert secret not in out
     assert "S1" in out and "138****1234" in out and "cash" in out

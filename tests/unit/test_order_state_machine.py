@@ -24,19 +24,45 @@ _ids = itertools.count()
 
 
 def priced(price: int, tax: int = 600) -> PricedLine:
-    return PricedLine(item_id=f"item-{price}", kind=ItemKind.ITEM, name_zh="菜", name_en="dish",
-                      spec_id=None, spec_name_zh=None, spec_name_en=None, modifiers=(),
-                      combo_items=(), unit_price=price, tax_rate_bp=tax, station_id=None)
+    return PricedLine(
+        item_id=f"item-{price}",
+        kind=ItemKind.ITEM,
+        name_zh="菜",
+        name_en="dish",
+        spec_id=None,
+        spec_name_zh=None,
+        spec_name_en=None,
+        modifiers=(),
+        combo_items=(),
+        unit_price=price,
+        tax_rate_bp=tax,
+        station_id=None,
+    )
 
 
 def new_order() -> d.Order:
-    return d.evolve(None, d.open_order(order_id="o1", number=1, business_date="2026-11-25",
-                                       channel=Channel.DINE_IN, table_id="t1", guests=2,
-                                       opened_at_ms=0))
+    return d.evolve(
+        None,
+        d.open_order(
+            order_id="o1",
+            number=1,
+            business_date="2026-11-25",
+            channel=Channel.DINE_IN,
+            table_id="t1",
+            guests=2,
+            opened_at_ms=0,
+        ),
+    )
 
 
-STATUS_EVENTS = {"OrderStatusChanged", "OrderVoided", "OrderCancelled", "OrderReopened",
-                 "LinesSent", "OrderMerged"}
+STATUS_EVENTS = {
+    "OrderStatusChanged",
+    "OrderVoided",
+    "OrderCancelled",
+    "OrderReopened",
+    "LinesSent",
+    "OrderMerged",
+}
 
 
 class OrderMachine(RuleBasedStateMachine):
@@ -55,7 +81,8 @@ class OrderMachine(RuleBasedStateMachine):
         after = d.evolve(order, ev)
         if ev.type in STATUS_EVENTS and after.status is not order.status:
             assert after.status in TRANSITIONS[order.status] or ev.type == "LinesSent", (
-                f"{order.status} -> {after.status} via {ev.type}")
+                f"{order.status} -> {after.status} via {ev.type}"
+            )
         if ev.type == "LinesAdded":
             self.lines_added += len(ev.payload["lines"])
         if ev.type == "LineRemoved":
@@ -64,13 +91,20 @@ class OrderMachine(RuleBasedStateMachine):
 
     ids = st.sampled_from(["o1", "o2", "o3"])
 
-    @rule(oid=ids, prices=st.lists(st.integers(0, 50_000), min_size=1, max_size=4),
-          qty=st.integers(1, 5), course=st.integers(1, 3), held=st.booleans())
+    @rule(
+        oid=ids,
+        prices=st.lists(st.integers(0, 50_000), min_size=1, max_size=4),
+        qty=st.integers(1, 5),
+        course=st.integers(1, 3),
+        held=st.booleans(),
+    )
     def add(self, oid, prices, qty, course, held):
         if oid not in self.orders:
             return
-        new = [d.NewLine(f"l{next(_ids)}", priced(p), qty, seat=(i % 3) + 1, course=course,
-                         held=held) for i, p in enumerate(prices)]
+        new = [
+            d.NewLine(f"l{next(_ids)}", priced(p), qty, seat=(i % 3) + 1, course=course, held=held)
+            for i, p in enumerate(prices)
+        ]
         self._apply(oid, lambda o: d.add_lines(o, new))
 
     @rule(oid=ids, n=st.integers(0, 10))
@@ -84,8 +118,9 @@ class OrderMachine(RuleBasedStateMachine):
             o = self.orders[oid]
             line = o.lines[n % len(o.lines)]
             before = line.state
-            self._apply(oid, lambda o: d.void_line(o, line.id, "reason",
-                                                   "mgr" if approved else None))
+            self._apply(
+                oid, lambda o: d.void_line(o, line.id, "reason", "mgr" if approved else None)
+            )
             if before is LineState.SENT and not approved:
                 assert self.orders[oid].line(line.id).state is LineState.SENT
 
@@ -119,15 +154,24 @@ class OrderMachine(RuleBasedStateMachine):
         if oid in self.orders:
             self._apply(oid, lambda o: d.reopen(o, "reason", "mgr" if approved else None))
 
-    @rule(oid=ids, percent=st.booleans(), value=st.integers(-10, 20_000),
-          approved=st.booleans(), on_line=st.booleans())
+    @rule(
+        oid=ids,
+        percent=st.booleans(),
+        value=st.integers(-10, 20_000),
+        approved=st.booleans(),
+        on_line=st.booleans(),
+    )
     def discount(self, oid, percent, value, approved, on_line):
         if oid not in self.orders:
             return
         o = self.orders[oid]
         line_id = o.lines[0].id if on_line and o.lines else None
-        disc = Discount(DiscountKind.PERCENT if percent else DiscountKind.AMOUNT, value, "r",
-                        "mgr" if approved else None)
+        disc = Discount(
+            DiscountKind.PERCENT if percent else DiscountKind.AMOUNT,
+            value,
+            "r",
+            "mgr" if approved else None,
+        )
         self._apply(oid, lambda o: d.apply_discount(o, line_id, disc, 1000))
 
     @rule(oid=ids, bp=st.integers(-100, 4000))
@@ -146,10 +190,19 @@ class OrderMachine(RuleBasedStateMachine):
         except Problem:
             return
         self.orders["o1"] = d.evolve(source, out)
-        opened = d.evolve(None, d.open_order(order_id=new_id, number=len(self.orders) + 1,
-                                             business_date="x", channel=source.channel,
-                                             table_id=source.table_id, guests=0,
-                                             opened_at_ms=0, split_from="o1"))
+        opened = d.evolve(
+            None,
+            d.open_order(
+                order_id=new_id,
+                number=len(self.orders) + 1,
+                business_date="x",
+                channel=source.channel,
+                table_id=source.table_id,
+                guests=0,
+                opened_at_ms=0,
+                split_from="o1",
+            ),
+        )
         self.orders[new_id] = d.evolve(opened, into)
 
     @invariant()
@@ -183,8 +236,7 @@ class OrderMachine(RuleBasedStateMachine):
                     raise AssertionError(f"added a line to a {o.status} order")
 
 
-OrderMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40,
-                                          deadline=None)
+OrderMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
 TestOrderStateMachine = OrderMachine.TestCase
 
 
@@ -201,8 +253,9 @@ def test_sent_lines_cannot_be_removed_only_voided():
 
 def test_service_charge_and_order_discount_round_to_the_fen():
     o = new_order()
-    o = d.evolve(o, d.add_lines(o, [d.NewLine("a", priced(3333), 1),
-                                    d.NewLine("b", priced(3333), 2)]))
+    o = d.evolve(
+        o, d.add_lines(o, [d.NewLine("a", priced(3333), 1), d.NewLine("b", priced(3333), 2)])
+    )
     o = d.evolve(o, d.set_service_charge(o, 1000))
     o = d.evolve(o, d.apply_discount(o, None, Discount(DiscountKind.PERCENT, 500), 1000))
     t = o.totals()

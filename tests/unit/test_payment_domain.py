@@ -32,8 +32,11 @@ class World:
         self.provider_holds = [False] * len(self.amounts)
 
     def lines(self, exclude: int | None = None) -> list[PaymentLine]:
-        return [PaymentLine(s, a) for i, (s, a) in enumerate(zip(self.ours, self.amounts,
-                                                               strict=True)) if i != exclude]
+        return [
+            PaymentLine(s, a)
+            for i, (s, a) in enumerate(zip(self.ours, self.amounts, strict=True))
+            if i != exclude
+        ]
 
     def answer(self, i: int, answer: A) -> None:
         # The provider reports a capture only once it holds it, and a failure only while it
@@ -48,29 +51,34 @@ class World:
         room = d.bill(self.total, self.lines(exclude=i)).due
         dec = d.on_answer(self.ours[i], answer, room=room, amount=self.amounts[i])
         assert dec.status in d.TRANSITIONS[self.ours[i]] or not dec.changed, (
-            self.ours[i], dec.status)
+            self.ours[i],
+            dec.status,
+        )
         self.ours[i] = dec.status
         if dec.reverse and self.reverse == "works":
             self.provider_holds[i] = False
-            self.ours[i] = d.on_answer(self.ours[i], A.REVERSED, room=0,
-                                       amount=self.amounts[i]).status
+            self.ours[i] = d.on_answer(
+                self.ours[i], A.REVERSED, room=0, amount=self.amounts[i]
+            ).status
         elif dec.reverse and self.reverse == "refuses":
             refused = d.on_reverse_refused(self.ours[i])
             assert refused.status in d.TRANSITIONS[self.ours[i]] or not refused.changed
             self.ours[i] = refused.status
 
     def captured(self) -> int:
-        return sum(a for s, a in zip(self.ours, self.amounts, strict=True)
-                   if s is S.SUCCEEDED)
+        return sum(a for s, a in zip(self.ours, self.amounts, strict=True) if s is S.SUCCEEDED)
 
 
 events = st.lists(st.tuples(st.integers(0, 3), st.sampled_from(ANSWERS)), max_size=40)
 
 
 @settings(max_examples=400, deadline=None)
-@given(total=st.integers(1, 20_000), amounts=st.lists(st.integers(1, 20_000), min_size=1,
-                                                       max_size=4),
-       seq=events, reverse=st.sampled_from(["works", "no_answer", "refuses"]))
+@given(
+    total=st.integers(1, 20_000),
+    amounts=st.lists(st.integers(1, 20_000), min_size=1, max_size=4),
+    seq=events,
+    reverse=st.sampled_from(["works", "no_answer", "refuses"]),
+)
 def test_no_sequence_of_answers_captures_twice_for_one_bill(total, amounts, seq, reverse):
     w = World(total, amounts, reverse=reverse)
     for i, answer in seq:
@@ -126,7 +134,12 @@ def test_a_refused_reverse_is_flagged_never_reversed():
     assert not d.on_answer(flagged, A.PENDING, room=0, amount=100).changed
     # It holds nothing towards the bill and does not block it.
     assert d.bill(300, [PaymentLine(flagged, 300)]).to_json() == {
-        "total": 300, "paid": 0, "tips": 0, "due": 300, "pending": 0}
+        "total": 300,
+        "paid": 0,
+        "tips": 0,
+        "due": 300,
+        "pending": 0,
+    }
 
 
 def test_an_offline_payment_declined_later_stops_counting():
@@ -144,8 +157,7 @@ def test_refunds_never_exceed_what_was_captured(amount, parts):
     refunded = 0
     for part in parts:
         try:
-            d.check_refund(S.SUCCEEDED if refunded == 0 else S.REFUNDED, amount, refunded, 0,
-                           part)
+            d.check_refund(S.SUCCEEDED if refunded == 0 else S.REFUNDED, amount, refunded, 0, part)
         except Problem:
             assert refunded + part > amount
             continue
@@ -179,9 +191,10 @@ def test_tip_on_closed_bill_refused():
     assert e.value.code == "bill-closed"
 
 
-@pytest.mark.parametrize(("amount", "unit", "rounding"), [
-    (1234, 10, -4), (1235, 10, 5), (1230, 10, 0), (1299, 100, 1), (1249, 50, 1),
-    (1234, 1, 0)])
+@pytest.mark.parametrize(
+    ("amount", "unit", "rounding"),
+    [(1234, 10, -4), (1235, 10, 5), (1230, 10, 0), (1299, 100, 1), (1249, 50, 1), (1234, 1, 0)],
+)
 def test_cash_rounding_to_the_smallest_coin(amount, unit, rounding):
     assert d.cash_rounding(amount, unit) == rounding
 
@@ -195,8 +208,12 @@ def test_change_due_and_partial_cash_not_rounded():
         d.take_cash(1234, 0, 1000, unit=10, settles_bill=True)
 
 
-@given(amount=st.integers(0, 10**7), tip=st.integers(0, 10**5), unit=st.sampled_from(
-    [1, 10, 50, 100]), extra=st.integers(0, 10**5))
+@given(
+    amount=st.integers(0, 10**7),
+    tip=st.integers(0, 10**5),
+    unit=st.sampled_from([1, 10, 50, 100]),
+    extra=st.integers(0, 10**5),
+)
 def test_change_is_never_negative_and_adds_up(amount, tip, unit, extra):
     collect = amount + tip + d.cash_rounding(amount + tip, unit)
     take = d.take_cash(amount, tip, collect + extra, unit=unit, settles_bill=True)
@@ -222,25 +239,28 @@ def test_offline_limits():
 
 
 # -- whose payment code is it ------------------------------------------------------------------
-@pytest.mark.parametrize(("code", "wallet"), [
-    ("281234567890123456", "alipay"),  # 18 digits, 28
-    ("2500000000000000", "alipay"),  # 16 digits, the shortest
-    ("300000000000000000000000", "alipay"),  # 24 digits, the longest, 30
-    ("134567890123456789", "wechat"),  # 18 digits, 13
-    ("100000000000000000", "wechat"),
-    ("159999999999999999", "wechat"),
-    ("250000000000000", None),  # 15 digits: too short for Alipay
-    ("3000000000000000000000000", None),  # 25 digits: too long
-    ("310000000000000000", None),  # 31: nobody's
-    ("240000000000000000", None),  # 24: nobody's
-    ("16000000000000000", None),  # 16 is not a WeChat prefix; 17 digits anyway
-    ("1345678901234567890", None),  # 19 digits, 13: WeChat's are exactly 18
-    ("13456789012345678", None),  # 17 digits
-    ("09" + "0" * 16, None),
-    ("28123456789012345X", None),
-    ("２８１２３４５６７８９０１２３４５６", None),  # full-width digits are not a code
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("code", "wallet"),
+    [
+        ("281234567890123456", "alipay"),  # 18 digits, 28
+        ("2500000000000000", "alipay"),  # 16 digits, the shortest
+        ("300000000000000000000000", "alipay"),  # 24 digits, the longest, 30
+        ("134567890123456789", "wechat"),  # 18 digits, 13
+        ("100000000000000000", "wechat"),
+        ("159999999999999999", "wechat"),
+        ("250000000000000", None),  # 15 digits: too short for Alipay
+        ("3000000000000000000000000", None),  # 25 digits: too long
+        ("310000000000000000", None),  # 31: nobody's
+        ("240000000000000000", None),  # 24: nobody's
+        ("16000000000000000", None),  # 16 is not a WeChat prefix; 17 digits anyway
+        ("1345678901234567890", None),  # 19 digits, 13: WeChat's are exactly 18
+        ("13456789012345678", None),  # 17 digits
+        ("09" + "0" * 16, None),
+        ("28123456789012345X", None),
+        ("２８１２３４５６７８９０１２３４５６", None),  # full-width digits are not a code
+        ("", None),
+    ],
+)
 def test_the_code_says_whose_it_is(code, wallet):
     assert d.wallet_of_code(code) == wallet
 
@@ -268,9 +288,11 @@ def test_a_code_is_never_two_wallets_and_anything_else_is_nobodys(code):
 def test_a_code_that_is_nobodys_or_disagrees_with_the_wallet_is_refused():
     assert d.check_payment_code("134567890123456789") == "wechat"
     assert d.check_payment_code("281234567890123456", "alipay") == "alipay"
-    for code, wallet, problem in (("12345678", None, "auth-code-unrecognised"),
-                                  (None, None, "auth-code-missing"),
-                                  ("281234567890123456", "wechat", "auth-code-wallet-mismatch")):
+    for code, wallet, problem in (
+        ("12345678", None, "auth-code-unrecognised"),
+        (None, None, "auth-code-missing"),
+        ("281234567890123456", "wechat", "auth-code-wallet-mismatch"),
+    ):
         with pytest.raises(Problem) as e:
             d.check_payment_code(code, wallet)
         assert (e.value.status, e.value.code) == (422, problem)

@@ -85,14 +85,23 @@ class FakeProvider:
             known = Trade(req.intent_id, req.amount, status)
             self.trades[req.intent_id] = known
             if status == "succeeded":
-                self.entries.append(StatementEntry(req.intent_id, f"ref-{req.intent_id}",
-                                                   "charge", req.amount, "CNY", 0))
+                self.entries.append(
+                    StatementEntry(
+                        req.intent_id, f"ref-{req.intent_id}", "charge", req.amount, "CNY", 0
+                    )
+                )
         if self.mode == "lost":
             await self._hang()
         status_ = ProviderStatus(known.status)
-        return ProviderResult(status_, f"ref-{req.intent_id}", known.amount, "CNY",
-                              qr_content=f"https://qr.example/{req.intent_id}"
-                              if status_ is ProviderStatus.PENDING else None)
+        return ProviderResult(
+            status_,
+            f"ref-{req.intent_id}",
+            known.amount,
+            "CNY",
+            qr_content=f"https://qr.example/{req.intent_id}"
+            if status_ is ProviderStatus.PENDING
+            else None,
+        )
 
     async def query(self, intent_id: str) -> ProviderResult:
         if self.query_down:
@@ -113,15 +122,17 @@ class FakeProvider:
         if self.query_down:
             raise ProviderError(FailureKind.UNAVAILABLE, "down")
         if self.reverse_mode == "refuse":
-            return ProviderResult(ProviderStatus.FAILED,
-                                  message=f"{self.name}: trade settled, cannot be cancelled")
+            return ProviderResult(
+                ProviderStatus.FAILED, message=f"{self.name}: trade settled, cannot be cancelled"
+            )
         t = self.trades.get(intent_id)
         if t is None:
             self.trades[intent_id] = Trade(intent_id, 0, "reversed")
             return ProviderResult(ProviderStatus.REVERSED)
         if t.status == "succeeded":
-            self.entries.append(StatementEntry(intent_id, f"rev-{intent_id}", "reversal",
-                                               t.amount, "CNY", 0))
+            self.entries.append(
+                StatementEntry(intent_id, f"rev-{intent_id}", "reversal", t.amount, "CNY", 0)
+            )
         t.status = "reversed"
         return ProviderResult(ProviderStatus.REVERSED)
 
@@ -129,8 +140,14 @@ class FakeProvider:
         if not hmac.compare_digest(headers.get("x-signature", ""), sign(body)):
             raise ProviderError(FailureKind.INVALID, "bad signature")
         d = json.loads(body)
-        return CallbackEvent(d["intent_id"], ProviderStatus(d["status"]), d.get("ref"),
-                             d["amount"], d.get("currency", "CNY"), d["event_id"])
+        return CallbackEvent(
+            d["intent_id"],
+            ProviderStatus(d["status"]),
+            d.get("ref"),
+            d["amount"],
+            d.get("currency", "CNY"),
+            d["event_id"],
+        )
 
     async def statement(self, since_ms: int, until_ms: int) -> list[StatementEntry]:
         return list(self.entries)
@@ -138,8 +155,7 @@ class FakeProvider:
     # -- what the tests look at ----------------------------------------------------------------
     def captured(self) -> int:
         """Money the provider holds: charges kept, net of refunds."""
-        return sum(t.amount - t.refunded for t in self.trades.values()
-                   if t.status == "succeeded")
+        return sum(t.amount - t.refunded for t in self.trades.values() if t.status == "succeeded")
 
     def settle_pending(self, intent_id: str) -> None:
         """The customer confirmed on the phone."""

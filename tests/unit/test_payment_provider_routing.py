@@ -17,10 +17,12 @@ class FakeClock:
 def a_router() -> tuple[ProviderRouter, FakeClock]:
     clock = FakeClock()
     r = ProviderRouter(clock)
-    r.configure("alipay", ["wallet_scan", "wallet_qr"], 10, True, failures_to_open=3,
-                cooldown_ms=10_000)
-    r.configure("wechat", ["wallet_scan", "wallet_qr"], 20, True, failures_to_open=3,
-                cooldown_ms=10_000)
+    r.configure(
+        "alipay", ["wallet_scan", "wallet_qr"], 10, True, failures_to_open=3, cooldown_ms=10_000
+    )
+    r.configure(
+        "wechat", ["wallet_scan", "wallet_qr"], 20, True, failures_to_open=3, cooldown_ms=10_000
+    )
     r.configure("card", ["card"], 30, True)
     return r, clock
 
@@ -28,8 +30,7 @@ def a_router() -> tuple[ProviderRouter, FakeClock]:
 def test_candidates_by_priority_with_the_wallet_asked_for_first():
     r, _ = a_router()
     assert [x.name for x in r.candidates("wallet_scan")] == ["alipay", "wechat"]
-    assert [x.name for x in r.candidates("wallet_scan", prefer="wechat")] == ["wechat",
-                                                                             "alipay"]
+    assert [x.name for x in r.candidates("wallet_scan", prefer="wechat")] == ["wechat", "alipay"]
     assert [x.name for x in r.candidates("card")] == ["card"]
     r.configure("alipay", ["wallet_scan"], 10, False)
     assert [x.name for x in r.candidates("wallet_scan")] == ["wechat"]
@@ -72,7 +73,8 @@ def test_health_is_an_ewma_of_outcomes_and_visible():
     r.record("wechat", ok=False, error="unavailable: 503")
     shown = {p["name"]: p for p in r.to_json()}
     assert shown["wechat"]["health"] == 0.8 and shown["wechat"]["last_error"] == (
-        "unavailable: 503")
+        "unavailable: 503"
+    )
     assert shown["alipay"]["health"] == 1.0 and shown["alipay"]["state"] == "closed"
     for _ in range(20):
         r.record("wechat", ok=True)

@@ -63,7 +63,7 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         path.append(n)
         for m in sorted(edges.get(n, ())):
             if state.get(m) == 1:
-                return [*path[path.index(m):], m]
+                return [*path[path.index(m) :], m]
             if m not in state and (cycle := visit(m)) is not None:
                 return cycle
         path.pop()
@@ -88,8 +88,12 @@ def test_the_use_cases_share_the_intent_storage_rather_than_each_other():
 
 
 def test_the_failover_decision_is_pure():
-    allowed = {f"{PACKAGE}.domain", f"{PACKAGE}.messages", f"{PACKAGE}.providers.base",
-               f"{PACKAGE}.providers"}
+    allowed = {
+        f"{PACKAGE}.domain",
+        f"{PACKAGE}.messages",
+        f"{PACKAGE}.providers.base",
+        f"{PACKAGE}.providers",
+    }
     assert graph()[f"{PACKAGE}.failover"] <= allowed
 
 

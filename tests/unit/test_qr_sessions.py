@@ -21,14 +21,17 @@ from hearth.channels.qr.domain import (
 )
 from hearth.core.errors import Problem
 
-LIMITS = DinerLimits(max_per_line=20, max_per_order=60, changes_per_minute=20,
-                     confirm_above=100_000)
+LIMITS = DinerLimits(
+    max_per_line=20, max_per_order=60, changes_per_minute=20, confirm_above=100_000
+)
 
 
-@pytest.mark.parametrize(("current", "given_"), [(None, None), (None, "s1"), ("s1", None),
-                                                  ("s2", "s1"), ("s1", "")])
+@pytest.mark.parametrize(
+    ("current", "given_"), [(None, None), (None, "s1"), ("s1", None), ("s2", "s1"), ("s1", "")]
+)
 def test_a_change_outside_the_tables_current_session_is_told_the_table_is_closed(
-        current: str | None, given_: str | None) -> None:
+    current: str | None, given_: str | None
+) -> None:
     with pytest.raises(Problem) as refused:
         check_session(current, given_)
     assert refused.value.status == 409 and refused.value.code == "table-closed"
@@ -49,7 +52,8 @@ def test_a_scan_seats_only_a_free_table_and_only_where_the_store_allows_it() -> 
 
 @given(st.lists(st.integers(1, 999), min_size=1, max_size=50), st.integers(0, 200))
 def test_quantities_within_both_caps_pass_and_any_over_is_refused_naming_the_field(
-        new: list[int], on_order: int) -> None:
+    new: list[int], on_order: int
+) -> None:
     over_line = next((i for i, q in enumerate(new) if q > LIMITS.max_per_line), None)
     over_order = on_order + sum(new) > LIMITS.max_per_order
     if over_line is None and not over_order:
@@ -60,7 +64,9 @@ def test_quantities_within_both_caps_pass_and_any_over_is_refused_naming_the_fie
     assert refused.value.status == 422
     if over_line is not None:
         assert (refused.value.code, refused.value.field) == (
-            "quantity-over-limit", f"lines[{over_line}].quantity")
+            "quantity-over-limit",
+            f"lines[{over_line}].quantity",
+        )
     else:
         assert (refused.value.code, refused.value.field) == ("order-over-limit", "lines")
 
@@ -72,17 +78,20 @@ def test_fifty_lines_of_fifty_is_refused() -> None:
 
 @given(st.integers(0, 10_000_000), st.integers(0, 10_000_000), st.integers(0, 1_000_000))
 def test_a_send_waits_for_staff_exactly_when_more_than_the_limit_is_unconfirmed(
-        total: int, approved: int, limit: int) -> None:
+    total: int, approved: int, limit: int
+) -> None:
     limits = DinerLimits(confirm_above=limit)
     reason = hold_reason(limits, self_seated=False, total=total, approved_total=approved)
     assert (reason == OVER_THRESHOLD) == (limit > 0 and total - approved > limit)
-    assert hold_reason(limits, self_seated=True, total=total,
-                       approved_total=approved) == SELF_SEATED
+    assert (
+        hold_reason(limits, self_seated=True, total=total, approved_total=approved) == SELF_SEATED
+    )
 
 
 @given(st.lists(st.integers(0, 5_000), max_size=80), st.integers(1, 30))
 def test_the_rate_window_never_lets_more_than_the_limit_through_in_any_minute(
-        steps: list[int], limit: int) -> None:
+    steps: list[int], limit: int
+) -> None:
     hits: tuple[int, ...] = ()
     now, allowed = 0, []
     for step in steps:

@@ -17,15 +17,18 @@ from hearth.staff.domain import LockoutPolicy, LockState, after_attempt
 MINUTE = 60_000
 POLICY = LockoutPolicy.of(5, 30, 3)
 
-policies = st.builds(LockoutPolicy.of, st.integers(-3, 50), st.integers(-10, 600),
-                     st.integers(-2, 9))
+policies = st.builds(
+    LockoutPolicy.of, st.integers(-3, 50), st.integers(-10, 600), st.integers(-2, 9)
+)
 # A step: a wrong PIN, the right PIN, or time passing (up to a few hours).
-steps = st.lists(st.one_of(st.just("fail"), st.just("ok"),
-                           st.integers(1, 4 * 60 * MINUTE)), max_size=120)
+steps = st.lists(
+    st.one_of(st.just("fail"), st.just("ok"), st.integers(1, 4 * 60 * MINUTE)), max_size=120
+)
 
 
-def run(policy: LockoutPolicy, script: list[object], start: int = 1_000_000
-        ) -> list[tuple[int, str, bool, LockState]]:
+def run(
+    policy: LockoutPolicy, script: list[object], start: int = 1_000_000
+) -> list[tuple[int, str, bool, LockState]]:
     """Play a script; each attempt is (time, kind, counted, state after)."""
     state, now, log = domain.UNLOCKED, start, []
     for step in script:
@@ -119,8 +122,9 @@ def test_a_good_pin_between_lockouts_starts_the_count_again():
 
 
 def test_the_locked_problem_says_until_when_or_that_a_manager_must_unlock():
-    timed = domain.locked_problem(LockState(0, 1_767_227_400_000, 1), 1_767_225_600_000,
-                                  "Asia/Shanghai")
+    timed = domain.locked_problem(
+        LockState(0, 1_767_227_400_000, 1), 1_767_225_600_000, "Asia/Shanghai"
+    )
     assert timed.status == 423 and timed.code == "account-locked"
     assert "08:30" in timed.detail and "30" in timed.detail
     assert timed.extra == {"locked_until_ms": 1_767_227_400_000, "unlock_by_manager": False}

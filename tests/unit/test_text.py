@@ -39,8 +39,9 @@ def test_printable_leaves_no_control_character_and_keeps_the_rest(text):
         assert left <= ({"\n"} if newlines else set())
         out.encode("gb18030")  # always printable as GB18030
         kept = [c for c in text if c not in CONTROL and not "\ud800" <= c <= "\udfff"]
-        assert [c for c in out if c not in (" ", "\n", REPLACEMENT)] == \
-            [c for c in kept if c not in (" ", REPLACEMENT)]
+        assert [c for c in out if c not in (" ", "\n", REPLACEMENT)] == [
+            c for c in kept if c not in (" ", REPLACEMENT)
+        ]
 
 
 @given(any_text)

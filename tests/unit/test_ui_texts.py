@@ -19,9 +19,12 @@ FILES = sorted(TEXTS_DIR.glob("*.json"))
 def test_every_key_has_chinese_and_english(path: Path) -> None:
     page = json.loads(path.read_text(encoding="utf-8"))
     assert page, f"{path.name} is empty"
-    bad = {key: entry for key, entry in page.items()
-           if set(entry) != set(LANGUAGES)
-           or not all(isinstance(entry[lang], str) and entry[lang].strip() for lang in LANGUAGES)}
+    bad = {
+        key: entry
+        for key, entry in page.items()
+        if set(entry) != set(LANGUAGES)
+        or not all(isinstance(entry[lang], str) and entry[lang].strip() for lang in LANGUAGES)
+    }
     assert not bad, f"{path.name}: keys without both zh and en: {bad}"
 
 

@@ -23,8 +23,9 @@ Owner = Annotated[Principal, Depends(require(Permission.BACKUP_RUN))]
 def _runner(node: Node) -> BackupRunner:
     runner = node.parts.find(BackupRunner)
     if runner is None:
-        raise BackupError.NOT_SQLITE.problem("This node's database is not a SQLite file.",
-                                             field="db")
+        raise BackupError.NOT_SQLITE.problem(
+            "This node's database is not a SQLite file.", field="db"
+        )
     return runner
 
 
@@ -37,10 +38,12 @@ def list_backups(node: NodeDep, _: Reader) -> dict[str, Any]:
     now = node.clock.now_ms()
     runner = node.parts.find(BackupRunner)
     kept = service.list_backups(service.backup_dir(node.settings))
-    return {"dir": str(service.backup_dir(node.settings)),
-            "interval_s": node.settings.backup_interval_s,
-            "last_error": runner.last_error if runner else None,
-            "backups": [_json(m, now) for m in kept]}
+    return {
+        "dir": str(service.backup_dir(node.settings)),
+        "interval_s": node.settings.backup_interval_s,
+        "last_error": runner.last_error if runner else None,
+        "backups": [_json(m, now) for m in kept],
+    }
 
 
 @router.post("/now", summary="Back up now: take one backup, verify it, rotate")

@@ -66,22 +66,30 @@ class RestorePlan:
         return 0 if self.lost is None else self.lost[1] - self.lost[0] + 1
 
 
-def plan_restore(backup_top: int, live_top: int | None, hq_acked: int | None, *,
-                 force: bool = False) -> RestorePlan:
+def plan_restore(
+    backup_top: int, live_top: int | None, hq_acked: int | None, *, force: bool = False
+) -> RestorePlan:
     """Whether restoring a backup whose journal ends at ``backup_top`` over a store whose journal
     ends at ``live_top`` (None: it cannot be read) may go ahead, when HQ holds ``hq_acked``
     (None: the store has not joined an HQ). Refused when events would be lost, unless forced."""
     from_hq = (backup_top, hq_acked) if hq_acked is not None and hq_acked > backup_top else None
     if live_top is None:
         why = "the live store cannot be read, so events newer than the backup cannot be counted"
-        return RestorePlan(force, from_hq, None, why + ("; forced" if force else
-                                                        ": restore with --force"))
+        return RestorePlan(
+            force, from_hq, None, why + ("; forced" if force else ": restore with --force")
+        )
     safe_to = max(backup_top, hq_acked or 0)
     lost = (safe_to + 1, live_top) if live_top > safe_to else None
     if lost is None:
         return RestorePlan(True, from_hq, None, "nothing the live store holds is lost")
     n = lost[1] - lost[0] + 1
-    why = (f"the live store holds {n} event(s) (seq {lost[0]}..{lost[1]}) newer than the "
-           f"backup{' that HQ does not hold' if hq_acked is not None else ''}")
-    return RestorePlan(force, from_hq, lost, why + ("; forced, they are lost" if force else
-                                                    ": restore with --force to lose them"))
+    why = (
+        f"the live store holds {n} event(s) (seq {lost[0]}..{lost[1]}) newer than the "
+        f"backup{' that HQ does not hold' if hq_acked is not None else ''}"
+    )
+    return RestorePlan(
+        force,
+        from_hq,
+        lost,
+        why + ("; forced, they are lost" if force else ": restore with --force to lose them"),
+    )

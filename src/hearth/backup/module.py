@@ -4,5 +4,11 @@ from hearth.backup import api, lifecycle
 from hearth.backup.errors import BackupError
 from hearth.core.module import Module
 
-MODULE = Module("backup", routers=(api.router,), on_build=lifecycle.on_build,
-                on_start=lifecycle.on_start, on_stop=lifecycle.on_stop, errors=BackupError)
+MODULE = Module(
+    "backup",
+    routers=(api.router,),
+    on_build=lifecycle.on_build,
+    on_start=lifecycle.on_start,
+    on_stop=lifecycle.on_stop,
+    errors=BackupError,
+)

@@ -95,8 +95,7 @@ def backup_dir(settings: Settings) -> Path:
 def _db_path(settings: Settings) -> Path:
     path = settings.sqlite_path()
     if path is None:
-        raise BackupError.NOT_SQLITE.problem(f"{settings.db_url} is not a SQLite file.",
-                                             field="db")
+        raise BackupError.NOT_SQLITE.problem(f"{settings.db_url} is not a SQLite file.", field="db")
     return path
 
 
@@ -111,10 +110,12 @@ def _open(path: Path, *, readonly: bool = True) -> Iterator[sqlite3.Connection]:
 
 
 def totals_at(conn: sqlite3.Connection, top: int) -> Totals:
-    count, last = conn.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM journal "
-                               "WHERE seq <= ?", (top,)).fetchone()
-    orders = conn.execute("SELECT COUNT(*) FROM journal WHERE type = 'OrderOpened' "
-                          "AND seq <= ?", (top,)).fetchone()[0]
+    count, last = conn.execute(
+        "SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM journal WHERE seq <= ?", (top,)
+    ).fetchone()
+    orders = conn.execute(
+        "SELECT COUNT(*) FROM journal WHERE type = 'OrderOpened' AND seq <= ?", (top,)
+    ).fetchone()[0]
     paid = conn.execute(_PAID, {"top": top}).fetchone()[0]
     return Totals(int(last), int(count), int(orders), int(paid or 0))
 
@@ -129,8 +130,10 @@ def _digest(conn: sqlite3.Connection, top: int) -> str | None:
     cols = [c.name for c in journal.columns]
     rows = conn.execute(f"SELECT {', '.join(cols)} FROM journal ORDER BY seq")
     last = GENESIS
-    events = ({**dict(zip(cols, r, strict=True)), "payload": json.loads(r[cols.index("payload")])}
-              for r in rows)
+    events = (
+        {**dict(zip(cols, r, strict=True)), "payload": json.loads(r[cols.index("payload")])}
+        for r in rows
+    )
     for _seq, h in chain(GENESIS, events):
         last = h
     return last
@@ -182,8 +185,13 @@ def take_backup(settings: Settings, now_ms: int) -> Manifest:
         raise BackupError.FAILED.problem(f"Copying {live} to {folder} failed: {exc}") from exc
     manifest = verify(live, target, settings.store_id, now_ms)
     write_manifest(target, manifest)
-    log.info("backup.taken", file=name, journal_top=manifest.journal_top,
-             verified=manifest.verified, problems=manifest.problems)
+    log.info(
+        "backup.taken",
+        file=name,
+        journal_top=manifest.journal_top,
+        verified=manifest.verified,
+        problems=manifest.problems,
+    )
     rotate(folder, now_ms)
     return manifest
 
@@ -201,13 +209,24 @@ def verify(live: Path, target: Path, store_id: str, taken_ms: int) -> Manifest:
         with _open(live) as conn:
             theirs = totals_at(conn, top)
         if ours != theirs:
-            problems.append(f"totals differ from the live store at seq {top}: backup "
-                            f"{asdict(ours)}, live {asdict(theirs)}")
+            problems.append(
+                f"totals differ from the live store at seq {top}: backup "
+                f"{asdict(ours)}, live {asdict(theirs)}"
+            )
     at = dt.datetime.fromtimestamp(taken_ms / 1000, dt.UTC).isoformat()
-    return Manifest(file=target.name, store_id=store_id, taken_at_ms=taken_ms, taken_at=at,
-                    journal_top=top, totals=asdict(ours), digest=digest,
-                    size=target.stat().st_size, sha256=_sha256(target),
-                    verified=not problems, problems=problems)
+    return Manifest(
+        file=target.name,
+        store_id=store_id,
+        taken_at_ms=taken_ms,
+        taken_at=at,
+        journal_top=top,
+        totals=asdict(ours),
+        digest=digest,
+        size=target.stat().st_size,
+        sha256=_sha256(target),
+        verified=not problems,
+        problems=problems,
+    )
 
 
 def write_manifest(target: Path, manifest: Manifest) -> None:
@@ -239,8 +258,9 @@ def rotate(folder: Path, now_ms: int) -> list[str]:
     newest_good = max((m.taken_at_ms for m in good), default=None)
     removed = []
     for m in backups:
-        bad_and_replaced = not m.verified and newest_good is not None \
-            and m.taken_at_ms < newest_good
+        bad_and_replaced = (
+            not m.verified and newest_good is not None and m.taken_at_ms < newest_good
+        )
         if (m.verified and m.taken_at_ms in drop_times) or bad_and_replaced:
             (folder / m.file).unlink(missing_ok=True)
             (folder / m.file).with_suffix(MANIFEST).unlink(missing_ok=True)
@@ -297,7 +317,9 @@ def ensure_not_in_use(path: Path) -> None:
         if "locked" in str(exc) or "busy" in str(exc):
             raise BackupError.IN_USE.problem(
                 f"{path} is open in another process (is hearth serve running?). Stop the "
-                f"node, then run the restore again.", field="db") from exc
+                f"node, then run the restore again.",
+                field="db",
+            ) from exc
     except sqlite3.DatabaseError:
         return  # damaged beyond opening: nothing can be using it, and it is being replaced
 
@@ -317,7 +339,8 @@ def pick(folder: Path, at_ms: int | None) -> tuple[Manifest | None, list[str]]:
     while True:
         by_name = {m.file: m for m in remaining}
         choice = domain.choose_backup(
-            (domain.Candidate(m.file, m.taken_at_ms, m.verified) for m in remaining), at_ms)
+            (domain.Candidate(m.file, m.taken_at_ms, m.verified) for m in remaining), at_ms
+        )
         if choice is None:
             return None, skipped
         m = by_name[choice.name]
@@ -341,8 +364,9 @@ def _copy_over(source: Path, live: Path) -> None:
     os.replace(tmp, live)
 
 
-async def _bring_back(engine: Engine, hq: HqCopy, after: int,
-                      progress: Callable[[int, int], None] | None) -> int:
+async def _bring_back(
+    engine: Engine, hq: HqCopy, after: int, progress: Callable[[int, int], None] | None
+) -> int:
     """The journal after ``after`` from HQ's copy, page by page, into the restored journal."""
     keys = [c.name for c in journal.columns]
     got = 0
@@ -363,13 +387,20 @@ async def _bring_back(engine: Engine, hq: HqCopy, after: int,
     if after < hq.acked_seq:
         raise BackupError.HQ_SHORT.problem(
             f"HQ holds up to seq {hq.acked_seq} but gave back only up to {after}. The backup "
-            f"is in place; run the restore again when HQ answers.")
+            f"is in place; run the restore again when HQ answers."
+        )
     return got
 
 
-async def restore(settings: Settings, projectors: ProjectorRegistry, *,
-                  at_ms: int | None = None, force: bool = False, hq: HqCopy | None = None,
-                  progress: Callable[[str, int, int], None] | None = None) -> RestoreReport:
+async def restore(
+    settings: Settings,
+    projectors: ProjectorRegistry,
+    *,
+    at_ms: int | None = None,
+    force: bool = False,
+    hq: HqCopy | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RestoreReport:
     """Put the newest good backup (at or before ``at_ms``) in place of the store database,
     then the journal HQ holds past it, and rebuild the projections from the journal.
 
@@ -389,15 +420,19 @@ async def restore(settings: Settings, projectors: ProjectorRegistry, *,
         raise BackupError.NO_GOOD_BACKUP.problem(
             f"No verified backup in {folder}"
             + (" taken before that time" if at_ms is not None else "")
-            + (f" ({len(skipped)} failed their check)" if skipped else "") + ".")
+            + (f" ({len(skipped)} failed their check)" if skipped else "")
+            + "."
+        )
     step("checking backups", 1, 1)
     live_top = live_top_of(live) if live.exists() else 0
-    plan = domain.plan_restore(chosen.journal_top, live_top,
-                               hq.acked_seq if hq is not None else None, force=force)
+    plan = domain.plan_restore(
+        chosen.journal_top, live_top, hq.acked_seq if hq is not None else None, force=force
+    )
     if not plan.allowed:
         raise BackupError.WOULD_LOSE.problem(
             f"Backup {chosen.file} ends at seq {chosen.journal_top}; {plan.reason}.",
-            extra={"lost": list(plan.lost) if plan.lost else None})
+            extra={"lost": list(plan.lost) if plan.lost else None},
+        )
     step("copying the backup", 0, chosen.size)
     _copy_over(folder / chosen.file, live)
     step("copying the backup", chosen.size, chosen.size)
@@ -407,19 +442,32 @@ async def restore(settings: Settings, projectors: ProjectorRegistry, *,
         upgrade(engine)
         if hq is not None:
             report.from_hq = await _bring_back(
-                engine, hq, chosen.journal_top,
-                lambda done, total: step("events from HQ", done, total))
+                engine,
+                hq,
+                chosen.journal_top,
+                lambda done, total: step("events from HQ", done, total),
+            )
             if report.from_hq:
-                rebuild(engine, projectors, keep=True,
-                        progress=lambda n: step("rebuilding", n, hq.acked_seq))
+                rebuild(
+                    engine,
+                    projectors,
+                    keep=True,
+                    progress=lambda n: step("rebuilding", n, hq.acked_seq),
+                )
                 report.rebuilt = True
             hq.restored(engine, max(chosen.journal_top, hq.acked_seq))
         with engine.connect() as conn:
-            report.journal_top = int(conn.execute(
-                sa.select(sa.func.coalesce(sa.func.max(journal.c.seq), 0))).scalar() or 0)
+            report.journal_top = int(
+                conn.execute(sa.select(sa.func.coalesce(sa.func.max(journal.c.seq), 0))).scalar()
+                or 0
+            )
     finally:
         engine.dispose()
-    log.info("backup.restored", file=chosen.file, journal_top=report.journal_top,
-             from_hq=report.from_hq, lost=plan.lost)
+    log.info(
+        "backup.restored",
+        file=chosen.file,
+        journal_top=report.journal_top,
+        from_hq=report.from_hq,
+        lost=plan.lost,
+    )
     return report
-

@@ -80,8 +80,9 @@ def _check_storable(value: Any, multiline: bool = False) -> None:
             raise ValueError("text must be valid Unicode (no lone surrogates)") from None
         at = first_control(value, allow_newline=multiline)
         if at is not None:
-            raise PydanticCustomError(CONTROL_CHARACTERS, control_message(
-                value, at, allow_newline=multiline))
+            raise PydanticCustomError(
+                CONTROL_CHARACTERS, control_message(value, at, allow_newline=multiline)
+            )
     elif isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_INT:
             raise ValueError(f"must be between {-MAX_INT} and {MAX_INT}")
@@ -103,19 +104,24 @@ class Strict(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._multiline = frozenset(name for name, f in cls.model_fields.items()
-                                   if any(isinstance(m, Multiline) for m in f.metadata))
+        cls._multiline = frozenset(
+            name
+            for name, f in cls.model_fields.items()
+            if any(isinstance(m, Multiline) for m in f.metadata)
+        )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema,
-                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
         """The document says the text and integer rules ``_fits_the_database`` applies, so a
         client made from it (or schemathesis) never sends a note the node refuses."""
         json_schema = handler(core_schema)
         target = handler.resolve_ref_schema(json_schema)
         for name, prop in target.get("properties", {}).items():
-            _say_what_fits(prop, MULTILINE_PATTERN if name in cls._multiline
-                             else SINGLE_LINE_PATTERN)
+            _say_what_fits(
+                prop, MULTILINE_PATTERN if name in cls._multiline else SINGLE_LINE_PATTERN
+            )
         return json_schema
 
     @field_validator("*")
@@ -143,11 +149,13 @@ NodeDep = Annotated[Node, Depends(get_node)]
 
 def unauthorized(detail: str) -> Problem:
     return CoreError.NOT_SIGNED_IN.problem(
-        detail, extra={"headers": {"WWW-Authenticate": "Bearer"}})
+        detail, extra={"headers": {"WWW-Authenticate": "Bearer"}}
+    )
 
 
-async def current_staff(node: NodeDep, authorization: Annotated[str | None, Header()] = None
-                  ) -> Principal:
+async def current_staff(
+    node: NodeDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise unauthorized("Sign in with your staff code and PIN to do this.")
     claims = node.signer.read(authorization[7:].strip(), node.now_ms())
@@ -169,7 +177,8 @@ def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal
     async def check(staff: StaffDep) -> Principal:
         if not allowed(staff.role, permission):
             raise CoreError.PERMISSION_DENIED.problem(
-                f"A {staff.role.value} cannot do this ({permission.value}).")
+                f"A {staff.role.value} cannot do this ({permission.value})."
+            )
         return staff
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the matrix test
@@ -182,12 +191,21 @@ IDEMPOTENCY_KEY_HEADER = "idempotency-key"  # as FastAPI names it in a validatio
 def idempotency_key_missing() -> Problem:
     return CoreError.IDEMPOTENCY_KEY_MISSING.problem(
         "Send a unique Idempotency-Key header (1-200 characters) with every "
-        "change, and the same key when you retry it.", field="Idempotency-Key")
+        "change, and the same key when you retry it.",
+        field="Idempotency-Key",
+    )
 
 
-async def idempotency_key(idempotency_key: Annotated[str, Header(
-        min_length=1, max_length=200,
-        description="A unique key per change; send the same key when you retry it.")]) -> str:
+async def idempotency_key(
+    idempotency_key: Annotated[
+        str,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="A unique key per change; send the same key when you retry it.",
+        ),
+    ],
+) -> str:
     """Required in the OpenAPI document, so a generated client sends it; when it is missing
     or too long, problem_handlers answers 400 ``idempotency-key-missing`` (not FastAPI's
     422), as the node always has."""
@@ -197,11 +215,18 @@ async def idempotency_key(idempotency_key: Annotated[str, Header(
 IdempotencyKeyDep = Annotated[str, Depends(idempotency_key)]
 
 
-async def execute(node: Node, request: Request, key: str, staff: Principal | None,
-                  body: Any, command: Callable[[Tx], tuple[int, Any]]) -> JSONResponse:
+async def execute(
+    node: Node,
+    request: Request,
+    key: str,
+    staff: Principal | None,
+    body: Any,
+    command: Callable[[Tx], tuple[int, Any]],
+) -> JSONResponse:
     """Run a command through the writer under an idempotency key and answer with its result."""
-    idem = Idempotency.of(key, request.method, request.url.path,
-                          staff.staff_id if staff else None, body)
+    idem = Idempotency.of(
+        key, request.method, request.url.path, staff.staff_id if staff else None, body
+    )
     stored: Stored[Any] = await node.writer.submit(idempotent(command, idem))
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return JSONResponse(stored.body, status_code=stored.status, headers=headers)
@@ -216,8 +241,9 @@ class Commands:
     request: Request
     key: str
 
-    async def run(self, staff: Principal | None, body: Any,
-                  command: Callable[[Tx], tuple[int, Any]]) -> JSONResponse:
+    async def run(
+        self, staff: Principal | None, body: Any, command: Callable[[Tx], tuple[int, Any]]
+    ) -> JSONResponse:
         return await execute(self.node, self.request, self.key, staff, body, command)
 
 

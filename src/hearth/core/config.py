@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     # the adapters fetch the emulator's test keys from it on first use.
     payment_emulator_url: str = ""  # e.g. http://127.0.0.1:8765; blank = the real gateways
     payment_providers: str = "alipay,wechat,card"  # which adapters to build, in this order
-    payment_notify_url_template: str = ""  # e.g. http://127.0.0.1:8000/api/payments/callbacks/{provider}
+    payment_notify_url_template: str = (
+        ""  # e.g. http://127.0.0.1:8000/api/payments/callbacks/{provider}
+    )
     payment_alipay_app_id: str = ""
     payment_alipay_app_private_key: str = ""  # PEM; signs our requests (RSA2)
     payment_alipay_platform_public_key: str = ""  # PEM; verifies answers and notifies
@@ -112,5 +114,5 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.db_url.startswith(prefix) and self.db_url != "sqlite:///:memory:":
-            return Path(self.db_url[len(prefix):])
+            return Path(self.db_url[len(prefix) :])
         return None

@@ -109,8 +109,7 @@ def _bind_where(where: dict[str, Any]) -> dict[str, Any]:
     return {f"w_{k}": v for k, v in where.items()}
 
 
-def insert_rows(conn: Any, table: sa.Table, rows: dict[str, Any] | list[dict[str, Any]]
-                ) -> Any:
+def insert_rows(conn: Any, table: sa.Table, rows: dict[str, Any] | list[dict[str, Any]]) -> Any:
     """INSERT one row (a dict) or many (a list of dicts with the same keys)."""
     key = ("insert", table.name)
     stmt = _STATEMENTS.get(key)
@@ -119,19 +118,26 @@ def insert_rows(conn: Any, table: sa.Table, rows: dict[str, Any] | list[dict[str
     return conn.execute(stmt, rows)
 
 
-def update_rows(conn: Any, table: sa.Table, where: dict[str, Any], values: dict[str, Any]
-                ) -> Any:
+def update_rows(conn: Any, table: sa.Table, where: dict[str, Any], values: dict[str, Any]) -> Any:
     """UPDATE ``table`` SET ``values`` WHERE every column in ``where`` equals its value."""
     key = ("update", table.name, tuple(where), tuple(values))
     stmt = _STATEMENTS.get(key)
     if stmt is None:
-        stmt = _STATEMENTS[key] = (table.update().where(*_where(table, tuple(where)))
-                                   .values({c: sa.bindparam(c) for c in values}))
+        stmt = _STATEMENTS[key] = (
+            table.update()
+            .where(*_where(table, tuple(where)))
+            .values({c: sa.bindparam(c) for c in values})
+        )
     return conn.execute(stmt, {**values, **_bind_where(where)})
 
 
-def select_rows(conn: Any, table: sa.Table, where: dict[str, Any],
-                columns: tuple[str, ...] = (), order_by: tuple[str, ...] = ()) -> Any:
+def select_rows(
+    conn: Any,
+    table: sa.Table,
+    where: dict[str, Any],
+    columns: tuple[str, ...] = (),
+    order_by: tuple[str, ...] = (),
+) -> Any:
     """SELECT ``columns`` (all when empty) FROM ``table`` WHERE each ``where`` column equals
     its value, ORDER BY ``order_by``; returns the result to iterate, ``.first()`` or
     ``.scalar()``."""
@@ -139,6 +145,9 @@ def select_rows(conn: Any, table: sa.Table, where: dict[str, Any],
     stmt = _STATEMENTS.get(key)
     if stmt is None:
         picked = [table.c[c] for c in columns] if columns else [table]
-        stmt = _STATEMENTS[key] = (sa.select(*picked).where(*_where(table, tuple(where)))
-                                   .order_by(*(table.c[c] for c in order_by)))
+        stmt = _STATEMENTS[key] = (
+            sa.select(*picked)
+            .where(*_where(table, tuple(where)))
+            .order_by(*(table.c[c] for c in order_by))
+        )
     return conn.execute(stmt, _bind_where(where))

@@ -16,8 +16,18 @@ from typing import Any
 GENESIS = "0" * 64
 
 # The event fields that make up its content, in the order they are hashed.
-CONTENT_FIELDS = ("event_id", "store_id", "device_id", "stream", "stream_version", "type",
-                  "payload", "hlc", "actor", "recorded_at_ms")
+CONTENT_FIELDS = (
+    "event_id",
+    "store_id",
+    "device_id",
+    "stream",
+    "stream_version",
+    "type",
+    "payload",
+    "hlc",
+    "actor",
+    "recorded_at_ms",
+)
 
 
 def canonical_json(value: Any) -> str:

@@ -78,26 +78,59 @@ class ErrorCode(Enum):
         self.title_en = title_en
         self.title_zh = title_zh
 
-    def problem(self, detail: str | None = None, *, field: str | None = None,
-                extra: dict[str, Any] | None = None, **title_args: Any) -> Problem:
-        return Problem(self.status, self.code, self.title_en.format(**title_args), detail,
-                       field=field, extra=extra, title_zh=self.title_zh.format(**title_args))
+    def problem(
+        self,
+        detail: str | None = None,
+        *,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+        **title_args: Any,
+    ) -> Problem:
+        return Problem(
+            self.status,
+            self.code,
+            self.title_en.format(**title_args),
+            detail,
+            field=field,
+            extra=extra,
+            title_zh=self.title_zh.format(**title_args),
+        )
 
 
 class CoreError(ErrorCode):
     NOT_SIGNED_IN = ("not-signed-in", 401, "Please sign in", "请先登录")
-    PERMISSION_DENIED = ("permission-denied", 403, "Not allowed for your role",
-                         "您的角色无权执行此操作")
-    IDEMPOTENCY_KEY_MISSING = ("idempotency-key-missing", 400, "Idempotency-Key header needed",
-                               "缺少 Idempotency-Key 请求头")
-    IDEMPOTENCY_KEY_REUSED = ("idempotency-key-reused", 422, "Idempotency key already used",
-                              "该幂等键已被使用")
+    PERMISSION_DENIED = (
+        "permission-denied",
+        403,
+        "Not allowed for your role",
+        "您的角色无权执行此操作",
+    )
+    IDEMPOTENCY_KEY_MISSING = (
+        "idempotency-key-missing",
+        400,
+        "Idempotency-Key header needed",
+        "缺少 Idempotency-Key 请求头",
+    )
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency-key-reused",
+        422,
+        "Idempotency key already used",
+        "该幂等键已被使用",
+    )
     VALIDATION_ERROR = ("validation-error", 422, "The request is not valid", "请求无效")
-    TEXT_CONTROL_CHARACTERS = ("text-control-characters", 422,
-                               "Text contains control characters", "文本包含控制字符")
+    TEXT_CONTROL_CHARACTERS = (
+        "text-control-characters",
+        422,
+        "Text contains control characters",
+        "文本包含控制字符",
+    )
     BODY_TOO_LARGE = ("body-too-large", 413, "Request too large", "请求内容过大")
-    INTERNAL_ERROR = ("internal-error", 500, "Something went wrong on the store node",
-                      "门店服务器出错了")
+    INTERNAL_ERROR = (
+        "internal-error",
+        500,
+        "Something went wrong on the store node",
+        "门店服务器出错了",
+    )
 
 
 def not_found(code: ErrorCode, ident: str) -> Problem:

@@ -47,13 +47,18 @@ class Housekeeper:
     async def start(self) -> None:
         s = self.node.settings
         self._tasks = [
-            asyncio.create_task(self._every(s.idempotency_prune_every_s, self.prune),
-                                name="hearth-idempotency-prune"),
+            asyncio.create_task(
+                self._every(s.idempotency_prune_every_s, self.prune),
+                name="hearth-idempotency-prune",
+            ),
         ]
         if self.node.settings.sqlite_path() is not None:
-            self._tasks.append(asyncio.create_task(
-                self._every(s.wal_checkpoint_every_s, self.checkpoint),
-                name="hearth-wal-checkpoint"))
+            self._tasks.append(
+                asyncio.create_task(
+                    self._every(s.wal_checkpoint_every_s, self.checkpoint),
+                    name="hearth-wal-checkpoint",
+                )
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -99,9 +104,13 @@ class Housekeeper:
 def prune_batch(tx: Tx, cutoff_ms: int, limit: int) -> int:
     """Delete up to ``limit`` stored answers recorded before ``cutoff_ms``. Rows go in roughly
     the order they were written, so the oldest are found at the start of the scan."""
-    keys = list(tx.conn.execute(
-        sa.select(idempotency_keys.c.key)
-        .where(idempotency_keys.c.created_at_ms < cutoff_ms).limit(limit)).scalars())
+    keys = list(
+        tx.conn.execute(
+            sa.select(idempotency_keys.c.key)
+            .where(idempotency_keys.c.created_at_ms < cutoff_ms)
+            .limit(limit)
+        ).scalars()
+    )
     if keys:
         tx.conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key.in_(keys)))
     return len(keys)

@@ -38,10 +38,17 @@ class Event:
 
     def as_row(self) -> dict[str, Any]:
         return {
-            "seq": self.seq, "event_id": self.event_id, "store_id": self.store_id,
-            "device_id": self.device_id, "stream": self.stream,
-            "stream_version": self.stream_version, "type": self.type, "payload": self.payload,
-            "hlc": self.hlc, "actor": self.actor, "recorded_at_ms": self.recorded_at_ms,
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "store_id": self.store_id,
+            "device_id": self.device_id,
+            "stream": self.stream,
+            "stream_version": self.stream_version,
+            "type": self.type,
+            "payload": self.payload,
+            "hlc": self.hlc,
+            "actor": self.actor,
+            "recorded_at_ms": self.recorded_at_ms,
         }
 
     @classmethod
@@ -65,6 +72,7 @@ class ProjectorRegistry:
             for t in types:
                 self.by_type.setdefault(t, []).append(fn)
             return fn
+
         return register
 
     def owns(self, *tables: sa.Table) -> None:
@@ -89,14 +97,21 @@ class ProjectorRegistry:
 
 _INSERT = journal.insert()
 _STREAM_VERSION = sa.select(sa.func.max(journal.c.stream_version)).where(
-    journal.c.stream == sa.bindparam("stream"))
+    journal.c.stream == sa.bindparam("stream")
+)
 
 
 class JournalWriter:
     """Hands out the store's gap-free ``seq``; used only inside the single writer's transaction."""
 
-    def __init__(self, store_id: str, device_id: str, clock: HybridClock,
-                 projectors: ProjectorRegistry, wall_ms: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        store_id: str,
+        device_id: str,
+        clock: HybridClock,
+        projectors: ProjectorRegistry,
+        wall_ms: Callable[[], int],
+    ) -> None:
         self.store_id = store_id
         self.device_id = device_id
         self.clock = clock

@@ -49,9 +49,12 @@ class EventStream(StreamingResponse):
 
 
 # What a feed route documents: each event's data is a JSON object (an event and its payload).
-EVENT_STREAM_DOC: dict[int | str, dict[str, Any]] = {200: {
-    "description": "Server-Sent Events; each event's data is a JSON object",
-    "content": {"text/event-stream": {"schema": {"type": "object"}}}}}
+EVENT_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events; each event's data is a JSON object",
+        "content": {"text/event-stream": {"schema": {"type": "object"}}},
+    }
+}
 
 
 @dataclass(eq=False)
@@ -125,15 +128,23 @@ class LiveFeed:
     def _replay_page(self, after: int) -> tuple[list[Event], int]:
         """One page of journal events after ``after`` and the highest seq it read."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(journal).where(journal.c.seq > after)
-                                .order_by(journal.c.seq).limit(REPLAY_BATCH)).all()
+            rows = conn.execute(
+                sa.select(journal)
+                .where(journal.c.seq > after)
+                .order_by(journal.c.seq)
+                .limit(REPLAY_BATCH)
+            ).all()
         events = [Event.from_row(r) for r in rows]
         return events, (events[-1].seq if events else after)
 
-    async def stream(self, accept: EventFilter, last_id: int | None,
-                     render: Callable[[Event], dict[str, Any]] | None = None,
-                     on_open: Callable[[], None] | None = None,
-                     on_close: Callable[[], None] | None = None) -> AsyncGenerator[str, None]:
+    async def stream(
+        self,
+        accept: EventFilter,
+        last_id: int | None,
+        render: Callable[[Event], dict[str, Any]] | None = None,
+        on_open: Callable[[], None] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[str, None]:
         """The SSE text of one connection: replay after ``last_id``, then live, heartbeats."""
         render = render or default_render
         lis = _Listener(accept, asyncio.Queue(self.queue_size + 1), self.queue_size)
@@ -143,7 +154,7 @@ class LiveFeed:
         try:
             if last_id is None:
                 last = await asyncio.to_thread(_top, self.engine)
-                yield f"retry: 2000\nid: {last}\nevent: hello\ndata: {{\"seq\": {last}}}\n\n"
+                yield f'retry: 2000\nid: {last}\nevent: hello\ndata: {{"seq": {last}}}\n\n'
             else:
                 last = last_id
                 yield "retry: 2000\n\n"
@@ -184,8 +195,13 @@ def _top(engine: Engine) -> int:
 
 
 def default_render(ev: Event) -> dict[str, Any]:
-    return {"seq": ev.seq, "type": ev.type, "stream": ev.stream, "payload": ev.payload,
-            "recorded_at_ms": ev.recorded_at_ms}
+    return {
+        "seq": ev.seq,
+        "type": ev.type,
+        "stream": ev.stream,
+        "payload": ev.payload,
+        "recorded_at_ms": ev.recorded_at_ms,
+    }
 
 
 def sse(ev: Event, render: Callable[[Event], dict[str, Any]]) -> str:
@@ -201,8 +217,7 @@ def parse_last_id(header: str | None, query: str | None) -> int | None:
     return None
 
 
-def feed_of(node_extras: dict[str, object], engine: Engine, heartbeat_s: float = 10.0
-            ) -> LiveFeed:
+def feed_of(node_extras: dict[str, object], engine: Engine, heartbeat_s: float = 10.0) -> LiveFeed:
     """The node's feed, made on first use."""
     feed = node_extras.get("livefeed")
     if not isinstance(feed, LiveFeed):

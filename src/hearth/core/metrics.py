@@ -23,28 +23,39 @@ from hearth.core.node import Node
 
 # Outcomes a payment intent can reach; counted once per outcome reached (an intent that
 # succeeds and is later refunded counts once under each).
-PAYMENT_OUTCOMES = frozenset({"succeeded", "failed", "unknown", "refunded", "reversed",
-                              "declined_later"})
+PAYMENT_OUTCOMES = frozenset(
+    {"succeeded", "failed", "unknown", "refunded", "reversed", "declined_later"}
+)
 _TENDERS_REMEMBERED = 4096  # PaymentStatusChanged does not repeat the tender
 
 
 class NodeMetrics:
     """The node's registry and the metrics fed by the writer."""
 
-    def __init__(self, node: Node,
-                 gauges: Iterable[Callable[[Node], Iterable[Metric]]] = ()) -> None:
+    def __init__(
+        self, node: Node, gauges: Iterable[Callable[[Node], Iterable[Metric]]] = ()
+    ) -> None:
         self.node = node
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.orders = Counter("hearth_orders", "Orders placed, by channel.", ["channel"],
-                              registry=r)
-        self.payments = Counter("hearth_payments", "Payment outcomes reached, by tender.",
-                                ["tender", "outcome"], registry=r)
-        self.events = Counter("hearth_journal_events", "Events committed, by type.", ["type"],
-                              registry=r)
+        self.orders = Counter(
+            "hearth_orders", "Orders placed, by channel.", ["channel"], registry=r
+        )
+        self.payments = Counter(
+            "hearth_payments",
+            "Payment outcomes reached, by tender.",
+            ["tender", "outcome"],
+            registry=r,
+        )
+        self.events = Counter(
+            "hearth_journal_events", "Events committed, by type.", ["type"], registry=r
+        )
         self.commit_seconds = Histogram(
-            "hearth_writer_commit_seconds", "Time the writer takes to run and commit a batch.",
-            buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1.0, 2.5), registry=r)
+            "hearth_writer_commit_seconds",
+            "Time the writer takes to run and commit a batch.",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
         self._tenders: OrderedDict[str, str] = OrderedDict()
         r.register(_Scraped(node, tuple(gauges)))
 
@@ -97,12 +108,19 @@ class _Scraped(Collector):
 
     def collect(self) -> Iterator[Metric]:
         node = self.node
-        yield GaugeMetricFamily("hearth_writer_queue_depth",
-                                "Commands waiting for the writer.", node.writer.queue_depth)
-        yield GaugeMetricFamily("hearth_writer_up", "1 while the writer takes commands.",
-                                1 if node.writer.running else 0)
-        yield GaugeMetricFamily("hearth_journal_seq", "The last committed journal sequence.",
-                                node.writer.journal.next_seq - 1)
+        yield GaugeMetricFamily(
+            "hearth_writer_queue_depth", "Commands waiting for the writer.", node.writer.queue_depth
+        )
+        yield GaugeMetricFamily(
+            "hearth_writer_up",
+            "1 while the writer takes commands.",
+            1 if node.writer.running else 0,
+        )
+        yield GaugeMetricFamily(
+            "hearth_journal_seq",
+            "The last committed journal sequence.",
+            node.writer.journal.next_seq - 1,
+        )
         yield from _disk(node.settings.sqlite_path())
         for gauges in self.gauges:
             yield from gauges(node)
@@ -111,8 +129,9 @@ class _Scraped(Collector):
 def _disk(path: Path | None) -> Iterator[Metric]:
     if path is None:
         return
-    size = GaugeMetricFamily("hearth_database_size_bytes",
-                             "The SQLite database and its WAL on disk.", labels=["file"])
+    size = GaugeMetricFamily(
+        "hearth_database_size_bytes", "The SQLite database and its WAL on disk.", labels=["file"]
+    )
     for name, p in (("db", path), ("wal", path.with_name(path.name + "-wal"))):
         try:
             size.add_metric([name], p.stat().st_size)
@@ -123,12 +142,14 @@ def _disk(path: Path | None) -> Iterator[Metric]:
         free = shutil.disk_usage(path.parent).free
     except OSError:
         return
-    yield GaugeMetricFamily("hearth_disk_free_bytes",
-                            "Free space on the database's file system.", free)
+    yield GaugeMetricFamily(
+        "hearth_disk_free_bytes", "Free space on the database's file system.", free
+    )
 
 
-def gauge(name: str, doc: str, labels: list[str],
-          rows: Iterable[tuple[list[str], float]]) -> GaugeMetricFamily:
+def gauge(
+    name: str, doc: str, labels: list[str], rows: Iterable[tuple[list[str], float]]
+) -> GaugeMetricFamily:
     """A labelled gauge from (label values, value) rows: the shape every module's gauges take."""
     family = GaugeMetricFamily(name, doc, labels=labels)
     for values, value in rows:

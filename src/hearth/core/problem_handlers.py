@@ -39,9 +39,14 @@ def allowed_methods(request: Request) -> list[str]:
     Starlette's own ``Allow`` names only the first route matching the path, and a path here
     is often several routes (GET and PATCH of one order)."""
     order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-    return [method for method in order
-            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
-                   for route in request.app.router.routes)]
+    return [
+        method
+        for method in order
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def install(app: FastAPI) -> None:
@@ -51,20 +56,30 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if any(tuple(e.get("loc", ()))[:2] == ("header", IDEMPOTENCY_KEY_HEADER)
-               for e in exc.errors()):
+        if any(
+            tuple(e.get("loc", ()))[:2] == ("header", IDEMPOTENCY_KEY_HEADER) for e in exc.errors()
+        ):
             return problem_response(idempotency_key_missing(), request)
         raw = exc.errors()
-        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")}
-                  for e in raw]
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in raw
+        ]
         first = errors[0] if errors else {"field": "body", "message": "invalid"}
         # Control characters get their own code, so a till can say in its language that a
         # note holds something that is not text (see hearth.core.text).
-        code, title = (("text-control-characters", "Text contains control characters")
-                       if raw and raw[0].get("type") == "control_characters"
-                       else ("validation-error", "The request is not valid"))
-        p = Problem(422, code, title, f"{first['field']}: {first['message']}",
-                    field=first["field"], extra={"errors": errors})
+        code, title = (
+            ("text-control-characters", "Text contains control characters")
+            if raw and raw[0].get("type") == "control_characters"
+            else ("validation-error", "The request is not valid")
+        )
+        p = Problem(
+            422,
+            code,
+            title,
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            extra={"errors": errors},
+        )
         return problem_response(p, request)
 
     @app.exception_handler(StarletteHTTPException)
@@ -73,9 +88,13 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
-        p = Problem(exc.status_code, f"http-{exc.status_code}",
-                    titles.get(exc.status_code, "Request refused"), str(exc.detail),
-                    extra={"headers": headers} if headers else None)
+        p = Problem(
+            exc.status_code,
+            f"http-{exc.status_code}",
+            titles.get(exc.status_code, "Request refused"),
+            str(exc.detail),
+            extra={"headers": headers} if headers else None,
+        )
         return problem_response(p, request)
 
     @app.exception_handler(Exception)
@@ -84,7 +103,8 @@ def install(app: FastAPI) -> None:
         p = CoreError.INTERNAL_ERROR.problem(
             "Nothing was changed. Try again; if it keeps happening, tell support the time and "
             "what you did: the node's log has the error (request.failed), and "
-            "`hearth rebuild --check` checks the store's data without changing it.")
+            "`hearth rebuild --check` checks the store's data without changing it."
+        )
         return problem_response(p, request)
 
 
@@ -117,15 +137,17 @@ class BodySizeLimit:
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     raise CoreError.BODY_TOO_LARGE.problem(
-                        f"Requests are limited to {self.max_bytes} bytes.")
+                        f"Requests are limited to {self.max_bytes} bytes."
+                    )
             return message
 
         await self.app(scope, limited, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         p = CoreError.BODY_TOO_LARGE.problem(f"Requests are limited to {self.max_bytes} bytes.")
-        resp = JSONResponse(p.to_dict(instance=scope.get("path")), status_code=413,
-                            media_type=PROBLEM_JSON)
+        resp = JSONResponse(
+            p.to_dict(instance=scope.get("path")), status_code=413, media_type=PROBLEM_JSON
+        )
         await resp(scope, receive, send)
 
 
@@ -147,10 +169,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
         "title_zh": {"type": "string"},
-        "status": {"type": "integer"}, "detail": {"type": "string"},
-        "code": {"type": "string"}, "instance": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
         "field": {"type": "string"},
     },
 }
@@ -173,7 +198,8 @@ def document_problems(app: FastAPI) -> None:
                 for status, description in PROBLEM_STATUSES.items():
                     operation["responses"][status] = {
                         "description": description,
-                        "content": {PROBLEM_JSON: {"schema": ref}}}
+                        "content": {PROBLEM_JSON: {"schema": ref}},
+                    }
         app.openapi_schema = schema
         return schema
 

@@ -49,8 +49,12 @@ def snapshot(conn: Connection, projectors: ProjectorRegistry) -> dict[str, list[
     return result
 
 
-def replay(conn: Connection, projectors: ProjectorRegistry, *,
-           progress: Callable[[int], None] | None = None) -> int:
+def replay(
+    conn: Connection,
+    projectors: ProjectorRegistry,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Apply every journal event to the projections, in one transaction the caller holds.
 
     The projectors keep their in-memory caches (the order being folded, the day's order
@@ -76,8 +80,13 @@ def replay(conn: Connection, projectors: ProjectorRegistry, *,
             conn.info.pop(WRITER_FLAG, None)
 
 
-def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
-            progress: Callable[[int], None] | None = None) -> RebuildReport:
+def rebuild(
+    engine: Engine,
+    projectors: ProjectorRegistry,
+    *,
+    keep: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> RebuildReport:
     """Replay the journal into empty projections; commit only if ``keep``."""
     with engine.connect() as conn:
         tx = conn.begin()
@@ -92,8 +101,8 @@ def rebuild(engine: Engine, projectors: ProjectorRegistry, *, keep: bool = True,
                 if before[name] != after[name]:
                     b, a = set(map(_hashable, before[name])), set(map(_hashable, after[name]))
                     report.mismatched[name] = (
-                        f"{len(b - a)} row(s) differ or missing after rebuild, "
-                        f"{len(a - b)} new")
+                        f"{len(b - a)} row(s) differ or missing after rebuild, {len(a - b)} new"
+                    )
             if keep:
                 tx.commit()
             else:

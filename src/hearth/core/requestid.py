@@ -46,8 +46,7 @@ class RequestId:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (_RAW, rid.encode("latin-1"))]
+                message["headers"] = [*message.get("headers", []), (_RAW, rid.encode("latin-1"))]
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=rid):
@@ -58,5 +57,10 @@ class RequestId:
                 # line per good request would cost the till's hot path and bury the rest.
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 if status >= 400 or status == 0 or ms >= SLOW_MS:
-                    log.info("http.request", method=scope["method"], path=scope["path"],
-                             status=status, ms=ms)
+                    log.info(
+                        "http.request",
+                        method=scope["method"],
+                        path=scope["path"],
+                        status=status,
+                        ms=ms,
+                    )

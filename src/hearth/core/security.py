@@ -73,9 +73,16 @@ class TokenSigner:
         return hmac.compare_digest(mac, self.mac(text, length))
 
     def issue(self, claims: TokenClaims) -> str:
-        body = json.dumps({"s": claims.staff_id, "r": claims.role, "t": claims.terminal_id,
-                           "e": claims.expires_at_ms, "k": claims.kind},
-                          separators=(",", ":")).encode()
+        body = json.dumps(
+            {
+                "s": claims.staff_id,
+                "r": claims.role,
+                "t": claims.terminal_id,
+                "e": claims.expires_at_ms,
+                "k": claims.kind,
+            },
+            separators=(",", ":"),
+        ).encode()
         return f"v1.{_b64(body)}.{self._sign(body)}"
 
     def read(self, token: str, now_ms: int) -> TokenClaims | None:
@@ -88,8 +95,9 @@ class TokenSigner:
             if not hmac.compare_digest(sig, self._sign(body)):
                 return None
             data: dict[str, Any] = json.loads(body)
-            claims = TokenClaims(data["s"], data["r"], data.get("t"), int(data["e"]),
-                                 data.get("k", "staff"))
+            claims = TokenClaims(
+                data["s"], data["r"], data.get("t"), int(data["e"]), data.get("k", "staff")
+            )
         except (ValueError, KeyError, TypeError):
             return None
         if claims.expires_at_ms <= now_ms:

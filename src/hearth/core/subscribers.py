@@ -48,21 +48,32 @@ def cursor_of(conn: Connection, name: str) -> int:
 
 def save_cursor(tx: Tx, name: str, seq: int) -> None:
     now = tx.journal.wall_ms()
-    updated = tx.conn.execute(subscriber_cursors.update()
-                              .where(subscriber_cursors.c.name == name)
-                              .where(subscriber_cursors.c.seq < seq)
-                              .values(seq=seq, updated_at_ms=now)).rowcount
-    exists = updated or tx.conn.execute(
-        sa.select(subscriber_cursors.c.name).where(subscriber_cursors.c.name == name)).first()
+    updated = tx.conn.execute(
+        subscriber_cursors.update()
+        .where(subscriber_cursors.c.name == name)
+        .where(subscriber_cursors.c.seq < seq)
+        .values(seq=seq, updated_at_ms=now)
+    ).rowcount
+    exists = (
+        updated
+        or tx.conn.execute(
+            sa.select(subscriber_cursors.c.name).where(subscriber_cursors.c.name == name)
+        ).first()
+    )
     if not exists:  # the single writer runs this, so no one can insert it in between
-        tx.conn.execute(subscriber_cursors.insert().values(name=name, seq=seq,
-                                                           updated_at_ms=now))
+        tx.conn.execute(subscriber_cursors.insert().values(name=name, seq=seq, updated_at_ms=now))
 
 
 class SubscriberRunner:
-    def __init__(self, engine: Engine, writer: Writer, subscribers: list[Subscriber],
-                 poll_seconds: float = 1.0, max_backoff: float = 30.0,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        writer: Writer,
+        subscribers: list[Subscriber],
+        poll_seconds: float = 1.0,
+        max_backoff: float = 30.0,
+        clock: Clock | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock or SystemClock()
         self.writer = writer
@@ -81,8 +92,9 @@ class SubscriberRunner:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._tasks = [asyncio.create_task(self._run(s), name=f"subscriber-{s.name}")
-                       for s in self.subscribers]
+        self._tasks = [
+            asyncio.create_task(self._run(s), name=f"subscriber-{s.name}") for s in self.subscribers
+        ]
 
     async def stop(self) -> None:
         for t in self._tasks:
@@ -105,8 +117,9 @@ class SubscriberRunner:
             except Exception as exc:
                 sub.failures += 1
                 sub.last_error = str(exc)
-                log.warning("subscriber.failed", subscriber=sub.name, error=str(exc),
-                            retry_in=backoff)
+                log.warning(
+                    "subscriber.failed", subscriber=sub.name, error=str(exc), retry_in=backoff
+                )
                 await self.clock.sleep(backoff)  # the node's clock: a test steps a retry
                 backoff = min(self.max_backoff, backoff * 2)
                 continue

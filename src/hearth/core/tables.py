@@ -9,8 +9,12 @@ from hearth.core.db import metadata
 journal = sa.Table(
     "journal",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=False),
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     sa.Column("event_id", sa.String(36), nullable=False, unique=True),
     sa.Column("store_id", sa.String(64), nullable=False),
     sa.Column("device_id", sa.String(64), nullable=False),

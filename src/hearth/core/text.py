@@ -39,11 +39,17 @@ def first_control(text: str, *, allow_newline: bool = False) -> int | None:
 def control_message(text: str, at: int, *, allow_newline: bool = False) -> str:
     """Why ``text`` is refused, in words a client can show: what was found and where."""
     ch = text[at]
-    name = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab",
-            "\x1b": "an escape (ESC)"}.get(ch, "a control character")
+    name = {
+        "\n": "a line break",
+        "\r": "a carriage return",
+        "\t": "a tab",
+        "\x1b": "an escape (ESC)",
+    }.get(ch, "a control character")
     allowed = "line breaks are allowed, " if allow_newline else ""
-    return (f"Text cannot contain control characters ({allowed}found {name}, "
-            f"U+{ord(ch):04X}, at character {at + 1}).")
+    return (
+        f"Text cannot contain control characters ({allowed}found {name}, "
+        f"U+{ord(ch):04X}, at character {at + 1})."
+    )
 
 
 def normalise_newlines(text: str) -> str:

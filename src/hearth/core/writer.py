@@ -44,8 +44,9 @@ class Tx:
     def store_id(self) -> str:
         return self.journal.store_id
 
-    def append(self, stream: str, type_: str, payload: dict[str, Any],
-               actor: str | None = None) -> Event:
+    def append(
+        self, stream: str, type_: str, payload: dict[str, Any], actor: str | None = None
+    ) -> Event:
         ev = self.journal.append(self.conn, stream, type_, payload, actor)
         self.events.append(ev)
         return ev
@@ -88,12 +89,21 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
                 raise CoreError.IDEMPOTENCY_KEY_REUSED.problem(
                     "This Idempotency-Key was used for a different request. Send a new key "
                     "for a new request; reuse a key only to retry the same one.",
-                    field="Idempotency-Key")
+                    field="Idempotency-Key",
+                )
             return Stored(row.status, row.response, replayed=True)
         status, body = command(tx)
-        insert_rows(tx.conn, idempotency_keys, {
-            "key": idem.key, "fingerprint": idem.fingerprint, "status": status,
-            "response": body, "created_at_ms": tx.journal.wall_ms()})
+        insert_rows(
+            tx.conn,
+            idempotency_keys,
+            {
+                "key": idem.key,
+                "fingerprint": idem.fingerprint,
+                "status": status,
+                "response": body,
+                "created_at_ms": tx.journal.wall_ms(),
+            },
+        )
         return Stored(status, body)
 
     return run

@@ -37,16 +37,24 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
         item = loaded.get(item_ids.get(demo_item.key, ""))
         if item is None:
             continue
-        required = tuple(g.options[0].id for g in item.modifier_groups
-                         if g.min_choices >= 1 and g.options)
+        required = tuple(
+            g.options[0].id for g in item.modifier_groups if g.min_choices >= 1 and g.options
+        )
         variants: list[tuple[str | None, str | None]] = [(None, None)]
         if item.specs:
             variants = [(None, item.specs[0].id)] + [
-                (ds.key, s.id) for ds, s in zip(demo_item.specs, item.specs, strict=False)]
+                (ds.key, s.id) for ds, s in zip(demo_item.specs, item.specs, strict=False)
+            ]
         for platform in Platform:
             for spec_key, spec_id in variants:
-                plan.append((platform, sku_for(platform, demo_item.key, spec_key),
-                             ItemMapping(item.id, spec_id, required), demo_item.name_zh))
+                plan.append(
+                    (
+                        platform,
+                        sku_for(platform, demo_item.key, spec_key),
+                        ItemMapping(item.id, spec_id, required),
+                        demo_item.name_zh,
+                    )
+                )
 
     def mappings(tx: Tx) -> None:
         for platform, sku, mapping, name in plan:
@@ -70,8 +78,7 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
         f"Delivery platforms: status callbacks go to the emulator on port {server.port}.",
         f"  Send a Meituan order:  {py} send --platform meituan --url {base_url}",
         f"  Send a Douyin order:   {py} send --platform douyin --url {base_url}",
-        f"  An outage backlog:     {py} send --platform meituan --url {base_url} "
-        "--late-minutes 30",
+        f"  An outage backlog:     {py} send --platform meituan --url {base_url} --late-minutes 30",
         f"  Then accept it on {base_url}/delivery (manager M01 releases held orders).",
     ]
 
@@ -79,9 +86,10 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
 def demo_lines(platform: Platform) -> list[Line]:
     """Two demo dishes as the platform lists them (the demo maps these SKUs)."""
     prices = {it.key: it.price for it in catalogue.ITEMS}
-    return [Line(sku_for(platform, "kung_pao_chicken"), 1, prices["kung_pao_chicken"],
-                 "宫保鸡丁"),
-            Line(sku_for(platform, "steamed_rice"), 2, prices["steamed_rice"], "白米饭")]
+    return [
+        Line(sku_for(platform, "kung_pao_chicken"), 1, prices["kung_pao_chicken"], "宫保鸡丁"),
+        Line(sku_for(platform, "steamed_rice"), 2, prices["steamed_rice"], "白米饭"),
+    ]
 
 
 if __name__ == "__main__":

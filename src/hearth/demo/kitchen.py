@@ -11,8 +11,7 @@ from hearth.kitchen.tables import stations
 
 # Demo routing: drinks and alcohol to the bar, cold dishes to the cold kitchen; set meals are
 # split by the routing itself (each dish of the set goes where that dish is made).
-DEMO_RULES = (("drinks", "bar"), ("alcohol", "bar"), ("cold_dishes", "cold"),
-              ("dim_sum", "pastry"))
+DEMO_RULES = (("drinks", "bar"), ("alcohol", "bar"), ("cold_dishes", "cold"), ("dim_sum", "pastry"))
 
 
 def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
@@ -23,19 +22,32 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
     def seed(tx: Tx) -> None:
         import sqlalchemy as sa
 
-        has_expo = tx.conn.execute(sa.select(stations.c.id).where(stations.c.is_expo.is_(True))
-                                   .where(stations.c.store_id == tx.store_id)).first()
+        has_expo = tx.conn.execute(
+            sa.select(stations.c.id)
+            .where(stations.c.is_expo.is_(True))
+            .where(stations.c.store_id == tx.store_id)
+        ).first()
         if not has_expo:
-            station_ids["expo"] = kitchen.create_station(tx, "expo", "出菜口", "Expo (pass)",
-                                                         is_expo=True)
+            station_ids["expo"] = kitchen.create_station(
+                tx, "expo", "出菜口", "Expo (pass)", is_expo=True
+            )
         for category, station in DEMO_RULES:
             if category in ids.get("category", {}) and station in station_ids:
-                kitchen.set_rule(tx, rule_id=None, category_id=ids["category"][category],
-                                 item_id=None, station_ids=[station_ids[station]])
+                kitchen.set_rule(
+                    tx,
+                    rule_id=None,
+                    category_id=ids["category"][category],
+                    item_id=None,
+                    station_ids=[station_ids[station]],
+                )
         for key, sid in station_ids.items():
             if key != "expo":
-                kitchen.set_station_timing(tx, sid, 8 * 60 if key == "hot" else 5 * 60,
-                                           15 * 60 if key == "hot" else 10 * 60)
+                kitchen.set_station_timing(
+                    tx,
+                    sid,
+                    8 * 60 if key == "hot" else 5 * 60,
+                    15 * 60 if key == "hot" else 10 * 60,
+                )
 
     node.writer.run(seed)
 
@@ -44,5 +56,7 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
     """Start what the demo needs beside the node (emulators, a test printer) in daemon threads
     and return lines to print for a person trying the demo."""
     keys = ("hot", "cold", "bar", "pastry", "expo")
-    return ["Kitchen screens (KDS) / 厨房显示屏: "
-            + "  ".join(f"{base_url}/kds?station={k}" for k in keys)]
+    return [
+        "Kitchen screens (KDS) / 厨房显示屏: "
+        + "  ".join(f"{base_url}/kds?station={k}" for k in keys)
+    ]

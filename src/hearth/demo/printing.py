@@ -40,11 +40,19 @@ def seed_demo(node: Node, ids: dict[str, dict[str, str]]) -> None:
             station_id = ids.get("station", {}).get(station_key) if station_key else None
             if station_key and station_id is None:
                 continue
-            pid = service.add_printer(tx, service.PrinterSpec(
-                name=name, host="127.0.0.1", port=port,
-                kind="kitchen" if station_key else "receipt", station_id=station_id,
-                # A station printer that is down falls back to the front counter's.
-                backup_printer_id=receipt_id if station_key else None, paper_width=80))
+            pid = service.add_printer(
+                tx,
+                service.PrinterSpec(
+                    name=name,
+                    host="127.0.0.1",
+                    port=port,
+                    kind="kitchen" if station_key else "receipt",
+                    station_id=station_id,
+                    # A station printer that is down falls back to the front counter's.
+                    backup_printer_id=receipt_id if station_key else None,
+                    paper_width=80,
+                ),
+            )
             if station_key is None:
                 receipt_id = pid
 
@@ -68,12 +76,16 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
             try:
                 printer.start()
             except OSError:
-                lines.append(f"Test printer for {name}: 127.0.0.1:{port} is in use; "
-                             "leaving it to whatever listens there")
+                lines.append(
+                    f"Test printer for {name}: 127.0.0.1:{port} is in use; "
+                    "leaving it to whatever listens there"
+                )
                 continue
             _running[port] = printer
-        lines.append(f"Test printer for {name}: 127.0.0.1:{port} (bytes saved to {save}, "
-                     f"text to {save.with_suffix('.txt')})")
+        lines.append(
+            f"Test printer for {name}: 127.0.0.1:{port} (bytes saved to {save}, "
+            f"text to {save.with_suffix('.txt')})"
+        )
     return lines
 
 

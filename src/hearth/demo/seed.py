@@ -55,54 +55,98 @@ def seed(node: Node, progress: Callable[[str], None] | None = None) -> SeedRepor
 
     def categories(tx: Tx) -> None:
         for i, c in enumerate(cat.CATEGORIES):
-            ids["category"][c.key] = menu.create_category(tx, menu.NewCategory(
-                c.name_zh, c.name_en, i, ids["station"].get(c.station_key)))
+            ids["category"][c.key] = menu.create_category(
+                tx, menu.NewCategory(c.name_zh, c.name_en, i, ids["station"].get(c.station_key))
+            )
 
     def modifiers(tx: Tx) -> None:
         for g in cat.MODIFIER_GROUPS:
-            ids["group"][g.key] = menu.create_modifier_group(tx, menu.NewModifierGroup(
-                g.name_zh, g.name_en, g.min_choices, g.max_choices,
-                tuple(menu.NewOption(o.name_zh, o.name_en, o.price_delta) for o in g.options)))
+            ids["group"][g.key] = menu.create_modifier_group(
+                tx,
+                menu.NewModifierGroup(
+                    g.name_zh,
+                    g.name_en,
+                    g.min_choices,
+                    g.max_choices,
+                    tuple(menu.NewOption(o.name_zh, o.name_en, o.price_delta) for o in g.options),
+                ),
+            )
 
     def dishes(tx: Tx) -> None:
         station_of = {c.key: ids["station"].get(c.station_key) for c in cat.CATEGORIES}
         for i, it in enumerate(cat.ITEMS):
-            station = (ids["station"].get(it.station_key) if it.station_key
-                       else station_of.get(it.category_key))
-            ids["item"][it.key] = menu.create_item(tx, menu.NewItem(
-                ids["category"][it.category_key], it.name_zh, it.name_en, it.price,
-                specs=tuple(menu.NewSpec(s.name_zh, s.name_en, s.price) for s in it.specs),
-                modifier_group_ids=tuple(ids["group"][g] for g in it.modifier_group_keys),
-                tax_rate_bp=it.tax_rate_bp, station_id=station,
-                available_from=it.available_from, available_until=it.available_until, sort=i))
+            station = (
+                ids["station"].get(it.station_key)
+                if it.station_key
+                else station_of.get(it.category_key)
+            )
+            ids["item"][it.key] = menu.create_item(
+                tx,
+                menu.NewItem(
+                    ids["category"][it.category_key],
+                    it.name_zh,
+                    it.name_en,
+                    it.price,
+                    specs=tuple(menu.NewSpec(s.name_zh, s.name_en, s.price) for s in it.specs),
+                    modifier_group_ids=tuple(ids["group"][g] for g in it.modifier_group_keys),
+                    tax_rate_bp=it.tax_rate_bp,
+                    station_id=station,
+                    available_from=it.available_from,
+                    available_until=it.available_until,
+                    sort=i,
+                ),
+            )
 
     def combos(tx: Tx) -> None:
         for i, combo in enumerate(cat.COMBOS):
-            menu.create_item(tx, menu.NewItem(
-                ids["category"][combo.category_key], combo.name_zh, combo.name_en, combo.price,
-                combo_slots=tuple(menu.NewComboSlot(s.name_zh, s.name_en, tuple(
-                    (ids["item"][k], up) for k, up in s.choices)) for s in combo.slots),
-                sort=1000 + i))
+            menu.create_item(
+                tx,
+                menu.NewItem(
+                    ids["category"][combo.category_key],
+                    combo.name_zh,
+                    combo.name_en,
+                    combo.price,
+                    combo_slots=tuple(
+                        menu.NewComboSlot(
+                            s.name_zh, s.name_en, tuple((ids["item"][k], up) for k, up in s.choices)
+                        )
+                        for s in combo.slots
+                    ),
+                    sort=1000 + i,
+                ),
+            )
 
     def floor(tx: Tx) -> None:
         for i, area in enumerate(cat.AREAS):
             area_id = ordering.create_area(tx, ctx, area.name_zh, area.name_en, i)
             for t in area.tables:
-                report.table_ids[t.code] = ordering.create_table(tx, ctx, area_id, t.code,
-                                                                 t.seats)
+                report.table_ids[t.code] = ordering.create_table(tx, ctx, area_id, t.code, t.seats)
 
-    hired = [staff.prepare_staff(node.hasher, code=p.code, name=p.name, role=p.role, pin=p.pin,
-                                 password=cat.OWNER_PASSWORD
-                                 if p.role in ("owner", "manager") else None)
-             for p in cat.STAFF]
+    hired = [
+        staff.prepare_staff(
+            node.hasher,
+            code=p.code,
+            name=p.name,
+            role=p.role,
+            pin=p.pin,
+            password=cat.OWNER_PASSWORD if p.role in ("owner", "manager") else None,
+        )
+        for p in cat.STAFF
+    ]
 
     def people(tx: Tx) -> None:
         for new in hired:
             staff.create_staff(tx, new)
 
-    for name, section in (("stations", stations), ("categories", categories),
-                          ("modifiers", modifiers), ("dishes", dishes), ("set meals", combos),
-                          ("floor", floor), ("staff", people)):
+    for name, section in (
+        ("stations", stations),
+        ("categories", categories),
+        ("modifiers", modifiers),
+        ("dishes", dishes),
+        ("set meals", combos),
+        ("floor", floor),
+        ("staff", people),
+    ):
         say(name)
         node.writer.run(section)
     ids["table"] = dict(report.table_ids)

@@ -50,11 +50,12 @@ StoreDep = Annotated[str, Depends(current_store)]
 def _same_store(claimed: str | None, store_id: str, field: str = "store_id") -> None:
     if claimed is not None and claimed != store_id:
         raise HQError.WRONG_STORE.problem(
-            f"This credential is store {store_id!r}; the request names {claimed!r}.",
-            field=field)
+            f"This credential is store {store_id!r}; the request names {claimed!r}.", field=field
+        )
 
 
 # -- models ----------------------------------------------------------------------------------
+
 
 class EnrolBody(Strict):
     enrol_code: str = Field(min_length=3, max_length=200)
@@ -110,11 +111,13 @@ def _validated(model: type[BaseModel], data: Any) -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ())) or "body"
-        raise HQError.EVENT_INVALID.problem(f"{where}: {err.get('msg', 'invalid')}",
-                                            field=where) from None
+        raise HQError.EVENT_INVALID.problem(
+            f"{where}: {err.get('msg', 'invalid')}", field=where
+        ) from None
 
 
 # -- /sync/v1 --------------------------------------------------------------------------------
+
 
 @sync.post("/enrol", summary="Trade a one-time enrolment code for the store's credential")
 def enrol(body: EnrolBody, hq: HQDep) -> dict[str, Any]:
@@ -125,8 +128,9 @@ def enrol(body: EnrolBody, hq: HQDep) -> dict[str, Any]:
 @sync.post("/handshake", summary="Where HQ stands for this store, and may it upload")
 def handshake(body: HandshakeBody, hq: HQDep, store_id: StoreDep) -> dict[str, Any]:
     _same_store(body.store_id, store_id)
-    return service.handshake(hq, store_id, body.epoch, body.seq, body.digest,
-                             body.catalogue_version)
+    return service.handshake(
+        hq, store_id, body.epoch, body.seq, body.digest, body.catalogue_version
+    )
 
 
 @sync.post("/events", summary="Upload a batch of journal events (gzip), exactly once")
@@ -142,8 +146,12 @@ async def upload(request: Request, hq: HQDep, store_id: StoreDep) -> dict[str, A
 
 
 @sync.get("/digests", summary="HQ's digest at each seq of a range (at most 1000)")
-def digests(hq: HQDep, store_id: StoreDep, first: Annotated[int, Query(alias="from")],
-            last: Annotated[int, Query(alias="to")]) -> dict[str, Any]:
+def digests(
+    hq: HQDep,
+    store_id: StoreDep,
+    first: Annotated[int, Query(alias="from")],
+    last: Annotated[int, Query(alias="to")],
+) -> dict[str, Any]:
     return {"digests": service.digests(hq, store_id, first, last)}
 
 
@@ -154,13 +162,17 @@ def divergence(body: DivergenceBody, hq: HQDep, store_id: StoreDep) -> dict[str,
     return {"first_differing_seq": body.first_differing_seq}
 
 
-@sync.get("/journal", summary="The store's events as HQ holds them, to rebuild a box",
-          response_class=Response)
+@sync.get(
+    "/journal",
+    summary="The store's events as HQ holds them, to rebuild a box",
+    response_class=Response,
+)
 def journal(hq: HQDep, store_id: StoreDep, after: int = 0, limit: int = 1000) -> Response:
     # Encoded here, not by FastAPI's generic encoder: a page of 5,000 events walked through
     # jsonable_encoder cost more than reading it from the database (restore, bench/sync.py).
-    body = json.dumps(service.journal(hq, store_id, after, limit), separators=(",", ":"),
-                      ensure_ascii=False)
+    body = json.dumps(
+        service.journal(hq, store_id, after, limit), separators=(",", ":"), ensure_ascii=False
+    )
     return Response(body.encode(), media_type="application/json")
 
 
@@ -177,11 +189,14 @@ def pull_catalogue(hq: HQDep, store_id: StoreDep, after: int = 0) -> dict[str, A
 
 # -- /api/hq (owners) ------------------------------------------------------------------------
 
+
 def current_owner(hq: HQDep, authorization: Annotated[str | None, Header()] = None) -> str:
     token = _bearer(authorization)
     if token is None:
-        raise HQError.NOT_SIGNED_IN.problem("Sign in at HQ with your code and password.",
-                                            extra={"headers": {"WWW-Authenticate": "Bearer"}})
+        raise HQError.NOT_SIGNED_IN.problem(
+            "Sign in at HQ with your code and password.",
+            extra={"headers": {"WWW-Authenticate": "Bearer"}},
+        )
     return owners.check_token(hq, token)
 
 
@@ -215,19 +230,30 @@ def sign_in(body: SignInBody, hq: HQDep) -> dict[str, Any]:
 
 
 @hq_api.post("/stores", status_code=201, summary="Create a store; its enrolment code once")
-def create_store(body: NewStore, hq: HQDep, owner: OwnerDep,
-                 idem: IdempotencyDep) -> dict[str, Any]:
-    return idem.once(owner, body, lambda: {
-        "store_id": body.store_id, "enrol_code": service.create_store(
-            hq, body.store_id, body.name)}, secret="enrol_code")
+def create_store(
+    body: NewStore, hq: HQDep, owner: OwnerDep, idem: IdempotencyDep
+) -> dict[str, Any]:
+    return idem.once(
+        owner,
+        body,
+        lambda: {
+            "store_id": body.store_id,
+            "enrol_code": service.create_store(hq, body.store_id, body.name),
+        },
+        secret="enrol_code",
+    )
 
 
 @hq_api.post("/stores/{store_id}/enrol-code", summary="A new enrolment code for a store")
-def new_enrol_code(store_id: str, hq: HQDep, owner: OwnerDep,
-                   idem: IdempotencyDep) -> dict[str, Any]:
-    return idem.once(owner, {"store_id": store_id}, lambda: {
-        "store_id": store_id, "enrol_code": service.issue_enrol_code(hq, store_id)},
-        secret="enrol_code")
+def new_enrol_code(
+    store_id: str, hq: HQDep, owner: OwnerDep, idem: IdempotencyDep
+) -> dict[str, Any]:
+    return idem.once(
+        owner,
+        {"store_id": store_id},
+        lambda: {"store_id": store_id, "enrol_code": service.issue_enrol_code(hq, store_id)},
+        secret="enrol_code",
+    )
 
 
 @hq_api.post("/stores/{store_id}/revoke", summary="Revoke a store: its credential stops working")
@@ -235,6 +261,7 @@ def revoke(store_id: str, hq: HQDep, owner: OwnerDep, idem: IdempotencyDep) -> d
     def run() -> dict[str, Any]:
         service.revoke(hq, store_id)
         return {"store_id": store_id, "revoked": True}
+
     return idem.once(owner, {"store_id": store_id, "revoke": True}, run)
 
 
@@ -244,8 +271,10 @@ def list_stores(hq: HQDep, owner: OwnerDep) -> dict[str, Any]:
 
 
 @hq_api.post("/catalogue", status_code=201, summary="Publish a catalogue version to a scope")
-def publish(body: PublishBody, hq: HQDep, owner: OwnerDep,
-            idem: IdempotencyDep) -> dict[str, Any]:
+def publish(body: PublishBody, hq: HQDep, owner: OwnerDep, idem: IdempotencyDep) -> dict[str, Any]:
     events = [ev.model_dump() for ev in body.events]
-    return idem.once(owner, body, lambda: {
-        "scope": body.scope, "version": catalogue.publish(hq, body.scope, events, owner)})
+    return idem.once(
+        owner,
+        body,
+        lambda: {"scope": body.scope, "version": catalogue.publish(hq, body.scope, events, owner)},
+    )

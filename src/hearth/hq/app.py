@@ -29,19 +29,25 @@ def build_hq(settings: HQSettings | None = None, clock: Clock | None = None) -> 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = make_hq_engine(settings.db_url)
     upgrade(engine)
-    return HQ(engine=engine, clock=clock or SystemClock(),
-              hasher=Hasher(settings.argon2_time_cost, settings.argon2_memory_kib),
-              signer=TokenSigner(owners.signing_key(engine)),
-              token_ttl_ms=settings.token_ttl_minutes * 60_000,
-              catalogue_keep=settings.catalogue_keep_versions)
+    return HQ(
+        engine=engine,
+        clock=clock or SystemClock(),
+        hasher=Hasher(settings.argon2_time_cost, settings.argon2_memory_kib),
+        signer=TokenSigner(owners.signing_key(engine)),
+        token_ttl_ms=settings.token_ttl_minutes * 60_000,
+        catalogue_keep=settings.catalogue_keep_versions,
+    )
 
 
 def create_hq_app(settings: HQSettings | None = None, hq: HQ | None = None) -> FastAPI:
     settings = settings or HQSettings()
     hq = hq or build_hq(settings)
-    app = FastAPI(title="Hearth HQ", version=__version__,
-                  description="A chain's headquarters: store enrolment, journal sync exactly "
-                              "once, the chain catalogue. See docs/sync-protocol.md.")
+    app = FastAPI(
+        title="Hearth HQ",
+        version=__version__,
+        description="A chain's headquarters: store enrolment, journal sync exactly "
+        "once, the chain catalogue. See docs/sync-protocol.md.",
+    )
     app.state.hq = hq
     problem_handlers.install(app)
     problem_handlers.document_problems(app)

@@ -17,7 +17,8 @@ from hearth.hq.errors import HQError
 def _too_large(limit: int) -> Exception:
     return HQError.BATCH_TOO_LARGE.problem(
         f"Bodies are limited to {limit} bytes uncompressed; send smaller batches.",
-        extra={"max_bytes": limit})
+        extra={"max_bytes": limit},
+    )
 
 
 async def read_json(request: Request, limit: int) -> tuple[Any, int]:
@@ -32,8 +33,9 @@ async def read_json(request: Request, limit: int) -> tuple[Any, int]:
     if encoding == "gzip":
         data = inflate(data, limit)
     elif encoding not in ("", "identity"):
-        raise HQError.BAD_GZIP.problem(f"Content-Encoding {encoding!r} is not read here; "
-                                       "send gzip or plain JSON.")
+        raise HQError.BAD_GZIP.problem(
+            f"Content-Encoding {encoding!r} is not read here; send gzip or plain JSON."
+        )
     try:
         return json.loads(data), len(data)
     except (ValueError, UnicodeDecodeError):
@@ -50,5 +52,6 @@ def inflate(data: bytes, limit: int) -> bytes:
         raise _too_large(limit)
     if not inflater.eof or inflater.unused_data:
         raise HQError.BAD_GZIP.problem(
-            "The gzip body is cut short or has bytes after its end; send it again.")
+            "The gzip body is cut short or has bytes after its end; send it again."
+        )
     return out

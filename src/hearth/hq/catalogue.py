@@ -47,9 +47,15 @@ def publish(hq: HQ, scope: str, events: list[dict[str, Any]], by: str | None) ->
         try:
             with hq.engine.begin() as conn:
                 version = _top(conn) + 1
-                conn.execute(catalogue_versions.insert().values(
-                    scope=scope, version=version, events=clean,
-                    published_at_ms=hq.clock.now_ms(), published_by=by))
+                conn.execute(
+                    catalogue_versions.insert().values(
+                        scope=scope,
+                        version=version,
+                        events=clean,
+                        published_at_ms=hq.clock.now_ms(),
+                        published_by=by,
+                    )
+                )
                 _compact(conn, scope, hq.catalogue_keep, hq.clock.now_ms())
                 return version
         except IntegrityError:
@@ -59,25 +65,46 @@ def publish(hq: HQ, scope: str, events: list[dict[str, Any]], by: str | None) ->
 
 
 def _compact(conn: Connection, scope: str, keep: int, now: int) -> None:
-    held = [int(v) for v in conn.execute(sa.select(catalogue_versions.c.version).where(
-        catalogue_versions.c.scope == scope)).scalars()]
+    held = [
+        int(v)
+        for v in conn.execute(
+            sa.select(catalogue_versions.c.version).where(catalogue_versions.c.scope == scope)
+        ).scalars()
+    ]
     floor = d.compaction_floor(held, keep)
     if floor is None:
         return
-    snap = conn.execute(sa.select(catalogue_snapshots).where(
-        catalogue_snapshots.c.scope == scope)).first()
-    folded = conn.execute(sa.select(catalogue_versions.c.events).where(
-        catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor)
-        .order_by(catalogue_versions.c.version)).scalars().all()
+    snap = conn.execute(
+        sa.select(catalogue_snapshots).where(catalogue_snapshots.c.scope == scope)
+    ).first()
+    folded = (
+        conn.execute(
+            sa.select(catalogue_versions.c.events)
+            .where(catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor)
+            .order_by(catalogue_versions.c.version)
+        )
+        .scalars()
+        .all()
+    )
     events = d.fold(snap.events if snap is not None else [], folded)
     stmt = upsert(conn, catalogue_snapshots).values(
-        scope=scope, version=floor, events=events, compacted_at_ms=now)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[catalogue_snapshots.c.scope],
-        set_={"version": stmt.excluded.version, "events": stmt.excluded.events,
-              "compacted_at_ms": stmt.excluded.compacted_at_ms}))
-    conn.execute(catalogue_versions.delete().where(
-        catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor))
+        scope=scope, version=floor, events=events, compacted_at_ms=now
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[catalogue_snapshots.c.scope],
+            set_={
+                "version": stmt.excluded.version,
+                "events": stmt.excluded.events,
+                "compacted_at_ms": stmt.excluded.compacted_at_ms,
+            },
+        )
+    )
+    conn.execute(
+        catalogue_versions.delete().where(
+            catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor
+        )
+    )
 
 
 def latest_version(hq: HQ, store_id: str) -> int:
@@ -90,22 +117,38 @@ def pull(hq: HQ, store_id: str, after: int) -> dict[str, Any]:
     the compaction floor)."""
     scopes = _scopes(store_id)
     with hq.engine.connect() as conn:
-        snaps = {r.scope: r for r in conn.execute(sa.select(catalogue_snapshots).where(
-            catalogue_snapshots.c.scope.in_(scopes)))}
+        snaps = {
+            r.scope: r
+            for r in conn.execute(
+                sa.select(catalogue_snapshots).where(catalogue_snapshots.c.scope.in_(scopes))
+            )
+        }
         floor = max((int(s.version) for s in snaps.values()), default=0)
         body: dict[str, Any] = {}
         start = after
         if after < floor:
-            covered = conn.execute(sa.select(catalogue_versions.c.events).where(
-                catalogue_versions.c.scope.in_(scopes), catalogue_versions.c.version <= floor)
-                .order_by(catalogue_versions.c.version)).scalars().all()
+            covered = (
+                conn.execute(
+                    sa.select(catalogue_versions.c.events)
+                    .where(
+                        catalogue_versions.c.scope.in_(scopes),
+                        catalogue_versions.c.version <= floor,
+                    )
+                    .order_by(catalogue_versions.c.version)
+                )
+                .scalars()
+                .all()
+            )
             base = [ev for scope in scopes if scope in snaps for ev in snaps[scope].events]
             body["snapshot"] = {"version": floor, "events": d.fold(base, covered)}
             start = floor
-        rows = conn.execute(sa.select(catalogue_versions).where(
-            catalogue_versions.c.scope.in_(scopes), catalogue_versions.c.version > start)
-            .order_by(catalogue_versions.c.version))
-        body["versions"] = [{"version": int(r.version), "scope": r.scope, "events": r.events}
-                            for r in rows]
+        rows = conn.execute(
+            sa.select(catalogue_versions)
+            .where(catalogue_versions.c.scope.in_(scopes), catalogue_versions.c.version > start)
+            .order_by(catalogue_versions.c.version)
+        )
+        body["versions"] = [
+            {"version": int(r.version), "scope": r.scope, "events": r.events} for r in rows
+        ]
         body["latest"] = _top(conn, scopes)
     return body

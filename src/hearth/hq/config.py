@@ -9,8 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class HQSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEARTH_HQ_", extra="ignore")
 
-    db_url: str = Field(default="sqlite:///var/hq.db",
-                        description="PostgreSQL in production; SQLite for the demo.")
+    db_url: str = Field(
+        default="sqlite:///var/hq.db", description="PostgreSQL in production; SQLite for the demo."
+    )
     token_ttl_minutes: int = 12 * 60
     # argon2 work factors for HQ owners' passwords; tests lower them, never production.
     argon2_time_cost: int = 2

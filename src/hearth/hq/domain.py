@@ -28,6 +28,7 @@ CATALOGUE_KEEP_VERSIONS = 20  # versions older than the last K are folded into a
 
 # -- ingest ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Held:
     """What HQ holds at a seq: enough to tell a duplicate from a divergence."""
@@ -69,8 +70,9 @@ def check_batch_limits(n_events: int, n_bytes: int) -> None:
         raise HQError.BATCH_TOO_LARGE.problem(
             f"A batch holds at most {MAX_BATCH_EVENTS} events and {MAX_BATCH_BYTES} bytes "
             f"uncompressed; this one has {n_events} events, {n_bytes} bytes. Send it in "
-            "smaller batches.", extra={"max_events": MAX_BATCH_EVENTS,
-                                       "max_bytes": MAX_BATCH_BYTES})
+            "smaller batches.",
+            extra={"max_events": MAX_BATCH_EVENTS, "max_bytes": MAX_BATCH_BYTES},
+        )
 
 
 def check_batch_order(seqs: Sequence[int]) -> None:
@@ -79,11 +81,18 @@ def check_batch_order(seqs: Sequence[int]) -> None:
         if seq < 1 or (i and seq != seqs[i - 1] + 1):
             raise HQError.BATCH_UNORDERED.problem(
                 f"Event {i} has seq {seq}; a batch is a contiguous ascending run of seqs "
-                "starting at 1 or later.", field=f"events[{i}].seq")
+                "starting at 1 or later.",
+                field=f"events[{i}].seq",
+            )
 
 
-def decide_ingest(cursor: int, cursor_digest: str, batch: Sequence[Mapping[str, Any]],
-                  held_at: Mapping[int, Held], held_ids: Mapping[str, int]) -> IngestDecision:
+def decide_ingest(
+    cursor: int,
+    cursor_digest: str,
+    batch: Sequence[Mapping[str, Any]],
+    held_at: Mapping[int, Held],
+    held_ids: Mapping[str, int],
+) -> IngestDecision:
     """What a batch (already checked contiguous) does to a store whose cursor is ``cursor``.
 
     ``held_at``: what HQ holds at the batch's seqs at or below the cursor; ``held_ids``: the
@@ -94,8 +103,7 @@ def decide_ingest(cursor: int, cursor_digest: str, batch: Sequence[Mapping[str, 
         if seq > cursor:
             break
         held = held_at.get(seq)
-        if held is None or held.event_id != ev["event_id"] or \
-                held.content_hash != content_hash(ev):
+        if held is None or held.event_id != ev["event_id"] or held.content_hash != content_hash(ev):
             return Diverged(seq, str(ev["event_id"]))
     new = [ev for ev in batch if int(ev["seq"]) > cursor]
     if not new:
@@ -116,16 +124,19 @@ def decide_ingest(cursor: int, cursor_digest: str, batch: Sequence[Mapping[str, 
 
 # -- who may send ----------------------------------------------------------------------------
 
+
 def check_epoch(sent: int, current: int) -> None:
     """A box on an epoch a restore replaced is a zombie: fenced, never merged."""
     if sent < current:
         raise HQError.FENCED.problem(
             f"This box is on epoch {sent}, but the store was restored to epoch {current}. "
             "It must stop uploading; its events are kept for review.",
-            extra={"epoch": current})
+            extra={"epoch": current},
+        )
     if sent > current:
         raise HQError.EPOCH_UNKNOWN.problem(
-            f"HQ issued epochs up to {current}; this box says {sent}.", field="epoch")
+            f"HQ issued epochs up to {current}; this box says {sent}.", field="epoch"
+        )
 
 
 def enrol_code_usable(expires_at_ms: int | None, now_ms: int) -> bool:
@@ -133,6 +144,7 @@ def enrol_code_usable(expires_at_ms: int | None, now_ms: int) -> bool:
 
 
 # -- what the fleet page counts --------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Refused:
@@ -173,15 +185,30 @@ def project_activity(events: Iterable[Mapping[str, Any]]) -> Activity:
         kind = ev["type"]
         if kind == "OrderOpened":
             if not isinstance(payload, dict) or not _valid_date(payload.get("business_date")):
-                refused.append(Refused(ev["event_id"], int(ev["seq"]), kind,
-                                       "OrderOpened without a business_date (YYYY-MM-DD)"))
+                refused.append(
+                    Refused(
+                        ev["event_id"],
+                        int(ev["seq"]),
+                        kind,
+                        "OrderOpened without a business_date (YYYY-MM-DD)",
+                    )
+                )
                 continue
             counts.setdefault(payload["business_date"], [0, 0])[0] += 1
         elif kind == "PaymentStatusChanged":
-            if not isinstance(payload, dict) or not isinstance(payload.get("status"), str) \
-                    or not isinstance(payload.get("payment_id"), str):
-                refused.append(Refused(ev["event_id"], int(ev["seq"]), kind,
-                                       "PaymentStatusChanged without payment_id and status"))
+            if (
+                not isinstance(payload, dict)
+                or not isinstance(payload.get("status"), str)
+                or not isinstance(payload.get("payment_id"), str)
+            ):
+                refused.append(
+                    Refused(
+                        ev["event_id"],
+                        int(ev["seq"]),
+                        kind,
+                        "PaymentStatusChanged without payment_id and status",
+                    )
+                )
                 continue
             if payload["status"] == "succeeded":
                 counts.setdefault(_date_of(int(ev["recorded_at_ms"])), [0, 0])[1] += 1
@@ -192,39 +219,57 @@ def project_activity(events: Iterable[Mapping[str, Any]]) -> Activity:
 
 # Catalogue events are the store menu module's own event types (HQ does not import the menu
 # module: the names are the contract). Store-local state (86, remaining counts) is not here.
-CATALOGUE_EVENT_TYPES = frozenset({
-    "CategoryCreated", "CategoryUpdated", "ModifierGroupCreated", "ModifierGroupUpdated",
-    "ItemCreated", "ItemUpdated", "ItemImageUploaded"})
-STORE_LOCAL_TYPES = frozenset({"ItemSoldOut", "ItemBackInStock", "ItemRemainingSet",
-                               "ItemStockTaken"})
+CATALOGUE_EVENT_TYPES = frozenset(
+    {
+        "CategoryCreated",
+        "CategoryUpdated",
+        "ModifierGroupCreated",
+        "ModifierGroupUpdated",
+        "ItemCreated",
+        "ItemUpdated",
+        "ItemImageUploaded",
+    }
+)
+STORE_LOCAL_TYPES = frozenset(
+    {"ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemStockTaken"}
+)
 
 
 def check_catalogue_events(events: Sequence[Mapping[str, Any]]) -> None:
     if not events:
-        raise HQError.CATALOGUE_EVENT_INVALID.problem("A version needs at least one event.",
-                                                      field="events")
+        raise HQError.CATALOGUE_EVENT_INVALID.problem(
+            "A version needs at least one event.", field="events"
+        )
     for i, ev in enumerate(events):
         kind, payload = ev.get("type"), ev.get("payload")
         if kind in STORE_LOCAL_TYPES:
             raise HQError.CATALOGUE_EVENT_INVALID.problem(
                 f"{kind} is a store's own business (86 and counts stay local).",
-                field=f"events[{i}].type")
+                field=f"events[{i}].type",
+            )
         if kind not in CATALOGUE_EVENT_TYPES:
             raise HQError.CATALOGUE_EVENT_INVALID.problem(
                 f"{kind!r} is not a catalogue event; use one of "
-                f"{', '.join(sorted(CATALOGUE_EVENT_TYPES))}.", field=f"events[{i}].type")
-        if not isinstance(payload, dict) or not isinstance(payload.get("id"), str) \
-                or not payload["id"]:
+                f"{', '.join(sorted(CATALOGUE_EVENT_TYPES))}.",
+                field=f"events[{i}].type",
+            )
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(payload.get("id"), str)
+            or not payload["id"]
+        ):
             raise HQError.CATALOGUE_EVENT_INVALID.problem(
                 "A catalogue event's payload names what it changes by its HQ-chosen id.",
-                field=f"events[{i}].payload.id")
+                field=f"events[{i}].payload.id",
+            )
 
 
 def check_scope(scope: str) -> None:
     if scope == "chain" or (scope.startswith("store:") and len(scope) > len("store:")):
         return
     raise HQError.CATALOGUE_SCOPE_INVALID.problem(
-        "A scope is 'chain' or 'store:<store id>'.", field="scope")
+        "A scope is 'chain' or 'store:<store id>'.", field="scope"
+    )
 
 
 def compaction_floor(versions: Sequence[int], keep: int) -> int | None:
@@ -236,8 +281,9 @@ def compaction_floor(versions: Sequence[int], keep: int) -> int | None:
     return ordered[-keep - 1]
 
 
-def fold(snapshot: Sequence[Mapping[str, Any]],
-         versions: Iterable[Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def fold(
+    snapshot: Sequence[Mapping[str, Any]], versions: Iterable[Sequence[Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
     """A snapshot is the events of every version it covers, in version order: applying it
     to an empty menu gives what applying each version in turn gives."""
     out = [dict(ev) for ev in snapshot]

@@ -32,8 +32,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "brand": {"zh": "炉火总部 · Hearth HQ", "en": "Hearth HQ · 炉火总部"},
     "title": {"zh": "连锁总部", "en": "Chain HQ"},
     "sign_in": {"zh": "总部登录", "en": "HQ sign-in"},
-    "sign_in_help": {"zh": "用总部账号的编号和密码登录。",
-                     "en": "Sign in with your HQ owner code and password."},
+    "sign_in_help": {
+        "zh": "用总部账号的编号和密码登录。",
+        "en": "Sign in with your HQ owner code and password.",
+    },
     "code": {"zh": "编号", "en": "Code"},
     "password": {"zh": "密码", "en": "Password"},
     "login": {"zh": "登录", "en": "Sign in"},
@@ -51,20 +53,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "fleet.digest": {"zh": "校验", "en": "Digest"},
     "fleet.alarms": {"zh": "告警", "en": "Alarms"},
     "fleet.state": {"zh": "状态", "en": "State"},
-    "fleet.empty": {"zh": "还没有门店。到“门店与加入码”创建一家。",
-                    "en": "No stores yet. Create one under Stores and enrolment."},
+    "fleet.empty": {
+        "zh": "还没有门店。到“门店与加入码”创建一家。",
+        "en": "No stores yet. Create one under Stores and enrolment.",
+    },
     "fleet.refreshed": {"zh": "每 10 秒刷新", "en": "Refreshes every 10 s"},
     "stores.new": {"zh": "新建门店", "en": "New store"},
     "stores.id": {"zh": "门店编号", "en": "Store id"},
     "stores.name": {"zh": "门店名称", "en": "Store name"},
     "stores.create": {"zh": "创建并生成加入码", "en": "Create and get the enrolment code"},
-    "stores.code_once": {"zh": "加入码只显示这一次，7 天内有效。在门店管理页“总部”里填入，或运行：",
-                         "en": "The enrolment code is shown this once and is valid 7 days. "
-                               "Enter it on the store's admin page (HQ), or run:"},
+    "stores.code_once": {
+        "zh": "加入码只显示这一次，7 天内有效。在门店管理页“总部”里填入，或运行：",
+        "en": "The enrolment code is shown this once and is valid 7 days. "
+        "Enter it on the store's admin page (HQ), or run:",
+    },
     "stores.revoke": {"zh": "停用", "en": "Revoke"},
     "stores.new_code": {"zh": "新加入码", "en": "New code"},
-    "stores.revoke_confirm": {"zh": "停用后该门店不能再同步。确定？",
-                              "en": "A revoked store can no longer sync. Revoke it?"},
+    "stores.revoke_confirm": {
+        "zh": "停用后该门店不能再同步。确定？",
+        "en": "A revoked store can no longer sync. Revoke it?",
+    },
     "menu.scope": {"zh": "发布到", "en": "Publish to"},
     "menu.chain": {"zh": "全连锁（所有门店）", "en": "The whole chain (every store)"},
     "menu.stores": {"zh": "指定门店（本店价格）", "en": "Chosen stores (their own prices)"},
@@ -72,8 +80,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "menu.changed": {"zh": "项修改待发布", "en": "changes to publish"},
     "menu.nothing": {"zh": "没有修改。", "en": "Nothing changed."},
     "menu.version": {"zh": "当前版本", "en": "Current version"},
-    "menu.empty": {"zh": "连锁菜单还是空的：先添加分类和菜品。",
-                   "en": "The chain menu is empty: add a category and dishes."},
+    "menu.empty": {
+        "zh": "连锁菜单还是空的：先添加分类和菜品。",
+        "en": "The chain menu is empty: add a category and dishes.",
+    },
     "menu.name_zh": {"zh": "中文名", "en": "Chinese name"},
     "menu.name_en": {"zh": "英文名", "en": "English name"},
     "menu.price": {"zh": "价格（元）", "en": "Price (yuan)"},
@@ -111,8 +121,12 @@ def _language(request: Request) -> str:
 
 
 def _script_json(value: Any) -> str:
-    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-            .replace(">", "\\u003e").replace("&", "\\u0026"))
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
 @router.get("/", response_class=RedirectResponse)
@@ -128,8 +142,9 @@ def hq_page(request: Request) -> HTMLResponse:
         entry = TEXTS.get(key, {})
         return entry.get(lang) or entry.get("en") or key
 
-    response = templates.TemplateResponse(request, "hq.html", {
-        "lang": lang, "t": t, "texts_json": _script_json(TEXTS)})
+    response = templates.TemplateResponse(
+        request, "hq.html", {"lang": lang, "t": t, "texts_json": _script_json(TEXTS)}
+    )
     response.set_cookie("hearth_hq_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
 
@@ -143,42 +158,59 @@ def store_css(name: str) -> FileResponse:
 
 # -- reads the pages need beyond the sync API ---------------------------------------------------
 
+
 @reads.get("/catalogue", summary="The catalogue of a scope as it stands (for the menu editor)")
-def current_catalogue(hq: HQDep, owner: OwnerDep,
-                      scope: Annotated[str, Query(max_length=80)] = "chain") -> dict[str, Any]:
+def current_catalogue(
+    hq: HQDep, owner: OwnerDep, scope: Annotated[str, Query(max_length=80)] = "chain"
+) -> dict[str, Any]:
     """Every version of the scope folded into one current record per category and item: the
     editor shows what stores have, and publishes only what the owner changed."""
     d.check_scope(scope)
     with hq.engine.connect() as conn:
-        snap = conn.execute(sa.select(catalogue_snapshots).where(
-            catalogue_snapshots.c.scope == scope)).first()
-        rows = conn.execute(sa.select(catalogue_versions.c.version, catalogue_versions.c.events)
-                            .where(catalogue_versions.c.scope == scope)
-                            .order_by(catalogue_versions.c.version)).all()
+        snap = conn.execute(
+            sa.select(catalogue_snapshots).where(catalogue_snapshots.c.scope == scope)
+        ).first()
+        rows = conn.execute(
+            sa.select(catalogue_versions.c.version, catalogue_versions.c.events)
+            .where(catalogue_versions.c.scope == scope)
+            .order_by(catalogue_versions.c.version)
+        ).all()
     events = d.fold(snap.events if snap is not None else [], (r.events for r in rows))
     version = int(snap.version) if snap is not None else 0
     if rows:
         version = max(version, int(rows[-1].version))
     held: dict[str, dict[str, dict[str, Any]]] = {"Category": {}, "Item": {}}
     for ev in events:
-        kind = "Category" if ev["type"].startswith("Category") else (
-            "Item" if ev["type"].startswith("Item") else None)
+        kind = (
+            "Category"
+            if ev["type"].startswith("Category")
+            else ("Item" if ev["type"].startswith("Item") else None)
+        )
         if kind is None:
             continue
         payload = dict(ev["payload"])
         held[kind].setdefault(payload["id"], {}).update(payload)
-    return {"scope": scope, "version": version,
-            "categories": sorted(held["Category"].values(),
-                                 key=lambda c: (c.get("sort") or 0, c.get("name_zh") or "")),
-            "items": sorted(held["Item"].values(),
-                            key=lambda i: (i.get("sort") or 0, i.get("name_zh") or ""))}
+    return {
+        "scope": scope,
+        "version": version,
+        "categories": sorted(
+            held["Category"].values(), key=lambda c: (c.get("sort") or 0, c.get("name_zh") or "")
+        ),
+        "items": sorted(
+            held["Item"].values(), key=lambda i: (i.get("sort") or 0, i.get("name_zh") or "")
+        ),
+    }
 
 
 @reads.get("/review-counts", summary="Events held for review per store (a fenced box's)")
 def review_counts(hq: HQDep, owner: OwnerDep) -> dict[str, int]:
     with hq.engine.connect() as conn:
-        return {str(s): int(n) for s, n in conn.execute(
-            sa.select(review.c.store_id, sa.func.count()).group_by(review.c.store_id))}
+        return {
+            str(s): int(n)
+            for s, n in conn.execute(
+                sa.select(review.c.store_id, sa.func.count()).group_by(review.c.store_id)
+            )
+        }
 
 
 def mount(app: FastAPI) -> None:

@@ -31,8 +31,19 @@ from hearth.hq.errors import HQError
 from hearth.hq.tables import alarms, daily_activity, hq_events, quarantine, review, stores
 
 STORE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-EVENT_COLUMNS = ("seq", "event_id", "store_id", "device_id", "stream", "stream_version", "type",
-                 "payload", "hlc", "actor", "recorded_at_ms")
+EVENT_COLUMNS = (
+    "seq",
+    "event_id",
+    "store_id",
+    "device_id",
+    "stream",
+    "stream_version",
+    "type",
+    "payload",
+    "hlc",
+    "actor",
+    "recorded_at_ms",
+)
 
 
 def _split_secret(secret: str) -> tuple[str, str] | None:
@@ -45,8 +56,9 @@ def _split_secret(secret: str) -> tuple[str, str] | None:
 
 
 def _lock(conn: Connection, store_id: str) -> Row[Any] | None:
-    return conn.execute(sa.select(stores).where(stores.c.store_id == store_id)
-                        .with_for_update()).first()
+    return conn.execute(
+        sa.select(stores).where(stores.c.store_id == store_id).with_for_update()
+    ).first()
 
 
 def _now(hq: HQ) -> int:
@@ -55,24 +67,38 @@ def _now(hq: HQ) -> int:
 
 # -- stores and enrolment --------------------------------------------------------------------
 
+
 def create_store(hq: HQ, store_id: str, name: str) -> str:
     """A new store and its one-time enrolment code (HQ keeps only the hash)."""
     if not STORE_ID.match(store_id):
         raise HQError.STORE_ID_INVALID.problem(
             "Letters, digits, '-' and '_', at most 64, starting with a letter or digit.",
-            field="store_id")
+            field="store_id",
+        )
     code = f"{store_id}.{random_token(18)}"
     now = _now(hq)
     with hq.engine.begin() as conn:
-        done = conn.execute(upsert(conn, stores).values(
-            store_id=store_id, name=name, enrol_code_hash=sha256_hex(code),
-            enrol_expires_at_ms=now + d.ENROL_CODE_TTL_MS, revoked=False, epoch=1,
-            acked_seq=0, digest=GENESIS, created_at_ms=now).on_conflict_do_nothing()
-            .returning(stores.c.store_id)).first()
+        done = conn.execute(
+            upsert(conn, stores)
+            .values(
+                store_id=store_id,
+                name=name,
+                enrol_code_hash=sha256_hex(code),
+                enrol_expires_at_ms=now + d.ENROL_CODE_TTL_MS,
+                revoked=False,
+                epoch=1,
+                acked_seq=0,
+                digest=GENESIS,
+                created_at_ms=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(stores.c.store_id)
+        ).first()
         if done is None:
             raise HQError.STORE_EXISTS.problem(
                 f"Store {store_id!r} exists; issue it a new enrolment code instead.",
-                field="store_id")
+                field="store_id",
+            )
     return code
 
 
@@ -80,9 +106,13 @@ def issue_enrol_code(hq: HQ, store_id: str) -> str:
     """A fresh code for an existing store (a new box, a lost code); the old code stops working."""
     code = f"{store_id}.{random_token(18)}"
     with hq.engine.begin() as conn:
-        done = conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-            enrol_code_hash=sha256_hex(code),
-            enrol_expires_at_ms=_now(hq) + d.ENROL_CODE_TTL_MS))
+        done = conn.execute(
+            stores.update()
+            .where(stores.c.store_id == store_id)
+            .values(
+                enrol_code_hash=sha256_hex(code), enrol_expires_at_ms=_now(hq) + d.ENROL_CODE_TTL_MS
+            )
+        )
         if done.rowcount != 1:
             raise HQError.STORE_NOT_FOUND.problem(f"There is no store {store_id!r} at HQ.")
     return code
@@ -100,7 +130,8 @@ def enrol(hq: HQ, code: str) -> Enrolled:
     transaction, so two boxes racing with one code get one credential between them."""
     parts = _split_secret(code)
     refused = HQError.ENROL_CODE_INVALID.problem(
-        "Ask HQ for a new enrolment code for this store.", field="enrol_code")
+        "Ask HQ for a new enrolment code for this store.", field="enrol_code"
+    )
     if parts is None:
         raise refused
     store_id = parts[0]
@@ -108,15 +139,28 @@ def enrol(hq: HQ, code: str) -> Enrolled:
     now = _now(hq)
     with hq.engine.begin() as conn:
         row = _lock(conn, store_id)
-        if row is None or row.enrol_code_hash is None or row.revoked or \
-                not _same(row.enrol_code_hash, sha256_hex(code)):
+        if (
+            row is None
+            or row.enrol_code_hash is None
+            or row.revoked
+            or not _same(row.enrol_code_hash, sha256_hex(code))
+        ):
             raise refused
         if not d.enrol_code_usable(row.enrol_expires_at_ms, now):
             raise HQError.ENROL_CODE_EXPIRED.problem(
-                "Codes last 7 days. Ask HQ for a new one.", field="enrol_code")
-        conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-            credential_hash=sha256_hex(credential), enrol_code_hash=None,
-            enrol_expires_at_ms=None, enrolled_at_ms=now, last_seen_at_ms=now))
+                "Codes last 7 days. Ask HQ for a new one.", field="enrol_code"
+            )
+        conn.execute(
+            stores.update()
+            .where(stores.c.store_id == store_id)
+            .values(
+                credential_hash=sha256_hex(credential),
+                enrol_code_hash=None,
+                enrol_expires_at_ms=None,
+                enrolled_at_ms=now,
+                last_seen_at_ms=now,
+            )
+        )
         return Enrolled(store_id, credential, int(row.epoch))
 
 
@@ -130,10 +174,16 @@ def authenticate(hq: HQ, credential: str) -> str:
     if parts is None:
         raise HQError.UNAUTHORIZED.problem("Send Authorization: Bearer <store credential>.")
     with hq.engine.connect() as conn:
-        row = conn.execute(sa.select(stores.c.credential_hash, stores.c.revoked)
-                           .where(stores.c.store_id == parts[0])).first()
-    if row is None or row.credential_hash is None or \
-            not _same(row.credential_hash, sha256_hex(credential)):
+        row = conn.execute(
+            sa.select(stores.c.credential_hash, stores.c.revoked).where(
+                stores.c.store_id == parts[0]
+            )
+        ).first()
+    if (
+        row is None
+        or row.credential_hash is None
+        or not _same(row.credential_hash, sha256_hex(credential))
+    ):
         raise HQError.UNAUTHORIZED.problem("Enrol the store again with a code from HQ.")
     if row.revoked:
         raise HQError.REVOKED.problem("HQ revoked this store; nothing it sends is accepted.")
@@ -142,13 +192,17 @@ def authenticate(hq: HQ, credential: str) -> str:
 
 def revoke(hq: HQ, store_id: str) -> None:
     with hq.engine.begin() as conn:
-        done = conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-            revoked=True, enrol_code_hash=None, enrol_expires_at_ms=None))
+        done = conn.execute(
+            stores.update()
+            .where(stores.c.store_id == store_id)
+            .values(revoked=True, enrol_code_hash=None, enrol_expires_at_ms=None)
+        )
         if done.rowcount != 1:
             raise HQError.STORE_NOT_FOUND.problem(f"There is no store {store_id!r} at HQ.")
 
 
 # -- upload ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Acked:
@@ -163,7 +217,8 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
         if ev["store_id"] != store_id:
             raise HQError.WRONG_STORE.problem(
                 f"Event {i} names store {ev['store_id']!r}; this credential is {store_id!r}.",
-                field=f"events[{i}].store_id")
+                field=f"events[{i}].store_id",
+            )
     d.check_batch_order([int(ev["seq"]) for ev in events])
     now = _now(hq)
     refusal: Problem | None = None
@@ -171,8 +226,9 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
         row = _lock(conn, store_id)
         if row is None or row.revoked:
             raise HQError.REVOKED.problem("HQ revoked this store; nothing it sends is accepted.")
-        conn.execute(stores.update().where(stores.c.store_id == store_id)
-                     .values(last_seen_at_ms=now))
+        conn.execute(
+            stores.update().where(stores.c.store_id == store_id).values(last_seen_at_ms=now)
+        )
         try:
             d.check_epoch(epoch, int(row.epoch))
         except Problem as fenced:
@@ -182,18 +238,25 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
         if refusal is None:
             decision = _decide(conn, store_id, int(row.acked_seq), row.digest, events)
             if isinstance(decision, d.Diverged):
-                _raise_divergence(conn, store_id, decision.first_differing_seq, now,
-                                  f"event {decision.event_id} differs from HQ's copy")
+                _raise_divergence(
+                    conn,
+                    store_id,
+                    decision.first_differing_seq,
+                    now,
+                    f"event {decision.event_id} differs from HQ's copy",
+                )
                 refusal = HQError.DIVERGENCE.problem(
                     f"At seq {decision.first_differing_seq} the store sent event "
                     f"{decision.event_id}, which is not what HQ holds there. Uploading stops "
                     "until a person compares the two journals.",
-                    extra={"first_differing_seq": decision.first_differing_seq})
+                    extra={"first_differing_seq": decision.first_differing_seq},
+                )
             elif isinstance(decision, d.Gap):
                 refusal = HQError.GAP.problem(
                     f"HQ holds this store's events up to {decision.expected_seq - 1}; send "
                     f"from seq {decision.expected_seq}.",
-                    extra={"expected_seq": decision.expected_seq})
+                    extra={"expected_seq": decision.expected_seq},
+                )
             elif isinstance(decision, d.Append):
                 _append(conn, store_id, epoch, decision, now)
                 return Acked(decision.acked_seq, decision.digest)
@@ -202,22 +265,26 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
     raise refusal
 
 
-def _decide(conn: Connection, store_id: str, cursor: int, digest: str,
-            events: Sequence[dict[str, Any]]) -> d.IngestDecision:
+def _decide(
+    conn: Connection, store_id: str, cursor: int, digest: str, events: Sequence[dict[str, Any]]
+) -> d.IngestDecision:
     held_at: dict[int, d.Held] = {}
     if events and int(events[0]["seq"]) <= cursor:
         lo, hi = int(events[0]["seq"]), min(int(events[-1]["seq"]), cursor)
-        for r in conn.execute(sa.select(hq_events.c.seq, hq_events.c.event_id,
-                                        hq_events.c.content_hash)
-                              .where(hq_events.c.store_id == store_id,
-                                     hq_events.c.seq.between(lo, hi))):
+        for r in conn.execute(
+            sa.select(hq_events.c.seq, hq_events.c.event_id, hq_events.c.content_hash).where(
+                hq_events.c.store_id == store_id, hq_events.c.seq.between(lo, hi)
+            )
+        ):
             held_at[int(r.seq)] = d.Held(int(r.seq), r.event_id, r.content_hash)
     new_ids = [str(ev["event_id"]) for ev in events if int(ev["seq"]) > cursor]
     held_ids: dict[str, int] = {}
     if new_ids:
-        for h in conn.execute(sa.select(hq_events.c.event_id, hq_events.c.seq)
-                              .where(hq_events.c.store_id == store_id,
-                                     _one_of(conn, hq_events.c.event_id, new_ids))):
+        for h in conn.execute(
+            sa.select(hq_events.c.event_id, hq_events.c.seq).where(
+                hq_events.c.store_id == store_id, _one_of(conn, hq_events.c.event_id, new_ids)
+            )
+        ):
             held_ids[h.event_id] = int(h.seq)
     return d.decide_ingest(cursor, digest, events, held_at, held_ids)
 
@@ -231,28 +298,61 @@ def _one_of(conn: Connection, column: Any, values: list[str]) -> Any:
 
 
 def _append(conn: Connection, store_id: str, epoch: int, decision: d.Append, now: int) -> None:
-    rows = [{**{c: r[c] for c in EVENT_COLUMNS}, "content_hash": r["content_hash"],
-             "digest": r["digest"], "epoch": epoch, "received_at_ms": now}
-            for r in decision.rows]
+    rows = [
+        {
+            **{c: r[c] for c in EVENT_COLUMNS},
+            "content_hash": r["content_hash"],
+            "digest": r["digest"],
+            "epoch": epoch,
+            "received_at_ms": now,
+        }
+        for r in decision.rows
+    ]
     if _insert_events(conn, rows) != len(rows):  # cannot happen under the store's lock
-        raise HQError.GAP.problem("Another upload of this store got there first; resend.",
-                                  extra={"expected_seq": decision.rows[0]["seq"]})
-    conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-        acked_seq=decision.acked_seq, digest=decision.digest))
+        raise HQError.GAP.problem(
+            "Another upload of this store got there first; resend.",
+            extra={"expected_seq": decision.rows[0]["seq"]},
+        )
+    conn.execute(
+        stores.update()
+        .where(stores.c.store_id == store_id)
+        .values(acked_seq=decision.acked_seq, digest=decision.digest)
+    )
     activity = d.project_activity(decision.rows)
     if activity.refused:
-        conn.execute(upsert(conn, quarantine).values([
-            {"store_id": store_id, "event_id": r.event_id, "seq": r.seq, "type": r.type,
-             "reason": r.reason, "quarantined_at_ms": now} for r in activity.refused])
-            .on_conflict_do_nothing())
+        conn.execute(
+            upsert(conn, quarantine)
+            .values(
+                [
+                    {
+                        "store_id": store_id,
+                        "event_id": r.event_id,
+                        "seq": r.seq,
+                        "type": r.type,
+                        "reason": r.reason,
+                        "quarantined_at_ms": now,
+                    }
+                    for r in activity.refused
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
     if activity.counts:
-        stmt = upsert(conn, daily_activity).values([
-            {"store_id": store_id, "business_date": day, "orders": o, "payments": p}
-            for day, (o, p) in sorted(activity.counts.items())])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[daily_activity.c.store_id, daily_activity.c.business_date],
-            set_={"orders": daily_activity.c.orders + stmt.excluded.orders,
-                  "payments": daily_activity.c.payments + stmt.excluded.payments}))
+        stmt = upsert(conn, daily_activity).values(
+            [
+                {"store_id": store_id, "business_date": day, "orders": o, "payments": p}
+                for day, (o, p) in sorted(activity.counts.items())
+            ]
+        )
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[daily_activity.c.store_id, daily_activity.c.business_date],
+                set_={
+                    "orders": daily_activity.c.orders + stmt.excluded.orders,
+                    "payments": daily_activity.c.payments + stmt.excluded.payments,
+                },
+            )
+        )
 
 
 def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> int:
@@ -263,64 +363,114 @@ def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> int:
     parameters) cost more to build and parse than to run, 1 s a batch (bench/sync.py).
     RETURNING counts what went in (psycopg reports no rowcount for ON CONFLICT)."""
     if conn.dialect.name != "postgresql":
-        return len(conn.execute(upsert(conn, hq_events).values(rows).on_conflict_do_nothing()
-                                .returning(hq_events.c.seq)).all())
+        return len(
+            conn.execute(
+                upsert(conn, hq_events)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .returning(hq_events.c.seq)
+            ).all()
+        )
     cols = [c.name for c in hq_events.columns]
     names = ", ".join(cols)
-    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS hq_events_stage (LIKE hq_events) "
-                         "ON COMMIT DELETE ROWS")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS hq_events_stage (LIKE hq_events) ON COMMIT DELETE ROWS"
+    )
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     with dbapi.cursor() as cur, cur.copy(f"COPY hq_events_stage ({names}) FROM STDIN") as cp:
         for r in rows:
             cp.write_row([json.dumps(r[c]) if c == "payload" else r[c] for c in cols])
-    return len(conn.exec_driver_sql(
-        f"INSERT INTO hq_events ({names}) SELECT {names} FROM hq_events_stage "
-        "ON CONFLICT DO NOTHING RETURNING seq").all())
+    return len(
+        conn.exec_driver_sql(
+            f"INSERT INTO hq_events ({names}) SELECT {names} FROM hq_events_stage "
+            "ON CONFLICT DO NOTHING RETURNING seq"
+        ).all()
+    )
 
 
-def _to_review(conn: Connection, store_id: str, epoch: int, events: Sequence[dict[str, Any]],
-               now: int) -> None:
-    conn.execute(upsert(conn, review).values([
-        {"store_id": store_id, "epoch": epoch, "event_id": str(ev["event_id"]),
-         "seq": int(ev["seq"]), "body": dict(ev), "received_at_ms": now} for ev in events])
-        .on_conflict_do_nothing())
+def _to_review(
+    conn: Connection, store_id: str, epoch: int, events: Sequence[dict[str, Any]], now: int
+) -> None:
+    conn.execute(
+        upsert(conn, review)
+        .values(
+            [
+                {
+                    "store_id": store_id,
+                    "epoch": epoch,
+                    "event_id": str(ev["event_id"]),
+                    "seq": int(ev["seq"]),
+                    "body": dict(ev),
+                    "received_at_ms": now,
+                }
+                for ev in events
+            ]
+        )
+        .on_conflict_do_nothing()
+    )
 
 
-def _raise_divergence(conn: Connection, store_id: str, seq: int | None, now: int,
-                      detail: str) -> None:
+def _raise_divergence(
+    conn: Connection, store_id: str, seq: int | None, now: int, detail: str
+) -> None:
     """One open divergence alarm per store; a report naming an earlier seq lowers it."""
-    open_alarm = conn.execute(sa.select(alarms).where(
-        alarms.c.store_id == store_id, alarms.c.kind == "divergence",
-        alarms.c.cleared_at_ms.is_(None))).first()
+    open_alarm = conn.execute(
+        sa.select(alarms).where(
+            alarms.c.store_id == store_id,
+            alarms.c.kind == "divergence",
+            alarms.c.cleared_at_ms.is_(None),
+        )
+    ).first()
     if open_alarm is None:
-        conn.execute(alarms.insert().values(
-            store_id=store_id, alarm_id=new_id(), kind="divergence", first_differing_seq=seq,
-            detail=detail[:500], raised_at_ms=now))
-    elif seq is not None and (open_alarm.first_differing_seq is None
-                              or seq < open_alarm.first_differing_seq):
-        conn.execute(alarms.update().where(alarms.c.store_id == store_id,
-                                           alarms.c.alarm_id == open_alarm.alarm_id)
-                     .values(first_differing_seq=seq, detail=detail[:500]))
+        conn.execute(
+            alarms.insert().values(
+                store_id=store_id,
+                alarm_id=new_id(),
+                kind="divergence",
+                first_differing_seq=seq,
+                detail=detail[:500],
+                raised_at_ms=now,
+            )
+        )
+    elif seq is not None and (
+        open_alarm.first_differing_seq is None or seq < open_alarm.first_differing_seq
+    ):
+        conn.execute(
+            alarms.update()
+            .where(alarms.c.store_id == store_id, alarms.c.alarm_id == open_alarm.alarm_id)
+            .values(first_differing_seq=seq, detail=detail[:500])
+        )
 
 
 def open_divergence(conn: Connection, store_id: str) -> Row[Any] | None:
-    return conn.execute(sa.select(alarms).where(
-        alarms.c.store_id == store_id, alarms.c.kind == "divergence",
-        alarms.c.cleared_at_ms.is_(None))).first()
+    return conn.execute(
+        sa.select(alarms).where(
+            alarms.c.store_id == store_id,
+            alarms.c.kind == "divergence",
+            alarms.c.cleared_at_ms.is_(None),
+        )
+    ).first()
 
 
 def report_divergence(hq: HQ, store_id: str, first_differing_seq: int) -> None:
     """The store found where the two journals part: the alarm names that seq."""
     with hq.engine.begin() as conn:
-        _raise_divergence(conn, store_id, first_differing_seq, _now(hq),
-                          f"the store reports the journals part at seq {first_differing_seq}")
+        _raise_divergence(
+            conn,
+            store_id,
+            first_differing_seq,
+            _now(hq),
+            f"the store reports the journals part at seq {first_differing_seq}",
+        )
 
 
 # -- handshake, digests, journal, restore ----------------------------------------------------
 
-def handshake(hq: HQ, store_id: str, epoch: int, seq: int, digest: str,
-              catalogue_version: int | None) -> dict[str, Any]:
+
+def handshake(
+    hq: HQ, store_id: str, epoch: int, seq: int, digest: str, catalogue_version: int | None
+) -> dict[str, Any]:
     """Where HQ stands for this store, and whether the store may go on uploading."""
     now = _now(hq)
     with hq.engine.begin() as conn:
@@ -335,8 +485,9 @@ def handshake(hq: HQ, store_id: str, epoch: int, seq: int, digest: str,
             d.check_epoch(epoch, int(row.epoch))
         else:
             if 0 <= seq <= int(row.acked_seq) and digest != _digest_at(conn, store_id, seq):
-                _raise_divergence(conn, store_id, None, now,
-                                  f"the store's digest at seq {seq} is not HQ's")
+                _raise_divergence(
+                    conn, store_id, None, now, f"the store's digest at seq {seq} is not HQ's"
+                )
             alarm = open_divergence(conn, store_id)
             if alarm is not None:
                 status, first = "diverged", alarm.first_differing_seq
@@ -347,9 +498,13 @@ def handshake(hq: HQ, store_id: str, epoch: int, seq: int, digest: str,
                 values["catalogue_version"] = catalogue_version
         conn.execute(stores.update().where(stores.c.store_id == store_id).values(**values))
     body: dict[str, Any] = {
-        "store_id": store_id, "epoch": int(row.epoch), "acked_seq": int(row.acked_seq),
-        "digest_at_acked": row.digest, "catalogue_version": latest_version(hq, store_id),
-        "status": status}
+        "store_id": store_id,
+        "epoch": int(row.epoch),
+        "acked_seq": int(row.acked_seq),
+        "digest_at_acked": row.digest,
+        "catalogue_version": latest_version(hq, store_id),
+        "status": status,
+    }
     if status == "diverged":
         body["first_differing_seq"] = first
     return body
@@ -358,8 +513,11 @@ def handshake(hq: HQ, store_id: str, epoch: int, seq: int, digest: str,
 def _digest_at(conn: Connection, store_id: str, seq: int) -> str:
     if seq == 0:
         return GENESIS
-    got = conn.execute(sa.select(hq_events.c.digest).where(
-        hq_events.c.store_id == store_id, hq_events.c.seq == seq)).scalar()
+    got = conn.execute(
+        sa.select(hq_events.c.digest).where(
+            hq_events.c.store_id == store_id, hq_events.c.seq == seq
+        )
+    ).scalar()
     return str(got) if got is not None else ""
 
 
@@ -367,11 +525,15 @@ def digests(hq: HQ, store_id: str, first: int, last: int) -> list[dict[str, Any]
     if first < 1 or last < first or last - first + 1 > d.MAX_DIGEST_RANGE:
         raise HQError.RANGE_INVALID.problem(
             f"from must be 1 or more, to at least from, and at most {d.MAX_DIGEST_RANGE} "
-            "seqs at once.", field="from")
+            "seqs at once.",
+            field="from",
+        )
     with hq.engine.connect() as conn:
-        rows = conn.execute(sa.select(hq_events.c.seq, hq_events.c.digest).where(
-            hq_events.c.store_id == store_id, hq_events.c.seq.between(first, last))
-            .order_by(hq_events.c.seq))
+        rows = conn.execute(
+            sa.select(hq_events.c.seq, hq_events.c.digest)
+            .where(hq_events.c.store_id == store_id, hq_events.c.seq.between(first, last))
+            .order_by(hq_events.c.seq)
+        )
         return [{"seq": int(r.seq), "digest": r.digest} for r in rows]
 
 
@@ -379,14 +541,19 @@ def journal(hq: HQ, store_id: str, after: int, limit: int) -> dict[str, Any]:
     """The store's events as HQ holds them, for a box being rebuilt from HQ."""
     if after < 0 or not 1 <= limit <= d.MAX_JOURNAL_PAGE:
         raise HQError.RANGE_INVALID.problem(
-            f"after must be 0 or more and limit 1 to {d.MAX_JOURNAL_PAGE}.", field="limit")
+            f"after must be 0 or more and limit 1 to {d.MAX_JOURNAL_PAGE}.", field="limit"
+        )
     cols = [hq_events.c[c] for c in EVENT_COLUMNS] + [hq_events.c.digest]
     with hq.engine.connect() as conn:
-        acked = conn.execute(sa.select(stores.c.acked_seq).where(
-            stores.c.store_id == store_id)).scalar()
-        rows = conn.execute(sa.select(*cols).where(
-            hq_events.c.store_id == store_id, hq_events.c.seq > after)
-            .order_by(hq_events.c.seq).limit(limit))
+        acked = conn.execute(
+            sa.select(stores.c.acked_seq).where(stores.c.store_id == store_id)
+        ).scalar()
+        rows = conn.execute(
+            sa.select(*cols)
+            .where(hq_events.c.store_id == store_id, hq_events.c.seq > after)
+            .order_by(hq_events.c.seq)
+            .limit(limit)
+        )
         events = [dict(r._mapping) for r in rows]
     return {"events": events, "acked_seq": int(acked or 0)}
 
@@ -399,47 +566,81 @@ def restore(hq: HQ, store_id: str) -> dict[str, Any]:
         if row is None:
             raise HQError.UNAUTHORIZED.problem("Enrol the store again with a code from HQ.")
         epoch = int(row.epoch) + 1
-        conn.execute(stores.update().where(stores.c.store_id == store_id).values(
-            epoch=epoch, last_seen_at_ms=now))
-        conn.execute(alarms.insert().values(
-            store_id=store_id, alarm_id=new_id(), kind="fenced", first_differing_seq=None,
-            detail=f"restored from HQ at seq {row.acked_seq}: epoch {epoch - 1} fenced",
-            raised_at_ms=now))
+        conn.execute(
+            stores.update()
+            .where(stores.c.store_id == store_id)
+            .values(epoch=epoch, last_seen_at_ms=now)
+        )
+        conn.execute(
+            alarms.insert().values(
+                store_id=store_id,
+                alarm_id=new_id(),
+                kind="fenced",
+                first_differing_seq=None,
+                detail=f"restored from HQ at seq {row.acked_seq}: epoch {epoch - 1} fenced",
+                raised_at_ms=now,
+            )
+        )
         return {"epoch": epoch, "acked_seq": int(row.acked_seq), "digest": row.digest}
 
 
 # -- the fleet -------------------------------------------------------------------------------
 
+
 def fleet(hq: HQ) -> list[dict[str, Any]]:
     """Every store with what an owner watches: last seen, cursor, backlog, alarms."""
     with hq.engine.connect() as conn:
         open_alarms: dict[str, list[dict[str, Any]]] = {}
-        for a in conn.execute(sa.select(alarms).where(alarms.c.cleared_at_ms.is_(None))
-                              .order_by(alarms.c.raised_at_ms)):
+        for a in conn.execute(
+            sa.select(alarms)
+            .where(alarms.c.cleared_at_ms.is_(None))
+            .order_by(alarms.c.raised_at_ms)
+        ):
             open_alarms.setdefault(a.store_id, []).append(
-                {"alarm_id": a.alarm_id, "kind": a.kind,
-                 "first_differing_seq": a.first_differing_seq, "detail": a.detail,
-                 "raised_at_ms": a.raised_at_ms})
-        quarantined: dict[str, int] = dict(conn.execute(
-            sa.select(quarantine.c.store_id, sa.func.count())
-            .group_by(quarantine.c.store_id)).all())
+                {
+                    "alarm_id": a.alarm_id,
+                    "kind": a.kind,
+                    "first_differing_seq": a.first_differing_seq,
+                    "detail": a.detail,
+                    "raised_at_ms": a.raised_at_ms,
+                }
+            )
+        quarantined: dict[str, int] = dict(
+            conn.execute(
+                sa.select(quarantine.c.store_id, sa.func.count()).group_by(quarantine.c.store_id)
+            ).all()
+        )
         activity: dict[str, list[dict[str, Any]]] = {}
-        for r in conn.execute(sa.select(daily_activity).order_by(
-                daily_activity.c.business_date.desc())):
+        for r in conn.execute(
+            sa.select(daily_activity).order_by(daily_activity.c.business_date.desc())
+        ):
             activity.setdefault(r.store_id, []).append(
-                {"business_date": r.business_date, "orders": r.orders, "payments": r.payments})
+                {"business_date": r.business_date, "orders": r.orders, "payments": r.payments}
+            )
         out = []
         for s in conn.execute(sa.select(stores).order_by(stores.c.store_id)):
-            backlog = (max(0, int(s.reported_seq) - int(s.acked_seq))
-                       if s.reported_seq is not None else None)
-            out.append({
-                "store_id": s.store_id, "name": s.name, "enrolled": s.credential_hash is not None,
-                "revoked": bool(s.revoked), "epoch": int(s.epoch), "acked_seq": int(s.acked_seq),
-                "digest": s.digest, "reported_seq": s.reported_seq, "backlog": backlog,
-                "last_seen_at_ms": s.last_seen_at_ms,
-                "last_handshake_at_ms": s.last_handshake_at_ms,
-                "catalogue_version": s.catalogue_version,
-                "alarms": open_alarms.get(s.store_id, []),
-                "quarantined": int(quarantined.get(s.store_id, 0)),
-                "activity": activity.get(s.store_id, [])[:7]})
+            backlog = (
+                max(0, int(s.reported_seq) - int(s.acked_seq))
+                if s.reported_seq is not None
+                else None
+            )
+            out.append(
+                {
+                    "store_id": s.store_id,
+                    "name": s.name,
+                    "enrolled": s.credential_hash is not None,
+                    "revoked": bool(s.revoked),
+                    "epoch": int(s.epoch),
+                    "acked_seq": int(s.acked_seq),
+                    "digest": s.digest,
+                    "reported_seq": s.reported_seq,
+                    "backlog": backlog,
+                    "last_seen_at_ms": s.last_seen_at_ms,
+                    "last_handshake_at_ms": s.last_handshake_at_ms,
+                    "catalogue_version": s.catalogue_version,
+                    "alarms": open_alarms.get(s.store_id, []),
+                    "quarantined": int(quarantined.get(s.store_id, 0)),
+                    "activity": activity.get(s.store_id, [])[:7],
+                }
+            )
         return out

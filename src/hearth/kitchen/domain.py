@@ -51,16 +51,20 @@ class Routing:
     fallback_station: str | None = None  # the first kitchen station, for unrouted items
 
 
-def route(routing: Routing, item_id: str, category_id: str | None,
-          item_station: str | None) -> tuple[str, ...]:
+def route(
+    routing: Routing, item_id: str, category_id: str | None, item_station: str | None
+) -> tuple[str, ...]:
     """The stations that make this item: an item rule beats a category rule, which beats the
     item's own station, then its category's; an item nobody routed goes to the fallback
     station rather than nowhere (a ticket that reaches no one is a lost dish)."""
     by_item = [r for r in routing.rules if r.item_id == item_id]
     if by_item:
         return _known(routing, (s for r in by_item for s in r.station_ids))
-    by_cat = [r for r in routing.rules if r.category_id is not None
-              and r.category_id == category_id and r.item_id is None]
+    by_cat = [
+        r
+        for r in routing.rules
+        if r.category_id is not None and r.category_id == category_id and r.item_id is None
+    ]
     if by_cat:
         return _known(routing, (s for r in by_cat for s in r.station_ids))
     for candidate in (item_station, routing.category_station.get(category_id or "")):
@@ -95,20 +99,41 @@ class Item:
     voided: bool = False  # taken back after it was sent: no longer to be made
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "line_id": self.line_id, "order_id": self.order_id,
-                "item_id": self.item_id, "name_zh": self.name_zh, "name_en": self.name_en,
-                "quantity": self.quantity, "modifiers": list(self.modifiers), "note": self.note,
-                "seat": self.seat, "course": self.course, "marker": self.marker,
-                "status": self.status.value, "voided": self.voided}
+        return {
+            "id": self.id,
+            "line_id": self.line_id,
+            "order_id": self.order_id,
+            "item_id": self.item_id,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "quantity": self.quantity,
+            "modifiers": list(self.modifiers),
+            "note": self.note,
+            "seat": self.seat,
+            "course": self.course,
+            "marker": self.marker,
+            "status": self.status.value,
+            "voided": self.voided,
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Item:
-        return cls(id=d["id"], line_id=d["line_id"], order_id=d["order_id"],
-                   item_id=d["item_id"], name_zh=d["name_zh"], name_en=d["name_en"],
-                   quantity=d["quantity"], modifiers=tuple(d.get("modifiers") or ()),
-                   note=d.get("note", ""), seat=d.get("seat"), course=d.get("course", 1),
-                   marker=d.get("marker"), status=Status(d.get("status", "new")),
-                   voided=d.get("voided", False))
+        return cls(
+            id=d["id"],
+            line_id=d["line_id"],
+            order_id=d["order_id"],
+            item_id=d["item_id"],
+            name_zh=d["name_zh"],
+            name_en=d["name_en"],
+            quantity=d["quantity"],
+            modifiers=tuple(d.get("modifiers") or ()),
+            note=d.get("note", ""),
+            seat=d.get("seat"),
+            course=d.get("course", 1),
+            marker=d.get("marker"),
+            status=Status(d.get("status", "new")),
+            voided=d.get("voided", False),
+        )
 
 
 Snapshot = tuple[str, tuple[str, ...]]  # ticket status, item statuses (for undo)
@@ -137,31 +162,51 @@ class Ticket:
             if it.id == item_id:
                 return it
         raise KitchenError.TICKET_ITEM_NOT_FOUND.problem(
-            f"Ticket #{self.order_number} has no item {item_id!r}.", field="item_id")
+            f"Ticket #{self.order_number} has no item {item_id!r}.", field="item_id"
+        )
 
     @property
     def live_items(self) -> tuple[Item, ...]:
         return tuple(it for it in self.items if not it.voided)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "station_id": self.station_id, "order_id": self.order_id,
-                "order_number": self.order_number, "where": self.where, "kind": self.kind.value,
-                "sent_at_ms": self.sent_at_ms, "status": self.status.value, "rush": self.rush,
-                "printed": self.printed, "version": self.version,
-                "started_at_ms": self.started_at_ms, "done_at_ms": self.done_at_ms,
-                "items": [it.to_json() for it in self.items],
-                "history": [[s, list(items)] for s, items in self.history]}
+        return {
+            "id": self.id,
+            "station_id": self.station_id,
+            "order_id": self.order_id,
+            "order_number": self.order_number,
+            "where": self.where,
+            "kind": self.kind.value,
+            "sent_at_ms": self.sent_at_ms,
+            "status": self.status.value,
+            "rush": self.rush,
+            "printed": self.printed,
+            "version": self.version,
+            "started_at_ms": self.started_at_ms,
+            "done_at_ms": self.done_at_ms,
+            "items": [it.to_json() for it in self.items],
+            "history": [[s, list(items)] for s, items in self.history],
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Ticket:
-        return cls(id=d["id"], station_id=d["station_id"], order_id=d["order_id"],
-                   order_number=d["order_number"], where=d["where"], kind=Kind(d["kind"]),
-                   sent_at_ms=d["sent_at_ms"],
-                   items=tuple(Item.from_json(i) for i in d["items"]),
-                   status=Status(d["status"]), rush=d.get("rush", False),
-                   printed=d.get("printed", False), version=d.get("version", 1),
-                   started_at_ms=d.get("started_at_ms"), done_at_ms=d.get("done_at_ms"),
-                   history=tuple((s, tuple(items)) for s, items in d.get("history") or ()))
+        return cls(
+            id=d["id"],
+            station_id=d["station_id"],
+            order_id=d["order_id"],
+            order_number=d["order_number"],
+            where=d["where"],
+            kind=Kind(d["kind"]),
+            sent_at_ms=d["sent_at_ms"],
+            items=tuple(Item.from_json(i) for i in d["items"]),
+            status=Status(d["status"]),
+            rush=d.get("rush", False),
+            printed=d.get("printed", False),
+            version=d.get("version", 1),
+            started_at_ms=d.get("started_at_ms"),
+            done_at_ms=d.get("done_at_ms"),
+            history=tuple((s, tuple(items)) for s, items in d.get("history") or ()),
+        )
 
 
 def _snapshot(t: Ticket) -> Snapshot:
@@ -195,13 +240,18 @@ def start(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
         it = t.item(item_id)
         if it.status is not Status.NEW or it.voided:
             raise KitchenError.TICKET_ITEM_ALREADY_STARTED.problem(
-                f"{it.name_en} is {it.status.value}.")
+                f"{it.name_en} is {it.status.value}."
+            )
     elif t.status is not Status.NEW:
         raise KitchenError.TICKET_ALREADY_STARTED.problem(
-            f"Ticket #{t.order_number} is {t.status.value}.")
-    items = tuple(replace(it, status=Status.IN_PROGRESS)
-                  if it.id in targets and it.status is Status.NEW and not it.voided else it
-                  for it in t.items)
+            f"Ticket #{t.order_number} is {t.status.value}."
+        )
+    items = tuple(
+        replace(it, status=Status.IN_PROGRESS)
+        if it.id in targets and it.status is Status.NEW and not it.voided
+        else it
+        for it in t.items
+    )
     return _changed(t, _derive(replace(t, items=items), now_ms))
 
 
@@ -215,7 +265,8 @@ def bump(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
     else:
         if t.status is Status.DONE:
             raise KitchenError.TICKET_ALREADY_BUMPED.problem(
-                f"Ticket #{t.order_number} is already done; recall it first.")
+                f"Ticket #{t.order_number} is already done; recall it first."
+            )
         targets = {it.id for it in t.items}
     items = tuple(replace(it, status=Status.DONE) if it.id in targets else it for it in t.items)
     return _changed(t, _derive(replace(t, items=items), now_ms))
@@ -227,15 +278,18 @@ def recall(t: Ticket, now_ms: int, item_id: str | None = None) -> Ticket:
         it = t.item(item_id)
         if it.status is not Status.DONE or it.voided:
             raise KitchenError.TICKET_ITEM_NOT_DONE.problem(
-                f"{it.name_en} is not done, so there is nothing to recall.")
+                f"{it.name_en} is not done, so there is nothing to recall."
+            )
         targets = {item_id}
     else:
         if t.status is not Status.DONE:
             raise KitchenError.TICKET_NOT_BUMPED.problem(
-                f"Ticket #{t.order_number} is still on the screen.")
+                f"Ticket #{t.order_number} is still on the screen."
+            )
         targets = {it.id for it in t.items}
-    items = tuple(replace(it, status=Status.IN_PROGRESS) if it.id in targets else it
-                  for it in t.items)
+    items = tuple(
+        replace(it, status=Status.IN_PROGRESS) if it.id in targets else it for it in t.items
+    )
     return _changed(t, _derive(replace(t, items=items, done_at_ms=None), now_ms))
 
 
@@ -243,21 +297,25 @@ def undo(t: Ticket, now_ms: int) -> Ticket:
     """Put the ticket back exactly as it was before its last start, bump or recall."""
     if not t.history:
         raise KitchenError.NOTHING_TO_UNDO.problem(
-            f"Ticket #{t.order_number} has no action to undo.")
+            f"Ticket #{t.order_number} has no action to undo."
+        )
     _, item_statuses = t.history[-1]
-    items = tuple(replace(it, status=Status(s))
-                  for it, s in zip(t.items, item_statuses, strict=True))
+    items = tuple(
+        replace(it, status=Status(s)) for it, s in zip(t.items, item_statuses, strict=True)
+    )
     fresh = all(it.status is Status.NEW for it in items)
     # The ticket's status is derived again: an item voided since then no longer counts.
-    back = _derive(replace(t, items=items, started_at_ms=None if fresh else t.started_at_ms),
-                   now_ms)
+    back = _derive(
+        replace(t, items=items, started_at_ms=None if fresh else t.started_at_ms), now_ms
+    )
     return replace(back, history=t.history[:-1], version=t.version + 1)
 
 
 def set_rush(t: Ticket, rush: bool) -> Ticket:
     if t.rush == rush:
         raise KitchenError.TICKET_RUSH_UNCHANGED.problem(
-            f"Ticket #{t.order_number} is already {'rush' if rush else 'normal'}.")
+            f"Ticket #{t.order_number} is already {'rush' if rush else 'normal'}."
+        )
     return replace(t, rush=rush, version=t.version + 1)
 
 
@@ -282,8 +340,15 @@ def all_day(tickets: Iterable[Ticket]) -> dict[str, dict[str, Any]]:
         for it in t.items:
             if it.voided or it.status is Status.DONE:
                 continue
-            c = counts.setdefault(it.item_id, {"item_id": it.item_id, "name_zh": it.name_zh,
-                                               "name_en": it.name_en, "quantity": 0})
+            c = counts.setdefault(
+                it.item_id,
+                {
+                    "item_id": it.item_id,
+                    "name_zh": it.name_zh,
+                    "name_en": it.name_en,
+                    "quantity": 0,
+                },
+            )
             c["quantity"] += it.quantity
     return counts
 
@@ -301,12 +366,16 @@ def orders_of(t: Ticket) -> tuple[str, ...]:
 
 def taken_back(before: Ticket, after: Ticket) -> frozenset[str]:
     """The orders of which a done dish is no longer done after this action (recall, undo)."""
-    return frozenset(b.order_id for b, a in zip(before.items, after.items, strict=True)
-                     if b.status is Status.DONE and a.status is not Status.DONE)
+    return frozenset(
+        b.order_id
+        for b, a in zip(before.items, after.items, strict=True)
+        if b.status is Status.DONE and a.status is not Status.DONE
+    )
 
 
-def order_step(status: OrderStatus, items: Sequence[Item], dish_taken_back: bool
-               ) -> OrderStatus | None:
+def order_step(
+    status: OrderStatus, items: Sequence[Item], dish_taken_back: bool
+) -> OrderStatus | None:
     """Where the kitchen moves an order after one of its tickets changed (None: nowhere).
 
     ``items`` are every station's items for the order. All done: ready. Food started: preparing.
@@ -316,8 +385,9 @@ def order_step(status: OrderStatus, items: Sequence[Item], dish_taken_back: bool
     kitchen's to move.
     """
     if order_done(items):
-        return OrderStatus.READY if status in (OrderStatus.SUBMITTED,
-                                               OrderStatus.PREPARING) else None
+        return (
+            OrderStatus.READY if status in (OrderStatus.SUBMITTED, OrderStatus.PREPARING) else None
+        )
     if status is OrderStatus.READY:
         return OrderStatus.PREPARING if dish_taken_back else None
     started = any(it.status is not Status.NEW for it in items if not it.voided)

@@ -64,9 +64,17 @@ def screens_of(node: Node) -> Screens:
 
 
 class Enqueue(Protocol):
-    def __call__(self, tx: Tx, *, station_id: str | None = None, printer_id: str | None = None,
-                 kind: str, document: dict[str, Any], dedupe_key: str,
-                 actor: str | None = None) -> str | None: ...
+    def __call__(
+        self,
+        tx: Tx,
+        *,
+        station_id: str | None = None,
+        printer_id: str | None = None,
+        kind: str,
+        document: dict[str, Any],
+        dedupe_key: str,
+        actor: str | None = None,
+    ) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,41 +94,68 @@ def paper_of(node: Node) -> Paper | None:
 
 def document(conn: Connection, t: d.Ticket, kind: str) -> dict[str, Any]:
     """The kitchen ticket as the printing module renders it."""
-    st = conn.execute(sa.select(stations.c.name_zh, stations.c.name_en)
-                      .where(stations.c.id == t.station_id)).first()
+    st = conn.execute(
+        sa.select(stations.c.name_zh, stations.c.name_en).where(stations.c.id == t.station_id)
+    ).first()
     return {
-        "order_number": t.order_number, "where": t.where,
+        "order_number": t.order_number,
+        "where": t.where,
         "station": {"name_zh": st.name_zh if st else "", "name_en": st.name_en if st else ""},
-        "sent_at_ms": t.sent_at_ms, "rush": t.rush, "kind": kind,
-        "lines": [{"name_zh": it.name_zh, "name_en": it.name_en, "quantity": it.quantity,
-                   "modifiers": list(it.modifiers), "note": it.note, "seat": it.seat,
-                   "course": it.course, "marker": "void" if it.voided else it.marker}
-                  for it in t.items],
+        "sent_at_ms": t.sent_at_ms,
+        "rush": t.rush,
+        "kind": kind,
+        "lines": [
+            {
+                "name_zh": it.name_zh,
+                "name_en": it.name_en,
+                "quantity": it.quantity,
+                "modifiers": list(it.modifiers),
+                "note": it.note,
+                "seat": it.seat,
+                "course": it.course,
+                "marker": "void" if it.voided else it.marker,
+            }
+            for it in t.items
+        ],
     }
 
 
-def print_ticket(tx: Tx, paper: Paper | None, ticket_id: str, reason: str,
-                 actor: str | None) -> d.Ticket:
+def print_ticket(
+    tx: Tx, paper: Paper | None, ticket_id: str, reason: str, actor: str | None
+) -> d.Ticket:
     """Send one ticket to its station's printer and record it (reason: fallback, reprint)."""
     if paper is None:
         raise KitchenError.PRINTING_UNAVAILABLE.problem(
-            "This store node has no printing module running.")
+            "This store node has no printing module running."
+        )
     t = get_ticket(tx.conn, tx.store_id, ticket_id)
     kind = "reprint" if reason == "reprint" else t.kind.value
     after = d.mark_printed(t)
-    paper.enqueue(tx, station_id=t.station_id, kind="kitchen",
-                  document=document(tx.conn, t, kind),
-                  dedupe_key=f"ticket:{t.id}:{after.version}", actor=actor)
+    paper.enqueue(
+        tx,
+        station_id=t.station_id,
+        kind="kitchen",
+        document=document(tx.conn, t, kind),
+        dedupe_key=f"ticket:{t.id}:{after.version}",
+        actor=actor,
+    )
     append_ticket(tx, "TicketPrinted", after, actor, reason=reason)
     return after
 
 
 def due(conn: Connection, station_id: str) -> list[str]:
     """New tickets of this station nobody has seen or printed yet."""
-    return [r.id for r in conn.execute(
-        sa.select(tickets.c.id).where(tickets.c.station_id == station_id)
-        .where(tickets.c.status == d.Status.NEW.value).where(tickets.c.printed.is_(False))
-        .order_by(tickets.c.source_seq).limit(100))]
+    return [
+        r.id
+        for r in conn.execute(
+            sa.select(tickets.c.id)
+            .where(tickets.c.station_id == station_id)
+            .where(tickets.c.status == d.Status.NEW.value)
+            .where(tickets.c.printed.is_(False))
+            .order_by(tickets.c.source_seq)
+            .limit(100)
+        )
+    ]
 
 
 async def check_once(node: Node) -> int:
@@ -134,16 +169,22 @@ async def check_once(node: Node) -> int:
 
     def read() -> dict[str, list[str]]:
         with node.engine.connect() as conn:
-            dark = [r.id for r in conn.execute(
-                sa.select(stations.c.id).where(stations.c.store_id == node.settings.store_id)
-                .where(stations.c.is_expo.is_(False)))
+            dark = [
+                r.id
+                for r in conn.execute(
+                    sa.select(stations.c.id)
+                    .where(stations.c.store_id == node.settings.store_id)
+                    .where(stations.c.is_expo.is_(False))
+                )
                 if (screens.offline_for_s(r.id, now) or 0) >= after_s
-                and screens.offline_for_s(r.id, now) is not None]
+                and screens.offline_for_s(r.id, now) is not None
+            ]
             return {s: ids for s in dark if (ids := due(conn, s))}
 
     waiting = await asyncio.to_thread(read)
     printed = 0
     for station_id, ids in waiting.items():
+
         def command(tx: Tx, ids: list[str] = ids) -> int | None:
             """How many were printed; None when the station has no printer to print on."""
             n = 0
@@ -159,12 +200,12 @@ async def check_once(node: Node) -> int:
                     return None  # enqueue wrote nothing; the tickets stay new on the screen
                 n += 1
             return n
+
         n = await node.writer.submit(command)
         if n is None:
             if station_id not in screens.told_no_printer:
                 screens.told_no_printer.add(station_id)
-                log.warning("kitchen.fallback_no_printer", station_id=station_id,
-                            tickets=len(ids))
+                log.warning("kitchen.fallback_no_printer", station_id=station_id, tickets=len(ids))
             continue
         screens.told_no_printer.discard(station_id)  # a printer was added: say it again
         if n:

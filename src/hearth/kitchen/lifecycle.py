@@ -24,8 +24,9 @@ def subscribers(node: Node) -> list[Subscriber]:
 async def on_start(node: Node) -> None:
     """Called once the writer runs, before the first request."""
     fallback.screens_of(node)
-    node.parts.put(FallbackWatch(asyncio.create_task(fallback.watch(node),
-                                                     name="kitchen-fallback")))
+    node.parts.put(
+        FallbackWatch(asyncio.create_task(fallback.watch(node), name="kitchen-fallback"))
+    )
 
 
 async def on_stop(node: Node) -> None:

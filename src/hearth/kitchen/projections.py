@@ -17,9 +17,17 @@ from hearth.kitchen.tables import routing_rules, station_timing, stations, ticke
 projectors = ProjectorRegistry()
 projectors.owns(stations, station_timing, routing_rules, tickets, ticket_items)
 
-TICKET_EVENTS = ("TicketCreated", "TicketStarted", "TicketBumped", "TicketRecalled",
-                 "TicketUndone", "TicketRushed", "TicketPrinted", "TicketItemsVoided",
-                 "TicketMoved")
+TICKET_EVENTS = (
+    "TicketCreated",
+    "TicketStarted",
+    "TicketBumped",
+    "TicketRecalled",
+    "TicketUndone",
+    "TicketRushed",
+    "TicketPrinted",
+    "TicketItemsVoided",
+    "TicketMoved",
+)
 
 
 @projectors.on("StationCreated")
@@ -31,17 +39,26 @@ def _station(conn: Connection, ev: Event) -> None:
 def _timing(conn: Connection, ev: Event) -> None:
     p = ev.payload
     conn.execute(station_timing.delete().where(station_timing.c.station_id == p["station_id"]))
-    conn.execute(station_timing.insert().values(station_id=p["station_id"], warn_s=p["warn_s"],
-                                                late_s=p["late_s"]))
+    conn.execute(
+        station_timing.insert().values(
+            station_id=p["station_id"], warn_s=p["warn_s"], late_s=p["late_s"]
+        )
+    )
 
 
 @projectors.on("RoutingRuleSet")
 def _rule(conn: Connection, ev: Event) -> None:
     p = ev.payload
     conn.execute(routing_rules.delete().where(routing_rules.c.id == p["id"]))
-    conn.execute(routing_rules.insert().values(
-        id=p["id"], store_id=ev.store_id, category_id=p.get("category_id"),
-        item_id=p.get("item_id"), station_ids=list(p["station_ids"])))
+    conn.execute(
+        routing_rules.insert().values(
+            id=p["id"],
+            store_id=ev.store_id,
+            category_id=p.get("category_id"),
+            item_id=p.get("item_id"),
+            station_ids=list(p["station_ids"]),
+        )
+    )
 
 
 @projectors.on("RoutingRuleRemoved")
@@ -50,11 +67,23 @@ def _rule_removed(conn: Connection, ev: Event) -> None:
 
 
 def _row(t: Ticket, store_id: str) -> dict[str, Any]:
-    return {"id": t.id, "store_id": store_id, "station_id": t.station_id,
-            "order_id": t.order_id, "order_number": t.order_number, "where": t.where,
-            "kind": t.kind.value, "status": t.status.value, "rush": t.rush,
-            "printed": t.printed, "version": t.version, "sent_at_ms": t.sent_at_ms,
-            "started_at_ms": t.started_at_ms, "done_at_ms": t.done_at_ms, "body": t.to_json()}
+    return {
+        "id": t.id,
+        "store_id": store_id,
+        "station_id": t.station_id,
+        "order_id": t.order_id,
+        "order_number": t.order_number,
+        "where": t.where,
+        "kind": t.kind.value,
+        "status": t.status.value,
+        "rush": t.rush,
+        "printed": t.printed,
+        "version": t.version,
+        "sent_at_ms": t.sent_at_ms,
+        "started_at_ms": t.started_at_ms,
+        "done_at_ms": t.done_at_ms,
+        "body": t.to_json(),
+    }
 
 
 @projectors.on(*TICKET_EVENTS)
@@ -67,8 +96,21 @@ def project_ticket(conn: Connection, ev: Event) -> None:
         conn.execute(tickets.update().where(tickets.c.id == t.id).values(**row))
         conn.execute(ticket_items.delete().where(ticket_items.c.ticket_id == t.id))
     if t.items:
-        conn.execute(ticket_items.insert(), [
-            {"ticket_id": t.id, "id": it.id, "station_id": t.station_id,
-             "order_id": it.order_id, "line_id": it.line_id, "item_id": it.item_id,
-             "kind": t.kind.value, "quantity": it.quantity, "status": it.status.value,
-             "voided": it.voided} for it in t.items])
+        conn.execute(
+            ticket_items.insert(),
+            [
+                {
+                    "ticket_id": t.id,
+                    "id": it.id,
+                    "station_id": t.station_id,
+                    "order_id": it.order_id,
+                    "line_id": it.line_id,
+                    "item_id": it.item_id,
+                    "kind": t.kind.value,
+                    "quantity": it.quantity,
+                    "status": it.status.value,
+                    "voided": it.voided,
+                }
+                for it in t.items
+            ],
+        )

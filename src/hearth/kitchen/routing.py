@@ -28,8 +28,17 @@ from hearth.ordering.projections import ORDER_EVENTS, load_order
 
 NAME = "kitchen.routing"
 _ORDER_EVENTS = frozenset(ORDER_EVENTS)  # an order's stream also holds stock-taking events
-WATCHED = frozenset({"LinesSent", "LineVoided", "OrderVoided", "OrderCancelled",
-                     "TableTransferred", "OrderMerged", "LinesMovedOut"})
+WATCHED = frozenset(
+    {
+        "LinesSent",
+        "LineVoided",
+        "OrderVoided",
+        "OrderCancelled",
+        "TableTransferred",
+        "OrderMerged",
+        "LinesMovedOut",
+    }
+)
 
 
 def subscriber() -> Subscriber:
@@ -72,8 +81,11 @@ def route_event(tx: Tx, ev: Event, cache: dict[str, d.Routing] | None = None) ->
 
 def _order_at(conn: Connection, ev: Event) -> Order:
     """The order exactly as it was when this event happened."""
-    history = [OrderEvent(e.type, e.payload) for e in stream_events(conn, ev.stream)
-               if e.stream_version <= ev.stream_version and e.type in _ORDER_EVENTS]
+    history = [
+        OrderEvent(e.type, e.payload)
+        for e in stream_events(conn, ev.stream)
+        if e.stream_version <= ev.stream_version and e.type in _ORDER_EVENTS
+    ]
     return evolve_all(None, history)
 
 
@@ -87,14 +99,31 @@ def _modifiers(line: Line) -> tuple[str, ...]:
 
 def _parts(line: Line, order_id: str) -> list[d.Item]:
     """A line as the kitchen makes it: a set meal is its dishes, each made where it belongs."""
-    base = d.Item(id=line.id, line_id=line.id, order_id=order_id, item_id=line.item_id,
-                  name_zh=line.name_zh, name_en=line.name_en, quantity=line.quantity,
-                  modifiers=_modifiers(line), note=line.note, seat=line.seat,
-                  course=line.course)
+    base = d.Item(
+        id=line.id,
+        line_id=line.id,
+        order_id=order_id,
+        item_id=line.item_id,
+        name_zh=line.name_zh,
+        name_en=line.name_en,
+        quantity=line.quantity,
+        modifiers=_modifiers(line),
+        note=line.note,
+        seat=line.seat,
+        course=line.course,
+    )
     if line.combo_items:
-        return [replace(base, id=f"{line.id}:{i}", item_id=c["item_id"], name_zh=c["name_zh"],
-                        name_en=c["name_en"], modifiers=(f"{line.name_zh} {line.name_en}",))
-                for i, c in enumerate(line.combo_items)]
+        return [
+            replace(
+                base,
+                id=f"{line.id}:{i}",
+                item_id=c["item_id"],
+                name_zh=c["name_zh"],
+                name_en=c["name_en"],
+                modifiers=(f"{line.name_zh} {line.name_en}",),
+            )
+            for i, c in enumerate(line.combo_items)
+        ]
     return [base]
 
 
@@ -108,8 +137,12 @@ def _send(tx: Tx, ev: Event, order_id: str, routing: d.Routing) -> None:
     for p in parts:
         item = catalogue.get(p.item_id)
         line_station = next((ln.station_id for ln in lines if ln.id == p.line_id), None)
-        targets = d.route(routing, p.item_id, item.category_id if item else None,
-                          (item.station_id if item else None) or line_station)
+        targets = d.route(
+            routing,
+            p.item_id,
+            item.category_id if item else None,
+            (item.station_id if item else None) or line_station,
+        )
         for station_id in targets:
             by_station.setdefault(station_id, []).append(p)
     where = where_of(tx.conn, order.table_id, order.channel.value)
@@ -117,26 +150,38 @@ def _send(tx: Tx, ev: Event, order_id: str, routing: d.Routing) -> None:
         _create(tx, ev, station_id, order, where, d.Kind.NEW, its)
 
 
-def _create(tx: Tx, ev: Event, station_id: str, order: Order, where: str, kind: d.Kind,
-            its: list[d.Item]) -> None:
-    exists = tx.conn.execute(sa.select(tickets.c.id).where(tickets.c.station_id == station_id)
-                             .where(tickets.c.source_seq == ev.seq)).first()
+def _create(
+    tx: Tx, ev: Event, station_id: str, order: Order, where: str, kind: d.Kind, its: list[d.Item]
+) -> None:
+    exists = tx.conn.execute(
+        sa.select(tickets.c.id)
+        .where(tickets.c.station_id == station_id)
+        .where(tickets.c.source_seq == ev.seq)
+    ).first()
     if exists:  # at-least-once delivery: the same event never makes a second ticket
         return
-    ticket = d.Ticket(id=new_id(), station_id=station_id, order_id=order.id,
-                      order_number=order.number, where=where, kind=kind,
-                      sent_at_ms=ev.recorded_at_ms, items=tuple(its))
-    append_ticket(tx, "TicketCreated", ticket, ev.actor, source_seq=ev.seq,
-                  source_type=ev.type)
+    ticket = d.Ticket(
+        id=new_id(),
+        station_id=station_id,
+        order_id=order.id,
+        order_number=order.number,
+        where=where,
+        kind=kind,
+        sent_at_ms=ev.recorded_at_ms,
+        items=tuple(its),
+    )
+    append_ticket(tx, "TicketCreated", ticket, ev.actor, source_seq=ev.seq, source_type=ev.type)
 
 
 def _void(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None) -> None:
     """Every station that had these lines gets a void slip, and its tickets strike them; an
     order whose last open dish was voided is ready (its other dishes are done)."""
-    q = (sa.select(ticket_items.c.ticket_id, ticket_items.c.line_id)
-         .where(ticket_items.c.order_id == order_id)
-         .where(ticket_items.c.kind == d.Kind.NEW.value)
-         .where(ticket_items.c.voided.is_(False)))
+    q = (
+        sa.select(ticket_items.c.ticket_id, ticket_items.c.line_id)
+        .where(ticket_items.c.order_id == order_id)
+        .where(ticket_items.c.kind == d.Kind.NEW.value)
+        .where(ticket_items.c.voided.is_(False))
+    )
     if line_ids is not None:
         q = q.where(ticket_items.c.line_id.in_(line_ids))
     hits: dict[str, set[str]] = {}
@@ -150,48 +195,73 @@ def _void(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None) -> None:
         t = _ticket(tx.conn, ticket_id)
         struck = [it for it in t.items if it.line_id in hits[ticket_id] and not it.voided]
         after = d.void_items(t, hits[ticket_id], ev.recorded_at_ms)
-        append_ticket(tx, "TicketItemsVoided", after, ev.actor,
-                      line_ids=sorted(hits[ticket_id]), reason=ev.payload.get("reason"))
+        append_ticket(
+            tx,
+            "TicketItemsVoided",
+            after,
+            ev.actor,
+            line_ids=sorted(hits[ticket_id]),
+            reason=ev.payload.get("reason"),
+        )
         slips.setdefault(t.station_id, []).extend(
-            replace(it, id=f"void:{it.id}", marker="void", status=d.Status.NEW,
-                    note=ev.payload.get("reason") or it.note)
-            for it in struck)
+            replace(
+                it,
+                id=f"void:{it.id}",
+                marker="void",
+                status=d.Status.NEW,
+                note=ev.payload.get("reason") or it.note,
+            )
+            for it in struck
+        )
     progress_orders(tx, Who(ev.actor, ev.recorded_at_ms), [order_id])
     where = where_of(tx.conn, order.table_id, order.channel.value)
     for station_id, its in slips.items():
         _create(tx, ev, station_id, order, where, d.Kind.VOID, its)
 
 
-def _moved(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None, to_order_id: str
-           ) -> None:
+def _moved(tx: Tx, ev: Event, order_id: str, line_ids: set[str] | None, to_order_id: str) -> None:
     """A table move, merge or split: open tickets follow the food, and each station that is
     still making it gets a change slip saying where it goes now."""
     target = load_order(tx.conn, to_order_id, tx.store_id)
     if target is None:
         return
     where = where_of(tx.conn, target.table_id, target.channel.value)
-    rows = tx.conn.execute(sa.select(tickets.c.body).where(tickets.c.order_id == order_id)
-                           .where(tickets.c.status != d.Status.DONE.value)
-                           .order_by(tickets.c.source_seq)).all()
+    rows = tx.conn.execute(
+        sa.select(tickets.c.body)
+        .where(tickets.c.order_id == order_id)
+        .where(tickets.c.status != d.Status.DONE.value)
+        .order_by(tickets.c.source_seq)
+    ).all()
     slips: dict[str, list[d.Item]] = {}
     for r in rows:
         t = d.Ticket.from_json(r.body)
         moving = [it for it in t.items if line_ids is None or it.line_id in line_ids]
         if not moving:
             continue
-        items = tuple(replace(it, order_id=to_order_id) if it in moving else it
-                      for it in t.items)
+        items = tuple(replace(it, order_id=to_order_id) if it in moving else it for it in t.items)
         whole = len(moving) == len(t.items)
-        after = replace(t, items=items, version=t.version + 1,
-                        order_id=to_order_id if whole else t.order_id,
-                        order_number=target.number if whole else t.order_number,
-                        where=where if whole else t.where)
+        after = replace(
+            t,
+            items=items,
+            version=t.version + 1,
+            order_id=to_order_id if whole else t.order_id,
+            order_number=target.number if whole else t.order_number,
+            where=where if whole else t.where,
+        )
         append_ticket(tx, "TicketMoved", after, ev.actor, to_order_id=to_order_id)
         if t.kind is d.Kind.NEW:
             slips.setdefault(t.station_id, []).extend(
-                replace(it, id=f"move:{ev.seq}:{it.id}", marker="moved", status=d.Status.NEW,
-                        order_id=to_order_id, note=f"→ {where}")
-                for it in moving if not it.voided)
+                replace(
+                    it,
+                    id=f"move:{ev.seq}:{it.id}",
+                    marker="moved",
+                    status=d.Status.NEW,
+                    order_id=to_order_id,
+                    note=f"→ {where}",
+                )
+                for it in moving
+                if not it.voided
+            )
     for station_id, its in slips.items():
         if its:
             _create(tx, ev, station_id, target, where, d.Kind.CHANGE, its)

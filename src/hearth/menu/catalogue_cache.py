@@ -38,8 +38,9 @@ class CatalogueCache:
             if self._bytes is not None:
                 return self._bytes
             generation = self._generation
-        body = json.dumps(self._build(conn), ensure_ascii=False, separators=(",", ":"),
-                          default=str).encode()
+        body = json.dumps(
+            self._build(conn), ensure_ascii=False, separators=(",", ":"), default=str
+        ).encode()
         with self._lock:
             if self._generation == generation:
                 self._bytes = body

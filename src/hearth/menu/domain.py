@@ -154,36 +154,48 @@ def is_sold_out(item: MenuItem, now_ms: int) -> bool:
     return item.remaining is not None and item.remaining <= 0
 
 
-def price_line(item: MenuItem, req: LineRequest, *, minute_of_day: int, now_ms: int,
-               field_prefix: str = "lines[0]") -> PricedLine:
+def price_line(
+    item: MenuItem,
+    req: LineRequest,
+    *,
+    minute_of_day: int,
+    now_ms: int,
+    field_prefix: str = "lines[0]",
+) -> PricedLine:
     """Price one requested line against the catalogue, refusing anything the menu does not allow."""
     f = field_prefix
     if not item.active:
         raise MenuError.ITEM_UNAVAILABLE.problem(
-            f"{item.name_en} ({item.name_zh}) is not on the menu.", field=f"{f}.item_id")
+            f"{item.name_en} ({item.name_zh}) is not on the menu.", field=f"{f}.item_id"
+        )
     if is_sold_out(item, now_ms):
         raise MenuError.ITEM_SOLD_OUT.problem(
-            f"{item.name_en} ({item.name_zh}) is sold out.", field=f"{f}.item_id")
+            f"{item.name_en} ({item.name_zh}) is sold out.", field=f"{f}.item_id"
+        )
     if not is_available_at(item, minute_of_day):
         raise MenuError.ITEM_NOT_AVAILABLE_NOW.problem(
             f"{item.name_en} is served {item.available_from}-{item.available_until}.",
-            field=f"{f}.item_id")
+            field=f"{f}.item_id",
+        )
 
     unit = item.price
     spec: Spec | None = None
     if item.specs:
         if req.spec_id is None:
             raise MenuError.SPEC_REQUIRED.problem(
-                f"{item.name_en} needs one of: "
-                + ", ".join(s.name_en for s in item.specs), field=f"{f}.spec_id")
+                f"{item.name_en} needs one of: " + ", ".join(s.name_en for s in item.specs),
+                field=f"{f}.spec_id",
+            )
         spec = next((s for s in item.specs if s.id == req.spec_id), None)
         if spec is None:
             raise MenuError.SPEC_UNKNOWN.problem(
-                f"{req.spec_id!r} is not a variant of {item.name_en}.", field=f"{f}.spec_id")
+                f"{req.spec_id!r} is not a variant of {item.name_en}.", field=f"{f}.spec_id"
+            )
         unit = spec.price
     elif req.spec_id is not None:
         raise MenuError.SPEC_UNKNOWN.problem(
-            f"{item.name_en} has no variants.", field=f"{f}.spec_id")
+            f"{item.name_en} has no variants.", field=f"{f}.spec_id"
+        )
 
     modifiers = _choose_modifiers(item, req.modifier_option_ids, f)
     unit += sum(m.price_delta for m in modifiers)
@@ -191,21 +203,29 @@ def price_line(item: MenuItem, req: LineRequest, *, minute_of_day: int, now_ms: 
     unit += sum(c.upcharge for c in combo_items)
 
     return PricedLine(
-        item_id=item.id, kind=item.kind, name_zh=item.name_zh, name_en=item.name_en,
+        item_id=item.id,
+        kind=item.kind,
+        name_zh=item.name_zh,
+        name_en=item.name_en,
         spec_id=spec.id if spec else None,
         spec_name_zh=spec.name_zh if spec else None,
         spec_name_en=spec.name_en if spec else None,
-        modifiers=modifiers, combo_items=combo_items, unit_price=unit,
-        tax_rate_bp=item.tax_rate_bp, station_id=item.station_id,
+        modifiers=modifiers,
+        combo_items=combo_items,
+        unit_price=unit,
+        tax_rate_bp=item.tax_rate_bp,
+        station_id=item.station_id,
     )
 
 
-def _choose_modifiers(item: MenuItem, option_ids: tuple[str, ...], f: str
-                      ) -> tuple[ChosenModifier, ...]:
+def _choose_modifiers(
+    item: MenuItem, option_ids: tuple[str, ...], f: str
+) -> tuple[ChosenModifier, ...]:
     dupes = [o for o, n in Counter(option_ids).items() if n > 1]
     if dupes:
         raise MenuError.MODIFIER_REPEATED.problem(
-            f"Option {dupes[0]!r} was chosen more than once.", field=f"{f}.modifier_option_ids")
+            f"Option {dupes[0]!r} was chosen more than once.", field=f"{f}.modifier_option_ids"
+        )
     chosen: list[ChosenModifier] = []
     remaining = set(option_ids)
     for group in item.modifier_groups:
@@ -215,41 +235,50 @@ def _choose_modifiers(item: MenuItem, option_ids: tuple[str, ...], f: str
             raise MenuError.MODIFIER_COUNT.problem(
                 f"{group.name_en} ({group.name_zh}) needs between {group.min_choices} and "
                 f"{group.max_choices} choices; got {len(picked)}.",
-                field=f"{f}.modifier_option_ids")
+                field=f"{f}.modifier_option_ids",
+            )
         chosen.extend(
             ChosenModifier(group.id, o.id, o.name_zh, o.name_en, o.price_delta)
-            for o in picked if o is not None
+            for o in picked
+            if o is not None
         )
     if remaining:
         raise MenuError.MODIFIER_UNKNOWN.problem(
             f"{sorted(remaining)[0]!r} is not an option for {item.name_en}.",
-            field=f"{f}.modifier_option_ids")
+            field=f"{f}.modifier_option_ids",
+        )
     return tuple(chosen)
 
 
-def _choose_combo(item: MenuItem, choices: dict[str, str], f: str
-                  ) -> tuple[ChosenComboItem, ...]:
+def _choose_combo(item: MenuItem, choices: dict[str, str], f: str) -> tuple[ChosenComboItem, ...]:
     if item.kind is not ItemKind.COMBO:
         if choices:
             raise MenuError.COMBO_CHOICE_UNEXPECTED.problem(
-                f"{item.name_en} is not a set meal.", field=f"{f}.combo_choices")
+                f"{item.name_en} is not a set meal.", field=f"{f}.combo_choices"
+            )
         return ()
     unknown = set(choices) - {s.id for s in item.combo_slots}
     if unknown:
         raise MenuError.COMBO_SLOT_UNKNOWN.problem(
-            f"{sorted(unknown)[0]!r} is not part of {item.name_en}.", field=f"{f}.combo_choices")
+            f"{sorted(unknown)[0]!r} is not part of {item.name_en}.", field=f"{f}.combo_choices"
+        )
     picked: list[ChosenComboItem] = []
     for slot in item.combo_slots:
         wanted = choices.get(slot.id)
         if wanted is None:
             raise MenuError.COMBO_CHOICE_REQUIRED.problem(
                 f"Choose the {slot.name_en} ({slot.name_zh}) of {item.name_en}.",
-                field=f"{f}.combo_choices.{slot.id}")
+                field=f"{f}.combo_choices.{slot.id}",
+            )
         choice = next((c for c in slot.choices if c.item_id == wanted), None)
         if choice is None:
             raise MenuError.COMBO_CHOICE_UNKNOWN.problem(
                 f"{wanted!r} is not offered as {slot.name_en}.",
-                field=f"{f}.combo_choices.{slot.id}")
-        picked.append(ChosenComboItem(slot.id, choice.item_id, choice.name_zh, choice.name_en,
-                                      choice.upcharge))
+                field=f"{f}.combo_choices.{slot.id}",
+            )
+        picked.append(
+            ChosenComboItem(
+                slot.id, choice.item_id, choice.name_zh, choice.name_en, choice.upcharge
+            )
+        )
     return tuple(picked)

@@ -52,11 +52,11 @@ def _jpeg(data: bytes) -> tuple[int, int] | None:
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             i += 2
             continue
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
         if length < 2:
             return None
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
             return width, height
         i += 2 + length
     return None
@@ -89,11 +89,14 @@ def check_picture(data: bytes, declared_type: str | None, max_bytes: int) -> Pic
     """The picture in ``data``, or a problem saying plainly why it was refused."""
     if not data:
         raise MenuError.IMAGE_EMPTY.problem(
-            "The upload was empty. Choose a PNG, JPEG or WebP file.", field="image")
+            "The upload was empty. Choose a PNG, JPEG or WebP file.", field="image"
+        )
     if len(data) > max_bytes:
         raise MenuError.IMAGE_TOO_LARGE.problem(
             f"Pictures are limited to {max_bytes // 1024} KiB; this one is "
-            f"{len(data) // 1024} KiB. Make it smaller and try again.", field="image")
+            f"{len(data) // 1024} KiB. Make it smaller and try again.",
+            field="image",
+        )
     found: tuple[str, tuple[int, int]] | None = None
     for ctype, sniff in SNIFFERS.items():
         size = sniff(data)
@@ -102,15 +105,18 @@ def check_picture(data: bytes, declared_type: str | None, max_bytes: int) -> Pic
             break
     if found is None:
         raise MenuError.IMAGE_INVALID.problem(
-            "The file is not a PNG, JPEG or WebP picture (checked from its content, "
-            "not its name).", field="image")
+            "The file is not a PNG, JPEG or WebP picture (checked from its content, not its name).",
+            field="image",
+        )
     ctype, (width, height) = found
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared != "application/octet-stream" and declared != ctype:
         raise MenuError.IMAGE_TYPE_MISMATCH.problem(
-            f"The upload says it is {declared} but its content is {ctype}.", field="image")
+            f"The upload says it is {declared} but its content is {ctype}.", field="image"
+        )
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
         raise MenuError.IMAGE_DIMENSIONS.problem(
-            f"Pictures must be 1 to {MAX_SIDE} pixels a side; this one is "
-            f"{width}x{height}.", field="image")
+            f"Pictures must be 1 to {MAX_SIDE} pixels a side; this one is {width}x{height}.",
+            field="image",
+        )
     return Picture(ctype, hashlib.sha256(data).hexdigest(), len(data), width, height)

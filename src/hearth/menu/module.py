@@ -31,6 +31,12 @@ async def on_start(node: Node) -> None:
     await asyncio.to_thread(_warm, node)
 
 
-MODULE = Module("menu", projectors=projections.projectors, routers=(api.router,),
-                public_routes=api.PUBLIC_ROUTES, on_build=on_build, on_start=on_start,
-                errors=MenuError)
+MODULE = Module(
+    "menu",
+    projectors=projections.projectors,
+    routers=(api.router,),
+    public_routes=api.PUBLIC_ROUTES,
+    on_build=on_build,
+    on_start=on_start,
+    errors=MenuError,
+)

@@ -78,9 +78,13 @@ class Loaded:
 
     @staticmethod
     def of(entries: list[Entry]) -> Loaded:
-        return Loaded(entries, Column([e.initials for e in entries]),
-                      Column([e.full for e in entries]), Column([e.name_zh for e in entries]),
-                      Column([e.name_en_lower for e in entries]))
+        return Loaded(
+            entries,
+            Column([e.initials for e in entries]),
+            Column([e.full for e in entries]),
+            Column([e.name_zh for e in entries]),
+            Column([e.name_en_lower for e in entries]),
+        )
 
     def matching(self, query: str, limit: int) -> list[Entry]:
         """Entries whose pinyin initials or full pinyin start with the query, or whose Chinese
@@ -97,7 +101,8 @@ class Loaded:
 
 # Built once: building a statement costs more than running it.
 _SOLD_OUT = sa.select(items.c.id, items.c.sold_out).where(
-    items.c.id.in_(sa.bindparam("ids", expanding=True)))
+    items.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 def _changes_the_index(event_type: str) -> bool:
@@ -123,12 +128,30 @@ class MenuSearchIndex:
                 return self._loaded
             generation = self._generation
         rows = conn.execute(
-            sa.select(items.c.id, items.c.name_zh, items.c.name_en, items.c.price,
-                      items.c.pinyin_initials, items.c.pinyin_full)
-            .where(items.c.active.is_(True)))
-        entries = sorted((Entry(r.id, r.name_zh, r.name_en, r.price, r.pinyin_initials,
-                                r.pinyin_full, r.name_en.lower()) for r in rows),
-                         key=lambda e: (len(e.initials), e.name_en))
+            sa.select(
+                items.c.id,
+                items.c.name_zh,
+                items.c.name_en,
+                items.c.price,
+                items.c.pinyin_initials,
+                items.c.pinyin_full,
+            ).where(items.c.active.is_(True))
+        )
+        entries = sorted(
+            (
+                Entry(
+                    r.id,
+                    r.name_zh,
+                    r.name_en,
+                    r.price,
+                    r.pinyin_initials,
+                    r.pinyin_full,
+                    r.name_en.lower(),
+                )
+                for r in rows
+            ),
+            key=lambda e: (len(e.initials), e.name_en),
+        )
         loaded = Loaded.of(entries)
         with self._lock:
             if self._generation == generation:  # no change committed while we read
@@ -144,11 +167,20 @@ class MenuSearchIndex:
         found = self.load(conn).matching(raw, limit)
         if not found:
             return []
-        sold_out = {r.id: r.sold_out
-                    for r in conn.execute(_SOLD_OUT, {"ids": [e.id for e in found]})}
-        return [{"id": e.id, "name_zh": e.name_zh, "name_en": e.name_en, "price": e.price,
-                 "pinyin_initials": e.initials, "sold_out": bool(sold_out.get(e.id, False))}
-                for e in found]
+        sold_out = {
+            r.id: r.sold_out for r in conn.execute(_SOLD_OUT, {"ids": [e.id for e in found]})
+        }
+        return [
+            {
+                "id": e.id,
+                "name_zh": e.name_zh,
+                "name_en": e.name_en,
+                "price": e.price,
+                "pinyin_initials": e.initials,
+                "sold_out": bool(sold_out.get(e.id, False)),
+            }
+            for e in found
+        ]
 
 
 def index_of(node: Node) -> MenuSearchIndex:

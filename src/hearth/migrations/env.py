@@ -12,7 +12,10 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through hearth.core.migrate.upgrade()")
 
-context.configure(connection=connection, target_metadata=schema(),
-                  render_as_batch=connection.dialect.name == "sqlite")
+context.configure(
+    connection=connection,
+    target_metadata=schema(),
+    render_as_batch=connection.dialect.name == "sqlite",
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -55,6 +55,7 @@ def db_path(node: Node) -> Path | None:
 
 # -- database --------------------------------------------------------------------------------
 
+
 def _quick_check(node: Node) -> str:
     with node.engine.connect() as conn:
         rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
@@ -87,6 +88,7 @@ async def writer(node: Node) -> list[Finding]:
 
 # -- live parts ------------------------------------------------------------------------------
 
+
 async def providers(node: Node) -> list[Finding]:
     runtime = node.parts.find(PaymentsRuntime)
     if runtime is None:
@@ -106,12 +108,22 @@ async def printers_check(node: Node) -> list[Finding]:
 def _stations(node: Node) -> list[tuple[str, str, bool]]:
     sid = node.settings.store_id
     with node.engine.connect() as conn:
-        with_printer = {r[0] for r in conn.execute(
-            sa.select(printers.c.station_id).where(printers.c.store_id == sid)
-            .where(printers.c.enabled))}
-        return [(r.id, r.name_en, r.id in with_printer) for r in conn.execute(
-            sa.select(stations.c.id, stations.c.name_en).where(stations.c.store_id == sid)
-            .order_by(stations.c.name_en))]
+        with_printer = {
+            r[0]
+            for r in conn.execute(
+                sa.select(printers.c.station_id)
+                .where(printers.c.store_id == sid)
+                .where(printers.c.enabled)
+            )
+        }
+        return [
+            (r.id, r.name_en, r.id in with_printer)
+            for r in conn.execute(
+                sa.select(stations.c.id, stations.c.name_en)
+                .where(stations.c.store_id == sid)
+                .order_by(stations.c.name_en)
+            )
+        ]
 
 
 async def kds(node: Node) -> list[Finding]:
@@ -120,19 +132,21 @@ async def kds(node: Node) -> list[Finding]:
     if screens is None:
         screens = Screens(node.now_ms())  # nothing has connected since the node started
     now = node.now_ms()
-    return [d.judge_station(sid, name, screens.offline_for_s(sid, now), has_printer)
-            for sid, name, has_printer in rows]
+    return [
+        d.judge_station(sid, name, screens.offline_for_s(sid, now), has_printer)
+        for sid, name, has_printer in rows
+    ]
 
 
 async def subscribers(node: Node) -> list[Finding]:
     runner = node.parts.find(SubscriberRunner)
     if runner is None:
         return []
-    return [d.judge_subscriber(s.name, s.lag, s.failures, s.last_error)
-            for s in runner.subscribers]
+    return [d.judge_subscriber(s.name, s.lag, s.failures, s.last_error) for s in runner.subscribers]
 
 
 # -- database-only ---------------------------------------------------------------------------
+
 
 async def sync(node: Node) -> list[Finding]:
     status = await asyncio.to_thread(status_json, node)
@@ -143,14 +157,22 @@ def _open_ticket_ages(node: Node) -> tuple[dict[str, list[float]], dict[str, flo
     now = node.now_ms()
     sid = node.settings.store_id
     with node.engine.connect() as conn:
-        names = {r.id: r.name_en for r in conn.execute(
-            sa.select(stations.c.id, stations.c.name_en).where(stations.c.store_id == sid))}
-        late = {names.get(r.station_id, r.station_id): float(r.late_s)
-                for r in conn.execute(sa.select(station_timing))}
+        names = {
+            r.id: r.name_en
+            for r in conn.execute(
+                sa.select(stations.c.id, stations.c.name_en).where(stations.c.store_id == sid)
+            )
+        }
+        late = {
+            names.get(r.station_id, r.station_id): float(r.late_s)
+            for r in conn.execute(sa.select(station_timing))
+        }
         ages: dict[str, list[float]] = {}
-        for r in conn.execute(sa.select(tickets.c.station_id, tickets.c.sent_at_ms)
-                              .where(tickets.c.store_id == sid)
-                              .where(tickets.c.status != "done")):
+        for r in conn.execute(
+            sa.select(tickets.c.station_id, tickets.c.sent_at_ms)
+            .where(tickets.c.store_id == sid)
+            .where(tickets.c.status != "done")
+        ):
             name = names.get(r.station_id, r.station_id)
             ages.setdefault(name, []).append(max(0.0, (now - r.sent_at_ms) / 1000))
     return ages, late
@@ -159,9 +181,11 @@ def _open_ticket_ages(node: Node) -> tuple[dict[str, list[float]], dict[str, flo
 def _undecided_payment_ages(node: Node) -> list[float]:
     now = node.now_ms()
     with node.engine.connect() as conn:
-        rows = conn.execute(sa.select(payments.c.created_at_ms)
-                            .where(payments.c.store_id == node.settings.store_id)
-                            .where(payments.c.status.in_(("pending", "unknown")))).all()
+        rows = conn.execute(
+            sa.select(payments.c.created_at_ms)
+            .where(payments.c.store_id == node.settings.store_id)
+            .where(payments.c.status.in_(("pending", "unknown")))
+        ).all()
     return [max(0.0, (now - r.created_at_ms) / 1000) for r in rows]
 
 
@@ -179,10 +203,15 @@ def _newest_backup(node: Node) -> Manifest | None:
 async def backup(node: Node) -> list[Finding]:
     newest = await asyncio.to_thread(_newest_backup, node)
     runner = node.parts.find(BackupRunner)
-    return [d.judge_backup(newest.taken_at_ms if newest else None, node.now_ms(),
-                           verified=newest.verified if newest else True,
-                           error=runner.last_error if runner else None,
-                           scheduled=node.settings.backup_interval_s > 0)]
+    return [
+        d.judge_backup(
+            newest.taken_at_ms if newest else None,
+            node.now_ms(),
+            verified=newest.verified if newest else True,
+            error=runner.last_error if runner else None,
+            scheduled=node.settings.backup_interval_s > 0,
+        )
+    ]
 
 
 CHECKS: tuple[Check, ...] = (
@@ -202,4 +231,3 @@ def wal_bytes(node: Node) -> int:
     path = db_path(node)
     wal = Path(f"{path}-wal") if path else None
     return wal.stat().st_size if wal is not None and wal.exists() else 0
-

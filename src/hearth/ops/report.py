@@ -21,10 +21,14 @@ from hearth.core.config import Settings
 from hearth.ops.domain import Finding, Severity, mask_phones, redact
 
 COLOUR = {Severity.OK: "green", Severity.WARN: "yellow", Severity.FAIL: "bold red"}
-HEADERS = {"zh": ("状态", "检查项", "原因", "仍可用", "处理办法"),
-           "en": ("", "Check", "Cause", "What still works", "Fix")}
-LABEL = {"zh": {Severity.OK: "正常", Severity.WARN: "注意", Severity.FAIL: "故障"},
-         "en": {Severity.OK: "ok", Severity.WARN: "warn", Severity.FAIL: "fail"}}
+HEADERS = {
+    "zh": ("状态", "检查项", "原因", "仍可用", "处理办法"),
+    "en": ("", "Check", "Cause", "What still works", "Fix"),
+}
+LABEL = {
+    "zh": {Severity.OK: "正常", Severity.WARN: "注意", Severity.FAIL: "故障"},
+    "en": {Severity.OK: "ok", Severity.WARN: "warn", Severity.FAIL: "fail"},
+}
 LOG_LINES = 2000
 
 
@@ -36,14 +40,18 @@ def table(findings: Sequence[Finding], lang: str = "zh") -> Table:
     order = {Severity.FAIL: 0, Severity.WARN: 1, Severity.OK: 2}
     for f in sorted(findings, key=lambda f: (order[f.severity], f.check)):
         colour = COLOUR[f.severity]
-        out.add_row(f"[{colour}]{LABEL[lang][f.severity]}[/]", f.check, f.cause(lang),
-                    f.works(lang), f.fix(lang))
+        out.add_row(
+            f"[{colour}]{LABEL[lang][f.severity]}[/]",
+            f.check,
+            f.cause(lang),
+            f.works(lang),
+            f.fix(lang),
+        )
     return out
 
 
 def fixes_lines(fixes: Sequence[Mapping[str, Any]], lang: str = "zh") -> list[str]:
-    return [("✓ " if x["ok"] else "✗ ") + str(x["zh" if lang == "zh" else "en"])
-            for x in fixes]
+    return [("✓ " if x["ok"] else "✗ ") + str(x["zh" if lang == "zh" else "en"]) for x in fixes]
 
 
 def _tail(path: Path, lines: int = LOG_LINES) -> str:
@@ -51,18 +59,24 @@ def _tail(path: Path, lines: int = LOG_LINES) -> str:
         return "".join(deque(fh, maxlen=lines))
 
 
-def write_bundle(path: Path, report: Mapping[str, Any], settings: Settings,
-                 log_file: Path | None = None) -> Path:
+def write_bundle(
+    path: Path, report: Mapping[str, Any], settings: Settings, log_file: Path | None = None
+) -> Path:
     """A zip with report.json, settings.json and log.txt, secrets and phones redacted."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("report.json", json.dumps(redact(report), ensure_ascii=False, indent=2))
-        z.writestr("settings.json", json.dumps(redact(settings.model_dump(mode="json")),
-                                               ensure_ascii=False, indent=2))
+        z.writestr(
+            "settings.json",
+            json.dumps(redact(settings.model_dump(mode="json")), ensure_ascii=False, indent=2),
+        )
         if log_file is not None and log_file.exists():
             z.writestr("log.txt", mask_phones(_redact_log(_tail(log_file))))
-        z.writestr("README.txt", f"hearth doctor bundle, {time.strftime('%Y-%m-%d %H:%M:%S')}"
-                   "\nSecrets are replaced by *** and phone numbers masked.\n")
+        z.writestr(
+            "README.txt",
+            f"hearth doctor bundle, {time.strftime('%Y-%m-%d %H:%M:%S')}"
+            "\nSecrets are replaced by *** and phone numbers masked.\n",
+        )
     return path
 
 
@@ -81,12 +95,12 @@ def _redact_log(text: str) -> str:
     return "".join(out)
 
 
-_KV = re.compile(r"\b(\w*(?:secret|key|credential|password|token|pin|authorization)\w*)=\S+",
-                 re.IGNORECASE)
+_KV = re.compile(
+    r"\b(\w*(?:secret|key|credential|password|token|pin|authorization)\w*)=\S+", re.IGNORECASE
+)
 
 
-def fetch_remote(url: str, token: str | None, fix: bool, timeout_s: float = 15.0
-                 ) -> dict[str, Any]:
+def fetch_remote(url: str, token: str | None, fix: bool, timeout_s: float = 15.0) -> dict[str, Any]:
     """The running node's own report (only it sees its printers, screens and providers)."""
     import uuid
 
@@ -96,8 +110,10 @@ def fetch_remote(url: str, token: str | None, fix: bool, timeout_s: float = 15.0
     base = url.rstrip("/")
     with httpx.Client(timeout=timeout_s) as client:
         if fix:
-            r = client.post(f"{base}/api/ops/doctor/fix",
-                            headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
+            r = client.post(
+                f"{base}/api/ops/doctor/fix",
+                headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+            )
         else:
             r = client.get(f"{base}/api/ops/doctor", headers=headers)
     r.raise_for_status()

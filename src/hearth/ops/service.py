@@ -25,6 +25,7 @@ from hearth.sync.lifecycle import runner_of
 
 log = structlog.get_logger(__name__)
 
+
 async def _guarded(node: Node, check: c.Check) -> list[Finding]:
     try:
         return await asyncio.wait_for(check.run(node), check.timeout_s)
@@ -35,8 +36,9 @@ async def _guarded(node: Node, check: c.Check) -> list[Finding]:
         return [failed_check(check.name, f"{type(exc).__name__}: {exc}")]
 
 
-async def run_doctor(node: Node, *, live: bool = True,
-                     checks: Sequence[c.Check] = c.CHECKS) -> list[Finding]:
+async def run_doctor(
+    node: Node, *, live: bool = True, checks: Sequence[c.Check] = c.CHECKS
+) -> list[Finding]:
     """Every check, concurrently; ``live=False`` keeps to what the database alone can tell."""
     chosen = [k for k in checks if live or not k.live]
     results = await asyncio.gather(*(_guarded(node, k) for k in chosen))
@@ -64,35 +66,49 @@ async def checkpoint_wal(node: Node) -> FixDone:
     before = c.wal_bytes(node)
     if node.writer.running:
         busy, _, _ = await node.writer.on_thread(
-            lambda conn: _checkpoint_raw(conn.connection.driver_connection))
+            lambda conn: _checkpoint_raw(conn.connection.driver_connection)
+        )
     else:  # the offline doctor: no writer runs in this process
+
         def offline() -> tuple[int, int, int]:
             raw = node.engine.raw_connection()
             try:
                 return _checkpoint_raw(raw.driver_connection)
             finally:
                 raw.close()
+
         busy, _, _ = await asyncio.to_thread(offline)
     after = c.wal_bytes(node)
     if busy:
-        return FixDone("checkpoint-wal", False,
-                       f"预写日志正在被读取，只合并了一部分（{before} → {after} 字节）",
-                       f"readers held the log; checkpointed part of it ({before} -> {after} "
-                       f"bytes)")
-    return FixDone("checkpoint-wal", True, f"已合并预写日志：{before} → {after} 字节",
-                   f"checkpointed the write-ahead log: {before} -> {after} bytes")
+        return FixDone(
+            "checkpoint-wal",
+            False,
+            f"预写日志正在被读取，只合并了一部分（{before} → {after} 字节）",
+            f"readers held the log; checkpointed part of it ({before} -> {after} bytes)",
+        )
+    return FixDone(
+        "checkpoint-wal",
+        True,
+        f"已合并预写日志：{before} → {after} 字节",
+        f"checkpointed the write-ahead log: {before} -> {after} bytes",
+    )
 
 
 async def reprobe_printers(node: Node) -> FixDone:
     worker = worker_of(node)
     if worker is None:
-        return FixDone("reprobe-printers", False, "打印服务未运行", "the print worker is not "
-                       "running")
+        return FixDone(
+            "reprobe-printers", False, "打印服务未运行", "the print worker is not running"
+        )
     await worker.probe_all()
     states = {h: v.state for h, v in worker.health.items()}
     online = sum(1 for s in states.values() if s == "online")
-    return FixDone("reprobe-printers", True, f"已重新检测打印机：{online}/{len(states)} 台在线",
-                   f"probed the printers again: {online} of {len(states)} online")
+    return FixDone(
+        "reprobe-printers",
+        True,
+        f"已重新检测打印机：{online}/{len(states)} 台在线",
+        f"probed the printers again: {online} of {len(states)} online",
+    )
 
 
 async def wake_sync(node: Node) -> FixDone:
@@ -106,9 +122,12 @@ async def wake_sync(node: Node) -> FixDone:
 
 async def settle_payments(node: Node) -> FixDone:
     counts = await settle_once(node)
-    return FixDone("settle-payments", True,
-                   f"已向支付渠道查询 {counts['intents']} 笔未决支付",
-                   f"asked the providers about {counts['intents']} undecided payments")
+    return FixDone(
+        "settle-payments",
+        True,
+        f"已向支付渠道查询 {counts['intents']} 笔未决支付",
+        f"asked the providers about {counts['intents']} undecided payments",
+    )
 
 
 async def restart_subscribers(node: Node) -> FixDone:
@@ -118,9 +137,12 @@ async def restart_subscribers(node: Node) -> FixDone:
         return FixDone("restart-subscribers", False, "后台任务未运行", "no background task runs")
     await runner.stop()
     await runner.start()
-    return FixDone("restart-subscribers", True,
-                   f"已重启 {len(runner.subscribers)} 个后台任务",
-                   f"restarted {len(runner.subscribers)} background tasks")
+    return FixDone(
+        "restart-subscribers",
+        True,
+        f"已重启 {len(runner.subscribers)} 个后台任务",
+        f"restarted {len(runner.subscribers)} background tasks",
+    )
 
 
 SAFE_FIXES: dict[str, Callable[[Node], Awaitable[FixDone]]] = {
@@ -133,12 +155,16 @@ SAFE_FIXES: dict[str, Callable[[Node], Awaitable[FixDone]]] = {
 FIX_TIMEOUT_S = 8.0
 
 
-async def apply_safe_fixes(node: Node, findings: Iterable[Finding], *,
-                           always: Iterable[str] = ("checkpoint-wal",)) -> list[FixDone]:
+async def apply_safe_fixes(
+    node: Node, findings: Iterable[Finding], *, always: Iterable[str] = ("checkpoint-wal",)
+) -> list[FixDone]:
     """Each safe fix the findings ask for (and the WAL checkpoint, which is always safe),
     once, each under a timeout; a fix that fails says so and the others still run."""
-    wanted = list(dict.fromkeys([*always, *(f.safe_fix for f in findings
-                                            if f.safe_fix and f.severity != "ok")]))
+    wanted = list(
+        dict.fromkeys(
+            [*always, *(f.safe_fix for f in findings if f.safe_fix and f.severity != "ok")]
+        )
+    )
     done = []
     for name in wanted:
         fix = SAFE_FIXES.get(name)
@@ -152,6 +178,9 @@ async def apply_safe_fixes(node: Node, findings: Iterable[Finding], *,
 
 
 def report_json(findings: Sequence[Finding], fixes: Sequence[FixDone] = ()) -> dict[str, Any]:
-    return {"worst": worst(findings).value, "exit_code": exit_code(findings),
-            "findings": [f.to_json() for f in findings],
-            "fixes": [x.to_json() for x in fixes]}
+    return {
+        "worst": worst(findings).value,
+        "exit_code": exit_code(findings),
+        "findings": [f.to_json() for f in findings],
+        "fixes": [x.to_json() for x in fixes],
+    }

@@ -58,9 +58,17 @@ class LineIn(Strict):
     note: str = Field(default="", max_length=200)
 
     def to_input(self) -> LineInput:
-        return LineInput(self.item_id, self.quantity, self.spec_id,
-                         tuple(self.modifier_option_ids), dict(self.combo_choices), self.seat,
-                         self.course, self.held, self.note)
+        return LineInput(
+            self.item_id,
+            self.quantity,
+            self.spec_id,
+            tuple(self.modifier_option_ids),
+            dict(self.combo_choices),
+            self.seat,
+            self.course,
+            self.held,
+            self.note,
+        )
 
 
 class OrderIn(Strict):
@@ -76,9 +84,13 @@ def _ctx(node: Node, staff: Principal) -> Context:
     return Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
 
-async def _run(cmd: Commands, staff: Principal, body: Any,
-               use_case: Callable[[Tx, Context], Order | list[Order]], status: int = 200
-               ) -> Any:
+async def _run(
+    cmd: Commands,
+    staff: Principal,
+    body: Any,
+    use_case: Callable[[Tx, Context], Order | list[Order]],
+    status: int = 200,
+) -> Any:
     ctx = _ctx(cmd.node, staff)
 
     def command(tx: Tx) -> tuple[int, Any]:
@@ -90,27 +102,50 @@ async def _run(cmd: Commands, staff: Principal, body: Any,
     return await cmd.run(staff, body, command)
 
 
-@router.post("/orders", status_code=201, summary="Open an order with its first lines",
-             response_model=OrderOut)
-async def place_order(body: OrderIn, cmd: CommandDep,
-                      staff: Taker) -> Any:
+@router.post(
+    "/orders",
+    status_code=201,
+    summary="Open an order with its first lines",
+    response_model=OrderOut,
+)
+async def place_order(body: OrderIn, cmd: CommandDep, staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
-    return await _run(cmd, staff, body.model_dump(mode="json"),
-                      lambda tx, ctx: service.place_order(
-                          tx, ctx, channel=body.channel, table_id=body.table_id, lines=lines,
-                          guests=body.guests, note=body.note, submit=body.submit), 201)
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(mode="json"),
+        lambda tx, ctx: service.place_order(
+            tx,
+            ctx,
+            channel=body.channel,
+            table_id=body.table_id,
+            lines=lines,
+            guests=body.guests,
+            note=body.note,
+            submit=body.submit,
+        ),
+        201,
+    )
 
 
 @router.get("/orders")
-def list_orders(node: NodeDep, _: Reader,
-                status: Annotated[OrderStatus | None, Query()] = None,
-                table_id: Annotated[str | None, Query(max_length=64)] = None,
-                business_date: Annotated[str | None, Query(max_length=10)] = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+def list_orders(
+    node: NodeDep,
+    _: Reader,
+    status: Annotated[OrderStatus | None, Query()] = None,
+    table_id: Annotated[str | None, Query(max_length=64)] = None,
+    business_date: Annotated[str | None, Query(max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
-        return service.list_orders(conn, node.settings.store_id,
-                                   status=status.value if status else None, table_id=table_id,
-                                   business_date=business_date, limit=limit)
+        return service.list_orders(
+            conn,
+            node.settings.store_id,
+            status=status.value if status else None,
+            table_id=table_id,
+            business_date=business_date,
+            limit=limit,
+        )
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
@@ -124,25 +159,34 @@ class AddLinesIn(Strict):
     submit: bool = False
 
 
-@router.post("/orders/{order_id}/lines", summary="Add lines (also after it was sent)",
-             response_model=OrderOut)
-async def add_lines(order_id: str, body: AddLinesIn,
-                    cmd: CommandDep, staff: Taker) -> Any:
+@router.post(
+    "/orders/{order_id}/lines",
+    summary="Add lines (also after it was sent)",
+    response_model=OrderOut,
+)
+async def add_lines(order_id: str, body: AddLinesIn, cmd: CommandDep, staff: Taker) -> Any:
     lines = [ln.to_input() for ln in body.lines]
-    return await _run(cmd, staff, body.model_dump(mode="json"),
-                      lambda tx, ctx: service.add_lines(tx, ctx, order_id, lines, body.submit))
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(mode="json"),
+        lambda tx, ctx: service.add_lines(tx, ctx, order_id, lines, body.submit),
+    )
 
 
 class Empty(Strict):
     pass
 
 
-@router.post("/orders/{order_id}/lines/{line_id}/remove",
-             summary="Take back a line the kitchen has not seen", response_model=OrderOut)
-async def remove_line(order_id: str, line_id: str,
-                      cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, {},
-                      lambda tx, ctx: service.remove_line(tx, ctx, order_id, line_id))
+@router.post(
+    "/orders/{order_id}/lines/{line_id}/remove",
+    summary="Take back a line the kitchen has not seen",
+    response_model=OrderOut,
+)
+async def remove_line(order_id: str, line_id: str, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd, staff, {}, lambda tx, ctx: service.remove_line(tx, ctx, order_id, line_id)
+    )
 
 
 class VoidIn(Strict):
@@ -150,22 +194,30 @@ class VoidIn(Strict):
     approval: Approval | None = None
 
 
-@router.post("/orders/{order_id}/lines/{line_id}/void",
-             summary="Void a line; a sent line needs a manager's PIN", response_model=OrderOut)
-async def void_line(order_id: str, line_id: str, body: VoidIn,
-                    node: NodeDep, cmd: CommandDep, staff: Voider) -> Any:
+@router.post(
+    "/orders/{order_id}/lines/{line_id}/void",
+    summary="Void a line; a sent line needs a manager's PIN",
+    response_model=OrderOut,
+)
+async def void_line(
+    order_id: str, line_id: str, body: VoidIn, node: NodeDep, cmd: CommandDep, staff: Voider
+) -> Any:
     approver = await verify_approval(node, body.approval, "void_line")
-    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
-                      lambda tx, ctx: service.void_line(tx, ctx, order_id, line_id,
-                                                        body.reason, approver))
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(exclude={"approval"}),
+        lambda tx, ctx: service.void_line(tx, ctx, order_id, line_id, body.reason, approver),
+    )
 
 
-@router.post("/orders/{order_id}/submit", summary="Send pending lines to the kitchen",
-             response_model=OrderOut)
-async def submit(order_id: str, cmd: CommandDep,
-                 staff: Taker) -> Any:
-    return await _run(cmd, staff, {},
-                      lambda tx, ctx: service.submit_order(tx, ctx, order_id))
+@router.post(
+    "/orders/{order_id}/submit",
+    summary="Send pending lines to the kitchen",
+    response_model=OrderOut,
+)
+async def submit(order_id: str, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, {}, lambda tx, ctx: service.submit_order(tx, ctx, order_id))
 
 
 class FireIn(Strict):
@@ -173,62 +225,84 @@ class FireIn(Strict):
 
 
 @router.post("/orders/{order_id}/fire", summary="Fire a held course", response_model=OrderOut)
-async def fire(order_id: str, body: FireIn,
-               cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.fire_course(tx, ctx, order_id, body.course))
+async def fire(order_id: str, body: FireIn, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.fire_course(tx, ctx, order_id, body.course),
+    )
 
 
 class StatusIn(Strict):
     status: Literal["preparing", "ready", "served"]
 
 
-@router.post("/orders/{order_id}/status", summary="Preparing, ready or served",
-             response_model=OrderOut)
-async def set_status(order_id: str, body: StatusIn,
-                     cmd: CommandDep, staff: Progress) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.advance(tx, ctx, order_id,
-                                                      OrderStatus(body.status)))
+@router.post(
+    "/orders/{order_id}/status", summary="Preparing, ready or served", response_model=OrderOut
+)
+async def set_status(order_id: str, body: StatusIn, cmd: CommandDep, staff: Progress) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.advance(tx, ctx, order_id, OrderStatus(body.status)),
+    )
 
 
 @router.post("/orders/{order_id}/close", summary="Close a paid order", response_model=OrderOut)
-async def close(order_id: str, cmd: CommandDep,
-                staff: Closer) -> Any:
-    return await _run(cmd, staff, {},
-                      lambda tx, ctx: service.advance(tx, ctx, order_id, OrderStatus.CLOSED))
+async def close(order_id: str, cmd: CommandDep, staff: Closer) -> Any:
+    return await _run(
+        cmd, staff, {}, lambda tx, ctx: service.advance(tx, ctx, order_id, OrderStatus.CLOSED)
+    )
 
 
-@router.post("/orders/{order_id}/void", summary="Void a sent order (manager's PIN)",
-             response_model=OrderOut)
-async def void_order(order_id: str, body: VoidIn, node: NodeDep,
-                     cmd: CommandDep, staff: Voider) -> Any:
+@router.post(
+    "/orders/{order_id}/void", summary="Void a sent order (manager's PIN)", response_model=OrderOut
+)
+async def void_order(
+    order_id: str, body: VoidIn, node: NodeDep, cmd: CommandDep, staff: Voider
+) -> Any:
     approver = await verify_approval(node, body.approval, "void_order")
-    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
-                      lambda tx, ctx: service.void_order(tx, ctx, order_id, body.reason,
-                                                         approver))
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(exclude={"approval"}),
+        lambda tx, ctx: service.void_order(tx, ctx, order_id, body.reason, approver),
+    )
 
 
 class ReasonIn(Strict):
     reason: Reason
 
 
-@router.post("/orders/{order_id}/cancel", summary="Cancel an order not yet sent",
-             response_model=OrderOut)
-async def cancel(order_id: str, body: ReasonIn,
-                 cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.cancel_order(tx, ctx, order_id, body.reason))
+@router.post(
+    "/orders/{order_id}/cancel", summary="Cancel an order not yet sent", response_model=OrderOut
+)
+async def cancel(order_id: str, body: ReasonIn, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.cancel_order(tx, ctx, order_id, body.reason),
+    )
 
 
-@router.post("/orders/{order_id}/reopen", summary="Reopen a paid order (manager's PIN)",
-             response_model=OrderOut)
-async def reopen(order_id: str, body: VoidIn, node: NodeDep,
-                 cmd: CommandDep, staff: Reopener) -> Any:
+@router.post(
+    "/orders/{order_id}/reopen",
+    summary="Reopen a paid order (manager's PIN)",
+    response_model=OrderOut,
+)
+async def reopen(
+    order_id: str, body: VoidIn, node: NodeDep, cmd: CommandDep, staff: Reopener
+) -> Any:
     approver = await verify_approval(node, body.approval, "reopen")
-    return await _run(cmd, staff, body.model_dump(exclude={"approval"}),
-                      lambda tx, ctx: service.reopen_order(tx, ctx, order_id, body.reason,
-                                                           approver))
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(exclude={"approval"}),
+        lambda tx, ctx: service.reopen_order(tx, ctx, order_id, body.reason, approver),
+    )
 
 
 class DiscountIn(Strict):
@@ -239,19 +313,32 @@ class DiscountIn(Strict):
     approval: Approval | None = None
 
 
-@router.post("/orders/{order_id}/discount",
-             summary="Discount a line or the bill; over the limit needs a manager's PIN",
-             response_model=OrderOut)
-async def discount(order_id: str, body: DiscountIn, node: NodeDep,
-                   cmd: CommandDep, staff: Discounter) -> Any:
+@router.post(
+    "/orders/{order_id}/discount",
+    summary="Discount a line or the bill; over the limit needs a manager's PIN",
+    response_model=OrderOut,
+)
+async def discount(
+    order_id: str, body: DiscountIn, node: NodeDep, cmd: CommandDep, staff: Discounter
+) -> Any:
     approver = await verify_approval(node, body.approval, "discount")
     limit = node.settings.discount_approval_over_bp
-    return await _run(cmd, staff, body.model_dump(mode="json",
-                                                                  exclude={"approval"}),
-                      lambda tx, ctx: service.apply_discount(
-                          tx, ctx, order_id, line_id=body.line_id, kind=body.kind,
-                          value=body.value, reason=body.reason, approved_by=approver,
-                          limit_bp=limit))
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(mode="json", exclude={"approval"}),
+        lambda tx, ctx: service.apply_discount(
+            tx,
+            ctx,
+            order_id,
+            line_id=body.line_id,
+            kind=body.kind,
+            value=body.value,
+            reason=body.reason,
+            approved_by=approver,
+            limit_bp=limit,
+        ),
+    )
 
 
 class ServiceChargeIn(Strict):
@@ -259,64 +346,88 @@ class ServiceChargeIn(Strict):
 
 
 @router.post("/orders/{order_id}/service-charge", response_model=OrderOut)
-async def service_charge(order_id: str, body: ServiceChargeIn,
-                         cmd: CommandDep, staff: Discounter) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.set_service_charge(tx, ctx, order_id, body.bp))
+async def service_charge(
+    order_id: str, body: ServiceChargeIn, cmd: CommandDep, staff: Discounter
+) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.set_service_charge(tx, ctx, order_id, body.bp),
+    )
 
 
 class TransferIn(Strict):
     table_id: str
 
 
-@router.post("/orders/{order_id}/transfer", summary="Move the order to another table",
-             response_model=OrderOut)
-async def transfer(order_id: str, body: TransferIn,
-                   cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.transfer_table(tx, ctx, order_id, body.table_id))
+@router.post(
+    "/orders/{order_id}/transfer",
+    summary="Move the order to another table",
+    response_model=OrderOut,
+)
+async def transfer(order_id: str, body: TransferIn, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.transfer_table(tx, ctx, order_id, body.table_id),
+    )
 
 
 class MergeIn(Strict):
     into_order_id: str
 
 
-@router.post("/orders/{order_id}/merge", summary="Merge this order into another",
-             response_model=OrderOut)
-async def merge(order_id: str, body: MergeIn,
-                cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.merge_orders(tx, ctx, order_id,
-                                                           body.into_order_id))
+@router.post(
+    "/orders/{order_id}/merge", summary="Merge this order into another", response_model=OrderOut
+)
+async def merge(order_id: str, body: MergeIn, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.merge_orders(tx, ctx, order_id, body.into_order_id),
+    )
 
 
 class SplitIn(Strict):
     line_ids: list[str] = Field(min_length=1, max_length=200)
 
 
-@router.post("/orders/{order_id}/split", status_code=201,
-             summary="Move chosen lines to a new bill", response_model=OrderOut)
-async def split(order_id: str, body: SplitIn,
-                cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, body.model_dump(),
-                      lambda tx, ctx: service.split_by_lines(tx, ctx, order_id, body.line_ids),
-                      201)
+@router.post(
+    "/orders/{order_id}/split",
+    status_code=201,
+    summary="Move chosen lines to a new bill",
+    response_model=OrderOut,
+)
+async def split(order_id: str, body: SplitIn, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.split_by_lines(tx, ctx, order_id, body.line_ids),
+        201,
+    )
 
 
-@router.post("/orders/{order_id}/split-by-seat", status_code=201,
-             summary="One bill per seat", response_model=OrdersOut)
-async def split_by_seat(order_id: str,
-                        cmd: CommandDep, staff: Taker) -> Any:
-    return await _run(cmd, staff, {},
-                      lambda tx, ctx: service.split_by_seat(tx, ctx, order_id), 201)
+@router.post(
+    "/orders/{order_id}/split-by-seat",
+    status_code=201,
+    summary="One bill per seat",
+    response_model=OrdersOut,
+)
+async def split_by_seat(order_id: str, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, {}, lambda tx, ctx: service.split_by_seat(tx, ctx, order_id), 201)
 
 
-@router.post("/orders/{order_id}/request-bill", summary="The table asks for the bill",
-             response_model=OrderOut)
-async def request_bill(order_id: str, cmd: CommandDep,
-                       staff: Taker) -> Any:
-    return await _run(cmd, staff, {},
-                      lambda tx, ctx: service.request_bill(tx, ctx, order_id))
+@router.post(
+    "/orders/{order_id}/request-bill",
+    summary="The table asks for the bill",
+    response_model=OrderOut,
+)
+async def request_bill(order_id: str, cmd: CommandDep, staff: Taker) -> Any:
+    return await _run(cmd, staff, {}, lambda tx, ctx: service.request_bill(tx, ctx, order_id))
 
 
 # -- floor --------------------------------------------------------------------------------------
@@ -333,11 +444,16 @@ class AreaIn(Strict):
 
 
 @router.post("/areas", status_code=201)
-async def create_area(body: AreaIn, node: NodeDep, cmd: CommandDep,
-                      staff: FloorEditor) -> Any:
+async def create_area(body: AreaIn, node: NodeDep, cmd: CommandDep, staff: FloorEditor) -> Any:
     ctx = _ctx(node, staff)
-    return await cmd.run(staff, body.model_dump(), lambda tx: (
-        201, {"id": service.create_area(tx, ctx, body.name_zh, body.name_en, body.sort)}))
+    return await cmd.run(
+        staff,
+        body.model_dump(),
+        lambda tx: (
+            201,
+            {"id": service.create_area(tx, ctx, body.name_zh, body.name_en, body.sort)},
+        ),
+    )
 
 
 class TableIn(Strict):
@@ -347,11 +463,16 @@ class TableIn(Strict):
 
 
 @router.post("/tables", status_code=201)
-async def create_table(body: TableIn, node: NodeDep, cmd: CommandDep,
-                       staff: FloorEditor) -> Any:
+async def create_table(body: TableIn, node: NodeDep, cmd: CommandDep, staff: FloorEditor) -> Any:
     ctx = _ctx(node, staff)
-    return await cmd.run(staff, body.model_dump(), lambda tx: (
-        201, {"id": service.create_table(tx, ctx, body.area_id, body.code, body.seats)}))
+    return await cmd.run(
+        staff,
+        body.model_dump(),
+        lambda tx: (
+            201,
+            {"id": service.create_table(tx, ctx, body.area_id, body.code, body.seats)},
+        ),
+    )
 
 
 class TablePatch(Strict):
@@ -360,23 +481,25 @@ class TablePatch(Strict):
 
 
 @router.patch("/tables/{table_id}", summary="Rename a table or change its seats")
-async def update_table(table_id: str, body: TablePatch, node: NodeDep,
-                       cmd: CommandDep, staff: FloorEditor) -> Any:
+async def update_table(
+    table_id: str, body: TablePatch, node: NodeDep, cmd: CommandDep, staff: FloorEditor
+) -> Any:
     ctx = _ctx(node, staff)
     changes = body.model_dump(exclude_unset=True)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.update_table(tx, ctx, table_id, body.code, body.seats)
         return 200, {"id": table_id, "changed": sorted(changes)}
+
     return await cmd.run(staff, changes, command)
 
 
 @router.post("/tables/{table_id}/clean", summary="Table cleaned and ready for guests")
-async def clean_table(table_id: str, node: NodeDep, cmd: CommandDep,
-                      staff: Cleaner) -> Any:
+async def clean_table(table_id: str, node: NodeDep, cmd: CommandDep, staff: Cleaner) -> Any:
     ctx = _ctx(node, staff)
 
     def command(tx: Tx) -> tuple[int, Any]:
         service.clean_table(tx, ctx, table_id)
         return 200, {"id": table_id, "status": "free"}
+
     return await cmd.run(staff, {}, command)

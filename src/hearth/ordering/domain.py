@@ -84,8 +84,12 @@ class Discount:
         return min(base, self.value)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind.value, "value": self.value, "reason": self.reason,
-                "approved_by": self.approved_by}
+        return {
+            "kind": self.kind.value,
+            "value": self.value,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any] | None) -> Discount | None:
@@ -128,13 +132,24 @@ class Line:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "item_id": self.item_id, "kind": self.kind,
-            "name_zh": self.name_zh, "name_en": self.name_en, "unit_price": self.unit_price,
-            "quantity": self.quantity, "tax_rate_bp": self.tax_rate_bp,
-            "spec_id": self.spec_id, "spec_name_zh": self.spec_name_zh,
-            "spec_name_en": self.spec_name_en, "modifiers": list(self.modifiers),
-            "combo_items": list(self.combo_items), "station_id": self.station_id,
-            "seat": self.seat, "course": self.course, "held": self.held, "note": self.note,
+            "id": self.id,
+            "item_id": self.item_id,
+            "kind": self.kind,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "unit_price": self.unit_price,
+            "quantity": self.quantity,
+            "tax_rate_bp": self.tax_rate_bp,
+            "spec_id": self.spec_id,
+            "spec_name_zh": self.spec_name_zh,
+            "spec_name_en": self.spec_name_en,
+            "modifiers": list(self.modifiers),
+            "combo_items": list(self.combo_items),
+            "station_id": self.station_id,
+            "seat": self.seat,
+            "course": self.course,
+            "held": self.held,
+            "note": self.note,
             "state": self.state.value,
             "discount": self.discount.to_json() if self.discount else None,
             "void_reason": self.void_reason,
@@ -143,15 +158,27 @@ class Line:
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Line:
         return cls(
-            id=d["id"], item_id=d["item_id"], kind=d["kind"], name_zh=d["name_zh"],
-            name_en=d["name_en"], unit_price=d["unit_price"], quantity=d["quantity"],
-            tax_rate_bp=d.get("tax_rate_bp", 0), spec_id=d.get("spec_id"),
-            spec_name_zh=d.get("spec_name_zh"), spec_name_en=d.get("spec_name_en"),
+            id=d["id"],
+            item_id=d["item_id"],
+            kind=d["kind"],
+            name_zh=d["name_zh"],
+            name_en=d["name_en"],
+            unit_price=d["unit_price"],
+            quantity=d["quantity"],
+            tax_rate_bp=d.get("tax_rate_bp", 0),
+            spec_id=d.get("spec_id"),
+            spec_name_zh=d.get("spec_name_zh"),
+            spec_name_en=d.get("spec_name_en"),
             modifiers=tuple(d.get("modifiers") or ()),
-            combo_items=tuple(d.get("combo_items") or ()), station_id=d.get("station_id"),
-            seat=d.get("seat"), course=d.get("course", 1), held=d.get("held", False),
-            note=d.get("note", ""), state=LineState(d.get("state", "pending")),
-            discount=Discount.from_json(d.get("discount")), void_reason=d.get("void_reason"),
+            combo_items=tuple(d.get("combo_items") or ()),
+            station_id=d.get("station_id"),
+            seat=d.get("seat"),
+            course=d.get("course", 1),
+            held=d.get("held", False),
+            note=d.get("note", ""),
+            state=LineState(d.get("state", "pending")),
+            discount=Discount.from_json(d.get("discount")),
+            void_reason=d.get("void_reason"),
         )
 
 
@@ -165,9 +192,14 @@ class Totals:
     total: int
 
     def to_json(self) -> dict[str, int]:
-        return {"subtotal": self.subtotal, "line_discounts": self.line_discounts,
-                "order_discount": self.order_discount, "service_charge": self.service_charge,
-                "tax": self.tax, "total": self.total}
+        return {
+            "subtotal": self.subtotal,
+            "line_discounts": self.line_discounts,
+            "order_discount": self.order_discount,
+            "service_charge": self.service_charge,
+            "tax": self.tax,
+            "total": self.total,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +227,8 @@ class Order:
             if ln.id == line_id:
                 return ln
         raise OrderingError.LINE_NOT_FOUND.problem(
-            f"Line {line_id!r} is not on order #{self.number}.", field="line_id")
+            f"Line {line_id!r} is not on order #{self.number}.", field="line_id"
+        )
 
     @property
     def live_lines(self) -> tuple[Line, ...]:
@@ -217,8 +250,7 @@ def compute_totals(order: Order) -> Totals:
     final_nets = [n - s for n, s in zip(nets, shares, strict=True)]
     discounted = after_lines - order_discount
     service = round_half_up_div(discounted * order.service_charge_bp, BASIS_POINTS)
-    tax = sum(tax_inclusive(n, ln.tax_rate_bp).tax
-              for n, ln in zip(final_nets, lines, strict=True))
+    tax = sum(tax_inclusive(n, ln.tax_rate_bp).tax for n, ln in zip(final_nets, lines, strict=True))
     return Totals(subtotal, line_discounts, order_discount, service, tax, discounted + service)
 
 
@@ -234,11 +266,17 @@ def evolve(order: Order | None, ev: OrderEvent) -> Order:
     p = ev.payload
     if ev.type == "OrderOpened":
         return Order(
-            id=p["id"], number=p["number"], business_date=p["business_date"],
-            channel=Channel(p["channel"]), table_id=p.get("table_id"),
-            guests=p.get("guests", 0), service_charge_bp=p.get("service_charge_bp", 0),
-            note=p.get("note", ""), opened_at_ms=p["opened_at_ms"],
-            currency=p.get("currency", "CNY"), split_from=p.get("split_from"),
+            id=p["id"],
+            number=p["number"],
+            business_date=p["business_date"],
+            channel=Channel(p["channel"]),
+            table_id=p.get("table_id"),
+            guests=p.get("guests", 0),
+            service_charge_bp=p.get("service_charge_bp", 0),
+            note=p.get("note", ""),
+            opened_at_ms=p["opened_at_ms"],
+            currency=p.get("currency", "CNY"),
+            split_from=p.get("split_from"),
         )
     if order is None:
         raise ValueError(f"{ev.type} before OrderOpened")
@@ -249,13 +287,16 @@ def evolve(order: Order | None, ev: OrderEvent) -> Order:
             gone = set(p["line_ids"])
             return replace(order, lines=tuple(ln for ln in order.lines if ln.id not in gone))
         case "LineVoided":
-            return _map_lines(order, {p["line_id"]},
-                              lambda ln: replace(ln, state=LineState.VOIDED,
-                                                 void_reason=p["reason"]))
+            return _map_lines(
+                order,
+                {p["line_id"]},
+                lambda ln: replace(ln, state=LineState.VOIDED, void_reason=p["reason"]),
+            )
         case "LinesSent":
             sent = set(p["line_ids"])
-            order = _map_lines(order, sent,
-                               lambda ln: replace(ln, state=LineState.SENT, held=False))
+            order = _map_lines(
+                order, sent, lambda ln: replace(ln, state=LineState.SENT, held=False)
+            )
             to = OrderStatus(p["status"])
             return replace(order, status=to)
         case "LineDiscountApplied":
@@ -298,14 +339,15 @@ def evolve_all(order: Order | None, events: Iterable[OrderEvent]) -> Order:
 def _require_status(order: Order, allowed: Iterable[OrderStatus], action: str) -> None:
     if order.status not in set(allowed):
         raise OrderingError.ORDER_STATE.problem(
-            f"Order #{order.number} is {order.status.value}; cannot {action}.", action=action)
+            f"Order #{order.number} is {order.status.value}; cannot {action}.", action=action
+        )
 
 
 def transition(order: Order, to: OrderStatus) -> OrderEvent:
     if to not in TRANSITIONS[order.status]:
         raise OrderingError.ORDER_TRANSITION.problem(
-            f"Order #{order.number} cannot go from {order.status.value} to "
-            f"{to.value}.")
+            f"Order #{order.number} cannot go from {order.status.value} to {to.value}."
+        )
     return OrderEvent("OrderStatusChanged", {"from": order.status.value, "to": to.value})
 
 
@@ -324,20 +366,40 @@ MAX_QUANTITY = 999
 MAX_NOTE = 200
 
 
-def open_order(*, order_id: str, number: int, business_date: str, channel: Channel,
-               table_id: str | None, guests: int, opened_at_ms: int, service_charge_bp: int = 0,
-               note: str = "", split_from: str | None = None) -> OrderEvent:
+def open_order(
+    *,
+    order_id: str,
+    number: int,
+    business_date: str,
+    channel: Channel,
+    table_id: str | None,
+    guests: int,
+    opened_at_ms: int,
+    service_charge_bp: int = 0,
+    note: str = "",
+    split_from: str | None = None,
+) -> OrderEvent:
     if channel is Channel.DINE_IN and table_id is None and split_from is None:
         raise OrderingError.TABLE_REQUIRED.problem(
-            "A dine-in order needs a table.", field="table_id")
+            "A dine-in order needs a table.", field="table_id"
+        )
     if not 0 <= guests <= 100:
         raise OrderingError.GUESTS_INVALID.problem("Guests must be 0 to 100.", field="guests")
-    return OrderEvent("OrderOpened", {
-        "id": order_id, "number": number, "business_date": business_date,
-        "channel": channel.value, "table_id": table_id, "guests": guests,
-        "opened_at_ms": opened_at_ms, "service_charge_bp": service_charge_bp, "note": note,
-        "split_from": split_from,
-    })
+    return OrderEvent(
+        "OrderOpened",
+        {
+            "id": order_id,
+            "number": number,
+            "business_date": business_date,
+            "channel": channel.value,
+            "table_id": table_id,
+            "guests": guests,
+            "opened_at_ms": opened_at_ms,
+            "service_charge_bp": service_charge_bp,
+            "note": note,
+            "split_from": split_from,
+        },
+    )
 
 
 def add_lines(order: Order, new: list[NewLine]) -> OrderEvent:
@@ -348,28 +410,59 @@ def add_lines(order: Order, new: list[NewLine]) -> OrderEvent:
     for i, n in enumerate(new):
         if not 1 <= n.quantity <= MAX_QUANTITY:
             raise OrderingError.QUANTITY_INVALID.problem(
-                f"Quantity {n.quantity} is not allowed.", field=f"lines[{i}].quantity")
+                f"Quantity {n.quantity} is not allowed.", field=f"lines[{i}].quantity"
+            )
         if n.seat is not None and not 1 <= n.seat <= 100:
             raise OrderingError.SEAT_INVALID.problem(f"Seat {n.seat}.", field=f"lines[{i}].seat")
         if not 1 <= n.course <= 9:
             raise OrderingError.COURSE_INVALID.problem(
-                f"Course {n.course}.", field=f"lines[{i}].course")
+                f"Course {n.course}.", field=f"lines[{i}].course"
+            )
         if len(n.note) > MAX_NOTE:
             raise OrderingError.NOTE_TOO_LONG.problem(
-                f"At most {MAX_NOTE} characters.", field=f"lines[{i}].note")
+                f"At most {MAX_NOTE} characters.", field=f"lines[{i}].note"
+            )
         p = n.priced
-        lines.append(Line(
-            id=n.id, item_id=p.item_id, kind=p.kind.value, name_zh=p.name_zh, name_en=p.name_en,
-            unit_price=p.unit_price, quantity=n.quantity, tax_rate_bp=p.tax_rate_bp,
-            spec_id=p.spec_id, spec_name_zh=p.spec_name_zh, spec_name_en=p.spec_name_en,
-            modifiers=tuple({"group_id": m.group_id, "option_id": m.option_id,
-                             "name_zh": m.name_zh, "name_en": m.name_en,
-                             "price_delta": m.price_delta} for m in p.modifiers),
-            combo_items=tuple({"slot_id": c.slot_id, "item_id": c.item_id, "name_zh": c.name_zh,
-                               "name_en": c.name_en, "upcharge": c.upcharge}
-                              for c in p.combo_items),
-            station_id=p.station_id, seat=n.seat, course=n.course, held=n.held, note=n.note,
-        ).to_json())
+        lines.append(
+            Line(
+                id=n.id,
+                item_id=p.item_id,
+                kind=p.kind.value,
+                name_zh=p.name_zh,
+                name_en=p.name_en,
+                unit_price=p.unit_price,
+                quantity=n.quantity,
+                tax_rate_bp=p.tax_rate_bp,
+                spec_id=p.spec_id,
+                spec_name_zh=p.spec_name_zh,
+                spec_name_en=p.spec_name_en,
+                modifiers=tuple(
+                    {
+                        "group_id": m.group_id,
+                        "option_id": m.option_id,
+                        "name_zh": m.name_zh,
+                        "name_en": m.name_en,
+                        "price_delta": m.price_delta,
+                    }
+                    for m in p.modifiers
+                ),
+                combo_items=tuple(
+                    {
+                        "slot_id": c.slot_id,
+                        "item_id": c.item_id,
+                        "name_zh": c.name_zh,
+                        "name_en": c.name_en,
+                        "upcharge": c.upcharge,
+                    }
+                    for c in p.combo_items
+                ),
+                station_id=p.station_id,
+                seat=n.seat,
+                course=n.course,
+                held=n.held,
+                note=n.note,
+            ).to_json()
+        )
     return OrderEvent("LinesAdded", {"lines": lines})
 
 
@@ -379,7 +472,8 @@ def remove_line(order: Order, line_id: str) -> OrderEvent:
     ln = order.line(line_id)
     if ln.state is not LineState.PENDING:
         raise OrderingError.LINE_ALREADY_SENT.problem(
-            f"{ln.name_en} was sent to the kitchen; void it with a manager's approval.")
+            f"{ln.name_en} was sent to the kitchen; void it with a manager's approval."
+        )
     return OrderEvent("LineRemoved", {"line_ids": [line_id]})
 
 
@@ -391,9 +485,15 @@ def void_line(order: Order, line_id: str, reason: str, approved_by: str | None) 
     _require_reason(reason)
     if ln.state is LineState.SENT and approved_by is None:
         raise manager_approval_required("void an item the kitchen has")
-    return OrderEvent("LineVoided", {"line_id": line_id, "reason": reason,
-                                     "approved_by": approved_by,
-                                     "was_sent": ln.state is LineState.SENT})
+    return OrderEvent(
+        "LineVoided",
+        {
+            "line_id": line_id,
+            "reason": reason,
+            "approved_by": approved_by,
+            "was_sent": ln.state is LineState.SENT,
+        },
+    )
 
 
 def submit(order: Order) -> OrderEvent:
@@ -408,12 +508,12 @@ def submit(order: Order) -> OrderEvent:
 def fire_course(order: Order, course: int) -> OrderEvent:
     """Release the held lines of one course to the kitchen ("fire the mains")."""
     _require_status(order, ACTIVE, "fire a course")
-    to_send = [ln.id for ln in order.lines
-               if ln.state is LineState.PENDING and ln.course == course]
+    to_send = [ln.id for ln in order.lines if ln.state is LineState.PENDING and ln.course == course]
     if not to_send:
         raise OrderingError.NOTHING_TO_FIRE.problem(f"Course {course} has nothing waiting.")
-    return OrderEvent("LinesSent", {"line_ids": to_send, "status": _sent_status(order).value,
-                                    "course": course})
+    return OrderEvent(
+        "LinesSent", {"line_ids": to_send, "status": _sent_status(order).value, "course": course}
+    )
 
 
 def _sent_status(order: Order) -> OrderStatus:
@@ -425,19 +525,21 @@ def void_order(order: Order, reason: str, approved_by: str | None) -> OrderEvent
     if S.VOIDED not in TRANSITIONS[order.status]:
         raise OrderingError.ORDER_CANNOT_VOID.problem(
             f"Order #{order.number} is {order.status.value}; "
-            + ("cancel it instead." if order.status is S.OPEN
-            else "it cannot be voided."))
+            + ("cancel it instead." if order.status is S.OPEN else "it cannot be voided.")
+        )
     if approved_by is None:
         raise manager_approval_required("void an order")
-    return OrderEvent("OrderVoided", {"reason": reason, "approved_by": approved_by,
-                                      "from": order.status.value})
+    return OrderEvent(
+        "OrderVoided", {"reason": reason, "approved_by": approved_by, "from": order.status.value}
+    )
 
 
 def cancel_order(order: Order, reason: str) -> OrderEvent:
     _require_reason(reason)
     if S.CANCELLED not in TRANSITIONS[order.status]:
         raise OrderingError.ORDER_CANNOT_CANCEL.problem(
-            f"Order #{order.number} was sent to the kitchen; void it instead.")
+            f"Order #{order.number} was sent to the kitchen; void it instead."
+        )
     return OrderEvent("OrderCancelled", {"reason": reason})
 
 
@@ -445,11 +547,14 @@ def reopen(order: Order, reason: str, approved_by: str | None) -> OrderEvent:
     _require_reason(reason)
     if order.status is not S.PAID:
         raise OrderingError.ORDER_REOPEN_NOT_PAID.problem(
-            f"Order #{order.number} is {order.status.value}.")
+            f"Order #{order.number} is {order.status.value}."
+        )
     if approved_by is None:
         raise manager_approval_required("reopen a paid order")
-    return OrderEvent("OrderReopened", {"from": "paid", "to": S.SERVED.value, "reason": reason,
-                                        "approved_by": approved_by})
+    return OrderEvent(
+        "OrderReopened",
+        {"from": "paid", "to": S.SERVED.value, "reason": reason, "approved_by": approved_by},
+    )
 
 
 def discount_needs_approval(discount: Discount, base: int, limit_bp: int) -> bool:
@@ -459,15 +564,18 @@ def discount_needs_approval(discount: Discount, base: int, limit_bp: int) -> boo
     return discount.value * BASIS_POINTS > base * limit_bp
 
 
-def apply_discount(order: Order, line_id: str | None, discount: Discount, limit_bp: int
-                   ) -> OrderEvent:
+def apply_discount(
+    order: Order, line_id: str | None, discount: Discount, limit_bp: int
+) -> OrderEvent:
     _require_status(order, ACTIVE, "give a discount")
     if discount.kind is DiscountKind.PERCENT and not 0 < discount.value <= BASIS_POINTS:
         raise OrderingError.DISCOUNT_INVALID.problem(
-            "A percentage discount is between 0.01% and 100%.", field="value")
+            "A percentage discount is between 0.01% and 100%.", field="value"
+        )
     if discount.kind is DiscountKind.AMOUNT and discount.value <= 0:
         raise OrderingError.DISCOUNT_INVALID.problem(
-            "An amount discount must be positive.", field="value")
+            "An amount discount must be positive.", field="value"
+        )
     if line_id is not None:
         ln = order.line(line_id)
         if ln.state is LineState.VOIDED:
@@ -477,12 +585,14 @@ def apply_discount(order: Order, line_id: str | None, discount: Discount, limit_
         base = sum(ln.gross - ln.discount_amount for ln in order.live_lines)
     if discount.kind is DiscountKind.AMOUNT and discount.value > base:
         raise OrderingError.DISCOUNT_TOO_LARGE.problem(
-            f"The discount {discount.value} is more than {base}.", field="value")
+            f"The discount {discount.value} is more than {base}.", field="value"
+        )
     if discount_needs_approval(discount, base, limit_bp) and discount.approved_by is None:
         raise manager_approval_required("give a discount this large")
     if line_id is not None:
-        return OrderEvent("LineDiscountApplied", {"line_id": line_id,
-                                                  "discount": discount.to_json()})
+        return OrderEvent(
+            "LineDiscountApplied", {"line_id": line_id, "discount": discount.to_json()}
+        )
     return OrderEvent("OrderDiscountApplied", {"discount": discount.to_json()})
 
 
@@ -490,7 +600,8 @@ def set_service_charge(order: Order, bp: int) -> OrderEvent:
     _require_status(order, ACTIVE, "change the service charge")
     if not 0 <= bp <= 3000:
         raise OrderingError.SERVICE_CHARGE_INVALID.problem(
-            "A service charge is between 0% and 30%.", field="bp")
+            "A service charge is between 0% and 30%.", field="bp"
+        )
     return OrderEvent("ServiceChargeSet", {"bp": bp})
 
 
@@ -505,19 +616,23 @@ def merge(source: Order, target: Order) -> tuple[OrderEvent, OrderEvent]:
     """Move every line of ``source`` onto ``target`` (two tables eating as one party)."""
     if source.id == target.id:
         raise OrderingError.MERGE_SAME_ORDER.problem(
-            "Choose two different orders.", field="into_order_id")
+            "Choose two different orders.", field="into_order_id"
+        )
     _require_status(source, ACTIVE, "merge")
     _require_status(target, ACTIVE, "merge into")
     if source.discount is not None:
         raise OrderingError.MERGE_DISCOUNTED.problem("Remove the bill discount before merging.")
     moved = [ln.to_json() for ln in source.lines]
     line_ids = [ln.id for ln in source.lines]
-    return (OrderEvent("OrderMerged", {"into": target.id, "line_ids": line_ids}),
-            OrderEvent("LinesMovedIn", {"from_order": source.id, "lines": moved}))
+    return (
+        OrderEvent("OrderMerged", {"into": target.id, "line_ids": line_ids}),
+        OrderEvent("LinesMovedIn", {"from_order": source.id, "lines": moved}),
+    )
 
 
-def split_lines(source: Order, line_ids: list[str], new_order_id: str
-                ) -> tuple[OrderEvent, OrderEvent]:
+def split_lines(
+    source: Order, line_ids: list[str], new_order_id: str
+) -> tuple[OrderEvent, OrderEvent]:
     """Move some lines to a new bill; the original keeps the rest."""
     _require_status(source, ACTIVE, "split")
     wanted = list(dict.fromkeys(line_ids))
@@ -528,10 +643,14 @@ def split_lines(source: Order, line_ids: list[str], new_order_id: str
         raise OrderingError.SPLIT_VOIDED_LINE.problem("Pick others.")
     if len(source.live_lines) - len(lines) < 1:
         raise OrderingError.SPLIT_EVERYTHING.problem(
-            "Leave at least one line on the original bill.", field="line_ids")
-    return (OrderEvent("LinesMovedOut", {"to_order": new_order_id, "line_ids": wanted}),
-            OrderEvent("LinesMovedIn", {"from_order": source.id,
-                                        "lines": [ln.to_json() for ln in lines]}))
+            "Leave at least one line on the original bill.", field="line_ids"
+        )
+    return (
+        OrderEvent("LinesMovedOut", {"to_order": new_order_id, "line_ids": wanted}),
+        OrderEvent(
+            "LinesMovedIn", {"from_order": source.id, "lines": [ln.to_json() for ln in lines]}
+        ),
+    )
 
 
 def seats_to_split(order: Order) -> dict[int, list[str]]:
@@ -542,7 +661,8 @@ def seats_to_split(order: Order) -> dict[int, list[str]]:
             by_seat.setdefault(ln.seat, []).append(ln.id)
     if len(by_seat) < 2 and not (by_seat and any(ln.seat is None for ln in order.live_lines)):
         raise OrderingError.SPLIT_BY_SEAT_ONE_SEAT.problem(
-            "Assign items to at least two seats first.", field="seat")
+            "Assign items to at least two seats first.", field="seat"
+        )
     seats = sorted(by_seat)
     keep_first = not any(ln.seat is None for ln in order.live_lines)
     return {s: by_seat[s] for s in (seats[1:] if keep_first else seats)}
@@ -552,13 +672,15 @@ def request_bill(order: Order) -> OrderEvent:
     _require_status(order, KITCHEN_STATES, "ask for the bill")
     if order.bill_requested:
         raise OrderingError.BILL_ALREADY_REQUESTED.problem(
-            f"The bill for order #{order.number} is already on its way.")
+            f"The bill for order #{order.number} is already on its way."
+        )
     return OrderEvent("BillRequested", {})
 
 
 def manager_approval_required(what: str) -> Problem:
     return OrderingError.MANAGER_APPROVAL_REQUIRED.problem(
-        f"A manager must enter their PIN to {what}.", field="approval")
+        f"A manager must enter their PIN to {what}.", field="approval"
+    )
 
 
 def _require_reason(reason: str) -> None:

@@ -17,5 +17,10 @@ def ready(node: Node) -> str:
     return "ready"
 
 
-MODULE = Module("ordering", projectors=projections.projectors, routers=(api.router,),
-                errors=OrderingError, ready=ready)
+MODULE = Module(
+    "ordering",
+    projectors=projections.projectors,
+    routers=(api.router,),
+    errors=OrderingError,
+    ready=ready,
+)

@@ -32,10 +32,24 @@ projectors = ProjectorRegistry()
 projectors.owns(areas, dining_tables, orders, order_lines, order_counters, catalogue_applied)
 
 ORDER_EVENTS = (
-    "OrderOpened", "LinesAdded", "LinesMovedIn", "LineRemoved", "LinesMovedOut", "LineVoided",
-    "LinesSent", "LineDiscountApplied", "OrderDiscountApplied", "ServiceChargeSet",
-    "OrderStatusChanged", "OrderReopened", "OrderVoided", "OrderCancelled", "OrderMerged",
-    "TableTransferred", "GuestsSet", "BillRequested",
+    "OrderOpened",
+    "LinesAdded",
+    "LinesMovedIn",
+    "LineRemoved",
+    "LinesMovedOut",
+    "LineVoided",
+    "LinesSent",
+    "LineDiscountApplied",
+    "OrderDiscountApplied",
+    "ServiceChargeSet",
+    "OrderStatusChanged",
+    "OrderReopened",
+    "OrderVoided",
+    "OrderCancelled",
+    "OrderMerged",
+    "TableTransferred",
+    "GuestsSet",
+    "BillRequested",
 )
 
 
@@ -50,15 +64,28 @@ def load_order(conn: Connection, order_id: str, store_id: str | None = None) -> 
     row = conn.execute(q).first()
     if row is None:
         return None
-    lines = conn.execute(sa.select(order_lines).where(order_lines.c.order_id == order_id)
-                         .order_by(order_lines.c.position))
+    lines = conn.execute(
+        sa.select(order_lines)
+        .where(order_lines.c.order_id == order_id)
+        .order_by(order_lines.c.position)
+    )
     return Order(
-        id=row.id, number=row.number, business_date=row.business_date,
-        channel=Channel(row.channel), status=OrderStatus(row.status), table_id=row.table_id,
-        guests=row.guests, lines=tuple(Line.from_json(_line_json(ln)) for ln in lines),
-        discount=Discount.from_json(row.discount), service_charge_bp=row.service_charge_bp,
-        note=row.note, opened_at_ms=row.opened_at_ms, currency=row.currency,
-        merged_into=row.merged_into, split_from=row.split_from, void_reason=row.void_reason,
+        id=row.id,
+        number=row.number,
+        business_date=row.business_date,
+        channel=Channel(row.channel),
+        status=OrderStatus(row.status),
+        table_id=row.table_id,
+        guests=row.guests,
+        lines=tuple(Line.from_json(_line_json(ln)) for ln in lines),
+        discount=Discount.from_json(row.discount),
+        service_charge_bp=row.service_charge_bp,
+        note=row.note,
+        opened_at_ms=row.opened_at_ms,
+        currency=row.currency,
+        merged_into=row.merged_into,
+        split_from=row.split_from,
+        void_reason=row.void_reason,
         bill_requested=row.bill_requested,
     )
 
@@ -73,15 +100,30 @@ def _line_json(row: Any) -> dict[str, Any]:
 def _order_row(o: Order, store_id: str, now_ms: int, version: int) -> dict[str, Any]:
     t = o.totals()
     return {
-        "id": o.id, "store_id": store_id, "number": o.number, "business_date": o.business_date,
-        "channel": o.channel.value, "status": o.status.value, "table_id": o.table_id,
-        "guests": o.guests, "discount": o.discount.to_json() if o.discount else None,
-        "service_charge_bp": o.service_charge_bp, "note": o.note,
-        "opened_at_ms": o.opened_at_ms, "updated_at_ms": now_ms, "currency": o.currency,
-        "merged_into": o.merged_into, "split_from": o.split_from, "void_reason": o.void_reason,
-        "bill_requested": o.bill_requested, "subtotal": t.subtotal,
-        "discount_total": t.line_discounts + t.order_discount, "service_charge": t.service_charge,
-        "tax": t.tax, "total": t.total, "version": version,
+        "id": o.id,
+        "store_id": store_id,
+        "number": o.number,
+        "business_date": o.business_date,
+        "channel": o.channel.value,
+        "status": o.status.value,
+        "table_id": o.table_id,
+        "guests": o.guests,
+        "discount": o.discount.to_json() if o.discount else None,
+        "service_charge_bp": o.service_charge_bp,
+        "note": o.note,
+        "opened_at_ms": o.opened_at_ms,
+        "updated_at_ms": now_ms,
+        "currency": o.currency,
+        "merged_into": o.merged_into,
+        "split_from": o.split_from,
+        "void_reason": o.void_reason,
+        "bill_requested": o.bill_requested,
+        "subtotal": t.subtotal,
+        "discount_total": t.line_discounts + t.order_discount,
+        "service_charge": t.service_charge,
+        "tax": t.tax,
+        "total": t.total,
+        "version": version,
     }
 
 
@@ -92,8 +134,9 @@ def project_order(conn: Connection, ev: Event) -> None:
     after = evolve(before, OrderEvent(ev.type, ev.payload))
     row = _order_row(after, ev.store_id, ev.recorded_at_ms, ev.stream_version)
     if before is None:
-        conn.execute(_INSERT_ORDER,
-                     row | {"catalogue_version": ev.payload.get("catalogue_version", 0)})
+        conn.execute(
+            _INSERT_ORDER, row | {"catalogue_version": ev.payload.get("catalogue_version", 0)}
+        )
         _count(conn, ev.store_id, after.business_date, after.number)
     else:
         conn.execute(_UPDATE_ORDER, row | {"b_id": order_id})
@@ -123,7 +166,8 @@ _UPDATE_ORDER = orders.update().where(orders.c.id == sa.bindparam("b_id"))
 _INSERT_LINES = order_lines.insert()
 _UPDATE_LINE = order_lines.update().where(order_lines.c.id == sa.bindparam("b_id"))
 _DELETE_LINES = order_lines.delete().where(
-    order_lines.c.id.in_(sa.bindparam("ids", expanding=True)))
+    order_lines.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 
 
 def _write_lines(conn: Connection, order_id: str, before: Order | None, after: Order) -> None:
@@ -149,10 +193,11 @@ def _line_row(ln: Line) -> dict[str, Any]:
 TABLE_LIVE = KITCHEN_STATES | {OrderStatus.OPEN, OrderStatus.PAID}
 # Equalities, not IN: SQLAlchemy expands an IN list afresh on every execution (the profile
 # showed it at 8 % of the writer's time), while plain binds stay in the compiled statement.
-_LIVE_ON_TABLE = (sa.select(orders.c.status, orders.c.bill_requested)
-                  .where(orders.c.table_id == sa.bindparam("table_id"))
-                  .where(sa.or_(*(orders.c.status == s.value
-                                  for s in sorted(TABLE_LIVE, key=str)))))
+_LIVE_ON_TABLE = (
+    sa.select(orders.c.status, orders.c.bill_requested)
+    .where(orders.c.table_id == sa.bindparam("table_id"))
+    .where(sa.or_(*(orders.c.status == s.value for s in sorted(TABLE_LIVE, key=str))))
+)
 
 
 def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
@@ -170,8 +215,11 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
         status = "eating"
     elif OrderStatus.OPEN in statuses:
         status = "ordering"
-    elif OrderStatus.PAID in statuses or table.status == "to_clean" or (
-            ev.type == "OrderStatusChanged" and ev.payload.get("to") == "closed"):
+    elif (
+        OrderStatus.PAID in statuses
+        or table.status == "to_clean"
+        or (ev.type == "OrderStatusChanged" and ev.payload.get("to") == "closed")
+    ):
         status = "to_clean"
     else:
         status = "seated" if table.session_id else "free"
@@ -183,8 +231,7 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
     changes: dict[str, Any] = {}
     if status != table.status or seated != table.seated_at_ms:
         changes = {"status": status, "seated_at_ms": seated}
-    if (table.held_order_id and ev.stream == f"order:{table.held_order_id}"
-            and ev.type in HOLD_OVER):
+    if table.held_order_id and ev.stream == f"order:{table.held_order_id}" and ev.type in HOLD_OVER:
         changes |= {"held_order_id": None, "held_reason": None}
     if changes:
         update_rows(conn, dining_tables, {"id": table_id}, changes)
@@ -192,8 +239,9 @@ def refresh_table_status(conn: Connection, table_id: str, ev: Event) -> None:
 
 # A diner's send waiting for staff is over once its order is sent (or taken off the table) by
 # any means: the staff's confirmation, a waiter sending it from the POS, a cancel or a move.
-HOLD_OVER = frozenset({"LinesSent", "OrderCancelled", "OrderVoided", "OrderMerged",
-                       "TableTransferred"})
+HOLD_OVER = frozenset(
+    {"LinesSent", "OrderCancelled", "OrderVoided", "OrderMerged", "TableTransferred"}
+)
 
 
 @projectors.on("TableSeated")
@@ -204,7 +252,10 @@ def _seated(conn: Connection, ev: Event) -> None:
     changes: dict[str, Any] = {
         "session_id": ev.payload["session_id"],
         "session_self_seated": bool(ev.payload.get("self_seated", False)),
-        "session_approved_total": 0, "held_order_id": None, "held_reason": None}
+        "session_approved_total": 0,
+        "held_order_id": None,
+        "held_reason": None,
+    }
     if table.status == "free":
         changes |= {"status": "seated", "seated_at_ms": ev.recorded_at_ms}
     update_rows(conn, dining_tables, {"id": table.id}, changes)
@@ -216,8 +267,12 @@ def _session_ended(conn: Connection, ev: Event) -> None:
     if table is None:
         return
     changes: dict[str, Any] = {
-        "session_id": None, "session_self_seated": False, "session_approved_total": 0,
-        "held_order_id": None, "held_reason": None}
+        "session_id": None,
+        "session_self_seated": False,
+        "session_approved_total": 0,
+        "held_order_id": None,
+        "held_reason": None,
+    }
     if table.status == "seated":
         changes |= {"status": "free", "seated_at_ms": None}
     update_rows(conn, dining_tables, {"id": table.id}, changes)
@@ -225,15 +280,27 @@ def _session_ended(conn: Connection, ev: Event) -> None:
 
 @projectors.on("DinerSendHeld")
 def _send_held(conn: Connection, ev: Event) -> None:
-    update_rows(conn, dining_tables, {"id": ev.payload["id"]},
-                {"held_order_id": ev.payload["order_id"], "held_reason": ev.payload["reason"]})
+    update_rows(
+        conn,
+        dining_tables,
+        {"id": ev.payload["id"]},
+        {"held_order_id": ev.payload["order_id"], "held_reason": ev.payload["reason"]},
+    )
 
 
 @projectors.on("DinerSendConfirmed")
 def _send_confirmed(conn: Connection, ev: Event) -> None:
-    update_rows(conn, dining_tables, {"id": ev.payload["id"]},
-                {"held_order_id": None, "held_reason": None, "session_self_seated": False,
-                 "session_approved_total": ev.payload["total"]})
+    update_rows(
+        conn,
+        dining_tables,
+        {"id": ev.payload["id"]},
+        {
+            "held_order_id": None,
+            "held_reason": None,
+            "session_self_seated": False,
+            "session_approved_total": ev.payload["total"],
+        },
+    )
 
 
 def last_order_number(conn: Connection, store_id: str, business_date: str) -> int:
@@ -244,7 +311,8 @@ def last_order_number(conn: Connection, store_id: str, business_date: str) -> in
     last = conn.execute(
         sa.select(order_counters.c.last_number)
         .where(order_counters.c.store_id == store_id)
-        .where(order_counters.c.business_date == business_date)).scalar()
+        .where(order_counters.c.business_date == business_date)
+    ).scalar()
     return int(last or 0)
 
 
@@ -268,24 +336,34 @@ def _area(conn: Connection, ev: Event) -> None:
 
 @projectors.on("TableCreated")
 def _table(conn: Connection, ev: Event) -> None:
-    conn.execute(dining_tables.insert().values(store_id=ev.store_id, status="free",
-                                               token_version=1, active=True, **ev.payload))
+    conn.execute(
+        dining_tables.insert().values(
+            store_id=ev.store_id, status="free", token_version=1, active=True, **ev.payload
+        )
+    )
 
 
 @projectors.on("TableUpdated")
 def _table_updated(conn: Connection, ev: Event) -> None:
     changes = {k: v for k, v in ev.payload.items() if k in ("code", "seats")}
-    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
-                 .values(**changes))
+    conn.execute(
+        dining_tables.update().where(dining_tables.c.id == ev.payload["id"]).values(**changes)
+    )
 
 
 @projectors.on("TableCleaned")
 def _cleaned(conn: Connection, ev: Event) -> None:
-    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
-                 .values(status="free", seated_at_ms=None))
+    conn.execute(
+        dining_tables.update()
+        .where(dining_tables.c.id == ev.payload["id"])
+        .values(status="free", seated_at_ms=None)
+    )
 
 
 @projectors.on("TableTokenRotated")
 def _rotated(conn: Connection, ev: Event) -> None:
-    conn.execute(dining_tables.update().where(dining_tables.c.id == ev.payload["id"])
-                 .values(token_version=ev.payload["token_version"]))
+    conn.execute(
+        dining_tables.update()
+        .where(dining_tables.c.id == ev.payload["id"])
+        .values(token_version=ev.payload["token_version"])
+    )

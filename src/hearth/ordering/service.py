@@ -78,15 +78,24 @@ def _price(tx: Tx, lines: list[LineInput], ctx: Context) -> list[d.NewLine]:
         if item is None:
             raise OrderingError.ITEM_UNKNOWN.problem(
                 f"There is no item {ln.item_id!r} on this store's menu.",
-                field=f"lines[{i}].item_id")
+                field=f"lines[{i}].item_id",
+            )
         if not 1 <= ln.quantity <= d.MAX_QUANTITY:
             raise OrderingError.QUANTITY_INVALID.problem(
-                f"Quantity {ln.quantity} is not allowed.", field=f"lines[{i}].quantity")
-        priced = price_line(item, LineRequest(ln.item_id, ln.quantity, ln.spec_id,
-                                              ln.modifier_option_ids, ln.combo_choices),
-                            minute_of_day=minute, now_ms=ctx.now_ms, field_prefix=f"lines[{i}]")
-        result.append(d.NewLine(new_id(), priced, ln.quantity, ln.seat, ln.course, ln.held,
-                                ln.note))
+                f"Quantity {ln.quantity} is not allowed.", field=f"lines[{i}].quantity"
+            )
+        priced = price_line(
+            item,
+            LineRequest(
+                ln.item_id, ln.quantity, ln.spec_id, ln.modifier_option_ids, ln.combo_choices
+            ),
+            minute_of_day=minute,
+            now_ms=ctx.now_ms,
+            field_prefix=f"lines[{i}]",
+        )
+        result.append(
+            d.NewLine(new_id(), priced, ln.quantity, ln.seat, ln.course, ln.held, ln.note)
+        )
     return result
 
 
@@ -98,7 +107,8 @@ def _require_table(conn: Connection, store_id: str, table_id: str) -> Any:
     row = select_rows(conn, dining_tables, {"id": table_id, "store_id": store_id}).first()
     if row is None or not row.active:
         raise OrderingError.TABLE_UNKNOWN.problem(
-            f"There is no table {table_id!r} in this store.", field="table_id")
+            f"There is no table {table_id!r} in this store.", field="table_id"
+        )
     return row
 
 
@@ -116,9 +126,18 @@ def _send(tx: Tx, order: Order, ev: OrderEvent, ctx: Context) -> None:
 
 
 # -- use cases ----------------------------------------------------------------------------------
-def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
-                lines: list[LineInput], guests: int = 0, note: str = "",
-                service_charge_bp: int = 0, submit: bool = False) -> Order:
+def place_order(
+    tx: Tx,
+    ctx: Context,
+    *,
+    channel: Channel,
+    table_id: str | None,
+    lines: list[LineInput],
+    guests: int = 0,
+    note: str = "",
+    service_charge_bp: int = 0,
+    submit: bool = False,
+) -> Order:
     """Open an order with its first lines, and optionally send it straight to the kitchen.
     Opening an order on a table seats it (starts its session) if nobody has yet."""
     if table_id is not None:
@@ -129,13 +148,22 @@ def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
     priced = _price(tx, lines, ctx)
     day = business_date(ctx.now_ms, ctx.timezone)
     order_id = new_id()
-    opened = d.open_order(order_id=order_id, number=_next_number(tx, day), business_date=day,
-                          channel=channel, table_id=table_id, guests=guests,
-                          opened_at_ms=ctx.now_ms, service_charge_bp=service_charge_bp,
-                          note=note)
+    opened = d.open_order(
+        order_id=order_id,
+        number=_next_number(tx, day),
+        business_date=day,
+        channel=channel,
+        table_id=table_id,
+        guests=guests,
+        opened_at_ms=ctx.now_ms,
+        service_charge_bp=service_charge_bp,
+        note=note,
+    )
     # The order records the chain catalogue version it was sold from (see hearth.sync).
-    opened = OrderEvent(opened.type, {**opened.payload,
-                                      "catalogue_version": catalogue_version(tx.conn, tx.store_id)})
+    opened = OrderEvent(
+        opened.type,
+        {**opened.payload, "catalogue_version": catalogue_version(tx.conn, tx.store_id)},
+    )
     order = d.evolve(None, opened)
     added = d.add_lines(order, priced)
     _emit(tx, order_id, opened, ctx)
@@ -146,8 +174,9 @@ def place_order(tx: Tx, ctx: Context, *, channel: Channel, table_id: str | None,
     return _load(tx, order_id)
 
 
-def add_lines(tx: Tx, ctx: Context, order_id: str, lines: list[LineInput],
-              submit: bool = False) -> Order:
+def add_lines(
+    tx: Tx, ctx: Context, order_id: str, lines: list[LineInput], submit: bool = False
+) -> Order:
     order = _load(tx, order_id)
     added = d.add_lines(order, _price(tx, lines, ctx))
     _emit(tx, order_id, added, ctx)
@@ -174,18 +203,19 @@ def remove_line(tx: Tx, ctx: Context, order_id: str, line_id: str) -> Order:
     return _load(tx, order_id)
 
 
-def void_line(tx: Tx, ctx: Context, order_id: str, line_id: str, reason: str,
-              approved_by: str | None) -> Order:
+def void_line(
+    tx: Tx, ctx: Context, order_id: str, line_id: str, reason: str, approved_by: str | None
+) -> Order:
     _emit(tx, order_id, d.void_line(_load(tx, order_id), line_id, reason, approved_by), ctx)
     return _load(tx, order_id)
 
 
 def advance(tx: Tx, ctx: Context, order_id: str, to: OrderStatus) -> Order:
     """Move an order along the kitchen and service steps (preparing, ready, served, closed)."""
-    if to not in (OrderStatus.PREPARING, OrderStatus.READY, OrderStatus.SERVED,
-                  OrderStatus.CLOSED):
+    if to not in (OrderStatus.PREPARING, OrderStatus.READY, OrderStatus.SERVED, OrderStatus.CLOSED):
         raise OrderingError.STATUS_NOT_SETTABLE.problem(
-            f"{to.value} is reached through its own action (pay, void, cancel).", field="status")
+            f"{to.value} is reached through its own action (pay, void, cancel).", field="status"
+        )
     order = _load(tx, order_id)
     _emit(tx, order_id, d.transition(order, to), ctx)
     if to is OrderStatus.CLOSED:
@@ -202,8 +232,7 @@ def mark_paid(tx: Tx, ctx: Context, order_id: str) -> Order:
     return _load(tx, order_id)
 
 
-def void_order(tx: Tx, ctx: Context, order_id: str, reason: str,
-               approved_by: str | None) -> Order:
+def void_order(tx: Tx, ctx: Context, order_id: str, reason: str, approved_by: str | None) -> Order:
     _emit(tx, order_id, d.void_order(_load(tx, order_id), reason, approved_by), ctx)
     return _load(tx, order_id)
 
@@ -213,8 +242,9 @@ def cancel_order(tx: Tx, ctx: Context, order_id: str, reason: str) -> Order:
     return _load(tx, order_id)
 
 
-def reopen_order(tx: Tx, ctx: Context, order_id: str, reason: str,
-                 approved_by: str | None) -> Order:
+def reopen_order(
+    tx: Tx, ctx: Context, order_id: str, reason: str, approved_by: str | None
+) -> Order:
     _emit(tx, order_id, d.reopen(_load(tx, order_id), reason, approved_by), ctx)
     return _load(tx, order_id)
 
@@ -224,9 +254,18 @@ def request_bill(tx: Tx, ctx: Context, order_id: str) -> Order:
     return _load(tx, order_id)
 
 
-def apply_discount(tx: Tx, ctx: Context, order_id: str, *, line_id: str | None,
-                   kind: DiscountKind, value: int, reason: str, approved_by: str | None,
-                   limit_bp: int) -> Order:
+def apply_discount(
+    tx: Tx,
+    ctx: Context,
+    order_id: str,
+    *,
+    line_id: str | None,
+    kind: DiscountKind,
+    value: int,
+    reason: str,
+    approved_by: str | None,
+    limit_bp: int,
+) -> Order:
     order = _load(tx, order_id)
     ev = d.apply_discount(order, line_id, Discount(kind, value, reason, approved_by), limit_bp)
     _emit(tx, order_id, ev, ctx)
@@ -277,50 +316,79 @@ def split_by_seat(tx: Tx, ctx: Context, order_id: str) -> list[Order]:
     return result
 
 
-def _split_into(tx: Tx, ctx: Context, source: Order, new_order_id: str, out: OrderEvent,
-                into: OrderEvent) -> Order:
+def _split_into(
+    tx: Tx, ctx: Context, source: Order, new_order_id: str, out: OrderEvent, into: OrderEvent
+) -> Order:
     day = business_date(ctx.now_ms, ctx.timezone)
-    opened = d.open_order(order_id=new_order_id, number=_next_number(tx, day), business_date=day,
-                          channel=source.channel, table_id=source.table_id, guests=0,
-                          opened_at_ms=ctx.now_ms, service_charge_bp=source.service_charge_bp,
-                          split_from=source.id)
+    opened = d.open_order(
+        order_id=new_order_id,
+        number=_next_number(tx, day),
+        business_date=day,
+        channel=source.channel,
+        table_id=source.table_id,
+        guests=0,
+        opened_at_ms=ctx.now_ms,
+        service_charge_bp=source.service_charge_bp,
+        split_from=source.id,
+    )
     _emit(tx, source.id, out, ctx)
     _emit(tx, new_order_id, opened, ctx)
     _emit(tx, new_order_id, into, ctx)
     if source.status is not OrderStatus.OPEN:
         # The new bill is at the same stage of service as the one it came from.
         new = _load(tx, new_order_id)
-        _emit(tx, new_order_id, OrderEvent("OrderStatusChanged", {
-            "from": new.status.value, "to": source.status.value}), ctx)
+        _emit(
+            tx,
+            new_order_id,
+            OrderEvent("OrderStatusChanged", {"from": new.status.value, "to": source.status.value}),
+            ctx,
+        )
     return _load(tx, new_order_id)
 
 
 # -- floor --------------------------------------------------------------------------------------
 def create_area(tx: Tx, ctx: Context, name_zh: str, name_en: str, sort: int = 0) -> str:
     area_id = new_id()
-    tx.append(f"area:{area_id}", "AreaCreated",
-              {"id": area_id, "name_zh": name_zh, "name_en": name_en, "sort": sort}, ctx.actor)
+    tx.append(
+        f"area:{area_id}",
+        "AreaCreated",
+        {"id": area_id, "name_zh": name_zh, "name_en": name_en, "sort": sort},
+        ctx.actor,
+    )
     return area_id
 
 
 def create_table(tx: Tx, ctx: Context, area_id: str, code: str, seats: int) -> str:
-    if tx.conn.execute(sa.select(areas.c.id).where(areas.c.id == area_id)
-                       .where(areas.c.store_id == tx.store_id)).first() is None:
+    if (
+        tx.conn.execute(
+            sa.select(areas.c.id)
+            .where(areas.c.id == area_id)
+            .where(areas.c.store_id == tx.store_id)
+        ).first()
+        is None
+    ):
         raise OrderingError.AREA_UNKNOWN.problem(f"No area {area_id!r}.", field="area_id")
     if not 1 <= seats <= 50:
         raise OrderingError.SEATS_INVALID.problem(f"{seats} seats.", field="seats")
-    if tx.conn.execute(sa.select(dining_tables.c.id).where(dining_tables.c.code == code)
-                       .where(dining_tables.c.store_id == tx.store_id)).first():
+    if tx.conn.execute(
+        sa.select(dining_tables.c.id)
+        .where(dining_tables.c.code == code)
+        .where(dining_tables.c.store_id == tx.store_id)
+    ).first():
         raise OrderingError.TABLE_CODE_TAKEN.problem(
-            f"There is already a table {code}.", field="code")
+            f"There is already a table {code}.", field="code"
+        )
     table_id = new_id()
-    tx.append(f"table:{table_id}", "TableCreated",
-              {"id": table_id, "area_id": area_id, "code": code, "seats": seats}, ctx.actor)
+    tx.append(
+        f"table:{table_id}",
+        "TableCreated",
+        {"id": table_id, "area_id": area_id, "code": code, "seats": seats},
+        ctx.actor,
+    )
     return table_id
 
 
-def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None,
-                 seats: int | None) -> None:
+def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None, seats: int | None) -> None:
     """Rename a table or change its seats; its QR code keeps working (it names the table's id)."""
     row = _require_table(tx.conn, tx.store_id, table_id)
     changes: dict[str, Any] = {}
@@ -329,10 +397,14 @@ def update_table(tx: Tx, ctx: Context, table_id: str, code: str | None,
             raise OrderingError.SEATS_INVALID.problem(f"{seats} seats.", field="seats")
         changes["seats"] = seats
     if code is not None and code != row.code:
-        if tx.conn.execute(sa.select(dining_tables.c.id).where(dining_tables.c.code == code)
-                           .where(dining_tables.c.store_id == tx.store_id)).first():
+        if tx.conn.execute(
+            sa.select(dining_tables.c.id)
+            .where(dining_tables.c.code == code)
+            .where(dining_tables.c.store_id == tx.store_id)
+        ).first():
             raise OrderingError.TABLE_CODE_TAKEN.problem(
-                f"There is already a table {code}.", field="code")
+                f"There is already a table {code}.", field="code"
+            )
         changes["code"] = code
     if changes:
         tx.append(f"table:{table_id}", "TableUpdated", {"id": table_id, **changes}, ctx.actor)
@@ -351,24 +423,37 @@ def clean_table(tx: Tx, ctx: Context, table_id: str) -> None:
 def rotate_table_token(tx: Tx, ctx: Context, table_id: str) -> int:
     row = _require_table(tx.conn, tx.store_id, table_id)
     version = row.token_version + 1
-    tx.append(f"table:{table_id}", "TableTokenRotated",
-              {"id": table_id, "token_version": version}, ctx.actor)
+    tx.append(
+        f"table:{table_id}",
+        "TableTokenRotated",
+        {"id": table_id, "token_version": version},
+        ctx.actor,
+    )
     return int(version)
 
 
 # -- reads --------------------------------------------------------------------------------------
 def order_json(order: Order) -> dict[str, Any]:
     return {
-        "id": order.id, "number": order.number, "business_date": order.business_date,
-        "channel": order.channel.value, "status": order.status.value,
-        "table_id": order.table_id, "guests": order.guests, "note": order.note,
-        "currency": order.currency, "opened_at_ms": order.opened_at_ms,
+        "id": order.id,
+        "number": order.number,
+        "business_date": order.business_date,
+        "channel": order.channel.value,
+        "status": order.status.value,
+        "table_id": order.table_id,
+        "guests": order.guests,
+        "note": order.note,
+        "currency": order.currency,
+        "opened_at_ms": order.opened_at_ms,
         "service_charge_bp": order.service_charge_bp,
         "discount": order.discount.to_json() if order.discount else None,
-        "merged_into": order.merged_into, "split_from": order.split_from,
-        "void_reason": order.void_reason, "bill_requested": order.bill_requested,
-        "lines": [ln.to_json() | {"line_total": ln.gross - ln.discount_amount}
-                  for ln in order.lines],
+        "merged_into": order.merged_into,
+        "split_from": order.split_from,
+        "void_reason": order.void_reason,
+        "bill_requested": order.bill_requested,
+        "lines": [
+            ln.to_json() | {"line_total": ln.gross - ln.discount_amount} for ln in order.lines
+        ],
         "totals": order.totals().to_json(),
     }
 
@@ -380,9 +465,15 @@ def get_order(conn: Connection, store_id: str, order_id: str) -> Order:
     return order
 
 
-def list_orders(conn: Connection, store_id: str, *, status: str | None = None,
-                table_id: str | None = None, business_date: str | None = None,
-                limit: int = 100) -> list[dict[str, Any]]:
+def list_orders(
+    conn: Connection,
+    store_id: str,
+    *,
+    status: str | None = None,
+    table_id: str | None = None,
+    business_date: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
     q = sa.select(orders).where(orders.c.store_id == store_id)
     if status:
         q = q.where(orders.c.status == status)
@@ -397,15 +488,27 @@ def list_orders(conn: Connection, store_id: str, *, status: str | None = None,
 def floor(conn: Connection, store_id: str) -> list[dict[str, Any]]:
     """Areas with their tables and each table's status, for the floor plan."""
     result = []
-    for a in conn.execute(sa.select(areas).where(areas.c.store_id == store_id)
-                          .order_by(areas.c.sort)):
-        tables = [dict(t._mapping) for t in conn.execute(
-            sa.select(dining_tables).where(dining_tables.c.area_id == a.id)
-            .order_by(dining_tables.c.code))]
+    for a in conn.execute(
+        sa.select(areas).where(areas.c.store_id == store_id).order_by(areas.c.sort)
+    ):
+        tables = [
+            dict(t._mapping)
+            for t in conn.execute(
+                sa.select(dining_tables)
+                .where(dining_tables.c.area_id == a.id)
+                .order_by(dining_tables.c.code)
+            )
+        ]
         result.append(dict(a._mapping) | {"tables": tables})
     return result
 
 
 def count_lines(conn: Connection, order_id: str) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(order_lines)
-                            .where(order_lines.c.order_id == order_id)).scalar() or 0)
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(order_lines)
+            .where(order_lines.c.order_id == order_id)
+        ).scalar()
+        or 0
+    )

@@ -36,7 +36,8 @@ def table_row(conn: Connection, store_id: str, table_id: str) -> Any:
     row = select_rows(conn, dining_tables, {"id": table_id, "store_id": store_id}).first()
     if row is None or not row.active:
         raise OrderingError.TABLE_NOT_FOUND.problem(
-            f"There is no table {table_id!r} in this store.", field="table_id")
+            f"There is no table {table_id!r} in this store.", field="table_id"
+        )
     return row
 
 
@@ -47,9 +48,12 @@ def seat(tx: Tx, ctx: Acting, table_id: str, *, self_seated: bool = False) -> st
     if row.session_id:
         return str(row.session_id)
     session_id = new_id()
-    tx.append(f"table:{table_id}", "TableSeated",
-              {"id": table_id, "session_id": session_id, "self_seated": self_seated},
-              ctx.actor)
+    tx.append(
+        f"table:{table_id}",
+        "TableSeated",
+        {"id": table_id, "session_id": session_id, "self_seated": self_seated},
+        ctx.actor,
+    )
     return session_id
 
 
@@ -57,12 +61,17 @@ def end(tx: Tx, ctx: Acting, table_id: str, reason: str) -> None:
     """End the table's session; phones still holding it are told the table is closed."""
     row = table_row(tx.conn, tx.store_id, table_id)
     if row.session_id:
-        tx.append(f"table:{table_id}", "TableSessionEnded",
-                  {"id": table_id, "session_id": row.session_id, "reason": reason}, ctx.actor)
+        tx.append(
+            f"table:{table_id}",
+            "TableSessionEnded",
+            {"id": table_id, "session_id": row.session_id, "reason": reason},
+            ctx.actor,
+        )
 
 
-def end_if_done(tx: Tx, ctx: Acting, table_id: str | None, reason: str, *,
-                moved: bool = False) -> None:
+def end_if_done(
+    tx: Tx, ctx: Acting, table_id: str | None, reason: str, *, moved: bool = False
+) -> None:
     """End the session once the table's bills are settled (it waits to be cleaned), or, when
     its party ``moved`` to another table, once nothing is left on it."""
     if table_id is None:
@@ -77,9 +86,18 @@ def hold_send(tx: Tx, ctx: Acting, table_id: str, order_id: str, reason: str, to
     row = table_row(tx.conn, tx.store_id, table_id)
     if row.held_order_id == order_id and row.held_reason == reason:
         return
-    tx.append(f"table:{table_id}", "DinerSendHeld",
-              {"id": table_id, "session_id": row.session_id, "order_id": order_id,
-               "reason": reason, "total": total}, ctx.actor)
+    tx.append(
+        f"table:{table_id}",
+        "DinerSendHeld",
+        {
+            "id": table_id,
+            "session_id": row.session_id,
+            "order_id": order_id,
+            "reason": reason,
+            "total": total,
+        },
+        ctx.actor,
+    )
 
 
 def confirm_send(tx: Tx, ctx: Acting, table_id: str, total: int) -> str:
@@ -88,8 +106,18 @@ def confirm_send(tx: Tx, ctx: Acting, table_id: str, total: int) -> str:
     row = table_row(tx.conn, tx.store_id, table_id)
     if not row.held_order_id:
         raise OrderingError.NOTHING_HELD.problem(
-            f"Table {row.code} has no order waiting for a confirmation.")
-    tx.append(f"table:{table_id}", "DinerSendConfirmed",
-              {"id": table_id, "session_id": row.session_id, "order_id": row.held_order_id,
-               "reason": row.held_reason, "total": total}, ctx.actor)
+            f"Table {row.code} has no order waiting for a confirmation."
+        )
+    tx.append(
+        f"table:{table_id}",
+        "DinerSendConfirmed",
+        {
+            "id": table_id,
+            "session_id": row.session_id,
+            "order_id": row.held_order_id,
+            "reason": row.held_reason,
+            "total": total,
+        },
+        ctx.actor,
+    )
     return str(row.held_order_id)

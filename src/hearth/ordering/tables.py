@@ -32,10 +32,12 @@ dining_tables = sa.Table(
     # A self-seated session's first send, and a send above the store's limit, wait for staff
     # (held_*); approved_total is the order total staff last let through.
     sa.Column("session_id", sa.String(36), nullable=True),
-    sa.Column("session_self_seated", sa.Boolean, nullable=False, default=False,
-              server_default=sa.false()),
-    sa.Column("session_approved_total", sa.BigInteger, nullable=False, default=0,
-              server_default="0"),
+    sa.Column(
+        "session_self_seated", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+    ),
+    sa.Column(
+        "session_approved_total", sa.BigInteger, nullable=False, default=0, server_default="0"
+    ),
     sa.Column("held_order_id", sa.String(36), nullable=True),
     sa.Column("held_reason", sa.String(20), nullable=True),
     sa.UniqueConstraint("store_id", "code", name="uq_table_code"),

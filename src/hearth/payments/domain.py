@@ -31,8 +31,11 @@ PROVIDER_TENDERS = frozenset({Tender.WALLET_SCAN, Tender.WALLET_QR, Tender.CARD}
 WALLETS = ("alipay", "wechat")
 WALLET_NAMES: Mapping[str, str] = {"alipay": "Alipay", "wechat": "WeChat Pay"}
 LOCAL_TENDERS = frozenset({Tender.CASH, Tender.STORED_VALUE, Tender.PLATFORM})
-METHOD_OF: Mapping[Tender, str] = {Tender.WALLET_SCAN: "scan_code",
-                                   Tender.WALLET_QR: "merchant_qr", Tender.CARD: "card"}
+METHOD_OF: Mapping[Tender, str] = {
+    Tender.WALLET_SCAN: "scan_code",
+    Tender.WALLET_QR: "merchant_qr",
+    Tender.CARD: "card",
+}
 TENDERS_OF_METHOD: Mapping[str, Tender] = {v: k for k, v in METHOD_OF.items()}
 
 
@@ -59,8 +62,7 @@ FINAL = frozenset({St.FAILED, St.REVERSED, St.DECLINED_LATER})
 
 TRANSITIONS: Mapping[IntentStatus, frozenset[IntentStatus]] = {
     St.CREATED: frozenset({St.PENDING, St.SUCCEEDED, St.FAILED, St.NEEDS_ATTENTION}),
-    St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED,
-                           St.NEEDS_ATTENTION}),
+    St.PENDING: frozenset({St.SUCCEEDED, St.FAILED, St.UNKNOWN, St.REVERSED, St.NEEDS_ATTENTION}),
     St.UNKNOWN: frozenset({St.SUCCEEDED, St.FAILED, St.REVERSED, St.NEEDS_ATTENTION}),
     # DECLINED_LATER only for a payment taken offline whose forwarding was declined.
     St.SUCCEEDED: frozenset({St.REFUNDED, St.REVERSED, St.DECLINED_LATER}),
@@ -91,8 +93,7 @@ class Decision:
     changed: bool = True
 
 
-def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int,
-              amount: int) -> Decision:
+def on_answer(current: IntentStatus, answer: ProviderStatus, *, room: int, amount: int) -> Decision:
     """Fold one provider answer (charge, query or callback, in any order, any number of times)
     into an intent.
 
@@ -161,18 +162,23 @@ def check_payment_code(code: str | None, wallet: str | None = None) -> str:
     when the request names one, must agree with the code: the code decides."""
     if not code:
         raise PaymentsError.AUTH_CODE_MISSING.problem(
-            "A wallet scan needs the customer's payment code.", field="auth_code")
+            "A wallet scan needs the customer's payment code.", field="auth_code"
+        )
     found = wallet_of_code(code)
     if found is None:
         raise PaymentsError.AUTH_CODE_UNRECOGNISED.problem(
             "This is neither an Alipay payment code (16-24 digits starting 25-30) "
             "nor a WeChat Pay one (18 digits starting 10-15). Ask the customer to "
-            "refresh the code in their app and scan it again, or show our QR.", field="auth_code")
+            "refresh the code in their app and scan it again, or show our QR.",
+            field="auth_code",
+        )
     if wallet is not None and wallet != found:
         raise PaymentsError.AUTH_CODE_WALLET_MISMATCH.problem(
             f"This is a {WALLET_NAMES[found]} payment code, not "
             f"{WALLET_NAMES.get(wallet, wallet)}. Leave the wallet out: the code "
-            "says which it is.", field="wallet")
+            "says which it is.",
+            field="wallet",
+        )
     return found
 
 
@@ -197,8 +203,13 @@ class Bill:
     pending: int  # held by intents that may still capture
 
     def to_json(self) -> dict[str, int]:
-        return {"total": self.total, "paid": self.paid, "tips": self.tips, "due": self.due,
-                "pending": self.pending}
+        return {
+            "total": self.total,
+            "paid": self.paid,
+            "tips": self.tips,
+            "due": self.due,
+            "pending": self.pending,
+        }
 
 
 def bill(total: int, payments: Iterable[PaymentLine]) -> Bill:
@@ -221,19 +232,24 @@ def check_new_payment(b: Bill, amount: int, tip: int, *, closed: bool) -> None:
     if closed:
         raise PaymentsError.BILL_CLOSED.problem(
             "The bill is already settled or closed; it takes no more payments "
-            "or tips. Reopen it first (manager) if it must change.")
+            "or tips. Reopen it first (manager) if it must change."
+        )
     if amount < 0 or tip < 0:
         raise PaymentsError.AMOUNT_NEGATIVE.problem(
-            "Amount and tip must be zero or more.", field="amount")
+            "Amount and tip must be zero or more.", field="amount"
+        )
     if amount == 0 and tip == 0:
         raise PaymentsError.AMOUNT_NOTHING_TO_PAY.problem(
-            "Enter an amount above zero.", field="amount")
+            "Enter an amount above zero.", field="amount"
+        )
     room = b.due - b.pending
     if amount > room:
         raise PaymentsError.AMOUNT_ABOVE_DUE.problem(
             f"Only {room} is still due on this bill"
-            + (f" ({b.pending} is waiting on a payment in progress)" if b.pending
-            else "") + ".", field="amount")
+            + (f" ({b.pending} is waiting on a payment in progress)" if b.pending else "")
+            + ".",
+            field="amount",
+        )
 
 
 # -- cash ---------------------------------------------------------------------------------------
@@ -253,8 +269,9 @@ def cash_rounding(amount: int, unit: int) -> int:
     return round_half_up_div(amount, unit) * unit - amount
 
 
-def take_cash(amount: int, tip: int, tendered: int | None, *, unit: int,
-              settles_bill: bool) -> CashTake:
+def take_cash(
+    amount: int, tip: int, tendered: int | None, *, unit: int, settles_bill: bool
+) -> CashTake:
     """Change due for cash handed over. Only the payment that settles the bill is rounded to
     the smallest coin; a partial cash payment is taken as keyed."""
     rounding = cash_rounding(amount + tip, unit) if settles_bill else 0
@@ -262,10 +279,12 @@ def take_cash(amount: int, tip: int, tendered: int | None, *, unit: int,
     given = collect if tendered is None else tendered
     if given < collect:
         raise PaymentsError.TENDERED_TOO_LITTLE.problem(
-            f"{collect} is needed and {given} was handed over.", field="tendered")
+            f"{collect} is needed and {given} was handed over.", field="tendered"
+        )
     if given > collect + 1_000_000:
         raise PaymentsError.TENDERED_TOO_MUCH.problem(
-            "That is far more than the bill; check the amount.", field="tendered")
+            "That is far more than the bill; check the amount.", field="tendered"
+        )
     return CashTake(amount, rounding, collect, given, given - collect)
 
 
@@ -276,18 +295,22 @@ def refundable(status: IntentStatus, captured: int, refunded: int, refund_pendin
     return max(0, captured - refunded - refund_pending)
 
 
-def check_refund(status: IntentStatus, captured: int, refunded: int, refund_pending: int,
-                 amount: int) -> None:
+def check_refund(
+    status: IntentStatus, captured: int, refunded: int, refund_pending: int, amount: int
+) -> None:
     if status not in CAPTURED:
         raise PaymentsError.PAYMENT_NOT_REFUNDABLE.problem(
-            f"This payment is {status.value}; only a captured payment is refunded.")
+            f"This payment is {status.value}; only a captured payment is refunded."
+        )
     if amount <= 0:
         raise PaymentsError.REFUND_NOT_POSITIVE.problem(
-            "Enter the amount to give back.", field="amount")
+            "Enter the amount to give back.", field="amount"
+        )
     left = refundable(status, captured, refunded, refund_pending)
     if amount > left:
         raise PaymentsError.REFUND_ABOVE_PAID.problem(
-            f"At most {left} can still be refunded on this payment.", field="amount")
+            f"At most {left} can still be refunded on this payment.", field="amount"
+        )
 
 
 # -- offline store-and-forward ------------------------------------------------------------------
@@ -307,18 +330,22 @@ class OfflineLimits:
     @classmethod
     def of(cls, settings: Any) -> OfflineLimits:
         """The store's limits from the node's settings (``payment_offline_*``)."""
-        return cls(settings.payment_offline_max_payment, settings.payment_offline_max_outstanding,
-                   settings.payment_offline_max_age_hours * 3_600_000)
+        return cls(
+            settings.payment_offline_max_payment,
+            settings.payment_offline_max_outstanding,
+            settings.payment_offline_max_age_hours * 3_600_000,
+        )
 
 
 def offline_refusal(limits: OfflineLimits, amount: int, outstanding: int) -> Problem | None:
     """Why an offline payment is refused, or None when it is inside the store's risk limits."""
     if amount > limits.per_payment:
         return PaymentsError.OFFLINE_LIMIT_PAYMENT.problem(
-            f"Offline payments are limited to {limits.per_payment} each; "
-            "take cash or stored value.")
+            f"Offline payments are limited to {limits.per_payment} each; take cash or stored value."
+        )
     if outstanding + amount > limits.outstanding:
         return PaymentsError.OFFLINE_LIMIT_TOTAL.problem(
             f"{outstanding} is already waiting to be forwarded (limit "
-            f"{limits.outstanding}); take cash or stored value.")
+            f"{limits.outstanding}); take cash or stored value."
+        )
     return None

@@ -95,8 +95,12 @@ class Fallback:
     reason: tuple[str, str]
 
     def to_json(self) -> dict[str, str | None]:
-        return {"tender": self.tender, "provider": self.provider, "reason_zh": self.reason[0],
-                "reason_en": self.reason[1]}
+        return {
+            "tender": self.tender,
+            "provider": self.provider,
+            "reason_zh": self.reason[0],
+            "reason_en": self.reason[1],
+        }
 
 
 @dataclass(frozen=True)
@@ -162,8 +166,9 @@ def decide(a: Attempt) -> Decision:
         else:
             note = text("pending", route.name)
         return TryProvider(route.name, note, switched=bool(failed or skipped))
-    return _nothing_took_it(a, routes, tried | set(skipped),
-                            failed or (skipped[0] if skipped else routes[0].name))
+    return _nothing_took_it(
+        a, routes, tried | set(skipped), failed or (skipped[0] if skipped else routes[0].name)
+    )
 
 
 def _switch(a: Attempt, exclude: set[str]) -> tuple[Tender, str] | None:
@@ -179,8 +184,9 @@ def _no_route(a: Attempt) -> GiveUp:
     return GiveUp(Stop.WALLET_NOT_HERE, fallback)
 
 
-def _nothing_took_it(a: Attempt, routes: list[Candidate], reached: set[str],
-                     last: str) -> GoOffline | GiveUp:
+def _nothing_took_it(
+    a: Attempt, routes: list[Candidate], reached: set[str], last: str
+) -> GoOffline | GiveUp:
     """Every provider was tried, passed over, or is out of time. ``reached``: tried or found
     down; ``last``: the provider the cashier hears about (the one that failed last)."""
     unreached = [r for r in routes if r.name not in reached]
@@ -190,12 +196,16 @@ def _nothing_took_it(a: Attempt, routes: list[Candidate], reached: set[str],
     # A backup is one this request has not tried (nor found down): never the one that failed.
     backup = next((r.name for r in unreached if r.name != last and not r.open), None)
     if backup is not None:
-        return GiveUp(Stop.SUGGEST_BACKUP,
-                      Fallback(a.tender.value, backup, text("suggest", last, backup)),
-                      wallet_down=switch is not None)
+        return GiveUp(
+            Stop.SUGGEST_BACKUP,
+            Fallback(a.tender.value, backup, text("suggest", last, backup)),
+            wallet_down=switch is not None,
+        )
     if switch is not None and a.code_wallet is not None:
         key = "switch_qr" if switch[0] is Tender.WALLET_QR else "switch_card"
-        return GiveUp(Stop.SWITCH_METHOD,
-                      Fallback(switch[0].value, switch[1], text(key, a.code_wallet)),
-                      wallet_down=True)
+        return GiveUp(
+            Stop.SWITCH_METHOD,
+            Fallback(switch[0].value, switch[1], text(key, a.code_wallet)),
+            wallet_down=True,
+        )
     return GiveUp(Stop.ALL_DOWN, Fallback("cash", None, text("all_down")))

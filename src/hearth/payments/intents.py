@@ -30,10 +30,18 @@ from hearth.payments.messages import text
 from hearth.payments.providers.base import ProviderResult, ProviderStatus
 from hearth.payments.tables import cash_shifts, payments
 
-CLOSED_ORDER = frozenset({OrderStatus.PAID, OrderStatus.CLOSED, OrderStatus.VOIDED,
-                          OrderStatus.CANCELLED, OrderStatus.MERGED})
-PAYABLE_TO_PAID = frozenset({OrderStatus.SUBMITTED, OrderStatus.PREPARING, OrderStatus.READY,
-                             OrderStatus.SERVED})
+CLOSED_ORDER = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.CLOSED,
+        OrderStatus.VOIDED,
+        OrderStatus.CANCELLED,
+        OrderStatus.MERGED,
+    }
+)
+PAYABLE_TO_PAID = frozenset(
+    {OrderStatus.SUBMITTED, OrderStatus.PREPARING, OrderStatus.READY, OrderStatus.SERVED}
+)
 
 log = structlog.get_logger(__name__)
 
@@ -47,15 +55,27 @@ def payment_out(row: Any) -> dict[str, Any]:
     """The PaymentOut of the contract (plus a few extra fields)."""
     m = row._mapping if hasattr(row, "_mapping") else row
     out = {
-        "id": m["id"], "order_id": m["order_id"], "tender": m["tender"],
-        "provider": m["provider"], "amount": m["amount"], "tip": m["tip"],
-        "change_due": m["change_due"], "status": m["status"], "qr_content": m["qr_content"],
-        "message_zh": m["message_zh"], "message_en": m["message_en"],
-        "fallback": m["fallback"], "rounding": m["rounding"], "tendered": m["tendered"],
-        "refunded": m["refunded"], "refund_pending": m["refund_pending"],
+        "id": m["id"],
+        "order_id": m["order_id"],
+        "tender": m["tender"],
+        "provider": m["provider"],
+        "amount": m["amount"],
+        "tip": m["tip"],
+        "change_due": m["change_due"],
+        "status": m["status"],
+        "qr_content": m["qr_content"],
+        "message_zh": m["message_zh"],
+        "message_en": m["message_en"],
+        "fallback": m["fallback"],
+        "rounding": m["rounding"],
+        "tendered": m["tendered"],
+        "refunded": m["refunded"],
+        "refund_pending": m["refund_pending"],
         "offline": m["offline"],
-        "forward_state": m["forward_state"], "wallet": m["wallet"],
-        "account_id": m["account_id"], "currency": m["currency"],
+        "forward_state": m["forward_state"],
+        "wallet": m["wallet"],
+        "account_id": m["account_id"],
+        "currency": m["currency"],
         "created_at_ms": m["created_at_ms"],
     }
     return out
@@ -70,14 +90,23 @@ def get_row(conn: Connection, store_id: str, payment_id: str) -> Any:
 
 def order_rows(conn: Connection, store_id: str, order_id: str) -> list[Any]:
     """Every payment on an order, every attempt of every chain, oldest first."""
-    return list(select_rows(conn, payments, {"order_id": order_id, "store_id": store_id},
-                            order_by=("created_at_ms", "attempt")))
+    return list(
+        select_rows(
+            conn,
+            payments,
+            {"order_id": order_id, "store_id": store_id},
+            order_by=("created_at_ms", "attempt"),
+        )
+    )
 
 
 def lines(rows: list[Any], exclude: str | None = None) -> list[d.PaymentLine]:
     """Payment rows as the bill sees them (``exclude``: leave one intent out)."""
-    return [d.PaymentLine(IntentStatus(r.status), r.amount, r.tip, r.refunded, r.rounding)
-            for r in rows if r.id != exclude]
+    return [
+        d.PaymentLine(IntentStatus(r.status), r.amount, r.tip, r.refunded, r.rounding)
+        for r in rows
+        if r.id != exclude
+    ]
 
 
 def order_of(conn: Connection, store_id: str, order_id: str) -> Order:
@@ -88,15 +117,18 @@ def order_of(conn: Connection, store_id: str, order_id: str) -> Order:
 
 
 def current_shift_id(conn: Connection, store_id: str) -> str | None:
-    return select_rows(conn, cash_shifts, {"store_id": store_id, "status": "open"},
-                       ("id",)).scalar()
+    return select_rows(
+        conn, cash_shifts, {"store_id": store_id, "status": "open"}, ("id",)
+    ).scalar()
 
 
 def outstanding_offline(conn: Connection, store_id: str) -> int:
     """What payments taken offline still wait to be forwarded: the store's risk so far."""
-    total = conn.execute(sa.select(sa.func.sum(payments.c.amount + payments.c.tip))
-                         .where(payments.c.store_id == store_id)
-                         .where(payments.c.forward_state == "queued")).scalar()
+    total = conn.execute(
+        sa.select(sa.func.sum(payments.c.amount + payments.c.tip))
+        .where(payments.c.store_id == store_id)
+        .where(payments.c.forward_state == "queued")
+    ).scalar()
     return int(total or 0)
 
 
@@ -133,10 +165,17 @@ class Recorded:
     reverse: bool  # the provider holds money the bill cannot take: reverse it
 
 
-def record_answer(tx: Tx, payment_id: str, answer: ProviderStatus, *,
-                  result: ProviderResult | None = None, message: tuple[str, str] | None = None,
-                  fallback: dict[str, Any] | None = None, actor: str | None = None,
-                  extra: dict[str, Any] | None = None) -> Recorded:
+def record_answer(
+    tx: Tx,
+    payment_id: str,
+    answer: ProviderStatus,
+    *,
+    result: ProviderResult | None = None,
+    message: tuple[str, str] | None = None,
+    fallback: dict[str, Any] | None = None,
+    actor: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Recorded:
     """Fold one provider answer into an intent (idempotent: duplicates change nothing)."""
     row = get_row(tx.conn, tx.store_id, payment_id)
     current = IntentStatus(row.status)
@@ -163,14 +202,23 @@ def record_answer(tx: Tx, payment_id: str, answer: ProviderStatus, *,
     return Recorded(get_row(tx.conn, tx.store_id, payment_id), decision.reverse)
 
 
-def record_reverse_refused(tx: Tx, payment_id: str, message: tuple[str, str],
-                           actor: str | None = None) -> Any:
+def record_reverse_refused(
+    tx: Tx, payment_id: str, message: tuple[str, str], actor: str | None = None
+) -> Any:
     """The provider said no to a reverse or cancel: flag the intent for a person, with its
     words. Idempotent: an intent flagged (or settled) already is left as it is."""
     row = get_row(tx.conn, tx.store_id, payment_id)
     decision = d.on_reverse_refused(IntentStatus(row.status))
     if decision.changed:
-        tx.append(stream(payment_id), "PaymentStatusChanged", {
-            "payment_id": payment_id, "status": decision.status.value,
-            "message_zh": message[0], "message_en": message[1]}, actor)
+        tx.append(
+            stream(payment_id),
+            "PaymentStatusChanged",
+            {
+                "payment_id": payment_id,
+                "status": decision.status.value,
+                "message_zh": message[0],
+                "message_en": message[1],
+            },
+            actor,
+        )
     return get_row(tx.conn, tx.store_id, payment_id)

@@ -89,10 +89,15 @@ class Route:
     last_error: str | None = None
 
     def to_json(self, now_ms: float) -> dict[str, object]:
-        return {"name": self.name, "tenders": sorted(self.tenders),
-                "state": self.breaker.current(now_ms).value,
-                "health": round(self.health.score, 3), "last_error": self.last_error,
-                "enabled": self.enabled, "priority": self.priority}
+        return {
+            "name": self.name,
+            "tenders": sorted(self.tenders),
+            "state": self.breaker.current(now_ms).value,
+            "health": round(self.health.score, 3),
+            "last_error": self.last_error,
+            "enabled": self.enabled,
+            "priority": self.priority,
+        }
 
 
 def counts_against(kind: FailureKind | None) -> bool:
@@ -105,12 +110,20 @@ class ProviderRouter:
     clock: Clock
     routes: dict[str, Route] = field(default_factory=dict)
 
-    def configure(self, name: str, tenders: Iterable[str], priority: int, enabled: bool,
-                  failures_to_open: int = 3, cooldown_ms: float = 15_000) -> None:
+    def configure(
+        self,
+        name: str,
+        tenders: Iterable[str],
+        priority: int,
+        enabled: bool,
+        failures_to_open: int = 3,
+        cooldown_ms: float = 15_000,
+    ) -> None:
         route = self.routes.get(name)
         if route is None:
-            route = Route(name, frozenset(tenders), priority, enabled,
-                          Breaker(failures_to_open, cooldown_ms))
+            route = Route(
+                name, frozenset(tenders), priority, enabled, Breaker(failures_to_open, cooldown_ms)
+            )
             self.routes[name] = route
         else:
             route.tenders, route.priority, route.enabled = frozenset(tenders), priority, enabled
@@ -130,8 +143,9 @@ class ProviderRouter:
         decision can look at every provider and claim only the one it picks."""
         breaker = self.routes[name].breaker
         state = breaker.current(self.clock())
-        return state is BreakerState.CLOSED or (state is BreakerState.HALF_OPEN
-                                                and not breaker.trial_in_flight)
+        return state is BreakerState.CLOSED or (
+            state is BreakerState.HALF_OPEN and not breaker.trial_in_flight
+        )
 
     def record(self, name: str, *, ok: bool, error: str | None = None) -> None:
         """Record one call's outcome: ``ok`` means the provider answered (even a decline)."""
@@ -148,13 +162,18 @@ class ProviderRouter:
     def presumed_up(self, name: str) -> bool:
         """Nothing says it is down: enabled, breaker closed and its last call answered."""
         route = self.routes.get(name)
-        return (route is not None and route.enabled and route.breaker.failures == 0
-                and route.breaker.current(self.clock()) is BreakerState.CLOSED)
+        return (
+            route is not None
+            and route.enabled
+            and route.breaker.failures == 0
+            and route.breaker.current(self.clock()) is BreakerState.CLOSED
+        )
 
     def state(self, name: str) -> BreakerState:
         return self.routes[name].breaker.current(self.clock())
 
     def to_json(self) -> list[dict[str, object]]:
         now = self.clock()
-        return [r.to_json(now) for r in sorted(self.routes.values(),
-                                               key=lambda r: (r.priority, r.name))]
+        return [
+            r.to_json(now) for r in sorted(self.routes.values(), key=lambda r: (r.priority, r.name))
+        ]

@@ -54,14 +54,22 @@ def compare(rows: list[Any], entries: list[StatementEntry]) -> list[dict[str, An
             kind = "missing_at_provider"
         else:
             kind = "amount_mismatch"
-        diffs.append({"payment_id": pid, "kind": kind, "ours": mine, "theirs": theirs,
-                      "order_id": row.order_id if row is not None else None,
-                      "status": row.status if row is not None else None})
+        diffs.append(
+            {
+                "payment_id": pid,
+                "kind": kind,
+                "ours": mine,
+                "theirs": theirs,
+                "order_id": row.order_id if row is not None else None,
+                "status": row.status if row is not None else None,
+            }
+        )
     return diffs
 
 
-async def reconcile(node: Node, since_ms: int, until_ms: int, actor: str | None,
-                    only: str | None = None) -> dict[str, Any]:
+async def reconcile(
+    node: Node, since_ms: int, until_ms: int, actor: str | None, only: str | None = None
+) -> dict[str, Any]:
     """Every provider's statement for the window against our payments (``only``: one
     provider). The result is journaled (``ReconciliationRecorded``) and returned."""
     runtime = payments_of(node)
@@ -70,24 +78,33 @@ async def reconcile(node: Node, since_ms: int, until_ms: int, actor: str | None,
         if only is not None and name != only:
             continue
         with node.engine.connect() as conn:
-            rows = list(conn.execute(sa.select(payments)
-                                     .where(payments.c.store_id == node.settings.store_id)
-                                     .where(payments.c.provider == name)
-                                     .where(payments.c.created_at_ms >= since_ms)
-                                     .where(payments.c.created_at_ms < until_ms)))
+            rows = list(
+                conn.execute(
+                    sa.select(payments)
+                    .where(payments.c.store_id == node.settings.store_id)
+                    .where(payments.c.provider == name)
+                    .where(payments.c.created_at_ms >= since_ms)
+                    .where(payments.c.created_at_ms < until_ms)
+                )
+            )
         try:
             entries = await provider.statement(since_ms, until_ms)
         except ProviderError as exc:
-            result["providers"].append({"provider": name, "error": exc.message,
-                                        "differences": []})
+            result["providers"].append({"provider": name, "error": exc.message, "differences": []})
             continue
         # Statement lines for intents we created before the window are not ours to judge here.
         known_before = {r.id for r in rows}
-        entries = [e for e in entries if e.intent_id in known_before
-                   or since_ms <= e.at_ms < until_ms]
-        result["providers"].append({"provider": name, "payments": len(rows),
-                                    "statement_entries": len(entries),
-                                    "differences": compare(rows, entries)})
+        entries = [
+            e for e in entries if e.intent_id in known_before or since_ms <= e.at_ms < until_ms
+        ]
+        result["providers"].append(
+            {
+                "provider": name,
+                "payments": len(rows),
+                "statement_entries": len(entries),
+                "differences": compare(rows, entries),
+            }
+        )
     result["differences"] = sum(len(p["differences"]) for p in result["providers"])
 
     def record(tx: Tx) -> None:
@@ -98,9 +115,11 @@ async def reconcile(node: Node, since_ms: int, until_ms: int, actor: str | None,
 
 
 # -- the manager's command: ``hearth reconcile`` -----------------------------------------------
-KIND_WORDS = {"missing_here": "at the provider, not in our books",
-              "missing_at_provider": "in our books, not at the provider",
-              "amount_mismatch": "amounts differ"}
+KIND_WORDS = {
+    "missing_here": "at the provider, not in our books",
+    "missing_at_provider": "in our books, not at the provider",
+    "amount_mismatch": "amounts differ",
+}
 
 
 def _yuan(fen: int) -> str:
@@ -121,8 +140,10 @@ def run_command(node: Node, provider: str | None, hours: float, console: Any) ->
         runtime = payments_of(node)
         if provider is not None and provider not in runtime.providers:
             known = ", ".join(sorted(runtime.providers)) or "none (no provider is configured)"
-            console.print(f"[bold red]Error:[/] no provider {provider!r} here.\n"
-                          f"[yellow]Fix:[/] use one of: {known}.")
+            console.print(
+                f"[bold red]Error:[/] no provider {provider!r} here.\n"
+                f"[yellow]Fix:[/] use one of: {known}."
+            )
             return 2
         until = node.now_ms()
         since = until - int(hours * 3_600_000)
@@ -138,33 +159,55 @@ def run_command(node: Node, provider: str | None, hours: float, console: Any) ->
     finally:
         node.close()
 
-    window = (f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(since / 1000))} to "
-              f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(until / 1000))}")
+    window = (
+        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(since / 1000))} to "
+        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(until / 1000))}"
+    )
     table = Table(title=f"Reconciliation, {window}")
-    for column, justify in (("provider", "left"), ("payment", "left"), ("order", "left"),
-                            ("difference", "left"), ("ours", "right"), ("theirs", "right"),
-                            ("our status", "left")):
+    for column, justify in (
+        ("provider", "left"),
+        ("payment", "left"),
+        ("order", "left"),
+        ("difference", "left"),
+        ("ours", "right"),
+        ("theirs", "right"),
+        ("our status", "left"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     unread = 0
     for p in result["providers"]:
         if p.get("error"):
             unread += 1
-            table.add_row(p["provider"], "-", "-", f"[red]statement not read: {p['error']}[/]",
-                          "", "", "")
+            table.add_row(
+                p["provider"], "-", "-", f"[red]statement not read: {p['error']}[/]", "", "", ""
+            )
             continue
         for diff in p["differences"]:
-            table.add_row(p["provider"], diff["payment_id"], diff["order_id"] or "-",
-                          KIND_WORDS.get(diff["kind"], diff["kind"]), _yuan(diff["ours"]),
-                          _yuan(diff["theirs"]), diff["status"] or "-")
-    checked = ", ".join(f"{p['provider']} ({p.get('payments', 0)} payments, "
-                        f"{p.get('statement_entries', 0)} statement lines)"
-                        for p in result["providers"] if not p.get("error"))
+            table.add_row(
+                p["provider"],
+                diff["payment_id"],
+                diff["order_id"] or "-",
+                KIND_WORDS.get(diff["kind"], diff["kind"]),
+                _yuan(diff["ours"]),
+                _yuan(diff["theirs"]),
+                diff["status"] or "-",
+            )
+    checked = ", ".join(
+        f"{p['provider']} ({p.get('payments', 0)} payments, "
+        f"{p.get('statement_entries', 0)} statement lines)"
+        for p in result["providers"]
+        if not p.get("error")
+    )
     if result["differences"] or unread:
         console.print(table)
-        console.print(f"[bold red]{result['differences']} difference(s)[/]"
-                      + (f", {unread} statement(s) not read" if unread else "")
-                      + f". Checked: {checked or 'nothing'}.")
+        console.print(
+            f"[bold red]{result['differences']} difference(s)[/]"
+            + (f", {unread} statement(s) not read" if unread else "")
+            + f". Checked: {checked or 'nothing'}."
+        )
         return 1
-    console.print(f"[green]No differences:[/] every payment matches the statements. "
-                  f"Checked: {checked or 'nothing'}.")
+    console.print(
+        f"[green]No differences:[/] every payment matches the statements. "
+        f"Checked: {checked or 'nothing'}."
+    )
     return 0

@@ -26,8 +26,9 @@ log = structlog.get_logger(__name__)
 REVERSED, REFUSED, NO_ANSWER = "reversed", "refused", "no_answer"
 
 
-async def reverse(node: Node, runtime: PaymentsRuntime, payment_id: str,
-                  actor: str | None = None) -> str:
+async def reverse(
+    node: Node, runtime: PaymentsRuntime, payment_id: str, actor: str | None = None
+) -> str:
     """Reverse an intent at its provider (money the bill cannot keep, a QR nobody scanned).
 
     ``reversed`` once the provider confirms nothing is kept; ``refused`` when it answered no
@@ -41,22 +42,34 @@ async def reverse(node: Node, runtime: PaymentsRuntime, payment_id: str,
         return NO_ANSWER
     try:
         method = d.METHOD_OF.get(Tender(row.tender))
-        result = await runtime.call(row.provider, provider.reverse(payment_id, method),
-                                    node.settings.payment_call_timeout_ms / 1000)
+        result = await runtime.call(
+            row.provider,
+            provider.reverse(payment_id, method),
+            node.settings.payment_call_timeout_ms / 1000,
+        )
     except ProviderError as exc:
         if exc.kind is not FailureKind.DECLINED:
             return NO_ANSWER
         result = ProviderResult(ProviderStatus.FAILED, message=exc.message)
     if result.status is ProviderStatus.FAILED:
         words = text("reverse_refused", row.provider, detail=result.message)
-        await node.writer.submit(lambda tx: record_reverse_refused(tx, payment_id, words,
-                                                                   actor))
-        log.warning("payments.reverse_refused", payment_id=payment_id,
-                    provider=row.provider, said=result.message)
+        await node.writer.submit(lambda tx: record_reverse_refused(tx, payment_id, words, actor))
+        log.warning(
+            "payments.reverse_refused",
+            payment_id=payment_id,
+            provider=row.provider,
+            said=result.message,
+        )
         return REFUSED
-    if result.status not in (ProviderStatus.REVERSED, ProviderStatus.NOT_FOUND,
-                             ProviderStatus.REFUNDED):
+    if result.status not in (
+        ProviderStatus.REVERSED,
+        ProviderStatus.NOT_FOUND,
+        ProviderStatus.REFUNDED,
+    ):
         return NO_ANSWER
-    await node.writer.submit(lambda tx: record_answer(
-        tx, payment_id, ProviderStatus.REVERSED, message=text("reversed"), actor=actor))
+    await node.writer.submit(
+        lambda tx: record_answer(
+            tx, payment_id, ProviderStatus.REVERSED, message=text("reversed"), actor=actor
+        )
+    )
     return REVERSED

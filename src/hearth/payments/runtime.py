@@ -69,8 +69,9 @@ class PaymentsRuntime:
         """May this provider take a payment code of ``wallet``?"""
         return wallet in self.wallets_of(name)
 
-    async def call(self, name: str, coro: Coroutine[Any, Any, ProviderResult],
-                   timeout_s: float) -> ProviderResult:
+    async def call(
+        self, name: str, coro: Coroutine[Any, Any, ProviderResult], timeout_s: float
+    ) -> ProviderResult:
         """One provider call with a timeout; its outcome feeds the router's health and breaker.
 
         Whatever goes wrong comes out as a ``ProviderError`` whose kind says what the caller
@@ -81,8 +82,9 @@ class PaymentsRuntime:
             self.routing.record(name, ok=False, error="timeout")
             raise ProviderError(FailureKind.TIMEOUT, "no answer in time") from None
         except ProviderError as exc:
-            self.routing.record(name, ok=not counts_against(exc.kind),
-                                error=f"{exc.kind.value}: {exc.message}")
+            self.routing.record(
+                name, ok=not counts_against(exc.kind), error=f"{exc.kind.value}: {exc.message}"
+            )
             raise
         except Exception as exc:  # an adapter bug is an outage of that provider, not a crash
             self.routing.record(name, ok=False, error=f"unavailable: {exc}")
@@ -91,18 +93,28 @@ class PaymentsRuntime:
         self.routing.record(name, ok=not unknown, error="unknown" if unknown else None)
         return result
 
-    def configure(self, name: str, tenders: Sequence[str], priority: int,
-                  enabled: bool) -> None:
+    def configure(self, name: str, tenders: Sequence[str], priority: int, enabled: bool) -> None:
         s = self.settings
-        self.routing.configure(name, tenders, priority, enabled, s.payment_breaker_failures,
-                               s.payment_breaker_cooldown_ms)
+        self.routing.configure(
+            name,
+            tenders,
+            priority,
+            enabled,
+            s.payment_breaker_failures,
+            s.payment_breaker_cooldown_ms,
+        )
 
     def load_config(self, node: Node) -> None:
         """The store's provider list: saved settings first, defaults for the rest."""
         with node.engine.connect() as conn:
-            saved = {r.name: r for r in conn.execute(
-                sa.select(payment_providers)
-                .where(payment_providers.c.store_id == node.settings.store_id))}
+            saved = {
+                r.name: r
+                for r in conn.execute(
+                    sa.select(payment_providers).where(
+                        payment_providers.c.store_id == node.settings.store_id
+                    )
+                )
+            }
         for i, (name, provider) in enumerate(self.providers.items()):
             row = saved.get(name)
             if row is not None:
@@ -111,13 +123,15 @@ class PaymentsRuntime:
                 self.configure(name, default_tenders(provider), (i + 1) * 10, True)
 
 
-def make_runtime(settings: Settings, providers: Sequence[Provider],
-                 clock: Clock) -> PaymentsRuntime:
+def make_runtime(
+    settings: Settings, providers: Sequence[Provider], clock: Clock
+) -> PaymentsRuntime:
     return PaymentsRuntime(settings, {p.name: p for p in providers}, ProviderRouter(clock))
 
 
-def install(node: Node, providers: Sequence[Provider],
-            clock: Clock | None = None) -> PaymentsRuntime:
+def install(
+    node: Node, providers: Sequence[Provider], clock: Clock | None = None
+) -> PaymentsRuntime:
     """Give a node its providers before the app starts (tests, the demo, the fault suite)."""
     runtime = make_runtime(node.settings, providers, clock or breaker_clock(node))
     node.parts.put(runtime)
@@ -144,8 +158,9 @@ def payments_of(node: Node) -> PaymentsRuntime:
     """The node's payments runtime, built from settings on first use."""
 
     def build() -> PaymentsRuntime:
-        runtime = make_runtime(node.settings, providers_from_settings(node.settings),
-                               breaker_clock(node))
+        runtime = make_runtime(
+            node.settings, providers_from_settings(node.settings), breaker_clock(node)
+        )
         runtime.load_config(node)
         return runtime
 

@@ -64,9 +64,17 @@ def order_payments(conn: Connection, store_id: str, order_id: str) -> dict[str, 
     order = order_of(conn, store_id, order_id)
     rows = order_rows(conn, store_id, order_id)
     b = d.bill(order.totals().total, lines(rows))
-    return {"order_id": order_id, "total": b.total, "paid": b.paid, "tips": b.tips,
-            "due": b.due, "pending": b.pending, "status": order.status.value,
-            "currency": order.currency, "payments": [payment_out(r) for r in rows]}
+    return {
+        "order_id": order_id,
+        "total": b.total,
+        "paid": b.paid,
+        "tips": b.tips,
+        "due": b.due,
+        "pending": b.pending,
+        "status": order.status.value,
+        "currency": order.currency,
+        "payments": [payment_out(r) for r in rows],
+    }
 
 
 def payments_for_receipt(conn: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
@@ -75,10 +83,20 @@ def payments_for_receipt(conn: Connection, store_id: str, order_id: str) -> list
     for r in order_rows(conn, store_id, order_id):
         if r.status not in ("succeeded", "refunded"):
             continue
-        result.append({"tender": r.tender, "provider": r.provider, "amount": r.amount,
-                       "tip": r.tip, "change_due": r.change_due, "status": r.status,
-                       "tendered": r.tendered, "rounding": r.rounding, "refunded": r.refunded,
-                       "offline": r.offline})
+        result.append(
+            {
+                "tender": r.tender,
+                "provider": r.provider,
+                "amount": r.amount,
+                "tip": r.tip,
+                "change_due": r.change_due,
+                "status": r.status,
+                "tendered": r.tendered,
+                "rounding": r.rounding,
+                "refunded": r.refunded,
+                "offline": r.offline,
+            }
+        )
     return result
 
 
@@ -112,30 +130,51 @@ def _replay(tx: Tx, key: str, fp: str) -> Any | None:
     if first.request_fp != fp:
         raise PaymentsError.IDEMPOTENCY_KEY_REUSED.problem(
             "This Idempotency-Key was used for a different payment. Send a new key "
-            "for a new payment; reuse a key only to retry the same one.", field="Idempotency-Key")
-    return tx.conn.execute(sa.select(payments).where(payments.c.root_id == first.id)
-                           .order_by(payments.c.attempt.desc()).limit(1)).first()
+            "for a new payment; reuse a key only to retry the same one.",
+            field="Idempotency-Key",
+        )
+    return tx.conn.execute(
+        sa.select(payments)
+        .where(payments.c.root_id == first.id)
+        .order_by(payments.c.attempt.desc())
+        .limit(1)
+    ).first()
 
 
 def _check_account(tx: Tx, account_id: str | None, need: int) -> None:
     if not account_id:
         raise PaymentsError.ACCOUNT_MISSING.problem(
-            "Give the stored-value account.", field="account_id")
-    row = tx.conn.execute(sa.select(stored_value_accounts)
-                          .where(stored_value_accounts.c.id == account_id)
-                          .where(stored_value_accounts.c.store_id == tx.store_id)).first()
+            "Give the stored-value account.", field="account_id"
+        )
+    row = tx.conn.execute(
+        sa.select(stored_value_accounts)
+        .where(stored_value_accounts.c.id == account_id)
+        .where(stored_value_accounts.c.store_id == tx.store_id)
+    ).first()
     if row is None:
         raise not_found(PaymentsError.ACCOUNT_NOT_FOUND, account_id)
     if row.balance < need:
         raise PaymentsError.BALANCE_TOO_LOW.problem(
-            f"The account holds {row.balance}; this needs {need}.")
+            f"The account holds {row.balance}; this needs {need}."
+        )
 
 
-def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, key: str,
-                  fp: str, settings: Any, provider: str | None = None,
-                  root_id: str | None = None, attempt: int = 1, offline: bool = False,
-                  message: tuple[str, str] | None = None,
-                  fallback: dict[str, Any] | None = None) -> Started:
+def start_payment(
+    tx: Tx,
+    *,
+    order_id: str,
+    body: TenderIn,
+    actor: str | None,
+    key: str,
+    fp: str,
+    settings: Any,
+    provider: str | None = None,
+    root_id: str | None = None,
+    attempt: int = 1,
+    offline: bool = False,
+    message: tuple[str, str] | None = None,
+    fallback: dict[str, Any] | None = None,
+) -> Started:
     """Record a payment: local tenders complete here; provider tenders start ``pending``."""
     request_key = key if attempt == 1 else f"{key}#{attempt}"
     if attempt == 1:
@@ -155,9 +194,13 @@ def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, k
     if tender is Tender.WALLET_SCAN:  # the code says whose it is
         wallet = d.check_payment_code(body.auth_code, body.wallet)
     if tender is Tender.CASH:
-        cash = d.take_cash(body.amount, body.tip, body.tendered,
-                           unit=cash_rounding_unit(tx.conn, tx.store_id, settings),
-                           settles_bill=body.amount == b.due)
+        cash = d.take_cash(
+            body.amount,
+            body.tip,
+            body.tendered,
+            unit=cash_rounding_unit(tx.conn, tx.store_id, settings),
+            settles_bill=body.amount == b.due,
+        )
         status, rounding = IntentStatus.SUCCEEDED, cash.rounding
         tendered, change = cash.tendered, cash.change_due
         shift_id = current_shift_id(tx.conn, tx.store_id)
@@ -165,36 +208,66 @@ def start_payment(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, k
     elif tender is Tender.STORED_VALUE:
         need = body.amount + body.tip
         _check_account(tx, body.account_id, need)
-        tx.append(f"account:{body.account_id}", "StoredValueChanged",
-                  {"account_id": body.account_id, "delta": -need, "reason": "charge",
-                   "payment_id": payment_id}, actor)
+        tx.append(
+            f"account:{body.account_id}",
+            "StoredValueChanged",
+            {
+                "account_id": body.account_id,
+                "delta": -need,
+                "reason": "charge",
+                "payment_id": payment_id,
+            },
+            actor,
+        )
         status, message = IntentStatus.SUCCEEDED, text("stored_value")
     elif tender is Tender.PLATFORM:
         status, message = IntentStatus.SUCCEEDED, text("platform")
     elif offline:
         status = IntentStatus.SUCCEEDED
     message = message or text("pending", provider)
-    tx.append(stream(payment_id), "PaymentStarted", {
-        "payment_id": payment_id, "order_id": order_id, "tender": tender.value,
-        "provider": provider, "wallet": wallet, "account_id": body.account_id,
-        "amount": body.amount, "tip": body.tip, "rounding": rounding, "tendered": tendered,
-        "change_due": change, "currency": order.currency, "status": status.value,
-        "offline": offline, "forward_state": "queued" if offline else None,
-        "provider_ref": None, "qr_content": None, "message_zh": message[0],
-        "message_en": message[1], "fallback": fallback, "request_key": request_key,
-        "request_fp": fp, "root_id": root_id or payment_id, "attempt": attempt,
-        "shift_id": shift_id,
-        # Kept only in the journal: an offline wallet scan is forwarded with the code later.
-        "auth_code": body.auth_code if offline else None,
-    }, actor)
+    tx.append(
+        stream(payment_id),
+        "PaymentStarted",
+        {
+            "payment_id": payment_id,
+            "order_id": order_id,
+            "tender": tender.value,
+            "provider": provider,
+            "wallet": wallet,
+            "account_id": body.account_id,
+            "amount": body.amount,
+            "tip": body.tip,
+            "rounding": rounding,
+            "tendered": tendered,
+            "change_due": change,
+            "currency": order.currency,
+            "status": status.value,
+            "offline": offline,
+            "forward_state": "queued" if offline else None,
+            "provider_ref": None,
+            "qr_content": None,
+            "message_zh": message[0],
+            "message_en": message[1],
+            "fallback": fallback,
+            "request_key": request_key,
+            "request_fp": fp,
+            "root_id": root_id or payment_id,
+            "attempt": attempt,
+            "shift_id": shift_id,
+            # Kept only in the journal: an offline wallet scan is forwarded with the code later.
+            "auth_code": body.auth_code if offline else None,
+        },
+        actor,
+    )
     if status is IntentStatus.SUCCEEDED:
         settle_order(tx, order_id, actor)
     return Started(get_row(tx.conn, tx.store_id, payment_id), False)
 
 
 # -- taking a tender ----------------------------------------------------------------------------
-async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str | None,
-                       idempotency_key: str) -> dict[str, Any]:
+async def take_payment(
+    node: Node, order_id: str, body: TenderIn, *, actor: str | None, idempotency_key: str
+) -> dict[str, Any]:
     """Take one tender on an order; the answer is the PaymentOut of the contract.
 
     Local tenders (cash, stored value, platform) complete in one transaction. A provider
@@ -204,9 +277,17 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
     that out, so the rules can be read (and tested) in one place.
     """
     fp = fingerprint(order_id, body)
-    started = await node.writer.submit(partial(
-        _begin, order_id=order_id, body=body, actor=actor, key=idempotency_key, fp=fp,
-        settings=node.settings))
+    started = await node.writer.submit(
+        partial(
+            _begin,
+            order_id=order_id,
+            body=body,
+            actor=actor,
+            key=idempotency_key,
+            fp=fp,
+            settings=node.settings,
+        )
+    )
     if started.row is not None:
         return payment_out(started.row)
     chain = _Chain(node, payments_of(node), order_id, body, actor, idempotency_key, fp)
@@ -225,13 +306,15 @@ async def take_payment(node: Node, order_id: str, body: TenderIn, *, actor: str 
             return await chain.give_up(decision)
 
 
-def _begin(tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, key: str, fp: str,
-           settings: Any) -> Started:
+def _begin(
+    tx: Tx, *, order_id: str, body: TenderIn, actor: str | None, key: str, fp: str, settings: Any
+) -> Started:
     """Take a local tender outright; for a provider tender only replay a retried request or
     check the bill, before any provider is chosen or called (``row`` is None then)."""
     if body.kind not in d.PROVIDER_TENDERS:
-        return start_payment(tx, order_id=order_id, body=body, actor=actor, key=key, fp=fp,
-                             settings=settings)
+        return start_payment(
+            tx, order_id=order_id, body=body, actor=actor, key=key, fp=fp, settings=settings
+        )
     seen = _replay(tx, key, fp)
     if seen is not None:
         return Started(seen, True)
@@ -263,11 +346,16 @@ class _Chain:
 
     def __post_init__(self) -> None:
         s, runtime = self.node.settings, self.runtime
-        self.routes = [r.name for r in runtime.routing.candidates(self.body.kind.value,
-                                                                  prefer=self.body.wallet)
-                       if runtime.provider(r.name) is not None]
-        self.code_wallet = (d.check_payment_code(self.body.auth_code, self.body.wallet)
-                            if self.body.kind is Tender.WALLET_SCAN else None)
+        self.routes = [
+            r.name
+            for r in runtime.routing.candidates(self.body.kind.value, prefer=self.body.wallet)
+            if runtime.provider(r.name) is not None
+        ]
+        self.code_wallet = (
+            d.check_payment_code(self.body.auth_code, self.body.wallet)
+            if self.body.kind is Tender.WALLET_SCAN
+            else None
+        )
         self.deadline = self.node.clock.monotonic() + s.payment_budget_ms / 1000
 
     def attempt(self) -> failover.Attempt:
@@ -275,19 +363,31 @@ class _Chain:
         s, routing = self.node.settings, self.runtime.routing
         others: tuple[tuple[Tender, str], ...] = ()
         if self.code_wallet is not None:
-            others = tuple((t, r.name) for t in failover.SWITCH_TO
-                           for r in routing.candidates(t.value) if routing.presumed_up(r.name))
+            others = tuple(
+                (t, r.name)
+                for t in failover.SWITCH_TO
+                for r in routing.candidates(t.value)
+                if routing.presumed_up(r.name)
+            )
         offline = {t.strip() for t in s.payment_offline_tenders.split(",")}
         return failover.Attempt(
             tender=self.body.kind,
-            candidates=tuple(failover.Candidate(
-                name, admits=routing.admits(name),
-                open=routing.state(name) is BreakerState.OPEN,
-                wallets=self.runtime.wallets_of(name)) for name in self.routes),
+            candidates=tuple(
+                failover.Candidate(
+                    name,
+                    admits=routing.admits(name),
+                    open=routing.state(name) is BreakerState.OPEN,
+                    wallets=self.runtime.wallets_of(name),
+                )
+                for name in self.routes
+            ),
             tried=tuple(self.tried),
             budget_left_ms=(self.deadline - self.node.clock.monotonic()) * 1000,
-            auto_failover=s.payment_auto_failover, code_wallet=self.code_wallet,
-            other_methods=others, offline_allowed=self.body.kind.value in offline)
+            auto_failover=s.payment_auto_failover,
+            code_wallet=self.code_wallet,
+            other_methods=others,
+            offline_allowed=self.body.kind.value in offline,
+        )
 
     async def charge(self, decision: failover.TryProvider) -> dict[str, Any] | None:
         """Record a new intent, charge it at the provider the decision chose, record the
@@ -296,10 +396,21 @@ class _Chain:
         node, s, body, name = self.node, self.node.settings, self.body, decision.provider
         self.runtime.routing.allow(name)  # claims the trial call of a half-open breaker
         try:
-            st = await node.writer.submit(partial(
-                start_payment, order_id=self.order_id, body=body, actor=self.actor,
-                key=self.key, fp=self.fp, settings=s, provider=name, root_id=self.root,
-                attempt=len(self.tried) + 1, message=decision.note))
+            st = await node.writer.submit(
+                partial(
+                    start_payment,
+                    order_id=self.order_id,
+                    body=body,
+                    actor=self.actor,
+                    key=self.key,
+                    fp=self.fp,
+                    settings=s,
+                    provider=name,
+                    root_id=self.root,
+                    attempt=len(self.tried) + 1,
+                    message=decision.note,
+                )
+            )
         except Problem:
             if self.last is None:
                 raise
@@ -311,9 +422,14 @@ class _Chain:
         pid = st.row.id
         provider = self.runtime.provider(name)
         assert provider is not None  # the routes are the providers this node has
-        req = ChargeRequest(pid, body.amount + body.tip, st.row.currency,
-                            d.METHOD_OF[body.kind], description=f"order {self.order_id}",
-                            auth_code=body.auth_code)
+        req = ChargeRequest(
+            pid,
+            body.amount + body.tip,
+            st.row.currency,
+            d.METHOD_OF[body.kind],
+            description=f"order {self.order_id}",
+            auth_code=body.auth_code,
+        )
         timeout = min(s.payment_call_timeout_ms / 1000, self.deadline - node.clock.monotonic())
         try:
             result = await self.runtime.call(name, provider.charge(req), timeout)
@@ -328,8 +444,7 @@ class _Chain:
             else:
                 # A timeout: the intent may or may not be captured. It stays unknown and is
                 # settled later by query (then reverse); the bill does not wait for it.
-                out = await self._record(pid, ProviderStatus.UNKNOWN,
-                                         message=text("unknown", name))
+                out = await self._record(pid, ProviderStatus.UNKNOWN, message=text("unknown", name))
             self._tried(name, outcome, out.row)
             return None
         outcome = failover.outcome_of_answer(result.status)
@@ -346,16 +461,21 @@ class _Chain:
             note = text("qr", name) if result.qr_content else text("pending", name)
             if decision.switched:
                 note = (decision.note[0] + "；" + note[0], decision.note[1] + "; " + note[1])
-            out = await self._record(pid, ProviderStatus.PENDING, result=result, message=note,
-                                     extra={"qr_content": result.qr_content}
-                                     if result.qr_content else None)
+            out = await self._record(
+                pid,
+                ProviderStatus.PENDING,
+                result=result,
+                message=note,
+                extra={"qr_content": result.qr_content} if result.qr_content else None,
+            )
             self._tried(name, outcome, out.row)
         elif result.status is ProviderStatus.UNKNOWN:
             out = await self._record(pid, ProviderStatus.UNKNOWN, message=text("unknown", name))
             self._tried(name, outcome, out.row)
         else:
-            out = await self._record(pid, ProviderStatus.FAILED, result=result,
-                                     message=text("declined", name))
+            out = await self._record(
+                pid, ProviderStatus.FAILED, result=result, message=text("declined", name)
+            )
             self._tried(name, outcome, out.row)
         return None
 
@@ -365,24 +485,42 @@ class _Chain:
         node, s, body = self.node, self.node.settings, self.body
 
         def offline(tx: Tx) -> Started:
-            refusal = d.offline_refusal(d.OfflineLimits.of(s), body.amount + body.tip,
-                                        outstanding_offline(tx.conn, tx.store_id))
+            refusal = d.offline_refusal(
+                d.OfflineLimits.of(s),
+                body.amount + body.tip,
+                outstanding_offline(tx.conn, tx.store_id),
+            )
             if refusal is not None:
                 raise refusal
-            return start_payment(tx, order_id=self.order_id, body=body, actor=self.actor,
-                                 key=self.key, fp=self.fp, settings=s,
-                                 provider=decision.provider, root_id=self.root,
-                                 attempt=len(self.tried) + 1, offline=True,
-                                 message=text("offline"))
+            return start_payment(
+                tx,
+                order_id=self.order_id,
+                body=body,
+                actor=self.actor,
+                key=self.key,
+                fp=self.fp,
+                settings=s,
+                provider=decision.provider,
+                root_id=self.root,
+                attempt=len(self.tried) + 1,
+                offline=True,
+                message=text("offline"),
+            )
+
         try:
             st = await node.writer.submit(offline)
             return payment_out(st.row)
         except Problem as refusal:
             fallback = failover.Fallback("cash", None, (text("all_down")[0], refusal.detail))
             if self.last is None:
-                raise Problem(refusal.status, refusal.code, refusal.title, refusal.detail,
-                              extra={"fallback": fallback.to_json()},
-                              title_zh=refusal.title_zh) from None
+                raise Problem(
+                    refusal.status,
+                    refusal.code,
+                    refusal.title,
+                    refusal.detail,
+                    extra={"fallback": fallback.to_json()},
+                    title_zh=refusal.title_zh,
+                ) from None
             return await self._leave_unknown(fallback)
 
     async def give_up(self, decision: failover.GiveUp) -> dict[str, Any]:
@@ -392,19 +530,23 @@ class _Chain:
         extra = {"fallback": fallback.to_json()}
         if decision.stop is failover.Stop.NO_PROVIDER:
             raise PaymentsError.NO_PROVIDER.problem(
-                "No provider is set up for this tender; take cash or stored value.", extra=extra)
+                "No provider is set up for this tender; take cash or stored value.", extra=extra
+            )
         if decision.stop is failover.Stop.WALLET_NOT_HERE and wallet is not None:
             raise PaymentsError.WALLET_NOT_TAKEN.problem(
                 f"No provider here takes {d.WALLET_NAMES[wallet]} payment "
-                "codes; show our QR (any wallet can scan it), or take card or cash.", extra=extra)
+                "codes; show our QR (any wallet can scan it), or take card or cash.",
+                extra=extra,
+            )
         if self.last is not None:
             return await self._leave_unknown(fallback)
         if decision.wallet_down and wallet is not None:
             raise PaymentsError.WALLET_NOT_ANSWERING.problem(
-                f"{fallback.reason[1]}.", extra=extra, wallet=d.WALLET_NAMES[wallet])
+                f"{fallback.reason[1]}.", extra=extra, wallet=d.WALLET_NAMES[wallet]
+            )
         raise PaymentsError.PROVIDERS_UNAVAILABLE.problem(
-            "Every provider for this tender is unavailable; take cash or stored "
-            "value.", extra=extra)
+            "Every provider for this tender is unavailable; take cash or stored value.", extra=extra
+        )
 
     def _tried(self, name: str, outcome: failover.Outcome, row: Any) -> None:
         self.tried.append(failover.Tried(name, outcome))
@@ -412,11 +554,11 @@ class _Chain:
 
     async def _record(self, payment_id: str, answer: ProviderStatus, **kw: Any) -> Recorded:
         return await self.node.writer.submit(
-            lambda tx: record_answer(tx, payment_id, answer, actor=self.actor, **kw))
+            lambda tx: record_answer(tx, payment_id, answer, actor=self.actor, **kw)
+        )
 
     async def _leave_unknown(self, fallback: failover.Fallback) -> dict[str, Any]:
         """Answer with the latest attempt and what to do instead. Recorded as ``unknown``
         changes nothing the provider said: a failed attempt stays failed."""
-        out = await self._record(self.last.id, ProviderStatus.UNKNOWN,
-                                 fallback=fallback.to_json())
+        out = await self._record(self.last.id, ProviderStatus.UNKNOWN, fallback=fallback.to_json())
         return payment_out(out.row)

@@ -34,22 +34,39 @@ log = structlog.get_logger(__name__)
 
 
 def _open_intents(conn: Connection, store_id: str) -> list[Any]:
-    return list(conn.execute(sa.select(payments).where(payments.c.store_id == store_id)
-                             .where(payments.c.status.in_(("created", "pending", "unknown")))
-                             .where(payments.c.offline.is_(False))
-                             .order_by(payments.c.created_at_ms).limit(200)))
+    return list(
+        conn.execute(
+            sa.select(payments)
+            .where(payments.c.store_id == store_id)
+            .where(payments.c.status.in_(("created", "pending", "unknown")))
+            .where(payments.c.offline.is_(False))
+            .order_by(payments.c.created_at_ms)
+            .limit(200)
+        )
+    )
 
 
 def _queued(conn: Connection, store_id: str) -> list[Any]:
-    return list(conn.execute(sa.select(payments).where(payments.c.store_id == store_id)
-                             .where(payments.c.forward_state == "queued")
-                             .order_by(payments.c.created_at_ms).limit(200)))
+    return list(
+        conn.execute(
+            sa.select(payments)
+            .where(payments.c.store_id == store_id)
+            .where(payments.c.forward_state == "queued")
+            .order_by(payments.c.created_at_ms)
+            .limit(200)
+        )
+    )
 
 
 def _pending_refunds(conn: Connection, store_id: str) -> list[Any]:
-    return list(conn.execute(sa.select(payment_refunds)
-                             .where(payment_refunds.c.store_id == store_id)
-                             .where(payment_refunds.c.status == "pending").limit(200)))
+    return list(
+        conn.execute(
+            sa.select(payment_refunds)
+            .where(payment_refunds.c.store_id == store_id)
+            .where(payment_refunds.c.status == "pending")
+            .limit(200)
+        )
+    )
 
 
 async def settle_intent(node: Node, runtime: PaymentsRuntime, row: Any, eager: bool = False) -> str:
@@ -65,8 +82,9 @@ async def settle_intent(node: Node, runtime: PaymentsRuntime, row: Any, eager: b
     if not eager and age < s.payment_budget_ms + 500:
         return str(row.status)
     try:
-        result = await runtime.call(row.provider, provider.query(row.id),
-                            s.payment_call_timeout_ms / 1000)
+        result = await runtime.call(
+            row.provider, provider.query(row.id), s.payment_call_timeout_ms / 1000
+        )
         answer = result.status
     except ProviderError:
         result, answer = None, ProviderStatus.UNKNOWN
@@ -77,18 +95,27 @@ async def settle_intent(node: Node, runtime: PaymentsRuntime, row: Any, eager: b
         return str(row.status)  # the charge may still be on its way to the provider
     if answer in (ProviderStatus.UNKNOWN, ProviderStatus.PENDING):
         stale_unknown = row.status == "unknown" and age > s.payment_reverse_unknown_after_ms
-        if stale_unknown or (answer is ProviderStatus.UNKNOWN and row.status == "pending"
-                             and expired):
+        if stale_unknown or (
+            answer is ProviderStatus.UNKNOWN and row.status == "pending" and expired
+        ):
             await reverse(node, runtime, row.id)
         elif answer is ProviderStatus.UNKNOWN and row.status == "pending" and age > 5_000:
             await node.writer.submit(lambda tx: record_answer(tx, row.id, ProviderStatus.UNKNOWN))
         with node.engine.connect() as conn:
             return str(get_row(conn, s.store_id, row.id).status)
-    out = await node.writer.submit(lambda tx: record_answer(
-        tx, row.id, answer, result=result,
-        message=text("succeeded", row.provider) if answer is ProviderStatus.SUCCEEDED
-        else text("failed") if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND)
-        else None))
+    out = await node.writer.submit(
+        lambda tx: record_answer(
+            tx,
+            row.id,
+            answer,
+            result=result,
+            message=text("succeeded", row.provider)
+            if answer is ProviderStatus.SUCCEEDED
+            else text("failed")
+            if answer in (ProviderStatus.FAILED, ProviderStatus.NOT_FOUND)
+            else None,
+        )
+    )
     if out.reverse:
         await reverse(node, runtime, row.id)
     return str(out.row.status)
@@ -121,36 +148,48 @@ async def forward(node: Node, runtime: PaymentsRuntime, row: Any) -> str:
             method = d.METHOD_OF[Tender(row.tender)]
             with node.engine.connect() as conn:
                 started = stream_events(conn, f"payment:{row.id}")[0].payload
-            result = await runtime.call(row.provider, provider.charge(ChargeRequest(
-                row.id, row.amount + row.tip, row.currency, method,
-                description=f"order {row.order_id} (offline)",
-                auth_code=started.get("auth_code"))), timeout)
+            result = await runtime.call(
+                row.provider,
+                provider.charge(
+                    ChargeRequest(
+                        row.id,
+                        row.amount + row.tip,
+                        row.currency,
+                        method,
+                        description=f"order {row.order_id} (offline)",
+                        auth_code=started.get("auth_code"),
+                    )
+                ),
+                timeout,
+            )
     except ProviderError as exc:
         if exc.kind.value in ("declined", "invalid"):
-            await mark("declined", message=text("declined_later", row.provider,
-                                                detail=exc.message))
+            await mark("declined", message=text("declined_later", row.provider, detail=exc.message))
             return "declined"
         return "queued"
     if result.status is ProviderStatus.SUCCEEDED:
         await mark("forwarded", result)
         return "forwarded"
     if result.status in (ProviderStatus.FAILED, ProviderStatus.REVERSED):
-        await mark("declined", result, text("declined_later", row.provider,
-                                            detail=result.message))
+        await mark("declined", result, text("declined_later", row.provider, detail=result.message))
         return "declined"
     return "queued"
 
 
-def _mark_forward(tx: Tx, payment_id: str, state: str, result: Any,
-                  message: tuple[str, str] | None) -> None:
+def _mark_forward(
+    tx: Tx, payment_id: str, state: str, result: Any, message: tuple[str, str] | None
+) -> None:
     row = get_row(tx.conn, tx.store_id, payment_id)
     if row.forward_state != "queued":
         return
     status = d.IntentStatus(row.status)
     if state == "declined":
         status = d.forward_declined(status)
-    payload: dict[str, Any] = {"payment_id": payment_id, "status": status.value,
-                               "forward_state": state}
+    payload: dict[str, Any] = {
+        "payment_id": payment_id,
+        "status": status.value,
+        "forward_state": state,
+    }
     if result is not None and result.provider_ref:
         payload["provider_ref"] = result.provider_ref
     if message:
@@ -169,8 +208,11 @@ async def settle_once(node: Node) -> dict[str, int]:
     runtime = payments_of(node)
     sid = node.settings.store_id
     with node.engine.connect() as conn:
-        intents, queued, refunds = (_open_intents(conn, sid), _queued(conn, sid),
-                                    _pending_refunds(conn, sid))
+        intents, queued, refunds = (
+            _open_intents(conn, sid),
+            _queued(conn, sid),
+            _pending_refunds(conn, sid),
+        )
     counts = {"intents": len(intents), "queued": len(queued), "refunds": len(refunds)}
     for row in intents:
         try:

@@ -35,16 +35,17 @@ async def _close(writer: asyncio.StreamWriter, timeout: float) -> None:
     await asyncio.wait_for(writer.wait_closed(), timeout)
 
 
-async def send(host: str, port: int, data: bytes, *, connect_timeout: float = 3.0,
-               write_timeout: float = 3.0) -> int:
+async def send(
+    host: str, port: int, data: bytes, *, connect_timeout: float = 3.0, write_timeout: float = 3.0
+) -> int:
     """Send one job and confirm it; the bytes written. Raises PrinterError on any failure."""
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                connect_timeout)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port), connect_timeout
+        )
     except (OSError, TimeoutError) as exc:
         reason = "connect timed out" if isinstance(exc, TimeoutError) else str(exc)
-        raise PrinterError(f"cannot connect to {host}:{port}: {reason}",
-                           bytes_sent=False) from exc
+        raise PrinterError(f"cannot connect to {host}:{port}: {reason}", bytes_sent=False) from exc
     sent = False
     try:
         writer.write(data + STATUS_QUERY)
@@ -52,16 +53,20 @@ async def send(host: str, port: int, data: bytes, *, connect_timeout: float = 3.
         await asyncio.wait_for(writer.drain(), write_timeout)
         answer = await asyncio.wait_for(reader.read(1), write_timeout)
         if not answer:
-            raise PrinterError("printer closed the connection during the job",
-                               bytes_sent=True)
+            raise PrinterError("printer closed the connection during the job", bytes_sent=True)
         if not status_ok(answer[0]):
-            raise PrinterError(f"printer reports a fault (status {answer[0]:#04x}: offline, "
-                               "cover open or out of paper)", bytes_sent=True)
+            raise PrinterError(
+                f"printer reports a fault (status {answer[0]:#04x}: offline, "
+                "cover open or out of paper)",
+                bytes_sent=True,
+            )
         await _close(writer, write_timeout)
         return len(data)
     except TimeoutError as exc:
-        raise PrinterError("printer accepted the job but did not answer in time "
-                           f"({write_timeout:g} s)", bytes_sent=sent) from exc
+        raise PrinterError(
+            f"printer accepted the job but did not answer in time ({write_timeout:g} s)",
+            bytes_sent=sent,
+        ) from exc
     except OSError as exc:
         raise PrinterError(f"connection lost: {exc}", bytes_sent=sent) from exc
     finally:
@@ -76,8 +81,9 @@ class Probe:
     error: str | None
 
 
-async def probe(host: str, port: int, *, connect_timeout: float = 2.0,
-                answer_timeout: float = 1.0) -> Probe:
+async def probe(
+    host: str, port: int, *, connect_timeout: float = 2.0, answer_timeout: float = 1.0
+) -> Probe:
     """A health check: connect, ask DLE EOT 1, read the status byte.
 
     A printer that takes the connection but never answers is ``slow`` (busy, or one that does
@@ -86,8 +92,9 @@ async def probe(host: str, port: int, *, connect_timeout: float = 2.0,
     # Real time, not the node's clock: this measures how long the network really took.
     start = time.monotonic()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                connect_timeout)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port), connect_timeout
+        )
     except (OSError, TimeoutError) as exc:
         reason = "connect timed out" if isinstance(exc, TimeoutError) else str(exc)
         return Probe("offline", None, f"cannot connect: {reason}")

@@ -18,12 +18,34 @@ from pathlib import Path
 # Bytes that follow each command's first two bytes, for the commands our renderer and
 # python-escpos emit. Unknown ESC/GS/FS commands are assumed to take one parameter byte.
 _PARAMS = {
-    b"\x1b@": 0, b"\x1b!": 1, b"\x1bE": 1, b"\x1ba": 1, b"\x1bd": 1, b"\x1b-": 1,
-    b"\x1bG": 1, b"\x1bM": 1, b"\x1bt": 1, b"\x1bJ": 1, b"\x1bR": 1, b"\x1b{": 1,
-    b"\x1b2": 0, b"\x1b3": 1, b"\x1bB": 2, b"\x1bp": 3,
-    b"\x1d!": 1, b"\x1dB": 1, b"\x1db": 1, b"\x1dL": 2, b"\x1dW": 2,
-    b"\x1c&": 0, b"\x1c.": 0, b"\x1c!": 1, b"\x1c-": 1, b"\x1cW": 1,
-    b"\x10\x04": 1, b"\x10\x05": 1,
+    b"\x1b@": 0,
+    b"\x1b!": 1,
+    b"\x1bE": 1,
+    b"\x1ba": 1,
+    b"\x1bd": 1,
+    b"\x1b-": 1,
+    b"\x1bG": 1,
+    b"\x1bM": 1,
+    b"\x1bt": 1,
+    b"\x1bJ": 1,
+    b"\x1bR": 1,
+    b"\x1b{": 1,
+    b"\x1b2": 0,
+    b"\x1b3": 1,
+    b"\x1bB": 2,
+    b"\x1bp": 3,
+    b"\x1d!": 1,
+    b"\x1dB": 1,
+    b"\x1db": 1,
+    b"\x1dL": 2,
+    b"\x1dW": 2,
+    b"\x1c&": 0,
+    b"\x1c.": 0,
+    b"\x1c!": 1,
+    b"\x1c-": 1,
+    b"\x1cW": 1,
+    b"\x10\x04": 1,
+    b"\x10\x05": 1,
 }
 STATUS_ONLINE = 0x12  # DLE EOT 1 answer: fixed bits 1 and 4 set, nothing wrong
 STATUS_OFFLINE = 0x1A  # bit 3: offline
@@ -36,7 +58,7 @@ def strip_escpos(data: bytes) -> bytes:
     while i < n:
         b = data[i]
         if b in (0x1B, 0x1C, 0x1D, 0x10) and i + 1 < n:
-            cmd = data[i:i + 2]
+            cmd = data[i : i + 2]
             if cmd == b"\x1dV":  # GS V m [n]: modes 65/66 take a feed count
                 i += 4 if i + 2 < n and data[i + 2] in (65, 66) else 3
                 continue
@@ -44,7 +66,7 @@ def strip_escpos(data: bytes) -> bytes:
             continue
         if b >= 0x81 and i + 1 < n:  # a GB18030 character: 2 or 4 bytes, never a command
             size = 4 if 0x30 <= data[i + 1] <= 0x39 else 2
-            out += data[i:i + size]
+            out += data[i : i + size]
             i += size
             continue
         if b == 0x0A or b >= 0x20:
@@ -58,8 +80,12 @@ def decode(data: bytes) -> str:
 
 
 def is_status_only(data: bytes) -> bool:
-    return not data.replace(b"\x10\x04\x01", b"").replace(b"\x10\x04\x02", b"") \
-        .replace(b"\x10\x04\x03", b"").replace(b"\x10\x04\x04", b"")
+    return (
+        not data.replace(b"\x10\x04\x01", b"")
+        .replace(b"\x10\x04\x02", b"")
+        .replace(b"\x10\x04\x03", b"")
+        .replace(b"\x10\x04\x04", b"")
+    )
 
 
 class TestPrinter:
@@ -67,8 +93,9 @@ class TestPrinter:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, port: int = 0, *, host: str = "127.0.0.1",
-                 save_to: Path | None = None) -> None:
+    def __init__(
+        self, port: int = 0, *, host: str = "127.0.0.1", save_to: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.save_to = save_to
@@ -98,8 +125,9 @@ class TestPrinter:
         sock.settimeout(0.1)
         self.port = sock.getsockname()[1]
         self._sock = sock
-        self._thread = threading.Thread(target=self._accept, daemon=True,
-                                        name=f"test-printer-{self.port}")
+        self._thread = threading.Thread(
+            target=self._accept, daemon=True, name=f"test-printer-{self.port}"
+        )
         self._thread.start()
         return self
 
@@ -197,8 +225,9 @@ class TestPrinter:
                 if mode == "drop" and len(data) >= self.drop_after:
                     dropped = True
                     with contextlib.suppress(OSError):
-                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                        b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                        conn.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                        )
                     break
                 # Answer each status query that arrived (searching from just before the chunk,
                 # in case the 3 bytes were split across reads).

@@ -16,18 +16,27 @@ from hearth.printing.worker import PrintWorker
 
 PRINTER_STATES = ("unknown", "online", "slow", "offline", "fault")
 
-MODULE = Module("printing", projectors=projections.projectors, routers=(api.router,),
-                public_routes=api.PUBLIC_ROUTES, on_build=lifecycle.on_build,
-                on_start=lifecycle.on_start, on_stop=lifecycle.on_stop, errors=PrintingError,
-                ready=lambda node: ready(node), metrics=lambda node: metrics(node))
+MODULE = Module(
+    "printing",
+    projectors=projections.projectors,
+    routers=(api.router,),
+    public_routes=api.PUBLIC_ROUTES,
+    on_build=lifecycle.on_build,
+    on_start=lifecycle.on_start,
+    on_stop=lifecycle.on_stop,
+    errors=PrintingError,
+    ready=lambda node: ready(node),
+    metrics=lambda node: metrics(node),
+)
 
 
 def _states(node: Node) -> dict[str, str]:
     """Each enabled printer's last probed state, by name."""
     worker = node.parts.find(PrintWorker)
     with node.engine.connect() as conn:
-        rows = conn.execute(sa.select(printers.c.id, printers.c.name)
-                            .where(printers.c.enabled)).all()
+        rows = conn.execute(
+            sa.select(printers.c.id, printers.c.name).where(printers.c.enabled)
+        ).all()
     health = worker.health if worker is not None else {}
     return {name: health[pid].state if pid in health else "unknown" for pid, name in rows}
 
@@ -45,9 +54,15 @@ def ready(node: Node) -> str:
 
 def metrics(node: Node) -> Iterator[Metric]:
     states = _states(node)
-    yield gauge("hearth_printer_up", "1 when the printer answered its last probe.", ["printer"],
-                (([name], 1 if s in ("online", "slow") else 0) for name, s in states.items()))
-    yield gauge("hearth_printer_status", "1 for the printer's current state.",
-                ["printer", "state"],
-                (([name, st], 1 if s == st else 0)
-                 for name, s in states.items() for st in PRINTER_STATES))
+    yield gauge(
+        "hearth_printer_up",
+        "1 when the printer answered its last probe.",
+        ["printer"],
+        (([name], 1 if s in ("online", "slow") else 0) for name, s in states.items()),
+    )
+    yield gauge(
+        "hearth_printer_status",
+        "1 for the printer's current state.",
+        ["printer", "state"],
+        (([name, st], 1 if s == st else 0) for name, s in states.items() for st in PRINTER_STATES),
+    )

@@ -128,10 +128,23 @@ class Ticket:
         self.p._raw(FS_CHINESE_ON)
         self.scale = 1
 
-    def style(self, *, bold: bool = False, big: bool = False, tall: bool = False,
-              align: str = "left", invert: bool = False) -> None:
-        self.p.set(align=align, bold=bold, invert=invert, double_width=big,
-                   double_height=big or tall, normal_textsize=not (big or tall))
+    def style(
+        self,
+        *,
+        bold: bool = False,
+        big: bool = False,
+        tall: bool = False,
+        align: str = "left",
+        invert: bool = False,
+    ) -> None:
+        self.p.set(
+            align=align,
+            bold=bold,
+            invert=invert,
+            double_width=big,
+            double_height=big or tall,
+            normal_textsize=not (big or tall),
+        )
         self.scale = 2 if big else 1
 
     def line(self, s: str = "") -> None:
@@ -181,8 +194,9 @@ def money(minor: int, currency: str = "CNY") -> str:
 
 
 # -- kitchen ticket -----------------------------------------------------------------------------
-def kitchen_ticket(doc: Mapping[str, Any], *, paper_width: int = 80,
-                   timezone: str = "Asia/Shanghai") -> bytes:
+def kitchen_ticket(
+    doc: Mapping[str, Any], *, paper_width: int = 80, timezone: str = "Asia/Shanghai"
+) -> bytes:
     """A kitchen ticket: big order number and table, station, time, items, markers, cut.
 
     Optional keys the worker adds: ``reprint`` (a copy that may duplicate one already out of the
@@ -258,13 +272,19 @@ def _kitchen_line(tk: Ticket, ln: Mapping[str, Any], i: int) -> None:
 
 
 # -- customer receipt ---------------------------------------------------------------------------
-TENDERS = {"cash": "现金 Cash", "stored_value": "储值 Stored value", "card": "银行卡 Card",
-           "wallet_scan": "扫码 Wallet", "wallet_qr": "扫码 Wallet QR",
-           "platform": "平台 Platform"}
+TENDERS = {
+    "cash": "现金 Cash",
+    "stored_value": "储值 Stored value",
+    "card": "银行卡 Card",
+    "wallet_scan": "扫码 Wallet",
+    "wallet_qr": "扫码 Wallet QR",
+    "platform": "平台 Platform",
+}
 
 
-def receipt(doc: Mapping[str, Any], *, paper_width: int = 80,
-            timezone: str = "Asia/Shanghai") -> bytes:
+def receipt(
+    doc: Mapping[str, Any], *, paper_width: int = 80, timezone: str = "Asia/Shanghai"
+) -> bytes:
     """A customer receipt: header, order number and table, items with prices, totals, payments."""
     number = _get(doc, "order_number", int)
     lines = _get(doc, "lines", list)
@@ -295,16 +315,18 @@ def receipt(doc: Mapping[str, Any], *, paper_width: int = 80,
         if ln.get("spec"):
             name += f"({ln['spec']})"
         qty = _get(ln, "quantity", int)
-        tk.rows(two_columns(f"{name} x{qty}", money(_get(ln, "line_total", int), cur),
-                            tk.columns))
+        tk.rows(two_columns(f"{name} x{qty}", money(_get(ln, "line_total", int), cur), tk.columns))
         if ln.get("name_en"):
             tk.line(f"  {ln['name_en']}")
         for m in ln.get("modifiers") or []:
             tk.line(f"  + {m}")
     tk.rule()
-    rows = [("小计 Subtotal", "subtotal"), ("折扣 Line discounts", "line_discounts"),
-            ("整单折扣 Order discount", "order_discount"),
-            ("服务费 Service charge", "service_charge")]
+    rows = [
+        ("小计 Subtotal", "subtotal"),
+        ("折扣 Line discounts", "line_discounts"),
+        ("整单折扣 Order discount", "order_discount"),
+        ("服务费 Service charge", "service_charge"),
+    ]
     for label, key in rows:
         value = int(totals.get(key) or 0)
         if value or key == "subtotal":
@@ -324,8 +346,9 @@ def receipt(doc: Mapping[str, Any], *, paper_width: int = 80,
             if pay.get("tip"):
                 tk.rows(two_columns("  小费 Tip", money(int(pay["tip"]), cur), tk.columns))
             if pay.get("change_due"):
-                tk.rows(two_columns("  找零 Change", money(int(pay["change_due"]), cur),
-                                    tk.columns))
+                tk.rows(
+                    two_columns("  找零 Change", money(int(pay["change_due"]), cur), tk.columns)
+                )
         paid = sum(int(p.get("amount") or 0) for p in payments)
         tk.rows(two_columns("已付 Paid", money(paid, cur), tk.columns))
     tk.rule()
@@ -335,8 +358,9 @@ def receipt(doc: Mapping[str, Any], *, paper_width: int = 80,
 
 
 # -- test page ----------------------------------------------------------------------------------
-def printer_test_page(doc: Mapping[str, Any], *, paper_width: int = 80,
-              timezone: str = "Asia/Shanghai") -> bytes:
+def printer_test_page(
+    doc: Mapping[str, Any], *, paper_width: int = 80, timezone: str = "Asia/Shanghai"
+) -> bytes:
     """What a manager prints to see that a printer is wired up and prints Chinese."""
     tk = Ticket(paper_width)
     tk.style(big=True, bold=True, align="center")
@@ -356,8 +380,9 @@ def printer_test_page(doc: Mapping[str, Any], *, paper_width: int = 80,
 RENDERERS = {"kitchen": kitchen_ticket, "receipt": receipt, "test": printer_test_page}
 
 
-def render(kind: str, doc: Mapping[str, Any], *, paper_width: int = 80,
-           timezone: str = "Asia/Shanghai") -> bytes:
+def render(
+    kind: str, doc: Mapping[str, Any], *, paper_width: int = 80, timezone: str = "Asia/Shanghai"
+) -> bytes:
     fn = RENDERERS.get(kind)
     if fn is None:
         raise RenderError(f"kind must be kitchen or receipt, not {kind!r}")

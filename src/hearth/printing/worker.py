@@ -61,8 +61,10 @@ class PrintWorker:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.node.writer.listeners.append(self._on_commit)
-        self._tasks = [asyncio.create_task(self._run(), name="print-worker"),
-                       asyncio.create_task(self._probe_loop(), name="printer-probe")]
+        self._tasks = [
+            asyncio.create_task(self._run(), name="print-worker"),
+            asyncio.create_task(self._probe_loop(), name="printer-probe"),
+        ]
 
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
@@ -77,8 +79,9 @@ class PrintWorker:
 
     def _on_commit(self, events: list[Event]) -> None:
         # Called from the writer's thread after a commit: wake the worker for new jobs.
-        if self._loop is not None and any(e.type == "PrintJobQueued" or
-                                           e.type == "PrintJobRerouted" for e in events):
+        if self._loop is not None and any(
+            e.type == "PrintJobQueued" or e.type == "PrintJobRerouted" for e in events
+        ):
             with contextlib.suppress(RuntimeError):  # loop already closed
                 self._loop.call_soon_threadsafe(self._wake.set)
 
@@ -99,8 +102,9 @@ class PrintWorker:
             # A new job wakes the worker; the timeout is only a poll, on real time, so a retry
             # that falls due when a test steps the node's clock is seen within a poll.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(),
-                                       max(0.01, min(next_due, self.settings.printer_poll_s)))
+                await asyncio.wait_for(
+                    self._wake.wait(), max(0.01, min(next_due, self.settings.printer_poll_s))
+                )
 
     async def dispatch(self) -> float:
         """Start a sender for every printer that has a due job and is idle; returns seconds
@@ -118,30 +122,35 @@ class PrintWorker:
             task = self._busy.get(printer_id)
             if task is None or task.done():
                 self._busy[printer_id] = asyncio.create_task(
-                    self._drain_printer(printer_id), name=f"print-{printer_id}")
+                    self._drain_printer(printer_id), name=f"print-{printer_id}"
+                )
         return wait
 
     def _due_printers(self, now: int) -> list[tuple[str, int]]:
         with self.node.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(print_jobs.c.printer_id,
-                          sa.func.min(print_jobs.c.next_attempt_at_ms))
+                sa.select(print_jobs.c.printer_id, sa.func.min(print_jobs.c.next_attempt_at_ms))
                 .join(printers, printers.c.id == print_jobs.c.printer_id)
                 .where(print_jobs.c.store_id == self.settings.store_id)
                 .where(print_jobs.c.status.in_(service.OPEN_STATUSES))
                 .where(printers.c.enabled)
-                .group_by(print_jobs.c.printer_id))
+                .group_by(print_jobs.c.printer_id)
+            )
             return [(r[0], int(r[1])) for r in rows]
 
     def _on_disabled_printers(self) -> list[str]:
         """Jobs waiting on a printer a manager switched off."""
         with self.node.engine.connect() as conn:
-            return list(conn.execute(
-                sa.select(print_jobs.c.id)
-                .join(printers, printers.c.id == print_jobs.c.printer_id)
-                .where(print_jobs.c.store_id == self.settings.store_id)
-                .where(print_jobs.c.status.in_(service.OPEN_STATUSES))
-                .where(sa.not_(printers.c.enabled)).limit(200)).scalars())
+            return list(
+                conn.execute(
+                    sa.select(print_jobs.c.id)
+                    .join(printers, printers.c.id == print_jobs.c.printer_id)
+                    .where(print_jobs.c.store_id == self.settings.store_id)
+                    .where(print_jobs.c.status.in_(service.OPEN_STATUSES))
+                    .where(sa.not_(printers.c.enabled))
+                    .limit(200)
+                ).scalars()
+            )
 
     def _move_stranded(self, tx: Any, job_ids: list[str]) -> None:
         """Send them to the disabled printer's backup (or, for the kitchen, the receipt
@@ -150,14 +159,16 @@ class PrintWorker:
             job = service.get_job(tx.conn, job_id)
             if job is None or job.status not in service.OPEN_STATUSES:
                 continue
-            printer = tx.conn.execute(sa.select(printers)
-                                      .where(printers.c.id == job.printer_id)).first()
+            printer = tx.conn.execute(
+                sa.select(printers).where(printers.c.id == job.printer_id)
+            ).first()
             if printer is None or printer.enabled:
                 continue
             target = service.fallback_printer(tx.conn, tx.store_id, job, printer)
             if target is not None and job.id not in self._sending:
-                service.reroute(tx, job.id, printer.id, target.id,
-                                f"{printer.name} is switched off")
+                service.reroute(
+                    tx, job.id, printer.id, target.id, f"{printer.name} is switched off"
+                )
 
     def _next_job(self, printer_id: str, now: int) -> tuple[Any, Any] | None:
         with self.node.engine.connect() as conn:
@@ -165,10 +176,13 @@ class PrintWorker:
             if printer is None or not printer.enabled:
                 return None
             job = conn.execute(
-                sa.select(print_jobs).where(print_jobs.c.printer_id == printer_id)
+                sa.select(print_jobs)
+                .where(print_jobs.c.printer_id == printer_id)
                 .where(print_jobs.c.status.in_(service.OPEN_STATUSES))
                 .where(print_jobs.c.next_attempt_at_ms <= now)
-                .order_by(print_jobs.c.created_at_ms, print_jobs.c.id).limit(1)).first()
+                .order_by(print_jobs.c.created_at_ms, print_jobs.c.id)
+                .limit(1)
+            ).first()
             return (job, printer) if job is not None else None
 
     async def _drain_printer(self, printer_id: str) -> None:
@@ -192,7 +206,8 @@ class PrintWorker:
 
     async def _attempt(self, job: Any, printer: Any) -> bool:
         started = await self.node.writer.submit(
-            lambda tx: service.mark_sending(tx, job.id, printer.id))
+            lambda tx: service.mark_sending(tx, job.id, printer.id)
+        )
         if started is None:
             return True
         # Left "sending" by a previous run, or an attempt that already wrote bytes: this copy
@@ -205,22 +220,26 @@ class PrintWorker:
             doc["rerouted_from"] = await asyncio.to_thread(self._names, started.rerouted_from)
         s = self.settings
         try:
-            data = render.render(started.kind, doc, paper_width=printer.paper_width,
-                                 timezone=s.timezone)
+            data = render.render(
+                started.kind, doc, paper_width=printer.paper_width, timezone=s.timezone
+            )
         except (render.RenderError, TypeError, ValueError, KeyError) as exc:
             await self._failed(started, printer, f"cannot render: {exc}", False, final=True)
             return True
         async with self._lock(printer.id):
             try:
-                size = await client.send(printer.host, printer.port, data,
-                                         connect_timeout=s.printer_connect_timeout_s,
-                                         write_timeout=s.printer_write_timeout_s)
+                size = await client.send(
+                    printer.host,
+                    printer.port,
+                    data,
+                    connect_timeout=s.printer_connect_timeout_s,
+                    write_timeout=s.printer_write_timeout_s,
+                )
             except client.PrinterError as exc:
                 self._observe(printer.id, "offline" if not exc.bytes_sent else "fault", str(exc))
                 await self._failed(started, printer, str(exc), exc.bytes_sent)
                 return False
-        await self.node.writer.submit(lambda tx: service.mark_printed(tx, job.id, printer.id,
-                                                                      size))
+        await self.node.writer.submit(lambda tx: service.mark_printed(tx, job.id, printer.id, size))
         self.printed += 1
         h = self._observe(printer.id, "online", None)
         h.last_printed_at_ms = self.node.now_ms()
@@ -229,35 +248,60 @@ class PrintWorker:
 
     def _names(self, printer_ids: list[str]) -> str:
         with self.node.engine.connect() as conn:
-            names = dict(conn.execute(sa.select(printers.c.id, printers.c.name)
-                                      .where(printers.c.id.in_(printer_ids))).all())
+            names = dict(
+                conn.execute(
+                    sa.select(printers.c.id, printers.c.name).where(printers.c.id.in_(printer_ids))
+                ).all()
+            )
         return ", ".join(names.get(p, p) for p in printer_ids)
 
-    async def _failed(self, job: Any, printer: Any, error: str, bytes_sent: bool,
-                      final: bool = False) -> None:
+    async def _failed(
+        self, job: Any, printer: Any, error: str, bytes_sent: bool, final: bool = False
+    ) -> None:
         self.failures += 1
         s = self.settings
         attempts = job.attempts + 1  # mark_sending counted this attempt
-        log.warning("printing.failed", job=job.id, printer=printer.name, attempt=attempts,
-                    error=error)
+        log.warning(
+            "printing.failed", job=job.id, printer=printer.name, attempt=attempts, error=error
+        )
 
         def record(tx: Any) -> None:
             if not final and attempts >= s.printer_reroute_after:
-                target = service.fallback_printer(tx.conn, tx.store_id,
-                                                  service.get_job(tx.conn, job.id), printer)
+                target = service.fallback_printer(
+                    tx.conn, tx.store_id, service.get_job(tx.conn, job.id), printer
+                )
                 if target is not None:
-                    service.mark_failed(tx, job.id, printer.id, error, bytes_sent=bytes_sent,
-                                        retry_in_s=0, gave_up=False)
-                    service.reroute(tx, job.id, printer.id, target.id,
-                                    f"{printer.name} failed {attempts} times: {error}")
-                    log.warning("printing.rerouted", job=job.id, source=printer.name,
-                                to=target.name)
+                    service.mark_failed(
+                        tx,
+                        job.id,
+                        printer.id,
+                        error,
+                        bytes_sent=bytes_sent,
+                        retry_in_s=0,
+                        gave_up=False,
+                    )
+                    service.reroute(
+                        tx,
+                        job.id,
+                        printer.id,
+                        target.id,
+                        f"{printer.name} failed {attempts} times: {error}",
+                    )
+                    log.warning(
+                        "printing.rerouted", job=job.id, source=printer.name, to=target.name
+                    )
                     return
             delay = min(s.printer_retry_max_s, s.printer_retry_base_s * 2 ** (attempts - 1))
             gave_up = final or attempts >= s.printer_reroute_after
-            service.mark_failed(tx, job.id, printer.id, error, bytes_sent=bytes_sent,
-                                retry_in_s=3600 * 24 * 365 if final else delay,
-                                gave_up=gave_up)
+            service.mark_failed(
+                tx,
+                job.id,
+                printer.id,
+                error,
+                bytes_sent=bytes_sent,
+                retry_in_s=3600 * 24 * 365 if final else delay,
+                gave_up=gave_up,
+            )
 
         await self.node.writer.submit(record)
 
@@ -286,9 +330,13 @@ class PrintWorker:
 
     def _enabled_printers(self) -> list[Any]:
         with self.node.engine.connect() as conn:
-            return list(conn.execute(sa.select(printers)
-                                     .where(printers.c.store_id == self.settings.store_id)
-                                     .where(printers.c.enabled)))
+            return list(
+                conn.execute(
+                    sa.select(printers)
+                    .where(printers.c.store_id == self.settings.store_id)
+                    .where(printers.c.enabled)
+                )
+            )
 
     async def _probe(self, printer: Any) -> None:
         lock = self._lock(printer.id)
@@ -296,8 +344,11 @@ class PrintWorker:
             return
         async with lock:
             result = await client.probe(
-                printer.host, printer.port, connect_timeout=self.settings.printer_connect_timeout_s,
-                answer_timeout=min(1.0, self.settings.printer_write_timeout_s))
+                printer.host,
+                printer.port,
+                connect_timeout=self.settings.printer_connect_timeout_s,
+                answer_timeout=min(1.0, self.settings.printer_write_timeout_s),
+            )
         h = self._observe(printer.id, result.state, result.error)
         h.latency_ms = result.latency_ms
 
@@ -312,12 +363,23 @@ def health_report(node: Node, worker: PrintWorker | None) -> list[dict[str, Any]
     for p in rows:
         h = (worker.health.get(p["id"]) if worker else None) or Health()
         c = counts.get(p["id"], {})
-        result.append({
-            "printer_id": p["id"], "name": p["name"], "host": p["host"], "port": p["port"],
-            "kind": p["kind"], "station_id": p["station_id"], "enabled": p["enabled"],
-            "state": h.state if p["enabled"] else "disabled",
-            "online": h.state == "online", "checked_at_ms": h.checked_at_ms,
-            "latency_ms": h.latency_ms, "last_error": h.last_error,
-            "last_printed_at_ms": h.last_printed_at_ms,
-            "queued": c.get("queued", 0) + c.get("sending", 0), "failed": c.get("failed", 0)})
+        result.append(
+            {
+                "printer_id": p["id"],
+                "name": p["name"],
+                "host": p["host"],
+                "port": p["port"],
+                "kind": p["kind"],
+                "station_id": p["station_id"],
+                "enabled": p["enabled"],
+                "state": h.state if p["enabled"] else "disabled",
+                "online": h.state == "online",
+                "checked_at_ms": h.checked_at_ms,
+                "latency_ms": h.latency_ms,
+                "last_error": h.last_error,
+                "last_printed_at_ms": h.last_printed_at_ms,
+                "queued": c.get("queued", 0) + c.get("sending", 0),
+                "failed": c.get("failed", 0),
+            }
+        )
     return result

@@ -21,8 +21,9 @@ from hearth.core.node import Node
 from hearth.core.permissions import Role
 from hearth.staff.tables import staff, terminals
 
-CHANGES_ACCESS = frozenset({"StaffCreated", "StaffUpdated", "TerminalRegistered",
-                            "TerminalRevoked"})
+CHANGES_ACCESS = frozenset(
+    {"StaffCreated", "StaffUpdated", "TerminalRegistered", "TerminalRevoked"}
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,18 @@ class StaffAccess:
                 return self._snapshot
             generation = self._generation
         with self._engine.connect() as conn:
-            roles = {r.id: Role(r.role) for r in conn.execute(
-                sa.select(staff.c.id, staff.c.role).where(staff.c.active.is_(True)))}
-            revoked = frozenset(r.id for r in conn.execute(
-                sa.select(terminals.c.id).where(terminals.c.active.is_(False))))
+            roles = {
+                r.id: Role(r.role)
+                for r in conn.execute(
+                    sa.select(staff.c.id, staff.c.role).where(staff.c.active.is_(True))
+                )
+            }
+            revoked = frozenset(
+                r.id
+                for r in conn.execute(
+                    sa.select(terminals.c.id).where(terminals.c.active.is_(False))
+                )
+            )
         snapshot = _Snapshot(roles, revoked)
         with self._lock:
             if self._generation == generation:
@@ -66,8 +75,9 @@ class StaffAccess:
         if role is None:
             raise unauthorized("This staff account is no longer active; ask a manager.")
         if principal.terminal_id is not None and principal.terminal_id in now.revoked_terminals:
-            raise unauthorized("This device was removed from the store; ask a manager to "
-                               "register it again.")
+            raise unauthorized(
+                "This device was removed from the store; ask a manager to register it again."
+            )
         return principal if role is principal.role else replace(principal, role=role)
 
 

@@ -37,8 +37,11 @@ class LockoutPolicy:
     def of(cls, limit: int, lockout_minutes: int, hard_after: int) -> LockoutPolicy:
         """The store's settings, held to the standard: a setting can make the rule stricter,
         never looser than 10 tries, 30 minutes and 3 lockouts."""
-        return cls(min(max(limit, 1), MAX_TRIES), max(lockout_minutes * 60_000, MIN_LOCKOUT_MS),
-                   min(max(hard_after, 1), MAX_LOCKOUTS))
+        return cls(
+            min(max(limit, 1), MAX_TRIES),
+            max(lockout_minutes * 60_000, MIN_LOCKOUT_MS),
+            min(max(hard_after, 1), MAX_LOCKOUTS),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,9 @@ class LockState:
     hard_locked: bool = False  # held until a manager or owner unlocks it
 
     def is_locked(self, now_ms: int) -> bool:
-        return self.hard_locked or (self.locked_until_ms is not None
-                                    and now_ms < self.locked_until_ms)
+        return self.hard_locked or (
+            self.locked_until_ms is not None and now_ms < self.locked_until_ms
+        )
 
 
 UNLOCKED = LockState(0, None, 0, False)
@@ -79,21 +83,26 @@ def after_attempt(state: LockState, ok: bool, now_ms: int, policy: LockoutPolicy
     return after_success() if ok else after_failure(state, now_ms, policy)
 
 
-def locked_problem(state: LockState, now_ms: int, timezone: str,
-                   field: str | None = None) -> Problem:
+def locked_problem(
+    state: LockState, now_ms: int, timezone: str, field: str | None = None
+) -> Problem:
     """What a locked-out person is told: until when, or that a manager must unlock them."""
     if state.hard_locked:
         return StaffError.ACCOUNT_LOCKED_UNTIL_UNLOCKED.problem(
             f"Too many wrong PINs ({state.lockouts} lockouts in a row). A manager "
-            "or the owner must unlock it on the admin page (Staff) or give a new PIN.", field=field,
-            extra={"locked_until_ms": None, "unlock_by_manager": True})
+            "or the owner must unlock it on the admin page (Staff) or give a new PIN.",
+            field=field,
+            extra={"locked_until_ms": None, "unlock_by_manager": True},
+        )
     until = state.locked_until_ms or now_ms
     minutes = max(1, -(-(until - now_ms) // 60_000))
     clock = datetime.fromtimestamp(until / 1000, ZoneInfo(timezone)).strftime("%H:%M")
     return StaffError.ACCOUNT_LOCKED.problem(
         f"This account is locked until {clock} (about {minutes} more minute(s)). "
-        "A manager can unlock it sooner.", field=field,
-        extra={"locked_until_ms": until, "unlock_by_manager": False})
+        "A manager can unlock it sooner.",
+        field=field,
+        extra={"locked_until_ms": until, "unlock_by_manager": False},
+    )
 
 
 def min_pin_digits(role: Role) -> int:
@@ -105,11 +114,15 @@ def check_pin(pin: str, role: Role | None = None) -> None:
     approves voids, discounts and refunds)."""
     if not (pin.isdigit() and PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS):
         raise StaffError.PIN_INVALID.problem(
-            f"Choose a PIN of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits.", field="pin",
-            pin_min_digits=PIN_MIN_DIGITS, pin_max_digits=PIN_MAX_DIGITS)
+            f"Choose a PIN of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits.",
+            field="pin",
+            pin_min_digits=PIN_MIN_DIGITS,
+            pin_max_digits=PIN_MAX_DIGITS,
+        )
     if len(set(pin)) == 1:
         raise StaffError.PIN_TOO_SIMPLE.problem(
-            "A PIN of one repeated digit is too easy to guess.", field="pin")
+            "A PIN of one repeated digit is too easy to guess.", field="pin"
+        )
     if role is not None:
         check_pin_length(len(pin), role)
 
@@ -121,7 +134,11 @@ def check_pin_length(length: int | None, role: Role) -> None:
         raise StaffError.PIN_TOO_SHORT.problem(
             f"Manager and owner PINs approve voids, discounts and refunds, so they "
             f"need at least {MANAGER_PIN_MIN_DIGITS} digits; choose a PIN of {need} "
-            f"to {PIN_MAX_DIGITS} digits.", field="pin", role=role.value, need=need)
+            f"to {PIN_MAX_DIGITS} digits.",
+            field="pin",
+            role=role.value,
+            need=need,
+        )
 
 
 def check_promotion(pin_length: int | None, new_role: Role) -> None:
@@ -132,7 +149,10 @@ def check_promotion(pin_length: int | None, new_role: Role) -> None:
         raise StaffError.PIN_TOO_SHORT_FOR_ROLE.problem(
             f"A {new_role.value}'s PIN approves voids, discounts and refunds, so it "
             f"needs at least {need} digits. Reset this person's PIN to {need} digits "
-            "or more, then change the role.", field="role", need=need)
+            "or more, then change the role.",
+            field="role",
+            need=need,
+        )
 
 
 def check_unlock(actor_id: str, actor_role: Role, staff_id: str, staff_role: Role) -> None:
@@ -140,10 +160,12 @@ def check_unlock(actor_id: str, actor_role: Role, staff_id: str, staff_role: Rol
     guessing), and only an owner unlocks an owner."""
     if actor_id == staff_id:
         raise StaffError.STAFF_SELF_UNLOCK.problem(
-            "Ask another manager or the owner.", field="staff_id")
+            "Ask another manager or the owner.", field="staff_id"
+        )
     if actor_role not in MANAGERS or (staff_role is Role.OWNER and actor_role is not Role.OWNER):
         raise StaffError.OWNER_ONLY_UNLOCKS_OWNER.problem(
-            "Ask the owner to do this.", field="staff_id")
+            "Ask the owner to do this.", field="staff_id"
+        )
 
 
 def check_password(password: str) -> None:
@@ -156,4 +178,5 @@ def check_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         raise StaffError.ROLE_UNKNOWN.problem(
-            f"Role must be one of: {', '.join(r.value for r in Role)}.", field="role") from None
+            f"Role must be one of: {', '.join(r.value for r in Role)}.", field="role"
+        ) from None

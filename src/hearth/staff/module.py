@@ -5,5 +5,11 @@ from hearth.core.module import Module
 from hearth.staff import access, api, projections
 from hearth.staff.errors import StaffError
 
-MODULE = Module("staff", projectors=projections.projectors, routers=(api.router,),
-                public_routes=api.PUBLIC_ROUTES, on_build=access.install, errors=StaffError)
+MODULE = Module(
+    "staff",
+    projectors=projections.projectors,
+    routers=(api.router,),
+    public_routes=api.PUBLIC_ROUTES,
+    on_build=access.install,
+    errors=StaffError,
+)

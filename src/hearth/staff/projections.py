@@ -13,8 +13,9 @@ projectors.owns(staff, terminals)
 
 @projectors.on("StaffCreated")
 def _created(conn: Connection, ev: Event) -> None:
-    conn.execute(staff.insert().values(store_id=ev.store_id, active=True, failed_attempts=0,
-                                       **ev.payload))
+    conn.execute(
+        staff.insert().values(store_id=ev.store_id, active=True, failed_attempts=0, **ev.payload)
+    )
 
 
 @projectors.on("StaffUpdated")
@@ -26,23 +27,35 @@ def _updated(conn: Connection, ev: Event) -> None:
 @projectors.on("PinLoginFailed", "ApprovalFailed")
 def _failed(conn: Connection, ev: Event) -> None:
     # Events from before lockouts escalated carry no count: they count as none.
-    conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(
-        failed_attempts=ev.payload["failed_attempts"],
-        locked_until_ms=ev.payload["locked_until_ms"],
-        lockouts=ev.payload.get("lockouts", 0),
-        hard_locked=bool(ev.payload.get("hard_locked", False))))
+    conn.execute(
+        staff.update()
+        .where(staff.c.id == ev.payload["staff_id"])
+        .values(
+            failed_attempts=ev.payload["failed_attempts"],
+            locked_until_ms=ev.payload["locked_until_ms"],
+            lockouts=ev.payload.get("lockouts", 0),
+            hard_locked=bool(ev.payload.get("hard_locked", False)),
+        )
+    )
 
 
 @projectors.on("StaffUnlocked")
 def _unlocked(conn: Connection, ev: Event) -> None:
-    conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(
-        failed_attempts=0, locked_until_ms=None, lockouts=0, hard_locked=False))
+    conn.execute(
+        staff.update()
+        .where(staff.c.id == ev.payload["staff_id"])
+        .values(failed_attempts=0, locked_until_ms=None, lockouts=0, hard_locked=False)
+    )
 
 
 @projectors.on("StaffLoggedIn", "ApprovalGiven")
 def _ok(conn: Connection, ev: Event) -> None:
-    values: dict[str, object] = {"failed_attempts": 0, "locked_until_ms": None, "lockouts": 0,
-                                 "hard_locked": False}
+    values: dict[str, object] = {
+        "failed_attempts": 0,
+        "locked_until_ms": None,
+        "lockouts": 0,
+        "hard_locked": False,
+    }
     if ev.type == "StaffLoggedIn":
         values["last_login_ms"] = ev.recorded_at_ms
     conn.execute(staff.update().where(staff.c.id == ev.payload["staff_id"]).values(**values))

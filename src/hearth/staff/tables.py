@@ -22,8 +22,7 @@ staff = sa.Table(
     sa.Column("last_login_ms", sa.BigInteger, nullable=True),
     # Lockouts in a row since the last good PIN; the third holds until a manager unlocks it.
     sa.Column("lockouts", sa.Integer, nullable=False, default=0, server_default="0"),
-    sa.Column("hard_locked", sa.Boolean, nullable=False, default=False,
-              server_default=sa.false()),
+    sa.Column("hard_locked", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     # Kept at hire and reset so a promotion to manager can ask for a longer PIN first;
     # NULL for PINs set before lengths were kept.
     sa.Column("pin_length", sa.SmallInteger, nullable=True),

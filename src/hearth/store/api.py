@@ -32,25 +32,37 @@ class SettingsIn(Strict):
     name_en: str = Field(max_length=400)
     address: MultilineText = Field(default="", max_length=1000)  # printed on two lines
     phone: str = Field(default="", max_length=200)
-    service_charge_bp: int = Field(default=0, ge=0, le=3000,
-                                   description="Default service charge in basis points "
-                                               "(1000 = 10%) for new dine-in orders")
+    service_charge_bp: int = Field(
+        default=0,
+        ge=0,
+        le=3000,
+        description="Default service charge in basis points (1000 = 10%) for new dine-in orders",
+    )
     receipt_footer_zh: MultilineText = Field(default="", max_length=1000)
     receipt_footer_en: MultilineText = Field(default="", max_length=1000)
-    cash_rounding: str = Field(default="none", max_length=20,
-                               description="none | jiao | half_yuan | yuan")
+    cash_rounding: str = Field(
+        default="none", max_length=20, description="none | jiao | half_yuan | yuan"
+    )
     languages: list[str] = Field(default_factory=lambda: ["zh", "en"], max_length=5)
     default_language: str = Field(default="zh", max_length=5)
-    qr_self_seating: bool = Field(default=False, description="A diner's first scan may seat a "
-                                  "free table; its first send then waits for staff")
+    qr_self_seating: bool = Field(
+        default=False,
+        description="A diner's first scan may seat a "
+        "free table; its first send then waits for staff",
+    )
     qr_max_per_line: int = Field(default=20, description="Most portions on one QR order line")
     qr_max_per_order: int = Field(default=60, description="Most portions on one QR order")
-    qr_changes_per_minute: int = Field(default=20,
-                                       description="Most diner changes per table per minute")
-    qr_confirm_above: int = Field(default=100_000, description="A QR order above this total "
-                                  "(fen) waits for staff before the kitchen; 0 = never")
-    version: int | None = Field(default=None, ge=0,
-                                description="The version you loaded; a stale one is refused")
+    qr_changes_per_minute: int = Field(
+        default=20, description="Most diner changes per table per minute"
+    )
+    qr_confirm_above: int = Field(
+        default=100_000,
+        description="A QR order above this total "
+        "(fen) waits for staff before the kitchen; 0 = never",
+    )
+    version: int | None = Field(
+        default=None, ge=0, description="The version you loaded; a stale one is refused"
+    )
 
 
 @router.get("/settings", summary="The store's name, address, receipt footer, rounding")
@@ -60,10 +72,10 @@ def get_settings(node: NodeDep, _: Reader) -> dict[str, Any]:
 
 
 @router.put("/settings", summary="Replace the store settings (a complete value)")
-async def put_settings(body: SettingsIn, cmd: CommandDep,
-                       staff: Admin) -> Any:
+async def put_settings(body: SettingsIn, cmd: CommandDep, staff: Admin) -> Any:
     raw = body.model_dump(exclude={"version"})
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, service.change_settings(tx, raw, body.version, staff.staff_id)
+
     return await cmd.run(staff, body.model_dump(), command)

@@ -32,13 +32,17 @@ class HqRefused(Exception):
 
 
 class HqClient:
-    def __init__(self, base_url: str, credential: str | None = None, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: httpx.Timeout = TIMEOUT) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        credential: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
-                                       transport=transport)
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def __repr__(self) -> str:  # never the credential
         return f"HqClient({self.base_url!r})"
@@ -55,14 +59,25 @@ class HqClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._credential}"} if self._credential else {}
 
-    async def _call(self, method: str, path: str, *, body: Any = None, gz: bool = False,
-                    params: dict[str, Any] | None = None, auth: bool = True,
-                    encoded: bytes | None = None) -> dict[str, Any]:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        gz: bool = False,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+        encoded: bytes | None = None,
+    ) -> dict[str, Any]:
         headers = self._headers() if auth else {}
         content = None
         if body is not None or encoded is not None:
-            raw = encoded if encoded is not None else json.dumps(
-                body, separators=(",", ":"), ensure_ascii=False).encode()
+            raw = (
+                encoded
+                if encoded is not None
+                else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            )
             headers["Content-Type"] = "application/json"
             if gz:
                 # Level 1: journal JSON still shrinks about 5x, at a fraction of level 5's CPU,
@@ -71,8 +86,9 @@ class HqClient:
                 headers["Content-Encoding"] = "gzip"
             content = raw
         try:
-            r = await self._http.request(method, path, content=content, params=params,
-                                         headers=headers)
+            r = await self._http.request(
+                method, path, content=content, params=params, headers=headers
+            )
         except httpx.HTTPError as exc:
             raise HqUnavailable(f"{type(exc).__name__}: {exc}"[:200]) from None
         if r.status_code >= 500:
@@ -89,12 +105,14 @@ class HqClient:
 
     # -- the protocol ------------------------------------------------------------------------
     async def enrol(self, enrol_code: str) -> dict[str, Any]:
-        return await self._call("POST", "/sync/v1/enrol", body={"enrol_code": enrol_code},
-                                auth=False)
+        return await self._call(
+            "POST", "/sync/v1/enrol", body={"enrol_code": enrol_code}, auth=False
+        )
 
     async def upload(self, epoch: int, events: list[dict[str, Any]]) -> dict[str, Any]:
-        return await self._call("POST", "/sync/v1/events", body={"epoch": epoch,
-                                                                 "events": events}, gz=True)
+        return await self._call(
+            "POST", "/sync/v1/events", body={"epoch": epoch, "events": events}, gz=True
+        )
 
     async def upload_encoded(self, epoch: int, events: list[bytes]) -> dict[str, Any]:
         """``upload`` of events the caller already JSON-encoded (it measured them to cut the
@@ -102,8 +120,9 @@ class HqClient:
         body = b'{"epoch":%d,"events":[' % epoch + b",".join(events) + b"]}"
         return await self._call("POST", "/sync/v1/events", encoded=body, gz=True)
 
-    async def handshake(self, epoch: int, seq: int, digest: str,
-                        catalogue_version: int | None = None) -> dict[str, Any]:
+    async def handshake(
+        self, epoch: int, seq: int, digest: str, catalogue_version: int | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"epoch": epoch, "seq": seq, "digest": digest}
         if catalogue_version is not None:  # so HQ's fleet page shows what the store sells from
             body["catalogue_version"] = catalogue_version
@@ -114,15 +133,15 @@ class HqClient:
         return parse_digests(data)
 
     async def report_divergence(self, first_differing_seq: int) -> None:
-        await self._call("POST", "/sync/v1/divergence",
-                         body={"first_differing_seq": first_differing_seq})
+        await self._call(
+            "POST", "/sync/v1/divergence", body={"first_differing_seq": first_differing_seq}
+        )
 
     async def catalogue(self, after: int) -> dict[str, Any]:
         return await self._call("GET", "/sync/v1/catalogue", params={"after": after})
 
     async def journal(self, after: int, limit: int) -> list[dict[str, Any]]:
-        data = await self._call("GET", "/sync/v1/journal", params={"after": after,
-                                                                  "limit": limit})
+        data = await self._call("GET", "/sync/v1/journal", params={"after": after, "limit": limit})
         events = data.get("events", data.get("value", []))
         return list(events)
 

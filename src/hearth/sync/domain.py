@@ -25,8 +25,9 @@ BACKOFF_CAP_S = 10.0
 STUCK_AFTER_MS = 5 * 60_000
 
 
-def backoff_s(attempt: int, jitter: float, *, base_s: float = BACKOFF_BASE_S,
-              cap_s: float = BACKOFF_CAP_S) -> float:
+def backoff_s(
+    attempt: int, jitter: float, *, base_s: float = BACKOFF_BASE_S, cap_s: float = BACKOFF_CAP_S
+) -> float:
     """The wait before retry number ``attempt`` (1 = the first retry): exponential, capped, and
     jittered over its upper half so a chain's stores that lost HQ together do not all come back
     in the same second, while none retries sooner than half its step.
@@ -40,8 +41,9 @@ def backoff_s(attempt: int, jitter: float, *, base_s: float = BACKOFF_BASE_S,
     return step / 2 + step / 2 * jitter
 
 
-def cut_batch(sizes: Sequence[int], *, max_events: int = MAX_BATCH_EVENTS,
-              max_bytes: int = MAX_BATCH_BYTES) -> int:
+def cut_batch(
+    sizes: Sequence[int], *, max_events: int = MAX_BATCH_EVENTS, max_bytes: int = MAX_BATCH_BYTES
+) -> int:
     """How many of the next events (their encoded sizes, in seq order) go in one batch: as many
     as fit both limits, and always at least one, so an event bigger than the byte limit is sent
     alone (HQ then refuses it with a problem a person can read) instead of stopping the loop
@@ -101,22 +103,35 @@ def decide(answer: Answer, *, sent_to: int, our_digest_at: dict[int, str]) -> De
     if status == 200 and answer.acked_seq is not None:
         acked = answer.acked_seq
         if acked > sent_to:
-            return Decision(Action.STOP, stop=Stop.DIVERGED, seq=None,
-                            reason=f"HQ acknowledged seq {acked}, beyond the {sent_to} sent")
+            return Decision(
+                Action.STOP,
+                stop=Stop.DIVERGED,
+                seq=None,
+                reason=f"HQ acknowledged seq {acked}, beyond the {sent_to} sent",
+            )
         ours = our_digest_at.get(acked)
         if ours is not None and answer.digest is not None and ours != answer.digest:
-            return Decision(Action.STOP, stop=Stop.DIVERGED,
-                            reason=f"HQ's digest at seq {acked} differs from ours")
+            return Decision(
+                Action.STOP,
+                stop=Stop.DIVERGED,
+                reason=f"HQ's digest at seq {acked} differs from ours",
+            )
         return Decision(Action.ADVANCE, seq=acked)
     if code == "sync-gap" and answer.expected_seq is not None and answer.expected_seq >= 1:
-        return Decision(Action.RESEND, seq=answer.expected_seq,
-                        reason=f"HQ expects seq {answer.expected_seq}")
+        return Decision(
+            Action.RESEND, seq=answer.expected_seq, reason=f"HQ expects seq {answer.expected_seq}"
+        )
     if code == "sync-divergence":
-        return Decision(Action.STOP, stop=Stop.DIVERGED, seq=answer.first_differing_seq,
-                        reason=f"HQ holds different events from seq {answer.first_differing_seq}")
+        return Decision(
+            Action.STOP,
+            stop=Stop.DIVERGED,
+            seq=answer.first_differing_seq,
+            reason=f"HQ holds different events from seq {answer.first_differing_seq}",
+        )
     if code == "sync-fenced":
-        return Decision(Action.STOP, stop=Stop.FENCED,
-                        reason="another box took over this store's history at HQ")
+        return Decision(
+            Action.STOP, stop=Stop.FENCED, reason="another box took over this store's history at HQ"
+        )
     if code == "sync-revoked" or status == 401:
         return Decision(Action.STOP, stop=Stop.REVOKED, reason="HQ revoked this store")
     if status is None:
@@ -137,8 +152,9 @@ class BacklogWatch:
     since_ms: int | None = None
     acked_seq: int = 0
 
-    def observe(self, now_ms: int, *, backlog: int, acked_seq: int,
-                hq_answered: bool) -> BacklogWatch:
+    def observe(
+        self, now_ms: int, *, backlog: int, acked_seq: int, hq_answered: bool
+    ) -> BacklogWatch:
         if not hq_answered or backlog == 0:
             return BacklogWatch(None, acked_seq)
         if acked_seq > self.acked_seq or self.since_ms is None:

@@ -139,10 +139,12 @@ def runner_of(node: Node) -> SyncRunner | None:
     return node.parts.find(SyncRunner)
 
 
-def make_runner(node: Node, client_factory: ClientFactory | None = None,
-                **kwargs: Any) -> SyncRunner:
-    syncer = Syncer(node.engine, node.writer.submit, node.clock.now_ms,
-                    client_factory=client_factory)
+def make_runner(
+    node: Node, client_factory: ClientFactory | None = None, **kwargs: Any
+) -> SyncRunner:
+    syncer = Syncer(
+        node.engine, node.writer.submit, node.clock.now_ms, client_factory=client_factory
+    )
     return SyncRunner(node, syncer, **kwargs)
 
 

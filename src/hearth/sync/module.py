@@ -10,9 +10,16 @@ from hearth.core.node import Node
 from hearth.sync import api, lifecycle
 from hearth.sync.errors import SyncError
 
-MODULE = Module("sync", routers=(api.router,), on_build=lifecycle.on_build,
-                on_start=lifecycle.on_start, on_stop=lifecycle.on_stop, errors=SyncError,
-                ready=lambda node: ready(node), metrics=lambda node: metrics(node))
+MODULE = Module(
+    "sync",
+    routers=(api.router,),
+    on_build=lifecycle.on_build,
+    on_start=lifecycle.on_start,
+    on_stop=lifecycle.on_stop,
+    errors=SyncError,
+    ready=lambda node: ready(node),
+    metrics=lambda node: metrics(node),
+)
 
 
 def ready(node: Node) -> str:
@@ -28,13 +35,28 @@ def ready(node: Node) -> str:
 
 def metrics(node: Node) -> Iterator[Metric]:
     status = api.status_json(node)
-    yield gauge("hearth_sync_backlog_events", "Journal events not yet acknowledged by HQ.",
-                [], [([], status["events_waiting"])])
-    yield gauge("hearth_sync_enrolled", "1 when this store syncs with an HQ.", [],
-                [([], 1 if status["enrolled"] else 0)])
-    yield gauge("hearth_sync_hq_reachable", "1 while HQ answers (0 when not enrolled).", [],
-                [([], 1 if status["hq_reachable"] else 0)])
+    yield gauge(
+        "hearth_sync_backlog_events",
+        "Journal events not yet acknowledged by HQ.",
+        [],
+        [([], status["events_waiting"])],
+    )
+    yield gauge(
+        "hearth_sync_enrolled",
+        "1 when this store syncs with an HQ.",
+        [],
+        [([], 1 if status["enrolled"] else 0)],
+    )
+    yield gauge(
+        "hearth_sync_hq_reachable",
+        "1 while HQ answers (0 when not enrolled).",
+        [],
+        [([], 1 if status["hq_reachable"] else 0)],
+    )
     last = status["last_ok_at_ms"]
-    yield gauge("hearth_sync_last_success_timestamp_seconds",
-                "When HQ last acknowledged an upload (Unix seconds; 0 never).", [],
-                [([], last / 1000 if last else 0)])
+    yield gauge(
+        "hearth_sync_last_success_timestamp_seconds",
+        "When HQ last acknowledged an upload (Unix seconds; 0 never).",
+        [],
+        [([], last / 1000 if last else 0)],
+    )

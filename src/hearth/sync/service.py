@@ -92,11 +92,18 @@ def digest_at(conn: Connection, seq: int) -> str:
     known = stored_digest(conn, seq)
     if known is not None:
         return known
-    below = conn.execute(sa.select(sa.func.max(sync_digests.c.seq))
-                         .where(sync_digests.c.seq < seq)).scalar() or 0
+    below = (
+        conn.execute(
+            sa.select(sa.func.max(sync_digests.c.seq)).where(sync_digests.c.seq < seq)
+        ).scalar()
+        or 0
+    )
     start = stored_digest(conn, below) or GENESIS
-    q = (sa.select(journal).where(journal.c.seq > below, journal.c.seq <= seq)
-         .order_by(journal.c.seq))
+    q = (
+        sa.select(journal)
+        .where(journal.c.seq > below, journal.c.seq <= seq)
+        .order_by(journal.c.seq)
+    )
     last = start
     for _seq, h in chain(start, (Event.from_row(r).as_row() for r in conn.execute(q))):
         last = h
@@ -142,7 +149,7 @@ class RunningDigests:
 
 
 def digests_between(conn: Connection, first: int, last: int) -> dict[int, str]:
-    q = (sa.select(sync_digests).where(sync_digests.c.seq >= first, sync_digests.c.seq <= last))
+    q = sa.select(sync_digests).where(sync_digests.c.seq >= first, sync_digests.c.seq <= last)
     return {int(r.seq): r.digest for r in conn.execute(q)}
 
 
@@ -164,14 +171,23 @@ def _advance(acked: int, digest: str, digests: dict[int, str], now_ms: int) -> C
         if state is None or acked < state.acked_seq:
             return False
         have = set(digests_between(tx.conn, min(digests, default=1), acked))
-        rows = [{"seq": s, "digest": d} for s, d in sorted(digests.items())
-                if s <= acked and s not in have]
+        rows = [
+            {"seq": s, "digest": d}
+            for s, d in sorted(digests.items())
+            if s <= acked and s not in have
+        ]
         if rows:
             insert_rows(tx.conn, sync_digests, rows)
         top = journal_top(tx.conn)
-        _update_state(tx, acked_seq=acked, acked_digest=digest, last_ok_at_ms=now_ms,
-                      unreachable_since_ms=None, last_error=None,
-                      backlog_since_ms=None if acked >= top else state.backlog_since_ms)
+        _update_state(
+            tx,
+            acked_seq=acked,
+            acked_digest=digest,
+            last_ok_at_ms=now_ms,
+            unreachable_since_ms=None,
+            last_error=None,
+            backlog_since_ms=None if acked >= top else state.backlog_since_ms,
+        )
         return True
 
     return run
@@ -181,15 +197,21 @@ def _rewind(to: int, digest: str, now_ms: int) -> Command[None]:
     """HQ holds less than we thought (it expects an earlier seq): send again from there."""
 
     def run(tx: Tx) -> None:
-        _update_state(tx, acked_seq=to, acked_digest=digest, last_ok_at_ms=now_ms,
-                      unreachable_since_ms=None)
+        _update_state(
+            tx, acked_seq=to, acked_digest=digest, last_ok_at_ms=now_ms, unreachable_since_ms=None
+        )
 
     return run
 
 
-def _record_error(error: str, now_ms: int, *, unreachable: bool,
-                  status: str | None = None, first_differing_seq: int | None = None
-                  ) -> Command[None]:
+def _record_error(
+    error: str,
+    now_ms: int,
+    *,
+    unreachable: bool,
+    status: str | None = None,
+    first_differing_seq: int | None = None,
+) -> Command[None]:
     def run(tx: Tx) -> None:
         state = load_state(tx.conn)
         if state is None:
@@ -210,8 +232,11 @@ def _record_error(error: str, now_ms: int, *, unreachable: bool,
 def _note_backlog(now_ms: int) -> Command[None]:
     def run(tx: Tx) -> None:
         state = load_state(tx.conn)
-        if state is not None and state.backlog_since_ms is None \
-                and journal_top(tx.conn) > state.acked_seq:
+        if (
+            state is not None
+            and state.backlog_since_ms is None
+            and journal_top(tx.conn) > state.acked_seq
+        ):
             _update_state(tx, backlog_since_ms=now_ms)
 
     return run
@@ -228,13 +253,21 @@ def enrolment_refusal(conn: Connection, hq_url: str) -> Problem | None:
     if waiting > 0:
         return SyncError.EVENTS_WAITING.problem(
             f"{waiting} event(s) have not reached HQ at {state.hq_url} yet. Sync them first "
-            f"(Sync now), then join {hq_url}.", field="hq_url")
+            f"(Sync now), then join {hq_url}.",
+            field="hq_url",
+        )
     return None
 
 
-async def enrol(engine: Engine, write: Write[Any], store_id: str, hq_url: str,
-                enrol_code: str, now_ms: int,
-                client_factory: ClientFactory | None = None) -> SyncState:
+async def enrol(
+    engine: Engine,
+    write: Write[Any],
+    store_id: str,
+    hq_url: str,
+    enrol_code: str,
+    now_ms: int,
+    client_factory: ClientFactory | None = None,
+) -> SyncState:
     make = client_factory or (lambda url, cred: HqClient(url, cred))
     with engine.connect() as conn:
         refusal = enrolment_refusal(conn, hq_url)
@@ -245,18 +278,24 @@ async def enrol(engine: Engine, write: Write[Any], store_id: str, hq_url: str,
         answer = await client.enrol(enrol_code)
     except HqUnavailable as exc:
         raise SyncError.HQ_UNREACHABLE.problem(
-            f"No answer from {hq_url} ({exc}). Check the address and the network.",
-            field="hq_url") from None
+            f"No answer from {hq_url} ({exc}). Check the address and the network.", field="hq_url"
+        ) from None
     except HqRefused as exc:
         raise SyncError.ENROL_REFUSED.problem(
-            str(exc.body.get("detail") or "The code is wrong, used or expired: ask HQ for "
-                "a new one."), field="enrol_code") from None
+            str(
+                exc.body.get("detail")
+                or "The code is wrong, used or expired: ask HQ for a new one."
+            ),
+            field="enrol_code",
+        ) from None
     finally:
         await client.aclose()
     if answer.get("store_id") != store_id:
         raise SyncError.WRONG_STORE.problem(
             f"HQ issued this code for store {answer.get('store_id')!r}; this node is store "
-            f"{store_id!r}.", field="enrol_code")
+            f"{store_id!r}.",
+            field="enrol_code",
+        )
     credential, epoch = str(answer["credential"]), int(answer.get("epoch", 1))
 
     def save(tx: Tx) -> SyncState:
@@ -265,14 +304,28 @@ async def enrol(engine: Engine, write: Write[Any], store_id: str, hq_url: str,
             raise refusal
         tx.conn.execute(sync_state.delete())
         tx.conn.execute(sync_digests.delete())
-        insert_rows(tx.conn, sync_state, {
-            "id": STATE_ID, "hq_url": hq_url.rstrip("/"), "store_id": store_id,
-            "credential": credential, "epoch": epoch, "acked_seq": 0,
-            "acked_digest": GENESIS, "catalogue_version": catalogue_version(tx.conn, store_id),
-            "status": "ok", "first_differing_seq": None, "enrolled_at_ms": now_ms,
-            "last_ok_at_ms": now_ms, "last_error": None, "last_error_at_ms": None,
-            "unreachable_since_ms": None,
-            "backlog_since_ms": now_ms if journal_top(tx.conn) else None})
+        insert_rows(
+            tx.conn,
+            sync_state,
+            {
+                "id": STATE_ID,
+                "hq_url": hq_url.rstrip("/"),
+                "store_id": store_id,
+                "credential": credential,
+                "epoch": epoch,
+                "acked_seq": 0,
+                "acked_digest": GENESIS,
+                "catalogue_version": catalogue_version(tx.conn, store_id),
+                "status": "ok",
+                "first_differing_seq": None,
+                "enrolled_at_ms": now_ms,
+                "last_ok_at_ms": now_ms,
+                "last_error": None,
+                "last_error_at_ms": None,
+                "unreachable_since_ms": None,
+                "backlog_since_ms": now_ms if journal_top(tx.conn) else None,
+            },
+        )
         state = load_state(tx.conn)
         assert state is not None
         return state
@@ -307,9 +360,15 @@ class Outcome:
 class Syncer:
     """One store's sync with its HQ: a handshake, then the catalogue, then the backlog."""
 
-    def __init__(self, engine: Engine, write: Write[Any], now_ms: Callable[[], int], *,
-                 client_factory: ClientFactory | None = None,
-                 pull_catalogue: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write: Write[Any],
+        now_ms: Callable[[], int],
+        *,
+        client_factory: ClientFactory | None = None,
+        pull_catalogue: bool = True,
+    ) -> None:
         self.engine = engine
         self.write = write
         self.now_ms = now_ms
@@ -353,8 +412,12 @@ class Syncer:
             decision = domain.decide(_answer_of(exc), sent_to=0, our_digest_at={})
             await self._stop_or_note(decision, str(exc))
             self._observe(answered=True)
-            return Outcome(answered=True, drained=False,
-                           stopped=decision.action is domain.Action.STOP, reason=str(exc))
+            return Outcome(
+                answered=True,
+                drained=False,
+                stopped=decision.action is domain.Action.STOP,
+                reason=str(exc),
+            )
         finally:
             await client.aclose()
 
@@ -362,17 +425,26 @@ class Syncer:
         with self.engine.connect() as conn:
             state = load_state(conn)
             waiting = backlog_of(conn, state)
-        self.watch = self.watch.observe(self.now_ms(), backlog=waiting,
-                                        acked_seq=state.acked_seq if state else 0,
-                                        hq_answered=answered)
+        self.watch = self.watch.observe(
+            self.now_ms(),
+            backlog=waiting,
+            acked_seq=state.acked_seq if state else 0,
+            hq_answered=answered,
+        )
 
     async def _stop_or_note(self, decision: domain.Decision, error: str) -> None:
         if decision.action is domain.Action.STOP:
             assert decision.stop is not None
             log.error("sync.stopped", why=decision.stop.value, reason=decision.reason)
-            await self.write(_record_error(decision.reason or error, self.now_ms(),
-                                           unreachable=False, status=decision.stop.value,
-                                           first_differing_seq=decision.seq))
+            await self.write(
+                _record_error(
+                    decision.reason or error,
+                    self.now_ms(),
+                    unreachable=False,
+                    status=decision.stop.value,
+                    first_differing_seq=decision.seq,
+                )
+            )
         else:
             await self.write(_record_error(error, self.now_ms(), unreachable=False))
 
@@ -384,16 +456,23 @@ class Syncer:
         status = hs.get("status", "ok")
         if status in ("fenced", "diverged"):
             stop = domain.Stop.FENCED if status == "fenced" else domain.Stop.DIVERGED
-            await self._stop_or_note(domain.Decision(domain.Action.STOP, stop=stop,
-                                                     seq=hs.get("first_differing_seq"),
-                                                     reason=f"HQ says {status}"), status)
+            await self._stop_or_note(
+                domain.Decision(
+                    domain.Action.STOP,
+                    stop=stop,
+                    seq=hs.get("first_differing_seq"),
+                    reason=f"HQ says {status}",
+                ),
+                status,
+            )
             return Outcome(answered=True, drained=False, stopped=True, reason=status)
         hq_acked = int(hs.get("acked_seq", 0))
         hq_digest = str(hs.get("digest_at_acked") or GENESIS)
         if hq_acked > top:
             first = hq_acked if top == 0 else top + 1
-            return await self._diverged(client, first, f"HQ holds seq {hq_acked}, beyond our "
-                                                       f"journal's top {top}")
+            return await self._diverged(
+                client, first, f"HQ holds seq {hq_acked}, beyond our journal's top {top}"
+            )
         with self.engine.connect() as conn:
             ours = self.digests.at(conn, hq_acked, floor=min(state.acked_seq, hq_acked))
         if ours != hq_digest:
@@ -404,8 +483,10 @@ class Syncer:
             # either way HQ's cursor is the truth of what it holds, and the digests agree.
             if hq_acked > state.acked_seq:
                 with self.engine.connect() as conn:
-                    digests = {s: self.digests.at(conn, s, floor=state.acked_seq)
-                               for s in range(state.acked_seq + 1, hq_acked + 1)}
+                    digests = {
+                        s: self.digests.at(conn, s, floor=state.acked_seq)
+                        for s in range(state.acked_seq + 1, hq_acked + 1)
+                    }
                 await self.write(_advance(hq_acked, hq_digest, digests, self.now_ms()))
             else:
                 await self.write(_rewind(hq_acked, hq_digest, self.now_ms()))
@@ -418,8 +499,11 @@ class Syncer:
             last = min(upto, first + DIGEST_PAGE - 1)
             theirs = await client.digests(first, last)
             with self.engine.connect() as conn:
-                ours = {s: digest_at(conn, s) for s in range(first, last + 1)} \
-                    if last - first < 50 else self._chain_digests(conn, first, last)
+                ours = (
+                    {s: digest_at(conn, s) for s in range(first, last + 1)}
+                    if last - first < 50
+                    else self._chain_digests(conn, first, last)
+                )
             found = first_difference(ours, theirs)
             if found is not None:
                 return found
@@ -429,17 +513,24 @@ class Syncer:
     @staticmethod
     def _chain_digests(conn: Connection, first: int, last: int) -> dict[int, str]:
         start = digest_at(conn, first - 1)
-        return dict(chain(start, (e.as_row() for e in read_events(conn, first - 1,
-                                                                  last - first + 1))))
+        return dict(
+            chain(start, (e.as_row() for e in read_events(conn, first - 1, last - first + 1)))
+        )
 
     async def _diverged(self, client: HqClient, first: int, why: str) -> Outcome:
         try:
             await client.report_divergence(first)
         except (HqUnavailable, HqRefused) as exc:
             log.warning("sync.divergence_report_failed", error=str(exc))
-        await self.write(_record_error(f"divergence from seq {first}: {why}", self.now_ms(),
-                                       unreachable=False, status="diverged",
-                                       first_differing_seq=first))
+        await self.write(
+            _record_error(
+                f"divergence from seq {first}: {why}",
+                self.now_ms(),
+                unreachable=False,
+                status="diverged",
+                first_differing_seq=first,
+            )
+        )
         log.error("sync.diverged", first_differing_seq=first, why=why)
         return Outcome(answered=True, drained=False, stopped=True, reason="diverged")
 
@@ -450,17 +541,21 @@ class Syncer:
             events = list(read_events(conn, after, domain.MAX_BATCH_EVENTS))
             if not events:
                 return None
-            encoded = [json.dumps(wire(e), separators=(",", ":"), ensure_ascii=False).encode()
-                       for e in events]
+            encoded = [
+                json.dumps(wire(e), separators=(",", ":"), ensure_ascii=False).encode()
+                for e in events
+            ]
             # One byte per event for the comma, and room for the envelope.
-            n = domain.cut_batch([len(b) + 1 for b in encoded],
-                                 max_bytes=domain.MAX_BATCH_BYTES - 1024)
+            n = domain.cut_batch(
+                [len(b) + 1 for b in encoded], max_bytes=domain.MAX_BATCH_BYTES - 1024
+            )
             sent_to = events[n - 1].seq
             digests = {e.seq: self.digests.at(conn, e.seq, floor=after) for e in events[:n]}
         return _Batch(after, sent_to, encoded[:n], digests)
 
-    async def _drain(self, client: HqClient,
-                     progress: Callable[[int, int], None] | None) -> Outcome:
+    async def _drain(
+        self, client: HqClient, progress: Callable[[int, int], None] | None
+    ) -> Outcome:
         sent = 0
         ready: _Batch | None = None
         while True:
@@ -468,13 +563,17 @@ class Syncer:
                 state = load_state(conn)
                 assert state is not None
                 if state.status != "ok":
-                    return Outcome(answered=True, drained=False, stopped=True,
-                                   reason=state.status, sent=sent)
+                    return Outcome(
+                        answered=True, drained=False, stopped=True, reason=state.status, sent=sent
+                    )
                 top = journal_top(conn)
             if progress is not None:
                 progress(state.acked_seq, top)
-            batch = ready if ready is not None and ready.after == state.acked_seq else \
-                await asyncio.to_thread(self._prepare, state.acked_seq)
+            batch = (
+                ready
+                if ready is not None and ready.after == state.acked_seq
+                else await asyncio.to_thread(self._prepare, state.acked_seq)
+            )
             ready = None
             if batch is None:
                 self._observe(answered=True)
@@ -486,8 +585,9 @@ class Syncer:
             # if HQ acknowledges all of this one (else it is read again from the new cursor).
             following = asyncio.ensure_future(asyncio.to_thread(self._prepare, sent_to))
             try:
-                answer = domain.Answer(200, **_ack_fields(
-                    await client.upload_encoded(state.epoch, batch.encoded)))
+                answer = domain.Answer(
+                    200, **_ack_fields(await client.upload_encoded(state.epoch, batch.encoded))
+                )
             except HqRefused as exc:
                 answer = _answer_of(exc)
             finally:
@@ -495,14 +595,12 @@ class Syncer:
             decision = domain.decide(answer, sent_to=sent_to, our_digest_at=digests)
             if decision.action is domain.Action.ADVANCE:
                 assert decision.seq is not None and answer.digest is not None
-                await self.write(_advance(decision.seq, answer.digest, digests,
-                                          self.now_ms()))
+                await self.write(_advance(decision.seq, answer.digest, digests, self.now_ms()))
                 sent += max(0, decision.seq - state.acked_seq)
                 self._observe(answered=True)
                 if decision.seq <= state.acked_seq:
                     # HQ acknowledged nothing new: do not spin; the alarm watches this.
-                    return Outcome(answered=True, drained=False, reason="no progress",
-                                   sent=sent)
+                    return Outcome(answered=True, drained=False, reason="no progress", sent=sent)
                 continue
             if decision.action is domain.Action.RESEND:
                 assert decision.seq is not None
@@ -511,18 +609,26 @@ class Syncer:
                     if before > top:
                         return await self._diverged(client, top + 1, decision.reason)
                     digest = digest_at(conn, before)
-                await self.write(_rewind(before, digest, self.now_ms()) if before <
-                                 state.acked_seq else _advance(before, digest, {}, self.now_ms()))
+                await self.write(
+                    _rewind(before, digest, self.now_ms())
+                    if before < state.acked_seq
+                    else _advance(before, digest, {}, self.now_ms())
+                )
                 self.shaken = False
                 continue
             if decision.action is domain.Action.STOP and decision.stop is domain.Stop.DIVERGED:
-                return await self._diverged(client, decision.seq or state.acked_seq + 1,
-                                            decision.reason)
+                return await self._diverged(
+                    client, decision.seq or state.acked_seq + 1, decision.reason
+                )
             await self._stop_or_note(decision, decision.reason)
             self._observe(answered=True)
-            return Outcome(answered=True, drained=False,
-                           stopped=decision.action is domain.Action.STOP,
-                           reason=decision.reason, sent=sent)
+            return Outcome(
+                answered=True,
+                drained=False,
+                stopped=decision.action is domain.Action.STOP,
+                reason=decision.reason,
+                sent=sent,
+            )
 
     # -- catalogue -----------------------------------------------------------------------------
     async def _pull_catalogue(self, client: HqClient) -> int:
@@ -542,9 +648,13 @@ class Syncer:
             if not fresh:
                 return applied
             for v in sorted(fresh, key=lambda v: int(v["version"])):
-                if await self.write(apply_catalogue_version(
-                        int(v["version"]), list(v.get("events") or []),
-                        snapshot=bool(v.get("snapshot")))):
+                if await self.write(
+                    apply_catalogue_version(
+                        int(v["version"]),
+                        list(v.get("events") or []),
+                        snapshot=bool(v.get("snapshot")),
+                    )
+                ):
                     applied += 1
 
 
@@ -567,16 +677,25 @@ def _answer_of(exc: HqRefused) -> domain.Answer:
         v = b.get(key)
         return int(v) if isinstance(v, (int, str)) and str(v).lstrip("-").isdigit() else None
 
-    return domain.Answer(exc.status, exc.code or None, expected_seq=num("expected_seq"),
-                         first_differing_seq=num("first_differing_seq"))
+    return domain.Answer(
+        exc.status,
+        exc.code or None,
+        expected_seq=num("expected_seq"),
+        first_differing_seq=num("first_differing_seq"),
+    )
 
 
 # -- catalogue events --------------------------------------------------------------------------
-_STREAM_PREFIX = {"Category": "menu:category:", "ModifierGroup": "menu:modgroup:",
-                  "Item": "menu:item:"}
-_CREATED_TABLE = {"CategoryCreated": (menu_tables.categories, "CategoryUpdated"),
-                  "ItemCreated": (menu_tables.items, "ItemUpdated"),
-                  "ModifierGroupCreated": (menu_tables.modifier_groups, "ModifierGroupUpdated")}
+_STREAM_PREFIX = {
+    "Category": "menu:category:",
+    "ModifierGroup": "menu:modgroup:",
+    "Item": "menu:item:",
+}
+_CREATED_TABLE = {
+    "CategoryCreated": (menu_tables.categories, "CategoryUpdated"),
+    "ItemCreated": (menu_tables.items, "ItemUpdated"),
+    "ModifierGroupCreated": (menu_tables.modifier_groups, "ModifierGroupUpdated"),
+}
 
 
 def _stream_of(ev: dict[str, Any]) -> str:
@@ -589,8 +708,9 @@ def _stream_of(ev: dict[str, Any]) -> str:
     return f"catalogue:{type_}"
 
 
-def apply_catalogue_version(version: int, events: list[dict[str, Any]], *,
-                            snapshot: bool = False) -> Command[bool]:
+def apply_catalogue_version(
+    version: int, events: list[dict[str, Any]], *, snapshot: bool = False
+) -> Command[bool]:
     """One catalogue version as events in our journal, with ``CatalogueVersionApplied``, all
     in one transaction; a version already applied (a retried pull) is skipped."""
 
@@ -625,10 +745,16 @@ def _journal_rows(events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield {k: e[k] for k in Event.__slots__}
 
 
-async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url: str,
-                          credential: str, now_ms: int, *,
-                          client_factory: ClientFactory | None = None,
-                          progress: Callable[[int, int], None] | None = None) -> Restored:
+async def restore_from_hq(
+    engine: Engine,
+    projectors: ProjectorRegistry,
+    hq_url: str,
+    credential: str,
+    now_ms: int,
+    *,
+    client_factory: ClientFactory | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Restored:
     """Bring a store back on an empty database from HQ's copy of its journal.
 
     HQ fences the old epoch first (so a zombie box can add nothing while we download), then
@@ -643,7 +769,9 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
         raise SyncError.DATABASE_NOT_EMPTY.problem(
             f"This database holds {top} event(s)"
             + (f", {waiting} of them not at HQ" if waiting else "")
-            + ". Restore only into an empty database.", field="db")
+            + ". Restore only into an empty database.",
+            field="db",
+        )
     make = client_factory or (lambda url, cred: HqClient(url, cred))
     client = make(hq_url, credential)
     try:
@@ -656,8 +784,11 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
             rows = list(_journal_rows(page))
             last = int(rows[-1]["seq"])
             # The next page downloads while this one is chained and written (in a thread).
-            following = asyncio.ensure_future(client.journal(
-                last, min(JOURNAL_PAGE, upto - last))) if last < upto else None
+            following = (
+                asyncio.ensure_future(client.journal(last, min(JOURNAL_PAGE, upto - last)))
+                if last < upto
+                else None
+            )
             try:
                 h = await asyncio.to_thread(_write_page, engine, h, rows)
             except BaseException:
@@ -673,7 +804,8 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
             raise SyncError.RESTORE_MISMATCH.problem(
                 f"Downloaded {after} of {upto} events; digest "
                 f"{'matches' if h == hq_digest else 'differs'}. Nothing was started: empty "
-                f"the database and try again.")
+                f"the database and try again."
+            )
         hs = await client.handshake(epoch, upto, h)
         store_id = str(hs.get("store_id") or store_id)
         version = int(hs.get("catalogue_version") or 0)
@@ -685,13 +817,28 @@ async def restore_from_hq(engine: Engine, projectors: ProjectorRegistry, hq_url:
         replay(conn, projectors)
     with engine.begin() as conn:
         conn.execute(sync_state.delete())
-        insert_rows(conn, sync_state, {
-            "id": STATE_ID, "hq_url": hq_url.rstrip("/"), "store_id": store_id,
-            "credential": credential, "epoch": epoch, "acked_seq": upto, "acked_digest": h,
-            "catalogue_version": catalogue_version(conn, store_id) or version,
-            "status": "ok", "first_differing_seq": None, "enrolled_at_ms": now_ms,
-            "last_ok_at_ms": now_ms, "last_error": None, "last_error_at_ms": None,
-            "unreachable_since_ms": None, "backlog_since_ms": None})
+        insert_rows(
+            conn,
+            sync_state,
+            {
+                "id": STATE_ID,
+                "hq_url": hq_url.rstrip("/"),
+                "store_id": store_id,
+                "credential": credential,
+                "epoch": epoch,
+                "acked_seq": upto,
+                "acked_digest": h,
+                "catalogue_version": catalogue_version(conn, store_id) or version,
+                "status": "ok",
+                "first_differing_seq": None,
+                "enrolled_at_ms": now_ms,
+                "last_ok_at_ms": now_ms,
+                "last_error": None,
+                "last_error_at_ms": None,
+                "unreachable_since_ms": None,
+                "backlog_since_ms": None,
+            },
+        )
     log.info("sync.restored", store_id=store_id, epoch=epoch, events=upto)
     return Restored(store_id, epoch, upto, h)
 
@@ -708,4 +855,3 @@ def _write_page(engine: Engine, h: str, rows: list[dict[str, Any]]) -> str:
 
 def backlog_of_state(top: int, state: SyncState | None) -> int:
     return top - (state.acked_seq if state else 0)
-

@@ -45,7 +45,11 @@ sync_state = sa.Table(
 sync_digests = sa.Table(
     "sync_digests",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=False),
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     sa.Column("digest", sa.String(64), nullable=False),
 )

@@ -63,8 +63,14 @@ class CrashReport:
 
     @property
     def clean(self) -> bool:
-        return not (self.lost_orders or self.duplicate_orders or self.lost_payments
-                    or self.duplicate_payments or self.seq_gaps or self.rebuild_mismatches)
+        return not (
+            self.lost_orders
+            or self.duplicate_orders
+            or self.lost_payments
+            or self.duplicate_payments
+            or self.seq_gaps
+            or self.rebuild_mismatches
+        )
 
 
 def _record(ledger: Ledger, path: str, r: httpx.Response) -> dict[str, Any] | None:
@@ -82,8 +88,14 @@ def _record(ledger: Ledger, path: str, r: httpx.Response) -> dict[str, Any] | No
     return None
 
 
-def _send(http: httpx.Client, auth: dict[str, str], ledger: Ledger, path: str,
-          body: dict[str, Any], key: str) -> dict[str, Any] | None:
+def _send(
+    http: httpx.Client,
+    auth: dict[str, str],
+    ledger: Ledger,
+    path: str,
+    body: dict[str, Any],
+    key: str,
+) -> dict[str, Any] | None:
     try:
         r = http.post(path, json=body, headers={**auth, "Idempotency-Key": key})
     except httpx.HTTPError:
@@ -93,24 +105,35 @@ def _send(http: httpx.Client, auth: dict[str, str], ledger: Ledger, path: str,
     return _record(ledger, path, r)
 
 
-def _client(base: str, token: str, ids: DemoIds, ledger: Ledger, stop: threading.Event,
-            seed: int, pay: bool) -> None:
+def _client(
+    base: str, token: str, ids: DemoIds, ledger: Ledger, stop: threading.Event, seed: int, pay: bool
+) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=base, timeout=5) as http:
         auth = {"Authorization": f"Bearer {token}"}
         while not stop.is_set():
             key = uuid.uuid4().hex
-            body = {"channel": "takeaway", "submit": rng.random() < 0.7, "note": key,
-                    "lines": [
-                        {"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
-                        {"item_id": ids.items["gbjd"],
-                         "modifier_option_ids": [ids.options["Mild"]]}]}
+            body = {
+                "channel": "takeaway",
+                "submit": rng.random() < 0.7,
+                "note": key,
+                "lines": [
+                    {"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
+                    {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"]]},
+                ],
+            }
             order = _send(http, auth, ledger, "/api/orders", body, key)
             if order is None or not pay or rng.random() < 0.3:
                 continue
             due = order["totals"]["total"]
-            _send(http, auth, ledger, f"/api/orders/{order['id']}/payments",
-                  {"tender": "cash", "amount": due, "tendered": due}, uuid.uuid4().hex)
+            _send(
+                http,
+                auth,
+                ledger,
+                f"/api/orders/{order['id']}/payments",
+                {"tender": "cash", "amount": due, "tendered": due},
+                uuid.uuid4().hex,
+            )
 
 
 def _retry_unanswered(base: str, token: str, ledger: Ledger) -> None:
@@ -130,10 +153,14 @@ def _check_ledger(engine: Any, ledger: Ledger, report: CrashReport, pay: bool) -
         seqs = [r.seq for r in conn.execute(sa.select(journal.c.seq).order_by(journal.c.seq))]
     report.lost_orders = len(set(ledger.orders) - set(stored))
     # An order placed twice for one request shows as two orders with that request's key.
-    report.duplicate_orders = (len(stored) - len(set(stored))) + (
-        len(notes) - len(set(notes))) + (len(ledger.orders) - len(set(ledger.orders)))
+    report.duplicate_orders = (
+        (len(stored) - len(set(stored)))
+        + (len(notes) - len(set(notes)))
+        + (len(ledger.orders) - len(set(ledger.orders)))
+    )
     report.seq_gaps = sum(1 for a, b in itertools.pairwise(seqs) if b != a + 1) + (
-        1 if seqs and seqs[0] != 1 else 0)
+        1 if seqs and seqs[0] != 1 else 0
+    )
     report.journal_events = len(seqs)
     if not pay:
         return
@@ -144,8 +171,9 @@ def _check_ledger(engine: Any, ledger: Ledger, report: CrashReport, pay: bool) -
     # HTTP calls made each check grow with the ledger and slowed the 100-kill run to a crawl.
     with engine.connect() as conn:
         succeeded: dict[str, list[str]] = {}
-        for row in conn.execute(sa.select(payments.c.order_id, payments.c.id)
-                                .where(payments.c.status == "succeeded")):
+        for row in conn.execute(
+            sa.select(payments.c.order_id, payments.c.id).where(payments.c.status == "succeeded")
+        ):
             succeeded.setdefault(row.order_id, []).append(row.id)
     lost = duplicated = 0
     for order_id, expected in by_order.items():
@@ -155,18 +183,26 @@ def _check_ledger(engine: Any, ledger: Ledger, report: CrashReport, pay: bool) -
     report.lost_payments, report.duplicate_payments = lost, duplicated
 
 
-def run_crash_suite(tmp: Path, kills: int, clients: int = 8, seed: int = 7,
-                    rebuild_every: int = 10, pay: bool | None = None,
-                    progress: Callable[[int, CrashReport], None] | None = None) -> CrashReport:
+def run_crash_suite(
+    tmp: Path,
+    kills: int,
+    clients: int = 8,
+    seed: int = 7,
+    rebuild_every: int = 10,
+    pay: bool | None = None,
+    progress: Callable[[int, CrashReport], None] | None = None,
+) -> CrashReport:
     db_url = f"sqlite:///{tmp}/store.db"
     setup = build_node(fast_settings(db_url))
     ids = a_small_restaurant(setup)
     setup.close()
     node = NodeProcess(db_url, log=tmp / "node.log")
     node.start()
-    staff = httpx.post(f"{node.base_url}/api/auth/pin",
-                       json={"staff_code": "C01", "pin": ids.pins["C01"]},
-                       headers={"X-Terminal-Key": ids.terminal_key}).json()["access_token"]
+    staff = httpx.post(
+        f"{node.base_url}/api/auth/pin",
+        json={"staff_code": "C01", "pin": ids.pins["C01"]},
+        headers={"X-Terminal-Key": ids.terminal_key},
+    ).json()["access_token"]
     if pay is None:
         paths = httpx.get(f"{node.base_url}/openapi.json").json()["paths"]
         pay = "/api/orders/{order_id}/payments" in paths
@@ -175,9 +211,13 @@ def run_crash_suite(tmp: Path, kills: int, clients: int = 8, seed: int = 7,
     try:
         for n in range(1, kills + 1):
             stop = threading.Event()
-            threads = [threading.Thread(target=_client, args=(
-                node.base_url, staff, ids, ledger, stop, seed * 1000 + n * 10 + i, pay))
-                for i in range(clients)]
+            threads = [
+                threading.Thread(
+                    target=_client,
+                    args=(node.base_url, staff, ids, ledger, stop, seed * 1000 + n * 10 + i, pay),
+                )
+                for i in range(clients)
+            ]
             for t in threads:
                 t.start()
             time.sleep(rng.uniform(0.3, 1.5))

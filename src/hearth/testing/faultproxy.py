@@ -68,8 +68,14 @@ class FaultProxy:
     """Listens on ``listen_host`` (port chosen by the kernel, read back as ``port``) and
     forwards to ``upstream``."""
 
-    def __init__(self, upstream: tuple[str, int], *, listen_host: str = "127.0.0.1",
-                 netns: str | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        *,
+        listen_host: str = "127.0.0.1",
+        netns: str | None = None,
+        seed: int = 0,
+    ) -> None:
         self.upstream = upstream
         self.listen_host = listen_host
         self.netns = netns
@@ -140,7 +146,8 @@ class FaultProxy:
                 sock.listen(128)
                 self.port = int(sock.getsockname()[1])
                 self._server = self._loop.run_until_complete(
-                    asyncio.start_server(self._accept, sock=sock))
+                    asyncio.start_server(self._accept, sock=sock)
+                )
                 self._ready.set()
                 self._loop.run_forever()
                 self._loop.close()
@@ -187,21 +194,28 @@ class FaultProxy:
                 sh_r, shadow = await asyncio.open_connection(*self.upstream)
                 self._live.add(shadow)
                 self._spawn(self._discard(sh_r, shadow))
-        await asyncio.gather(self._to_upstream(reader, up_w, writer, s, shadow),
-                             self._to_client(up_r, writer, up_w, s))
+        await asyncio.gather(
+            self._to_upstream(reader, up_w, writer, s, shadow),
+            self._to_client(up_r, writer, up_w, s),
+        )
 
     async def _wait(self, s: Settings) -> None:
         if s.mode is Mode.DELAY:
             await asyncio.sleep(s.delay_s + self.rng.random() * s.jitter_s)
 
-    async def _to_upstream(self, r: asyncio.StreamReader, w: asyncio.StreamWriter,
-                           client: asyncio.StreamWriter, s: Settings,
-                           shadow: asyncio.StreamWriter | None) -> None:
+    async def _to_upstream(
+        self,
+        r: asyncio.StreamReader,
+        w: asyncio.StreamWriter,
+        client: asyncio.StreamWriter,
+        s: Settings,
+        shadow: asyncio.StreamWriter | None,
+    ) -> None:
         try:
             while data := await r.read(CHUNK):
                 await self._wait(s)
                 if s.mode is Mode.CUT:
-                    w.write(data[:max(1, len(data) // 2)])
+                    w.write(data[: max(1, len(data) // 2)])
                     await w.drain()
                     break
                 w.write(data)
@@ -218,8 +232,13 @@ class FaultProxy:
                 with contextlib.suppress(OSError):
                     w.write_eof()
 
-    async def _to_client(self, r: asyncio.StreamReader, w: asyncio.StreamWriter,
-                         upstream: asyncio.StreamWriter, s: Settings) -> None:
+    async def _to_client(
+        self,
+        r: asyncio.StreamReader,
+        w: asyncio.StreamWriter,
+        upstream: asyncio.StreamWriter,
+        s: Settings,
+    ) -> None:
         try:
             while data := await r.read(CHUNK):
                 if s.mode is Mode.LOSE_ANSWER:
@@ -245,8 +264,9 @@ class FaultProxy:
             w.transport.abort()
             self._live.discard(w)
 
-    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    s: Settings) -> None:
+    async def _hold(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, s: Settings
+    ) -> None:
         """Gather the client's bytes, reset it, and deliver them ``hold_s`` later. Only the
         first connection after the mode is set is held; later ones pass."""
         self.settings = Settings(mode=Mode.PASS, delay_s=s.delay_s, jitter_s=s.jitter_s)

@@ -58,8 +58,10 @@ def unavailable_reason() -> str | None:
         return "network namespaces need root (CI runs as root)"
     missing = [t for t in ("ip", "nft", "iptables") if shutil.which(t) is None]
     if missing:
-        return (f"missing {', '.join(missing)}: apt-get install iproute2 nftables iptables "
-                f"(make netns-tools)")
+        return (
+            f"missing {', '.join(missing)}: apt-get install iproute2 nftables iptables "
+            f"(make netns-tools)"
+        )
     probe = f"{PREFIX}{os.getpid()}probe"
     r = _run("ip", "netns", "add", probe, check=False)
     if r.returncode != 0:
@@ -133,10 +135,24 @@ class NetnsPair:
         for ns in (self.store_ns, self.hq_ns):
             _run("ip", "netns", "add", ns)
             _run("ip", "-n", ns, "link", "set", "lo", "up")
-        _run("ip", "link", "add", self.store_if, "netns", self.store_ns, "type", "veth",
-             "peer", "name", self.hq_if, "netns", self.hq_ns)
-        _run("ip", "-n", self.store_ns, "addr", "add", f"{self.store_addr}/30", "dev",
-             self.store_if)
+        _run(
+            "ip",
+            "link",
+            "add",
+            self.store_if,
+            "netns",
+            self.store_ns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            self.hq_if,
+            "netns",
+            self.hq_ns,
+        )
+        _run(
+            "ip", "-n", self.store_ns, "addr", "add", f"{self.store_addr}/30", "dev", self.store_if
+        )
         _run("ip", "-n", self.hq_ns, "addr", "add", f"{self.hq_addr}/30", "dev", self.hq_if)
         self.link_up()
         return self
@@ -171,28 +187,62 @@ class NetnsPair:
 
     def partition(self) -> None:
         """Drop every packet on HQ's end of the veth, both ways (nftables)."""
-        script = (f"table inet {_NFT_TABLE} {{\n"
-                  f"  chain in {{ type filter hook input priority 0; "
-                  f"iifname \"{self.hq_if}\" drop; }}\n"
-                  f"  chain out {{ type filter hook output priority 0; "
-                  f"oifname \"{self.hq_if}\" drop; }}\n}}\n")
-        r = subprocess.run(["ip", "netns", "exec", self.hq_ns, "nft", "-f", "-"],
-                           input=script, capture_output=True, text=True, timeout=30)
+        script = (
+            f"table inet {_NFT_TABLE} {{\n"
+            f"  chain in {{ type filter hook input priority 0; "
+            f'iifname "{self.hq_if}" drop; }}\n'
+            f"  chain out {{ type filter hook output priority 0; "
+            f'oifname "{self.hq_if}" drop; }}\n}}\n'
+        )
+        r = subprocess.run(
+            ["ip", "netns", "exec", self.hq_ns, "nft", "-f", "-"],
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if r.returncode != 0:
             raise RuntimeError(f"nft partition failed: {r.stderr.strip()}")
         self.faults.add("partition")
 
     def end_partition(self) -> None:
-        _run("ip", "netns", "exec", self.hq_ns, "nft", "delete", "table", "inet", _NFT_TABLE,
-             check=False)
+        _run(
+            "ip",
+            "netns",
+            "exec",
+            self.hq_ns,
+            "nft",
+            "delete",
+            "table",
+            "inet",
+            _NFT_TABLE,
+            check=False,
+        )
         self.faults.discard("partition")
 
     def loss(self, probability: float) -> None:
         """Drop a random share of the packets each way (iptables ``statistic``)."""
         p = f"{probability:.3f}"
         for chain, flag in (("INPUT", "-i"), ("OUTPUT", "-o")):
-            _run("ip", "netns", "exec", self.hq_ns, "iptables", "-A", chain, flag, self.hq_if,
-                 "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP")
+            _run(
+                "ip",
+                "netns",
+                "exec",
+                self.hq_ns,
+                "iptables",
+                "-A",
+                chain,
+                flag,
+                self.hq_if,
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                p,
+                "-j",
+                "DROP",
+            )
         self.faults.add("loss")
 
     def end_loss(self) -> None:

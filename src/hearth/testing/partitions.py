@@ -47,8 +47,14 @@ STORE_ID = "store-001"
 PG_SOCKET_DIR = "/var/run/postgresql"
 DRAIN_GOAL_S = 30.0
 PROXY_MODES = (Mode.DELAY, Mode.REFUSE, Mode.CUT, Mode.LOSE_ANSWER, Mode.DUPLICATE, Mode.HOLD)
-KINDS = ("link", "partition", "loss", *(f"proxy-{m.value}" for m in PROXY_MODES),
-         "kill-store", "kill-hq")
+KINDS = (
+    "link",
+    "partition",
+    "loss",
+    *(f"proxy-{m.value}" for m in PROXY_MODES),
+    "kill-store",
+    "kill-hq",
+)
 ENV = {"HEARTH_ARGON2_TIME_COST": "1", "HEARTH_ARGON2_MEMORY_KIB": "1024"}
 
 
@@ -57,11 +63,17 @@ def reachable_from_netns(db_url: str) -> str:
     HQ's namespace has no route to the host's 127.0.0.1, but the socket is a file, and files
     are shared by every namespace."""
     url = sa.engine.make_url(db_url)
-    if url.get_backend_name() != "postgresql" or url.host not in ("127.0.0.1", "localhost") \
-            or not Path(PG_SOCKET_DIR).is_dir():
+    if (
+        url.get_backend_name() != "postgresql"
+        or url.host not in ("127.0.0.1", "localhost")
+        or not Path(PG_SOCKET_DIR).is_dir()
+    ):
         return db_url
-    return url._replace(host=None, port=None).update_query_dict(
-        {"host": PG_SOCKET_DIR}).render_as_string(hide_password=False)
+    return (
+        url._replace(host=None, port=None)
+        .update_query_dict({"host": PG_SOCKET_DIR})
+        .render_as_string(hide_password=False)
+    )
 
 
 def in_ns(ns: str, fn: Callable[[], T]) -> T:
@@ -103,15 +115,19 @@ class Proc:
 
     def start(self, timeout: float = 60.0) -> None:
         out = open(self.log, "ab")  # noqa: SIM115 - the child keeps it
-        self.proc = subprocess.Popen(self.net.argv_in(self.ns, [sys.executable, "-m",
-                                                                 "hearth.cli", *self.argv]),
-                                     stdout=out, stderr=out, env=os.environ | ENV)
+        self.proc = subprocess.Popen(
+            self.net.argv_in(self.ns, [sys.executable, "-m", "hearth.cli", *self.argv]),
+            stdout=out,
+            stderr=out,
+            env=os.environ | ENV,
+        )
         out.close()
         deadline = time.monotonic() + timeout
         while not in_ns(self.ns, lambda: _healthy(self.health_url)):
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.argv[0]} exited with {self.proc.returncode}; "
-                                   f"see {self.log}")
+                raise RuntimeError(
+                    f"{self.argv[0]} exited with {self.proc.returncode}; see {self.log}"
+                )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.argv} did not become healthy; see {self.log}")
             time.sleep(0.05)
@@ -156,14 +172,32 @@ class PartitionReport:
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.duplicates or self.gaps or self.mismatched
-                    or self.drain_misses or self.lost_orders or self.duplicate_orders
-                    or self.lost_payments or self.duplicate_payments) \
-            and self.digests_equal and self.sync_status == "ok"
+        return (
+            not (
+                self.missing
+                or self.duplicates
+                or self.gaps
+                or self.mismatched
+                or self.drain_misses
+                or self.lost_orders
+                or self.duplicate_orders
+                or self.lost_payments
+                or self.duplicate_payments
+            )
+            and self.digests_equal
+            and self.sync_status == "ok"
+        )
 
 
-def _till(base: str, token: str, ids: DemoIds, ledger: crash.Ledger, stop: threading.Event,
-          seed: int, pace_s: float) -> None:
+def _till(
+    base: str,
+    token: str,
+    ids: DemoIds,
+    ledger: crash.Ledger,
+    stop: threading.Event,
+    seed: int,
+    pace_s: float,
+) -> None:
     """A till: orders and pays cash like ``crash``'s clients, at a till's pace. Flat out, on a
     busy 2-core box the tills outran HQ's ingest and the backlog only grew (17,000 events
     behind after 5 minutes), which measures the machine, not the sync."""
@@ -172,24 +206,35 @@ def _till(base: str, token: str, ids: DemoIds, ledger: crash.Ledger, stop: threa
         auth = {"Authorization": f"Bearer {token}"}
         while not stop.is_set():
             key = uuid.uuid4().hex
-            body = {"channel": "takeaway", "submit": rng.random() < 0.7, "note": key,
-                    "lines": [{"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
-                              {"item_id": ids.items["gbjd"],
-                               "modifier_option_ids": [ids.options["Mild"]]}]}
+            body = {
+                "channel": "takeaway",
+                "submit": rng.random() < 0.7,
+                "note": key,
+                "lines": [
+                    {"item_id": ids.items["rice"], "quantity": rng.randint(1, 3)},
+                    {"item_id": ids.items["gbjd"], "modifier_option_ids": [ids.options["Mild"]]},
+                ],
+            }
             order = crash._send(http, auth, ledger, "/api/orders", body, key)
             if order is not None and rng.random() < 0.7:
                 due = order["totals"]["total"]
-                crash._send(http, auth, ledger, f"/api/orders/{order['id']}/payments",
-                            {"tender": "cash", "amount": due, "tendered": due},
-                            uuid.uuid4().hex)
+                crash._send(
+                    http,
+                    auth,
+                    ledger,
+                    f"/api/orders/{order['id']}/payments",
+                    {"tender": "cash", "amount": due, "tendered": due},
+                    uuid.uuid4().hex,
+                )
             stop.wait(rng.uniform(0, 2 * pace_s))
 
 
 class Rush:
     """Tills ordering and paying on the store, inside its namespace."""
 
-    def __init__(self, ns: str, base: str, token: str, ids: DemoIds, clients: int,
-                 seed: int, pace_s: float) -> None:
+    def __init__(
+        self, ns: str, base: str, token: str, ids: DemoIds, clients: int, seed: int, pace_s: float
+    ) -> None:
         self.ns, self.base, self.token, self.ids = ns, base, token, ids
         self.clients, self.seed, self.pace_s = clients, seed, pace_s
         self.ledger = crash.Ledger()
@@ -200,9 +245,24 @@ class Rush:
     def start(self) -> None:
         self.round += 1
         self.stop_flag = threading.Event()
-        self.threads = [threading.Thread(target=in_ns, args=(self.ns, lambda i=i: _till(
-            self.base, self.token, self.ids, self.ledger, self.stop_flag,
-            self.seed * 100_000 + self.round * 10 + i, self.pace_s))) for i in range(self.clients)]
+        self.threads = [
+            threading.Thread(
+                target=in_ns,
+                args=(
+                    self.ns,
+                    lambda i=i: _till(
+                        self.base,
+                        self.token,
+                        self.ids,
+                        self.ledger,
+                        self.stop_flag,
+                        self.seed * 100_000 + self.round * 10 + i,
+                        self.pace_s,
+                    ),
+                ),
+            )
+            for i in range(self.clients)
+        ]
         for t in self.threads:
             t.start()
 
@@ -218,8 +278,16 @@ class Rush:
 class PartitionRig:
     """The two namespaces, HQ, the proxy, the store and its tills, over ``tmp``."""
 
-    def __init__(self, tmp: Path, *, seed: int, clients: int, pace_s: float = 0.05,
-                 fault_s: tuple[float, float] = (0.5, 2.5), hq_db: str | None = None) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        seed: int,
+        clients: int,
+        pace_s: float = 0.05,
+        fault_s: tuple[float, float] = (0.5, 2.5),
+        hq_db: str | None = None,
+    ) -> None:
         self.tmp = tmp
         self.pace_s = pace_s
         self.fault_s = fault_s
@@ -246,8 +314,13 @@ class PartitionRig:
 
     def _cli(self, *argv: str, ns: str | None = None) -> str:
         cmd = [sys.executable, "-m", "hearth.cli", *argv]
-        r = subprocess.run(self.net.argv_in(ns, cmd) if ns else cmd, capture_output=True,
-                           text=True, env=os.environ | ENV | {"COLUMNS": "400"}, timeout=120)
+        r = subprocess.run(
+            self.net.argv_in(ns, cmd) if ns else cmd,
+            capture_output=True,
+            text=True,
+            env=os.environ | ENV | {"COLUMNS": "400"},
+            timeout=120,
+        )
         if r.returncode != 0:
             raise RuntimeError(f"hearth {' '.join(argv[:3])} failed: {r.stdout}{r.stderr}")
         return r.stdout
@@ -258,31 +331,71 @@ class PartitionRig:
         self.ids = a_small_restaurant(setup)
         setup.close()
         self._cli("hq", "init", "--db", self.hq_db)
-        out = self._cli("hq", "create-store", "--store-id", STORE_ID, "--name", "Chaos",
-                        "--db", self.hq_db)
+        out = self._cli(
+            "hq", "create-store", "--store-id", STORE_ID, "--name", "Chaos", "--db", self.hq_db
+        )
         code = re.search(rf"{re.escape(STORE_ID)}\.\S+", out)
         assert code, out
-        self.hq = Proc(net, net.hq_ns, ["hq", "serve", "--db", self.hq_db, "--host",
-                                        net.hq_addr, "--port", str(HQ_PORT),
-                                        "--log-level", "warning"],
-                       f"http://{net.hq_addr}:{HQ_PORT}/healthz", self.tmp / "hq.log")
+        self.hq = Proc(
+            net,
+            net.hq_ns,
+            [
+                "hq",
+                "serve",
+                "--db",
+                self.hq_db,
+                "--host",
+                net.hq_addr,
+                "--port",
+                str(HQ_PORT),
+                "--log-level",
+                "warning",
+            ],
+            f"http://{net.hq_addr}:{HQ_PORT}/healthz",
+            self.tmp / "hq.log",
+        )
         self.hq.start()
-        self.proxy = FaultProxy((net.hq_addr, HQ_PORT), netns=net.store_ns,
-                                seed=self.seed).start()
-        self._cli("init", "--db", self.store_db, "--hq",
-                  f"http://127.0.0.1:{self.proxy.port}", "--enrol", code.group(0),
-                  ns=net.store_ns)
+        self.proxy = FaultProxy((net.hq_addr, HQ_PORT), netns=net.store_ns, seed=self.seed).start()
+        self._cli(
+            "init",
+            "--db",
+            self.store_db,
+            "--hq",
+            f"http://127.0.0.1:{self.proxy.port}",
+            "--enrol",
+            code.group(0),
+            ns=net.store_ns,
+        )
         self.base = f"http://127.0.0.1:{STORE_PORT}"
-        self.store = Proc(net, net.store_ns, ["serve", "--db", self.store_db, "--host",
-                                              "127.0.0.1", "--port", str(STORE_PORT),
-                                              "--log-level", "warning"],
-                          f"{self.base}/healthz", self.tmp / "store.log")
+        self.store = Proc(
+            net,
+            net.store_ns,
+            [
+                "serve",
+                "--db",
+                self.store_db,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(STORE_PORT),
+                "--log-level",
+                "warning",
+            ],
+            f"{self.base}/healthz",
+            self.tmp / "store.log",
+        )
         self.store.start()
-        token = in_ns(net.store_ns, lambda: httpx.post(
-            f"{self.base}/api/auth/pin", json={"staff_code": "C01", "pin": self.ids.pins["C01"]},
-            headers={"X-Terminal-Key": self.ids.terminal_key}).json()["access_token"])
-        self.rush = Rush(net.store_ns, self.base, token, self.ids, self.clients, self.seed,
-                         self.pace_s)
+        token = in_ns(
+            net.store_ns,
+            lambda: httpx.post(
+                f"{self.base}/api/auth/pin",
+                json={"staff_code": "C01", "pin": self.ids.pins["C01"]},
+                headers={"X-Terminal-Key": self.ids.terminal_key},
+            ).json()["access_token"],
+        )
+        self.rush = Rush(
+            net.store_ns, self.base, token, self.ids, self.clients, self.seed, self.pace_s
+        )
 
     def close(self) -> None:
         rush = getattr(self, "rush", None)
@@ -306,8 +419,14 @@ class PartitionRig:
 
     def hq_acked(self) -> int:
         with self.hq_reader.connect() as conn:
-            return int(conn.execute(sa.select(hq_tables.stores.c.acked_seq).where(
-                hq_tables.stores.c.store_id == STORE_ID)).scalar() or 0)
+            return int(
+                conn.execute(
+                    sa.select(hq_tables.stores.c.acked_seq).where(
+                        hq_tables.stores.c.store_id == STORE_ID
+                    )
+                ).scalar()
+                or 0
+            )
 
     def wait_hq_holds(self, upto: int, deadline_s: float) -> float | None:
         """Seconds until HQ's cursor reaches ``upto``; None past the deadline."""
@@ -333,8 +452,12 @@ class PartitionRig:
             return net.end_loss
         if kind.startswith("proxy-"):
             mode = Mode(kind.removeprefix("proxy-"))
-            self.proxy.set_mode(mode, delay_s=rng.uniform(0.01, 0.3),
-                                jitter_s=rng.uniform(0, 0.3), hold_s=rng.uniform(0.5, 3))
+            self.proxy.set_mode(
+                mode,
+                delay_s=rng.uniform(0.01, 0.3),
+                jitter_s=rng.uniform(0, 0.3),
+                hold_s=rng.uniform(0.5, 3),
+            )
             return lambda: self.proxy.set_mode(Mode.PASS)
         if kind == "kill-hq":
             self.hq.kill()
@@ -352,8 +475,12 @@ class PartitionRig:
             return back
         raise ValueError(kind)
 
-    def run(self, faults: int, report: PartitionReport,
-            progress: Callable[[int, PartitionReport], None] | None = None) -> PartitionReport:
+    def run(
+        self,
+        faults: int,
+        report: PartitionReport,
+        progress: Callable[[int, PartitionReport], None] | None = None,
+    ) -> PartitionReport:
         self.rush.start()
         for n in range(1, faults + 1):
             kind = self.rng.choice(KINDS)
@@ -369,8 +496,9 @@ class PartitionRig:
                 report.drain_misses += 1
                 took = self.wait_hq_holds(top, 120.0)
                 if took is None:
-                    raise AssertionError(f"after fault {n} ({kind}) HQ stays below seq {top}; "
-                                         f"see {self.tmp}")
+                    raise AssertionError(
+                        f"after fault {n} ({kind}) HQ stays below seq {top}; see {self.tmp}"
+                    )
                 took += DRAIN_GOAL_S
             report.drains_s.append(took)
             report.drains_by_kind.setdefault(kind, []).append(took)
@@ -392,15 +520,24 @@ class PartitionRig:
         while self._store_state()["acked_seq"] < top and time.monotonic() < deadline:
             time.sleep(0.05)
         with self.store_reader.connect() as conn:
-            ours = [(int(r.seq), r.event_id) for r in conn.execute(
-                sa.select(journal.c.seq, journal.c.event_id).order_by(journal.c.seq))]
+            ours = [
+                (int(r.seq), r.event_id)
+                for r in conn.execute(
+                    sa.select(journal.c.seq, journal.c.event_id).order_by(journal.c.seq)
+                )
+            ]
         with self.hq_reader.connect() as conn:
-            theirs = [(int(r.seq), r.event_id) for r in conn.execute(
-                sa.select(hq_tables.hq_events.c.seq, hq_tables.hq_events.c.event_id)
-                .where(hq_tables.hq_events.c.store_id == STORE_ID)
-                .order_by(hq_tables.hq_events.c.seq))]
-            hq_digest = conn.execute(sa.select(hq_tables.stores.c.digest).where(
-                hq_tables.stores.c.store_id == STORE_ID)).scalar()
+            theirs = [
+                (int(r.seq), r.event_id)
+                for r in conn.execute(
+                    sa.select(hq_tables.hq_events.c.seq, hq_tables.hq_events.c.event_id)
+                    .where(hq_tables.hq_events.c.store_id == STORE_ID)
+                    .order_by(hq_tables.hq_events.c.seq)
+                )
+            ]
+            hq_digest = conn.execute(
+                sa.select(hq_tables.stores.c.digest).where(hq_tables.stores.c.store_id == STORE_ID)
+            ).scalar()
         state = self._store_state()
         report.store_events, report.hq_events = len(ours), len(theirs)
         seqs = [s for s, _ in theirs]
@@ -409,16 +546,20 @@ class PartitionRig:
         report.gaps = sum(1 for i, s in enumerate(sorted(set(seqs)), start=1) if s != i)
         report.missing = len(set(ours) - set(theirs))
         report.mismatched = len(set(theirs) - set(ours))
-        report.digests_equal = (state["acked_seq"] == top and state["acked_digest"] == hq_digest)
+        report.digests_equal = state["acked_seq"] == top and state["acked_digest"] == hq_digest
         report.sync_status = str(state["status"])
         crash_report = crash.CrashReport()
         crash._check_ledger(self.store_reader, self.rush.ledger, crash_report, True)
         report.orders_acknowledged = len(self.rush.ledger.orders)
         report.payments_acknowledged = len(self.rush.ledger.payments)
-        report.lost_orders, report.duplicate_orders = (crash_report.lost_orders,
-                                                       crash_report.duplicate_orders)
-        report.lost_payments, report.duplicate_payments = (crash_report.lost_payments,
-                                                           crash_report.duplicate_payments)
+        report.lost_orders, report.duplicate_orders = (
+            crash_report.lost_orders,
+            crash_report.duplicate_orders,
+        )
+        report.lost_payments, report.duplicate_payments = (
+            crash_report.lost_payments,
+            crash_report.duplicate_payments,
+        )
         return report
 
     def _store_state(self) -> dict[str, Any]:
@@ -428,15 +569,22 @@ class PartitionRig:
         return dict(row._mapping)
 
 
-def run_partition_suite(tmp: Path, faults: int, *, seed: int = 13, clients: int = 4,
-                        pace_s: float = 0.05, fault_s: tuple[float, float] = (0.5, 2.5),
-                        hq_db: str | None = None,
-                        progress: Callable[[int, PartitionReport], None] | None = None
-                        ) -> PartitionReport:
+def run_partition_suite(
+    tmp: Path,
+    faults: int,
+    *,
+    seed: int = 13,
+    clients: int = 4,
+    pace_s: float = 0.05,
+    fault_s: tuple[float, float] = (0.5, 2.5),
+    hq_db: str | None = None,
+    progress: Callable[[int, PartitionReport], None] | None = None,
+) -> PartitionReport:
     """``hq_db``: HQ's database URL (default: SQLite beside the store's)."""
     report = PartitionReport(seed=seed)
-    with PartitionRig(tmp, seed=seed, clients=clients, pace_s=pace_s, fault_s=fault_s,
-                      hq_db=hq_db) as rig:
+    with PartitionRig(
+        tmp, seed=seed, clients=clients, pace_s=pace_s, fault_s=fault_s, hq_db=hq_db
+    ) as rig:
         rig.run(faults, report, progress)
         rig.judge(report)
     return report

@@ -15,8 +15,12 @@ def open_payments(view: View, flagged: bool = False) -> list[dict[str, Any]]:
     """Payments still open; with ``flagged`` also those held for a person (a reverse the
     provider refused), which no waiting settles."""
     statuses = {"unknown", "pending", "created"} | ({"needs_attention"} if flagged else set())
-    return [p for v in view.values() for p in v["payments"]
-            if p["status"] in statuses or p.get("forward_state") == "queued"]
+    return [
+        p
+        for v in view.values()
+        for p in v["payments"]
+        if p["status"] in statuses or p.get("forward_state") == "queued"
+    ]
 
 
 @dataclass
@@ -36,26 +40,36 @@ def judge(book: dict[str, Any], view: View, owed: dict[str, int]) -> Verdict:
     the providers may keep at most (the total less any cash taken)."""
     v = Verdict(trades={(t["provider"], t["intent_id"]): t for t in book["trades"]})
     # 1. No double charge, judged by the provider's books.
-    v.doubles = [bill for bill, b in book["bills"].items()
-                 if len(b["captures_kept"]) > 1 or b["kept"] > owed.get(bill, 0)]
+    v.doubles = [
+        bill
+        for bill, b in book["bills"].items()
+        if len(b["captures_kept"]) > 1 or b["kept"] > owed.get(bill, 0)
+    ]
     # 2. No payment lost, both ways.
     payments = [p for bill in view.values() for p in bill["payments"]]
-    store_paid = {(p["provider"], p["id"]): p for p in payments
-                  if p["status"] == "succeeded" and p["tender"] in ("wallet_scan", "wallet_qr",
-                                                                    "card")
-                  and p.get("forward_state") in (None, "forwarded")}
-    v.lost = [k for k, p in store_paid.items()
-              if k not in v.trades or v.trades[k]["kept"] != p["amount"] + p["tip"]]
+    store_paid = {
+        (p["provider"], p["id"]): p
+        for p in payments
+        if p["status"] == "succeeded"
+        and p["tender"] in ("wallet_scan", "wallet_qr", "card")
+        and p.get("forward_state") in (None, "forwarded")
+    }
+    v.lost = [
+        k
+        for k, p in store_paid.items()
+        if k not in v.trades or v.trades[k]["kept"] != p["amount"] + p["tip"]
+    ]
     store_all = {(p["provider"], p["id"]): p for p in payments}
-    v.unknown_to_store = [k for k, t in v.trades.items()
-                          if t["kept"] > 0 and k not in store_paid
-                          and store_all.get(k, {}).get("status") not in (
-                              "unknown", "pending", "needs_attention")]
+    v.unknown_to_store = [
+        k
+        for k, t in v.trades.items()
+        if t["kept"] > 0
+        and k not in store_paid
+        and store_all.get(k, {}).get("status") not in ("unknown", "pending", "needs_attention")
+    ]
     # 3. Every bill settled or flagged.
     v.declined_later = {p["order_id"] for p in payments if p.get("forward_state") == "declined"}
     v.flagged = {p["order_id"] for p in open_payments(view, flagged=True)} | v.declined_later
-    v.unsettled = [o for o, bill in view.items()
-                   if int(bill["due"]) > 0 and o not in v.flagged]
-    v.settled = sum(1 for o, bill in view.items()
-                    if int(bill["due"]) == 0 and o not in v.flagged)
+    v.unsettled = [o for o, bill in view.items() if int(bill["due"]) > 0 and o not in v.flagged]
+    v.settled = sum(1 for o, bill in view.items() if int(bill["due"]) == 0 and o not in v.flagged)
     return v

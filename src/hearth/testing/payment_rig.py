@@ -42,8 +42,7 @@ class PaymentRig:
         self.node = NodeProcess(db_url, log=self.workdir / "node.log")
         callbacks = f"{self.node.base_url}/api/payments/callbacks/{{provider}}"
         self.emulator.state.stripe_webhook_url = callbacks.format(provider="card")
-        env = self.emulator.settings_env() | {
-            "HEARTH_PAYMENT_NOTIFY_URL_TEMPLATE": callbacks}
+        env = self.emulator.settings_env() | {"HEARTH_PAYMENT_NOTIFY_URL_TEMPLATE": callbacks}
         self.node.env = env | {f"HEARTH_{k.upper()}": v for k, v in self.node_settings.items()}
         self.node.start()
         return self
@@ -62,9 +61,12 @@ class PaymentRig:
     def auth(self, code: str) -> dict[str, str]:
         assert self.ids is not None
         if code not in self._auth:
-            r = httpx.post(f"{self.url}/api/auth/pin",
-                           json={"staff_code": code, "pin": self.ids.pins[code]},
-                           headers={"X-Terminal-Key": self.ids.terminal_key}, timeout=10)
+            r = httpx.post(
+                f"{self.url}/api/auth/pin",
+                json={"staff_code": code, "pin": self.ids.pins[code]},
+                headers={"X-Terminal-Key": self.ids.terminal_key},
+                timeout=10,
+            )
             r.raise_for_status()
             self._auth[code] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return self._auth[code]
@@ -73,24 +75,29 @@ class PaymentRig:
         """A submitted takeaway order; returns (id, total)."""
         assert self.ids is not None
         lines = [{"item_id": self.ids.items[k], "quantity": q} for k, q in dishes.items()]
-        r = await client.post(f"{self.url}/api/orders",
-                              json={"channel": "takeaway", "lines": lines, "submit": True},
-                              headers=self.auth("W01") | {"Idempotency-Key": uuid.uuid4().hex})
+        r = await client.post(
+            f"{self.url}/api/orders",
+            json={"channel": "takeaway", "lines": lines, "submit": True},
+            headers=self.auth("W01") | {"Idempotency-Key": uuid.uuid4().hex},
+        )
         r.raise_for_status()
         body = r.json()
-        return str(body["id"]), int(body.get("total") or sum(
-            DISHES[k] * q for k, q in dishes.items()))
+        return str(body["id"]), int(
+            body.get("total") or sum(DISHES[k] * q for k, q in dishes.items())
+        )
 
-    async def pay(self, client: httpx.AsyncClient, order_id: str, body: dict[str, Any],
-                  key: str | None = None) -> tuple[int, dict[str, Any]]:
-        r = await client.post(f"{self.url}/api/orders/{order_id}/payments", json=body,
-                              headers=self.auth("C01") | {
-                                  "Idempotency-Key": key or uuid.uuid4().hex})
+    async def pay(
+        self, client: httpx.AsyncClient, order_id: str, body: dict[str, Any], key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        r = await client.post(
+            f"{self.url}/api/orders/{order_id}/payments",
+            json=body,
+            headers=self.auth("C01") | {"Idempotency-Key": key or uuid.uuid4().hex},
+        )
         return r.status_code, dict(r.json())
 
     async def bill(self, client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
-        r = await client.get(f"{self.url}/api/orders/{order_id}/payments",
-                             headers=self.auth("C01"))
+        r = await client.get(f"{self.url}/api/orders/{order_id}/payments", headers=self.auth("C01"))
         r.raise_for_status()
         return dict(r.json())
 

@@ -19,8 +19,9 @@ class NodeProcess:
     ``base_url`` is known before the first start and stays the same across kills and
     restarts, and no other server can be given the port in between."""
 
-    def __init__(self, db_url: str, log: Path | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db_url: str, log: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url = db_url
         self._port = ReservedPort()
         self.port = self._port.port
@@ -38,9 +39,23 @@ class NodeProcess:
         env |= self.env
         with self._port.listener() as sock:  # the child's copy is the only one left
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hearth.cli", "serve", "--db", self.db_url,
-                 "--fd", str(sock.fileno()), "--log-level", "warning"],
-                stdout=out, stderr=out, env=env, pass_fds=[sock.fileno()])
+                [
+                    sys.executable,
+                    "-m",
+                    "hearth.cli",
+                    "serve",
+                    "--db",
+                    self.db_url,
+                    "--fd",
+                    str(sock.fileno()),
+                    "--log-level",
+                    "warning",
+                ],
+                stdout=out,
+                stderr=out,
+                env=env,
+                pass_fds=[sock.fileno()],
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -20,8 +20,12 @@ T = TypeVar("T")
 TIMEOUT_S = 10.0
 
 
-def wait_until(check: Callable[[], T | None], timeout: float = TIMEOUT_S,
-               interval: float = 0.02, what: str = "") -> T:
+def wait_until(
+    check: Callable[[], T | None],
+    timeout: float = TIMEOUT_S,
+    interval: float = 0.02,
+    what: str = "",
+) -> T:
     """Call ``check`` until it returns something truthy, and return that."""
     deadline = time.monotonic() + timeout
     while True:
@@ -29,13 +33,18 @@ def wait_until(check: Callable[[], T | None], timeout: float = TIMEOUT_S,
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}"
-                                 f" (last: {value!r})")
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {what or check} (last: {value!r})"
+            )
         time.sleep(interval)
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = TIMEOUT_S,
-                     interval: float = 0.02, what: str = "") -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T | None]],
+    timeout: float = TIMEOUT_S,
+    interval: float = 0.02,
+    what: str = "",
+) -> T:
     """``wait_until`` for an async check, without blocking the event loop."""
     deadline = time.monotonic() + timeout
     while True:
@@ -43,8 +52,9 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or check}"
-                                 f" (last: {value!r})")
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {what or check} (last: {value!r})"
+            )
         await asyncio.sleep(interval)
 
 

@@ -35,6 +35,8 @@ def qr_svg(data: Annotated[str, Query(min_length=1, max_length=500)]) -> Respons
     ``GET /api/tables/{id}/qr``, so this route reveals nothing.
     """
     img = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return Response(img.to_string(encoding="unicode"), media_type="image/svg+xml",
-                    headers={"Cache-Control": "private, max-age=300",
-                             "X-Content-Type-Options": "nosniff"})
+    return Response(
+        img.to_string(encoding="unicode"),
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )

@@ -24,21 +24,34 @@ router = APIRouter(include_in_schema=False)
 # down to none by another table's order, edited, added, taken off the menu. The page is handed
 # this list; diner.js reloads the menu on any of them. Its slow poll stays as a safety net, e.g.
 # for an item whose sold-out time runs out, which no event marks.
-MENU_EVENTS = frozenset({
-    "ItemSoldOut", "ItemBackInStock", "ItemRemainingSet", "ItemStockTaken", "ItemUpdated",
-    "ItemCreated", "ItemImageUploaded", "CategoryCreated", "CategoryUpdated",
-    "ModifierGroupCreated", "ModifierGroupUpdated"})
+MENU_EVENTS = frozenset(
+    {
+        "ItemSoldOut",
+        "ItemBackInStock",
+        "ItemRemainingSet",
+        "ItemStockTaken",
+        "ItemUpdated",
+        "ItemCreated",
+        "ItemImageUploaded",
+        "CategoryCreated",
+        "CategoryUpdated",
+        "ModifierGroupCreated",
+        "ModifierGroupUpdated",
+    }
+)
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-def diner_page(request: Request,
-               token: Annotated[str, Path(min_length=1, max_length=200)]) -> HTMLResponse:
+def diner_page(
+    request: Request, token: Annotated[str, Path(min_length=1, max_length=200)]
+) -> HTMLResponse:
     return render(request, "diner.html", token=token, menu_events=sorted(MENU_EVENTS))
 
 
 @router.get("/t/{token}/events")
-async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)],
-                       node: NodeDep) -> StreamingResponse:
+async def diner_events(
+    token: Annotated[str, Path(min_length=10, max_length=200)], node: NodeDep
+) -> StreamingResponse:
     """A nudge whenever the table's order, the table itself or the menu changes, so every
     phone at the table refetches the shared order (or the menu: a dish 86'd leaves every
     phone at once) straight away. Only ``seq`` and ``type`` are sent: what changed is read
@@ -57,6 +70,8 @@ async def diner_events(token: Annotated[str, Path(min_length=10, max_length=200)
         return {"seq": ev.seq, "type": ev.type}
 
     feed = node.livefeed
-    return StreamingResponse(feed.stream(accept, None, render_nudge),
-                             media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        feed.stream(accept, None, render_nudge),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -3,5 +3,15 @@
 from hearth.core.module import Module
 from hearth.web import admin, delivery, diner, kds, kiosk, pages, pos
 
-MODULE = Module("web", routers=(pages.router, pos.router, diner.router, admin.router,
-                                kds.router, kiosk.router, delivery.router))
+MODULE = Module(
+    "web",
+    routers=(
+        pages.router,
+        pos.router,
+        diner.router,
+        admin.router,
+        kds.router,
+        kiosk.router,
+        delivery.router,
+    ),
+)

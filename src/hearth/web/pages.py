@@ -32,16 +32,22 @@ def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     """
     lang = language_of(request)
     response = templates.TemplateResponse(
-        request, template, {"lang": lang, "t": translator(lang),
-                            "texts_json": _script_json(TEXTS), **context})
+        request,
+        template,
+        {"lang": lang, "t": translator(lang), "texts_json": _script_json(TEXTS), **context},
+    )
     response.set_cookie("hearth_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
 
 
 def _script_json(value: Any) -> str:
     """JSON that is safe inside a <script> element."""
-    return (json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
-            .replace(">", "\\u003e").replace("&", "\\u0026"))
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -26,8 +26,7 @@ PAGES.append({"href": "/pos?mode=waiter", "key": "pos.waiter"})
 @router.get("/pos/qr.svg", include_in_schema=False)
 def pos_qr(data: Annotated[str, Query(min_length=1, max_length=512)]) -> Response:
     """A payment QR code drawn on the store node: the till shows it with no internet access."""
-    return Response(qr_svg(data), media_type="image/svg+xml",
-                    headers={"Cache-Control": "no-store"})
+    return Response(qr_svg(data), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/pos", response_class=HTMLResponse)
@@ -40,9 +39,17 @@ def pos_page(request: Request) -> HTMLResponse:
 # What a till redraws when the journal moves: the floor (tables, seated guests, held diner
 # sends), the open bill, waiter calls, payments (and the providers' banner), the menu (86'd
 # dishes, prices from HQ) and the delivery banner.
-_TOPIC_OF_STREAM = {"order": "order", "ticket": "ticket", "table": "floor", "area": "floor",
-                    "payment": "payment", "payments": "payment", "menu": "menu",
-                    "catalogue": "menu", "delivery": "delivery"}
+_TOPIC_OF_STREAM = {
+    "order": "order",
+    "ticket": "ticket",
+    "table": "floor",
+    "area": "floor",
+    "payment": "payment",
+    "payments": "payment",
+    "menu": "menu",
+    "catalogue": "menu",
+    "delivery": "delivery",
+}
 
 
 def pos_topic(ev: Event) -> str | None:
@@ -56,18 +63,23 @@ def pos_nudge(ev: Event) -> dict[str, Any]:
     """Only what changed, not the event: the till reads it through the guarded API. ``id`` is
     the order an order or ticket event belongs to, so a till redraws the bill it has open."""
     topic = pos_topic(ev)
-    order_id = (ev.stream.split(":", 1)[1] if topic == "order" else
-                ev.payload.get("order_id") if topic == "ticket" else None)
+    order_id = (
+        ev.stream.split(":", 1)[1]
+        if topic == "order"
+        else ev.payload.get("order_id")
+        if topic == "ticket"
+        else None
+    )
     return {"seq": ev.seq, "type": ev.type, "topic": topic, "order_id": order_id}
 
 
 @router.get("/pos/events")
-async def pos_events(node: NodeDep,
-                     access_token: Annotated[str | None, Query(max_length=2000)] = None,
-                     authorization: Annotated[str | None, Header()] = None,
-                     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID",
-                                                                 max_length=20)] = None
-                     ) -> StreamingResponse:
+async def pos_events(
+    node: NodeDep,
+    access_token: Annotated[str | None, Query(max_length=2000)] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+) -> StreamingResponse:
     """The POS kept live by Server-Sent Events instead of polling timers. The staff token
     comes as ``?access_token=`` because a browser's EventSource cannot send a header; it is
     checked like any API call (expiry, a deactivated staff member, a revoked till). A till
@@ -79,11 +91,16 @@ async def pos_events(node: NodeDep,
     staff = await current_staff(node, authorization)
     if not allowed(staff.role, Permission.ORDER_READ):
         raise CoreError.PERMISSION_DENIED.problem(
-            f"A {staff.role.value} cannot do this ({Permission.ORDER_READ.value}).")
-    stream = node.livefeed.stream(lambda ev: pos_topic(ev) is not None,
-                                  parse_last_id(last_event_id, None), pos_nudge)
-    return StreamingResponse(_unnamed(stream), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+            f"A {staff.role.value} cannot do this ({Permission.ORDER_READ.value})."
+        )
+    stream = node.livefeed.stream(
+        lambda ev: pos_topic(ev) is not None, parse_last_id(last_event_id, None), pos_nudge
+    )
+    return StreamingResponse(
+        _unnamed(stream),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 _EVENT_NAME = re.compile(r"^event: [^\n]*\n", re.MULTILINE)

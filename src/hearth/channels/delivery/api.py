@@ -54,9 +54,12 @@ router = APIRouter(prefix="/api/delivery", tags=["delivery platforms"])
 
 # (method, path) pairs this module serves without a staff token; each must authenticate its
 # caller some other way (a signed table token, a webhook signature, a kiosk key).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("POST", "/api/delivery/webhooks/meituan"), ("POST", "/api/delivery/webhooks/douyin"),
-})
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/api/delivery/webhooks/meituan"),
+        ("POST", "/api/delivery/webhooks/douyin"),
+    }
+)
 
 OrderReader = Annotated[Principal, Depends(require(Permission.ORDER_READ))]
 Acceptor = Annotated[Principal, Depends(require(Permission.DELIVERY_ACCEPT))]
@@ -66,10 +69,13 @@ MenuEditor = Annotated[Principal, Depends(require(Permission.MENU_EDIT))]
 
 
 # -- webhooks -----------------------------------------------------------------------------------
-_PLATFORM_CODES = {"delivery-signature-invalid": ERR_SIGNATURE,
-                   "delivery-timestamp-stale": ERR_STALE,
-                   "delivery-item-unknown": ERR_UNKNOWN_ITEM, "delivery-paused": ERR_BUSY,
-                   "delivery-order-not-found": ERR_STATE}
+_PLATFORM_CODES = {
+    "delivery-signature-invalid": ERR_SIGNATURE,
+    "delivery-timestamp-stale": ERR_STALE,
+    "delivery-item-unknown": ERR_UNKNOWN_ITEM,
+    "delivery-paused": ERR_BUSY,
+    "delivery-order-not-found": ERR_STATE,
+}
 
 
 def _told(platform: Platform, p: Problem) -> Problem:
@@ -83,7 +89,8 @@ def _told(platform: Platform, p: Problem) -> Problem:
 def _bad_signature() -> Problem:
     return DeliveryError.DELIVERY_SIGNATURE_INVALID.problem(
         "The request's signature does not match this store's app secret for the "
-        "platform. Nothing was recorded.")
+        "platform. Nothing was recorded."
+    )
 
 
 def _check_time(sent_s: str, window_ms: int, now_ms: int) -> None:
@@ -91,11 +98,13 @@ def _check_time(sent_s: str, window_ms: int, now_ms: int) -> None:
         sent_ms = int(sent_s) * 1000
     except ValueError:
         raise DeliveryError.DELIVERY_TIMESTAMP_MISSING.problem(
-            "Send the request time in seconds as `timestamp`.") from None
+            "Send the request time in seconds as `timestamp`."
+        ) from None
     if not timestamp_fresh(sent_ms, now_ms, window_ms):
         raise DeliveryError.DELIVERY_TIMESTAMP_STALE.problem(
             f"The request time is more than {window_ms // 1000} s from the store's "
-            "clock; a replayed or delayed request is refused. Check the clocks.")
+            "clock; a replayed or delayed request is refused. Check the clocks."
+        )
 
 
 def _one_line(text: str) -> str:
@@ -128,13 +137,21 @@ def _invalid(exc: ValidationError) -> Problem:
     first = exc.errors()[0]
     where = ".".join(str(x) for x in first.get("loc", ()))
     return DeliveryError.DELIVERY_ORDER_INVALID.problem(
-        f"{where}: {first.get('msg', 'invalid')}", field=where or "order")
+        f"{where}: {first.get('msg', 'invalid')}", field=where or "order"
+    )
 
 
 def _platform_order(platform: Platform, o: _Order) -> PlatformOrder:
     lines = tuple(PlatformLine(ln.sku_id, ln.quantity, ln.price, ln.name) for ln in o.items)
-    return PlatformOrder(platform, o.order_id, o.ctime * 1000, lines,
-                         sum(ln.unit_price * ln.quantity for ln in lines), o.paid, o.remark)
+    return PlatformOrder(
+        platform,
+        o.order_id,
+        o.ctime * 1000,
+        lines,
+        sum(ln.unit_price * ln.quantity for ln in lines),
+        o.paid,
+        o.remark,
+    )
 
 
 async def _take(node: Node, po: PlatformOrder) -> tuple[dict[str, Any], bool]:
@@ -147,13 +164,16 @@ async def _cancel(node: Node, platform: Platform, order_id: str, reason: str) ->
     cfg = service.config_of(node.settings)
     at = node.now_ms()
     return await node.writer.submit(
-        lambda tx: service.platform_cancel(tx, cfg, platform, order_id,
-                                           _one_line(reason[:200]), at))
+        lambda tx: service.platform_cancel(tx, cfg, platform, order_id, _one_line(reason[:200]), at)
+    )
 
 
 def _answer(platform: Platform, data: dict[str, Any], replayed: bool) -> JSONResponse:
-    body = (meituan.ok_answer({"order": data}) if platform is Platform.MEITUAN
-            else douyin.ok_answer({"data": data}))
+    body = (
+        meituan.ok_answer({"order": data})
+        if platform is Platform.MEITUAN
+        else douyin.ok_answer({"data": data})
+    )
     return JSONResponse(body, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
 
@@ -166,17 +186,20 @@ async def meituan_webhook(request: Request, node: NodeDep) -> JSONResponse:
     try:
         params = await _meituan_params(request)
         if params.get("app_id") != cfg.app_ids[platform] or not meituan.verify(
-                params, cfg.secrets[platform]):
+            params, cfg.secrets[platform]
+        ):
             raise _bad_signature()
         _check_time(params.get("timestamp", ""), cfg.signature_window_ms, node.now_ms())
         kind = params.get("type", "order")
         if kind == "cancel":
-            data = await _cancel(node, platform, params.get("order_id", ""),
-                                 params.get("reason", ""))
+            data = await _cancel(
+                node, platform, params.get("order_id", ""), params.get("reason", "")
+            )
             return _answer(platform, data, False)
         if kind != "order":
             raise DeliveryError.DELIVERY_TYPE_UNKNOWN.problem(
-                f"type {kind!r}: use order or cancel.", field="type")
+                f"type {kind!r}: use order or cancel.", field="type"
+            )
         try:
             order = _Order.model_validate_json(params.get("order", ""))
         except ValidationError as exc:
@@ -195,20 +218,26 @@ async def _meituan_params(request: Request) -> dict[str, str]:
         except ValueError:
             raw = None
         if not isinstance(raw, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+        ):
             raise DeliveryError.DELIVERY_PARAMS_INVALID.problem(
-                "Send a JSON object of string parameters (the order as a JSON "
-                "string), or a form.")
+                "Send a JSON object of string parameters (the order as a JSON string), or a form."
+            )
         return raw
     if ctype.startswith("application/x-www-form-urlencoded"):
         try:
-            pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True,
-                              max_num_fields=200, strict_parsing=False)
+            pairs = parse_qsl(
+                (await request.body()).decode(),
+                keep_blank_values=True,
+                max_num_fields=200,
+                strict_parsing=False,
+            )
         except (UnicodeDecodeError, ValueError):
             pairs = []
         return dict(pairs)
     raise DeliveryError.DELIVERY_CONTENT_TYPE.problem(
-        "Meituan pushes are application/x-www-form-urlencoded or application/json.")
+        "Meituan pushes are application/x-www-form-urlencoded or application/json."
+    )
 
 
 class _DyOrder(BaseModel):
@@ -236,8 +265,8 @@ async def douyin_webhook(request: Request, node: NodeDep) -> JSONResponse:
         raw = await request.body()
         stamp = request.headers.get(douyin.TIMESTAMP_HEADER, "")
         if request.headers.get(douyin.APP_HEADER) != cfg.app_ids[platform] or not douyin.verify(
-                stamp, raw, request.headers.get(douyin.SIGNATURE_HEADER, ""),
-                cfg.secrets[platform]):
+            stamp, raw, request.headers.get(douyin.SIGNATURE_HEADER, ""), cfg.secrets[platform]
+        ):
             raise _bad_signature()
         _check_time(stamp, cfg.signature_window_ms, node.now_ms())
         try:
@@ -247,14 +276,25 @@ async def douyin_webhook(request: Request, node: NodeDep) -> JSONResponse:
                 return _answer(platform, data, False)
             if push.event != "order.created" or push.order is None:
                 raise DeliveryError.DELIVERY_EVENT_UNKNOWN.problem(
-                    f"event {push.event!r}: use order.created (with order) or "
-                    "order.cancelled.", field="event")
+                    f"event {push.event!r}: use order.created (with order) or order.cancelled.",
+                    field="event",
+                )
             o = push.order
-            order = _Order(order_id=o.order_id, ctime=o.create_time, paid=o.pay_amount,
-                           remark=o.remark, items=[_Line(
-                               sku_id=str(s.get("sku_id", "")), quantity=s.get("count", 0),
-                               price=s.get("price", 0), name=str(s.get("name", "")))
-                               for s in o.skus])
+            order = _Order(
+                order_id=o.order_id,
+                ctime=o.create_time,
+                paid=o.pay_amount,
+                remark=o.remark,
+                items=[
+                    _Line(
+                        sku_id=str(s.get("sku_id", "")),
+                        quantity=s.get("count", 0),
+                        price=s.get("price", 0),
+                        name=str(s.get("name", "")),
+                    )
+                    for s in o.skus
+                ],
+            )
         except ValidationError as exc:
             raise _invalid(exc) from None
         data, replayed = await _take(node, _platform_order(platform, order))
@@ -273,8 +313,9 @@ def pacing(node: NodeDep, _: OrderReader) -> dict[str, Any]:
 
 
 @router.get("/orders", summary="Platform orders, newest first")
-def orders(node: NodeDep, _: OrderReader,
-           state: Annotated[str | None, Query(max_length=12)] = None) -> list[dict[str, Any]]:
+def orders(
+    node: NodeDep, _: OrderReader, state: Annotated[str | None, Query(max_length=12)] = None
+) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
         return service.list_orders(conn, node.settings.store_id, state)
 
@@ -283,8 +324,7 @@ def orders(node: NodeDep, _: OrderReader,
 def order(delivery_id: str, node: NodeDep, _: OrderReader) -> dict[str, Any]:
     with node.engine.connect() as conn:
         row = service._row(conn, delivery_id, node.settings.store_id)
-        return service.delivery_json(row) | {
-            "callbacks": service.callbacks_of(conn, delivery_id)}
+        return service.delivery_json(row) | {"callbacks": service.callbacks_of(conn, delivery_id)}
 
 
 class RejectIn(Strict):
@@ -300,35 +340,39 @@ async def _staff_run(cmd: Commands, staff: Principal, body: Any, use_case: Any) 
     return await cmd.run(staff, body, command)
 
 
-@router.post("/orders/{delivery_id}/accept", summary="Accept: send to the kitchen, tell the "
-             "platform")
-async def accept(delivery_id: str, cmd: CommandDep,
-                 staff: Acceptor) -> Any:
-    return await _staff_run(cmd, staff, {},
-                            lambda tx, ctx: service.accept(tx, ctx, delivery_id))
+@router.post(
+    "/orders/{delivery_id}/accept", summary="Accept: send to the kitchen, tell the platform"
+)
+async def accept(delivery_id: str, cmd: CommandDep, staff: Acceptor) -> Any:
+    return await _staff_run(cmd, staff, {}, lambda tx, ctx: service.accept(tx, ctx, delivery_id))
 
 
 @router.post("/orders/{delivery_id}/reject", summary="Reject: cancel, tell the platform")
-async def reject(delivery_id: str, body: RejectIn,
-                 cmd: CommandDep, staff: Acceptor) -> Any:
-    return await _staff_run(cmd, staff, body.model_dump(),
-                            lambda tx, ctx: service.reject(tx, ctx, delivery_id, body.reason))
+async def reject(delivery_id: str, body: RejectIn, cmd: CommandDep, staff: Acceptor) -> Any:
+    return await _staff_run(
+        cmd,
+        staff,
+        body.model_dump(),
+        lambda tx, ctx: service.reject(tx, ctx, delivery_id, body.reason),
+    )
 
 
-@router.post("/orders/{delivery_id}/release",
-             summary="Release an order held after an outage to the kitchen")
-async def release(delivery_id: str, cmd: CommandDep,
-                  staff: Releaser) -> Any:
-    return await _staff_run(cmd, staff, {},
-                            lambda tx, ctx: service.accept(tx, ctx, delivery_id, release=True))
+@router.post(
+    "/orders/{delivery_id}/release", summary="Release an order held after an outage to the kitchen"
+)
+async def release(delivery_id: str, cmd: CommandDep, staff: Releaser) -> Any:
+    return await _staff_run(
+        cmd, staff, {}, lambda tx, ctx: service.accept(tx, ctx, delivery_id, release=True)
+    )
 
 
-@router.post("/orders/{delivery_id}/clear-flag",
-             summary="Mark a late platform cancellation as dealt with")
-async def clear_flag(delivery_id: str, cmd: CommandDep,
-                     staff: Releaser) -> Any:
-    return await _staff_run(cmd, staff, {},
-                            lambda tx, ctx: service.clear_flag(tx, ctx, delivery_id))
+@router.post(
+    "/orders/{delivery_id}/clear-flag", summary="Mark a late platform cancellation as dealt with"
+)
+async def clear_flag(delivery_id: str, cmd: CommandDep, staff: Releaser) -> Any:
+    return await _staff_run(
+        cmd, staff, {}, lambda tx, ctx: service.clear_flag(tx, ctx, delivery_id)
+    )
 
 
 # -- item mapping -------------------------------------------------------------------------------
@@ -339,10 +383,14 @@ PlatformPath = Annotated[str, Path(json_schema_extra=_PLATFORM_NAMES)]
 
 
 @router.get("/mappings", summary="Platform SKUs and the items they stand for")
-def mappings(node: NodeDep, _: MenuReader,
-             platform: Annotated[str | None, Query(max_length=12, json_schema_extra={
-                 "enum": [*_PLATFORM_NAMES["enum"], None]})] = None
-             ) -> list[dict[str, Any]]:
+def mappings(
+    node: NodeDep,
+    _: MenuReader,
+    platform: Annotated[
+        str | None,
+        Query(max_length=12, json_schema_extra={"enum": [*_PLATFORM_NAMES["enum"], None]}),
+    ] = None,
+) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:
         return service.list_mappings(conn, service.platform_of(platform) if platform else None)
 
@@ -355,8 +403,9 @@ class MappingIn(Strict):
 
 
 @router.put("/mappings/{platform}/{sku}", summary="Map a platform SKU to our item")
-async def put_mapping(platform: PlatformPath, sku: str, body: MappingIn,
-                      cmd: CommandDep, staff: MenuEditor) -> Any:
+async def put_mapping(
+    platform: PlatformPath, sku: str, body: MappingIn, cmd: CommandDep, staff: MenuEditor
+) -> Any:
     which = service.platform_of(platform)
     if not 1 <= len(sku) <= 64:
         raise DeliveryError.SKU_INVALID.problem(sku[:80], field="sku")
@@ -370,8 +419,9 @@ async def put_mapping(platform: PlatformPath, sku: str, body: MappingIn,
 
 
 @router.delete("/mappings/{platform}/{sku}", summary="Remove a SKU mapping")
-async def delete_mapping(platform: PlatformPath, sku: str,
-                         cmd: CommandDep, staff: MenuEditor) -> Any:
+async def delete_mapping(
+    platform: PlatformPath, sku: str, cmd: CommandDep, staff: MenuEditor
+) -> Any:
     which = service.platform_of(platform)
 
     def command(tx: Tx) -> tuple[int, Any]:

@@ -30,16 +30,19 @@ from hearth.payments.service import take_payment
 log = structlog.get_logger(__name__)
 
 
-def signed_request(platform: Platform, cfg: DeliveryConfig, payload: dict[str, Any],
-                   now_s: int) -> dict[str, Any]:
+def signed_request(
+    platform: Platform, cfg: DeliveryConfig, payload: dict[str, Any], now_s: int
+) -> dict[str, Any]:
     """httpx keyword arguments for one callback, signed the platform's way."""
     if platform is Platform.MEITUAN:
         params = {k: str(v) for k, v in payload.items()}
         params |= {"app_id": cfg.app_ids[platform], "timestamp": str(now_s)}
         return {"data": meituan.signed(params, cfg.secrets[platform])}
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return {"content": body, "headers": douyin.headers(cfg.app_ids[platform], str(now_s), body,
-                                                       cfg.secrets[platform])}
+    return {
+        "content": body,
+        "headers": douyin.headers(cfg.app_ids[platform], str(now_s), body, cfg.secrets[platform]),
+    }
 
 
 def platform_took_it(platform: Platform, response: httpx.Response) -> bool:
@@ -72,8 +75,12 @@ class CallbackSender:
         first: dict[str, Any] = {}
         for r in rows:
             first.setdefault(r.delivery_id, r)
-        due = [r for r in first.values() if self.next_at.get(r.id, 0.0) <= now
-               and self.cfg.callback_urls.get(Platform(r.platform))]
+        due = [
+            r
+            for r in first.values()
+            if self.next_at.get(r.id, 0.0) <= now
+            and self.cfg.callback_urls.get(Platform(r.platform))
+        ]
         if not due:
             return 0
         results = await asyncio.gather(*(self._send(r) for r in due))
@@ -92,8 +99,8 @@ class CallbackSender:
             try:
                 response = await client.post(
                     self.cfg.callback_urls[platform],
-                    **signed_request(platform, self.cfg, row.payload,
-                                     self.node.now_ms() // 1000))
+                    **signed_request(platform, self.cfg, row.payload, self.node.now_ms() // 1000),
+                )
             finally:
                 if self.client is None:
                     await client.aclose()
@@ -104,11 +111,17 @@ class CallbackSender:
         if not ok:
             self.last_error[row.id] = error
             self.next_at[row.id] = self.node.clock.monotonic() + d.callback_backoff_s(tries)
-            log.warning("delivery.callback_failed", platform=platform.value, id=row.id,
-                        attempt=tries, error=error)
+            log.warning(
+                "delivery.callback_failed",
+                platform=platform.value,
+                id=row.id,
+                attempt=tries,
+                error=error,
+            )
             return 0
         await self.node.writer.submit(
-            lambda tx: service.mark_sent(tx, row.id, row.delivery_id, tries))
+            lambda tx: service.mark_sent(tx, row.id, row.delivery_id, tries)
+        )
         for book in (self.attempts, self.next_at, self.last_error):
             book.pop(row.id, None)
         return 1
@@ -154,8 +167,7 @@ class Ticker:
                 return service.overdue_count(conn, store, now_ms)
 
         if await asyncio.to_thread(overdue):
-            await self.node.writer.submit(
-                lambda tx: service.reject_overdue(tx, self.cfg, now_ms))
+            await self.node.writer.submit(lambda tx: service.reject_overdue(tx, self.cfg, now_ms))
         await self.settle_ready()
         return await self.sender.run_once()
 
@@ -168,10 +180,13 @@ class Ticker:
 
         for row in await asyncio.to_thread(unpaid):
             try:
-                await take_payment(self.node, row.order_id,
-                                   TenderIn(tender="platform", amount=row.total),
-                                   actor=f"platform:{row.platform}",
-                                   idempotency_key=f"delivery-paid:{row.id}")
+                await take_payment(
+                    self.node,
+                    row.order_id,
+                    TenderIn(tender="platform", amount=row.total),
+                    actor=f"platform:{row.platform}",
+                    idempotency_key=f"delivery-paid:{row.id}",
+                )
             except Exception as exc:  # the order stays unpaid and is tried next tick
                 log.warning("delivery.settle_failed", delivery=row.id, error=str(exc))
 

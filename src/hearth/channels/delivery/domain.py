@@ -42,8 +42,8 @@ TRANSITIONS: Mapping[DeliveryState, frozenset[DeliveryState]] = {
 def check_transition(state: DeliveryState, to: DeliveryState, platform_order_id: str) -> None:
     if to not in TRANSITIONS[state]:
         raise DeliveryError.DELIVERY_ORDER_STATE.problem(
-            f"Platform order {platform_order_id} is {state.value}; it cannot become "
-            f"{to.value}.")
+            f"Platform order {platform_order_id} is {state.value}; it cannot become {to.value}."
+        )
 
 
 # -- the platform's order, as both platforms' parsers hand it over ------------------------------
@@ -87,8 +87,9 @@ class MappedLine:
     platform_unit_price: int
 
 
-def map_lines(order: PlatformOrder, mappings: Mapping[str, ItemMapping]
-              ) -> tuple[list[MappedLine], list[str]]:
+def map_lines(
+    order: PlatformOrder, mappings: Mapping[str, ItemMapping]
+) -> tuple[list[MappedLine], list[str]]:
     """Our lines for a platform order, and the SKUs we do not know (refuse the order if any)."""
     mapped: list[MappedLine] = []
     unknown: list[str] = []
@@ -130,10 +131,15 @@ class Pacing:
     open_lines: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return {"state": self.state.value, "quoted_minutes": self.quoted_minutes,
-                "message_zh": self.message_zh, "message_en": self.message_en,
-                "held_orders": self.held_orders, "orders_in_window": self.orders_in_window,
-                "open_lines": self.open_lines}
+        return {
+            "state": self.state.value,
+            "quoted_minutes": self.quoted_minutes,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "held_orders": self.held_orders,
+            "orders_in_window": self.orders_in_window,
+            "open_lines": self.open_lines,
+        }
 
 
 def quoted_minutes(rules: PacingRules, open_lines: int) -> int:
@@ -145,26 +151,46 @@ def quoted_minutes(rules: PacingRules, open_lines: int) -> int:
     return rules.base_minutes + steps * rules.step_minutes
 
 
-def decide_pacing(rules: PacingRules, *, orders_in_window: int, open_lines: int,
-                  held: int = 0) -> Pacing:
+def decide_pacing(
+    rules: PacingRules, *, orders_in_window: int, open_lines: int, held: int = 0
+) -> Pacing:
     """Whether the store takes platform orders now, and the prep time it quotes."""
     minutes = quoted_minutes(rules, open_lines)
 
     def pacing(state: PacingState, zh: str, en: str) -> Pacing:
-        return Pacing(state, minutes, zh, en, held_orders=held,
-                      orders_in_window=orders_in_window, open_lines=open_lines)
+        return Pacing(
+            state,
+            minutes,
+            zh,
+            en,
+            held_orders=held,
+            orders_in_window=orders_in_window,
+            open_lines=open_lines,
+        )
 
     if open_lines >= rules.pause_at_lines:
-        return pacing(PacingState.PAUSED, f"厨房已满（{open_lines} 道菜在做），外卖暂停接单",
-                      f"Kitchen full ({open_lines} dishes open): delivery intake paused")
+        return pacing(
+            PacingState.PAUSED,
+            f"厨房已满（{open_lines} 道菜在做），外卖暂停接单",
+            f"Kitchen full ({open_lines} dishes open): delivery intake paused",
+        )
     if orders_in_window >= rules.window_cap:
-        return pacing(PacingState.PAUSED, f"15 分钟内已接 {orders_in_window} 单外卖，暂停接单",
-                      f"{orders_in_window} delivery orders in 15 minutes: intake paused")
+        return pacing(
+            PacingState.PAUSED,
+            f"15 分钟内已接 {orders_in_window} 单外卖，暂停接单",
+            f"{orders_in_window} delivery orders in 15 minutes: intake paused",
+        )
     if minutes > rules.base_minutes:
-        return pacing(PacingState.SLOWED, f"厨房繁忙，外卖出餐时间延长至 {minutes} 分钟",
-                      f"Kitchen busy: delivery prep time quoted at {minutes} minutes")
-    return pacing(PacingState.NORMAL, f"外卖正常接单，出餐约 {minutes} 分钟",
-                  f"Taking delivery orders, about {minutes} minutes")
+        return pacing(
+            PacingState.SLOWED,
+            f"厨房繁忙，外卖出餐时间延长至 {minutes} 分钟",
+            f"Kitchen busy: delivery prep time quoted at {minutes} minutes",
+        )
+    return pacing(
+        PacingState.NORMAL,
+        f"外卖正常接单，出餐约 {minutes} 分钟",
+        f"Taking delivery orders, about {minutes} minutes",
+    )
 
 
 # -- what happens to an order that arrives ------------------------------------------------------
@@ -181,8 +207,7 @@ class IntakeRules:
     backlog_ms: int = 10 * 60_000
 
 
-def decide_intake(rules: IntakeRules, pacing: Pacing, *, created_at_ms: int, now_ms: int
-                  ) -> Intake:
+def decide_intake(rules: IntakeRules, pacing: Pacing, *, created_at_ms: int, now_ms: int) -> Intake:
     """Late orders (a backlog after an outage) are held whatever the pacing: a manager decides
     when the kitchen can take them. Fresh orders are refused while intake is paused."""
     if now_ms - created_at_ms > rules.backlog_ms:

@@ -61,8 +61,13 @@ class Line:
 class PlatformClient:
     """Sends signed pushes to a store node. ``client`` may be any httpx.Client (a TestClient)."""
 
-    def __init__(self, platform: Platform, base_url: str, creds: Credentials,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        base_url: str,
+        creds: Credentials,
+        client: httpx.Client | None = None,
+    ) -> None:
         self.platform = platform
         self.creds = creds
         self.client = client or httpx.Client(base_url=base_url, timeout=10.0)
@@ -73,22 +78,42 @@ class PlatformClient:
     def new_order_id() -> str:
         return uuid.uuid4().hex[:16]
 
-    def order_push(self, order_id: str, lines: Sequence[Line], *,
-                   created_at_s: int | None = None, paid: int | None = None,
-                   remark: str = "") -> dict[str, Any]:
+    def order_push(
+        self,
+        order_id: str,
+        lines: Sequence[Line],
+        *,
+        created_at_s: int | None = None,
+        paid: int | None = None,
+        remark: str = "",
+    ) -> dict[str, Any]:
         created = int(time.time()) if created_at_s is None else created_at_s
         total = sum(ln.price * ln.quantity for ln in lines)
         if self.platform is Platform.MEITUAN:
-            order = {"order_id": order_id, "ctime": created, "paid": total if paid is None
-                     else paid, "remark": remark,
-                     "items": [{"sku_id": ln.sku, "quantity": ln.quantity, "price": ln.price,
-                                "name": ln.name} for ln in lines]}
+            order = {
+                "order_id": order_id,
+                "ctime": created,
+                "paid": total if paid is None else paid,
+                "remark": remark,
+                "items": [
+                    {"sku_id": ln.sku, "quantity": ln.quantity, "price": ln.price, "name": ln.name}
+                    for ln in lines
+                ],
+            }
             return {"type": "order", "order": json.dumps(order, ensure_ascii=False)}
-        return {"event": "order.created", "order": {
-            "order_id": order_id, "create_time": created,
-            "pay_amount": total if paid is None else paid, "remark": remark,
-            "skus": [{"sku_id": ln.sku, "count": ln.quantity, "price": ln.price,
-                      "name": ln.name} for ln in lines]}}
+        return {
+            "event": "order.created",
+            "order": {
+                "order_id": order_id,
+                "create_time": created,
+                "pay_amount": total if paid is None else paid,
+                "remark": remark,
+                "skus": [
+                    {"sku_id": ln.sku, "count": ln.quantity, "price": ln.price, "name": ln.name}
+                    for ln in lines
+                ],
+            },
+        }
 
     def cancel_push(self, order_id: str, reason: str = "customer cancelled") -> dict[str, Any]:
         if self.platform is Platform.MEITUAN:
@@ -96,23 +121,37 @@ class PlatformClient:
         return {"event": "order.cancelled", "order_id": order_id, "reason": reason}
 
     # -- sending --------------------------------------------------------------------------------
-    def send(self, push: dict[str, Any], *, sent_at_s: int | None = None,
-             secret: str | None = None, as_json: bool = False) -> httpx.Response:
+    def send(
+        self,
+        push: dict[str, Any],
+        *,
+        sent_at_s: int | None = None,
+        secret: str | None = None,
+        as_json: bool = False,
+    ) -> httpx.Response:
         """Sign ``push`` (with ``secret`` to forge a bad signature) and POST it."""
         stamp = str(int(time.time()) if sent_at_s is None else sent_at_s)
         key = self.creds.secret if secret is None else secret
         if self.platform is Platform.MEITUAN:
-            params = meituan.signed({**{k: str(v) for k, v in push.items()},
-                                     "app_id": self.creds.app_id, "timestamp": stamp}, key)
+            params = meituan.signed(
+                {
+                    **{k: str(v) for k, v in push.items()},
+                    "app_id": self.creds.app_id,
+                    "timestamp": stamp,
+                },
+                key,
+            )
             if as_json:
                 return self.client.post(self.path, json=params)
             return self.client.post(self.path, data=params)
         body = json.dumps(push, ensure_ascii=False, separators=(",", ":")).encode()
-        return self.client.post(self.path, content=body,
-                                headers=douyin.headers(self.creds.app_id, stamp, body, key))
+        return self.client.post(
+            self.path, content=body, headers=douyin.headers(self.creds.app_id, stamp, body, key)
+        )
 
-    def send_order(self, lines: Sequence[Line], order_id: str | None = None,
-                   **kw: Any) -> httpx.Response:
+    def send_order(
+        self, lines: Sequence[Line], order_id: str | None = None, **kw: Any
+    ) -> httpx.Response:
         return self.send(self.order_push(order_id or self.new_order_id(), lines, **kw))
 
     def send_cancel(self, order_id: str, reason: str = "customer cancelled") -> httpx.Response:
@@ -149,8 +188,9 @@ class CallbackServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                       name="delivery-emulator")
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, daemon=True, name="delivery-emulator"
+        )
 
     @property
     def port(self) -> int:
@@ -169,11 +209,13 @@ class CallbackServer:
 
     def statuses(self, platform_order_id: str | None = None) -> list[str]:
         with self.lock:
-            return [c["status"] for c in self.received.values()
-                    if platform_order_id is None or c["platform_order_id"] == platform_order_id]
+            return [
+                c["status"]
+                for c in self.received.values()
+                if platform_order_id is None or c["platform_order_id"] == platform_order_id
+            ]
 
-    def handle(self, path: str, headers: dict[str, str], raw: bytes
-               ) -> tuple[int, dict[str, Any]]:
+    def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
         platform = next((p for p in Platform if path == f"/{p.value}/callback"), None)
         if platform is None:
             return 404, {"error": "no such endpoint"}
@@ -185,8 +227,12 @@ class CallbackServer:
             payload = params if ok else None
         else:
             lower = {k.lower(): v for k, v in headers.items()}
-            ok = douyin.verify(lower.get(douyin.TIMESTAMP_HEADER.lower(), ""), raw,
-                               lower.get(douyin.SIGNATURE_HEADER.lower(), ""), creds.secret)
+            ok = douyin.verify(
+                lower.get(douyin.TIMESTAMP_HEADER.lower(), ""),
+                raw,
+                lower.get(douyin.SIGNATURE_HEADER.lower(), ""),
+                creds.secret,
+            )
             payload = json.loads(raw) if ok else None
         style = meituan if platform is Platform.MEITUAN else douyin
         if payload is None:
@@ -199,8 +245,14 @@ class CallbackServer:
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return 500, style.refusal(5000, "platform busy")
-            self.received.setdefault(event_id, {k: payload[k] for k in (
-                "event_id", "platform_order_id", "status", "reason") if k in payload})
+            self.received.setdefault(
+                event_id,
+                {
+                    k: payload[k]
+                    for k in ("event_id", "platform_order_id", "status", "reason")
+                    if k in payload
+                },
+            )
             if self.lose_answer_next > 0:
                 self.lose_answer_next -= 1
                 return 500, style.refusal(5001, "answer lost")
@@ -208,23 +260,34 @@ class CallbackServer:
 
 
 # -- command line ---------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None,
-         default_lines: Callable[[Platform], list[Line]] | None = None,
-         prog: str = "python -m hearth.channels.delivery.emulator") -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    default_lines: Callable[[Platform], list[Line]] | None = None,
+    prog: str = "python -m hearth.channels.delivery.emulator",
+) -> int:
     """The emulator's command line; ``default_lines`` are what ``send`` sends without --sku
     (the demo restaurant passes two of its dishes: ``python -m hearth.demo.delivery``)."""
-    parser = argparse.ArgumentParser(prog=prog,
-                                     description="A Meituan/Douyin-style platform emulator.")
+    parser = argparse.ArgumentParser(
+        prog=prog, description="A Meituan/Douyin-style platform emulator."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     send = sub.add_parser("send", help="send a signed order (or cancellation) to a store node")
     send.add_argument("--platform", choices=[p.value for p in Platform], default="meituan")
     send.add_argument("--url", default="http://127.0.0.1:8000", help="the store node")
     send.add_argument("--order-id", help="platform order id (default: a new one)")
-    send.add_argument("--sku", action="append", default=[],
-                      help="SKU:QTY:PRICE_FEN, repeatable"
-                      + (" (default: two demo dishes)" if default_lines else ""))
-    send.add_argument("--late-minutes", type=int, default=0,
-                      help="pretend the customer ordered this long ago (an outage backlog)")
+    send.add_argument(
+        "--sku",
+        action="append",
+        default=[],
+        help="SKU:QTY:PRICE_FEN, repeatable"
+        + (" (default: two demo dishes)" if default_lines else ""),
+    )
+    send.add_argument(
+        "--late-minutes",
+        type=int,
+        default=0,
+        help="pretend the customer ordered this long ago (an outage backlog)",
+    )
     send.add_argument("--repeat", type=int, default=1, help="send the same push N times")
     send.add_argument("--cancel", action="store_true", help="cancel --order-id instead")
     serve = sub.add_parser("serve", help="receive status callbacks and print them")
@@ -255,8 +318,9 @@ def main(argv: Sequence[str] | None = None,
             parser.error("--cancel needs --order-id")
         push = client.cancel_push(order_id)
     else:
-        lines = [Line(s.split(":")[0], int(s.split(":")[1]), int(s.split(":")[2]))
-                 for s in args.sku] or (default_lines(platform) if default_lines else [])
+        lines = [
+            Line(s.split(":")[0], int(s.split(":")[1]), int(s.split(":")[2])) for s in args.sku
+        ] or (default_lines(platform) if default_lines else [])
         if not lines:
             parser.error("say what to order with --sku SKU:QTY:PRICE_FEN")
         created = int(time.time()) - args.late_minutes * 60

@@ -46,8 +46,9 @@ delivery_orders = sa.Table(
     sa.Column("note", sa.String(200), nullable=False),
     sa.Column("lines", sa.JSON, nullable=False),
     sa.Column("updated_at_ms", sa.BigInteger, nullable=False),
-    sa.UniqueConstraint("store_id", "platform", "platform_order_id",
-                        name="uq_delivery_platform_order"),
+    sa.UniqueConstraint(
+        "store_id", "platform", "platform_order_id", name="uq_delivery_platform_order"
+    ),
     sa.Index("ix_delivery_orders_state", "state"),
     sa.Index("ix_delivery_orders_order", "order_id"),
 )

@@ -28,14 +28,17 @@ router = APIRouter(prefix="/api/kiosk", tags=["kiosk"])
 
 # (method, path) pairs this module serves without a staff token; each must authenticate its
 # caller some other way (a signed table token, a webhook signature, a kiosk key).
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("GET", "/api/kiosk/menu"), ("POST", "/api/kiosk/orders"),
-    ("GET", "/api/kiosk/orders/{order_id}"), ("POST", "/api/kiosk/orders/{order_id}/pay"),
-})
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/kiosk/menu"),
+        ("POST", "/api/kiosk/orders"),
+        ("GET", "/api/kiosk/orders/{order_id}"),
+        ("POST", "/api/kiosk/orders/{order_id}/pay"),
+    }
+)
 
 
-def current_kiosk(node: NodeDep,
-                  x_terminal_key: Annotated[str | None, Header()] = None) -> Any:
+def current_kiosk(node: NodeDep, x_terminal_key: Annotated[str | None, Header()] = None) -> Any:
     with node.engine.connect() as conn:
         return service.kiosk_for_key(conn, node.settings.store_id, x_terminal_key)
 
@@ -70,13 +73,24 @@ class KioskOrderIn(Strict):
     lines: list[KioskLine] = Field(min_length=1, max_length=50)
 
 
-@router.post("/orders", status_code=201,
-             summary="Check out: a takeaway order with its number, sent to the kitchen once paid")
-async def kiosk_place(body: KioskOrderIn, node: NodeDep,
-                      cmd: CommandDep, kiosk: KioskDep) -> Any:
+@router.post(
+    "/orders",
+    status_code=201,
+    summary="Check out: a takeaway order with its number, sent to the kitchen once paid",
+)
+async def kiosk_place(body: KioskOrderIn, node: NodeDep, cmd: CommandDep, kiosk: KioskDep) -> Any:
     ctx = _ctx(node, kiosk)
-    lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
-                       dict(ln.combo_choices), note=ln.note) for ln in body.lines]
+    lines = [
+        LineInput(
+            ln.item_id,
+            ln.quantity,
+            ln.spec_id,
+            tuple(ln.modifier_option_ids),
+            dict(ln.combo_choices),
+            note=ln.note,
+        )
+        for ln in body.lines
+    ]
     with node.engine.connect() as conn:
         limits = limits_of(conn, node.settings.store_id)
     # One limiter per node for tables and kiosks alike: their keys never meet.
@@ -90,8 +104,7 @@ async def kiosk_place(body: KioskOrderIn, node: NodeDep,
         return 201, ordering.order_json(order)
 
     # The kiosk's id is part of what the key protects: two kiosks can never share an answer.
-    return await cmd.run(None,
-                         {"kiosk": kiosk.id, "body": body.model_dump()}, command)
+    return await cmd.run(None, {"kiosk": kiosk.id, "body": body.model_dump()}, command)
 
 
 @router.get("/orders/{order_id}", summary="The order's number, status and what is still due")
@@ -109,27 +122,38 @@ class KioskPayIn(Strict):
 
 
 PAY_AT_COUNTER = KioskError.PAYMENTS_UNAVAILABLE.problem(
-    "Paying at the kiosk is not available right now; pay at the counter with your order "
-    "number.", extra={"message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
-                      "message_en": "Paying here is not available right now; please pay at "
-                                    "the counter with your order number."})
+    "Paying at the kiosk is not available right now; pay at the counter with your order number.",
+    extra={
+        "message_zh": "自助支付暂不可用，请凭取餐号到柜台付款。",
+        "message_en": "Paying here is not available right now; please pay at "
+        "the counter with your order number.",
+    },
+)
 
 
-@router.post("/orders/{order_id}/pay",
-             summary="Start a wallet QR payment for what is due; poll the order until paid")
-async def kiosk_pay(order_id: OrderId, body: KioskPayIn, node: NodeDep,
-                    key: IdempotencyKeyDep, kiosk: KioskDep) -> Any:
+@router.post(
+    "/orders/{order_id}/pay",
+    summary="Start a wallet QR payment for what is due; poll the order until paid",
+)
+async def kiosk_pay(
+    order_id: OrderId, body: KioskPayIn, node: NodeDep, key: IdempotencyKeyDep, kiosk: KioskDep
+) -> Any:
     with node.engine.connect() as conn:
         order = service.kiosk_order(conn, node.settings.store_id, order_id)
         if order.status not in service.PAYABLE:
             raise KioskError.ORDER_NOT_PAYABLE.problem(
-                f"Order #{order.number} is {order.status.value}.")
+                f"Order #{order.number} is {order.status.value}."
+            )
         due = service.settlement(conn, node.settings.store_id, order)["due"]
     if due <= 0:
         raise KioskError.ORDER_NOT_PAYABLE.problem(f"Order #{order.number} is already paid.")
     result: dict[str, Any] = await take_payment(
-        node, order_id, TenderIn(tender="wallet_qr", amount=due, wallet=body.wallet),
-        actor=_ctx(node, kiosk).actor, idempotency_key=f"kiosk:{kiosk.id}:{key}")
+        node,
+        order_id,
+        TenderIn(tender="wallet_qr", amount=due, wallet=body.wallet),
+        actor=_ctx(node, kiosk).actor,
+        idempotency_key=f"kiosk:{kiosk.id}:{key}",
+    )
     answer = dict(result)
     if answer.get("qr_content"):
         answer["qr_image"] = service.qr_data_url(str(answer["qr_content"]))

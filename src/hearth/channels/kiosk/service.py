@@ -36,7 +36,8 @@ from hearth.staff import service as staff
 
 KIOSK_NOT_REGISTERED = KioskError.KIOSK_NOT_REGISTERED.problem(
     "A manager must register this kiosk as a terminal and enter its key on the screen "
-    "(sent as X-Terminal-Key).")
+    "(sent as X-Terminal-Key)."
+)
 
 PAYABLE = ACTIVE
 
@@ -50,16 +51,18 @@ def kiosk_for_key(conn: Connection, store_id: str, key: str | None) -> Any:
         raise KIOSK_NOT_REGISTERED
     if terminal.kind != "kiosk":
         raise KioskError.KIOSK_KEY_IS_TILL.problem(
-            "A manager must register the kiosk as a kiosk (kind \"kiosk\") and enter "
-            "that key on the screen; a till's key does not open the guest screen.")
+            'A manager must register the kiosk as a kiosk (kind "kiosk") and enter '
+            "that key on the screen; a till's key does not open the guest screen."
+        )
     return terminal
 
 
 def place(tx: Tx, ctx: Context, lines: list[LineInput], limits: DinerLimits) -> Order:
     """A takeaway order priced by the server, held back from the kitchen until it is paid."""
     check_quantities([ln.quantity for ln in lines], 0, limits)
-    return ordering.place_order(tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines,
-                                submit=False)
+    return ordering.place_order(
+        tx, ctx, channel=Channel.TAKEAWAY, table_id=None, lines=lines, submit=False
+    )
 
 
 def kiosk_order(conn: Connection, store_id: str, order_id: str) -> Order:
@@ -76,24 +79,34 @@ def settlement(conn: Connection, store_id: str, order: Order) -> dict[str, Any]:
     payments = receipt_payments(conn, store_id, order.id)
     paid = sum(int(p["amount"]) for p in payments if p["status"] == "succeeded")
     done = order.status in (OrderStatus.PAID, OrderStatus.CLOSED)
-    return {"id": order.id, "number": order.number, "status": order.status.value,
-            "total": total, "paid": total if done else min(paid, total),
-            "due": 0 if done else max(0, total - paid), "payments": payments}
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": order.status.value,
+        "total": total,
+        "paid": total if done else min(paid, total),
+        "due": 0 if done else max(0, total - paid),
+        "payments": payments,
+    }
 
 
 def receipt_payments(conn: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
     """The order's payments (every attempt, so the screen can say when one failed)."""
     keep = ("id", "tender", "provider", "amount", "status", "message_zh", "message_en")
-    return [{k: p.get(k) for k in keep}
-            for p in order_payments(conn, store_id, order_id)["payments"]]
+    return [
+        {k: p.get(k) for k in keep} for p in order_payments(conn, store_id, order_id)["payments"]
+    ]
 
 
 async def settle_pending(node: Node, order_id: str) -> None:
     """Ask the provider about this order's open wallet payments, as polling one does on the
     POS: a lost callback must not leave a guest who paid staring at the QR code."""
     with node.engine.connect() as conn:
-        rows = [r for r in order_rows(conn, node.settings.store_id, order_id)
-                if r.status in ("pending", "unknown") and not r.offline]
+        rows = [
+            r
+            for r in order_rows(conn, node.settings.store_id, order_id)
+            if r.status in ("pending", "unknown") and not r.offline
+        ]
     for row in rows[:3]:
         await settle_intent(node, payments_of(node), row, eager=True)
 
@@ -103,8 +116,7 @@ def qr_data_url(content: str) -> str:
     import qrcode
     import qrcode.image.svg
 
-    image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathImage, box_size=12,
-                        border=2)
+    image = qrcode.make(content, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
     buf = io.BytesIO()
     image.save(buf)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -33,12 +33,18 @@ router = APIRouter(prefix="/api", tags=["qr ordering"])
 
 # Diners' phones: no staff token, but every call carries the table's signed QR token and is
 # refused without a genuine, current one.
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("GET", "/api/qr/{token}"), ("GET", "/api/qr/{token}/menu"),
-    ("POST", "/api/qr/{token}/lines"), ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
-    ("POST", "/api/qr/{token}/submit"), ("POST", "/api/qr/{token}/request-bill"),
-    ("POST", "/api/qr/{token}/call-waiter"), ("POST", "/api/qr/{token}/seat"),
-})
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/api/qr/{token}"),
+        ("GET", "/api/qr/{token}/menu"),
+        ("POST", "/api/qr/{token}/lines"),
+        ("POST", "/api/qr/{token}/lines/{line_id}/remove"),
+        ("POST", "/api/qr/{token}/submit"),
+        ("POST", "/api/qr/{token}/request-bill"),
+        ("POST", "/api/qr/{token}/call-waiter"),
+        ("POST", "/api/qr/{token}/seat"),
+    }
+)
 
 Token = Annotated[str, Path(min_length=10, max_length=200)]
 # The table session the phone learnt from GET /api/qr/{token}; a change without the current one
@@ -61,14 +67,24 @@ def table_view(token: Token, node: NodeDep) -> dict[str, Any]:
     with node.engine.connect() as conn:
         area = conn.execute(sa.select(areas).where(areas.c.id == table.area_id)).first()
         order_id = service.current_order_id(conn, table.id)
-        order = (ordering.order_json(ordering.get_order(conn, node.settings.store_id, order_id))
-                 if order_id else None)
+        order = (
+            ordering.order_json(ordering.get_order(conn, node.settings.store_id, order_id))
+            if order_id
+            else None
+        )
         limits = service.limits_of(conn, node.settings.store_id)
-    return {"table": {"id": table.id, "code": table.code, "seats": table.seats,
-                      "area_zh": area.name_zh if area else "", "area_en": area.name_en if area
-                      else ""}, "order": order, "session": service.session_json(table, limits),
-            "limits": {"max_per_line": limits.max_per_line,
-                       "max_per_order": limits.max_per_order}}
+    return {
+        "table": {
+            "id": table.id,
+            "code": table.code,
+            "seats": table.seats,
+            "area_zh": area.name_zh if area else "",
+            "area_en": area.name_en if area else "",
+        },
+        "order": order,
+        "session": service.session_json(table, limits),
+        "limits": {"max_per_line": limits.max_per_line, "max_per_order": limits.max_per_order},
+    }
 
 
 @router.get("/qr/{token}/menu", summary="What a diner can order right now")
@@ -112,8 +128,9 @@ def _admit(node: Node, table: Any, ctx: Context) -> DinerLimits:
     return limits
 
 
-async def _run(cmd: Commands, token: str, session: str | None, body: Any, use_case: Any,
-               status: int = 200) -> Any:
+async def _run(
+    cmd: Commands, token: str, session: str | None, body: Any, use_case: Any, status: int = 200
+) -> Any:
     """A diner's change: the token checked, the table's rate counted (refused with 429 before
     anything is written), then the use case in the writer, where the session is checked."""
     node = cmd.node
@@ -125,56 +142,83 @@ async def _run(cmd: Commands, token: str, session: str | None, body: Any, use_ca
         result = use_case(tx, ctx, table, limits)
         if isinstance(result, tuple):  # (order, why it waits for staff)
             order, waiting = result
-            return (202 if waiting else status), {**ordering.order_json(order),
-                                                  "waiting_confirmation": waiting}
+            return (202 if waiting else status), {
+                **ordering.order_json(order),
+                "waiting_confirmation": waiting,
+            }
         return status, ordering.order_json(result) if result is not None else {"ok": True}
 
     return await cmd.run(None, {"table": table.id, "session": session, "body": body}, command)
 
 
-@router.post("/qr/{token}/seat",
-             summary="A diner's scan: the table's session, or a new one where the store lets "
-                     "diners seat themselves")
-async def diner_seat(token: Token, node: NodeDep,
-                     cmd: CommandDep) -> Any:
+@router.post(
+    "/qr/{token}/seat",
+    summary="A diner's scan: the table's session, or a new one where the store lets "
+    "diners seat themselves",
+)
+async def diner_seat(token: Token, node: NodeDep, cmd: CommandDep) -> Any:
     table = _table(node, token)
     ctx = _diner_ctx(node, table)
     limits = _admit(node, table, ctx)
-    return await cmd.run(None, {"table": table.id, "seat": True},
-                         lambda tx: (200, service.seat(tx, ctx, table.id, limits)))
+    return await cmd.run(
+        None,
+        {"table": table.id, "seat": True},
+        lambda tx: (200, service.seat(tx, ctx, table.id, limits)),
+    )
 
 
 @router.post("/qr/{token}/lines", summary="Add to the table's shared order (not sent yet)")
-async def diner_add(token: Token, body: DinerLines,
-                    cmd: CommandDep, session: SessionHeader = None) -> Any:
-    lines = [LineInput(ln.item_id, ln.quantity, ln.spec_id, tuple(ln.modifier_option_ids),
-                       dict(ln.combo_choices), note=ln.note) for ln in body.lines]
-    return await _run(cmd, token, session, body.model_dump(),
-                      lambda tx, ctx, t, lim: service.add_lines(tx, ctx, t.id, session, lines,
-                                                                body.guests, lim))
+async def diner_add(
+    token: Token, body: DinerLines, cmd: CommandDep, session: SessionHeader = None
+) -> Any:
+    lines = [
+        LineInput(
+            ln.item_id,
+            ln.quantity,
+            ln.spec_id,
+            tuple(ln.modifier_option_ids),
+            dict(ln.combo_choices),
+            note=ln.note,
+        )
+        for ln in body.lines
+    ]
+    return await _run(
+        cmd,
+        token,
+        session,
+        body.model_dump(),
+        lambda tx, ctx, t, lim: service.add_lines(tx, ctx, t.id, session, lines, body.guests, lim),
+    )
 
 
-@router.post("/qr/{token}/lines/{line_id}/remove",
-             summary="Take a line back before it is sent")
-async def diner_remove(token: Token, line_id: str,
-                       cmd: CommandDep, session: SessionHeader = None) -> Any:
-    return await _run(cmd, token, session, {"line": line_id},
-                      lambda tx, ctx, t, _: service.remove_line(tx, ctx, t.id, session, line_id))
+@router.post("/qr/{token}/lines/{line_id}/remove", summary="Take a line back before it is sent")
+async def diner_remove(
+    token: Token, line_id: str, cmd: CommandDep, session: SessionHeader = None
+) -> Any:
+    return await _run(
+        cmd,
+        token,
+        session,
+        {"line": line_id},
+        lambda tx, ctx, t, _: service.remove_line(tx, ctx, t.id, session, line_id),
+    )
 
 
-@router.post("/qr/{token}/submit",
-             summary="Send the table's new items to the kitchen (202: waiting for staff)")
-async def diner_submit(token: Token,
-                       cmd: CommandDep, session: SessionHeader = None) -> Any:
-    return await _run(cmd, token, session, {},
-                      lambda tx, ctx, t, lim: service.submit(tx, ctx, t.id, session, lim))
+@router.post(
+    "/qr/{token}/submit",
+    summary="Send the table's new items to the kitchen (202: waiting for staff)",
+)
+async def diner_submit(token: Token, cmd: CommandDep, session: SessionHeader = None) -> Any:
+    return await _run(
+        cmd, token, session, {}, lambda tx, ctx, t, lim: service.submit(tx, ctx, t.id, session, lim)
+    )
 
 
 @router.post("/qr/{token}/request-bill", summary="Ask for the bill")
-async def diner_bill(token: Token,
-                     cmd: CommandDep, session: SessionHeader = None) -> Any:
-    return await _run(cmd, token, session, {},
-                      lambda tx, ctx, t, _: service.request_bill(tx, ctx, t.id, session))
+async def diner_bill(token: Token, cmd: CommandDep, session: SessionHeader = None) -> Any:
+    return await _run(
+        cmd, token, session, {}, lambda tx, ctx, t, _: service.request_bill(tx, ctx, t.id, session)
+    )
 
 
 class CallIn(Strict):
@@ -182,10 +226,10 @@ class CallIn(Strict):
 
 
 @router.post("/qr/{token}/call-waiter", summary="Call a waiter to the table")
-async def diner_call(token: Token, body: CallIn,
-                     cmd: CommandDep) -> Any:
+async def diner_call(token: Token, body: CallIn, cmd: CommandDep) -> Any:
     def use_case(tx: Tx, ctx: Context, t: Any, _: DinerLimits) -> None:
         service.call_waiter(tx, ctx, t.id, t.code, body.reason)
+
     return await _run(cmd, token, None, body.model_dump(), use_case)
 
 
@@ -195,25 +239,28 @@ OrderReader = Annotated[Principal, Depends(require(Permission.ORDER_READ))]
 OrderTaker = Annotated[Principal, Depends(require(Permission.ORDER_TAKE))]
 
 
-@router.post("/tables/{table_id}/seat",
-             summary="Seat a party at the table: diners' phones may order from now on")
-async def seat_table(table_id: str, node: NodeDep, cmd: CommandDep,
-                     staff: OrderTaker) -> Any:
+@router.post(
+    "/tables/{table_id}/seat",
+    summary="Seat a party at the table: diners' phones may order from now on",
+)
+async def seat_table(table_id: str, node: NodeDep, cmd: CommandDep, staff: OrderTaker) -> Any:
     ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, {"table_id": table_id, "session_id": sessions.seat(tx, ctx, table_id)}
+
     return await cmd.run(staff, {}, command)
 
 
-@router.post("/tables/{table_id}/confirm-send",
-             summary="Let a diner's held send through to the kitchen")
-async def confirm_send(table_id: str, node: NodeDep, cmd: CommandDep,
-                       staff: OrderTaker) -> Any:
+@router.post(
+    "/tables/{table_id}/confirm-send", summary="Let a diner's held send through to the kitchen"
+)
+async def confirm_send(table_id: str, node: NodeDep, cmd: CommandDep, staff: OrderTaker) -> Any:
     ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         return 200, ordering.order_json(service.confirm_send(tx, ctx, table_id))
+
     return await cmd.run(staff, {}, command)
 
 
@@ -223,15 +270,17 @@ def table_qr(table_id: str, node: NodeDep, _: FloorEditor) -> dict[str, Any]:
         return service.token_for_table(conn, node.signer, node.settings.store_id, table_id)
 
 
-@router.post("/tables/{table_id}/rotate-qr",
-             summary="Replace the table's QR code; the old one stops working at once")
-async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep,
-                    staff: FloorEditor) -> Any:
+@router.post(
+    "/tables/{table_id}/rotate-qr",
+    summary="Replace the table's QR code; the old one stops working at once",
+)
+async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep, staff: FloorEditor) -> Any:
     ctx = Context(staff.staff_id, node.now_ms(), node.settings.timezone)
 
     def command(tx: Tx) -> tuple[int, Any]:
         rotate_table_token(tx, ctx, table_id)
         return 200, service.token_for_table(tx.conn, node.signer, tx.store_id, table_id)
+
     return await cmd.run(staff, {}, command)
 
 
@@ -239,8 +288,11 @@ async def rotate_qr(table_id: str, node: NodeDep, cmd: CommandDep,
 def waiter_calls(node: NodeDep, _: OrderReader) -> list[dict[str, Any]]:
     since = node.now_ms() - 15 * 60_000
     with node.engine.connect() as conn:
-        rows = conn.execute(sa.select(journal.c.seq, journal.c.payload, journal.c.recorded_at_ms)
-                            .where(journal.c.type == "WaiterCalled")
-                            .where(journal.c.recorded_at_ms >= since)
-                            .order_by(journal.c.seq.desc()).limit(50))
+        rows = conn.execute(
+            sa.select(journal.c.seq, journal.c.payload, journal.c.recorded_at_ms)
+            .where(journal.c.type == "WaiterCalled")
+            .where(journal.c.recorded_at_ms >= since)
+            .order_by(journal.c.seq.desc())
+            .limit(50)
+        )
         return [{"seq": r.seq, "at_ms": r.recorded_at_ms, **r.payload} for r in rows]

@@ -49,8 +49,11 @@ def read_table_token(signer: TokenSigner, token: str) -> TableToken | None:
 
 TABLE_CLOSED = QrError.TABLE_CLOSED.problem(
     "Ask a waiter to seat you, then scan again.",
-    extra={"message_zh": "本桌暂未开台。请请服务员为您安排座位，然后重新扫码。",
-           "message_en": "This table is closed. Ask a waiter to seat you, then scan again."})
+    extra={
+        "message_zh": "本桌暂未开台。请请服务员为您安排座位，然后重新扫码。",
+        "message_en": "This table is closed. Ask a waiter to seat you, then scan again.",
+    },
+)
 
 SELF_SEATED = "self-seated"  # the first send of a table a diner's scan seated
 OVER_THRESHOLD = "over-threshold"  # a send that takes the order above the store's total
@@ -86,16 +89,20 @@ def check_quantities(new: Sequence[int], on_order: int, limits: DinerLimits) -> 
     for i, quantity in enumerate(new):
         if quantity > limits.max_per_line:
             raise QrError.QUANTITY_OVER_LIMIT.problem(
-                f"At most {limits.max_per_line} of a dish at once; ask a waiter for "
-                "more.", field=f"lines[{i}].quantity")
+                f"At most {limits.max_per_line} of a dish at once; ask a waiter for more.",
+                field=f"lines[{i}].quantity",
+            )
     if on_order + sum(new) > limits.max_per_order:
         raise QrError.ORDER_OVER_LIMIT.problem(
             f"One order holds at most {limits.max_per_order} portions "
-            f"({on_order} already on it); ask a waiter for more.", field="lines")
+            f"({on_order} already on it); ask a waiter for more.",
+            field="lines",
+        )
 
 
-def hold_reason(limits: DinerLimits, *, self_seated: bool, total: int,
-                approved_total: int) -> str | None:
+def hold_reason(
+    limits: DinerLimits, *, self_seated: bool, total: int, approved_total: int
+) -> str | None:
     """Why a diner's send must wait for staff, or None to send it now. ``approved_total`` is
     the order total at the staff's last confirmation: what phones add beyond it may reach the
     store's limit before staff look again, so no confirmation lets more than the limit through
@@ -107,8 +114,9 @@ def hold_reason(limits: DinerLimits, *, self_seated: bool, total: int,
     return None
 
 
-def rate_decision(hits: tuple[int, ...], now_ms: int, limit: int, window_ms: int = 60_000
-                  ) -> tuple[tuple[int, ...], int | None]:
+def rate_decision(
+    hits: tuple[int, ...], now_ms: int, limit: int, window_ms: int = 60_000
+) -> tuple[tuple[int, ...], int | None]:
     """A sliding window: the hits still inside the window after this one, and None if it is
     allowed, or the milliseconds until it would be (the hit is then not counted)."""
     recent = tuple(t for t in hits if now_ms - window_ms < t <= now_ms)
@@ -132,8 +140,9 @@ class RateLimiter:
         with self._lock:
             hits, wait = rate_decision(self._hits.get(key, ()), now_ms, limit, self.window_ms)
             if len(self._hits) >= self.max_keys and key not in self._hits:
-                self._hits = {k: v for k, v in self._hits.items()
-                              if v and now_ms - v[-1] < self.window_ms}
+                self._hits = {
+                    k: v for k, v in self._hits.items() if v and now_ms - v[-1] < self.window_ms
+                }
             self._hits[key] = hits
             return wait
 
@@ -144,4 +153,5 @@ def too_many(wait_ms: int, who: str = "This table") -> Problem:
     return QrError.TOO_MANY_CHANGES.problem(
         f"{who} sent too many changes in a minute. Wait {seconds} seconds and "
         "try again, or ask a member of staff.",
-        extra={"retry_after_s": seconds, "headers": {"Retry-After": str(seconds)}})
+        extra={"retry_after_s": seconds, "headers": {"Retry-After": str(seconds)}},
+    )

@@ -14,8 +14,11 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run HQ migrations through hearth.hq.db.upgrade()")
 
-context.configure(connection=connection, target_metadata=metadata,
-                  version_table=VERSION_TABLE,
-                  render_as_batch=connection.dialect.name == "sqlite")
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    version_table=VERSION_TABLE,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -33,8 +33,9 @@ __all__ = ["Emulator", "EmulatorKeys", "asgi_app", "create_app", "demo_sidecar"]
 
 
 def create_app(state: EmulatorState) -> FastAPI:
-    app = FastAPI(title="Hearth payment provider emulator", docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="Hearth payment provider emulator", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.include_router(alipay_gateway.router(state))
     app.include_router(wechat_api.router(state))
     app.include_router(card_acquirer.router(state))
@@ -51,8 +52,14 @@ def asgi_app(state: EmulatorState) -> ASGIApp:
 class Emulator:
     """The emulator on its own uvicorn loop in a daemon thread."""
 
-    def __init__(self, port: int = 0, keys: EmulatorKeys | None = None, seed: int = 0,
-                 stripe_webhook_url: str | None = None, qr_autopay_ms: int = 300) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        keys: EmulatorKeys | None = None,
+        seed: int = 0,
+        stripe_webhook_url: str | None = None,
+        qr_autopay_ms: int = 300,
+    ) -> None:
         self.state = EmulatorState(keys or generate_keys())
         self.state.faults.reset(seed)
         self.state.stripe_webhook_url = stripe_webhook_url
@@ -85,8 +92,9 @@ class Emulator:
         sock.bind(("127.0.0.1", self._port))
         sock.listen(512)
         self._sock = sock
-        config = uvicorn.Config(self.app, log_level="critical", lifespan="off",
-                                timeout_graceful_shutdown=1, backlog=512)
+        config = uvicorn.Config(
+            self.app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1, backlog=512
+        )
         self._server = uvicorn.Server(config)
         server = self._server
 
@@ -124,8 +132,11 @@ class Emulator:
 
     # Conveniences over the control endpoints, usable from any thread.
     def fault(self, provider: str, mode: str, **kw: Any) -> None:
-        r = httpx.post(f"{self.url}/_emulator/faults", json={"provider": provider,
-                                                             "mode": mode, **kw}, timeout=5)
+        r = httpx.post(
+            f"{self.url}/_emulator/faults",
+            json={"provider": provider, "mode": mode, **kw},
+            timeout=5,
+        )
         r.raise_for_status()
 
     def clear_faults(self) -> None:

@@ -28,14 +28,19 @@ def main() -> None:
         with open(args.keys_out, "w") as f:
             json.dump(state.keys.to_dict(), f)
     if args.fd is not None:  # a parent holds the port (tests); it knows where we are
-        config = uvicorn.Config(asgi_app(state), log_level="warning",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(asgi_app(state), log_level="warning", timeout_graceful_shutdown=1)
         uvicorn.Server(config).run(sockets=[socket.socket(fileno=args.fd)])
         return
-    print(f"payment emulator on http://127.0.0.1:{args.port} (keys: GET /_emulator/keys)",
-          flush=True)
-    uvicorn.run(asgi_app(state), host="127.0.0.1", port=args.port, log_level="warning",
-                timeout_graceful_shutdown=1)
+    print(
+        f"payment emulator on http://127.0.0.1:{args.port} (keys: GET /_emulator/keys)", flush=True
+    )
+    uvicorn.run(
+        asgi_app(state),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 
-SHAPES = {"alipay": re.compile(r"(2[5-9]|30)[0-9]{14,22}"),
-          "wechat": re.compile(r"1[0-5][0-9]{16}")}
+SHAPES = {
+    "alipay": re.compile(r"(2[5-9]|30)[0-9]{14,22}"),
+    "wechat": re.compile(r"1[0-5][0-9]{16}"),
+}
 
 # Ready-made codes for tests, the benchmark and a person trying the demo.
 ALIPAY_CODE = "281234567890123456"

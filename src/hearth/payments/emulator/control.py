@@ -42,8 +42,9 @@ def router(state: EmulatorState) -> APIRouter:
         return snap
 
     @r.get("/statement")
-    async def statement(provider: str | None = None, since_ms: int = 0,
-                        until_ms: int = 2**62) -> dict[str, Any]:
+    async def statement(
+        provider: str | None = None, since_ms: int = 0, until_ms: int = 2**62
+    ) -> dict[str, Any]:
         entries = state.ledger.statement(provider or None, since_ms, until_ms)
         return {"entries": [asdict(e) for e in entries]}
 
@@ -66,8 +67,10 @@ def router(state: EmulatorState) -> APIRouter:
             state.stripe_webhook_url = body["stripe_webhook_url"] or None
         if "qr_autopay_ms" in body:
             state.qr_autopay_ms = int(body["qr_autopay_ms"])
-        return {"stripe_webhook_url": state.stripe_webhook_url,
-                "qr_autopay_ms": state.qr_autopay_ms}
+        return {
+            "stripe_webhook_url": state.stripe_webhook_url,
+            "qr_autopay_ms": state.qr_autopay_ms,
+        }
 
     @r.post("/scan")
     async def scan(request: Request) -> dict[str, Any]:

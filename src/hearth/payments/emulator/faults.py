@@ -22,8 +22,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("slow", "timeout", "error_5xx", "lost_answer", "decline", "down",
-         "duplicate_callbacks", "out_of_order_callbacks")
+MODES = (
+    "slow",
+    "timeout",
+    "error_5xx",
+    "lost_answer",
+    "decline",
+    "down",
+    "duplicate_callbacks",
+    "out_of_order_callbacks",
+)
 OPS = ("charge", "query", "refund", "reverse")
 # By default a mode only touches the calls where it means something.
 DEFAULT_OPS: dict[str, tuple[str, ...]] = {
@@ -46,8 +54,14 @@ class FaultRule:
 
     def to_dict(self) -> dict[str, Any]:
         left = None if self.until is None else max(0.0, self.until - time.monotonic())
-        return {"provider": self.provider, "mode": self.mode, "probability": self.probability,
-                "delay_ms": self.delay_ms, "seconds_left": left, "ops": list(self.ops)}
+        return {
+            "provider": self.provider,
+            "mode": self.mode,
+            "probability": self.probability,
+            "delay_ms": self.delay_ms,
+            "seconds_left": left,
+            "ops": list(self.ops),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,8 +104,10 @@ class Faults:
         seconds = spec.get("seconds")
         if mode == "down" and seconds is None:
             seconds = 30
-        delay_ms = int(spec.get("delay_ms") or (30_000 if mode == "timeout" else
-                                                1_000 if mode == "slow" else 0))
+        delay_ms = int(
+            spec.get("delay_ms")
+            or (30_000 if mode == "timeout" else 1_000 if mode == "slow" else 0)
+        )
         ops = tuple(spec.get("ops") or DEFAULT_OPS.get(mode, OPS))
         if not set(ops) <= set(OPS):
             raise ValueError(f"ops must be within {', '.join(OPS)}")
@@ -147,9 +163,14 @@ class Faults:
     def callback_modes(self, provider: str) -> set[str]:
         now = time.monotonic()
         with self._lock:
-            return {r.mode for r in self.rules
-                    if r.provider == provider and r.live(now) and r.mode in
-                    ("duplicate_callbacks", "out_of_order_callbacks") and self._fires(r)}
+            return {
+                r.mode
+                for r in self.rules
+                if r.provider == provider
+                and r.live(now)
+                and r.mode in ("duplicate_callbacks", "out_of_order_callbacks")
+                and self._fires(r)
+            }
 
     def jitter(self, upto_s: float) -> float:
         with self._lock:

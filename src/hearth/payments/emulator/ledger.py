@@ -151,14 +151,26 @@ class Ledger:
             self.faults_applied[k] = self.faults_applied.get(k, 0) + 1
 
     def _entry(self, trade: Trade, kind: str, amount: int) -> None:
-        self.entries.append(Entry(trade.provider, trade.intent_id, trade.provider_ref, kind,
-                                  amount, trade.currency, now_ms(), trade.bill))
+        self.entries.append(
+            Entry(
+                trade.provider,
+                trade.intent_id,
+                trade.provider_ref,
+                kind,
+                amount,
+                trade.currency,
+                now_ms(),
+                trade.bill,
+            )
+        )
 
     def statement(self, provider: str | None, since_ms: int, until_ms: int) -> list[Entry]:
         with self._lock:
-            return [e for e in self.entries
-                    if (provider is None or e.provider == provider)
-                    and since_ms <= e.at_ms < until_ms]
+            return [
+                e
+                for e in self.entries
+                if (provider is None or e.provider == provider) and since_ms <= e.at_ms < until_ms
+            ]
 
     def snapshot(self) -> dict[str, Any]:
         """The whole book, plus the double-charge view per bill."""
@@ -166,8 +178,7 @@ class Ledger:
             trades = [asdict(t) | {"kept": t.kept} for t in self.trades.values()]
             bills: dict[str, dict[str, Any]] = {}
             for t in self.trades.values():
-                b = bills.setdefault(t.bill, {"kept": 0, "captures_kept": [],
-                                              "captures_ever": 0})
+                b = bills.setdefault(t.bill, {"kept": 0, "captures_kept": [], "captures_ever": 0})
                 if t.captured_ms is not None:
                     b["captures_ever"] += 1
                 if t.kept > 0:
@@ -177,9 +188,9 @@ class Ledger:
                 "trades": trades,
                 "bills": bills,
                 "bills_with_several_kept_captures": sorted(
-                    k for k, v in bills.items() if len(v["captures_kept"]) > 1),
-                "repeat_charge_requests": sum(t.charge_requests - 1
-                                              for t in self.trades.values()),
+                    k for k, v in bills.items() if len(v["captures_kept"]) > 1
+                ),
+                "repeat_charge_requests": sum(t.charge_requests - 1 for t in self.trades.values()),
                 "faults_applied": dict(self.faults_applied),
                 "entries": len(self.entries),
             }

@@ -60,10 +60,14 @@ class EmulatorKeys:
 
 def _pair() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
-    pub = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    priv = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    pub = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return priv, pub
 
 
@@ -74,12 +78,17 @@ def generate_keys() -> EmulatorKeys:
     wp_priv, wp_pub = _pair()
     return EmulatorKeys(
         alipay_app_id="2021000000000001",
-        alipay_app_private_key=a_priv, alipay_app_public_key=a_pub,
-        alipay_platform_private_key=ap_priv, alipay_platform_public_key=ap_pub,
-        wechat_mchid="1900000001", wechat_appid="wx0000000000000001",
+        alipay_app_private_key=a_priv,
+        alipay_app_public_key=a_pub,
+        alipay_platform_private_key=ap_priv,
+        alipay_platform_public_key=ap_pub,
+        wechat_mchid="1900000001",
+        wechat_appid="wx0000000000000001",
         wechat_cert_serial_no=secrets.token_hex(20).upper(),
-        wechat_private_key=w_priv, wechat_merchant_public_key=w_pub,
-        wechat_platform_private_key=wp_priv, wechat_platform_public_key=wp_pub,
+        wechat_private_key=w_priv,
+        wechat_merchant_public_key=w_pub,
+        wechat_platform_private_key=wp_priv,
+        wechat_platform_public_key=wp_pub,
         wechat_public_key_id="PUB_KEY_ID_" + secrets.token_hex(8).upper(),
         wechat_apiv3_key=secrets.token_hex(16),  # 32 ASCII chars
         stripe_api_key="sk_test_" + secrets.token_hex(12),
@@ -108,8 +117,9 @@ def rsa_sign(private_pem: str, message: str) -> str:
 
 def rsa_verify(public_pem: str, message: str, signature: str) -> bool:
     try:
-        _public(public_pem).verify(base64.b64decode(signature), message.encode(),
-                                   padding.PKCS1v15(), hashes.SHA256())
+        _public(public_pem).verify(
+            base64.b64decode(signature), message.encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
         return True
     except (InvalidSignature, ValueError):
         return False
@@ -117,14 +127,16 @@ def rsa_verify(public_pem: str, message: str, signature: str) -> bool:
 
 # --- Alipay ---------------------------------------------------------------------------------
 
+
 def alipay_sign_string(params: dict[str, str], *, drop_sign_type: bool) -> str:
     """Requests sign everything but ``sign``; notifies also leave out ``sign_type``."""
     skip = {"sign", "sign_type"} if drop_sign_type else {"sign"}
     return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in skip and v != "")
 
 
-def alipay_signed_response(response_type: str, payload: dict[str, object],
-                           platform_private_pem: str) -> str:
+def alipay_signed_response(
+    response_type: str, payload: dict[str, object], platform_private_pem: str
+) -> str:
     """The gateway's answer: the exact JSON text of the inner object is what is signed."""
     inner = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     sign = rsa_sign(platform_private_pem, inner)
@@ -133,24 +145,27 @@ def alipay_signed_response(response_type: str, payload: dict[str, object],
 
 # --- WeChat Pay v3 --------------------------------------------------------------------------
 
+
 def wechat_parse_authorization(header: str) -> dict[str, str] | None:
     scheme = "WECHATPAY2-SHA256-RSA2048 "
     if not header.startswith(scheme):
         return None
     out: dict[str, str] = {}
-    for part in header[len(scheme):].split(","):
+    for part in header[len(scheme) :].split(","):
         k, _, v = part.strip().partition("=")
         out[k] = v.strip('"')
-    return out if {"mchid", "nonce_str", "signature", "timestamp", "serial_no"} <= out.keys() \
-        else None
+    return (
+        out if {"mchid", "nonce_str", "signature", "timestamp", "serial_no"} <= out.keys() else None
+    )
 
 
 def wechat_request_message(method: str, path: str, ts: str, nonce: str, body: str) -> str:
     return f"{method}\n{path}\n{ts}\n{nonce}\n{body}\n"
 
 
-def wechat_response_headers(platform_private_pem: str, public_key_id: str,
-                            body: str) -> dict[str, str]:
+def wechat_response_headers(
+    platform_private_pem: str, public_key_id: str, body: str
+) -> dict[str, str]:
     ts = str(int(time.time()))
     nonce = secrets.token_hex(16).upper()
     return {
@@ -162,17 +177,24 @@ def wechat_response_headers(platform_private_pem: str, public_key_id: str,
     }
 
 
-def wechat_seal(apiv3_key: str, plaintext: str, associated_data: str = "transaction") -> dict[
-        str, str]:
+def wechat_seal(
+    apiv3_key: str, plaintext: str, associated_data: str = "transaction"
+) -> dict[str, str]:
     nonce = secrets.token_hex(6)  # 12 ASCII bytes, as WeChat sends
-    ct = AESGCM(apiv3_key.encode()).encrypt(nonce.encode(), plaintext.encode(),
-                                            associated_data.encode())
-    return {"algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.b64encode(ct).decode(),
-            "associated_data": associated_data, "original_type": "transaction",
-            "nonce": nonce}
+    ct = AESGCM(apiv3_key.encode()).encrypt(
+        nonce.encode(), plaintext.encode(), associated_data.encode()
+    )
+    return {
+        "algorithm": "AEAD_AES_256_GCM",
+        "ciphertext": base64.b64encode(ct).decode(),
+        "associated_data": associated_data,
+        "original_type": "transaction",
+        "nonce": nonce,
+    }
 
 
 # --- Stripe ---------------------------------------------------------------------------------
+
 
 def stripe_signature_header(secret: str, payload: str, ts: int | None = None) -> str:
     t = int(time.time()) if ts is None else ts

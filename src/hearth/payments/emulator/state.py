@@ -77,8 +77,13 @@ class EmulatorState:
 
         self.spawn(run())
 
-    def notify(self, provider: str, url: str | None, final: Callable[[], Delivery],
-               stale: Callable[[], Delivery] | None = None) -> None:
+    def notify(
+        self,
+        provider: str,
+        url: str | None,
+        final: Callable[[], Delivery],
+        stale: Callable[[], Delivery] | None = None,
+    ) -> None:
         """Send an async notification the way the provider would: retried until acknowledged,
         and, when told to, duplicated or out of order."""
         if not url:
@@ -98,8 +103,7 @@ class EmulatorState:
         if ooo and stale is not None:
             self.spawn(self._deliver(provider, url, stale(), 0.8))  # after every copy of the final
 
-    async def _deliver(self, provider: str, url: str, delivery: Delivery,
-                       delay_s: float) -> None:
+    async def _deliver(self, provider: str, url: str, delivery: Delivery, delay_s: float) -> None:
         """Deliver until acknowledged as the provider's protocol requires: Alipay stops only
         on the plain text ``success``, WeChat Pay and card acquirers on any 2xx."""
         if delay_s:

@@ -51,8 +51,11 @@ class GatewayAliPay(AliPay):
     def verified_sync_response(self, data: dict[str, Any], response_type: str) -> Any:
         body = self.sign_data(data).encode()
         req = urllib.request.Request(
-            self._gateway + "?charset=utf-8", data=body, method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
+            self._gateway + "?charset=utf-8",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"},
+        )
         with urllib.request.urlopen(req, timeout=self._timeout_s) as resp:
             raw = resp.read().decode()
         return self._verify_and_return_sync_response(raw, response_type)
@@ -63,19 +66,33 @@ class AlipayProvider:
     methods = frozenset({"scan_code", "merchant_qr"})
     wallets: frozenset[str] = frozenset({"alipay"})
 
-    def __init__(self, *, gateway: str = REAL_GATEWAY, app_id: str = "",
-                 app_private_key: str = "", platform_public_key: str = "",
-                 notify_url: str | None = None, timeout_s: float = 5.0,
-                 emulator_url: str = "", name: str = "alipay") -> None:
+    def __init__(
+        self,
+        *,
+        gateway: str = REAL_GATEWAY,
+        app_id: str = "",
+        app_private_key: str = "",
+        platform_public_key: str = "",
+        notify_url: str | None = None,
+        timeout_s: float = 5.0,
+        emulator_url: str = "",
+        name: str = "alipay",
+    ) -> None:
         self.name = name
         self.gateway = gateway
         self.notify_url = notify_url
         self.timeout_s = timeout_s
         self.emulator_url = emulator_url
-        self._conf = {"app_id": app_id, "app_private_key": app_private_key,
-                      "platform_public_key": platform_public_key}
-        self._keys = EmulatorKeySource(emulator_url) if emulator_url and not (
-            app_id and app_private_key and platform_public_key) else None
+        self._conf = {
+            "app_id": app_id,
+            "app_private_key": app_private_key,
+            "platform_public_key": platform_public_key,
+        }
+        self._keys = (
+            EmulatorKeySource(emulator_url)
+            if emulator_url and not (app_id and app_private_key and platform_public_key)
+            else None
+        )
         self._sdk: GatewayAliPay | None = None
 
     def sdk(self) -> GatewayAliPay:
@@ -83,18 +100,25 @@ class AlipayProvider:
             conf = dict(self._conf)
             if self._keys is not None:
                 k = self._keys.get()
-                conf = {"app_id": k["alipay_app_id"],
-                        "app_private_key": k["alipay_app_private_key"],
-                        "platform_public_key": k["alipay_platform_public_key"]}
+                conf = {
+                    "app_id": k["alipay_app_id"],
+                    "app_private_key": k["alipay_app_private_key"],
+                    "platform_public_key": k["alipay_platform_public_key"],
+                }
             self._sdk = GatewayAliPay(
-                self.gateway, self.timeout_s, appid=conf["app_id"],
+                self.gateway,
+                self.timeout_s,
+                appid=conf["app_id"],
                 app_notify_url=self.notify_url,
                 app_private_key_string=conf["app_private_key"],
-                alipay_public_key_string=conf["platform_public_key"], sign_type="RSA2")
+                alipay_public_key_string=conf["platform_public_key"],
+                sign_type="RSA2",
+            )
         return self._sdk
 
-    async def _call(self, op: str, fn: Any, *args: Any, **kw: Any) -> dict[str, Any] | \
-            ProviderResult:
+    async def _call(
+        self, op: str, fn: Any, *args: Any, **kw: Any
+    ) -> dict[str, Any] | ProviderResult:
         def run() -> Any:
             return getattr(self.sdk(), fn)(*args, **kw)
 
@@ -102,8 +126,7 @@ class AlipayProvider:
             out: dict[str, Any] = await asyncio.to_thread(run)
             return out
         except AliPayValidationError as exc:
-            raise ProviderError(FailureKind.INVALID, "alipay: answer signature invalid") \
-                from exc
+            raise ProviderError(FailureKind.INVALID, "alipay: answer signature invalid") from exc
         except AliPayException as exc:  # unsigned error answer (bad app id, gateway error)
             raise ProviderError(FailureKind.INVALID, f"alipay: {exc}") from exc
         except ProviderError:
@@ -130,18 +153,26 @@ class AlipayProvider:
         return ProviderResult(ProviderStatus.FAILED, message=f"alipay: {text}", raw=r)
 
     def _trade(self, r: dict[str, Any], expect: int | None = None) -> ProviderResult:
-        status = {"WAIT_BUYER_PAY": ProviderStatus.PENDING,
-                  "TRADE_SUCCESS": ProviderStatus.SUCCEEDED,
-                  "TRADE_FINISHED": ProviderStatus.SUCCEEDED}.get(str(r.get("trade_status")))
+        status = {
+            "WAIT_BUYER_PAY": ProviderStatus.PENDING,
+            "TRADE_SUCCESS": ProviderStatus.SUCCEEDED,
+            "TRADE_FINISHED": ProviderStatus.SUCCEEDED,
+        }.get(str(r.get("trade_status")))
         if status is None:  # TRADE_CLOSED: given back if it was ever paid, else never paid
-            status = ProviderStatus.REVERSED if r.get("send_pay_date") else \
-                ProviderStatus.FAILED
+            status = ProviderStatus.REVERSED if r.get("send_pay_date") else ProviderStatus.FAILED
         amount = money_fen(r.get("total_amount"))
         if expect is not None and amount != expect:
-            raise ProviderError(FailureKind.INVALID,
-                                f"alipay: amount {amount} does not match {expect}")
-        return ProviderResult(status, str(r.get("trade_no") or ""), amount, "CNY",
-                              f"alipay: {r.get('trade_status')}", raw=r)
+            raise ProviderError(
+                FailureKind.INVALID, f"alipay: amount {amount} does not match {expect}"
+            )
+        return ProviderResult(
+            status,
+            str(r.get("trade_no") or ""),
+            amount,
+            "CNY",
+            f"alipay: {r.get('trade_status')}",
+            raw=r,
+        )
 
     async def charge(self, req: ChargeRequest) -> ProviderResult:
         if req.currency != "CNY":
@@ -151,12 +182,25 @@ class AlipayProvider:
         if req.method == "scan_code":
             if not req.auth_code:
                 raise ProviderError(FailureKind.INVALID, "alipay: no payment code scanned")
-            r = await self._call("charge", "api_alipay_trade_pay", req.intent_id, "bar_code",
-                                 req.auth_code, subject, total_amount=yuan(req.amount),
-                                 body=bill)
+            r = await self._call(
+                "charge",
+                "api_alipay_trade_pay",
+                req.intent_id,
+                "bar_code",
+                req.auth_code,
+                subject,
+                total_amount=yuan(req.amount),
+                body=bill,
+            )
         elif req.method == "merchant_qr":
-            r = await self._call("charge", "api_alipay_trade_precreate", subject,
-                                 req.intent_id, yuan(req.amount), body=bill)
+            r = await self._call(
+                "charge",
+                "api_alipay_trade_precreate",
+                subject,
+                req.intent_id,
+                yuan(req.amount),
+                body=bill,
+            )
         else:
             raise ProviderError(FailureKind.INVALID, f"alipay does not take {req.method}")
         if isinstance(r, ProviderResult):
@@ -165,8 +209,15 @@ class AlipayProvider:
         if req.method == "merchant_qr":
             if code != "10000":
                 return self._failure(r)
-            return ProviderResult(ProviderStatus.PENDING, None, req.amount, "CNY",
-                                  "alipay: QR ready", qr_content=str(r.get("qr_code")), raw=r)
+            return ProviderResult(
+                ProviderStatus.PENDING,
+                None,
+                req.amount,
+                "CNY",
+                "alipay: QR ready",
+                qr_content=str(r.get("qr_code")),
+                raw=r,
+            )
         if code == "10000":
             return self._trade(r | {"trade_status": "TRADE_SUCCESS"}, req.amount)
         if code == "10003":
@@ -180,18 +231,28 @@ class AlipayProvider:
         if str(r.get("code")) == "10000":
             return self._trade(r)
         if r.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
-            return ProviderResult(ProviderStatus.NOT_FOUND, message="alipay: no such trade",
-                                  raw=r)
+            return ProviderResult(ProviderStatus.NOT_FOUND, message="alipay: no such trade", raw=r)
         return self._failure(r)
 
     async def refund(self, intent_id: str, refund_id: str, amount: int) -> ProviderResult:
-        r = await self._call("refund", "api_alipay_trade_refund", yuan(amount),
-                             out_trade_no=intent_id, out_request_no=refund_id)
+        r = await self._call(
+            "refund",
+            "api_alipay_trade_refund",
+            yuan(amount),
+            out_trade_no=intent_id,
+            out_request_no=refund_id,
+        )
         if isinstance(r, ProviderResult):
             return r
         if str(r.get("code")) == "10000":
-            return ProviderResult(ProviderStatus.REFUNDED, str(r.get("trade_no") or ""),
-                                  amount, "CNY", "alipay: refunded", raw=r)
+            return ProviderResult(
+                ProviderStatus.REFUNDED,
+                str(r.get("trade_no") or ""),
+                amount,
+                "CNY",
+                "alipay: refunded",
+                raw=r,
+            )
         return self._failure(r)
 
     async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
@@ -201,18 +262,24 @@ class AlipayProvider:
         if isinstance(r, ProviderResult):
             return r
         if str(r.get("code")) == "10000" and r.get("retry_flag") != "Y":
-            return ProviderResult(ProviderStatus.REVERSED, str(r.get("trade_no") or "") or
-                                  None, None, "CNY", f"alipay: {r.get('action')}", raw=r)
+            return ProviderResult(
+                ProviderStatus.REVERSED,
+                str(r.get("trade_no") or "") or None,
+                None,
+                "CNY",
+                f"alipay: {r.get('action')}",
+                raw=r,
+            )
         if str(r.get("code")) == "10000":
-            return ProviderResult(ProviderStatus.UNKNOWN, message="alipay: retry the cancel",
-                                  raw=r)
+            return ProviderResult(ProviderStatus.UNKNOWN, message="alipay: retry the cancel", raw=r)
         return self._failure(r)
 
     def verify_callback(self, headers: dict[str, str], body: bytes) -> CallbackEvent:
         """An asynchronous notify (form POST to notify_url), RSA2-signed by the gateway."""
         try:
-            params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                                    strict_parsing=True))
+            params = dict(
+                parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+            )
         except (UnicodeDecodeError, ValueError) as exc:
             raise ProviderError(FailureKind.INVALID, "alipay notify: not a form") from exc
         sign = params.pop("sign", "")
@@ -228,8 +295,14 @@ class AlipayProvider:
         if not intent_id:
             raise ProviderError(FailureKind.INVALID, "alipay notify: no out_trade_no")
         r = self._trade(params)
-        return CallbackEvent(intent_id, r.status, r.provider_ref, r.amount or 0, "CNY",
-                             params.get("notify_id") or f"{intent_id}:{params.get('trade_status')}")
+        return CallbackEvent(
+            intent_id,
+            r.status,
+            r.provider_ref,
+            r.amount or 0,
+            "CNY",
+            params.get("notify_id") or f"{intent_id}:{params.get('trade_status')}",
+        )
 
     async def statement(self, since_ms: int, until_ms: int) -> list[StatementEntry]:
         return await emulator_statement(self.emulator_url, self.name, since_ms, until_ms)

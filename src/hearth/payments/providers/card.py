@@ -32,12 +32,15 @@ from hearth.payments.providers.common import (
     transport_failure,
 )
 
-STATUS = {"succeeded": ProviderStatus.SUCCEEDED, "processing": ProviderStatus.PENDING,
-          "requires_action": ProviderStatus.PENDING,
-          "requires_confirmation": ProviderStatus.PENDING,
-          "requires_capture": ProviderStatus.PENDING,
-          "requires_payment_method": ProviderStatus.FAILED,
-          "canceled": ProviderStatus.REVERSED}
+STATUS = {
+    "succeeded": ProviderStatus.SUCCEEDED,
+    "processing": ProviderStatus.PENDING,
+    "requires_action": ProviderStatus.PENDING,
+    "requires_confirmation": ProviderStatus.PENDING,
+    "requires_capture": ProviderStatus.PENDING,
+    "requires_payment_method": ProviderStatus.FAILED,
+    "canceled": ProviderStatus.REVERSED,
+}
 
 
 class CardProvider:
@@ -45,17 +48,27 @@ class CardProvider:
     methods = frozenset({"card"})
     wallets: frozenset[str] = frozenset()
 
-    def __init__(self, *, api_base: str = "https://api.stripe.com", api_key: str = "",
-                 webhook_secret: str = "", timeout_s: float = 5.0, emulator_url: str = "",
-                 name: str = "card") -> None:
+    def __init__(
+        self,
+        *,
+        api_base: str = "https://api.stripe.com",
+        api_key: str = "",
+        webhook_secret: str = "",
+        timeout_s: float = 5.0,
+        emulator_url: str = "",
+        name: str = "card",
+    ) -> None:
         self.name = name
         self.api_base = api_base.rstrip("/")
         self.timeout_s = timeout_s
         self.emulator_url = emulator_url
         self._api_key = api_key
         self._webhook_secret = webhook_secret
-        self._keys = EmulatorKeySource(emulator_url) if emulator_url and not (
-            api_key and webhook_secret) else None
+        self._keys = (
+            EmulatorKeySource(emulator_url)
+            if emulator_url and not (api_key and webhook_secret)
+            else None
+        )
         # One client per event loop: the SDK's httpx pool must not outlive its loop.
         self._clients: dict[int, tuple[asyncio.AbstractEventLoop, stripe.StripeClient]] = {}
 
@@ -71,8 +84,11 @@ class CardProvider:
         if held is None or held[0] is not loop:
             api_key, _ = await self._secrets()
             client = stripe.StripeClient(
-                api_key, base_addresses={"api": self.api_base}, max_network_retries=0,
-                http_client=stripe.HTTPXClient(timeout=self.timeout_s))
+                api_key,
+                base_addresses={"api": self.api_base},
+                max_network_retries=0,
+                http_client=stripe.HTTPXClient(timeout=self.timeout_s),
+            )
             self._clients = {i: v for i, v in self._clients.items() if not v[0].is_closed()}
             self._clients[id(loop)] = (loop, client)
             return client
@@ -81,14 +97,22 @@ class CardProvider:
     def _result(self, pi: Any, expect: int | None = None) -> ProviderResult:
         status = STATUS.get(str(pi["status"]), ProviderStatus.UNKNOWN)
         if status is ProviderStatus.SUCCEEDED and int(pi.get("amount_refunded") or 0) >= int(
-                pi["amount"]):
+            pi["amount"]
+        ):
             status = ProviderStatus.REFUNDED
         amount = int(pi["amount"])
         if expect is not None and amount != expect:
-            raise ProviderError(FailureKind.INVALID,
-                                f"card: amount {amount} does not match {expect}")
-        return ProviderResult(status, str(pi["id"]), amount, str(pi["currency"]).upper(),
-                              f"card: {pi['status']}", raw={"id": pi["id"]})
+            raise ProviderError(
+                FailureKind.INVALID, f"card: amount {amount} does not match {expect}"
+            )
+        return ProviderResult(
+            status,
+            str(pi["id"]),
+            amount,
+            str(pi["currency"]).upper(),
+            f"card: {pi['status']}",
+            raw={"id": pi["id"]},
+        )
 
     async def _run(self, op: str, coro: Any) -> Any:
         """Await an SDK call; answer a ProviderResult for failures that are not errors."""
@@ -96,12 +120,18 @@ class CardProvider:
             out = await coro
             return out.to_dict() if hasattr(out, "to_dict") else out
         except stripe.CardError as exc:
-            return ProviderResult(ProviderStatus.FAILED, message=f"card: {exc.user_message}",
-                                  raw={"code": exc.code or ""})
+            return ProviderResult(
+                ProviderStatus.FAILED,
+                message=f"card: {exc.user_message}",
+                raw={"code": exc.code or ""},
+            )
         except stripe.APIConnectionError as exc:
             return transport_failure(op, "card", exc)
-        except (stripe.AuthenticationError, stripe.IdempotencyError,
-                stripe.SignatureVerificationError) as exc:
+        except (
+            stripe.AuthenticationError,
+            stripe.IdempotencyError,
+            stripe.SignatureVerificationError,
+        ) as exc:
             raise ProviderError(FailureKind.INVALID, f"card: {exc.user_message}") from exc
         except stripe.InvalidRequestError as exc:
             if exc.http_status == 404:
@@ -109,8 +139,9 @@ class CardProvider:
             raise ProviderError(FailureKind.INVALID, f"card: {exc.user_message}") from exc
         except stripe.StripeError as exc:  # 5xx and anything the acquirer could not do
             if exc.http_status is not None and exc.http_status >= 500:
-                raise ProviderError(FailureKind.UNAVAILABLE,
-                                    f"card: HTTP {exc.http_status}") from exc
+                raise ProviderError(
+                    FailureKind.UNAVAILABLE, f"card: HTTP {exc.http_status}"
+                ) from exc
             raise ProviderError(FailureKind.INVALID, f"card: {exc.user_message}") from exc
         except ValueError as exc:  # an answer that is not JSON (a proxy's error page)
             raise ProviderError(FailureKind.UNAVAILABLE, f"card: {exc}") from exc
@@ -121,20 +152,32 @@ class CardProvider:
         check_currency(req.currency)
         client = await self.client()
         params: dict[str, Any] = {
-            "amount": req.amount, "currency": req.currency.lower(), "confirm": True,
+            "amount": req.amount,
+            "currency": req.currency.lower(),
+            "confirm": True,
             "payment_method": req.auth_code or "pm_card_visa",
             "description": req.description or "Hearth",
-            "metadata": {"hearth_intent": req.intent_id, "bill": bill_of(req.description)}}
-        out = await self._run("charge", client.v1.payment_intents.create_async(
-            params, {"idempotency_key": req.intent_id}))  # type: ignore[arg-type]
+            "metadata": {"hearth_intent": req.intent_id, "bill": bill_of(req.description)},
+        }
+        out = await self._run(
+            "charge",
+            client.v1.payment_intents.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": req.intent_id},
+            ),
+        )
         if isinstance(out, ProviderResult):
             return out
         return self._result(out, req.amount)
 
     async def _find(self, intent_id: str) -> Any:
         client = await self.client()
-        return await self._run("query", client.v1.payment_intents.search_async(
-            {"query": f"metadata['hearth_intent']:'{intent_id}'"}))
+        return await self._run(
+            "query",
+            client.v1.payment_intents.search_async(
+                {"query": f"metadata['hearth_intent']:'{intent_id}'"}
+            ),
+        )
 
     async def query(self, intent_id: str) -> ProviderResult:
         found = await self._find(intent_id)
@@ -152,18 +195,30 @@ class CardProvider:
             return ProviderResult(ProviderStatus.NOT_FOUND, message="card: no such payment")
         client = await self.client()
         try:
-            out = await self._run("refund", client.v1.refunds.create_async(
-                {"payment_intent": found["data"][0]["id"], "amount": amount,
-                 "metadata": {"refund_id": refund_id}},
-                {"idempotency_key": refund_id}))
+            out = await self._run(
+                "refund",
+                client.v1.refunds.create_async(
+                    {
+                        "payment_intent": found["data"][0]["id"],
+                        "amount": amount,
+                        "metadata": {"refund_id": refund_id},
+                    },
+                    {"idempotency_key": refund_id},
+                ),
+            )
         except ProviderError as exc:  # refused (above what is left): same words as wallets
             if exc.kind is not FailureKind.INVALID:
                 raise
             return ProviderResult(ProviderStatus.FAILED, message=exc.message)
         if isinstance(out, ProviderResult):
             return out
-        return ProviderResult(ProviderStatus.REFUNDED, str(out["id"]), int(out["amount"]),
-                              str(out["currency"]).upper(), "card: refunded")
+        return ProviderResult(
+            ProviderStatus.REFUNDED,
+            str(out["id"]),
+            int(out["amount"]),
+            str(out["currency"]).upper(),
+            "card: refunded",
+        )
 
     async def reverse(self, intent_id: str, method: str | None = None) -> ProviderResult:
         found = await self._find(intent_id)
@@ -176,14 +231,26 @@ class CardProvider:
         if pi["status"] == "succeeded":
             left = int(pi["amount"]) - int(pi.get("amount_refunded") or 0)
             if left > 0:
-                out = await self._run("reverse", client.v1.refunds.create_async(
-                    {"payment_intent": pi["id"], "amount": left,
-                     "metadata": {"refund_id": f"{intent_id}-reversal"}},
-                    {"idempotency_key": f"{intent_id}-reversal"}))
+                out = await self._run(
+                    "reverse",
+                    client.v1.refunds.create_async(
+                        {
+                            "payment_intent": pi["id"],
+                            "amount": left,
+                            "metadata": {"refund_id": f"{intent_id}-reversal"},
+                        },
+                        {"idempotency_key": f"{intent_id}-reversal"},
+                    ),
+                )
                 if isinstance(out, ProviderResult):
                     return out
-            return ProviderResult(ProviderStatus.REVERSED, str(pi["id"]), int(pi["amount"]),
-                                  str(pi["currency"]).upper(), "card: refunded in full")
+            return ProviderResult(
+                ProviderStatus.REVERSED,
+                str(pi["id"]),
+                int(pi["amount"]),
+                str(pi["currency"]).upper(),
+                "card: refunded in full",
+            )
         if pi["status"] == "canceled":
             return self._result(pi)
         out = await self._run("reverse", client.v1.payment_intents.cancel_async(pi["id"]))
@@ -211,14 +278,15 @@ class CardProvider:
             raise ProviderError(FailureKind.INVALID, "card webhook: bad shape") from exc
         if amount <= 0:
             raise ProviderError(FailureKind.INVALID, "card webhook: bad amount")
-        status = {"payment_intent.succeeded": ProviderStatus.SUCCEEDED,
-                  "payment_intent.payment_failed": ProviderStatus.FAILED,
-                  "payment_intent.canceled": ProviderStatus.REVERSED,
-                  "charge.refunded": ProviderStatus.REFUNDED}.get(str(event["type"]))
+        status = {
+            "payment_intent.succeeded": ProviderStatus.SUCCEEDED,
+            "payment_intent.payment_failed": ProviderStatus.FAILED,
+            "payment_intent.canceled": ProviderStatus.REVERSED,
+            "charge.refunded": ProviderStatus.REFUNDED,
+        }.get(str(event["type"]))
         if status is None:
             raise ProviderError(FailureKind.INVALID, f"card webhook: {event['type']} unused")
-        return CallbackEvent(intent_id, status, str(obj["id"]), amount, currency,
-                             str(event["id"]))
+        return CallbackEvent(intent_id, status, str(obj["id"]), amount, currency, str(event["id"]))
 
     async def statement(self, since_ms: int, until_ms: int) -> list[StatementEntry]:
         return await emulator_statement(self.emulator_url, self.name, since_ms, until_ms)

@@ -39,8 +39,9 @@ def lost_answer(op: str, provider: str, detail: str) -> ProviderResult:
     """A charge that may have captured: never report failure, let the caller query."""
     if op != "charge":
         raise ProviderError(FailureKind.TIMEOUT, f"{provider}: no answer ({detail})")
-    return ProviderResult(ProviderStatus.UNKNOWN,
-                          message=f"{provider}: the answer was lost ({detail}); query it")
+    return ProviderResult(
+        ProviderStatus.UNKNOWN, message=f"{provider}: the answer was lost ({detail}); query it"
+    )
 
 
 def classify(exc: BaseException) -> str:
@@ -51,18 +52,26 @@ def classify(exc: BaseException) -> str:
         seen.add(id(cur))
         name = type(cur).__name__
         text = str(cur)
-        if isinstance(cur, ConnectionRefusedError) or name in ("ConnectError",
-                                                               "NewConnectionError") \
-                or "Connection refused" in text:
+        if (
+            isinstance(cur, ConnectionRefusedError)
+            or name in ("ConnectError", "NewConnectionError")
+            or "Connection refused" in text
+        ):
             return "refused"
-        if isinstance(cur, TimeoutError) or "timed out" in text.lower() \
-                or name in ("ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"):
+        if (
+            isinstance(cur, TimeoutError)
+            or "timed out" in text.lower()
+            or name in ("ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout")
+        ):
             return "timeout"
         reason = getattr(cur, "reason", None)
         first = cur.args[0] if cur.args else None
-        cur = (cur.__cause__ or cur.__context__
-               or (reason if isinstance(reason, BaseException) else None)
-               or (first if isinstance(first, BaseException) else None))
+        cur = (
+            cur.__cause__
+            or cur.__context__
+            or (reason if isinstance(reason, BaseException) else None)
+            or (first if isinstance(first, BaseException) else None)
+        )
     return "lost"
 
 
@@ -72,8 +81,9 @@ def transport_failure(op: str, provider: str, exc: BaseException) -> ProviderRes
         raise ProviderError(FailureKind.UNAVAILABLE, f"{provider}: connection refused")
     if kind == "timeout":
         if op == "charge":
-            return ProviderResult(ProviderStatus.UNKNOWN,
-                                  message=f"{provider}: no answer in time; query it")
+            return ProviderResult(
+                ProviderStatus.UNKNOWN, message=f"{provider}: no answer in time; query it"
+            )
         raise ProviderError(FailureKind.TIMEOUT, f"{provider}: no answer in time")
     return lost_answer(op, provider, type(exc).__name__)
 
@@ -115,8 +125,9 @@ class EmulatorKeySource:
                     r = httpx.get(f"{self.url}/_emulator/keys", timeout=2.0)
                     r.raise_for_status()
                 except httpx.HTTPError as exc:
-                    raise ProviderError(FailureKind.UNAVAILABLE,
-                                        f"emulator keys not reachable: {exc}") from exc
+                    raise ProviderError(
+                        FailureKind.UNAVAILABLE, f"emulator keys not reachable: {exc}"
+                    ) from exc
                 self._keys = {k: str(v) for k, v in r.json().items()}
             return self._keys
 
@@ -126,19 +137,30 @@ class EmulatorKeySource:
         return await asyncio.to_thread(self.get)
 
 
-async def emulator_statement(url: str, provider: str, since_ms: int,
-                             until_ms: int) -> list[StatementEntry]:
+async def emulator_statement(
+    url: str, provider: str, since_ms: int, until_ms: int
+) -> list[StatementEntry]:
     """The provider's statement for a window, as the emulator's statement endpoint keeps it."""
     if not url:
         raise ProviderError(FailureKind.UNAVAILABLE, "no statement source configured")
     try:
         async with httpx.AsyncClient(timeout=5.0) as client:
-            r = await client.get(f"{url.rstrip('/')}/_emulator/statement",
-                                 params={"provider": provider, "since_ms": since_ms,
-                                         "until_ms": until_ms})
+            r = await client.get(
+                f"{url.rstrip('/')}/_emulator/statement",
+                params={"provider": provider, "since_ms": since_ms, "until_ms": until_ms},
+            )
             r.raise_for_status()
     except httpx.HTTPError as exc:
         raise ProviderError(FailureKind.UNAVAILABLE, f"statement: {exc}") from exc
     entries: list[dict[str, Any]] = r.json()["entries"]
-    return [StatementEntry(e["intent_id"], e["provider_ref"], e["kind"], int(e["amount"]),
-                           e["currency"], int(e["at_ms"])) for e in entries]
+    return [
+        StatementEntry(
+            e["intent_id"],
+            e["provider_ref"],
+            e["kind"],
+            int(e["amount"]),
+            e["currency"],
+            int(e["at_ms"]),
+        )
+        for e in entries
+    ]

@@ -20,8 +20,15 @@ def notify_url(settings: Settings, provider: str) -> str | None:
 
 KEY_FIELDS = {
     "alipay": ("app_id", "app_private_key", "platform_public_key"),
-    "wechat": ("mchid", "appid", "cert_serial_no", "private_key", "platform_public_key",
-               "public_key_id", "apiv3_key"),
+    "wechat": (
+        "mchid",
+        "appid",
+        "cert_serial_no",
+        "private_key",
+        "platform_public_key",
+        "public_key_id",
+        "apiv3_key",
+    ),
     "card": ("api_key", "webhook_secret"),
 }
 
@@ -43,30 +50,43 @@ def build_providers(settings: Settings) -> list[Provider]:
         if not emu and not configured(settings, name):
             continue  # no keys and no emulator: an adapter that could only fail
         if name == "alipay":
-            out.append(alipay.AlipayProvider(
-                gateway=f"{emu}/gateway.do" if emu else alipay.REAL_GATEWAY,
-                app_id=settings.payment_alipay_app_id,
-                app_private_key=settings.payment_alipay_app_private_key,
-                platform_public_key=settings.payment_alipay_platform_public_key,
-                notify_url=notify_url(settings, "alipay"), timeout_s=timeout_s,
-                emulator_url=emu))
+            out.append(
+                alipay.AlipayProvider(
+                    gateway=f"{emu}/gateway.do" if emu else alipay.REAL_GATEWAY,
+                    app_id=settings.payment_alipay_app_id,
+                    app_private_key=settings.payment_alipay_app_private_key,
+                    platform_public_key=settings.payment_alipay_platform_public_key,
+                    notify_url=notify_url(settings, "alipay"),
+                    timeout_s=timeout_s,
+                    emulator_url=emu,
+                )
+            )
         elif name == "wechat":
-            out.append(wechat.WechatProvider(
-                gateway=emu or wechat.REAL_GATEWAY, notify_url=notify_url(settings, "wechat"),
-                timeout_s=timeout_s, emulator_url=emu,
-                wechat_mchid=settings.payment_wechat_mchid,
-                wechat_appid=settings.payment_wechat_appid,
-                wechat_cert_serial_no=settings.payment_wechat_cert_serial_no,
-                wechat_private_key=settings.payment_wechat_private_key,
-                wechat_platform_public_key=settings.payment_wechat_platform_public_key,
-                wechat_public_key_id=settings.payment_wechat_public_key_id,
-                wechat_apiv3_key=settings.payment_wechat_apiv3_key))
+            out.append(
+                wechat.WechatProvider(
+                    gateway=emu or wechat.REAL_GATEWAY,
+                    notify_url=notify_url(settings, "wechat"),
+                    timeout_s=timeout_s,
+                    emulator_url=emu,
+                    wechat_mchid=settings.payment_wechat_mchid,
+                    wechat_appid=settings.payment_wechat_appid,
+                    wechat_cert_serial_no=settings.payment_wechat_cert_serial_no,
+                    wechat_private_key=settings.payment_wechat_private_key,
+                    wechat_platform_public_key=settings.payment_wechat_platform_public_key,
+                    wechat_public_key_id=settings.payment_wechat_public_key_id,
+                    wechat_apiv3_key=settings.payment_wechat_apiv3_key,
+                )
+            )
         elif name == "card":
-            out.append(card.CardProvider(
-                api_base=emu or "https://api.stripe.com",
-                api_key=settings.payment_stripe_api_key,
-                webhook_secret=settings.payment_stripe_webhook_secret, timeout_s=timeout_s,
-                emulator_url=emu))
+            out.append(
+                card.CardProvider(
+                    api_base=emu or "https://api.stripe.com",
+                    api_key=settings.payment_stripe_api_key,
+                    webhook_secret=settings.payment_stripe_webhook_secret,
+                    timeout_s=timeout_s,
+                    emulator_url=emu,
+                )
+            )
         else:
             raise ValueError(f"unknown payment provider {name!r} in payment_providers")
     return out

@@ -15,18 +15,20 @@ APP_HEADER = "X-Douyin-App-Id"
 
 
 def sign(timestamp: str, body: bytes, secret: str) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body,
-                    hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
 def verify(timestamp: str, body: bytes, signature: str, secret: str) -> bool:
-    return bool(signature) and hmac.compare_digest(signature.lower(),
-                                                   sign(timestamp, body, secret))
+    return bool(signature) and hmac.compare_digest(signature.lower(), sign(timestamp, body, secret))
 
 
 def headers(app_id: str, timestamp: str, body: bytes, secret: str) -> dict[str, str]:
-    return {"Content-Type": "application/json", APP_HEADER: app_id,
-            TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(timestamp, body, secret)}
+    return {
+        "Content-Type": "application/json",
+        APP_HEADER: app_id,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(timestamp, body, secret),
+    }
 
 
 def ok_answer(extra: dict[str, object] | None = None) -> dict[str, object]:
