@@ -1,6 +1,8 @@
 // The POS page: sign in with a PIN, the floor plan, taking an order fast, sending it to the
 // kitchen, voids with a manager's approval. Every price shown comes from the server.
 import { refreshCalls, refreshPacing, refreshStatus } from "/static/pos/banners.js";
+import { mountMoves } from "/static/pos/moves.js";
+import { showReceipt } from "/static/pos/receipt.js";
 
 (() => {
   const { api, t, name, yuan, el, showError, toast } = Hearth;
@@ -493,105 +495,8 @@ import { refreshCalls, refreshPacing, refreshStatus } from "/static/pos/banners.
   }
   $("discount").addEventListener("click", () => openDiscount(null));
 
-  // -- move, merge and split: a party moves to a free table, two tables eat as one party (the
-  //    bill merges into the other), or some dishes go on a bill of their own -----------------
-  const LIVE = ["open", "submitted", "preparing", "ready", "served"];
-  const OCCUPIED = ["ordering", "waiting", "eating", "paying"];
-
-  function allTables() { return state.floor.flatMap((a) => a.tables); }
-
-  // The live order at a table, or null: the floor knows tables, not their orders.
-  async function liveOrderAt(tableId) {
-    const list = await api("GET", `/api/orders?table_id=${tableId}&limit=20`);
-    const live = list.filter((o) => LIVE.includes(o.status));
-    return live.length ? live[0] : null;
-  }
-
-  // Merge this bill into another order; the panel then shows the merged bill at its table.
-  async function mergeInto(target, table) {
-    try {
-      state.order = await api("POST", `/api/orders/${state.order.id}/merge`,
-        { into_order_id: target.id });
-      state.table = table || null;
-      toast(`${t("pos.merge_ok")} #${state.order.number}`, "ok");
-      renderOrder();
-      return true;
-    } catch (err) { showError(err); return false; }
-  }
-
-  async function mergeIntoTable(tb) {
-    try {
-      const target = await liveOrderAt(tb.id);
-      if (!target) { toast(t("pos.merge_none"), "error"); return false; }
-      return await mergeInto(target, tb);
-    } catch (err) { showError(err); return false; }
-  }
-
-  function occupiedTiles(onPick) {
-    return allTables()
-      .filter((tb) => OCCUPIED.includes(tb.status) && (!state.table || tb.id !== state.table.id))
-      .map((tb) => el("button", { type: "button", class: `table st-${tb.status}`,
-        dataset: { code: tb.code }, onclick: () => onPick(tb) },
-        el("strong", {}, tb.code), el("span", {}, t(`table.${tb.status}`))));
-  }
-
-  $("transfer").addEventListener("click", () => {
-    const dialog = $("transfer-dialog");
-    const free = allTables().filter((tb) => tb.status === "free");
-    $("transfer-tables").replaceChildren(...free.map((tb) => el("button", {
-      type: "button", class: "table st-free", dataset: { code: tb.code }, onclick: async () => {
-        dialog.close();
-        if (await act("/transfer", { table_id: tb.id })) state.table = tb;
-        renderOrder();
-      } }, tb.code)));
-    // An occupied table cannot take a second party's bill, but the two can become one bill.
-    const occupied = occupiedTiles(async (tb) => {
-      dialog.close();
-      await mergeIntoTable(tb);
-    });
-    $("transfer-occupied").replaceChildren(...occupied);
-    $("transfer-merge-head").classList.toggle("hidden", !occupied.length);
-    dialog.showModal();
-  });
-
-  $("merge").addEventListener("click", async () => {
-    const dialog = $("merge-dialog");
-    const pick = (fn) => async () => { dialog.close(); await fn(); };
-    const tiles = occupiedTiles((tb) => pick(() => mergeIntoTable(tb))());
-    try {
-      // Orders with no table (takeaway, counter) can be merged too, by their number.
-      const open = (await api("GET", "/api/orders?limit=100"))
-        .filter((o) => LIVE.includes(o.status) && !o.table_id && o.id !== state.order.id);
-      tiles.push(...open.map((o) => el("button", { type: "button", class: "table st-ordering",
-        dataset: { number: String(o.number) }, onclick: pick(() => mergeInto(o, null)) },
-        el("strong", {}, `#${o.number}`), el("span", {}, t(`order.${o.status}`)))));
-    } catch (err) { showError(err); }
-    $("merge-targets").replaceChildren(...tiles);
-    $("merge-none").classList.toggle("hidden", tiles.length > 0);
-    dialog.showModal();
-  });
-
-  $("split-lines").addEventListener("click", () => {
-    const live = state.order.lines.filter((ln) => ln.state !== "voided");
-    $("split-list").replaceChildren(...live.map((ln) => el("li", {},
-      el("label", {}, el("input", { type: "checkbox", value: ln.id, dataset: { id: ln.id } }),
-        ` ${ln.quantity}× ${Hearth.lang === "zh" ? ln.name_zh : ln.name_en} `,
-        el("span", { class: "price" }, yuan(ln.line_total))))));
-    const dialog = $("split-dialog");
-    dialog.returnValue = "";
-    dialog.onclose = async () => {
-      if (dialog.returnValue !== "ok") return;
-      const ids = [...$("split-list").querySelectorAll("input:checked")].map((i) => i.value);
-      if (!ids.length) { toast(t("pos.split_pick"), "error"); return; }
-      try {
-        const bill = await api("POST", `/api/orders/${state.order.id}/split`, { line_ids: ids });
-        toast(`${t("pos.split_ok")} #${bill.number} ${yuan(bill.totals.total)}`, "ok");
-        state.order = await api("GET", `/api/orders/${state.order.id}`);
-        renderOrder();
-      } catch (err) { showError(err); }
-    };
-    dialog.showModal();
-  });
+  // -- move, merge and split: static/pos/moves.js ------------------------------------------
+  mountMoves({ state, act, renderOrder });
 
   // -- checkout (static/checkout.js): the order panel follows the bill; a paid table goes back
   //    to the floor, where it shows "to clean" ----------------------------------------------
@@ -611,50 +516,8 @@ import { refreshCalls, refreshPacing, refreshStatus } from "/static/pos/banners.
     });
   });
 
-  // -- the on-screen receipt: what the guest paid for and how, for when the printer is out of
-  //    paper or the guest just wants to see it. Its own dialog, so checkout can call it too:
-  //    window.hearthShowReceipt(orderId). ------------------------------------------------------
-  async function showReceipt(orderId) {
-    let order, bill;
-    try {
-      [order, bill] = await Promise.all([api("GET", `/api/orders/${orderId}`),
-        api("GET", `/api/orders/${orderId}/payments`)]);
-    } catch (err) { showError(err); return; }
-    const row = (label, amount, cls = "") => [el("dt", { class: cls }, label),
-      el("dd", { class: `price ${cls}` }, yuan(amount))];
-    const lines = order.lines.filter((ln) => ln.state !== "voided");
-    const tot = order.totals;
-    const taken = bill.payments.filter((p) => ["succeeded", "refunded"].includes(p.status));
-    const change = taken.reduce((sum, p) => sum + (p.change_due || 0), 0);
-    const rounding = taken.reduce((sum, p) => sum + (p.rounding || 0), 0);
-    const tender = (p) => [t(`pay.${p.tender}`), p.provider && p.provider !== p.tender ?
-      `(${t(`provider.${p.provider}`)})` : "", p.offline ? `· ${t("rc.offline")}` : "",
-      p.status === "refunded" ? `· ${t("rc.refunded")}` : ""].filter(Boolean).join(" ");
-    $("receipt-body").replaceChildren(
-      el("h3", {}, `${t("rc.title")} #${order.number}`),
-      el("ul", { class: "rc-lines" }, ...lines.map((ln) => el("li", { dataset: { id: ln.id } },
-        el("span", {}, `${ln.quantity}× ${Hearth.lang === "zh" ? ln.name_zh : ln.name_en}`),
-        el("span", { class: "price" }, yuan(ln.line_total))))),
-      el("dl", { class: "totals" },
-        ...row(t("pos.subtotal"), tot.subtotal),
-        ...(tot.line_discounts + tot.order_discount ?
-          row(t("pos.discounts"), -(tot.line_discounts + tot.order_discount)) : []),
-        ...(tot.service_charge ? row(t("pos.service"), tot.service_charge) : []),
-        ...(rounding ? row(t("rc.rounding"), -rounding) : []),
-        ...row(t("pos.total"), tot.total, "grand")),
-      el("h4", {}, t("rc.paid_by")),
-      el("ul", { class: "rc-tenders" }, ...taken.map((p) => el("li", {
-        dataset: { tender: p.tender } },
-        el("span", {}, tender(p), p.tip ? ` (${t("rc.tip")} ${yuan(p.tip)})` : "",
-          p.tendered ? ` · ${t("rc.tendered")} ${yuan(p.tendered)}` : ""),
-        el("span", { class: "price" }, yuan(p.amount + (p.tip || 0)))))),
-      el("dl", { class: "totals" },
-        ...row(t("rc.paid_total"), bill.paid + bill.tips),
-        ...row(t("rc.change"), change, "rc-change")));
-    $("receipt-body").dataset.order = order.id;
-    const dialog = $("receipt-dialog");
-    if (!dialog.open) dialog.showModal();
-  }
+  // -- the on-screen receipt: static/pos/receipt.js; checkout calls it too:
+  //    window.hearthShowReceipt(orderId).
   window.hearthShowReceipt = showReceipt;
 
   let lastPaid = null;  // the last bill paid on this till, for "Show receipt" on the floor
