@@ -11,6 +11,10 @@ import { renderPrinters } from "./admin/printers.js";
 import { renderPayments } from "./admin/payments.js";
 import { renderDelivery } from "./admin/delivery.js";
 import { renderSettings } from "./admin/settings.js";
+import { renderStock } from "./admin/stock.js";
+import { renderMembers } from "./admin/members.js";
+import { renderAlerts } from "./admin/alerts.js";
+import { renderDrills } from "./admin/drills.js";
 
 $("#login-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -32,7 +36,9 @@ async function start() {
   // Sections whose module has no API on this node are hidden rather than broken.
   await Promise.all([
     probe("kitchen", "/api/kitchen/stations"), probe("printers", "/api/printers"),
-    probe("payments", "/api/payments/providers"), probe("delivery", "/api/delivery/mappings")]);
+    probe("payments", "/api/payments/providers"), probe("delivery", "/api/delivery/mappings"),
+    probe("stock", "/api/inventory/ingredients"), probe("members", "/api/members"),
+    probe("alerts", "/api/ops/alerts"), probe("drills", "/api/ops/drills")]);
   show(location.hash.slice(1) || "menu");
 }
 
@@ -43,6 +49,7 @@ async function probe(tab, path) {
 
 const RENDER = { menu: renderMenu, floor: renderFloor, staff: renderStaff, kitchen: renderKitchen,
   printers: renderPrinters, payments: renderPayments, delivery: renderDelivery, settings: renderSettings,
+  stock: renderStock, members: renderMembers, alerts: renderAlerts, drills: renderDrills,
   hq: (pane) => HearthSync.adminPane(pane), health: (pane) => HearthHealth.adminPane(pane) };
 
 function show(tab) {
