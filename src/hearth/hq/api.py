@@ -128,9 +128,17 @@ def enrol(body: EnrolBody, hq: HQDep) -> dict[str, Any]:
 @sync.post("/handshake", summary="Where HQ stands for this store, and may it upload")
 def handshake(body: HandshakeBody, hq: HQDep, store_id: StoreDep) -> dict[str, Any]:
     _same_store(body.store_id, store_id)
-    return service.handshake(
+    answer = service.handshake(
         hq, store_id, body.epoch, body.seq, body.digest, body.catalogue_version
     )
+    return {**answer, "server_time_ms": hq.clock.now_ms()}
+
+
+@sync.get("/time", summary="HQ's clock: a store's doctor measures its skew and round trip")
+def server_time(hq: HQDep) -> dict[str, int]:
+    """Open to anyone (the time is no secret), so a store checks its clock and its link to HQ
+    with one small request, before and without its credential."""
+    return {"server_time_ms": hq.clock.now_ms()}
 
 
 @sync.post("/events", summary="Upload a batch of journal events (gzip), exactly once")

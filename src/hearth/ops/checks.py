@@ -26,6 +26,8 @@ from hearth.core.subscribers import SubscriberRunner
 from hearth.kitchen.fallback import Screens
 from hearth.kitchen.tables import station_timing, stations, tickets
 from hearth.ops import domain as d
+from hearth.ops import probes
+from hearth.ops import rules as r
 from hearth.ops.domain import Finding
 from hearth.payments.runtime import PaymentsRuntime
 from hearth.payments.tables import payments
@@ -33,6 +35,7 @@ from hearth.printing import worker as print_worker
 from hearth.printing.lifecycle import worker_of
 from hearth.printing.tables import printers
 from hearth.sync.api import status_json
+from hearth.sync.service import load_state
 
 CheckFn = Callable[[Node], Awaitable[list[Finding]]]
 
@@ -102,7 +105,18 @@ async def providers(node: Node) -> list[Finding]:
 async def printers_check(node: Node) -> list[Finding]:
     worker = worker_of(node)
     report = await asyncio.to_thread(print_worker.health_report, node, worker)
-    return [d.judge_printer(p) for p in report]
+    names = {p["printer_id"]: p["name"] for p in report}
+    out = []
+    for p in report:
+        # Where its tickets go meanwhile: its backup printer, else the station's screens.
+        backup = names.get(p.get("backup_printer_id") or "")
+        where = (
+            f"backup printer {backup}"
+            if backup
+            else ("the kitchen screens" if p.get("station_id") else None)
+        )
+        out.append(r.judge_printer_status(p, where) or d.judge_printer(p))
+    return out
 
 
 def _stations(node: Node) -> list[tuple[str, str, bool]]:
@@ -214,6 +228,54 @@ async def backup(node: Node) -> list[Finding]:
     ]
 
 
+# -- beyond the box: HQ, names, the year ahead -----------------------------------------------
+
+
+def _hq_url(node: Node) -> str | None:
+    with node.engine.connect() as conn:
+        state = load_state(conn)
+    return state.hq_url if state is not None else None
+
+
+async def hq(node: Node) -> list[Finding]:
+    """HQ's round trip and its clock against ours, from one request."""
+    url = await asyncio.to_thread(_hq_url, node)
+    if url is None:
+        return [r.judge_hq_link(False, False, None), r.judge_clock(None)]
+    got = await probes.probe_hq(url, node.now_ms, timeout_s=2.5)
+    return [
+        r.judge_hq_link(True, got.reachable, got.rtt_ms, got.error),
+        r.judge_clock(got.skew_ms, got.uncertainty_ms),
+    ]
+
+
+async def dns(node: Node) -> list[Finding]:
+    """HQ's host and each payment provider's, each looked up under a 2 s deadline."""
+    url = await asyncio.to_thread(_hq_url, node)
+    runtime = node.parts.find(PaymentsRuntime)
+    live = dict(runtime.providers) if runtime is not None else None
+    hosts = [("hq", h) for h in [probes.host_of(url)] if h]
+    hosts += sorted(probes.provider_hosts(node.settings, live).items())
+    if not hosts:
+        return []
+    return r.judge_dns(await probes.resolve_all(hosts, timeout_s=2.0))
+
+
+def _growth(node: Node) -> tuple[r.Growth, int | None]:
+    path = db_path(node)
+    with node.engine.connect() as conn:
+        top, days = probes.daily_events(conn, node.now_ms())
+    size = probes.file_bytes(path) if path is not None else 0
+    free = shutil.disk_usage(path.parent).free if path is not None else None
+    return r.project_size(size, top, days), free
+
+
+async def growth(node: Node) -> list[Finding]:
+    """The database a year from now, at the pace of the last two weeks."""
+    projected, free = await asyncio.to_thread(_growth, node)
+    return [r.judge_growth(projected, free)]
+
+
 CHECKS: tuple[Check, ...] = (
     Check("database", database, timeout_s=6.0),
     Check("writer", writer, timeout_s=3.0, live=True),
@@ -224,6 +286,9 @@ CHECKS: tuple[Check, ...] = (
     Check("sync", sync),
     Check("orders", stuck_orders),
     Check("backup", backup),
+    Check("hq", hq, timeout_s=4.0),
+    Check("dns", dns, timeout_s=3.0),
+    Check("growth", growth, timeout_s=4.0),
 )
 
 

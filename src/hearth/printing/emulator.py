@@ -3,8 +3,10 @@
 It records the bytes of every connection, answers ``DLE EOT n`` status queries the way an
 ESC/POS printer does, and can be switched into the faults real printers have: down (refuses
 connections), hung (accepts, never reads or answers), slow (answers late) and drop (closes the
-connection part way through a job). ``text()`` turns recorded bytes back into what the paper
-would show, so a test can assert that "宫保鸡丁" and "x2" were printed.
+connection part way through a job). Like a real one it reports paper-out and cover-open
+over the real-time status commands (``DLE EOT 2``: offline cause, ``DLE EOT 4``: roll paper
+sensor) while ``paper_out`` / ``cover_open`` are set. ``text()`` turns recorded bytes back
+into what the paper would show, so a test can assert that "宫保鸡丁" and "x2" were printed.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ _PARAMS = {
 }
 STATUS_ONLINE = 0x12  # DLE EOT 1 answer: fixed bits 1 and 4 set, nothing wrong
 STATUS_OFFLINE = 0x1A  # bit 3: offline
+# Every real-time status byte has bits 1 and 4 set and bit 0 and 7 clear (0x12 = nothing wrong).
+STATUS_FIXED = 0x12
+CAUSE_COVER_OPEN = 0x04  # DLE EOT 2, bit 2: the cover is open
+CAUSE_PAPER_END_STOP = 0x20  # DLE EOT 2, bit 5: printing stopped at the paper end
+PAPER_NEAR_END = 0x0C  # DLE EOT 4, bits 2-3: the roll is nearly used up
+PAPER_END = 0x60  # DLE EOT 4, bits 5-6: no paper
 
 
 def strip_escpos(data: bytes) -> bytes:
@@ -103,6 +111,11 @@ class TestPrinter:
         self.slow_s = 1.0
         self.drop_after = 16  # bytes read before a "drop" closes the connection
         self.offline = False  # answer status queries with the offline bit
+        # Faults a drill or a test flips: each makes the printer offline (as a real one goes)
+        # and says why over DLE EOT 2 / 4.
+        self.paper_out = False
+        self.cover_open = False
+        self.paper_near_end = False
         self.connections: list[bytes] = []  # every connection's bytes, in order
         self.dropped: list[bytes] = []
         self._lock = threading.Lock()
@@ -187,6 +200,26 @@ class TestPrinter:
             time.sleep(0.02)
         return self.jobs
 
+    # -- status ------------------------------------------------------------------------------
+    def status_byte(self, n: int) -> int:
+        """The answer to ``DLE EOT n`` as an ESC/POS printer gives it, for the switches now."""
+        if n == 1:  # printer status: bit 3 offline
+            stopped = self.offline or self.paper_out or self.cover_open
+            return STATUS_OFFLINE if stopped else STATUS_ONLINE
+        if n == 2:  # offline cause
+            return (
+                STATUS_FIXED
+                | (CAUSE_COVER_OPEN if self.cover_open else 0)
+                | (CAUSE_PAPER_END_STOP if self.paper_out else 0)
+            )
+        if n == 4:  # roll paper sensor
+            return (
+                STATUS_FIXED
+                | (PAPER_END if self.paper_out else 0)
+                | (PAPER_NEAR_END if self.paper_near_end or self.paper_out else 0)
+            )
+        return STATUS_FIXED  # n == 3, error cause: none
+
     # -- serving -----------------------------------------------------------------------------
     def _accept(self) -> None:
         assert self._sock is not None
@@ -239,7 +272,7 @@ class TestPrinter:
                     if mode == "slow":
                         time.sleep(self.slow_s)
                     with contextlib.suppress(OSError):
-                        conn.sendall(bytes([STATUS_OFFLINE if self.offline else STATUS_ONLINE]))
+                        conn.sendall(bytes([self.status_byte(data[i + 2])]))
         job = bytes(data)
         with self._lock:
             (self.dropped if dropped else self.connections).append(job)

@@ -15,6 +15,7 @@ from hearth.printing.tables import printers
 from hearth.printing.worker import PrintWorker
 
 PRINTER_STATES = ("unknown", "online", "slow", "offline", "fault")
+PRINTER_REASONS = ("paper_out", "cover_open", "paper_low")  # what ESC/POS status says
 
 MODULE = Module(
     "printing",
@@ -65,4 +66,20 @@ def metrics(node: Node) -> Iterator[Metric]:
         "1 for the printer's current state.",
         ["printer", "state"],
         (([name, st], 1 if s == st else 0) for name, s in states.items() for st in PRINTER_STATES),
+    )
+    worker = node.parts.find(PrintWorker)
+    with node.engine.connect() as conn:
+        named = conn.execute(
+            sa.select(printers.c.id, printers.c.name).where(printers.c.enabled)
+        ).all()
+    health = worker.health if worker is not None else {}
+    yield gauge(
+        "hearth_printer_condition",
+        "1 while the printer reports this condition over ESC/POS status (DLE EOT 2/4).",
+        ["printer", "condition"],
+        (
+            ([name, c], 1 if pid in health and health[pid].reason == c else 0)
+            for pid, name in named
+            for c in PRINTER_REASONS
+        ),
     )

@@ -38,6 +38,7 @@ class Health:
     latency_ms: int | None = None
     last_error: str | None = None
     last_printed_at_ms: int | None = None
+    reason: str | None = None  # what the printer said over ESC/POS status: paper_out, ...
 
 
 @dataclass
@@ -309,6 +310,8 @@ class PrintWorker:
     def _observe(self, printer_id: str, state: str, error: str | None) -> Health:
         h = self.health.setdefault(printer_id, Health())
         h.state, h.checked_at_ms = state, self.node.now_ms()
+        if state == "online":  # it printed or answered: whatever it said before is over
+            h.reason = None
         if error:
             h.last_error = error
         return h
@@ -350,7 +353,7 @@ class PrintWorker:
                 answer_timeout=min(1.0, self.settings.printer_write_timeout_s),
             )
         h = self._observe(printer.id, result.state, result.error)
-        h.latency_ms = result.latency_ms
+        h.latency_ms, h.reason = result.latency_ms, result.reason
 
 
 def health_report(node: Node, worker: PrintWorker | None) -> list[dict[str, Any]]:
@@ -377,6 +380,8 @@ def health_report(node: Node, worker: PrintWorker | None) -> list[dict[str, Any]
                 "checked_at_ms": h.checked_at_ms,
                 "latency_ms": h.latency_ms,
                 "last_error": h.last_error,
+                "reason": h.reason,
+                "backup_printer_id": p.get("backup_printer_id"),
                 "last_printed_at_ms": h.last_printed_at_ms,
                 "queued": c.get("queued", 0) + c.get("sending", 0),
                 "failed": c.get("failed", 0),
