@@ -1,0 +1,167 @@
+"""Alerts on a live node whose clock a test steps: a dark kitchen screen is raised once it has
+lasted, journaled, shown to the admin page and the tills, posted to a real local webhook (which
+fails first, so the retry is seen), acknowledged, and cleared once the screen is back."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from hearth.bootstrap import build_node, create_app
+from hearth.core.clock import ManualClock
+from hearth.core.tables import journal
+from hearth.kitchen.fallback import screens_of
+from hearth.ops.alerts import AlertConfig, runner_of
+from hearth.ops.tables import ops_alerts
+from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
+from hearth.testing.waiting import wait_until
+from tests.conftest import Api
+from tests.integration.test_stepped_loops import step_until
+
+
+class Hook:
+    """A group-chat robot on localhost that refuses its first ``fail_first`` messages."""
+
+    def __init__(self, fail_first: int = 1) -> None:
+        self.got: list[dict[str, Any]] = []
+        self.tries = 0
+        self.fail_first = fail_first
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.tries += 1
+                if hook.tries <= hook.fail_first:
+                    self.send_response(502)
+                else:
+                    hook.got.append(json.loads(body))
+                    self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"errcode":0}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/robot/send?key=test"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    h = Hook()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(int(time.time() * 1000))
+
+
+@pytest.fixture
+def store(tmp_path: Any, clock: ManualClock, hook: Hook) -> Iterator[tuple[Api, dict[str, str]]]:
+    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db"), clock=clock)
+    ids = a_small_restaurant(node)
+    stations = a_kitchen(node, ids)
+    runner = runner_of(node)
+    assert runner is not None
+    runner.config = AlertConfig(webhook_url=hook.url, interval_s=10, peak_every_s=3600)
+    with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
+        yield Api(client, ids, node), stations
+    node.close()
+
+
+def alerts(api: Api) -> list[Any]:
+    with api.node.engine.connect() as conn:
+        return list(conn.execute(sa.select(ops_alerts).order_by(ops_alerts.c.key)))
+
+
+def events(api: Api, type_: str) -> list[Any]:
+    with api.node.engine.connect() as conn:
+        return list(conn.execute(sa.select(journal.c.payload).where(journal.c.type == type_)))
+
+
+def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
+    store: tuple[Api, dict[str, str]], clock: ManualClock, hook: Hook
+) -> None:
+    api, stations = store
+    runner = runner_of(api.node)
+    assert runner is not None
+    # No screen has connected: every station is dark, but not for long enough yet.
+    step_until(clock, lambda: runner.rounds >= 1, first_ms=10_000, what="a first round")
+    assert alerts(api) == [], "dark for 10 s: the 30 s hysteresis holds it back"
+
+    raised = step_until(
+        clock,
+        lambda: [a for a in alerts(api) if a.key == "kds.Hot Kitchen"],
+        first_ms=10_000,
+        step_ms=10_000,
+        what="the dark station raised",
+    )[0]
+    assert raised.severity == "warn" and raised.cleared_at_ms is None
+    assert "Hot Kitchen" in raised.cause_en and "Hot Kitchen" in raised.cause_zh
+    assert raised.fix_en == "turn on Hot Kitchen's screen and check its network"
+    assert {e.payload["key"] for e in events(api, "AlertRaised")} >= {"kds.Hot Kitchen", "kds.Bar"}
+
+    # The webhook refused the first message; the retry (on the node's clock) delivers it.
+    got = step_until(clock, lambda: hook.got, first_ms=1000, what="the webhook message")
+    assert hook.tries >= 2
+    body = got[0]
+    assert body["msgtype"] == "markdown" and "kds." in body["markdown"]["content"]
+    assert "**Fix**" in body["markdown"]["content"]
+
+    # The admin page and the tills see it.
+    manager, cashier = api.login("M01"), api.login("C01")
+    page = api.client.get("/api/ops/alerts", headers=manager).json()
+    assert "kds.Hot Kitchen" in {a["key"] for a in page["open"]} and page["webhook"] is True
+    assert api.client.get("/api/ops/alerts", headers=cashier).status_code == 403
+    banner = api.client.get("/api/ops/alerts/banner", headers=cashier).json()
+    assert banner and {"cause_zh", "fix_en"} <= set(banner[0])
+
+    # Acknowledged once, however often the press is retried; a stranger id is a 404.
+    key = "ack-1"
+    first = api.post(f"/api/ops/alerts/{raised.id}/ack", {}, manager, key=key)
+    again = api.post(f"/api/ops/alerts/{raised.id}/ack", {}, manager, key=key)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert first.json()["acked_by"] == api.ids.staff["M01"]
+    assert len(events(api, "AlertAcknowledged")) == 1
+    assert api.post("/api/ops/alerts/nope/ack", {}, manager).status_code == 404
+    assert api.post(f"/api/ops/alerts/{raised.id}/ack", {}, cashier).status_code == 403
+
+    # The screen comes back: cleared after a quiet minute, not before.
+    screens_of(api.node).opened(stations["hot"])
+    before = runner.rounds
+    step_until(clock, lambda: runner.rounds > before, first_ms=10_000, what="a round")
+    assert next(a for a in alerts(api) if a.key == "kds.Hot Kitchen").cleared_at_ms is None
+    cleared = step_until(
+        clock,
+        lambda: [a for a in alerts(api) if a.key == "kds.Hot Kitchen" and a.cleared_at_ms],
+        first_ms=10_000,
+        step_ms=10_000,
+        what="the alert cleared",
+    )[0]
+    assert cleared.cleared_at_ms - cleared.raised_at_ms >= 60_000
+    assert [e.payload["id"] for e in events(api, "AlertCleared")] == [raised.id]
+    wait_until(
+        lambda: any("已恢复" in b["markdown"]["content"] for b in hook.got), what="the clear post"
+    )
+    page = api.client.get("/api/ops/alerts", headers=manager).json()
+    assert raised.id in {a["id"] for a in page["recent"]}
+    assert "kds.Hot Kitchen" not in {a["key"] for a in page["open"]}
+    # The others stay open, each raised once however many rounds ran.
+    assert len([a for a in alerts(api) if a.key == "kds.Bar"]) == 1
