@@ -43,6 +43,7 @@ from hearth.core.tables import node_secrets  # also registers the core tables
 from hearth.core.writer import Writer
 from hearth.kitchen.module import MODULE as KITCHEN
 from hearth.menu.module import MODULE as MENU
+from hearth.ops.fleet import MODULE as FLEET
 from hearth.ops.module import MODULE as OPS
 from hearth.ordering.module import MODULE as ORDERING
 from hearth.payments.module import MODULE as PAYMENTS
@@ -71,6 +72,7 @@ MODULES: tuple[Module, ...] = (
     SYNC,
     BACKUP,
     OPS,
+    FLEET,
     WEB,
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -30,6 +31,9 @@ class BackupRunner:
     # The answers of the last few button presses by idempotency key, so a retried press
     # does not take a second backup.
     answered: OrderedDict[str, service.Manifest] = field(default_factory=OrderedDict)
+    # Called with each backup taken (a module above puts its hooks here: the copy to HQ).
+    # Each is quick and never raises into the backup: it queues work of its own.
+    after: list[Callable[[service.Manifest], None]] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def remember(self, key: str, manifest: service.Manifest) -> None:
@@ -48,7 +52,12 @@ class BackupRunner:
                 raise
             self.last, self.last_error = manifest, None
             self.taken += 1
-            return manifest
+        for hook in self.after:
+            try:
+                hook(manifest)
+            except Exception:  # the backup is taken and verified whatever a hook does
+                log.exception("backup.after_hook_failed")
+        return manifest
 
     async def _run(self) -> None:
         interval = self.node.settings.backup_interval_s

@@ -7,15 +7,17 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from hearth.core.api import Strict
-from hearth.hq import catalogue, owners, service
+from hearth.hq import catalogue, fleet, owners, service
 from hearth.hq import domain as d
 from hearth.hq.body import read_json
 from hearth.hq.context import HQ
 from hearth.hq.errors import HQError
+from hearth.hq.fleet_errors import FleetError
 from hearth.hq.idempotency import IdempotencyDep
 
 sync = APIRouter(prefix="/sync/v1", tags=["sync"])
@@ -285,4 +287,98 @@ def publish(body: PublishBody, hq: HQDep, owner: OwnerDep, idem: IdempotencyDep)
         owner,
         body,
         lambda: {"scope": body.scope, "version": catalogue.publish(hq, body.scope, events, owner)},
+    )
+
+
+# -- /sync/v1: the store's health and backups (hq/fleet.py) ------------------------------------
+
+
+class BackupInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    file: str = Field(max_length=120)
+    taken_at_ms: int = Field(ge=0)
+    size: int = Field(ge=0)
+    verified: bool
+
+
+class ReportBody(BaseModel):
+    """A store's doctor report and open alerts, as its node made them (their texts are the
+    store's own: kept as sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+    store_id: str | None = None
+    version: str = Field(min_length=1, max_length=40)
+    reported_at_ms: int = Field(ge=0)
+    report: dict[str, Any]
+    alerts: list[dict[str, Any]] = Field(default_factory=list, max_length=500)
+    backup: BackupInfo | None = None
+
+
+class BackupDone(Strict):
+    store_id: str | None = None
+    parts: int = Field(ge=1, le=1_000_000)
+    sha256: str = Field(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    taken_at_ms: int = Field(ge=0)
+    manifest: dict[str, Any] | None = None
+
+
+@sync.post("/report", summary="The store's doctor report, open alerts, version, last backup")
+async def post_report(request: Request, hq: HQDep, store_id: StoreDep) -> dict[str, Any]:
+    data, _ = await read_json(request, 1024 * 1024)
+    body: ReportBody = _validated(ReportBody, data)
+    _same_store(body.store_id, store_id)
+    received = await run_in_threadpool(fleet.record_report, hq, store_id, body.model_dump())
+    return {"store_id": store_id, "received_at_ms": received}
+
+
+@sync.post("/backups/{name}/parts/{n}", summary="One gzip part of a backup copy, in order")
+async def put_backup_part(
+    name: str, n: int, request: Request, hq: HQDep, store_id: StoreDep
+) -> dict[str, Any]:
+    fleet.check_name(name)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > fleet.PART_MAX:
+            raise FleetError.BACKUP_PART_TOO_LARGE.problem(
+                f"Parts are at most {fleet.PART_MAX} bytes."
+            )
+    if n < 0:
+        raise FleetError.BACKUP_PART_OUT_OF_ORDER.problem("Parts count from 0.", field="n")
+    held = await run_in_threadpool(fleet.put_part, hq, store_id, name, n, bytes(raw))
+    return {"name": name, "parts": held}
+
+
+@sync.post("/backups/{name}/complete", summary="Check the copy's SHA-256 and keep it")
+def complete_backup(name: str, body: BackupDone, hq: HQDep, store_id: StoreDep) -> dict[str, Any]:
+    _same_store(body.store_id, store_id)
+    return fleet.complete(
+        hq,
+        store_id,
+        name,
+        parts=body.parts,
+        sha256=body.sha256,
+        size=body.size,
+        taken_at_ms=body.taken_at_ms,
+        manifest=body.manifest,
+    )
+
+
+@sync.get("/backups", summary="This store's backups HQ keeps, newest first")
+def list_backups(hq: HQDep, store_id: StoreDep) -> dict[str, Any]:
+    return {"backups": fleet.list_backups(hq, store_id)}
+
+
+@sync.get(
+    "/backups/{name}",
+    summary="One backup copy (gzip); X-Backup-Sha256 is the database file's",
+    response_class=FileResponse,
+)
+def get_backup(name: str, hq: HQDep, store_id: StoreDep) -> FileResponse:
+    path, meta = fleet.backup_file(hq, store_id, name)
+    return FileResponse(
+        path,
+        media_type="application/gzip",
+        headers={"X-Backup-Sha256": str(meta["sha256"]), "X-Backup-Size": str(meta["size"])},
     )

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from hearth.hq import domain as d
+from hearth.hq import fleet
 from hearth.hq.api import HQDep, OwnerDep
 from hearth.hq.errors import HQError
 from hearth.hq.tables import catalogue_snapshots, catalogue_versions, review
@@ -132,6 +133,16 @@ def review_counts(hq: HQDep, owner: OwnerDep) -> dict[str, int]:
                 sa.select(review.c.store_id, sa.func.count()).group_by(review.c.store_id)
             )
         }
+
+
+@reads.get("/fleet/health", summary="Each store's last doctor report, alerts, version, backups")
+def fleet_health(hq: HQDep, owner: OwnerDep) -> dict[str, Any]:
+    return {"stores": fleet.reports(hq)}
+
+
+@reads.get("/stores/{store_id}/health", summary="One store for remote diagnosis")
+def store_health(store_id: str, hq: HQDep, owner: OwnerDep) -> dict[str, Any]:
+    return fleet.store_health(hq, store_id)
 
 
 def mount(app: FastAPI) -> None:

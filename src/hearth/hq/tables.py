@@ -151,3 +151,36 @@ hq_idempotency = sa.Table(
     sa.Column("response", sa.JSON, nullable=False),
     sa.Column("created_at_ms", sa.BigInteger, nullable=False),
 )
+
+# What each store last told HQ about its health (sync/reports.py sends it after a round HQ
+# answered): its doctor's report, its open alerts, its software version and its last verified
+# backup. One row per store, replaced by each report; the fleet page and support read it.
+fleet_reports = sa.Table(
+    "fleet_reports",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(40), nullable=False),
+    sa.Column("worst", sa.String(8), nullable=False),  # ok | warn | fail
+    sa.Column("report", sa.JSON, nullable=False),  # {"findings": [...]} as the doctor made it
+    sa.Column("alerts", sa.JSON, nullable=False),  # the store's open alerts
+    sa.Column("backup_at_ms", sa.BigInteger, nullable=True),
+    sa.Column("backup_bytes", sa.BigInteger, nullable=True),
+    sa.Column("reported_at_ms", sa.BigInteger, nullable=False),  # the store's clock
+    sa.Column("received_at_ms", sa.BigInteger, nullable=False),  # HQ's clock
+)
+
+# Backups a store copied to HQ (gzip files in HQ's backup folder), the last few per store.
+fleet_backups = sa.Table(
+    "fleet_backups",
+    metadata,
+    sa.Column("store_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(120), primary_key=True),
+    sa.Column("status", sa.String(8), nullable=False),  # partial (parts arriving) | kept
+    sa.Column("parts", sa.Integer, nullable=False),
+    sa.Column("gz_bytes", sa.BigInteger, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=True),  # the database file's, once complete
+    sa.Column("sha256", sa.String(64), nullable=True),  # of the database file, checked by HQ
+    sa.Column("manifest", sa.JSON, nullable=True),  # the store's manifest, given back on fetch
+    sa.Column("taken_at_ms", sa.BigInteger, nullable=True),
+    sa.Column("received_at_ms", sa.BigInteger, nullable=False),
+)

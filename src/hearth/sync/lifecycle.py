@@ -19,7 +19,7 @@ import structlog
 
 from hearth.core.journal import Event
 from hearth.core.node import Node
-from hearth.sync import domain
+from hearth.sync import domain, reports
 from hearth.sync.service import ClientFactory, Outcome, Syncer
 
 log = structlog.get_logger(__name__)
@@ -90,6 +90,7 @@ class SyncRunner:
                 log.exception("sync.round_failed", error=str(exc))
                 outcome = Outcome(answered=False, drained=False, reason=str(exc)[:200])
             self.last = outcome
+            reports.after_round(self.node, outcome.answered)
             async with self._round_done:
                 self.rounds += 1
                 self._round_done.notify_all()
