@@ -7,10 +7,11 @@ The forecast works on 15-minute slots of the store's local day (96 a day):
 
 * The **baseline** is seasonal: for each slot, the median of that slot on the last few same
   weekdays. It knows Saturday lunch is busy; it cannot know that *this* Saturday is busier.
-* The **scaled** model multiplies the baseline by today's level so far: the orders seen today
-  against what the baseline expected up to now, recent slots weighing more, shrunk towards 1
-  while the day has seen few orders (a prior of ``PRIOR`` orders). A rainy day, a holiday or a
-  growing store moves the whole day; that model follows it within an hour or two.
+* The **scaled** model multiplies the baseline, smoothed over neighbouring slots (four
+  Saturdays are few, and each slot of each is noisy), by today's level so far: the orders seen
+  today against what the baseline expected up to now, recent slots weighing more, shrunk
+  towards 1 while the day has seen few orders (a prior of ``PRIOR`` orders). A rainy day, a
+  holiday or a growing store moves the whole day; that model follows it within an hour or two.
 
 The scaled model is kept only while it beats the baseline on the store's own last weeks (walk
 forward: at every slot of those days, forecast 30-60 minutes ahead with what was known then);
@@ -36,7 +37,7 @@ from zoneinfo import ZoneInfo
 SLOT_MS = 15 * 60_000
 SLOTS = 96
 WEEKS = 4  # same weekdays the baseline looks back on
-DECAY = 0.8  # weight of a slot relative to the next one in today's level
+DECAY = 0.9  # weight of a slot relative to the next one in today's level
 PRIOR = 12.0  # orders of "as expected" added to both sides of today's level
 LEVEL_RANGE = (0.4, 2.5)
 EVAL_DAYS = 14  # the last weeks the scaled model must win on
@@ -101,6 +102,21 @@ def levels(observed: Sequence[int], base: Sequence[float]) -> list[float]:
     return out
 
 
+def smooth(values: Sequence[float]) -> list[float]:
+    """Each slot a quarter of each neighbour and half itself (the day's ends repeat)."""
+    n = len(values)
+    return [
+        0.25 * values[max(0, i - 1)] + 0.5 * values[i] + 0.25 * values[min(n - 1, i + 1)]
+        for i in range(n)
+    ]
+
+
+def scaled_parts(base: Sequence[float], observed: Sequence[int]) -> tuple[list[float], list[float]]:
+    """What the scaled model multiplies: the smoothed baseline, and today's level before each
+    slot. Its forecast of slot ``t`` made at the start of slot ``o`` is ``sb[t] * lv[o]``."""
+    return smooth(base), levels(observed, base)
+
+
 def forecast(
     base: Sequence[float], observed: Sequence[int], now_slot: int, model: Model
 ) -> list[float]:
@@ -108,8 +124,9 @@ def forecast(
     (slots before it are what was observed)."""
     if model is Model.BASELINE:
         return [float(x) for x in base]
-    level = levels(observed, base)[now_slot] if now_slot < SLOTS else 1.0
-    return [b * level for b in base]
+    sb, lv = scaled_parts(base, observed)
+    level = lv[now_slot] if now_slot < SLOTS else 1.0
+    return [b * level for b in sb]
 
 
 def wape(actual: Iterable[float], predicted: Iterable[float]) -> float:
@@ -138,7 +155,7 @@ def score_day(
 ) -> tuple[float, float, float, int]:
     """Both models' misses on one past day, forecasting from every slot ``h`` slots ahead:
     (baseline miss, scaled miss, actual total, forecasts)."""
-    lv = levels(observed, base)
+    sb, lv = scaled_parts(base, observed)
     mb = ms = tot = 0.0
     n = 0
     for origin in range(SLOTS):
@@ -148,7 +165,7 @@ def score_day(
                 continue
             a = observed[target]
             mb += abs(a - base[target])
-            ms += abs(a - base[target] * lv[origin])
+            ms += abs(a - sb[target] * lv[origin])
             tot += a
             n += 1
     return mb, ms, tot, n
