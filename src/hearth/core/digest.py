@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+import orjson
 
 GENESIS = "0" * 64
 
@@ -30,15 +33,35 @@ CONTENT_FIELDS = (
 )
 
 
+# A digit followed by '.', 'e' or 'E' somewhere in orjson's text: there may be a float, whose
+# text orjson writes differently from ``json`` (``0.00001`` against ``1e-05``).
+_MAYBE_FLOAT = re.compile(rb"\d[.eE]")
+_SORTED = orjson.OPT_SORT_KEYS
+
+
 def canonical_json(value: Any) -> str:
     """One text per value, whichever database or client it went through."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_bytes(value).decode()
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """``canonical_json`` as UTF-8. The definition is ``json.dumps(sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)``; orjson writes the same bytes for everything
+    but floats four times faster (hashing was a third of HQ's ingest, bench/sync.py), so its
+    text is used unless it may hold a float (or an integer past 64 bits, which it refuses):
+    then ``json`` writes it, as always. Store and HQ call this same function."""
+    try:
+        out = orjson.dumps(value, option=_SORTED)
+    except TypeError:
+        out = b""
+    if out and _MAYBE_FLOAT.search(out) is None:
+        return out
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def content_hash(event: Mapping[str, Any]) -> str:
     """The hash of what an event says (everything but its place in the journal)."""
-    body = canonical_json([event[f] for f in CONTENT_FIELDS])
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes([event[f] for f in CONTENT_FIELDS])).hexdigest()
 
 
 def next_digest(previous: str, seq: int, event_id: str, content: str) -> str:

@@ -3,7 +3,6 @@ HQ owners. Request models and checks only; the use cases are in service and cata
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -148,10 +147,9 @@ async def upload(request: Request, hq: HQDep, store_id: StoreDep) -> dict[str, A
     data, size = await read_json(request, d.MAX_BATCH_BYTES)
     if isinstance(data, dict) and isinstance(data.get("events"), list):
         d.check_batch_limits(len(data["events"]), size)
-    body: EventsBody = _validated(EventsBody, data)
-    _same_store(body.store_id, store_id)
-    events = [ev.model_dump(exclude={"digest"}) for ev in body.events]
-    acked = await run_in_threadpool(service.ingest, hq, store_id, body.epoch, events)
+    epoch, claimed, events = d.parse_upload(data)  # checked field by field, kept as sent
+    _same_store(claimed, store_id)
+    acked = await run_in_threadpool(service.ingest, hq, store_id, epoch, events)
     return {"acked_seq": acked.acked_seq, "digest": acked.digest}
 
 
@@ -180,10 +178,7 @@ def divergence(body: DivergenceBody, hq: HQDep, store_id: StoreDep) -> dict[str,
 def journal(hq: HQDep, store_id: StoreDep, after: int = 0, limit: int = 1000) -> Response:
     # Encoded here, not by FastAPI's generic encoder: a page of 5,000 events walked through
     # jsonable_encoder cost more than reading it from the database (restore, bench/sync.py).
-    body = json.dumps(
-        service.journal(hq, store_id, after, limit), separators=(",", ":"), ensure_ascii=False
-    )
-    return Response(body.encode(), media_type="application/json")
+    return Response(service.journal(hq, store_id, after, limit), media_type="application/json")
 
 
 @sync.post("/restore", summary="Start a new epoch for a box rebuilt from HQ; fence the old")

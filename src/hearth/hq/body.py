@@ -5,10 +5,10 @@ at most ``limit + 1`` bytes, and anything beyond the cap is a 413, never a memor
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
+import orjson
 from fastapi import Request
 
 from hearth.hq.errors import HQError
@@ -36,8 +36,8 @@ async def read_json(request: Request, limit: int) -> tuple[Any, int]:
         raise HQError.BAD_GZIP.problem(
             f"Content-Encoding {encoding!r} is not read here; send gzip or plain JSON."
         )
-    try:
-        return json.loads(data), len(data)
+    try:  # orjson: a batch decodes four times faster than with json (bench/sync.py)
+        return orjson.loads(data), len(data)
     except (ValueError, UnicodeDecodeError):
         raise HQError.BAD_JSON.problem("The body must be one JSON object (UTF-8).") from None
 

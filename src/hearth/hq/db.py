@@ -23,9 +23,29 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "hq_alembic_version"
 
 
+# Where an ingest COPYs a batch before one INSERT … SELECT … ON CONFLICT DO NOTHING moves it
+# into hq_events (service._insert_events): hq_events' columns, no keys, emptied at each
+# commit. Made once per connection when it opens, not once per batch.
+STAGE_DDL = """CREATE TEMP TABLE IF NOT EXISTS hq_events_stage (
+    store_id varchar(64), event_id varchar(36), seq bigint, device_id varchar(64),
+    stream varchar(120), stream_version integer, type varchar(80), payload json,
+    hlc varchar(24), actor varchar(36), recorded_at_ms bigint, content_hash varchar(64),
+    digest varchar(64), epoch integer, received_at_ms bigint
+) ON COMMIT DELETE ROWS"""
+
+
 def make_hq_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return make_engine(url)
+        engine = make_engine(url)
+        if engine.dialect.name == "postgresql":
+
+            @event.listens_for(engine, "connect")
+            def _stage(dbapi_conn: Any, _record: Any) -> None:
+                with dbapi_conn.cursor() as cur:
+                    cur.execute(STAGE_DDL)
+                dbapi_conn.commit()
+
+        return engine
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -10,12 +10,12 @@ other.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Row
@@ -210,6 +210,10 @@ class Acked:
     digest: str
 
 
+class _Collided(Exception):
+    """An event of an all-new batch is already held (under another seq): decide it again."""
+
+
 def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) -> Acked:
     """One batch, exactly once: checked against the cursor, inserted set-based, the cursor
     moved, all in one transaction; answered only after the commit."""
@@ -220,15 +224,27 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
                 field=f"events[{i}].store_id",
             )
     d.check_batch_order([int(ev["seq"]) for ev in events])
+    try:
+        return _ingest(hq, store_id, epoch, events, look_up_ids=False)
+    except _Collided:  # rolled back whole: nothing of the first try stays
+        return _ingest(hq, store_id, epoch, events, look_up_ids=True)
+
+
+def _ingest(
+    hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]], *, look_up_ids: bool
+) -> Acked:
+    """``ingest`` in one transaction. Without ``look_up_ids`` a batch that is all new is
+    appended without first asking which of its event ids HQ holds: the insert's unique key
+    answers that, and a short count (an id held under another seq, a divergence) raises
+    ``_Collided`` so the batch is decided again, with the lookup, in a fresh transaction: the
+    usual batch saves a query that probes the index once per event (the insert probes it
+    anyway)."""
     now = _now(hq)
     refusal: Problem | None = None
     with hq.engine.begin() as conn:
         row = _lock(conn, store_id)
         if row is None or row.revoked:
             raise HQError.REVOKED.problem("HQ revoked this store; nothing it sends is accepted.")
-        conn.execute(
-            stores.update().where(stores.c.store_id == store_id).values(last_seen_at_ms=now)
-        )
         try:
             d.check_epoch(epoch, int(row.epoch))
         except Problem as fenced:
@@ -236,7 +252,16 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
                 _to_review(conn, store_id, epoch, events, now)
             refusal = fenced
         if refusal is None:
-            decision = _decide(conn, store_id, int(row.acked_seq), row.digest, events)
+            cursor = int(row.acked_seq)
+            decision = (
+                d.decide_ingest(cursor, row.digest, events, {}, {})
+                if not look_up_ids and events and int(events[0]["seq"]) > cursor
+                else _decide(conn, store_id, cursor, row.digest, events)
+            )
+            if isinstance(decision, d.Append):
+                if not _append(conn, store_id, epoch, decision, now):
+                    raise _Collided
+                return Acked(decision.acked_seq, decision.digest)
             if isinstance(decision, d.Diverged):
                 _raise_divergence(
                     conn,
@@ -257,11 +282,12 @@ def ingest(hq: HQ, store_id: str, epoch: int, events: Sequence[dict[str, Any]]) 
                     f"from seq {decision.expected_seq}.",
                     extra={"expected_seq": decision.expected_seq},
                 )
-            elif isinstance(decision, d.Append):
-                _append(conn, store_id, epoch, decision, now)
-                return Acked(decision.acked_seq, decision.digest)
-            else:
-                return Acked(decision.acked_seq, decision.digest)
+        conn.execute(
+            stores.update().where(stores.c.store_id == store_id).values(last_seen_at_ms=now)
+        )
+        if refusal is None:
+            assert isinstance(decision, d.Ack)
+            return Acked(decision.acked_seq, decision.digest)
     raise refusal
 
 
@@ -297,26 +323,15 @@ def _one_of(conn: Connection, column: Any, values: list[str]) -> Any:
     return column == sa.any_(sa.bindparam("ids", values, type_=ARRAY(sa.String)))
 
 
-def _append(conn: Connection, store_id: str, epoch: int, decision: d.Append, now: int) -> None:
-    rows = [
-        {
-            **{c: r[c] for c in EVENT_COLUMNS},
-            "content_hash": r["content_hash"],
-            "digest": r["digest"],
-            "epoch": epoch,
-            "received_at_ms": now,
-        }
-        for r in decision.rows
-    ]
-    if _insert_events(conn, rows) != len(rows):  # cannot happen under the store's lock
-        raise HQError.GAP.problem(
-            "Another upload of this store got there first; resend.",
-            extra={"expected_seq": decision.rows[0]["seq"]},
-        )
+def _append(conn: Connection, store_id: str, epoch: int, decision: d.Append, now: int) -> bool:
+    """Insert the batch and move the cursor (and last seen) with it; False when an event of
+    the batch was already held (the caller then rolls the transaction back)."""
+    if _insert_events(conn, decision.rows, epoch, now) != len(decision.rows):
+        return False
     conn.execute(
         stores.update()
         .where(stores.c.store_id == store_id)
-        .values(acked_seq=decision.acked_seq, digest=decision.digest)
+        .values(acked_seq=decision.acked_seq, digest=decision.digest, last_seen_at_ms=now)
     )
     activity = d.project_activity(decision.rows)
     if activity.refused:
@@ -353,9 +368,13 @@ def _append(conn: Connection, store_id: str, epoch: int, decision: d.Append, now
                 },
             )
         )
+    return True
 
 
-def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> int:
+_ROW_COLUMNS = (*EVENT_COLUMNS, "content_hash", "digest")
+
+
+def _insert_events(conn: Connection, rows: Sequence[dict[str, Any]], epoch: int, now: int) -> int:
     """How many of ``rows`` went in (an event already held is skipped, never doubled).
 
     On PostgreSQL the batch is COPY'd into a per-connection staging table and moved with one
@@ -363,24 +382,35 @@ def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> int:
     parameters) cost more to build and parse than to run, 1 s a batch (bench/sync.py).
     RETURNING counts what went in (psycopg reports no rowcount for ON CONFLICT)."""
     if conn.dialect.name != "postgresql":
+        values = [
+            {
+                **{c: r[c] for c in _ROW_COLUMNS},
+                "epoch": epoch,
+                "received_at_ms": now,
+            }
+            for r in rows
+        ]
         return len(
             conn.execute(
                 upsert(conn, hq_events)
-                .values(rows)
+                .values(values)
                 .on_conflict_do_nothing()
                 .returning(hq_events.c.seq)
             ).all()
         )
-    cols = [c.name for c in hq_events.columns]
-    names = ", ".join(cols)
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS hq_events_stage (LIKE hq_events) ON COMMIT DELETE ROWS"
-    )
+    names = ", ".join((*_ROW_COLUMNS, "epoch", "received_at_ms"))
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
+    payload_at = _ROW_COLUMNS.index("payload")
+    # hq_events_stage: a temporary table every PostgreSQL connection of HQ creates when it
+    # opens (db.make_hq_engine), emptied at each commit.
     with dbapi.cursor() as cur, cur.copy(f"COPY hq_events_stage ({names}) FROM STDIN") as cp:
         for r in rows:
-            cp.write_row([json.dumps(r[c]) if c == "payload" else r[c] for c in cols])
+            out = [r[c] for c in _ROW_COLUMNS]
+            out[payload_at] = orjson.dumps(out[payload_at]).decode()
+            out.append(epoch)
+            out.append(now)
+            cp.write_row(out)
     return len(
         conn.exec_driver_sql(
             f"INSERT INTO hq_events ({names}) SELECT {names} FROM hq_events_stage "
@@ -537,25 +567,36 @@ def digests(hq: HQ, store_id: str, first: int, last: int) -> list[dict[str, Any]
         return [{"seq": int(r.seq), "digest": r.digest} for r in rows]
 
 
-def journal(hq: HQ, store_id: str, after: int, limit: int) -> dict[str, Any]:
-    """The store's events as HQ holds them, for a box being rebuilt from HQ."""
+_PAYLOAD_TEXT = sa.cast(hq_events.c.payload, sa.Text)
+
+
+def journal(hq: HQ, store_id: str, after: int, limit: int) -> bytes:
+    """The store's events as HQ holds them, for a box being rebuilt from HQ: the answer's
+    JSON, each payload as the JSON text HQ stored (never decoded and encoded again: that was
+    most of HQ's work for a restore's pages, bench/sync.py)."""
     if after < 0 or not 1 <= limit <= d.MAX_JOURNAL_PAGE:
         raise HQError.RANGE_INVALID.problem(
             f"after must be 0 or more and limit 1 to {d.MAX_JOURNAL_PAGE}.", field="limit"
         )
-    cols = [hq_events.c[c] for c in EVENT_COLUMNS] + [hq_events.c.digest]
+    cols = [_PAYLOAD_TEXT if c == "payload" else hq_events.c[c] for c in EVENT_COLUMNS]
     with hq.engine.connect() as conn:
         acked = conn.execute(
             sa.select(stores.c.acked_seq).where(stores.c.store_id == store_id)
         ).scalar()
         rows = conn.execute(
-            sa.select(*cols)
+            sa.select(*cols, hq_events.c.digest)
             .where(hq_events.c.store_id == store_id, hq_events.c.seq > after)
             .order_by(hq_events.c.seq)
             .limit(limit)
-        )
-        events = [dict(r._mapping) for r in rows]
-    return {"events": events, "acked_seq": int(acked or 0)}
+        ).all()
+    names = (*EVENT_COLUMNS, "digest")
+    payload_at = EVENT_COLUMNS.index("payload")
+    events = []
+    for r in rows:
+        ev = dict(zip(names, r, strict=True))
+        ev["payload"] = orjson.Fragment(r[payload_at])
+        events.append(ev)
+    return orjson.dumps({"events": events, "acked_seq": int(acked or 0)})
 
 
 def restore(hq: HQ, store_id: str) -> dict[str, Any]:

@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.engine import Connection, Engine
 
-from hearth.core.db import insert_rows, select_rows, update_rows
-from hearth.core.digest import GENESIS, chain, first_difference
+from hearth.core.db import (
+    WRITER_FLAG,
+    clear_conn_cache,
+    insert_rows,
+    mark_writer,
+    select_rows,
+    update_rows,
+)
+from hearth.core.digest import GENESIS, chain, content_hash, first_difference, next_digest
 from hearth.core.errors import Problem
 from hearth.core.journal import Event, ProjectorRegistry, read_events
-from hearth.core.rebuild import replay
 from hearth.core.tables import journal
 from hearth.core.writer import Command, Tx
 from hearth.menu import tables as menu_tables
@@ -147,6 +154,12 @@ class RunningDigests:
             return self.base_digest
         return self.ahead.get(seq) or (self.ahead[self.top] if self.ahead else self.base_digest)
 
+    def remember(self, after: int, digests: dict[int, str]) -> None:
+        """Digests chained by the caller from our digest at ``after`` (which ``at`` just
+        answered, so ``after`` is within what is kept): kept, so they are not chained again."""
+        if self.base <= after <= self.top:
+            self.ahead.update(digests)
+
 
 def digests_between(conn: Connection, first: int, last: int) -> dict[int, str]:
     q = sa.select(sync_digests).where(sync_digests.c.seq >= first, sync_digests.c.seq <= last)
@@ -155,6 +168,35 @@ def digests_between(conn: Connection, first: int, last: int) -> dict[int, str]:
 
 def wire(ev: Event) -> dict[str, Any]:
     return ev.as_row()
+
+
+# The journal's columns in wire order, the payload as the JSON text the journal holds.
+_WIRE_READ = (
+    sa.select(
+        journal.c.seq,
+        journal.c.event_id,
+        journal.c.store_id,
+        journal.c.device_id,
+        journal.c.stream,
+        journal.c.stream_version,
+        journal.c.type,
+        sa.cast(journal.c.payload, sa.Text),
+        journal.c.hlc,
+        journal.c.actor,
+        journal.c.recorded_at_ms,
+    )
+    .where(journal.c.seq > sa.bindparam("after"))
+    .order_by(journal.c.seq)
+    .limit(sa.bindparam("limit"))
+)
+
+
+def _decoded(text: str) -> Any:
+    """A payload's JSON text as objects: orjson, or json for what orjson refuses (NaN)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 # -- writes (each a writer command) ------------------------------------------------------------
@@ -536,21 +578,61 @@ class Syncer:
 
     def _prepare(self, after: int) -> _Batch | None:
         """The next batch after ``after``: read, encoded once, cut to the protocol's caps, and
-        its digests. Runs in a thread, so it overlaps HQ's work on the batch before it."""
+        its digests. Runs in a thread, so it overlaps HQ's work on the batch before it.
+
+        Each payload goes out as the journal's own JSON text (an ``orjson.Fragment``), read
+        once: decoding it into objects and encoding them again was most of the store's work
+        in a backlog upload (bench/sync.py). It is decoded once more, with orjson, only for
+        its content hash."""
         with self.engine.connect() as conn:
-            events = list(read_events(conn, after, domain.MAX_BATCH_EVENTS))
-            if not events:
+            rows = conn.execute(
+                _WIRE_READ, {"after": after, "limit": domain.MAX_BATCH_EVENTS}
+            ).all()
+            if not rows:
                 return None
             encoded = [
-                json.dumps(wire(e), separators=(",", ":"), ensure_ascii=False).encode()
-                for e in events
+                orjson.dumps(
+                    {
+                        "seq": r[0],
+                        "event_id": r[1],
+                        "store_id": r[2],
+                        "device_id": r[3],
+                        "stream": r[4],
+                        "stream_version": r[5],
+                        "type": r[6],
+                        "payload": orjson.Fragment(r[7]),
+                        "hlc": r[8],
+                        "actor": r[9],
+                        "recorded_at_ms": r[10],
+                    }
+                )
+                for r in rows
             ]
             # One byte per event for the comma, and room for the envelope.
             n = domain.cut_batch(
                 [len(b) + 1 for b in encoded], max_bytes=domain.MAX_BATCH_BYTES - 1024
             )
-            sent_to = events[n - 1].seq
-            digests = {e.seq: self.digests.at(conn, e.seq, floor=after) for e in events[:n]}
+            sent_to = int(rows[n - 1][0])
+            h = self.digests.at(conn, after, floor=after)
+            digests: dict[int, str] = {}
+            for r in rows[:n]:
+                content = content_hash(
+                    {
+                        "event_id": r[1],
+                        "store_id": r[2],
+                        "device_id": r[3],
+                        "stream": r[4],
+                        "stream_version": r[5],
+                        "type": r[6],
+                        "payload": _decoded(r[7]),
+                        "hlc": r[8],
+                        "actor": r[9],
+                        "recorded_at_ms": r[10],
+                    }
+                )
+                h = next_digest(h, int(r[0]), r[1], content)
+                digests[int(r[0])] = h
+            self.digests.remember(after, digests)
         return _Batch(after, sent_to, encoded[:n], digests)
 
     async def _drain(
@@ -740,9 +822,8 @@ class Restored:
     digest: str
 
 
-def _journal_rows(events: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for e in events:
-        yield {k: e[k] for k in Event.__slots__}
+RESTORING = "restoring"  # sync_state.status while a restore from HQ is under way
+RESTORE_CACHE_KIB = 256 * 1024  # SQLite page cache of the restoring connection
 
 
 async def restore_from_hq(
@@ -757,14 +838,23 @@ async def restore_from_hq(
 ) -> Restored:
     """Bring a store back on an empty database from HQ's copy of its journal.
 
-    HQ fences the old epoch first (so a zombie box can add nothing while we download), then
-    the journal is written as HQ holds it, checked against HQ's digest, and every projection
-    is rebuilt by the node's own projectors.
-    """
+    HQ fences the old epoch first (so a zombie box can add nothing while we download). Then
+    page after page (the next one downloading meanwhile) the events are written as HQ holds
+    them with our own digests, and projected by the node's own projectors, in one transaction
+    per page. Projecting as the pages come, in transactions of a few thousand events, keeps a
+    million-event store linear: one transaction over the whole journal slowed down as it grew
+    (bench/sync.py).
+
+    Until the end, ``sync_state`` says ``restoring``: a box that dies midway never claims to be
+    a whole store (its sync does not start), and running the restore again carries on from
+    the last page written, after HQ confirms our digest there. The end checks HQ's digest and
+    is committed with SQLite's full durability; the pages before it are written with
+    ``synchronous=NORMAL`` (WAL: consistent, and made durable by that last commit)."""
     with engine.connect() as conn:
         top = journal_top(conn)
         state = load_state(conn)
-    if top:
+    resuming = state is not None and state.status == RESTORING and top > 0
+    if top and not resuming:
         waiting = backlog_of_state(top, state)
         raise SyncError.DATABASE_NOT_EMPTY.problem(
             f"This database holds {top} event(s)"
@@ -774,82 +864,184 @@ async def restore_from_hq(
         )
     make = client_factory or (lambda url, cred: HqClient(url, cred))
     client = make(hq_url, credential)
+    conn = engine.connect()
+    tuned = _tune_for_restore(conn)
+    mark_writer(conn)  # the projectors' caches live for the restore, as in a replay
     try:
-        fenced = await client.restore()
-        epoch, upto = int(fenced["epoch"]), int(fenced.get("acked_seq", 0))
-        hq_digest = str(fenced.get("digest") or GENESIS)
-        h, after, store_id = GENESIS, 0, ""
-        page = await client.journal(after, min(JOURNAL_PAGE, upto - after)) if upto else []
+        if resuming:
+            assert state is not None
+            epoch, h = state.epoch, state.acked_digest
+            hs = await client.handshake(epoch, top, h)
+            if hs.get("status", "ok") != "ok":
+                raise SyncError.RESTORE_MISMATCH.problem(
+                    f"HQ says {hs.get('status')} for the restore under way (epoch {epoch}): "
+                    "empty the database and restore again."
+                )
+            upto, hq_digest = int(hs["acked_seq"]), str(hs.get("digest_at_acked") or GENESIS)
+            after, store_id = top, state.store_id
+        else:
+            fenced = await client.restore()
+            epoch, upto = int(fenced["epoch"]), int(fenced.get("acked_seq", 0))
+            hq_digest = str(fenced.get("digest") or GENESIS)
+            h, after, store_id = GENESIS, 0, ""
+            with conn.begin():
+                conn.execute(sync_state.delete())
+                insert_rows(
+                    conn,
+                    sync_state,
+                    _state_row(hq_url, "", credential, epoch, 0, GENESIS, 0, now_ms, RESTORING),
+                )
+        page = await client.journal(after, min(JOURNAL_PAGE, upto - after)) if upto > after else []
         while after < upto and page:
-            rows = list(_journal_rows(page))
-            last = int(rows[-1]["seq"])
-            # The next page downloads while this one is chained and written (in a thread).
+            last = int(page[-1]["seq"])
+            # The next page downloads while this one is written and projected (in a thread).
             following = (
                 asyncio.ensure_future(client.journal(last, min(JOURNAL_PAGE, upto - last)))
                 if last < upto
                 else None
             )
             try:
-                h = await asyncio.to_thread(_write_page, engine, h, rows)
+                h = await asyncio.to_thread(_apply_page, conn, projectors, h, page)
             except BaseException:
                 if following is not None:
                     following.cancel()
                 raise
             after = last
-            store_id = store_id or str(rows[0]["store_id"])
+            store_id = store_id or str(page[0]["store_id"])
             if progress is not None:
                 progress(after, upto)
             page = await following if following is not None else []
         if after != upto or h != hq_digest:
             raise SyncError.RESTORE_MISMATCH.problem(
                 f"Downloaded {after} of {upto} events; digest "
-                f"{'matches' if h == hq_digest else 'differs'}. Nothing was started: empty "
-                f"the database and try again."
+                f"{'matches' if h == hq_digest else 'differs'}. The store is not started: "
+                "empty the database and restore again."
             )
         hs = await client.handshake(epoch, upto, h)
         store_id = str(hs.get("store_id") or store_id)
         version = int(hs.get("catalogue_version") or 0)
+        _restore_durability(conn, tuned)
+        with conn.begin():
+            conn.execute(sync_state.delete())
+            insert_rows(
+                conn,
+                sync_state,
+                _state_row(
+                    hq_url,
+                    store_id,
+                    credential,
+                    epoch,
+                    upto,
+                    h,
+                    catalogue_version(conn, store_id) or version,
+                    now_ms,
+                    "ok",
+                ),
+            )
     finally:
         await client.aclose()
-    # Replay through the node's projectors into the empty projections (as hearth rebuild
-    # does; its before/after comparison has nothing to compare on an empty database).
-    with engine.begin() as conn:
-        replay(conn, projectors)
-    with engine.begin() as conn:
-        conn.execute(sync_state.delete())
-        insert_rows(
-            conn,
-            sync_state,
-            {
-                "id": STATE_ID,
-                "hq_url": hq_url.rstrip("/"),
-                "store_id": store_id,
-                "credential": credential,
-                "epoch": epoch,
-                "acked_seq": upto,
-                "acked_digest": h,
-                "catalogue_version": catalogue_version(conn, store_id) or version,
-                "status": "ok",
-                "first_differing_seq": None,
-                "enrolled_at_ms": now_ms,
-                "last_ok_at_ms": now_ms,
-                "last_error": None,
-                "last_error_at_ms": None,
-                "unreachable_since_ms": None,
-                "backlog_since_ms": None,
-            },
-        )
+        clear_conn_cache(conn)
+        conn.info.pop(WRITER_FLAG, None)
+        _restore_durability(conn, tuned)
+        conn.close()
     log.info("sync.restored", store_id=store_id, epoch=epoch, events=upto)
     return Restored(store_id, epoch, upto, h)
 
 
-def _write_page(engine: Engine, h: str, rows: list[dict[str, Any]]) -> str:
-    """One page of HQ's copy into our journal with our own digests; the digest at its end.
-    The seqs must follow on from what is written (the journal's key refuses a repeat)."""
-    digests = list(chain(h, rows))
-    with engine.begin() as conn:
-        conn.execute(journal.insert(), rows)
-        conn.execute(sync_digests.insert(), [{"seq": s, "digest": d} for s, d in digests])
+def _state_row(
+    hq_url: str,
+    store_id: str,
+    credential: str,
+    epoch: int,
+    acked: int,
+    digest: str,
+    version: int,
+    now_ms: int,
+    status: str,
+) -> dict[str, Any]:
+    return {
+        "id": STATE_ID,
+        "hq_url": hq_url.rstrip("/"),
+        "store_id": store_id,
+        "credential": credential,
+        "epoch": epoch,
+        "acked_seq": acked,
+        "acked_digest": digest,
+        "catalogue_version": version,
+        "status": status,
+        "first_differing_seq": None,
+        "enrolled_at_ms": now_ms,
+        "last_ok_at_ms": now_ms,
+        "last_error": None,
+        "last_error_at_ms": None,
+        "unreachable_since_ms": None,
+        "backlog_since_ms": None,
+    }
+
+
+def _tune_for_restore(conn: Connection) -> bool:
+    """SQLite only: a big page cache and WAL commits without a sync each (see
+    ``restore_from_hq``). True when tuned, so the settings are put back. Set on the DB-API
+    connection, outside any transaction (SQLite refuses a change of safety level inside)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA cache_size=-{RESTORE_CACHE_KIB}")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    return True
+
+
+def _restore_durability(conn: Connection, tuned: bool) -> None:
+    if tuned and not conn.closed and not conn.in_transaction():
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA synchronous=FULL")
+        raw.execute("PRAGMA cache_size=-2000")
+
+
+_JOURNAL_COLUMNS = tuple(Event.__slots__)
+_SQLITE_JOURNAL_INSERT = (
+    f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _JOURNAL_COLUMNS)})"
+)
+
+
+def _apply_page(
+    conn: Connection, projectors: ProjectorRegistry, h: str, page: list[dict[str, Any]]
+) -> str:
+    """One page of HQ's copy into our journal with our own digests, projected, and the
+    restore's progress, in one transaction; the digest at its end. The seqs must follow on
+    from what is written (the journal's key refuses a repeat)."""
+    events = [Event(**{k: e[k] for k in _JOURNAL_COLUMNS}) for e in page]
+    digests = list(chain(h, page))
+    with conn.begin():
+        if conn.dialect.name == "sqlite":
+            # Straight to the DB-API cursor: SQLAlchemy's per-row work was a tenth of a restore.
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.executemany(
+                _SQLITE_JOURNAL_INSERT,
+                [
+                    tuple(
+                        orjson.dumps(e.payload).decode() if k == "payload" else getattr(e, k)
+                        for k in _JOURNAL_COLUMNS
+                    )
+                    for e in events
+                ],
+            )
+            cur.executemany("INSERT INTO sync_digests (seq, digest) VALUES (?, ?)", digests)
+            cur.close()
+        else:
+            conn.execute(journal.insert(), [e.as_row() for e in events])
+            conn.execute(sync_digests.insert(), [{"seq": s, "digest": d} for s, d in digests])
+        for ev in events:
+            projectors.apply(conn, ev)
+        update_rows(
+            conn,
+            sync_state,
+            {"id": STATE_ID},
+            {"acked_seq": events[-1].seq, "acked_digest": digests[-1][1]},
+        )
     return digests[-1][1]
 
 
