@@ -125,6 +125,20 @@ class CoreError(ErrorCode):
         "文本包含控制字符",
     )
     BODY_TOO_LARGE = ("body-too-large", 413, "Request too large", "请求内容过大")
+    # The disk under the store's database refused a commit (hearth.core.writer): nothing was
+    # saved; the problem's ``cause``/``cause_zh`` say why in plain words.
+    STORAGE_FULL = (
+        "storage-unavailable",
+        503,
+        "The disk is full: nothing was saved",
+        "磁盘已满：本次操作没有保存",
+    )
+    STORAGE_FAILED = (
+        "storage-unavailable",
+        503,
+        "The disk could not save: nothing was saved",
+        "磁盘写入失败：本次操作没有保存",
+    )
     INTERNAL_ERROR = (
         "internal-error",
         500,

@@ -5,6 +5,14 @@ on its own caps the store at a few thousand orders per second and stalls readers
 mutating request hands a *command* (a function of one ``Tx``) to this writer. The writer drains
 whatever has queued up, runs each command inside its own SAVEPOINT (so one refused command does
 not undo its neighbours), commits once, and only then resolves each caller's future.
+
+When the disk refuses (full, or an I/O error on a write or an fsync) the whole batch is rolled
+back and every caller gets a 503 ``storage-unavailable`` problem that names the cause: nobody is
+acknowledged for what may not be on the disk, and nothing is half-written. The writer then drops
+its SQLite connection (a connection that saw an I/O error may hold a pager in its error state and
+cached pages that never reached the disk) and opens a fresh one for the next batch, so the node
+takes orders again by itself once the disk has room, without a restart. ``storage_fault`` says
+what is wrong until a commit that writes succeeds again (what ``hearth doctor`` shows).
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +34,7 @@ import structlog
 from sqlalchemy.engine import Connection, Engine
 
 from hearth.core.db import clear_conn_cache, insert_rows, mark_writer, select_rows
-from hearth.core.errors import CoreError
+from hearth.core.errors import CoreError, Problem
 from hearth.core.journal import Event, JournalWriter
 from hearth.core.tables import idempotency_keys
 
@@ -109,6 +119,79 @@ def idempotent(command: Command[tuple[int, Any]], idem: Idempotency) -> Command[
     return run
 
 
+# -- the disk refusing a commit ---------------------------------------------------------------
+
+DISK_FULL, IO_ERROR = "disk-full", "io-error"
+# SQLite's primary result codes that mean the storage under the database failed, not the SQL.
+_SQLITE_STORAGE = {
+    sqlite3.SQLITE_FULL: DISK_FULL,
+    sqlite3.SQLITE_IOERR: IO_ERROR,
+    sqlite3.SQLITE_CANTOPEN: IO_ERROR,
+}
+_CAUSE_WORDS = {
+    DISK_FULL: ("the disk is full", "磁盘已满"),
+    IO_ERROR: ("the disk reported an I/O error", "磁盘读写出错"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFault:
+    """The disk refused a commit: why, SQLite's words, when (wall ms), and how many batches in
+    a row it has refused. Kept on the writer until a commit that writes succeeds again."""
+
+    cause: str  # DISK_FULL or IO_ERROR
+    message: str
+    at_ms: int
+    failures: int
+
+    @property
+    def cause_en(self) -> str:
+        return _CAUSE_WORDS[self.cause][0]
+
+    @property
+    def cause_zh(self) -> str:
+        return _CAUSE_WORDS[self.cause][1]
+
+
+def storage_cause(exc: BaseException, db_path: str | None = None) -> str | None:
+    """DISK_FULL or IO_ERROR when ``exc`` (SQLAlchemy's or sqlite3's) is the disk failing, else
+    None. An fsync that fails on a full disk is reported by SQLite as an I/O error; the free
+    space on the database's file system tells the two apart."""
+    err = getattr(exc, "orig", exc)
+    if not isinstance(err, sqlite3.Error):
+        return None
+    code = getattr(err, "sqlite_errorcode", None)
+    cause = _SQLITE_STORAGE.get(code & 0xFF) if isinstance(code, int) else None
+    if cause is None and "disk i/o error" in str(err).lower():
+        cause = IO_ERROR
+    if cause == IO_ERROR and db_path:
+        with contextlib.suppress(OSError):
+            if os.statvfs(os.path.dirname(os.path.abspath(db_path))).f_bavail == 0:
+                cause = DISK_FULL
+    return cause
+
+
+def storage_problem(fault: StorageFault) -> Problem:
+    """The 503 every caller of a refused batch gets: nothing was saved, why, and what to do."""
+    member = CoreError.STORAGE_FULL if fault.cause == DISK_FULL else CoreError.STORAGE_FAILED
+    fix = (
+        "Free space on the store node's disk (old backups, logs, other files)."
+        if fault.cause == DISK_FULL
+        else "Check the store node's disk (cable, card, health); `hearth doctor` says more."
+    )
+    return member.problem(
+        f"Nothing was saved because {fault.cause_en}. {fix} The node takes requests again by "
+        "itself as soon as the disk does; send this request again with the same "
+        "Idempotency-Key.",
+        extra={
+            "cause": fault.cause,
+            "cause_en": fault.cause_en,
+            "cause_zh": fault.cause_zh,
+            "headers": {"Retry-After": "5"},
+        },
+    )
+
+
 CommitListener = Callable[[list[Event]], None]
 # Told how long each commit took (seconds, a monotonic difference): how metrics see the writer
 # without the writer knowing of them.
@@ -131,6 +214,11 @@ class Writer:
         self._thread: ThreadPoolExecutor | None = None
         self.batches = 0
         self.commands = 0
+        # The disk's refusal, until a commit that writes gets through (None: all well), and
+        # the last one ever seen (for the log and the doctor's history).
+        self.storage_fault: StorageFault | None = None
+        self.last_storage_fault: StorageFault | None = None
+        self._reopen = False  # the connection saw the disk fail: open a fresh one first
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -181,9 +269,7 @@ class Writer:
 
         def run() -> T:
             with self._lock:
-                if self._conn is None:
-                    raise RuntimeError("writer not open")
-                return work(self._conn)
+                return work(self._ready_conn())
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, run)
 
@@ -226,12 +312,59 @@ class Writer:
                 else:
                     fut.set_result(res)
 
+    # -- the disk failing --------------------------------------------------------------------
+    def _db_path(self) -> str | None:
+        return self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+
+    def _ready_conn(self) -> Connection:
+        """The writer's connection; a fresh one if the last batch saw the disk fail. Called
+        with the lock held."""
+        if self._reopen:
+            old, self._conn = self._conn, None
+            if old is not None:
+                with contextlib.suppress(Exception):
+                    old.invalidate()  # never back into the pool: its pager saw the error
+                with contextlib.suppress(Exception):
+                    old.close()
+            conn = None
+            try:
+                conn = self.engine.connect()
+                mark_writer(conn)
+                with conn.begin():
+                    self.journal.load(conn)  # what is really committed, not what we counted
+            except Exception as exc:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        conn.invalidate()
+                raise self._storage_failed(exc) from exc
+            self._conn, self._reopen = conn, False
+            log.info("writer.reopened")
+        if self._conn is None:
+            raise RuntimeError("writer not open")
+        return self._conn
+
+    def _storage_failed(self, exc: BaseException) -> BaseException:
+        """Record a refused commit and return what its callers get: a 503 problem when the
+        disk failed, else ``exc`` itself. Either way the next batch gets a fresh connection."""
+        self._reopen = True
+        cause = storage_cause(exc, self._db_path())
+        if cause is None:
+            return exc
+        failures = self.storage_fault.failures + 1 if self.storage_fault else 1
+        fault = StorageFault(
+            cause, str(getattr(exc, "orig", exc)), self.journal.wall_ms(), failures
+        )
+        self.storage_fault = self.last_storage_fault = fault
+        log.error("writer.storage_failed", cause=cause, error=fault.message, failures=failures)
+        return storage_problem(fault)
+
     def run_batch(self, commands: list[Command[Any]]) -> list[Any]:
-        """Run commands in one transaction, each in a savepoint; commit once; then notify."""
+        """Run commands in one transaction, each in a savepoint; commit once; then notify.
+
+        A command's own refusal is its result; the disk failing under any command (or under
+        the commit) rolls the whole batch back and raises a 503 problem for all of them."""
         with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise RuntimeError("writer not open")
+            conn = self._ready_conn()
             results: list[Any] = []
             committed: list[Event] = []
             start_seq = self.journal.next_seq
@@ -247,15 +380,22 @@ class Writer:
                             savepoint.commit()
                             committed.extend(tx.events)
                         except Exception as exc:
+                            if storage_cause(exc) is not None:
+                                raise  # the disk failed, not the command: the batch goes
                             savepoint.rollback()
                             # What the command cached in memory was rolled back with it.
                             clear_conn_cache(conn)
                             self.journal.next_seq = mark
                             results.append(exc)
-            except Exception:
+            except Exception as exc:
                 clear_conn_cache(conn)
                 self.journal.next_seq = start_seq
-                raise
+                if storage_cause(exc) is None:
+                    raise
+                raise self._storage_failed(exc) from exc
+            if committed and self.storage_fault is not None:
+                log.info("writer.storage_recovered", after=self.storage_fault.failures)
+                self.storage_fault = None
             self.batches += 1
             self.commands += len(commands)
             if self.observer is not None:
