@@ -93,3 +93,34 @@ export async function refreshCalls() {
       `${[...new Set(calls.map((c) => c.code))].join(", ")} · ${t("pos.calls_ack")}`;
   } catch (err) { /* the banner says we are offline */ }
 }
+
+// -- the alerts banner (ops module): the worst open alert's cause and its fix, and how many
+//    more there are. Made here under the pacing banner; reads /api/ops/alerts/banner every 10 s
+//    and stops asking where the ops module does not answer --------------------------------------
+let alertsOn = true;
+export async function refreshAlerts() {
+  if (!alertsOn || !localStorage.getItem("hearth_token")) return;
+  let banner = $("alerts-banner");
+  if (!banner) {
+    banner = el("div", { id: "alerts-banner", class: "banner alerts hidden", role: "status" });
+    $("pacing-banner").after(banner);
+  }
+  try {
+    const open = await api("GET", "/api/ops/alerts/banner", undefined, { retries: 1 });
+    banner.classList.toggle("hidden", !open.length);
+    banner.dataset.keys = open.map((a) => a.key).join(",");
+    if (!open.length) return;
+    const zh = Hearth.lang === "zh";
+    const a = open[0];
+    banner.dataset.severity = a.severity;
+    banner.style.background = a.severity === "fail" ? "" : "var(--warn)";
+    banner.replaceChildren(el("span", {}, zh ? a.cause_zh : a.cause_en), " · ",
+      el("span", { class: "alert-fix" }, `${t("alerts.banner_fix")}: ${zh ? a.fix_zh : a.fix_en}`),
+      open.length > 1 ? ` · ${t("alerts.banner_more").replace("{n}", open.length - 1)}` : "");
+  } catch (err) {
+    if (err.status === 404 || err.status === 403) alertsOn = false;
+    banner.classList.add("hidden");
+  }
+}
+refreshAlerts();
+setInterval(refreshAlerts, 10000);
