@@ -41,6 +41,7 @@ from hearth.core.security import Hasher, TokenSigner, random_token
 from hearth.core.subscribers import SubscriberRunner
 from hearth.core.tables import node_secrets  # also registers the core tables
 from hearth.core.writer import Writer
+from hearth.inventory.module import MODULE as INVENTORY
 from hearth.kitchen.module import MODULE as KITCHEN
 from hearth.menu.module import MODULE as MENU
 from hearth.ops.fleet import MODULE as FLEET
@@ -71,6 +72,7 @@ MODULES: tuple[Module, ...] = (
     DELIVERY,
     SYNC,
     BACKUP,
+    INVENTORY,
     OPS,
     FLEET,
     WEB,
