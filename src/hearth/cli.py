@@ -823,6 +823,12 @@ def restore(
         bool,
         typer.Option("--force", help="Restore even if events only this database holds are lost."),
     ] = False,
+    from_hq_backup: Annotated[
+        bool,
+        typer.Option(
+            "--from-hq-backup", help="Fetch HQ's newest backup copy (checked), then restore."
+        ),
+    ] = False,
 ) -> None:
     """Put the latest good backup back (the node stopped), with the journal HQ holds after it;
     or, with --from-hq, bring a store back on a new, empty database from HQ's copy."""
@@ -833,6 +839,18 @@ def restore(
     from hearth.sync import service as sync
 
     _configure_logging("warning")
+    if from_hq_backup:
+        from hearth.ops.fleet import fetch_from_hq
+
+        try:
+            got = asyncio.run(fetch_from_hq(_settings(db)))
+        except Exception as exc:
+            _fail(f"cannot fetch a backup from HQ: {exc}", "check HQ answers, then run it again.")
+            return
+        console.print(
+            f"Fetched {got.file} from HQ ({got.size} bytes, SHA-256 checked, "
+            f"{'verified' if got.verified else 'FAILED its check'})."
+        )
     if not from_hq:
         _restore_backup(_settings(db), at, force)
         return
@@ -875,6 +893,69 @@ def restore(
         f"[green]Restored[/] store {done.store_id}: {done.events} events, epoch "
         f"{done.epoch} (the old box is fenced). Check it: hearth rebuild --check"
     )
+
+
+@app.command()
+def upgrade(
+    db: DbOption = None,
+    migrations: Annotated[
+        Path | None,
+        typer.Option("--migrations", hidden=True, help="Another migrations folder (tests)."),
+    ] = None,
+) -> None:
+    """Apply this version's migrations behind a verified backup; put it back if one fails.
+
+    Run it with the node stopped, after installing the new version. Exit code 0 upgraded (or
+    nothing to do), 1 a migration failed and the backup is back in place, 2 worse."""
+    import time
+
+    from hearth.backup.upgrade import upgrade_store
+    from hearth.core.errors import Problem
+
+    _configure_logging("warning")
+    settings = _settings(db)
+    if settings.sqlite_path() is None:
+        _fail(f"{settings.db_url} is not a SQLite file.", "upgrade a store node's database.")
+    try:
+        report = upgrade_store(settings, int(time.time() * 1000), script_location=migrations)
+    except Problem as exc:
+        _fail(exc.detail or exc.title, "stop hearth serve on this database, then run it again.")
+        return
+    table = Table(title=f"hearth upgrade → {__version__}")
+    table.add_column("Step")
+    table.add_column("Result")
+    table.add_row("database revision", str(report.before))
+    table.add_row("code's newest", str(report.head))
+    if not report.pending:
+        table.add_row("migrations", "[green]nothing to apply: already up to date[/]")
+        console.print(table)
+        return
+    table.add_row("pending", ", ".join(report.pending))
+    b = report.backup
+    if b is not None:
+        table.add_row(
+            "backup first",
+            f"[green]{b.file}[/] ({b.size} bytes, journal top {b.journal_top}, verified)",
+        )
+    if report.ok:
+        table.add_row("migrations", f"[green]applied: now at {report.after}[/]")
+        console.print(table)
+        return
+    table.add_row("migrations", f"[bold red]failed:[/] {report.error}")
+    if report.restored:
+        table.add_row("rolled back", f"[yellow]backup put back; still at {report.after}[/]")
+        console.print(table)
+        console.print(
+            "[yellow]The store is as it was before the upgrade. Keep running the old version "
+            "and send support this output.[/]"
+        )
+        raise typer.Exit(1)
+    table.add_row("rolled back", f"[bold red]could not put it back:[/] {report.restore_error}")
+    console.print(table)
+    console.print(
+        f"[bold red]Do not start the node.[/] Restore it: hearth restore --db {settings.db_url}"
+    )
+    raise typer.Exit(2)
 
 
 def main() -> None:
