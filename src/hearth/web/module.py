@@ -1,7 +1,7 @@
 """The pages: POS and waiter tablet, KDS, diner phone, kiosk, admin, delivery."""
 
 from hearth.core.module import Module
-from hearth.web import admin, delivery, diner, kds, kiosk, pages, pos
+from hearth.web import admin, delivery, diner, kds, kiosk, pages, pos, stock
 
 MODULE = Module(
     "web",
@@ -13,5 +13,6 @@ MODULE = Module(
         kds.router,
         kiosk.router,
         delivery.router,
+        stock.router,
     ),
 )

@@ -244,6 +244,9 @@ import { showReceipt } from "/static/pos/receipt.js";
     state.menu = await api("GET", "/api/menu");
     state.groups = Object.fromEntries(state.menu.modifier_groups.map((g) => [g.id, g]));
     state.items = Object.fromEntries(state.menu.items.map((i) => [i.id, i]));
+    // Why a dish is sold out when inventory sold it out ("no 鸡蛋 left"); none without the module.
+    const why = await api("GET", "/api/inventory/sold-out", undefined, { retries: 1 }).catch(() => []);
+    state.why86 = Object.fromEntries(why.map((r) => [r.item_id, Hearth.lang === "zh" ? r.reason_zh : r.reason_en]));
   }
 
   function showOrdering() {
@@ -290,7 +293,8 @@ import { showReceipt } from "/static/pos/receipt.js";
       el("strong", {}, name(i)),
       el("span", { class: "price" }, yuan(i.price)),
       i.remaining !== null && i.remaining !== undefined ?
-        el("small", { class: "left" }, t("pos.left").replace("{n}", i.remaining)) : null)));
+        el("small", { class: "left" }, t("pos.left").replace("{n}", i.remaining)) : null,
+      i.sold_out && state.why86 && state.why86[i.id] ? el("small", { class: "why" }, state.why86[i.id]) : null)));
   }
 
   let searchTimer;
