@@ -8,8 +8,11 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from datetime import time as dtime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,11 +22,13 @@ from hearth.bootstrap import build_node, create_app
 from hearth.core.clock import ManualClock
 from hearth.core.tables import journal
 from hearth.kitchen.fallback import screens_of
+from hearth.kitchen.tables import tickets
 from hearth.ops.alerts import AlertConfig, runner_of
 from hearth.ops.tables import ops_alerts
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.waiting import wait_until
 from tests.conftest import Api
+from tests.integration.test_kitchen_tickets import place
 from tests.integration.test_stepped_loops import step_until
 
 
@@ -165,3 +170,82 @@ def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
     assert "kds.Hot Kitchen" not in {a["key"] for a in page["open"]}
     # The others stay open, each raised once however many rounds ran.
     assert len([a for a in alerts(api) if a.key == "kds.Bar"]) == 1
+
+
+def test_a_lunch_peak_the_kitchen_has_only_just_handled_is_warned_ahead_and_then_cleared(
+    tmp_path: Any,
+) -> None:
+    """Four Mondays of 8 orders at 12:00 that the Hot Kitchen bumped within a minute: the
+    fifth Monday at 11:20 expects 8 again, which is all the station has shown it can take."""
+    tz = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(tz).date() - timedelta(days=1)
+    today -= timedelta(days=today.weekday())  # a Monday in the past week
+    first = datetime.combine(today - timedelta(days=28), dtime(12, 2), tz)
+    clock = ManualClock(int(first.timestamp() * 1000))
+    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db"), clock=clock)
+    ids = a_small_restaurant(node)
+    stations = a_kitchen(node, ids)
+    runner = runner_of(node)
+    assert runner is not None
+    runner.config = AlertConfig(interval_s=10, peak_every_s=60)
+    with TestClient(create_app(node=node), raise_server_exceptions=False) as client:
+        api = Api(client, ids, node)
+
+        def hot_open() -> list[Any]:
+            with node.engine.connect() as conn:
+                return list(
+                    conn.execute(
+                        sa.select(tickets.c.id)
+                        .where(tickets.c.station_id == stations["hot"])
+                        .where(tickets.c.status != "done")
+                    )
+                )
+
+        for week in range(4):
+            if week:
+                clock.advance(7 * 24 * 3600 * 1000)
+            waiter, cook = api.login("W01"), api.login("K01")
+            for _ in range(8):
+                place(
+                    api,
+                    waiter,
+                    [{"item_id": ids.items["rice"]}],
+                    channel="takeaway",
+                    table_id=None,
+                    guests=1,
+                )
+            wait_until(lambda: len(hot_open()) == 8, what="the lunch tickets")
+            clock.advance(60_000)  # a minute at the pass
+            for t in hot_open():
+                r = api.post(
+                    f"/api/kitchen/stations/{stations['hot']}/tickets/{t.id}/bump", {}, cook
+                )
+                assert r.status_code == 200, r.text
+        # The fifth Monday, 11:20: the 12:00 slot starts 40 minutes ahead.
+        now = datetime.combine(today, dtime(11, 20), tz)
+        clock.advance(int(now.timestamp() * 1000) - clock.now_ms())
+
+        def peak() -> list[Any]:
+            return [a for a in alerts(api) if a.key == "peak.Hot Kitchen"]
+
+        raised = step_until(clock, peak, first_ms=10_000, step_ms=10_000, what="the warning")[0]
+        facts = raised.facts
+        assert facts["capacity"] == 8 and facts["expected_orders"] == 8
+        assert facts["slot_start_ms"] == int(
+            datetime.combine(today, dtime(12, 0), tz).timestamp() * 1000
+        )
+        assert raised.raised_at_ms - int(now.timestamp() * 1000) <= 60_000
+        assert "12:00–12:15" in raised.cause_en and "Hot Kitchen" in raised.cause_en
+        assert "open a second Hot Kitchen station" in raised.fix_en
+        assert "HEARTH_DELIVERY_WINDOW_CAP" in raised.fix_en and "外卖" in raised.fix_zh
+
+        # Past the peak nothing is expected 30-60 minutes ahead: cleared after its quiet spell.
+        clock.advance(80 * 60_000)
+        step_until(
+            clock,
+            lambda: peak()[0].cleared_at_ms,
+            first_ms=10_000,
+            step_ms=60_000,
+            what="the warning cleared",
+        )
+    node.close()
