@@ -131,12 +131,38 @@
   }
 
   // -- fleet -------------------------------------------------------------------------------------
+  const HEALTH_KIND = { ok: "ok", warn: "warn", fail: "bad" };
+  const say = (w) => (w && (w[lang] || w.en)) || "";
+
+  function healthCell(h) {
+    if (!h || !h.worst) return el("td", { class: "health" }, el("span", { class: "muted" }, t("fleet.no_report")));
+    const bad = (h.findings || []).filter((f) => f.severity !== "ok");
+    const head = badge(t(`health.${h.worst}`), HEALTH_KIND[h.worst] || "");
+    if (!bad.length) return el("td", { class: "health" }, head);
+    return el("td", { class: "health" }, el("details", { class: "findings" },
+      el("summary", {}, head, " ", t("fleet.findings_n", { n: bad.length })),
+      el("ul", {}, bad.map((f) => el("li", { dataset: { check: f.check } },
+        badge(t(`health.${f.severity}`), HEALTH_KIND[f.severity]), " ", el("strong", {}, f.check), " ",
+        say(f.cause), el("div", { class: "muted" }, `${t("detail.fix")}: ${say(f.fix)}`))))));
+  }
+
+  function backupCell(h) {
+    const age = h && h.backup_at_ms ? ago(h.backup_at_ms) : t("fleet.no_backup");
+    const copies = h && h.hq_backups ? t("fleet.hq_copies", { n: h.hq_backups.count }) : "";
+    const old = !h || !h.backup_at_ms || Date.now() - h.backup_at_ms > 26 * 3600 * 1000;
+    return el("td", { class: "backup" }, h && h.worst ? badge(age, old ? "warn" : "ok") : "–",
+      copies ? el("div", { class: "muted" }, copies) : null);
+  }
+
   async function renderFleet() {
     const pane = $("#pane-fleet");
-    const [r, review] = [await loadStores(), await guarded(() => api("GET", "/api/hq/review-counts"))];
+    const [r, review, health] = [await loadStores(), await guarded(() => api("GET", "/api/hq/review-counts")),
+      await guarded(() => api("GET", "/api/hq/fleet/health"))];
     if (!r) return;
+    const open = $("#store-detail") && $("#store-detail").dataset.store;
     pane.replaceChildren();
     if (!stores.length) { pane.appendChild(el("div", { class: "panel" }, el("p", { class: "muted" }, t("fleet.empty")))); return; }
+    const reports = (health && health.stores) || {};
     const rows = stores.map((s) => {
       const alarms = [];
       for (const a of s.alarms) {
@@ -145,6 +171,9 @@
       if (s.quarantined) alarms.push(badge(t("alarm.quarantine", { n: s.quarantined }), "warn"));
       const held = (review || {})[s.store_id];
       if (held) alarms.push(badge(t("alarm.review", { n: held }), "warn"));
+      const h = reports[s.store_id];
+      const storeAlerts = (h && h.alerts) || [];
+      if (storeAlerts.length) alarms.push(badge(t("fleet.store_alerts", { n: storeAlerts.length }), "bad"));
       const diverged = s.alarms.some((a) => a.kind === "divergence");
       const state = s.revoked ? badge(t("revoked"), "bad") : !s.enrolled ? badge(t("not_enrolled")) : badge(t("active"), "ok");
       const lag = s.backlog === null || s.backlog === undefined ? "–" : String(s.backlog);
@@ -155,12 +184,56 @@
         el("td", { class: "num acked" }, String(s.acked_seq)),
         el("td", { class: "num" }, s.catalogue_version ?? "–"),
         el("td", {}, diverged ? badge("✗", "bad") : s.digest ? badge(t("ok"), "ok") : "–"),
+        el("td", { class: "version" }, (h && h.version) || "–"),
+        healthCell(h),
         el("td", { class: "alarms" }, alarms.length ? alarms : "–"),
-        el("td", {}, state));
+        backupCell(h),
+        el("td", {}, state),
+        el("td", { class: "actions" }, el("button", { type: "button", class: "detail-btn",
+          onclick: () => renderDetail(s.store_id) }, t("fleet.details"))));
     });
     pane.appendChild(el("div", { class: "panel" }, el("h3", {}, t("tab.fleet"), " ", el("small", { class: "muted" }, t("fleet.refreshed"))),
       table([t("fleet.store"), t("fleet.last_seen"), t("fleet.lag"), t("fleet.acked"), t("fleet.catalogue"),
-        t("fleet.digest"), t("fleet.alarms"), t("fleet.state")], rows, "fleet-table")));
+        t("fleet.digest"), t("fleet.version"), t("fleet.health"), t("fleet.alarms"), t("fleet.backup"),
+        t("fleet.state"), ""], rows, "fleet-table")));
+    pane.appendChild(el("div", { class: "panel hidden", id: "store-detail" }));
+    if (open) renderDetail(open);
+  }
+
+  // One store for remote diagnosis: every finding with what still works and the fix, its open
+  // alerts, and the backups HQ keeps of it.
+  async function renderDetail(storeId) {
+    const box = $("#store-detail");
+    const d = await guarded(() => api("GET", `/api/hq/stores/${encodeURIComponent(storeId)}/health`));
+    if (!d || !box) return;
+    box.dataset.store = storeId;
+    const rep = d.report;
+    const parts = [el("h3", {}, t("detail.title", { name: d.name }), " ",
+      el("button", { type: "button", id: "detail-close", onclick: () => { box.classList.add("hidden"); delete box.dataset.store; } }, t("detail.close")))];
+    if (!rep) parts.push(el("p", { class: "muted" }, t("fleet.no_report")));
+    else {
+      parts.push(el("p", {}, badge(t(`health.${rep.worst}`), HEALTH_KIND[rep.worst]), " ",
+        t("detail.reported", { when: ago(rep.received_at_ms), version: rep.version })));
+      const order = { fail: 0, warn: 1, ok: 2 };
+      const rows = [...rep.findings].sort((a, b) => order[a.severity] - order[b.severity] || a.check.localeCompare(b.check))
+        .map((f) => el("tr", { dataset: { check: f.check } },
+          el("td", {}, badge(t(`health.${f.severity}`), HEALTH_KIND[f.severity])), el("td", {}, f.check),
+          el("td", {}, say(f.cause)), el("td", {}, say(f.works)), el("td", {}, say(f.fix))));
+      parts.push(el("h4", {}, t("detail.findings")),
+        table(["", t("detail.check"), t("detail.cause"), t("detail.works"), t("detail.fix")], rows, "detail-findings"));
+      const alerts = rep.alerts || [];
+      parts.push(el("h4", {}, t("detail.alerts")), alerts.length
+        ? el("ul", { class: "detail-alerts" }, alerts.map((a) => el("li", {}, badge(HEALTH_KIND[a.severity] ? t(`health.${a.severity}`) : a.severity || "", HEALTH_KIND[a.severity] || "warn"), " ",
+          say(a.cause) || a.key || "", a.raised_at_ms ? el("span", { class: "muted" }, ` · ${ago(a.raised_at_ms)}`) : null)))
+        : el("p", { class: "muted" }, t("detail.none")));
+    }
+    const copies = d.hq_backups || [];
+    parts.push(el("h4", {}, t("detail.hq_backups")), copies.length
+      ? table([t("detail.backup_name"), t("detail.backup_taken"), t("detail.backup_size")], copies.map((b) => el("tr", {},
+        el("td", {}, b.name), el("td", {}, ago(b.taken_at_ms)), el("td", { class: "num" }, `${(b.size / 1048576).toFixed(1)} MB`))), "detail-backups")
+      : el("p", { class: "muted" }, t("detail.none")));
+    box.replaceChildren(...parts);
+    box.classList.remove("hidden");
   }
 
   // -- stores and enrolment ----------------------------------------------------------------------
