@@ -11,6 +11,7 @@ from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.demo import catalogue as cat
 from hearth.demo import delivery as delivery_demo
+from hearth.demo import inventory as inventory_demo
 from hearth.demo import kiosk as kiosk_demo
 from hearth.demo import kitchen as kitchen_demo
 from hearth.demo import payments as payments_demo
@@ -24,7 +25,14 @@ from hearth.staff import service as staff
 
 # Modules that add their part of the demo (routing rules, printers, payment providers, platform
 # item mappings) after the core sections; each also starts its side services for `hearth demo`.
-MODULE_DEMOS = (kitchen_demo, printing_demo, payments_demo, delivery_demo, kiosk_demo)
+MODULE_DEMOS = (
+    kitchen_demo,
+    printing_demo,
+    payments_demo,
+    delivery_demo,
+    kiosk_demo,
+    inventory_demo,
+)
 
 
 @dataclass
