@@ -43,6 +43,7 @@ from hearth.core.tables import node_secrets  # also registers the core tables
 from hearth.core.writer import Writer
 from hearth.inventory.module import MODULE as INVENTORY
 from hearth.kitchen.module import MODULE as KITCHEN
+from hearth.members.module import MODULE as MEMBERS
 from hearth.menu.module import MODULE as MENU
 from hearth.ops.fleet import MODULE as FLEET
 from hearth.ops.module import MODULE as OPS
@@ -71,6 +72,7 @@ MODULES: tuple[Module, ...] = (
     KIOSK,
     DELIVERY,
     SYNC,
+    MEMBERS,
     BACKUP,
     INVENTORY,
     OPS,

@@ -57,6 +57,10 @@ class Permission(StrEnum):
     OPS_FIX = "ops.fix"  # apply the doctor's safe fixes
     BACKUP_READ = "backup.read"  # the backups kept and their checks
     BACKUP_RUN = "backup.run"  # Back up now
+    MEMBER_READ = "member.read"  # find a member, see tier, points, balance (phone masked)
+    MEMBER_SERVE = "member.serve"  # join, earn, redeem, top up, use a coupon at the till
+    MEMBER_UNMASK = "member.unmask"  # see a member's whole phone number (journaled)
+    MEMBER_ADMIN = "member.admin"  # rules, tiers, coupons, import, merge, export and erase
 
 
 R = Role
@@ -103,6 +107,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.OPS_FIX: MANAGERS,
     Permission.BACKUP_READ: MANAGERS,
     Permission.BACKUP_RUN: frozenset({R.OWNER}),
+    Permission.MEMBER_READ: FRONT,
+    Permission.MEMBER_SERVE: FRONT,
+    Permission.MEMBER_UNMASK: MANAGERS,
+    Permission.MEMBER_ADMIN: MANAGERS,
 }
 
 APPROVERS = MANAGERS

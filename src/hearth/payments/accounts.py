@@ -4,6 +4,7 @@ payments. Every change is a journaled delta; the balance never goes below zero."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,18 @@ from hearth.core.ids import new_id
 from hearth.core.writer import Tx
 from hearth.payments.errors import PaymentsError
 from hearth.payments.tables import stored_value_accounts
+
+# Checks a module above payments adds to every stored-value charge (members: HQ's offline
+# allowance for the member). Each raises a Problem to refuse, and may append events in the same
+# transaction; payments calls them without knowing who they are.
+ChargeCheck = Callable[[Tx, str, int, Any], None]
+charge_checks: list[ChargeCheck] = []
+
+
+def check_charge(tx: Tx, account_id: str, need: int, settings: Any) -> None:
+    for check in charge_checks:
+        check(tx, account_id, need, settings)
+
 
 NUMBER_LEN = 8  # the account number printed on a member card: the id's last 8 characters
 

@@ -24,8 +24,8 @@ from hearth.core.errors import Problem, not_found
 from hearth.core.ids import new_id
 from hearth.core.node import Node
 from hearth.core.writer import Tx
+from hearth.payments import accounts, failover
 from hearth.payments import domain as d
-from hearth.payments import failover
 from hearth.payments.domain import IntentStatus, Tender
 from hearth.payments.errors import PaymentsError
 from hearth.payments.intents import (
@@ -208,6 +208,7 @@ def start_payment(
     elif tender is Tender.STORED_VALUE:
         need = body.amount + body.tip
         _check_account(tx, body.account_id, need)
+        accounts.check_charge(tx, str(body.account_id), need, settings)
         tx.append(
             f"account:{body.account_id}",
             "StoredValueChanged",
