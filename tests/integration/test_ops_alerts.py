@@ -23,13 +23,16 @@ from hearth.core.clock import ManualClock
 from hearth.core.tables import journal
 from hearth.kitchen.fallback import screens_of
 from hearth.kitchen.tables import tickets
-from hearth.ops.alerts import AlertConfig, runner_of
+from hearth.ops.alerts import AlertConfig, AlertRunner, runner_of
 from hearth.ops.tables import ops_alerts
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.waiting import wait_until
 from tests.conftest import Api
 from tests.integration.test_kitchen_tickets import place
+from tests.integration.test_payments_failover import CODE
+from tests.integration.test_payments_fixtures import open_till
 from tests.integration.test_stepped_loops import step_until
+from tests.unit.test_payment_fake_provider import FakeProvider
 
 
 class Hook:
@@ -170,6 +173,11 @@ def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
     assert "kds.Hot Kitchen" not in {a["key"] for a in page["open"]}
     # The others stay open, each raised once however many rounds ran.
     assert len([a for a in alerts(api) if a.key == "kds.Bar"]) == 1
+    # A node started again picks the open ones up: it clears them, it does not raise them twice.
+    fresh = AlertRunner(api.node, runner.config)
+    fresh.load_open()
+    assert set(fresh.opened) == {a.key for a in alerts(api) if a.cleared_at_ms is None}
+    assert "kds.Bar" in fresh.opened and all(t.open for t in fresh.tracks.values())
 
 
 def test_a_lunch_peak_the_kitchen_has_only_just_handled_is_warned_ahead_and_then_cleared(
@@ -247,5 +255,45 @@ def test_a_lunch_peak_the_kitchen_has_only_just_handled_is_warned_ahead_and_then
             first_ms=10_000,
             step_ms=60_000,
             what="the warning cleared",
+        )
+    node.close()
+
+
+def test_online_payments_failing_raise_the_failure_rate_alert_until_the_window_is_clean(
+    tmp_path: Any, clock: ManualClock
+) -> None:
+    node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db"), clock=clock)
+    ids = a_small_restaurant(node)
+    alipay = FakeProvider("alipay", frozenset({"scan_code", "merchant_qr"}))
+    alipay.mode = "decline"
+    runner = runner_of(node)
+    assert runner is not None
+    runner.config = AlertConfig(interval_s=10, peak_every_s=3600)
+
+    def rate_alerts() -> list[Any]:
+        with node.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(ops_alerts).where(ops_alerts.c.key == "payments.failure_rate")
+                )
+            )
+
+    for till in open_till(node, ids, {"alipay": alipay}):
+        for _ in range(6):
+            order = till.order("rice")
+            p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
+            assert p["status"] == "failed", p
+        cash = till.pay(till.order("rice")["id"], tender="cash", amount=300, tendered=300)
+        assert cash.json()["status"] == "succeeded", "cash counts for nothing in the rate"
+        alert = step_until(clock, rate_alerts, first_ms=10_000, what="the rate alert")[0]
+        assert alert.severity == "fail" and alert.facts["decided"] == 6
+        assert "6 of 6 online payments failed" in alert.cause_en
+        # Ten quiet minutes empty the window; two more clear the alert.
+        step_until(
+            clock,
+            lambda: rate_alerts()[0].cleared_at_ms,
+            first_ms=600_000,
+            step_ms=10_000,
+            what="the rate alert cleared",
         )
     node.close()

@@ -39,7 +39,6 @@ from hearth.ops import forecast as fc
 from hearth.ops.domain import Finding, Severity
 from hearth.ops.service import _guarded
 from hearth.ops.tables import ops_alerts
-from hearth.payments.tables import payments
 
 log = structlog.get_logger(__name__)
 
@@ -74,19 +73,77 @@ def _disk(node: Node) -> list[Finding]:
     return [d.judge_disk(usage.free, usage.total)]
 
 
-def _failure_counts(node: Node, since_ms: int) -> tuple[int, int]:
-    """Online payments decided since ``since_ms``: (failed, decided). Cash never fails."""
-    with node.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(payments.c.status, sa.func.count())
-            .where(payments.c.store_id == node.settings.store_id)
-            .where(payments.c.updated_at_ms >= since_ms)
-            .where(payments.c.provider.is_not(None))
-            .where(payments.c.status.in_(("succeeded", "failed")))
-            .group_by(payments.c.status)
-        ).all()
-    counts = {s: int(n) for s, n in rows}
-    return counts.get("failed", 0), sum(counts.values())
+def first_seq_since(conn: Connection, since_ms: int) -> int:
+    """The ``after_seq`` from which the journal holds what was recorded since ``since_ms``:
+    a binary search over seq (events are recorded in order, near enough), a few primary-key
+    lookups, so a year-old journal is never read whole to find its last weeks."""
+    top = conn.execute(sa.select(sa.func.max(journal.c.seq))).scalar() or 0
+    lo, hi = 1, top + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = conn.execute(
+            sa.select(journal.c.recorded_at_ms).where(journal.c.seq >= mid).order_by(journal.c.seq)
+        ).first()
+        if at is not None and at[0] < since_ms:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
+
+
+def tail(
+    conn: Connection, after_seq: int, types: tuple[str, ...], limit: int = 20_000
+) -> tuple[list[Any], int, bool]:
+    """The events of ``types`` after ``after_seq``: (rows, the new cursor, whether more wait).
+    Only matching rows are decoded, and the cursor moves past what was skipped."""
+    top = conn.execute(sa.select(sa.func.max(journal.c.seq))).scalar() or 0
+    rows = conn.execute(
+        sa.select(journal.c.seq, journal.c.type, journal.c.recorded_at_ms, journal.c.payload)
+        .where(journal.c.seq > after_seq)
+        .where(journal.c.seq <= top)
+        .where(journal.c.type.in_(types))
+        .order_by(journal.c.seq)
+        .limit(limit)
+    ).all()
+    if len(rows) == limit:
+        return list(rows), rows[-1].seq, True
+    return list(rows), max(after_seq, top), False
+
+
+@dataclass
+class Outcomes:
+    """Online payments decided lately, from the journal: (when, failed) per decision."""
+
+    window_ms: int
+    after_seq: int | None = None
+    online: dict[str, int] = field(default_factory=dict)  # payment id -> started at
+    decided: deque[tuple[int, bool]] = field(default_factory=deque)
+    TYPES = ("PaymentStarted", "PaymentStatusChanged")
+
+    def read(self, conn: Connection, now_ms: int) -> tuple[int, int]:
+        """(failed, decided) in the window ending ``now_ms``."""
+        if self.after_seq is None:
+            self.after_seq = first_seq_since(conn, now_ms - self.window_ms)
+        more = True
+        while more:
+            rows, self.after_seq, more = tail(conn, self.after_seq, self.TYPES)
+            for _, type_, at_ms, p in rows:
+                pid = p.get("payment_id")
+                if type_ == "PaymentStarted":
+                    if not p.get("provider"):
+                        continue  # cash and stored value never fail on the provider's side
+                    self.online[pid] = at_ms
+                elif pid not in self.online:
+                    continue
+                status = p.get("status")
+                if status in ("succeeded", "failed"):
+                    self.decided.append((at_ms, status == "failed"))
+                    self.online.pop(pid, None)
+        cut = now_ms - self.window_ms
+        while self.decided and self.decided[0][0] < cut:
+            self.decided.popleft()
+        self.online = {k: v for k, v in self.online.items() if v >= cut - 3_600_000}
+        return sum(1 for _, failed in self.decided if failed), len(self.decided)
 
 
 # -- what the kitchen and the orders have been: read from the journal, a little each round ----
@@ -99,22 +156,17 @@ class Book:
 
     tz: ZoneInfo
     keep_days: int
-    after_seq: int = 0
+    after_seq: int
     orders: dict[date, list[int]] = field(default_factory=dict)
     tickets: dict[str, dict[tuple[date, int], list[float]]] = field(default_factory=dict)
     sent: dict[str, dict[tuple[date, int], int]] = field(default_factory=dict)
     open_tickets: dict[str, tuple[str, date, int, int]] = field(default_factory=dict)
     TYPES = ("OrderOpened", "TicketCreated", "TicketBumped")
 
-    def read(self, conn: Connection, limit: int = 20_000) -> int:
-        rows = conn.execute(
-            sa.select(journal.c.seq, journal.c.type, journal.c.recorded_at_ms, journal.c.payload)
-            .where(journal.c.seq > self.after_seq)
-            .order_by(journal.c.seq)
-            .limit(limit)
-        ).all()
-        for seq, type_, at_ms, payload in rows:
-            self.after_seq = seq
+    def read(self, conn: Connection) -> bool:
+        """Read on from the cursor; True while more events wait."""
+        rows, self.after_seq, more = tail(conn, self.after_seq, self.TYPES)
+        for _, type_, at_ms, payload in rows:
             if type_ == "OrderOpened":
                 day, slot = fc.slot_of(at_ms, self.tz)
                 self.orders.setdefault(day, [0] * fc.SLOTS)[slot] += 1
@@ -132,7 +184,7 @@ class Book:
                     st, day, slot, sent = first
                     took = max(0.0, (t["done_at_ms"] - sent) / 1000)
                     self.tickets.setdefault(st, {}).setdefault((day, slot), []).append(took)
-        return len(rows)
+        return more
 
     def prune(self, today: date) -> None:
         cut = today.toordinal() - self.keep_days
@@ -185,6 +237,7 @@ class AlertRunner:
     hook_task: asyncio.Task[None] | None = None
     outbox: asyncio.Queue[dict[str, Any]] | None = None
     book: Book | None = None
+    outcomes: Outcomes | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -197,8 +250,7 @@ class AlertRunner:
         results = await asyncio.gather(*(_guarded(node, k) for k in ROUND_CHECKS))
         found = [f for fs in results for f in fs]
         found += await asyncio.to_thread(_disk, node)
-        since = node.now_ms() - int(self.config.failure_window_s * 1000)
-        failed, decided = await asyncio.to_thread(_failure_counts, node, since)
+        failed, decided = await asyncio.to_thread(self._outcomes, node.now_ms())
         found.append(
             r.judge_failure_rate(
                 failed,
@@ -216,6 +268,12 @@ class AlertRunner:
                 log.warning("ops.peak_failed", error=repr(exc))
                 self.peak = []
         return found + self.peak
+
+    def _outcomes(self, now_ms: int) -> tuple[int, int]:
+        if self.outcomes is None:
+            self.outcomes = Outcomes(int(self.config.failure_window_s * 1000))
+        with self.node.engine.connect() as conn:
+            return self.outcomes.read(conn, now_ms)
 
     async def evaluate(self) -> list[tuple[r.Change, dict[str, Any]]]:
         """One round: the checks, the hysteresis, and the events for what changed."""
@@ -270,12 +328,14 @@ class AlertRunner:
     def peak_findings(self, now_ms: int) -> list[Finding]:
         node = self.node
         tz = self.tz
-        if self.book is None:
-            self.book = Book(tz, self.config.history_days)
-        book = self.book
         today, now_slot = fc.slot_of(now_ms, tz)
         with node.engine.connect() as conn:
-            while book.read(conn) == 20_000:
+            if self.book is None:
+                keep = self.config.history_days
+                start = first_seq_since(conn, now_ms - (keep + 1) * 86_400_000)
+                self.book = Book(tz, keep, start)
+            book = self.book
+            while book.read(conn):
                 pass
             rows = conn.execute(
                 sa.select(
