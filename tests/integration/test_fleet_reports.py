@@ -262,3 +262,53 @@ def test_a_verified_backup_goes_to_hq_and_comes_back_checked(
             )
         )
     assert not list((tmp_path / "again").glob("*.db"))
+
+
+def test_with_backup_to_hq_on_each_verified_backup_is_copied_by_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hearth.backup.lifecycle import BackupRunner
+
+    monkeypatch.setenv("HEARTH_FLEET_BACKUP_TO_HQ", "true")
+    with running_hq(tmp_path) as hq:
+        node = build_node(
+            fast_settings(f"sqlite:///{tmp_path}/store.db", backup_dir=str(tmp_path / "bk"))
+        )
+        try:
+            a_small_restaurant(node)
+            code = hq_service.create_store(hq.hq, node.settings.store_id, "炉火小馆")
+
+            async def write(command: Any) -> Any:
+                return await asyncio.to_thread(node.writer.run, command)
+
+            asyncio.run(
+                sync.enrol(
+                    node.engine, write, node.settings.store_id, hq.url, code, node.clock.now_ms()
+                )
+            )
+            runner = node.parts.get(BackupRunner)
+            with TestClient(create_app(node=node)) as client:
+                manifest = client.portal.call(runner.take)  # as the hourly schedule does
+                wait_until(
+                    lambda: hq_fleet.list_backups(hq.hq, node.settings.store_id),
+                    timeout=20,
+                    what="the copy at HQ",
+                )
+        finally:
+            node.close()
+    kept = hq_fleet.list_backups(hq.hq, node.settings.store_id)
+    assert [(b["name"], b["sha256"]) for b in kept] == [(manifest.file, manifest.sha256)]
+    assert kept[0]["manifest"]["journal_top"] == manifest.journal_top
+
+
+def test_the_report_reads_the_whole_database_at_most_hourly(
+    joined: tuple[Node, RunningHQ],
+) -> None:
+    node, _ = joined
+    first = asyncio.run(fleet.fleet_report(node))
+    second = asyncio.run(fleet.fleet_report(node))
+    cache = node.parts.get(fleet.DatabaseCheckCache)
+    checks = [f["check"] for f in second["report"]["findings"]]
+    assert checks.count("database.integrity") == 1 and checks.count("database.growth") == 1
+    assert [f["check"] for f in first["report"]["findings"]].count("database.integrity") == 1
+    assert cache.at_ms is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ from hearth.core.db import make_engine
 from hearth.core.module import Module
 from hearth.core.node import Node
 from hearth.ops import service
+from hearth.ops.checks import CHECKS
+from hearth.ops.domain import Finding
 from hearth.sync import reports
 from hearth.sync.client import HqClient
 from hearth.sync.service import load_credential, load_state
@@ -87,10 +89,35 @@ def _last_backup(settings: Settings) -> dict[str, Any] | None:
     }
 
 
+@dataclass
+class DatabaseCheckCache:
+    """The database check reads the whole file (``quick_check``): on a 2 GB store that is
+    seconds of disk, too much for a report every minute. The report reuses its last answer
+    for an hour; every other check runs each time."""
+
+    at_ms: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+DATABASE_EVERY_MS = 3600_000
+
+
 async def fleet_report(node: Node) -> dict[str, Any]:
     """What HQ's fleet page shows of this store: the doctor's report (live), open alerts,
     the software version and the last verified backup."""
-    findings = await service.run_doctor(node)
+    cache = node.parts.setdefault(DatabaseCheckCache, DatabaseCheckCache)
+    now = node.now_ms()
+    fresh = cache.at_ms is None or now - cache.at_ms >= DATABASE_EVERY_MS
+    database = [k for k in CHECKS if k.name == "database"]
+    others = [k for k in CHECKS if k.name != "database"]
+    if fresh:
+        cache.findings, rest = await asyncio.gather(
+            service.run_doctor(node, checks=database), service.run_doctor(node, checks=others)
+        )
+        cache.at_ms = now
+    else:
+        rest = await service.run_doctor(node, checks=others)
+    findings = [*cache.findings, *rest]
     report = service.report_json(findings)
     alerts = await asyncio.to_thread(open_alerts, node)
     backup = await asyncio.to_thread(_last_backup, node.settings)
