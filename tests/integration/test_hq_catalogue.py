@@ -90,7 +90,8 @@ def test_a_store_pulls_new_versions_and_a_snapshot_when_behind_the_floor(hq_harn
     behind = h.client.get("/sync/v1/catalogue?after=0", headers=store.auth).json()
     snap = behind["snapshot"]
     assert snap["version"] == later[0]
-    assert [e["payload"].get("price") for e in snap["events"]] == [100, 101, 120]
+    # in log order, as a store that pulled each version applied them: v1, s1's v2, v3
+    assert [e["payload"].get("price") for e in snap["events"]] == [100, 120, 101]
     assert [v["version"] for v in behind["versions"]] == later[1:]
     current = h.client.get(f"/sync/v1/catalogue?after={later[2]}", headers=store.auth).json()
     assert "snapshot" not in current and [v["version"] for v in current["versions"]] == [later[3]]
@@ -119,3 +120,66 @@ def test_the_catalogue_refuses_store_local_and_unknown_events(hq_harness: HQHarn
         headers={**owner, **_key()},
     )
     assert r.json()["code"] == "hq-catalogue-scope-invalid"
+
+
+def _menu(events: list[dict]) -> dict[str, dict]:
+    """What applying catalogue events in turn leaves (as the store's menu projector does)."""
+    menu: dict[str, dict] = {}
+    for ev in events:
+        p = ev["payload"]
+        if ev["type"] == "ItemCreated":
+            menu[p["id"]] = dict(p)
+        else:
+            menu.setdefault(p["id"], {"id": p["id"]}).update(p)
+    return menu
+
+
+def test_a_snapshot_gives_what_replaying_the_log_gives_store_overrides_and_all(
+    hq_harness: HQHarness,
+):
+    """A store far behind (both scopes compacted, in either order) gets the menu a store that
+    applied every version has: its own price overrides win over chain prices published before
+    them, and lose to chain prices published after them, exactly as in the log."""
+    h = hq_harness  # keeps the last 3 versions per scope
+    owner = _owner(h)
+    stores = {sid: h.enrol(sid) for sid in ("s1", "s2")}
+    log: list[tuple[str, list[dict]]] = []
+
+    def publish(scope: str, events: list[dict]) -> None:
+        r = h.client.post(
+            "/api/hq/catalogue",
+            json={"scope": scope, "events": events},
+            headers={**owner, **_key()},
+        )
+        assert r.status_code == 201, r.text
+        log.append((scope, events))
+
+    create = [{"type": "ItemCreated", "payload": {"id": f"i{n}", "price": 100}} for n in range(3)]
+    publish("chain", create)
+    publish("store:s1", [_price("i0", 90)])  # s1's override, after the chain's price
+    for n in range(4):  # s1's scope is compacted past its override; the chain's is not
+        publish("store:s1", [_price("i1", 80 + n)])
+    publish("chain", [_price("i1", 150)])  # the chain's later price wins over s1's i1
+    publish("store:s2", [_price("i2", 70)])
+    for n in range(4):  # now the chain's scope is compacted too
+        publish("chain", [_price("i2", 200 + n)])
+    publish("store:s2", [_price("i2", 60)])  # s2's override after the chain's last price
+
+    for sid, store in stores.items():
+        replayed = _menu(
+            [ev for scope, evs in log if scope in ("chain", f"store:{sid}") for ev in evs]
+        )
+        behind = h.client.get("/sync/v1/catalogue?after=0", headers=store.auth).json()
+        assert "snapshot" in behind
+        pulled = behind["snapshot"]["events"] + [
+            ev for v in behind["versions"] for ev in v["events"]
+        ]
+        assert _menu(pulled) == replayed, sid
+    assert (
+        _menu(
+            h.client.get("/sync/v1/catalogue?after=0", headers=stores["s1"].auth).json()[
+                "snapshot"
+            ]["events"]
+        )["i0"]["price"]
+        == 90
+    )

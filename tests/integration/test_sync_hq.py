@@ -28,6 +28,7 @@ from hearth.hq import catalogue as hq_catalogue
 from hearth.hq import service as hq_service
 from hearth.hq.app import build_hq, create_hq_app
 from hearth.hq.config import HQSettings
+from hearth.menu.tables import items
 from hearth.ordering.service import Channel, Context, LineInput, place_order
 from hearth.ordering.tables import orders
 from hearth.sync import service
@@ -317,6 +318,59 @@ def test_a_price_change_published_offline_is_applied_once_and_old_orders_keep_th
     assert versions[first] == versions[offline] == v2 - 1
     assert versions[after] == v2
     assert totals[offline] < totals[after]
+
+
+def test_an_hq_name_change_gives_the_item_its_new_pinyin_at_the_store(store, hq):
+    """HQ sends names, not search keys: the store spells the new name itself, as for an edit
+    made at the store, so a cashier finds the renamed dish by its new initials."""
+    node, ids = store
+    syncer = enrol(node, hq)
+    item = ids.items["rice"]
+    hq_catalogue.publish(
+        hq.hq,
+        "chain",
+        [{"type": "ItemUpdated", "payload": {"id": item, "name_zh": "宫保鸡丁"}}],
+        "test",
+    )
+    created = "hq-item-1"
+    with node.engine.connect() as conn:
+        category = conn.execute(
+            sa.select(items.c.category_id).where(items.c.id == item)
+        ).scalar_one()
+    hq_catalogue.publish(
+        hq.hq,
+        "chain",
+        [
+            {
+                "type": "ItemCreated",
+                "payload": {
+                    "id": created,
+                    "category_id": category,
+                    "kind": "dish",
+                    "name_zh": "鱼香肉丝",
+                    "name_en": "Yuxiang pork",
+                    "price": 3800,
+                    "tax_rate_bp": 600,
+                    "specs": [],
+                    "modifier_group_ids": [],
+                    "combo_slots": [],
+                    "pinyin_initials": "stale",
+                    "pinyin_full": "stale",
+                },
+            }
+        ],
+        "test",
+    )
+    assert asyncio.run(syncer.round()).drained
+    with node.engine.connect() as conn:
+        keys = {
+            r.id: (r.name_zh, r.pinyin_initials, r.pinyin_full)
+            for r in conn.execute(sa.select(items).where(items.c.id.in_([item, created])))
+        }
+    assert keys == {
+        item: ("宫保鸡丁", "gbjd", "gongbaojiding"),
+        created: ("鱼香肉丝", "yxrs", "yuxiangrousi"),
+    }
 
 
 def test_restore_from_hq_gives_equal_projections_and_fences_the_zombie(store, hq, tmp_path):

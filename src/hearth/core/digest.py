@@ -33,9 +33,11 @@ CONTENT_FIELDS = (
 )
 
 
-# A digit followed by '.', 'e' or 'E' somewhere in orjson's text: there may be a float, whose
-# text orjson writes differently from ``json`` (``0.00001`` against ``1e-05``).
-_MAYBE_FLOAT = re.compile(rb"\d[.eE]")
+# Where orjson's text may hold a float, whose text it writes differently from ``json``
+# (``0.00001`` against ``1e-05``): a number with a '.' or an exponent that starts a value (at the
+# start, after ':', ',' or '['). Text inside strings can look the same; it only costs the slower
+# path, never a different answer.
+_MAYBE_FLOAT = re.compile(rb"(?:^|[:,\[])-?\d+[.eE]")
 _SORTED = orjson.OPT_SORT_KEYS
 
 
@@ -47,7 +49,7 @@ def canonical_json(value: Any) -> str:
 def canonical_bytes(value: Any) -> bytes:
     """``canonical_json`` as UTF-8. The definition is ``json.dumps(sort_keys=True,
     separators=(",", ":"), ensure_ascii=False)``; orjson writes the same bytes for everything
-    but floats four times faster (hashing was a third of HQ's ingest, bench/sync.py), so its
+    but floats, about three times faster (hashing is a large part of HQ's ingest), so its
     text is used unless it may hold a float (or an integer past 64 bits, which it refuses):
     then ``json`` writes it, as always. Store and HQ call this same function."""
     try:

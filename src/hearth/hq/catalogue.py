@@ -77,16 +77,15 @@ def _compact(conn: Connection, scope: str, keep: int, now: int) -> None:
     snap = conn.execute(
         sa.select(catalogue_snapshots).where(catalogue_snapshots.c.scope == scope)
     ).first()
-    folded = (
-        conn.execute(
-            sa.select(catalogue_versions.c.events)
-            .where(catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor)
-            .order_by(catalogue_versions.c.version)
-        )
-        .scalars()
-        .all()
-    )
-    events = d.fold(snap.events if snap is not None else [], folded)
+    folded = conn.execute(
+        sa.select(catalogue_versions.c.version, catalogue_versions.c.events)
+        .where(catalogue_versions.c.scope == scope, catalogue_versions.c.version <= floor)
+        .order_by(catalogue_versions.c.version)
+    ).all()
+    # Each event keeps its version, so a pull can put several scopes' snapshots in log order.
+    events = d.tagged(int(snap.version), snap.events) if snap is not None else []
+    for version, evs in folded:
+        events.extend(d.tagged(int(version), evs))
     stmt = upsert(conn, catalogue_snapshots).values(
         scope=scope, version=floor, events=events, compacted_at_ms=now
     )
@@ -127,20 +126,21 @@ def pull(hq: HQ, store_id: str, after: int) -> dict[str, Any]:
         body: dict[str, Any] = {}
         start = after
         if after < floor:
-            covered = (
-                conn.execute(
-                    sa.select(catalogue_versions.c.events)
-                    .where(
-                        catalogue_versions.c.scope.in_(scopes),
-                        catalogue_versions.c.version <= floor,
-                    )
-                    .order_by(catalogue_versions.c.version)
+            covered = conn.execute(
+                sa.select(catalogue_versions.c.version, catalogue_versions.c.events)
+                .where(
+                    catalogue_versions.c.scope.in_(scopes),
+                    catalogue_versions.c.version <= floor,
                 )
-                .scalars()
-                .all()
-            )
-            base = [ev for scope in scopes if scope in snaps for ev in snaps[scope].events]
-            body["snapshot"] = {"version": floor, "events": d.fold(base, covered)}
+                .order_by(catalogue_versions.c.version)
+            ).all()
+            body["snapshot"] = {
+                "version": floor,
+                "events": d.in_log_order(
+                    *(d.tagged(int(snaps[s].version), snaps[s].events) for s in snaps),
+                    *(d.tagged(int(v), evs) for v, evs in covered),
+                ),
+            }
             start = floor
         rows = conn.execute(
             sa.select(catalogue_versions)

@@ -376,3 +376,20 @@ def fold(
     for events in versions:
         out.extend(dict(ev) for ev in events)
     return out
+
+
+def tagged(version: int, events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Events each carrying the catalogue version they were published in (``version`` for
+    those that carry none: a snapshot folded before versions were kept on its events)."""
+    return [{**ev, "version": int(ev.get("version") or version)} for ev in events]
+
+
+def in_log_order(*parts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Snapshots and versions of several scopes as one run of events in version order, as a
+    store that applied every version saw them: a store's price override published after a
+    chain price wins, and a chain change published after the override wins over it. (Chain
+    snapshot first, then the store's, was wrong both ways: an item created by the chain after
+    the store's snapshot came after the store's edits of it.) The sort is stable: one
+    version's events keep their order."""
+    merged = sorted((ev for part in parts for ev in part), key=lambda ev: int(ev["version"]))
+    return [{"type": ev["type"], "payload": ev["payload"]} for ev in merged]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from hearth.core.journal import Event, ProjectorRegistry, read_events
 from hearth.core.tables import journal
 from hearth.core.writer import Command, Tx
 from hearth.menu import tables as menu_tables
+from hearth.menu.service import pinyin_of
 from hearth.ordering.projections import catalogue_version
 from hearth.sync import domain
 from hearth.sync.client import HqClient, HqRefused, HqUnavailable
@@ -148,7 +149,7 @@ class RunningDigests:
         top = self.top
         if seq > top:
             start = self.ahead[top] if self.ahead else self.base_digest
-            for s, h in chain(start, (e.as_row() for e in read_events(conn, top, seq - top))):
+            for s, h in chain_rows(conn, start, top, seq - top):
                 self.ahead[s] = h
         if seq == self.base:
             return self.base_digest
@@ -189,6 +190,33 @@ _WIRE_READ = (
     .order_by(journal.c.seq)
     .limit(sa.bindparam("limit"))
 )
+
+
+def _content_of(r: Any) -> str:
+    """The content hash of a ``_WIRE_READ`` row."""
+    return content_hash(
+        {
+            "event_id": r[1],
+            "store_id": r[2],
+            "device_id": r[3],
+            "stream": r[4],
+            "stream_version": r[5],
+            "type": r[6],
+            "payload": _decoded(r[7]),
+            "hlc": r[8],
+            "actor": r[9],
+            "recorded_at_ms": r[10],
+        }
+    )
+
+
+def chain_rows(conn: Connection, start: str, after: int, count: int) -> Iterator[tuple[int, str]]:
+    """``chain`` over the ``count`` journal events after ``after``, read as ``_WIRE_READ`` rows
+    (payloads decoded by orjson): a handshake after a long outage chains the whole backlog."""
+    h = start
+    for r in conn.execute(_WIRE_READ, {"after": after, "limit": count}):
+        h = next_digest(h, int(r[0]), r[1], _content_of(r))
+        yield int(r[0]), h
 
 
 def _decoded(text: str) -> Any:
@@ -616,21 +644,7 @@ class Syncer:
             h = self.digests.at(conn, after, floor=after)
             digests: dict[int, str] = {}
             for r in rows[:n]:
-                content = content_hash(
-                    {
-                        "event_id": r[1],
-                        "store_id": r[2],
-                        "device_id": r[3],
-                        "stream": r[4],
-                        "stream_version": r[5],
-                        "type": r[6],
-                        "payload": _decoded(r[7]),
-                        "hlc": r[8],
-                        "actor": r[9],
-                        "recorded_at_ms": r[10],
-                    }
-                )
-                h = next_digest(h, int(r[0]), r[1], content)
+                h = next_digest(h, int(r[0]), r[1], _content_of(r))
                 digests[int(r[0])] = h
             self.digests.remember(after, digests)
         return _Batch(after, sent_to, encoded[:n], digests)
@@ -805,6 +819,10 @@ def apply_catalogue_version(
                 table, updated = _CREATED_TABLE[type_]
                 if select_rows(tx.conn, table, {"id": payload["id"]}).first() is not None:
                     type_ = updated
+            if type_ in ("ItemCreated", "ItemUpdated") and isinstance(payload.get("name_zh"), str):
+                # The search keys follow the name as a store-made edit's do (menu.service):
+                # computed here, by this store, whatever HQ sent.
+                payload["pinyin_initials"], payload["pinyin_full"] = pinyin_of(payload["name_zh"])
             tx.append(_stream_of({**ev, "type": type_}), type_, payload, "hq")
         tx.append("catalogue", "CatalogueVersionApplied", {"version": version}, "hq")
         update_rows(tx.conn, sync_state, {"id": STATE_ID}, {"catalogue_version": version})
