@@ -30,7 +30,7 @@ from hearth.testing.waiting import wait_until
 from tests.conftest import Api
 from tests.integration.test_kitchen_tickets import place
 from tests.integration.test_payments_failover import CODE
-from tests.integration.test_payments_fixtures import open_till
+from tests.integration.test_payments_fixtures import Till, open_till
 from tests.integration.test_stepped_loops import step_until
 from tests.unit.test_payment_fake_provider import FakeProvider
 
@@ -99,7 +99,7 @@ def alerts(api: Api) -> list[Any]:
         return list(conn.execute(sa.select(ops_alerts).order_by(ops_alerts.c.key)))
 
 
-def events(api: Api, type_: str) -> list[Any]:
+def events(api: Api | Till, type_: str) -> list[Any]:
     with api.node.engine.connect() as conn:
         return list(conn.execute(sa.select(journal.c.payload).where(journal.c.type == type_)))
 
@@ -110,7 +110,11 @@ def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
     api, stations = store
     runner = runner_of(api.node)
     assert runner is not None
-    # No screen has connected: every station is dark, but not for long enough yet.
+    # The hot and bar screens drop; the pass never had one (a station that prints is no fault).
+    screens = screens_of(api.node)
+    for key in ("hot", "bar"):
+        screens.opened(stations[key])
+        screens.closed(stations[key], clock.now_ms())
     step_until(clock, lambda: runner.rounds >= 1, first_ms=10_000, what="a first round")
     assert alerts(api) == [], "dark for 10 s: the 30 s hysteresis holds it back"
 
@@ -173,6 +177,7 @@ def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
     assert "kds.Hot Kitchen" not in {a["key"] for a in page["open"]}
     # The others stay open, each raised once however many rounds ran.
     assert len([a for a in alerts(api) if a.key == "kds.Bar"]) == 1
+    assert not [a for a in alerts(api) if a.key == "kds.Expo"]
     # A node started again picks the open ones up: it clears them, it does not raise them twice.
     fresh = AlertRunner(api.node, runner.config)
     fresh.load_open()
@@ -279,15 +284,29 @@ def test_online_payments_failing_raise_the_failure_rate_alert_until_the_window_i
             )
 
     for till in open_till(node, ids, {"alipay": alipay}):
-        for _ in range(6):
-            order = till.order("rice")
-            p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE).json()
-            assert p["status"] == "failed", p
+
+        def pay(n: int, mode: str, status: str, till: Till = till) -> None:
+            alipay.mode = mode
+            for _ in range(n):
+                order = till.order("rice")
+                p = till.pay(order["id"], tender="wallet_scan", amount=300, auth_code=CODE)
+                assert p.json()["status"] == status, p.json()
+
+        pay(4, "ok", "succeeded")
+        pay(3, "decline", "failed")
         cash = till.pay(till.order("rice")["id"], tender="cash", amount=300, tendered=300)
         assert cash.json()["status"] == "succeeded", "cash counts for nothing in the rate"
         alert = step_until(clock, rate_alerts, first_ms=10_000, what="the rate alert")[0]
-        assert alert.severity == "fail" and alert.facts["decided"] == 6
-        assert "6 of 6 online payments failed" in alert.cause_en
+        assert alert.severity == "warn" and alert.facts["decided"] == 7
+        assert "3 of 7 online payments failed" in alert.cause_en
+        # Worse: the same alert turns critical with the new numbers (and is posted again).
+        pay(4, "decline", "failed")
+        step_until(
+            clock, lambda: rate_alerts()[0].severity == "fail", first_ms=10_000, what="worse"
+        )
+        (worse,) = rate_alerts()
+        assert worse.id == alert.id and "7 of 11" in worse.cause_en
+        assert [e.payload["id"] for e in events(till, "AlertWorsened")] == [alert.id]
         # Ten quiet minutes empty the window; two more clear the alert.
         step_until(
             clock,

@@ -57,6 +57,7 @@ def policy_for(check: str, severity: Severity) -> Policy | None:
 
 class Change(StrEnum):
     RAISE = "raise"
+    WORSEN = "worsen"  # an open alert's finding went from warn to fail: same alert, new words
     CLEAR = "clear"
 
 
@@ -174,11 +175,14 @@ def judge_peak(
 
 def webhook_body(change: Change, alert: Mapping[str, Any], store: str, at: str) -> dict[str, Any]:
     """A WeCom / DingTalk group-robot message (``msgtype: markdown``), Chinese then English."""
-    raised = change is Change.RAISE
+    raised = change is not Change.CLEAR
     sev = str(alert.get("severity"))
     mark = ("🔴" if sev == "fail" else "🟠") if raised else "✅"
-    title_zh = "告警" if raised else "已恢复"
-    title_en = "Alert" if raised else "Cleared"
+    title_zh, title_en = {
+        Change.RAISE: ("告警", "Alert"),
+        Change.WORSEN: ("告警升级", "Alert worse"),
+        Change.CLEAR: ("已恢复", "Cleared"),
+    }[change]
     lines = [
         f"### {mark} {title_zh} / {title_en}: {alert['key']} ({store})",
         f"> {alert['cause_zh']}",

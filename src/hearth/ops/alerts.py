@@ -1,5 +1,5 @@
 """Alerts on the node: a loop that asks the doctor's checks every few seconds, keeps the ones
-that last, journals each alert raised and cleared, and tells a group chat.
+that last, journals each alert raised, worsened (warn to fail) and cleared, and tells a group chat.
 
 The loop sleeps on the node's clock (a test steps a ``ManualClock``). Each round runs the
 doctor's cheap live checks (not the database's quick_check: that is for ``hearth doctor``),
@@ -31,6 +31,7 @@ from hearth.core.ids import new_id
 from hearth.core.node import Node
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
+from hearth.kitchen.fallback import Screens
 from hearth.kitchen.tables import station_timing, stations
 from hearth.ops import alert_rules as r
 from hearth.ops import checks as c
@@ -248,7 +249,7 @@ class AlertRunner:
     async def findings(self) -> list[Finding]:
         node = self.node
         results = await asyncio.gather(*(_guarded(node, k) for k in ROUND_CHECKS))
-        found = [f for fs in results for f in fs]
+        found = [f for fs in results for f in fs if not self._never_had_a_screen(f)]
         found += await asyncio.to_thread(_disk, node)
         failed, decided = await asyncio.to_thread(self._outcomes, node.now_ms())
         found.append(
@@ -268,6 +269,15 @@ class AlertRunner:
                 log.warning("ops.peak_failed", error=repr(exc))
                 self.peak = []
         return found + self.peak
+
+    def _never_had_a_screen(self, f: Finding) -> bool:
+        """A station no screen has connected to since the node started is how a store that
+        prints its tickets works, not a fault: only a screen that left makes a dark station
+        (the doctor still lists them all)."""
+        if not f.check.startswith("kds.") or f.severity is Severity.OK:
+            return False
+        screens = self.node.parts.find(Screens)
+        return screens is None or f.facts.get("station_id") not in screens.offline_since
 
     def _outcomes(self, now_ms: int) -> tuple[int, int]:
         if self.outcomes is None:
@@ -289,6 +299,12 @@ class AlertRunner:
             elif change is r.Change.CLEAR and key in self.opened:
                 o = self.opened[key]
                 changes.append((change, {"id": o.id, "key": key, "cleared_at_ms": now}))
+            elif hit is not None and key in self.opened and track.open:
+                o = self.opened[key]
+                if hit[0].severity is Severity.FAIL and o.severity != Severity.FAIL.value:
+                    worse = self._raised(hit[0], now) | {"id": o.id}
+                    del worse["raised_at_ms"]
+                    changes.append((r.Change.WORSEN, worse | {"worsened_at_ms": now}))
             if track.open or track.bad_since_ms is not None:
                 self.tracks[key] = track
             else:
@@ -296,10 +312,10 @@ class AlertRunner:
         if changes:
             await self.node.writer.submit(lambda tx: self._journal(tx, changes))
             for change, p in changes:
-                if change is r.Change.RAISE:
-                    self.opened[p["key"]] = Open(p["id"], p["key"], p["severity"])
-                else:
+                if change is r.Change.CLEAR:
                     self.opened.pop(p["key"], None)
+                else:
+                    self.opened[p["key"]] = Open(p["id"], p["key"], p["severity"])
                 self.notify(change, p)
         self.rounds += 1
         return changes
@@ -319,9 +335,13 @@ class AlertRunner:
 
     @staticmethod
     def _journal(tx: Tx, changes: list[tuple[r.Change, dict[str, Any]]]) -> None:
+        kinds = {
+            r.Change.RAISE: "AlertRaised",
+            r.Change.WORSEN: "AlertWorsened",
+            r.Change.CLEAR: "AlertCleared",
+        }
         for change, p in changes:
-            kind = "AlertRaised" if change is r.Change.RAISE else "AlertCleared"
-            tx.append(f"alert:{p['id']}", kind, p)
+            tx.append(f"alert:{p['id']}", kinds[change], p)
 
     # -- the peak-load forecast --------------------------------------------------------------
 

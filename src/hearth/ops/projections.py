@@ -36,6 +36,26 @@ def _raised(conn: Connection, ev: Event) -> None:
     )
 
 
+@projectors.on("AlertWorsened")
+def _worsened(conn: Connection, ev: Event) -> None:
+    """The same alert, now failing: its words and facts are the worse finding's."""
+    p = ev.payload
+    conn.execute(
+        ops_alerts.update()
+        .where(ops_alerts.c.id == p["id"])
+        .values(
+            severity=p["severity"],
+            cause_zh=_cut(p["cause"]["zh"]),
+            cause_en=_cut(p["cause"]["en"]),
+            works_zh=_cut(p["works"]["zh"]),
+            works_en=_cut(p["works"]["en"]),
+            fix_zh=_cut(p["fix"]["zh"]),
+            fix_en=_cut(p["fix"]["en"]),
+            facts=p.get("facts") or {},
+        )
+    )
+
+
 @projectors.on("AlertAcknowledged")
 def _acked(conn: Connection, ev: Event) -> None:
     p = ev.payload
