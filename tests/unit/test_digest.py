@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hearth.core.digest import GENESIS, chain, content_hash, first_difference
+from hearth.core.digest import (
+    GENESIS,
+    canonical_bytes,
+    canonical_json,
+    chain,
+    content_hash,
+    first_difference,
+)
 
 
 def _event(seq: int, payload: dict[str, int]) -> dict[str, object]:
@@ -47,3 +56,23 @@ def test_a_changed_event_is_found_at_its_own_seq(ps, data):
 def test_key_order_does_not_change_the_content_hash():
     a, b = _event(1, {"x": 1, "y": 2}), _event(1, {"y": 2, "x": 1})
     assert content_hash(a) == content_hash(b)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_canonical_text_is_jsons_whatever_the_fast_path(value):
+    """orjson writes the canonical text unless it may hold a float (or too big an integer):
+    either way the bytes are json.dumps's, so store and HQ digests never depend on which."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical_bytes(value) == expected.encode()
+    assert canonical_json(value) == expected
