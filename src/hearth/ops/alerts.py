@@ -1,13 +1,13 @@
-"""Alerts on the node: a loop that asks the doctor's checks every few seconds, keeps the ones
-that last, journals each alert raised, worsened (warn to fail) and cleared, and tells a group chat.
+"""Alerts on the node: a loop that asks the doctor's checks every few seconds, keeps what
+lasts, journals each alert raised, worsened (warn to fail) and cleared, and tells a group chat.
 
-The loop sleeps on the node's clock (a test steps a ``ManualClock``). Each round runs the
-doctor's cheap live checks (not the database's quick_check: that is for ``hearth doctor``),
-the payment failure rate and, every few minutes, the peak-load forecast; ``alert_rules`` turns
-what lasts into alerts. Raising and clearing are events through the writer (AlertRaised /
-AlertCleared), so the alerts table is a projection like every other and HQ gets them with the
-sync. The webhook has a queue and a task of its own: a chat server that hangs costs that task
-its retries, never the loop or an order.
+The loop sleeps on the node's clock (a test steps a ``ManualClock``). Each round (every 5 s)
+runs the doctor's cheap live checks (not the database's quick_check: that is for ``hearth
+doctor``), the payment failure rate and, every few minutes, the peak-load forecast;
+``alert_rules`` turns what lasts into alerts. Raising and clearing are events through the
+writer (AlertRaised / AlertWorsened / AlertCleared), so the alerts table is a projection like
+every other and HQ gets them with the sync. The webhook has a queue and a task of its own: a
+chat server that hangs costs that task its retries, never the loop or an order.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class AlertConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEARTH_ALERT_", extra="ignore")
 
     enabled: bool = True
-    interval_s: float = 10.0
+    interval_s: float = 5.0
     # A WeCom / DingTalk group robot URL (empty: alerts stay on the POS and admin pages).
     webhook_url: str = ""
     webhook_attempts: int = 5

@@ -95,7 +95,7 @@ export async function refreshCalls() {
 }
 
 // -- the alerts banner (ops module): the worst open alert's cause and its fix, and how many
-//    more there are. Made here under the pacing banner; reads /api/ops/alerts/banner every 10 s
+//    more there are. Made here under the pacing banner; reads /api/ops/alerts/banner every 5 s
 //    and stops asking where the ops module does not answer --------------------------------------
 let alertsOn = true;
 export async function refreshAlerts() {
@@ -123,4 +123,4 @@ export async function refreshAlerts() {
   }
 }
 refreshAlerts();
-setInterval(refreshAlerts, 10000);
+setInterval(refreshAlerts, 5000);
