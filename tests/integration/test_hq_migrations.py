@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from hearth.hq import member_tables  # noqa: F401  (HQ's app registers them; so does this)
 from hearth.hq.db import VERSION_TABLE, make_hq_engine, upgrade
 from hearth.hq.tables import metadata
 
@@ -33,6 +34,12 @@ def test_every_per_store_key_starts_with_store_id():
         "hq_staff",
         "hq_secrets",
         "hq_idempotency",
+        # Members shop at every store: keyed (and in Citus distributed) by member_id.
+        "hq_members",
+        "hq_member_ledger",
+        "hq_member_balances",
+        "hq_member_allowances",
+        "hq_member_feed",
     }
     for table in metadata.sorted_tables:
         if table.name in chain_wide:

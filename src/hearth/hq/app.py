@@ -15,7 +15,7 @@ from hearth import __version__
 from hearth.core import problem_handlers
 from hearth.core.clock import Clock, SystemClock
 from hearth.core.security import Hasher, TokenSigner
-from hearth.hq import api, owners, pages
+from hearth.hq import api, members, owners, pages
 from hearth.hq.config import HQSettings
 from hearth.hq.context import HQ
 from hearth.hq.db import make_hq_engine, upgrade
@@ -65,5 +65,7 @@ def create_hq_app(settings: HQSettings | None = None, hq: HQ | None = None) -> F
 
     app.include_router(api.sync)
     app.include_router(api.hq_api)
+    app.include_router(members.sync)
+    app.include_router(members.api)
     pages.mount(app)
     return app

@@ -217,6 +217,31 @@ def _post(conn: Connection, ev: Event, entries: list[d.Entry]) -> None:
         )
 
 
+def effective(conn: Connection, member_id: str) -> dict[str, int]:
+    """A member's points, paid-in and bonus as the till should see them: HQ's figures plus
+    what this store posted after the seq HQ's figures include; this store's own sums while
+    HQ has not spoken (a standalone store owns its members' balances)."""
+    bal = conn.execute(
+        sa.select(member_balances).where(member_balances.c.member_id == member_id)
+    ).first()
+    if bal is None:
+        return {"points": 0, "paid": 0, "bonus": 0}
+    if bal.hq_points is None:
+        return {"points": int(bal.points), "paid": int(bal.paid), "bonus": int(bal.bonus)}
+    rows = conn.execute(
+        sa.select(member_ledger.c.account, sa.func.sum(member_ledger.c.delta))
+        .where(member_ledger.c.member_id == member_id)
+        .where(member_ledger.c.seq > bal.hq_acked_seq)
+        .group_by(member_ledger.c.account)
+    ).all()
+    since = {str(a): int(v or 0) for a, v in rows}
+    return {
+        "points": int(bal.hq_points) + since.get("points", 0),
+        "paid": int(bal.hq_paid) + since.get("paid", 0),
+        "bonus": int(bal.hq_bonus) + since.get("bonus", 0),
+    }
+
+
 def _sv_entries(conn: Connection, ev: Event) -> list[d.Entry]:
     """The ledger entries of a stored-value change payments made on a member's account (a
     charge at checkout, its refund, a top-up through /payments/accounts): paid-in is spent
@@ -227,14 +252,17 @@ def _sv_entries(conn: Connection, ev: Event) -> list[d.Entry]:
     member_id = p["account_id"]
     if reason in ("member_top_up", "hq_sync"):
         return []  # members posted these itself, or they are not money moving
-    bal = conn.execute(
-        sa.select(member_balances).where(member_balances.c.member_id == member_id)
-    ).first()
-    if bal is None:
+    if (
+        conn.execute(
+            sa.select(member_balances.c.member_id).where(member_balances.c.member_id == member_id)
+        ).first()
+        is None
+    ):
         return []
     delta = int(p["delta"])
     if reason == "charge":
-        from_paid, from_bonus = d.spend_split(-delta, int(bal.paid), int(bal.bonus))
+        now = effective(conn, member_id)
+        from_paid, from_bonus = d.spend_split(-delta, now["paid"], now["bonus"])
         ref = f"pay:{p['payment_id']}"
         entries = [
             d.Entry(member_id, d.Account.PAID, -from_paid, ref, "", "spend", "spend"),
@@ -276,11 +304,20 @@ def _hq_figures(conn: Connection, ev: Event) -> None:
             .where(b.member_id == f["member_id"])
             .values(
                 hq_points=f["points"],
-                hq_stored_value=f["paid"] + f["bonus"],
+                hq_paid=f["paid"],
+                hq_bonus=f["bonus"],
                 hq_acked_seq=f["acked_seq"],
                 allowance=f["allowance"],
             )
         )
+    conn.execute(
+        member_rules.delete().where(member_rules.c.kind == "feed").where(member_rules.c.id == "hq")
+    )
+    conn.execute(
+        member_rules.insert().values(
+            kind="feed", id="hq", body={"version": ev.payload.get("version", 0)}
+        )
+    )
 
 
 @projectors.on("MemberAllowanceUsed")

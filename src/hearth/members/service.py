@@ -22,6 +22,7 @@ from hearth.core.ids import new_id
 from hearth.core.writer import Tx
 from hearth.members import domain as d
 from hearth.members.errors import MembersError
+from hearth.members.projections import effective
 from hearth.members.tables import (
     coupon_templates,
     coupons,
@@ -130,12 +131,10 @@ def balance_json(conn: Connection, member_id: str, today: str) -> dict[str, Any]
         sa.select(member_balances).where(member_balances.c.member_id == member_id)
     ).first()
     s = spendable(conn, member_id, today)
-    return {
-        "points": int(bal.points) if bal else 0,
-        "paid": int(bal.paid) if bal else 0,
-        "bonus": int(bal.bonus) if bal else 0,
+    hq_sv = None if bal is None or bal.hq_paid is None else int(bal.hq_paid) + int(bal.hq_bonus)
+    return effective(conn, member_id) | {
         "stored_value": s.balance,
-        "hq_stored_value": bal.hq_stored_value if bal else None,
+        "hq_stored_value": hq_sv,
         "hq_points": bal.hq_points if bal else None,
         "offline": s.offline,
         "allowance": s.allowance,
@@ -509,14 +508,10 @@ def _ledger_of(conn: Connection, member_ids: set[str]) -> dict[str, d.Ledger]:
     """Each member's balances as a Ledger (one synthetic entry per account: the checks need
     the sums, not every row)."""
     out = {m: d.Ledger() for m in member_ids}
-    rows = conn.execute(
-        sa.select(member_balances).where(member_balances.c.member_id.in_(member_ids))
-    )
-    for r in rows:
-        led = out[r.member_id]
-        for acc in d.Account:
-            led.entries[("balance", "", "", r.member_id, acc.value)] = d.Entry(
-                r.member_id, acc, int(getattr(r, acc.value)), "balance", "", "", "balance"
+    for m, led in out.items():
+        for acc, amount in effective(conn, m).items():
+            led.entries[("balance", "", "", m, acc)] = d.Entry(
+                m, d.Account(acc), amount, "balance", "", "", "balance"
             )
     return out
 
