@@ -896,6 +896,72 @@ def restore(
 
 
 @app.command()
+def drill(
+    fault: Annotated[
+        str,
+        typer.Argument(
+            help="provider-down, hq-cut, kds-dark, printer-down, restore or node-killed."
+        ),
+    ],
+    url: Annotated[
+        str | None, typer.Option("--url", help="The running node (http://node:8000).")
+    ] = None,
+    token: Annotated[str | None, typer.Option("--token", help="The owner's access token.")] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="The provider, station or printer.")
+    ] = None,
+    duration: Annotated[float, typer.Option("--duration", help="Seconds to hold it.")] = 150.0,
+    force: Annotated[bool, typer.Option("--force", help="Run in a service period.")] = False,
+    db: DbOption = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh or en.")] = "zh",
+) -> None:
+    """Put a real fault on the store for a while; report each step, and that nothing was lost.
+
+    node-killed runs the node itself (--db) and kills it; the others run inside a node
+    (--url, --token). Exit code 0 passed, 1 not."""
+    from rich.progress import SpinnerColumn
+
+    from hearth.core.errors import Problem
+    from hearth.ops import drill_cli
+
+    _configure_logging("warning")
+    marks = {True: "[green]✓[/]", False: "[red]✗[/]"}
+
+    def say(step: dict[str, Any]) -> None:
+        after = step.get("after_ms") or 0
+        console.print(f"{marks[bool(step['ok'])]} {after / 1000:6.1f} s  {step[lang]}")
+
+    try:
+        if fault == "node-killed":
+            report = drill_cli.node_killed(_settings(db), token, say, force=force)
+        elif not url or not token:
+            _fail(
+                f"{fault} runs inside the node: give --url and --token",
+                "hearth drill FAULT --url http://127.0.0.1:8000 --token <owner's token>",
+            )
+            return
+        else:
+            body = {"fault": fault, "target": target, "duration_s": duration, "force": force}
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as p:
+                task = p.add_task(f"{fault}…")
+                report = drill_cli.remote(
+                    url,
+                    token,
+                    body,
+                    say,
+                    tick=lambda s: p.update(task, description=f"{fault}: {s:.0f} s"),
+                )
+    except Problem as exc:
+        _fail(exc.detail, "run it outside the service periods, or add --force (owner).")
+        return
+    except Exception as exc:
+        _fail(f"the drill could not run: {exc}", "check --url, --token (the owner's) and --db.")
+        return
+    console.print(report.get(f"summary_{lang}") or "")
+    raise typer.Exit(0 if report.get("status") == "passed" else 1)
+
+
+@app.command()
 def upgrade(
     db: DbOption = None,
     migrations: Annotated[

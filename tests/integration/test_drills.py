@@ -161,3 +161,13 @@ def test_refusals_service_periods_and_a_retried_start(store: tuple[Till, str]) -
 )
 def test_service_period_rule(periods: list[list[str]], hhmm: str, inside: bool) -> None:
     assert (drills.in_period(drills.check_periods(periods), hhmm) is not None) is inside
+
+
+def test_drill_command_says_what_it_needs() -> None:
+    from typer.testing import CliRunner
+
+    from hearth.cli import app
+
+    result = CliRunner().invoke(app, ["drill", "kds-dark", "--lang", "en"])
+    assert result.exit_code == 1
+    assert "--url" in result.output and "--token" in result.output
