@@ -8,6 +8,7 @@ switches make the disk full or fail the Nth write or fsync for real, under SQLit
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,8 @@ from fastapi.testclient import TestClient
 
 from hearth.bootstrap import build_node, create_app
 from hearth.core.node import Node
+from hearth.ops import checks
+from hearth.ops.domain import Severity
 from hearth.ordering.tables import orders
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 from hearth.testing.powercut_fs import PowerCutDisk
@@ -140,8 +143,13 @@ def test_the_disk_stays_full_for_a_while(disk: PowerCutDisk, till: Till) -> None
     assert [till.order(k).status_code for k in keys] == [503, 503, 503]
     fault = till.node.writer.storage_fault
     assert fault is not None and fault.failures >= 3 and fault.cause_en == "the disk is full"
+    (finding,) = asyncio.run(checks.storage(till.node))
+    assert finding.severity is Severity.FAIL and finding.facts["cause"] == "disk-full"
+    assert "the disk is full" in finding.cause.en and "磁盘已满" in finding.cause.zh
     disk.clear_faults()
     assert [till.order(k).status_code for k in keys] == [201, 201, 201]
+    (finding,) = asyncio.run(checks.storage(till.node))
+    assert finding.severity is Severity.OK
     assert sorted(n for n in till.notes() if n in keys) == sorted(keys)
 
 

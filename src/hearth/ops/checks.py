@@ -296,3 +296,44 @@ def wal_bytes(node: Node) -> int:
     path = db_path(node)
     wal = Path(f"{path}-wal") if path else None
     return wal.stat().st_size if wal is not None and wal.exists() else 0
+
+
+async def storage(node: Node) -> list[Finding]:
+    """The disk refused the writer's last commit (full, or an I/O error): nothing new can be
+    saved until it takes writes again. The writer check's empty round trip writes nothing and
+    so cannot see it; the writer's record of the refusal (``Writer.storage_fault``) is read."""
+    fault = node.writer.storage_fault
+    if fault is None:
+        return [d.ok("storage", "磁盘可正常保存", "the disk takes the writer's commits")]
+    full = fault.cause == "disk-full"
+    return [
+        Finding(
+            "storage",
+            d.Severity.FAIL,
+            d.Words(
+                f"{fault.cause_zh}：新的点单和收款无法保存",
+                f"{fault.cause_en}: new orders and payments cannot be saved",
+            ),
+            d.Words(
+                "查询照常；磁盘恢复后自动继续保存，无需重启",
+                "screens still read; saving resumes by itself once the disk does, no restart",
+            ),
+            d.Words(
+                "清理节点磁盘空间（旧备份、日志）"
+                if full
+                else "检查节点磁盘（连接线、存储卡、健康状况）",
+                "free space on the node's disk (old backups, logs)"
+                if full
+                else "check the node's disk (cable, card, health)",
+            ),
+            facts={
+                "cause": fault.cause,
+                "error": fault.message,
+                "since_ms": fault.at_ms,
+                "failed_commits": fault.failures,
+            },
+        )
+    ]
+
+
+CHECKS = (*CHECKS, Check("storage", storage, live=True))
