@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from hearth.core.digest import GENESIS, chain
 from hearth.hq import domain as d
+from hearth.hq.owners import add_owner
 from hearth.hq.service import create_store, revoke
 from hearth.hq.tables import alarms, daily_activity, hq_events, quarantine, review
 from tests.integration.test_hq_fixtures import (
@@ -236,3 +237,50 @@ def test_plain_json_uploads_are_read_too(hq_harness: HQHarness):
         content=json.dumps({"epoch": 1, "events": a_journal("s1", 2)}),
     )
     assert r.status_code == 200 and r.json()["acked_seq"] == 2
+
+
+def test_hq_raises_an_alarm_when_a_reachable_store_backlog_does_not_shrink(
+    hq_harness: HQHarness,
+):
+    """The store keeps handshaking (it reaches HQ) with a backlog that stays: after several
+    handshakes the fleet API shows a backlog alarm; the events arriving clear it. A store that
+    was away (handshakes far apart) is not stuck."""
+    h = hq_harness
+    add_owner(h.hq, "H01", "Boss", "correct horse")
+    token = h.client.post(
+        "/api/hq/auth/sign-in", json={"code": "H01", "password": "correct horse"}
+    ).json()["access_token"]
+    s = h.enrol("s1")
+    journal = a_journal("s1", 12)
+
+    def handshake(seq: int) -> None:
+        r = h.client.post(
+            "/sync/v1/handshake",
+            headers=s.auth,
+            json={"epoch": 1, "seq": seq, "digest": dict(chain(GENESIS, journal))[seq]},
+        )
+        assert r.status_code == 200, r.text
+
+    def backlog_alarms() -> list[str]:
+        fleet = h.client.get("/api/hq/stores", headers={"Authorization": f"Bearer {token}"}).json()[
+            "stores"
+        ]
+        return [a["detail"] for a in fleet[0]["alarms"] if a["kind"] == "backlog"]
+
+    for _ in range(d.STUCK_HANDSHAKES):  # away between handshakes: never stuck
+        handshake(10)
+        h.clock.advance(d.STUCK_GAP_MS + 1)
+    assert backlog_alarms() == []
+    for n in range(d.STUCK_HANDSHAKES):
+        handshake(10 + min(n, 1))  # 10, 11, 11: it does not shrink
+        assert backlog_alarms() == []
+        h.clock.advance(1000)
+    handshake(11)
+    (raised,) = backlog_alarms()
+    assert "backlog of 11 event(s)" in raised
+    handshake(12)  # a second look at the same trouble: still one alarm
+    assert len(backlog_alarms()) == 1
+    assert h.upload(s, journal).status_code == 200  # everything the store reported arrives
+    assert backlog_alarms() == []
+    handshake(12)
+    assert backlog_alarms() == []

@@ -18,8 +18,8 @@ from typing import Any
 from hearth.core.digest import content_hash, next_digest
 from hearth.hq.errors import HQError
 
-MAX_BATCH_EVENTS = 500
-MAX_BATCH_BYTES = 512 * 1024  # uncompressed; also the cap on what gzip may inflate to
+MAX_BATCH_EVENTS = 2000  # a backlog drains in batches of ~400 KB gzip (bench/sync.py)
+MAX_BATCH_BYTES = 2 * 1024 * 1024  # uncompressed; also the cap on what gzip may inflate to
 ENROL_CODE_TTL_MS = 7 * 24 * 3600 * 1000
 MAX_DIGEST_RANGE = 1000
 MAX_JOURNAL_PAGE = 5000
@@ -223,6 +223,50 @@ def check_epoch(sent: int, current: int) -> None:
         raise HQError.EPOCH_UNKNOWN.problem(
             f"HQ issued epochs up to {current}; this box says {sent}.", field="epoch"
         )
+
+
+# -- a backlog that does not shrink ----------------------------------------------------------
+
+# A store that handshook this many times in a row, each time with a backlog no smaller than the
+# time before, while it was in touch (handshakes at most STUCK_GAP_MS apart), raises the alarm.
+STUCK_HANDSHAKES = 3
+STUCK_GAP_MS = 15 * 60_000
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogSeen:
+    """What HQ noted about a store's backlog at a handshake, and what to do about the alarm."""
+
+    backlog: int
+    flat: int  # handshakes in a row at which the backlog did not shrink
+    alarm: str  # "raise", "clear" or "keep"
+
+
+def watch_backlog(
+    previous: int | None,
+    flat: int,
+    last_handshake_ms: int | None,
+    backlog: int,
+    now_ms: int,
+) -> BacklogSeen:
+    """A store's backlog at this handshake against the one before. The store keeps reaching
+    HQ (it is handshaking), so a backlog that stays or grows over several handshakes means its
+    uploads are refused or lost on the way: a person should look, whatever the store says.
+    A handshake long after the one before starts the count afresh (the store was away, not
+    stuck)."""
+    if backlog <= 0:
+        return BacklogSeen(0, 0, "clear")
+    if (
+        previous is None
+        or previous <= 0
+        or last_handshake_ms is None
+        or now_ms - last_handshake_ms > STUCK_GAP_MS
+    ):
+        return BacklogSeen(backlog, 0, "keep")
+    if backlog < previous:
+        return BacklogSeen(backlog, 0, "clear")
+    flat += 1
+    return BacklogSeen(backlog, flat, "raise" if flat >= STUCK_HANDSHAKES else "keep")
 
 
 def enrol_code_usable(expires_at_ms: int | None, now_ms: int) -> bool:

@@ -261,6 +261,8 @@ def _ingest(
             if isinstance(decision, d.Append):
                 if not _append(conn, store_id, epoch, decision, now):
                     raise _Collided
+                if row.backlog_flat and decision.acked_seq >= int(row.reported_seq or 0):
+                    _backlog_drained(conn, store_id, now)  # what the watch saw has arrived
                 return Acked(decision.acked_seq, decision.digest)
             if isinstance(decision, d.Diverged):
                 _raise_divergence(
@@ -526,6 +528,15 @@ def handshake(
             values.update(last_handshake_at_ms=now, reported_seq=seq)
             if catalogue_version is not None:
                 values["catalogue_version"] = catalogue_version
+            seen = d.watch_backlog(
+                row.handshake_backlog,
+                int(row.backlog_flat or 0),
+                row.last_handshake_at_ms,
+                seq - int(row.acked_seq),
+                now,
+            )
+            values.update(handshake_backlog=seen.backlog, backlog_flat=seen.flat)
+            _watch_alarm(conn, store_id, seen, now)
         conn.execute(stores.update().where(stores.c.store_id == store_id).values(**values))
     body: dict[str, Any] = {
         "store_id": store_id,
@@ -538,6 +549,44 @@ def handshake(
     if status == "diverged":
         body["first_differing_seq"] = first
     return body
+
+
+def _backlog_drained(conn: Connection, store_id: str, now: int) -> None:
+    conn.execute(
+        stores.update()
+        .where(stores.c.store_id == store_id)
+        .values(backlog_flat=0, handshake_backlog=0)
+    )
+    _watch_alarm(conn, store_id, d.BacklogSeen(0, 0, "clear"), now)
+
+
+def _watch_alarm(conn: Connection, store_id: str, seen: d.BacklogSeen, now: int) -> None:
+    """One open backlog alarm per store: raised when the watch says so, cleared when the
+    backlog shrinks or empties."""
+    is_open = (
+        alarms.c.store_id == store_id,
+        alarms.c.kind == "backlog",
+        alarms.c.cleared_at_ms.is_(None),
+    )
+    if seen.alarm == "clear":
+        conn.execute(alarms.update().where(*is_open).values(cleared_at_ms=now))
+    elif (
+        seen.alarm == "raise"
+        and conn.execute(sa.select(alarms.c.alarm_id).where(*is_open)).first() is None
+    ):
+        conn.execute(
+            alarms.insert().values(
+                store_id=store_id,
+                alarm_id=new_id(),
+                kind="backlog",
+                first_differing_seq=None,
+                detail=(
+                    f"The store reaches HQ but its backlog of {seen.backlog} event(s) has not "
+                    f"shrunk over {seen.flat + 1} handshakes: its uploads are refused or lost."
+                ),
+                raised_at_ms=now,
+            )
+        )
 
 
 def _digest_at(conn: Connection, store_id: str, seq: int) -> str:

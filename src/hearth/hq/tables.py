@@ -34,6 +34,10 @@ stores = sa.Table(
     # The store's own top seq at its last handshake: its backlog is this less acked_seq.
     sa.Column("reported_seq", sa.BigInteger, nullable=True),
     sa.Column("catalogue_version", sa.BigInteger, nullable=True),
+    # The backlog at the last handshake, and at how many handshakes in a row it did not
+    # shrink (domain.watch_backlog: the stuck-backlog alarm).
+    sa.Column("handshake_backlog", sa.BigInteger, nullable=True),
+    sa.Column("backlog_flat", sa.Integer, nullable=False, server_default="0"),
 )
 
 hq_events = sa.Table(

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-MAX_BATCH_EVENTS = 500
-MAX_BATCH_BYTES = 512 * 1024  # uncompressed, as HQ counts it (docs/sync-protocol.md)
+MAX_BATCH_EVENTS = 2000  # a backlog drains in batches of ~400 KB gzip (bench/sync.py)
+MAX_BATCH_BYTES = 2 * 1024 * 1024  # uncompressed, as HQ counts it (docs/sync-protocol.md)
 
 BACKOFF_BASE_S = 1.0
 # After an outage the store tries again at most this long after HQ is back: issue 13 asks
