@@ -5,8 +5,9 @@ paying cash: the time until the doctor notices (goal <= 10 s), the time until it
 again after the fault is removed (goal <= 60 s), and whether anything was lost (the journal
 has no gap, every order and payment made meanwhile is there, HQ holds it all). The classes:
 a payment provider down in the emulator, the HQ link cut, a KDS screen's socket dropped, a
-printer's socket closed, the node killed (SIGKILL of a node process; a supervisor starts it
-again), and the writer's disk full when the power-cut file system is there.
+printer's socket closed (and, beside it, a printer out of paper), the node killed (SIGKILL of
+a node process; a supervisor starts it again), and the writer's disk full (the database on
+the power-cut FUSE file system, ``hearth.testing.powercut_fs``, with its disk-full switch).
 
 The store is a real node served by uvicorn on loopback in this process (so the drill can reach
 the test printers on its switchboard), with the payment emulator and a real HQ app beside it.
@@ -356,6 +357,105 @@ def node_killed(workdir: Path) -> Result:
     )
 
 
+def disk_full(workdir: Path, hold_s: float) -> Result:
+    """The writer's disk full: the node's database on the power-cut file system
+    (``hearth.testing.powercut_fs``) with its ``full`` switch on (every data write fails with
+    ENOSPC, statfs says no space). Detection is the doctor naming the database or its disk;
+    recovery is, after the switch is off, an order acknowledged again and the doctor content;
+    every order acknowledged before, during and after must be there."""
+    from hearth.testing.powercut_fs import PowerCutDisk
+
+    backing, mount = workdir / "disk-backing", workdir / "disk"
+    backing.mkdir(parents=True, exist_ok=True)
+    mount.mkdir(parents=True, exist_ok=True)
+    with PowerCutDisk(backing, mount, log=workdir / "fuse.log") as disk:
+        db_url = f"sqlite:///{mount}/store.db"
+        setup = build_node(fast_settings(db_url, backup_interval_s=0))
+        ids = a_small_restaurant(setup)
+        setup.close()
+        disk.sync()
+        proc = NodeProcess(db_url, log=workdir / "disk-node.log")
+        proc.start()
+        try:
+
+            def auth(code: str) -> dict[str, str]:
+                r = httpx.post(
+                    f"{proc.base_url}/api/auth/pin",
+                    json={"staff_code": code, "pin": ids.pins[code]},
+                    headers={"X-Terminal-Key": ids.terminal_key},
+                    timeout=10,
+                )
+                r.raise_for_status()
+                return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+            waiter, manager = auth("W01"), auth("M01")
+            lines = [{"item_id": ids.items["rice"], "quantity": 1}]
+            acked: list[str] = []
+            refused: list[int] = []
+
+            def order() -> bool:
+                r = httpx.post(
+                    f"{proc.base_url}/api/orders",
+                    json={"channel": "takeaway", "lines": lines, "submit": True},
+                    headers=waiter | {"Idempotency-Key": uuid.uuid4().hex},
+                    timeout=30,
+                )
+                if r.status_code in (200, 201):
+                    acked.append(str(r.json()["id"]))
+                    return True
+                refused.append(r.status_code)
+                return False
+
+            def doctor_bad() -> bool:
+                found = httpx.get(
+                    f"{proc.base_url}/api/ops/doctor", headers=manager, timeout=30
+                ).json()["findings"]
+                return any(
+                    f["check"].startswith(("database", "writer")) and f["severity"] != "ok"
+                    for f in found
+                )
+
+            for _ in range(5):
+                order()
+            disk.set_faults(full=True)
+            t0 = time.monotonic()
+            detected = None
+            while time.monotonic() - t0 < max(hold_s, DETECT_GOAL_S + 5):
+                order()
+                if detected is None and doctor_bad():
+                    detected = time.monotonic() - t0
+                    break
+                time.sleep(0.25)
+            time.sleep(max(0.0, hold_s - (time.monotonic() - t0)))
+            disk.clear_faults()
+            t1 = time.monotonic()
+            recovered = None
+            while time.monotonic() - t1 < RECOVER_GOAL_S + 10:
+                if order() and not doctor_bad():
+                    recovered = time.monotonic() - t1
+                    break
+                time.sleep(0.25)
+            missing = [
+                oid
+                for oid in acked
+                if httpx.get(
+                    f"{proc.base_url}/api/orders/{oid}", headers=waiter, timeout=10
+                ).status_code
+                != 200
+            ]
+        finally:
+            proc.stop()
+    return Result(
+        "disk-full",
+        detected,
+        recovered,
+        not missing,
+        len(acked),
+        note=f"{len(acked)} orders acknowledged, {len(missing)} missing; refused while full: "
+        f"{sorted(set(refused))}",
+    )
+
+
 def table(results: list[Result]) -> Table:
     t = Table(title="Fault response: detection (goal <= 10 s), recovery (goal <= 60 s)")
     for col in ("fault", "detected s", "recovered s", "nothing lost", "till p95 ms", "result"):
@@ -386,6 +486,7 @@ def main() -> None:
                 ("provider-down", "alipay"),
                 ("hq-cut", None),
                 ("kds-dark", "hot"),
+                ("printer-off", None),
                 ("printer-down", None),
             ]
             for fault, target in plans:
@@ -394,7 +495,7 @@ def main() -> None:
                     with store.screen("hot"):
                         time.sleep(1.0)
                         results.append(run_drill(store, fault, store.stations["hot"], args.hold))
-                elif fault == "printer-down":
+                elif fault.startswith("printer-"):
                     pid = next(
                         p for p, _ in store.printers.items() if p != next(iter(store.printers))
                     )
@@ -407,10 +508,12 @@ def main() -> None:
         console.print("[bold]drill[/] node-killed …")
         results.append(node_killed(Path(tmp)))
         console.print(f"  {results[-1].note}")
-    console.print(
-        "[dim]disk full: not measured here; the power-cut file system "
-        "(hearth.testing.powercut_fs) covers it in make chaos[/]"
-    )
+        console.print("[bold]drill[/] disk-full …")
+        try:
+            results.append(disk_full(Path(tmp), args.hold))
+            console.print(f"  {results[-1].note}")
+        except Exception as exc:  # no FUSE on this box: say so, measure the rest
+            console.print(f"[yellow]disk full not measured:[/] {exc!r}")
     console.print(table(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

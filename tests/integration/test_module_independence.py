@@ -101,7 +101,7 @@ def test_ordering_and_cash_keep_their_latency_while_other_modules_fail(
         assert doctor_says(store, lambda f: f["facts"].get("station_id") == hot)
 
     cases: list[tuple[str, str | None, Callable[[], None]]] = [
-        ("printer-down", kitchen_printer, printing_degraded),
+        ("printer-off", kitchen_printer, printing_degraded),
         ("provider-down", "alipay", payments_degraded),
         ("hq-cut", None, sync_degraded),
         ("kds-dark", hot, station_dark),

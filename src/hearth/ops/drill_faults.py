@@ -18,10 +18,11 @@ makes the calls a till would), and what the store falls back to. The mechanisms:
 - **kds-dark**: the station's live feeds are cut, and any screen that reconnects is cut again
   at once, for the whole fault: a screen whose network is down. The station counts as dark
   from the moment the fault went on (the kitchen's printer fallback then fires as it would).
-- **printer-down**: a printer the node can switch (a test printer registered on the node's
-  ``Switchboard``: paper-out when the printer emulator has it, else its socket closed); for a
-  real printer the drill is guided: it asks the owner to take the paper out and put it back,
-  and times what the node notices.
+- **printer-down** / **printer-off**: a printer the node can switch (a test printer registered
+  on the node's ``Switchboard``): out of paper (its status says so; the socket closed when the
+  printer emulator has no paper switch), or switched off (its socket closed). For a real
+  printer the drill is guided: it asks the owner to take the paper out (or switch it off) and
+  put it back, and times what the node notices.
 - **restore**: the newest backup is taken and restored into a scratch copy, checked and timed;
   the live database is never replaced (that needs the node stopped: ``hearth restore``).
 - **node-killed**: only ``hearth drill node-killed`` can do it, as the supervisor of a node it
@@ -56,7 +57,15 @@ from hearth.printing.lifecycle import worker_of
 from hearth.printing.tables import printers
 from hearth.sync.lifecycle import runner_of
 
-FAULTS = ("provider-down", "hq-cut", "kds-dark", "printer-down", "restore", "node-killed")
+FAULTS = (
+    "provider-down",
+    "hq-cut",
+    "kds-dark",
+    "printer-down",
+    "printer-off",
+    "restore",
+    "node-killed",
+)
 
 
 class FaultUnavailable(Exception):
@@ -438,7 +447,7 @@ class PrinterDown(Fault):
                 f"请现在取出打印机 {self.name} 的纸（或关闭其电源）",
                 f"take the paper out of printer {self.name} now (or switch it off)",
             )
-        if hasattr(self.switch, "paper_out"):
+        if hasattr(self.switch, "paper_out") and self.kind == "printer-down":
             self.how = "paper-out"
             self.switch.paper_out = True
             return Words(f"打印机 {self.name} 缺纸", f"printer {self.name} is out of paper")
@@ -480,6 +489,13 @@ class PrinterDown(Fault):
         )
 
 
+@dataclass
+class PrinterOff(PrinterDown):
+    """The printer switched off: its socket closed (connections refused), never paper-out."""
+
+    kind = "printer-off"
+
+
 # -- restore from backup ---------------------------------------------------------------------
 
 
@@ -514,6 +530,7 @@ KINDS: dict[str, type[Fault]] = {
     "hq-cut": HqCut,
     "kds-dark": KdsDark,
     "printer-down": PrinterDown,
+    "printer-off": PrinterOff,
 }
 
 

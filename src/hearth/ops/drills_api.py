@@ -26,7 +26,9 @@ router = APIRouter(prefix="/api/ops/drills", tags=["ops"])
 Reader = Annotated[Principal, Depends(require(Permission.OPS_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.OPS_FIX))]
 
-FaultName = Literal["provider-down", "hq-cut", "kds-dark", "printer-down", "restore", "node-killed"]
+FaultName = Literal[
+    "provider-down", "hq-cut", "kds-dark", "printer-down", "printer-off", "restore", "node-killed"
+]
 
 
 def _owner(staff: Principal) -> Principal:
