@@ -164,6 +164,7 @@ PROBLEM_STATUSES = {
     "422": "The request is not valid; `field` says which part",
     "423": "Locked out after too many wrong PINs; `Retry-After` says for how long",
     "429": "Too many requests; slow down",
+    "503": "The store's disk refused to save (full or failing): nothing was saved; retry later",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
