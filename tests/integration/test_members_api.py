@@ -274,3 +274,70 @@ def test_a_coupon_is_redeemed_once_even_from_two_tills_at_once(till: Till) -> No
     assert codes == [200, 409], [r.text for r in answers]
     dues = sorted(till.get(f"/api/orders/{o}/payments").json()["due"] for o in (a, b))
     assert dues == [3300, 3800]
+
+
+def _import(till: Till, data: bytes, kind: str = "csv") -> Any:
+    headers = {**till.login("M01"), "Idempotency-Key": uuid.uuid4().hex}
+    return till.client.post(f"/api/members/import?kind={kind}", content=data, headers=headers)
+
+
+def test_an_import_with_bad_rows_writes_nothing_and_reports_each(till: Till) -> None:
+    till.rule("tier", "gold", {"name_zh": "金卡", "name_en": "Gold", "threshold": 1000})
+    till.join("13800000009", "已有")
+    rows = ["手机,姓名,等级,生日"] + [f"1391234{i:04d},客人{i},gold,05-06" for i in range(300)]
+    rows += [
+        "12345,坏号码,,",
+        "13912340001,重复,,",
+        "13800000009,已是会员,,",
+        "13700000000,x,platinum,",
+    ]
+    r = _import(till, "\n".join(rows).encode())
+    assert r.status_code == 422 and r.json()["code"] == "member-import-invalid", r.text
+    report = {(p["row"], p["code"]) for p in r.json()["report"]}
+    assert report == {
+        (301, "phone-invalid"),
+        (302, "phone-duplicate"),
+        (303, "phone-taken"),
+        (304, "tier-unknown"),
+    }
+    assert till.get("/api/members").json()["total"] == 1  # nothing half-imported
+    ok = _import(till, "\n".join(rows[:301]).encode("gb18030"))
+    assert ok.status_code == 201 and ok.json()["imported"] == 300, ok.text
+    found = till.get("/api/members?q=13912340042").json()["members"]
+    assert [(f["name"], f["tier"], f["birthday"]) for f in found] == [("客人42", "gold", "05-06")]
+
+
+def test_an_xlsx_imports_like_a_csv(till: Till) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["phone", "name", "tags"])
+    sheet.append([13812345678, "Ann", "vip;lunch"])
+    buf = io.BytesIO()
+    book.save(buf)
+    r = _import(till, buf.getvalue(), "xlsx")
+    assert r.status_code == 201 and r.json()["imported"] == 1, r.text
+    m = till.get("/api/members?q=5678").json()["members"][0]
+    assert (m["name"], m["tags"], m["phone"]) == ("Ann", ["lunch", "vip"], "138****5678")
+    assert _import(till, b"not a workbook", "xlsx").json()["code"] == "member-import-invalid"
+
+
+def test_export_then_erase_keeps_the_money_and_forgets_the_person(till: Till) -> None:
+    m = till.join()
+    till.post(f"/api/members/{m['id']}/top-up", {"amount": 10000})
+    out = till.post(f"/api/members/{m['id']}/export", {}, "M01")
+    assert out.status_code == 200 and out.json()["member"]["phone"] == "+8613812341234"
+    assert [e["delta"] for e in out.json()["ledger"]] == [10000]
+    assert till.post(f"/api/members/{m['id']}/erase", {"reason": "asked"}).status_code == 403
+    gone = till.post(f"/api/members/{m['id']}/erase", {"reason": "asked"}, "M01")
+    assert gone.status_code == 200
+    after = till.get(f"/api/members/{m['id']}").json()
+    assert (after["phone"], after["name"], after["status"]) == (None, "—", "erased")
+    assert after["paid"] == 10000  # the ledger stays, under the opaque id
+    assert till.get("/api/members?q=1234").json()["members"] == []
+    again = till.post("/api/members", {"phone": "13812341234", "name": "回来了"})
+    assert again.status_code == 201  # the phone is free again

@@ -5,9 +5,10 @@ redeem points, top up stored value, coupons, rules and tiers. Phones are masked 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from hearth.core.api import CommandDep, NodeDep, Principal, Strict, require
@@ -15,7 +16,8 @@ from hearth.core.calendar import business_date
 from hearth.core.node import Node
 from hearth.core.permissions import Permission
 from hearth.core.writer import Tx
-from hearth.members import service
+from hearth.members import importing, service
+from hearth.members.errors import MembersError
 from hearth.members.service import Who
 
 router = APIRouter(prefix="/api/members", tags=["members"])
@@ -285,6 +287,52 @@ async def void_coupon(coupon_id: str, node: NodeDep, cmd: CommandDep, staff: Adm
     return await cmd.run(staff, {}, command)
 
 
+class ImportOut(BaseModel):
+    rows: int
+    imported: int
+    problems: int
+    report: list[dict[str, Any]]
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=ImportOut,
+    summary="Import members from a CSV or XLSX file (all rows or none)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            }
+        }
+    },
+)
+async def import_file(
+    request: Request,
+    node: NodeDep,
+    cmd: CommandDep,
+    staff: Admin,
+    kind: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+) -> Any:
+    """The file is the request body. Every row is checked; one bad row refuses the file with
+    a 422 whose ``report`` lists each problem (row, field, code, message)."""
+    data = await request.body()
+    try:
+        rows = importing.parse(data, kind)
+    except importing.FileUnreadable as exc:
+        raise MembersError.IMPORT_INVALID.problem(str(exc), field="file") from None
+    who = _who(node, staff)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 201, service.import_members(tx, who, rows)
+
+    digest = hashlib.sha256(data).hexdigest()
+    return await cmd.run(staff, {"kind": kind, "sha256": digest}, command)
+
+
 @router.get("/{member_id}", response_model=MemberOut, summary="A member: tier, points, balance")
 def get_member(member_id: str, node: NodeDep, _: Reader) -> dict[str, Any]:
     with node.engine.connect() as conn:
@@ -358,6 +406,29 @@ async def top_up(
     def command(tx: Tx) -> tuple[int, Any]:
         out = service.top_up(tx, who, member_id, body.amount, top_up_id)
         return 200, out | {"member": service.get_member(tx.conn, member_id, today)}
+
+    return await cmd.run(staff, body.model_dump(), command)
+
+
+@router.post("/{member_id}/export", summary="Everything held about a member (PIPL), journaled")
+async def export(member_id: str, node: NodeDep, cmd: CommandDep, staff: Admin) -> Any:
+    who = _who(node, staff)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 200, service.export(tx, who, member_id)
+
+    return await cmd.run(staff, {}, command)
+
+
+@router.post("/{member_id}/erase", summary="Erase a member's personal data (PIPL); money stays")
+async def erase(
+    member_id: str, body: UnmaskIn, node: NodeDep, cmd: CommandDep, staff: Admin
+) -> Any:
+    who = _who(node, staff)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        service.erase(tx, who, member_id, body.reason)
+        return 200, {"member_id": member_id, "status": "erased"}
 
     return await cmd.run(staff, body.model_dump(), command)
 

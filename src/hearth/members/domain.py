@@ -485,3 +485,78 @@ def check_spend(s: Spendable, amount: int) -> str | None:
         )
     have = max(0, s.balance) / 100
     return f"The member's stored value is ¥{have:.2f}; this needs ¥{amount / 100:.2f}."
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    row: int  # 1 = the first data row (the header is row 0)
+    field: str
+    code: str  # phone-invalid, phone-duplicate, phone-taken, tier-unknown, name-missing, …
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "code": self.code, "message": self.message}
+
+
+def _birthday_ok(value: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value if len(value) == 10 else "2000-" + value)
+    except ValueError:
+        return False
+    return len(value) in (5, 10)
+
+
+def validate_import(
+    rows: Sequence[Mapping[str, str]], taken: set[str], tiers: set[str]
+) -> tuple[list[dict[str, Any]], list[RowProblem]]:
+    """Every row checked (not only up to the first bad one): the members to create, and a
+    problem per bad field. ``taken`` holds the E.164 phones members already have."""
+    out: list[dict[str, Any]] = []
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(rows, start=1):
+        bad = False
+        name = (raw.get("name") or "").strip()
+        if not name or len(name) > 80:
+            problems.append(RowProblem(i, "name", "name-missing", "Give a name (1-80 characters)."))
+            bad = True
+        try:
+            phone = normalise_phone(raw.get("phone") or "")
+        except PhoneInvalid as exc:
+            problems.append(RowProblem(i, "phone", "phone-invalid", str(exc)))
+            phone, bad = "", True
+        if phone and phone in seen:
+            problems.append(
+                RowProblem(i, "phone", "phone-duplicate", f"Same phone as row {seen[phone]}.")
+            )
+            bad = True
+        elif phone and phone in taken:
+            problems.append(
+                RowProblem(i, "phone", "phone-taken", "A member already has this phone.")
+            )
+            bad = True
+        if phone:
+            seen.setdefault(phone, i)
+        tier = (raw.get("tier") or "").strip() or None
+        if tier is not None and tier not in tiers:
+            problems.append(RowProblem(i, "tier", "tier-unknown", f"No tier {tier!r}."))
+            bad = True
+        birthday = (raw.get("birthday") or "").strip() or None
+        if birthday is not None and not _birthday_ok(birthday):
+            problems.append(
+                RowProblem(i, "birthday", "birthday-invalid", "Give YYYY-MM-DD or MM-DD.")
+            )
+            bad = True
+        tags = sorted(
+            {t.strip() for t in re.split(r"[;,，；|]", raw.get("tags") or "") if t.strip()}
+        )
+        if not bad:
+            out.append(
+                {"phone": phone, "name": name, "birthday": birthday, "tier": tier, "tags": tags}
+            )
+    return out, problems

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from hearth.core.node import Node
 from hearth.core.writer import Command, Tx
 from hearth.members import domain as d
+from hearth.members import service
 from hearth.members.tables import member_ledger, member_rules, members
 from hearth.payments.tables import stored_value_accounts
 from hearth.sync.client import HqClient, HqRefused, HqUnavailable
@@ -98,7 +99,10 @@ def apply_page(page: dict[str, Any]) -> Command[int]:
                     stored_value_accounts.c.id == f["member_id"]
                 )
             ).scalar()
-            if now is not None and int(now) != target:
+            if now is None:
+                service.ensure_account(tx, f["member_id"], "", None)
+                now = 0
+            if int(now) != target:
                 tx.append(
                     f"account:{f['member_id']}",
                     "StoredValueChanged",

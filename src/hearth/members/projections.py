@@ -387,3 +387,23 @@ def _coupon_redeemed(conn: Connection, ev: Event) -> None:
 @projectors.on("CouponVoided")
 def _coupon_voided(conn: Connection, ev: Event) -> None:
     conn.execute(coupons.update().where(coupons.c.id == ev.payload["id"]).values(status="void"))
+
+
+@projectors.on("MemberErased")
+def _erased(conn: Connection, ev: Event) -> None:
+    member_id = ev.payload["member_id"]
+    conn.execute(
+        members.update()
+        .where(members.c.id == member_id)
+        .values(
+            phone=None,
+            phone_rev=None,
+            name="—",
+            birthday=None,
+            tags=[],
+            consent_version=None,
+            status="erased",
+            updated_at_ms=ev.recorded_at_ms,
+        )
+    )
+    conn.execute(member_consents.delete().where(member_consents.c.member_id == member_id))

@@ -678,11 +678,66 @@ def redeem(
 # -- stored value --------------------------------------------------------------------------------
 
 
+def ensure_account(tx: Tx, member_id: str, name: str, phone: str | None) -> None:
+    """The member's stored-value account in payments (same id), opened on first use: an
+    imported member gets one when first topped up, not 100,000 at import."""
+    held = tx.conn.execute(
+        sa.select(stored_value_accounts.c.id).where(stored_value_accounts.c.id == member_id)
+    ).first()
+    if held is None:
+        tx.append(
+            f"account:{member_id}",
+            "StoredValueAccountOpened",
+            {"account_id": member_id, "name": name, "phone": d.mask_phone(phone), "member": True},
+            None,
+        )
+
+
+def import_members(tx: Tx, who: Who, rows: list[dict[str, str]]) -> dict[str, Any]:
+    """All rows or none: every row is checked first (bad phone, duplicate in the file or of a
+    member, unknown tier, bad birthday) and any problem refuses the whole file with the
+    report; a clean file becomes members in events of 1,000."""
+    phones = set()
+    for r in rows:
+        try:
+            phones.add(d.normalise_phone(r.get("phone") or ""))
+        except d.PhoneInvalid:
+            continue
+    taken: set[str] = set()
+    listed = sorted(phones)
+    for i in range(0, len(listed), 1000):
+        taken.update(
+            p
+            for (p,) in tx.conn.execute(
+                sa.select(members.c.phone).where(members.c.phone.in_(listed[i : i + 1000]))
+            )
+        )
+    valid, problems = d.validate_import(rows, taken, tier_keys(tx.conn))
+    if problems:
+        raise MembersError.IMPORT_INVALID.problem(
+            f"{len(problems)} problem(s) in {len(rows)} rows; nothing was imported. "
+            "Correct the rows in the report and import the file again.",
+            extra={
+                "rows": len(rows),
+                "problems": len(problems),
+                "report": [p.to_json() for p in problems[:1000]],
+            },
+        )
+    for i in range(0, len(valid), 1000):
+        chunk = []
+        for m in valid[i : i + 1000]:
+            member_id = new_id()
+            chunk.append(m | {"id": member_id, "code": d.member_code(member_id)})
+        tx.append("members:import", "MembersImported", {"members": chunk}, who.actor)
+    return {"rows": len(rows), "imported": len(valid), "problems": 0, "report": []}
+
+
 def top_up(tx: Tx, who: Who, member_id: str, amount: int, top_up_id: str) -> dict[str, Any]:
     """Money paid in, with the bonus of the tier it reaches (充值送), kept apart: the ledger
     has a ``paid`` and a ``bonus`` entry; payments' account (what the tender charges) grows
     by both."""
-    _active(tx.conn, member_id)
+    row = _active(tx.conn, member_id)
+    ensure_account(tx, member_id, row.name, row.phone)
     bonus = d.bonus_for(amount, top_up_tiers(tx.conn))
     entries = [
         d.Entry(member_id, d.Account.PAID, amount, f"top_up:{top_up_id}", "", "top_up", "top_up")
@@ -890,3 +945,31 @@ def void_coupon(tx: Tx, who: Who, coupon_id: str) -> None:
     if row.status != "issued":
         raise MembersError.COUPON_NOT_USABLE.problem(f"This coupon is already {row.status}.")
     tx.append(f"coupon:{coupon_id}", "CouponVoided", {"id": coupon_id}, who.actor)
+
+
+# -- PIPL: a member's data, and erasure on request -------------------------------------------------
+
+
+def export(tx: Tx, who: Who, member_id: str) -> dict[str, Any]:
+    """Everything held about one member (PIPL Art. 45), phone unmasked since it goes to the
+    member; the export is journaled like an unmasking."""
+    row = _row(tx.conn, member_id)
+    tx.append(stream(member_id), "MemberExported", {"member_id": member_id}, who.actor)
+    return {
+        "member": member_json(row, unmask=True),
+        "consents": consents(tx.conn, member_id),
+        "ledger": ledger(tx.conn, member_id, limit=100_000),
+        "coupons": member_coupons(tx.conn, member_id),
+    }
+
+
+def erase(tx: Tx, who: Who, member_id: str, reason: str) -> None:
+    """Delete a member's personal data on request (PIPL Art. 47): phone, name, birthday,
+    tags and consents go; the money ledger stays, under the member's opaque id, so the
+    chain's books still add up."""
+    row = _row(tx.conn, member_id)
+    if row.status == "erased":
+        raise MembersError.MEMBER_GONE.problem("This member's data was already erased.")
+    tx.append(
+        stream(member_id), "MemberErased", {"member_id": member_id, "reason": reason}, who.actor
+    )
