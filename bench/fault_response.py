@@ -45,6 +45,7 @@ from hearth.core.node import Node
 from hearth.hq import service as hq_service
 from hearth.hq.app import build_hq, create_hq_app
 from hearth.hq.config import HQSettings
+from hearth.kitchen.fallback import screens_of
 from hearth.ops import drills as drills_mod
 from hearth.ops.drill_faults import switchboard_of
 from hearth.payments.emulator import Emulator
@@ -53,6 +54,7 @@ from hearth.printing.emulator import TestPrinter
 from hearth.sync import service as sync_service
 from hearth.testing.builders import DemoIds, a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.process import NodeProcess
+from hearth.testing.waiting import wait_until
 
 DETECT_GOAL_S = 10.0
 RECOVER_GOAL_S = 60.0
@@ -493,7 +495,12 @@ def main() -> None:
                 console.print(f"[bold]drill[/] {fault} …")
                 if fault == "kds-dark":
                     with store.screen("hot"):
-                        time.sleep(1.0)
+                        assert store.node is not None
+                        wait_until(
+                            lambda: screens_of(store.node).online.get(store.stations["hot"]),
+                            timeout=30,
+                            what="the hot station's screen connected",
+                        )
                         results.append(run_drill(store, fault, store.stations["hot"], args.hold))
                 elif fault.startswith("printer-"):
                     pid = next(
