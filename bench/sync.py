@@ -322,6 +322,7 @@ def bench_backlog(hq: HQ, worker: HqWorker, tmp: Path, t: Templates, n: int) -> 
             top = sync.journal_top(conn)
             digest = sync.digest_at(conn, top)
         cpu0 = worker.meter.cpu_seconds()
+        store_cpu0 = time.process_time()  # this process is the store: its sync loop's CPU
         t0 = time.perf_counter()
         rounds = 0
         while True:
@@ -331,6 +332,7 @@ def bench_backlog(hq: HQ, worker: HqWorker, tmp: Path, t: Templates, n: int) -> 
                 break
         took = time.perf_counter() - t0
         cpu = worker.meter.cpu_seconds() - cpu0
+        store_cpu = time.process_time() - store_cpu0
         with hq.engine.connect() as conn:
             acked, hq_digest = conn.execute(
                 sa.select(stores.c.acked_seq, stores.c.digest).where(stores.c.store_id == store_id)
@@ -345,6 +347,7 @@ def bench_backlog(hq: HQ, worker: HqWorker, tmp: Path, t: Templates, n: int) -> 
         "hq_acked_seq": int(acked),
         "digests_equal": hq_digest == digest,
         "hq_worker_cpu_seconds": cpu,
+        "store_cpu_seconds": store_cpu,
         "prepare_seconds": prepared,
         "pass": int(acked) == top and hq_digest == digest and took <= GOALS["backlog_s"],
     }
@@ -668,6 +671,7 @@ def bench_restore(
                 downloaded.append(time.perf_counter())
 
         t0 = time.perf_counter()
+        store_cpu0 = time.process_time()
         done = asyncio.run(
             sync.restore_from_hq(
                 fresh.engine,
@@ -679,6 +683,7 @@ def bench_restore(
             )
         )
         took = time.perf_counter() - t0
+        store_cpu = time.process_time() - store_cpu0
         download_s = (downloaded[0] - t0) if downloaded else float("nan")
         with fresh.engine.connect() as conn:
             orders = conn.exec_driver_sql("SELECT count(*) FROM orders").scalar_one()
@@ -690,13 +695,18 @@ def bench_restore(
         "orders_projected": int(orders),
         "seconds": took,
         "events_per_second": copied / took,
+        "store_cpu_seconds": store_cpu,
         "download_and_write_seconds": download_s,
         "replay_seconds": took - download_s,
         "at_1m_events_seconds_estimate": took * 1_000_000 / copied,
         "prepare_seconds": prepared,
         "prepare_copy_seconds": copy_s,
         "digest_matches": done.digest == last,
-        "pass": done.events == copied and done.digest == last and took <= GOALS["restore_s"],
+        # The goal is for 1,000,000 events; a smaller run is judged by its linear estimate
+        # (pages are projected in their own transactions, so the cost per event stays flat).
+        "pass": done.events == copied
+        and done.digest == last
+        and took * max(1.0, 1_000_000 / copied) <= GOALS["restore_s"],
     }
 
 
@@ -718,8 +728,8 @@ def report(results: dict[str, Any]) -> None:
         table.add_row(
             f"backlog of {b['events']:,} events uploaded and acked",
             f"{b['seconds']:.1f} s",
-            f"{b['events_per_second']:,.0f} events/s, HQ worker "
-            f"{b['hq_worker_cpu_seconds']:.1f} CPU s",
+            f"{b['events_per_second']:,.0f} events/s; CPU: store "
+            f"{b['store_cpu_seconds']:.1f} s, HQ worker {b['hq_worker_cpu_seconds']:.1f} s",
             f"≤ {GOALS['backlog_s']:.0f} s",
             verdict(b["pass"]),
         )
@@ -751,10 +761,10 @@ def report(results: dict[str, Any]) -> None:
         table.add_row(
             f"store of {r['events']:,} events rebuilt from HQ",
             f"{r['seconds']:.1f} s",
-            f"download+write "
-            f"{r['download_and_write_seconds']:.1f} s, projections "
-            f"{r['replay_seconds']:.1f} s; {r['events_per_second']:,.0f} events/s",
-            f"≤ {GOALS['restore_s']:.0f} s",
+            f"{r['events_per_second']:,.0f} events/s (download, write and projections "
+            f"together, page by page; store CPU {r['store_cpu_seconds']:.1f} s); at "
+            f"1,000,000: {r['at_1m_events_seconds_estimate']:.0f} s",
+            f"1M ≤ {GOALS['restore_s']:.0f} s",
             verdict(r["pass"]),
         )
     console.print(table)

@@ -382,7 +382,8 @@ def _insert_events(conn: Connection, rows: Sequence[dict[str, Any]], epoch: int,
     On PostgreSQL the batch is COPY'd into a per-connection staging table and moved with one
     ``INSERT … SELECT … ON CONFLICT DO NOTHING``: a 500-row ``VALUES`` statement (8,000
     parameters) cost more to build and parse than to run, 1 s a batch (bench/sync.py).
-    RETURNING counts what went in (psycopg reports no rowcount for ON CONFLICT)."""
+    RETURNING counts what went in (psycopg reports no rowcount for ON CONFLICT), as one number
+    rather than a row per event."""
     if conn.dialect.name != "postgresql":
         values = [
             {
@@ -413,11 +414,11 @@ def _insert_events(conn: Connection, rows: Sequence[dict[str, Any]], epoch: int,
             out.append(epoch)
             out.append(now)
             cp.write_row(out)
-    return len(
+    return int(
         conn.exec_driver_sql(
-            f"INSERT INTO hq_events ({names}) SELECT {names} FROM hq_events_stage "
-            "ON CONFLICT DO NOTHING RETURNING seq"
-        ).all()
+            f"WITH added AS (INSERT INTO hq_events ({names}) SELECT {names} FROM hq_events_stage "
+            "ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM added"
+        ).scalar_one()
     )
 
 
