@@ -841,9 +841,12 @@ def restore(
     _configure_logging("warning")
     if from_hq_backup:
         from hearth.ops.fleet import fetch_from_hq
+        from hearth.sync.client import HqClient
 
+        # With --hq and --credential it works when the store database itself is gone.
+        client = HqClient(hq, credential) if hq and credential else None
         try:
-            got = asyncio.run(fetch_from_hq(_settings(db)))
+            got = asyncio.run(fetch_from_hq(_settings(db), client=client))
         except Exception as exc:
             _fail(f"cannot fetch a backup from HQ: {exc}", "check HQ answers, then run it again.")
             return
@@ -933,7 +936,11 @@ def drill(
 
     try:
         if fault == "node-killed":
-            report = drill_cli.node_killed(_settings(db), token, say, force=force)
+            from hearth.bootstrap import build_node
+
+            report = drill_cli.node_killed(
+                _settings(db), token, say, build_node=build_node, force=force
+            )
         elif not url or not token:
             _fail(
                 f"{fault} runs inside the node: give --url and --token",

@@ -156,14 +156,19 @@ def _some_item(engine: sa.engine.Engine) -> str | None:
 
 
 def node_killed(
-    settings: Settings, token: str | None, say: Say, *, force: bool, orders: int = 10
+    settings: Settings,
+    token: str | None,
+    say: Say,
+    *,
+    build_node: Callable[[Settings], Any],
+    force: bool,
+    orders: int = 10,
 ) -> dict[str, Any]:
     """Kill the node under this command's supervision, bring it back, check nothing is lost.
 
     ``token`` (a till's or the owner's access token) lets the drill place orders through the
-    node before the kill; without one the check is the journal alone."""
-    from hearth.bootstrap import build_node
-
+    node before the kill; without one the check is the journal alone. ``build_node`` is the
+    composition root's (handed down: ops sits below it)."""
     node = build_node(settings)
     try:
         with node.engine.connect() as conn:
