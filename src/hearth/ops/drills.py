@@ -80,7 +80,8 @@ class DrillError(ErrorCode):
 
 
 def check_periods(raw: Any) -> list[list[str]]:
-    """A list of ``[start, end]`` store-local times; an end before its start wraps midnight."""
+    """A list of ``[start, end]`` store-local times; an end before its start wraps midnight,
+    and an end equal to its start wraps all the way round (the whole day)."""
     if not isinstance(raw, list) or len(raw) > 12:
         raise DrillError.PERIODS_INVALID.problem("Give at most 12 periods.", field="periods")
     out = []
@@ -89,10 +90,9 @@ def check_periods(raw: Any) -> list[list[str]]:
             raise DrillError.PERIODS_INVALID.problem(
                 f"Period {i + 1} must be two times.", field="periods"
             )
-        if not all(_HHMM.match(x) for x in p) or p[0] == p[1]:
+        if not all(_HHMM.match(x) for x in p):
             raise DrillError.PERIODS_INVALID.problem(
-                f"Period {i + 1} ({p[0]}-{p[1]}) must be two different times as HH:MM.",
-                field="periods",
+                f"Period {i + 1} ({p[0]}-{p[1]}) must be two times as HH:MM.", field="periods"
             )
         out.append([p[0], p[1]])
     return out

@@ -47,8 +47,14 @@ class DrillIn(Strict):
     force: bool = False  # run even inside a service period
 
 
+HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
 class PeriodsIn(Strict):
-    periods: list[list[str]] = Field(max_length=12)
+    """Store-local ``[start, end]`` pairs; an end before its start runs past midnight, and an
+    end equal to its start is the whole day."""
+
+    periods: list[Annotated[list[HHMM], Field(min_length=2, max_length=2)]] = Field(max_length=12)
 
 
 def _overview(node: Any) -> dict[str, Any]:
