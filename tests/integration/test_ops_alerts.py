@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from hearth.bootstrap import build_node, create_app
 from hearth.core.clock import ManualClock
+from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
 from hearth.kitchen.fallback import screens_of
 from hearth.kitchen.tables import tickets
@@ -315,4 +316,8 @@ def test_online_payments_failing_raise_the_failure_rate_alert_until_the_window_i
             step_ms=10_000,
             what="the rate alert cleared",
         )
+    # The table is a projection: raised, worsened and cleared come back the same from the journal.
+    report = rebuild(node.engine, node.projectors, keep=False)
+    assert report.matches, report.mismatched
+    assert report.tables["ops_alerts"] == 1
     node.close()
