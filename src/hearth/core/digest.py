@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -33,11 +32,24 @@ CONTENT_FIELDS = (
 )
 
 
-# Where orjson's text may hold a float, whose text it writes differently from ``json``
-# (``0.00001`` against ``1e-05``): a number with a '.' or an exponent that starts a value (at the
-# start, after ':', ',' or '['). Text inside strings can look the same; it only costs the slower
-# path, never a different answer.
-_MAYBE_FLOAT = re.compile(rb"(?:^|[:,\[])-?\d+[.eE]")
+# Every float orjson writes has a '.' or an exponent ('e+', 'e-') right after a digit, and its
+# text can differ from ``json``'s (``0.00001`` against ``1e-05``). The marks are found with
+# bytes.find (memchr): a regular expression over the whole text cost three times orjson's
+# encoding. A mark inside a string ("v1.2") only costs the slower path, never another answer.
+_FLOAT_MARKS = (b".", b"e+", b"e-")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _may_hold_float(text: bytes) -> bool:
+    for mark in _FLOAT_MARKS:
+        at = text.find(mark)
+        while at > 0:
+            if text[at - 1] in _DIGITS:
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
 _SORTED = orjson.OPT_SORT_KEYS
 
 
@@ -56,7 +68,7 @@ def canonical_bytes(value: Any) -> bytes:
         out = orjson.dumps(value, option=_SORTED)
     except TypeError:
         out = b""
-    if out and _MAYBE_FLOAT.search(out) is None:
+    if out and not _may_hold_float(out):
         return out
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
