@@ -4,9 +4,12 @@ fails first, so the retry is seen), acknowledged, and cleared once the screen is
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -24,6 +27,7 @@ from hearth.core.rebuild import rebuild
 from hearth.core.tables import journal
 from hearth.kitchen.fallback import screens_of
 from hearth.kitchen.tables import tickets
+from hearth.ops.alert_rules import Change
 from hearth.ops.alerts import AlertConfig, AlertRunner, runner_of
 from hearth.ops.tables import ops_alerts
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
@@ -321,3 +325,54 @@ def test_online_payments_failing_raise_the_failure_rate_alert_until_the_window_i
     assert report.matches, report.mismatched
     assert report.tables["ops_alerts"] == 1
     node.close()
+
+
+def test_a_chat_server_that_never_answers_holds_up_nothing(tmp_path: Any) -> None:
+    """The robot's server takes the connection and never answers: posting an alert returns at
+    once, the queue stays bounded (the oldest messages go), and the round goes on."""
+    with socket.socket() as hang:
+        hang.bind(("127.0.0.1", 0))
+        hang.listen(64)  # connections wait in the backlog, never accepted, never answered
+        node = build_node(fast_settings(f"sqlite:///{tmp_path}/store.db"))
+        runner = runner_of(node)
+        assert runner is not None
+        runner.config = AlertConfig(
+            webhook_url=f"http://127.0.0.1:{hang.getsockname()[1]}/send",
+            webhook_timeout_s=0.2,
+            webhook_attempts=2,
+            interval_s=3600,
+        )
+        alert = {
+            "key": "printer.Kitchen",
+            "severity": "fail",
+            "cause": {"zh": "缺纸", "en": "paper out"},
+            "fix": {"zh": "加纸", "en": "load paper"},
+        }
+
+        async def main() -> None:
+            await runner.start()
+            assert runner.outbox is not None
+            started = time.monotonic()
+            for i in range(300):
+                runner.notify(Change.RAISE, alert | {"id": f"a{i}"})
+            assert time.monotonic() - started < 0.5, "posting never waits for the server"
+            assert runner.outbox.qsize() <= runner.outbox.maxsize
+            await asyncio.sleep(0.6)  # past a timeout and a retry: still nothing delivered
+            assert runner.sent == deque() and runner.hook_task is not None
+            assert not runner.hook_task.done(), "a failed post does not end the poster"
+            changes = await runner.evaluate()  # a round still runs while the poster is stuck
+            assert runner.rounds == 1 and changes == []
+            await runner.stop()
+
+        try:
+            asyncio.run(_with_writer(node, main))
+        finally:
+            node.close()
+
+
+async def _with_writer(node: Any, body: Any) -> None:
+    await node.writer.start()
+    try:
+        await body()
+    finally:
+        await node.writer.stop()
