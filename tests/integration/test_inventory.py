@@ -333,10 +333,19 @@ def test_stocktake_variance_and_theoretical_against_actual(inv1):
         {"lines": [{"ingredient_id": egg, "quantity": "20", "unit": "piece", "cost": 2000}]},
         m,
     )
+    mild = [api.ids.options["Mild"]]
+    plum = api.ids.items["plum"]
     order(
-        api, m, [{"item_id": gbjd, "quantity": 5, "modifier_option_ids": [api.ids.options["Mild"]]}]
+        api,
+        m,
+        [
+            {"item_id": gbjd, "quantity": 5, "modifier_option_ids": mild},
+            {"item_id": plum, "quantity": 2},
+        ],
     )
     settle(api)
+    no_recipe = api.client.get("/api/inventory/no-recipe", headers=m).json()
+    assert (no_recipe["total"], no_recipe["items"][0]["item_id"]) == (2, plum)
     key = uuid.uuid4().hex
     body = {"lines": [{"ingredient_id": egg, "quantity": "8", "unit": "piece"}]}
     r = post(api, "/api/inventory/stocktakes", body, k, key)
@@ -358,3 +367,49 @@ def test_stocktake_variance_and_theoretical_against_actual(inv1):
     w = api.login("W01")
     r = post(api, "/api/inventory/stocktakes", body, w)
     assert r.status_code == 403
+
+
+def test_purchase_orders_receive_once_and_transfers_are_keyed_by_the_transfer(inv1):
+    api = inv1
+    m = api.login("M01")
+    oil = ingredient(
+        api,
+        m,
+        name_zh="食用油",
+        name_en="Oil",
+        dimension="volume",
+        stock_unit="L",
+        purchase_unit="case",
+        packs=[{"name": "case", "quantity": "12", "of": "L"}],
+        reorder_point="0",
+    )
+    line = {"ingredient_id": oil, "quantity": "2", "unit": "case", "cost": 24000}
+    po = post(api, "/api/inventory/purchase-orders", {"supplier": "粮油店", "lines": [line]}, m)
+    assert po.status_code == 201, po.text
+    body = {"purchase_order_id": po.json()["id"], "lines": [line]}
+    assert post(api, "/api/inventory/receipts", body, m).status_code == 201
+    again = post(api, "/api/inventory/receipts", body, m)
+    assert (again.status_code, again.json()["code"]) == (409, "purchase-order-closed")
+    assert level(api, m, oil)["on_hand"] == 24_000  # ml
+    assert level(api, m, oil)["cost_per_stock_unit"] == 1000  # ¥10.00 a litre
+
+    out = post(
+        api,
+        "/api/inventory/transfers/out",
+        {
+            "to_store": "store-002",
+            "lines": [{"ingredient_id": oil, "quantity": "1.5", "unit": "L"}],
+        },
+        m,
+    )
+    assert out.status_code == 201, out.text
+    assert out.json()["lines"][0]["value"] == 1500
+    assert level(api, m, oil)["on_hand"] == 22_500
+    book_in = {
+        "from_store": "store-009",
+        "transfer_id": "t-1",
+        "lines": [{"ingredient_id": oil, "quantity": "500", "unit": "ml", "cost": 500}],
+    }
+    assert post(api, "/api/inventory/transfers/in", book_in, m).json()["moves"] == 1
+    assert post(api, "/api/inventory/transfers/in", book_in, m).json()["moves"] == 0
+    assert level(api, m, oil)["on_hand"] == 23_000

@@ -122,3 +122,14 @@ def test_a_purchase_suggestion_covers_the_need_in_whole_purchase_units(expected,
     assert n >= 0
     assert max(0, on_hand) + n * pack >= expected
     assert n == 0 or max(0, on_hand) + (n - 1) * pack < expected
+
+
+@given(
+    st.integers(1, 50),
+    st.sampled_from([None, "large"]),
+    st.lists(st.sampled_from(["extra-egg"]), max_size=2),
+)
+def test_a_line_of_n_uses_n_times_one_portion(n, spec, options):
+    one = d.explode(BOOK, d.SoldLine("noodles", 1, spec, tuple(options)))
+    many = d.explode(BOOK, d.SoldLine("noodles", n, spec, tuple(options)))
+    assert many.ingredients == {k: v * n for k, v in one.ingredients.items()}
