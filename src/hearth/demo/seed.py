@@ -14,6 +14,7 @@ from hearth.demo import delivery as delivery_demo
 from hearth.demo import inventory as inventory_demo
 from hearth.demo import kiosk as kiosk_demo
 from hearth.demo import kitchen as kitchen_demo
+from hearth.demo import members as members_demo
 from hearth.demo import payments as payments_demo
 from hearth.demo import printing as printing_demo
 from hearth.kitchen import service as kitchen
@@ -32,6 +33,7 @@ MODULE_DEMOS = (
     delivery_demo,
     kiosk_demo,
     inventory_demo,
+    members_demo,
 )
 
 

@@ -38,6 +38,7 @@ const PosCheckout = (() => {
     $("sv-results").replaceChildren();
     chooseAccount(null);
     pick("cash");
+    if (typeof PosMember !== "undefined") PosMember.open(order, { chooseAccount, pick, refresh, changed });
     $("pay-dialog").showModal();
     await refresh();
   }
