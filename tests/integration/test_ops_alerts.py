@@ -28,7 +28,7 @@ from hearth.core.tables import journal
 from hearth.kitchen.fallback import screens_of
 from hearth.kitchen.tables import tickets
 from hearth.ops.alert_rules import Change
-from hearth.ops.alerts import AlertConfig, AlertRunner, runner_of
+from hearth.ops.alerts import AlertConfig, AlertRunner, metrics, runner_of
 from hearth.ops.tables import ops_alerts
 from hearth.testing.builders import a_kitchen, a_small_restaurant, fast_settings
 from hearth.testing.waiting import wait_until
@@ -134,6 +134,8 @@ def test_a_dark_screen_is_raised_journaled_posted_acknowledged_and_cleared(
     assert "Hot Kitchen" in raised.cause_en and "Hot Kitchen" in raised.cause_zh
     assert raised.fix_en == "turn on Hot Kitchen's screen and check its network"
     assert {e.payload["key"] for e in events(api, "AlertRaised")} >= {"kds.Hot Kitchen", "kds.Bar"}
+    (gauge,) = list(metrics(api.node))  # what /metrics serves Prometheus
+    assert {x.labels["severity"]: x.value for x in gauge.samples} == {"warn": 2, "fail": 0}
 
     # The webhook refused the first message; the retry (on the node's clock) delivers it.
     got = step_until(clock, lambda: hook.got, first_ms=1000, what="the webhook message")

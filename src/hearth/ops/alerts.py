@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import shutil
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -24,10 +25,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import sqlalchemy as sa
 import structlog
+from prometheus_client.metrics_core import Metric
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Connection
 
 from hearth.core.ids import new_id
+from hearth.core.metrics import gauge
 from hearth.core.node import Node
 from hearth.core.tables import journal
 from hearth.core.writer import Tx
@@ -492,6 +495,24 @@ def _plain(facts: Any) -> dict[str, Any]:
     for k, v in dict(facts).items():
         out[str(k)] = v if isinstance(v, str | int | float | bool | list | dict | None) else str(v)
     return out
+
+
+def metrics(node: Node) -> Iterator[Metric]:
+    """Open alerts by severity, read at scrape time: what Prometheus alerts on for a fleet."""
+    with node.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ops_alerts.c.severity, sa.func.count())
+            .where(ops_alerts.c.store_id == node.settings.store_id)
+            .where(ops_alerts.c.cleared_at_ms.is_(None))
+            .group_by(ops_alerts.c.severity)
+        ).all()
+    counts = {"warn": 0, "fail": 0} | {str(sev): int(n) for sev, n in rows}
+    yield gauge(
+        "hearth_alerts_open",
+        "Alerts the node raised and has not cleared, by severity (warn, fail).",
+        ["severity"],
+        (([sev], n) for sev, n in counts.items()),
+    )
 
 
 def runner_of(node: Node) -> AlertRunner | None:

@@ -11,4 +11,5 @@ MODULE = Module(
     on_build=alerts.on_build,
     on_start=alerts.on_start,
     on_stop=alerts.on_stop,
+    metrics=alerts.metrics,
 )
