@@ -643,9 +643,11 @@ class Syncer:
             sent_to = int(rows[n - 1][0])
             h = self.digests.at(conn, after, floor=after)
             digests: dict[int, str] = {}
+            known = self.digests.ahead  # chained already (by the handshake, after an outage)
             for r in rows[:n]:
-                h = next_digest(h, int(r[0]), r[1], _content_of(r))
-                digests[int(r[0])] = h
+                seq = int(r[0])
+                h = known.get(seq) or next_digest(h, seq, r[1], _content_of(r))
+                digests[seq] = h
             self.digests.remember(after, digests)
         return _Batch(after, sent_to, encoded[:n], digests)
 
