@@ -312,3 +312,49 @@ def test_the_report_reads_the_whole_database_at_most_hourly(
     assert checks.count("database.integrity") == 1 and checks.count("database.growth") == 1
     assert [f["check"] for f in first["report"]["findings"]].count("database.integrity") == 1
     assert cache.at_ms is not None
+
+
+def test_restore_from_hq_backup_brings_a_lost_box_back(
+    joined: tuple[Node, RunningHQ], tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from hearth.backup import service as backups
+    from hearth.cli import app
+
+    node, hq = joined
+    manifest = backups.take_backup(node.settings, node.now_ms())
+    with node.engine.connect() as conn:
+        credential = sync.load_credential(conn)
+        top = sync.journal_top(conn)
+    fleet.queue_backup(node, manifest)
+
+    async def send() -> None:
+        await reports.reporter_of(node).send_now()
+
+    asyncio.run(send())
+    assert hq_fleet.list_backups(hq.hq, node.settings.store_id)
+    node.close()
+    # The box's disk is gone: its database and its local backups.
+    db = Path(node.settings.db_url.removeprefix("sqlite:///"))
+    for p in [db, Path(f"{db}-wal"), Path(f"{db}-shm")]:
+        p.unlink(missing_ok=True)
+    for p in backups.backup_dir(node.settings).iterdir():
+        p.unlink()
+    result = CliRunner().invoke(
+        app,
+        [
+            "restore",
+            "--db",
+            node.settings.db_url,
+            "--from-hq-backup",
+            "--hq",
+            hq.url,
+            "--credential",
+            str(credential),
+        ],
+        env={"HEARTH_BACKUP_DIR": str(backups.backup_dir(node.settings)), "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "SHA-256 checked" in result.output
+    assert backups.live_top_of(db) == top

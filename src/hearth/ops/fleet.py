@@ -188,7 +188,6 @@ async def fetch_from_hq(
 ) -> backups.Manifest:
     """The newest copy HQ keeps (or the one named), downloaded into the backup folder with its
     digest checked, opened and integrity-checked, with its manifest: ready for restore."""
-    own = client is None
     client = client or _hq_client(settings)
     try:
         listed = await reports.list_hq_backups(client)
@@ -202,8 +201,7 @@ async def fetch_from_hq(
         folder = backups.backup_dir(settings)
         path, digest = await reports.fetch_hq_backup(client, chosen["name"], folder)
     finally:
-        if own:
-            await client.aclose()
+        await client.aclose()
     problems = await asyncio.to_thread(backups.check_file, path)
     top = await asyncio.to_thread(backups.live_top_of, path)
     kept = dict(chosen.get("manifest") or {})

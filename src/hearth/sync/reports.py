@@ -74,7 +74,12 @@ class FleetReporter:
         )
 
     def kick(self) -> None:
-        """Start a send if one is due and none is running (from the event loop)."""
+        """Start a send if one is due and none is running. Outside the node's event loop (a
+        CLI, a test) it only leaves the work queued for the next answered round."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
         if (self.task is None or self.task.done()) and self.due():
             self.task = asyncio.create_task(self.send_now(), name="hearth-fleet-report")
 
