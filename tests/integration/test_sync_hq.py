@@ -33,6 +33,7 @@ from hearth.ordering.service import Channel, Context, LineInput, place_order
 from hearth.ordering.tables import orders
 from hearth.sync import service
 from hearth.sync.api import status_json
+from hearth.sync.client import HqClient, HqUnavailable
 from hearth.testing.builders import DemoIds, a_small_restaurant, fast_settings
 
 
@@ -412,6 +413,64 @@ def test_restore_from_hq_gives_equal_projections_and_fences_the_zombie(store, hq
     assert hq.event_count(node.settings.store_id) == held
     assert state_of(node).status == "fenced"
     assert [a["code"] for a in status_json(node)["alarms"]] == ["sync-fenced"]
+
+
+def test_a_restore_cut_midway_says_restoring_and_carries_on_when_run_again(
+    store, hq, tmp_path, monkeypatch
+):
+    """The link dies after two pages: the half-restored box says ``restoring`` (its sync does
+    not start, it claims nothing), and the same command run again carries on from the last
+    page written, to projections equal to the original's."""
+    node, ids = store
+    syncer = enrol(node, hq)
+    take_orders(node, ids, 30)
+    assert asyncio.run(syncer.round()).drained
+    with node.engine.connect() as conn:
+        credential = service.load_credential(conn)
+        original = snapshot(conn, projectors())
+    assert credential
+    monkeypatch.setattr(service, "JOURNAL_PAGE", 20)
+    pages: list[int] = []
+
+    class CutAfterTwoPages(HqClient):
+        async def journal(self, after: int, limit: int) -> list[dict[str, Any]]:
+            pages.append(after)
+            if len(pages) > 2:
+                raise HqUnavailable("the link went down")
+            return await super().journal(after, limit)
+
+    fresh = build_node(fast_settings(f"sqlite:///{tmp_path}/new.db"))
+    try:
+        with pytest.raises(HqUnavailable):
+            asyncio.run(
+                service.restore_from_hq(
+                    fresh.engine,
+                    projectors(),
+                    hq.url,
+                    credential,
+                    fresh.clock.now_ms(),
+                    client_factory=lambda url, cred: CutAfterTwoPages(url, cred),
+                )
+            )
+        half = state_of(fresh)
+        assert (half.status, half.acked_seq) == ("restoring", 40)
+        with fresh.engine.connect() as conn:
+            assert service.journal_top(conn) == 40
+        out = asyncio.run(service.Syncer(fresh.engine, write_of(fresh), fresh.clock.now_ms).round())
+        assert out.stopped and out.reason == "restoring"
+
+        done = asyncio.run(
+            service.restore_from_hq(
+                fresh.engine, projectors(), hq.url, credential, fresh.clock.now_ms()
+            )
+        )
+        assert done.epoch == 2 and done.events == top_and_digest(node)[0]
+        assert top_and_digest(fresh) == top_and_digest(node)
+        assert state_of(fresh).status == "ok"
+        with fresh.engine.connect() as conn:
+            assert snapshot(conn, projectors()) == original
+    finally:
+        fresh.close()
 
 
 def test_the_admin_form_enrols_and_sync_now_drains_through_the_running_node(api, hq):
