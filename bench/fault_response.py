@@ -495,9 +495,10 @@ def main() -> None:
                 console.print(f"[bold]drill[/] {fault} …")
                 if fault == "kds-dark":
                     with store.screen("hot"):
-                        assert store.node is not None
+                        screens = screens_of(store.node) if store.node is not None else None
+                        assert screens is not None
                         wait_until(
-                            lambda: screens_of(store.node).online.get(store.stations["hot"]),
+                            lambda s=screens: s.online.get(store.stations["hot"]),
                             timeout=30,
                             what="the hot station's screen connected",
                         )
