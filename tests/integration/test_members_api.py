@@ -341,3 +341,35 @@ def test_export_then_erase_keeps_the_money_and_forgets_the_person(till: Till) ->
     assert till.get("/api/members?q=1234").json()["members"] == []
     again = till.post("/api/members", {"phone": "13812341234", "name": "回来了"})
     assert again.status_code == 201  # the phone is free again
+
+
+def test_a_diner_joins_and_signs_in_with_a_one_time_code(till: Till) -> None:
+    from hearth.members.signin import Sms
+
+    sent: list[tuple[str, str]] = []
+
+    class Capture:
+        def send_code(self, phone: str, code: str) -> None:
+            sent.append((phone, code))
+
+    till.node.parts.put(Sms(Capture()))
+    bad = till.client.post("/api/members/qr/code", json={"phone": "555"})
+    assert bad.status_code == 422 and bad.json()["code"] == "phone-invalid"
+    r = till.client.post("/api/members/qr/code", json={"phone": "13812341234"})
+    assert r.status_code == 200 and r.json()["phone"] == "138****1234"
+    phone, code = sent[-1]
+    assert phone == "+8613812341234" and len(code) == 6
+    wrong = "000000" if code != "000000" else "111111"
+    no = till.client.post("/api/members/qr/verify", json={"phone": phone, "code": wrong})
+    assert no.status_code == 422 and no.json()["code"] == "member-code-invalid"
+    unknown = till.client.post("/api/members/qr/verify", json={"phone": phone, "code": code})
+    assert unknown.status_code == 404  # no member yet, and no name to join with
+    till.client.post("/api/members/qr/code", json={"phone": phone})
+    code = sent[-1][1]
+    joined = till.client.post(
+        "/api/members/qr/verify", json={"phone": phone, "code": code, "name": "扫码客"}
+    )
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["member"]["phone"] == "138****1234" and joined.json()["token"]
+    again = till.client.post("/api/members/qr/verify", json={"phone": phone, "code": code})
+    assert again.status_code == 422  # a code works once

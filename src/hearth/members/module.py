@@ -5,7 +5,7 @@ A charge, refund or top-up payments makes on a member's account is posted to the
 by members' projector of ``StoredValueChanged``, in the same transaction: no second event."""
 
 from hearth.core.module import Module
-from hearth.members import api, feed, projections, service
+from hearth.members import api, feed, projections, service, signin
 from hearth.members.errors import MembersError
 from hearth.payments import accounts
 
@@ -15,7 +15,8 @@ if service.check_charge not in accounts.charge_checks:
 MODULE = Module(
     "members",
     projectors=projections.projectors,
-    routers=(api.router,),
+    routers=(signin.router, api.router),
+    public_routes=signin.PUBLIC_ROUTES,
     on_start=feed.on_start,
     on_stop=feed.on_stop,
     errors=MembersError,
