@@ -55,6 +55,7 @@ from hearth.ops.domain import Finding, Severity, Words
 from hearth.payments.runtime import PaymentsRuntime
 from hearth.printing.lifecycle import worker_of
 from hearth.printing.tables import printers
+from hearth.sync.api import status_json
 from hearth.sync.lifecycle import runner_of
 
 FAULTS = (
@@ -282,10 +283,11 @@ class HqCut(Fault):
         return all(int(f.facts.get("events_waiting") or 0) == 0 for f in sync)
 
     def fallback(self) -> Words:
+        waiting = int(status_json(self.node).get("events_waiting") or 0)
         return Words(
-            "点单、收款、厨房照常；新记录在本店排队，恢复后自动上传总部",
+            f"点单、收款、厨房照常；新记录在本店排队（现有 {waiting} 条），恢复后自动上传总部",
             "ordering, payments and the kitchen carry on; new events queue in the store "
-            "and go to HQ when the link is back",
+            f"({waiting} now) and go to HQ when the link is back",
         )
 
 
