@@ -245,6 +245,16 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(inv1):
     api = inv1
     m = api.login("M01")
     egg = ingredient(api, m)
+    salt = ingredient(
+        api,
+        m,
+        name_zh="盐",
+        name_en="Salt",
+        dimension="mass",
+        stock_unit="g",
+        purchase_unit="kg",
+        packs=[],
+    )
     top = api.node.writer.journal.next_seq
     cases = [
         (
@@ -293,6 +303,12 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(inv1):
     for path, body, status, code in cases:
         r = post(api, path, body, m)
         assert (r.status_code, r.json()["code"]) == (status, code), (body, r.text)
+    r = api.client.patch(
+        f"/api/inventory/ingredients/{salt}",
+        json={"name_zh": "鸡蛋"},
+        headers={**m, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "ingredient-name-taken")
     gbjd = api.ids.items["gbjd"]
     r = put(
         api,

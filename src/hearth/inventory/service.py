@@ -72,6 +72,16 @@ def _check_units(dimension: u.Dimension, custom: Mapping[str, int], *names: str)
         u.unit_of(n, dimension, custom)
 
 
+def _require_name_free(conn: Connection, name_zh: str) -> None:
+    taken = conn.execute(
+        sa.select(ingredients.c.id).where(ingredients.c.name_zh == name_zh)
+    ).first()
+    if taken:
+        raise InventoryError.INGREDIENT_NAME_TAKEN.problem(
+            f"{name_zh} is already an ingredient.", field="name_zh"
+        )
+
+
 def create_ingredient(tx: Tx, ctx: Ctx, cmd: NewIngredient) -> str:
     """A new ingredient with no stock; its stock and purchase units must convert to it."""
     _check_units(cmd.dimension, cmd.units, cmd.stock_unit, cmd.purchase_unit)
@@ -79,13 +89,7 @@ def create_ingredient(tx: Tx, ctx: Ctx, cmd: NewIngredient) -> str:
         raise InventoryError.QUANTITY_INVALID.problem(
             "Par level and reorder point are zero or more.", field="reorder_point"
         )
-    taken = tx.conn.execute(
-        sa.select(ingredients.c.id).where(ingredients.c.name_zh == cmd.name_zh)
-    ).first()
-    if taken:
-        raise InventoryError.INGREDIENT_NAME_TAKEN.problem(
-            f"{cmd.name_zh} is already an ingredient.", field="name_zh"
-        )
+    _require_name_free(tx.conn, cmd.name_zh)
     ing_id = new_id()
     tx.append(
         f"inventory:ingredient:{ing_id}",
@@ -170,6 +174,8 @@ def update_ingredient(tx: Tx, ctx: Ctx, ing_id: str, changes: dict[str, Any]) ->
         changes.get("stock_unit", row.stock_unit),
         changes.get("purchase_unit", row.purchase_unit),
     )
+    if "name_zh" in changes and changes["name_zh"] != row.name_zh:
+        _require_name_free(tx.conn, changes["name_zh"])
     for k in ("par_level", "reorder_point"):
         if k in changes and changes[k] < 0:
             raise InventoryError.QUANTITY_INVALID.problem(f"{k} is zero or more.", field=k)
