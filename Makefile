@@ -52,7 +52,7 @@ check: lint
 	$(BIN)/pytest -m "not browser and not slow" tests/unit tests/integration
 
 # Every benchmark prints a table against its goal and writes JSON under bench/results/.
-BENCHES ?= order_rush menu_search memory kitchen_feed payments sync fault_response forecast_backtest inventory
+BENCHES ?= order_rush menu_search memory kitchen_feed payments sync fault_response forecast_backtest inventory members
 bench: setup browser
 	@for b in $(BENCHES); do \
 	  if [ -f bench/$$b.py ]; then echo "== bench/$$b.py"; $(BIN)/python -m bench.$$b || exit 1; fi; \

@@ -8,6 +8,7 @@ notion of a member's stored value, whichever door opened it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,37 +73,48 @@ def _joined(conn: Connection, ev: Event) -> None:
 
 @projectors.on("MembersImported")
 def _imported(conn: Connection, ev: Event) -> None:
+    """A thousand members per event, written with the driver's executemany: an import of
+    100,000 spends its time in the database, not in building statement parameters."""
     rows = ev.payload["members"]
-    conn.execute(
-        members.insert(),
+    at, store = ev.recorded_at_ms, ev.store_id
+    _bulk(
+        conn,
+        members,
         [
-            {
-                "id": m["id"],
-                "code": m["code"],
-                "phone": m["phone"],
-                "phone_rev": d.reversed_digits(m["phone"]),
-                "name": m["name"],
-                "birthday": m.get("birthday"),
-                "tier": m.get("tier"),
-                "tags": list(m.get("tags") or []),
-                "consent_version": None,
-                "status": "active",
-                "merged_into": None,
-                "home_store_id": ev.store_id,
-                "lifetime_points": 0,
-                "created_at_ms": ev.recorded_at_ms,
-                "updated_at_ms": ev.recorded_at_ms,
-            }
+            (
+                m["id"],
+                m["code"],
+                m["phone"],
+                d.reversed_digits(m["phone"]),
+                m["name"],
+                m.get("birthday"),
+                m.get("tier"),
+                json.dumps(m.get("tags") or [], ensure_ascii=False),
+                None,
+                "active",
+                None,
+                store,
+                0,
+                at,
+                at,
+            )
             for m in rows
         ],
     )
-    conn.execute(
-        member_balances.insert(),
-        [
-            {"member_id": m["id"], "points": 0, "paid": 0, "bonus": 0, "allowance_used": 0}
-            for m in rows
-        ],
+    _bulk(
+        conn,
+        member_balances,
+        [(m["id"], 0, 0, 0, None, None, None, None, None, None, 0) for m in rows],
     )
+
+
+def _bulk(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+    """INSERT every column of ``table`` (in declaration order) for each tuple, straight to the
+    driver's executemany (JSON columns already encoded)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    marks = ", ".join(mark for _ in table.columns)
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', rows)
 
 
 @projectors.on("StoredValueAccountOpened")

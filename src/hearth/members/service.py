@@ -209,11 +209,16 @@ def find(conn: Connection, q: str, limit: int = 20) -> list[dict[str, Any]]:
         ):
             found.setdefault(r.id, r)
         rev = digits[::-1]
-        for r in conn.execute(
-            base.where(c.phone_rev >= rev)
-            .where(c.phone_rev < _next_prefix(rev))
-            .order_by(c.phone_rev)
-            .limit(limit)
+        # Eight digits or more are the start of a number, not its end: one range is enough.
+        for r in (
+            ()
+            if len(digits) >= 8
+            else conn.execute(
+                base.where(c.phone_rev >= rev)
+                .where(c.phone_rev < _next_prefix(rev))
+                .order_by(c.phone_rev)
+                .limit(limit)
+            )
         ):
             found.setdefault(r.id, r)
     elif text and not found:
@@ -697,14 +702,15 @@ def import_members(tx: Tx, who: Who, rows: list[dict[str, str]]) -> dict[str, An
     """All rows or none: every row is checked first (bad phone, duplicate in the file or of a
     member, unknown tier, bad birthday) and any problem refuses the whole file with the
     report; a clean file becomes members in events of 1,000."""
-    phones = set()
+    phones: dict[str, str] = {}
     for r in rows:
+        given = r.get("phone") or ""
         try:
-            phones.add(d.normalise_phone(r.get("phone") or ""))
+            phones[given] = d.normalise_phone(given)
         except d.PhoneInvalid:
             continue
     taken: set[str] = set()
-    listed = sorted(phones)
+    listed = sorted(set(phones.values()))
     for i in range(0, len(listed), 1000):
         taken.update(
             p
@@ -712,7 +718,7 @@ def import_members(tx: Tx, who: Who, rows: list[dict[str, str]]) -> dict[str, An
                 sa.select(members.c.phone).where(members.c.phone.in_(listed[i : i + 1000]))
             )
         )
-    valid, problems = d.validate_import(rows, taken, tier_keys(tx.conn))
+    valid, problems = d.validate_import(rows, taken, tier_keys(tx.conn), phones)
     if problems:
         raise MembersError.IMPORT_INVALID.problem(
             f"{len(problems)} problem(s) in {len(rows)} rows; nothing was imported. "
