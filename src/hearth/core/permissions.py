@@ -61,6 +61,9 @@ class Permission(StrEnum):
     MEMBER_SERVE = "member.serve"  # join, earn, redeem, top up, use a coupon at the till
     MEMBER_UNMASK = "member.unmask"  # see a member's whole phone number (journaled)
     MEMBER_ADMIN = "member.admin"  # rules, tiers, coupons, import, merge, export and erase
+    INVENTORY_READ = "inventory.read"  # stock levels, recipes, why a dish is sold out
+    INVENTORY_EDIT = "inventory.edit"  # ingredients, recipes, purchase orders, transfers out
+    STOCK_MOVE = "inventory.stock"  # receive stock, record waste, count, book transfers in
 
 
 R = Role
@@ -111,6 +114,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MEMBER_SERVE: FRONT,
     Permission.MEMBER_UNMASK: MANAGERS,
     Permission.MEMBER_ADMIN: MANAGERS,
+    Permission.INVENTORY_READ: ALL_STAFF,
+    Permission.INVENTORY_EDIT: MANAGERS,
+    Permission.STOCK_MOVE: frozenset({R.OWNER, R.MANAGER, R.KITCHEN}),
 }
 
 APPROVERS = MANAGERS

@@ -19,12 +19,12 @@ from hearth.inventory.errors import InventoryError
 
 router = APIRouter(prefix="/api/inventory", tags=["inventory"])
 
-# Inventory reuses the menu's permissions: reading is for all staff (the POS shows why a dish is
-# sold out), the books (ingredients, recipes, orders, transfers) are the managers', and stock
-# in, waste and counts are for whoever may 86 a dish (the kitchen and the front's lead).
-Reader = Annotated[Principal, Depends(require(Permission.MENU_READ))]
-Editor = Annotated[Principal, Depends(require(Permission.MENU_EDIT))]
-StockHand = Annotated[Principal, Depends(require(Permission.SOLD_OUT))]
+# Reading is for all staff (the POS shows why a dish is sold out), the books (ingredients,
+# recipes, purchase orders, transfers out) are the managers', and stock in, waste and counts are
+# the kitchen's and the managers'.
+Reader = Annotated[Principal, Depends(require(Permission.INVENTORY_READ))]
+Editor = Annotated[Principal, Depends(require(Permission.INVENTORY_EDIT))]
+StockHand = Annotated[Principal, Depends(require(Permission.STOCK_MOVE))]
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 UnitName = Annotated[str, Field(min_length=1, max_length=20)]
