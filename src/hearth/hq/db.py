@@ -37,10 +37,10 @@ STAGE_DDL = """CREATE TEMP TABLE IF NOT EXISTS hq_events_stage (
 def make_hq_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # A pool as big as the uploads a worker takes at once: with the default 5 (+10 made
-        # and closed again each time) fifty stores uploading together spent a tenth of the
-        # worker's time opening PostgreSQL connections (bench/sync.py). No ping on checkout:
-        # a connection PostgreSQL dropped fails one request (a 5xx the store retries) and the
-        # pool is renewed.
+        # and closed again each time) fifty stores uploading together had the worker waiting
+        # for, opening and closing connections in a tenth of its samples (py-spy, bench/sync.py).
+        # No ping on checkout: a connection PostgreSQL dropped fails one request (a 5xx the
+        # store retries) and the pool is renewed.
         engine = (
             sa.create_engine(url, pool_size=24, max_overflow=8, pool_timeout=60)
             if url.startswith("postgresql")
