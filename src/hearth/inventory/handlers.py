@@ -94,6 +94,8 @@ def _cooked(conn: Connection, line_ids: list[str]) -> set[str]:
 def handle_event(tx: Tx, ctx: service.Ctx, ev: Event, book: d.RecipeBook) -> set[str]:
     match ev.type:
         case "LinesSent":
+            if not (book.items or book.specs or book.options):
+                return set()  # no recipes: this store does not count stock
             order = _order_at(tx.conn, ev)
             sent = set(ev.payload["line_ids"])
             lines = [(ln.id, sold_line(ln)) for ln in order.lines if ln.id in sent]

@@ -685,7 +685,10 @@ def deduct_sale(
     tx: Tx, ctx: Ctx, event_id: str, lines: list[tuple[str, d.SoldLine]], book: d.RecipeBook
 ) -> set[str]:
     """Lines sent to the kitchen use their recipes' ingredients; keyed (event, line,
-    ingredient). Returns the ingredients touched (``react`` runs once per batch)."""
+    ingredient). Returns the ingredients touched (``react`` runs once per batch). A store with
+    no recipe at all does not use inventory: nothing is written for its sales."""
+    if not (book.items or book.specs or book.options):
+        return set()
     usages = [(line_id, sl, d.explode(book, sl)) for line_id, sl in lines]
     m = Moves(_valuations(tx.conn, {i for _, _, us in usages for i in us.ingredients}))
     unrecipe = []
