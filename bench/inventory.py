@@ -230,6 +230,9 @@ def main() -> None:
     with live_node(prepare=prepare_inventory(args.clients, extra)) as live:
         db = live.tmp / "store.db"
         sampler = LagSampler(db)
+        start = time.perf_counter()  # the subscriber first reads the set-up's events
+        while sampler.lag() > 0 and time.perf_counter() - start < 60:
+            time.sleep(0.05)
         console.print(f"Rush: {args.clients} waiters for {args.seconds:.0f} s with recipes ...")
         sampler.thread.start()
         result = rush(live, args.clients, args.seconds)
