@@ -373,3 +373,35 @@ def test_a_diner_joins_and_signs_in_with_a_one_time_code(till: Till) -> None:
     assert joined.json()["member"]["phone"] == "138****1234" and joined.json()["token"]
     again = till.client.post("/api/members/qr/verify", json={"phone": phone, "code": code})
     assert again.status_code == 422  # a code works once
+
+
+def test_a_duplicate_merges_with_its_money_and_coupons_and_the_merge_undoes(till: Till) -> None:
+    till.rule("top_up", "t500", {"pay": 50000, "bonus": 5000})
+    dup, kept = till.join("13800000001", "王"), till.join("13800000002", "王女士")
+    till.post(f"/api/members/{dup['id']}/top-up", {"amount": 50000})
+    t = till.post(
+        "/api/members/coupon-templates",
+        {"kind": "money_off", "name_zh": "减5", "name_en": "5 off", "value": 500},
+        "M01",
+    ).json()
+    till.post(f"/api/members/{dup['id']}/coupons", {"template_id": t["id"]}, "M01")
+    r = till.post(f"/api/members/{dup['id']}/merge", {"into_id": kept["id"]}, "M01")
+    assert r.status_code == 200, r.text
+    assert r.json()["moved"] == {"points": 0, "paid": 50000, "bonus": 5000}
+    now = till.get(f"/api/members/{kept['id']}").json()
+    assert (now["paid"], now["bonus"], now["stored_value"]) == (50000, 5000, 55000)
+    assert len(till.get(f"/api/members/{kept['id']}/coupons").json()) == 1
+    gone = till.get(f"/api/members/{dup['id']}").json()
+    assert (gone["status"], gone["stored_value"]) == ("merged", 0)
+    order = till.order("rice")
+    charged = till.post(
+        f"/api/orders/{order}/payments",
+        {"tender": "stored_value", "amount": 300, "account_id": dup["id"]},
+    )
+    assert charged.status_code == 409  # a till still holding the old member is told so
+    back = till.post(f"/api/members/{dup['id']}/unmerge", {}, "M01")
+    assert back.status_code == 200, back.text
+    again = till.get(f"/api/members/{dup['id']}").json()
+    assert (again["status"], again["paid"], again["bonus"]) == ("active", 50000, 5000)
+    assert till.get(f"/api/members/{kept['id']}").json()["stored_value"] == 0
+    assert len(till.get(f"/api/members/{dup['id']}/coupons").json()) == 1

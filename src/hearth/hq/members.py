@@ -142,7 +142,7 @@ class _Projector:
     def stored_value(self, ev: Any) -> None:
         p = ev.payload
         reason, member_id, delta = p.get("reason"), p["account_id"], int(p["delta"])
-        if reason in ("member_top_up", "hq_sync"):
+        if reason in ("member_top_up", "hq_sync", "member_merge"):
             return
         bal = self.balance(member_id)
         if bal is None:

@@ -433,6 +433,32 @@ async def erase(
     return await cmd.run(staff, body.model_dump(), command)
 
 
+class MergeIn(Strict):
+    into_id: Id
+
+
+@router.post(
+    "/{member_id}/merge", summary="Merge a duplicate into another member (30 days to undo)"
+)
+async def merge(member_id: str, body: MergeIn, node: NodeDep, cmd: CommandDep, staff: Admin) -> Any:
+    who = _who(node, staff)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 200, service.merge(tx, who, member_id, body.into_id)
+
+    return await cmd.run(staff, body.model_dump(), command)
+
+
+@router.post("/{member_id}/unmerge", summary="Undo a merge (within 30 days)")
+async def unmerge(member_id: str, node: NodeDep, cmd: CommandDep, staff: Admin) -> Any:
+    who = _who(node, staff)
+
+    def command(tx: Tx) -> tuple[int, Any]:
+        return 200, service.unmerge(tx, who, member_id)
+
+    return await cmd.run(staff, {}, command)
+
+
 @router.get("/{member_id}/coupons", summary="A member's coupons")
 def member_coupons(member_id: str, node: NodeDep, _: Reader) -> list[dict[str, Any]]:
     with node.engine.connect() as conn:

@@ -262,7 +262,7 @@ def _sv_entries(conn: Connection, ev: Event) -> list[d.Entry]:
     p = ev.payload
     reason = p.get("reason")
     member_id = p["account_id"]
-    if reason in ("member_top_up", "hq_sync"):
+    if reason in ("member_top_up", "hq_sync", "member_merge"):
         return []  # members posted these itself, or they are not money moving
     if (
         conn.execute(
@@ -419,3 +419,31 @@ def _erased(conn: Connection, ev: Event) -> None:
         )
     )
     conn.execute(member_consents.delete().where(member_consents.c.member_id == member_id))
+
+
+@projectors.on("MemberMerged")
+def _merged(conn: Connection, ev: Event) -> None:
+    p = ev.payload
+    conn.execute(
+        members.update()
+        .where(members.c.id == p["from_id"])
+        .values(status="merged", merged_into=p["into_id"], updated_at_ms=ev.recorded_at_ms)
+    )
+    for coupon_id in p["coupons"]:
+        conn.execute(
+            coupons.update().where(coupons.c.id == coupon_id).values(member_id=p["into_id"])
+        )
+
+
+@projectors.on("MemberMergeUndone")
+def _unmerged(conn: Connection, ev: Event) -> None:
+    p = ev.payload
+    conn.execute(
+        members.update()
+        .where(members.c.id == p["from_id"])
+        .values(status="active", merged_into=None, updated_at_ms=ev.recorded_at_ms)
+    )
+    for coupon_id in p["coupons"]:
+        conn.execute(
+            coupons.update().where(coupons.c.id == coupon_id).values(member_id=p["from_id"])
+        )

@@ -521,7 +521,14 @@ def _ledger_of(conn: Connection, member_ids: set[str]) -> dict[str, d.Ledger]:
     return out
 
 
-def post(tx: Tx, who: Who, entries: list[d.Entry], stream_id: str, floor: int = 0) -> list[d.Entry]:
+def post(
+    tx: Tx,
+    who: Who,
+    entries: list[d.Entry],
+    stream_id: str,
+    floor: int = 0,
+    points_floor: int = 0,
+) -> list[d.Entry]:
     """Post the entries the ledger does not hold yet (all or none), refused when a balance
     would go below what is allowed. Returns what was new."""
     held = _held_keys(tx.conn, entries)
@@ -531,7 +538,7 @@ def post(tx: Tx, who: Who, entries: list[d.Entry], stream_id: str, floor: int = 
     ledgers = _ledger_of(tx.conn, {e.member_id for e in fresh})
     for m, led in ledgers.items():
         try:
-            led.post([e for e in fresh if e.member_id == m], floor=floor)
+            led.post([e for e in fresh if e.member_id == m], floor, points_floor)
         except d.LedgerRefused as exc:
             code = (
                 MembersError.POINTS_TOO_LOW
@@ -772,8 +779,16 @@ def check_charge(tx: Tx, account_id: str, need: int, settings: Any) -> None:
     """Called by payments before a stored-value charge on a member's account: refused
     offline beyond HQ's allowance for this store, with a clear message; a charge taken offline
     is counted against the allowance."""
-    if _row_or_none(tx.conn, account_id) is None:
+    row = tx.conn.execute(
+        sa.select(members.c.status, members.c.merged_into).where(members.c.id == account_id)
+    ).first()
+    if row is None:
         return
+    if row.status != "active":
+        into = f" into member {d.member_code(row.merged_into)}" if row.merged_into else ""
+        raise MembersError.MEMBER_GONE.problem(
+            f"This member was {row.status}{into}: find the member again and charge that one."
+        )
     today = business_date(tx.journal.wall_ms(), getattr(settings, "timezone", "Asia/Shanghai"))
     s = spendable(tx.conn, account_id, today)
     why = d.check_spend(s, need)
@@ -979,3 +994,123 @@ def erase(tx: Tx, who: Who, member_id: str, reason: str) -> None:
     tx.append(
         stream(member_id), "MemberErased", {"member_id": member_id, "reason": reason}, who.actor
     )
+
+
+# -- merging duplicates ------------------------------------------------------------------------
+
+MERGE_UNDO_MS = 30 * 86_400_000
+
+
+def _moves(conn: Connection, from_id: str) -> dict[str, int]:
+    return effective(conn, from_id)
+
+
+def merge(tx: Tx, who: Who, from_id: str, into_id: str) -> dict[str, Any]:
+    """Fold a duplicate into the member kept: points, paid-in and bonus move by ledger
+    entries (so both ledgers still add up), coupons move, the duplicate is marked merged.
+    Undone within 30 days by ``unmerge``."""
+    if from_id == into_id:
+        raise MembersError.MERGE_INVALID.problem("A member cannot be merged into itself.")
+    src = _active(tx.conn, from_id)
+    _active(tx.conn, into_id)
+    merge_id = new_id()
+    moved = _moves(tx.conn, from_id)
+    ref = f"merge:{merge_id}"
+    entries = []
+    for acc, amount in moved.items():
+        if amount:
+            entries += [
+                d.Entry(from_id, d.Account(acc), -amount, ref, "", "out", "merge"),
+                d.Entry(into_id, d.Account(acc), amount, ref, "", "in", "merge"),
+            ]
+    post(tx, who, entries, stream(into_id), floor=-(2**53))
+    ensure_account(tx, into_id, src.name, None)
+    value = moved["paid"] + moved["bonus"]
+    if value:
+        for account, delta in ((from_id, -value), (into_id, value)):
+            tx.append(
+                f"account:{account}",
+                "StoredValueChanged",
+                {
+                    "account_id": account,
+                    "delta": delta,
+                    "reason": "member_merge",
+                    "payment_id": None,
+                },
+                who.actor,
+            )
+    moved_coupons = [
+        r.id
+        for r in tx.conn.execute(
+            sa.select(coupons.c.id)
+            .where(coupons.c.member_id == from_id)
+            .where(coupons.c.status == "issued")
+        )
+    ]
+    tx.append(
+        stream(from_id),
+        "MemberMerged",
+        {
+            "merge_id": merge_id,
+            "from_id": from_id,
+            "into_id": into_id,
+            "moved": moved,
+            "coupons": moved_coupons,
+            "undo_until_ms": who.now_ms + MERGE_UNDO_MS,
+        },
+        who.actor,
+    )
+    return {"merge_id": merge_id, "from_id": from_id, "into_id": into_id, "moved": moved}
+
+
+def unmerge(tx: Tx, who: Who, from_id: str) -> dict[str, Any]:
+    """Undo a merge within 30 days: exactly what moved moves back (the kept member's balance
+    may go below zero if they spent it meanwhile: the reversal is shown, never hidden)."""
+    from hearth.core.tables import journal
+
+    row = tx.conn.execute(
+        sa.select(journal.c.payload)
+        .where(journal.c.stream == stream(from_id))
+        .where(journal.c.type == "MemberMerged")
+        .order_by(journal.c.seq.desc())
+        .limit(1)
+    ).first()
+    member = _row(tx.conn, from_id)
+    if row is None or member.status != "merged":
+        raise MembersError.MERGE_INVALID.problem("This member is not merged into another.")
+    p = row.payload
+    if who.now_ms > p["undo_until_ms"]:
+        raise MembersError.MERGE_INVALID.problem(
+            "A merge can be undone for 30 days; this one is older."
+        )
+    into_id, merge_id = p["into_id"], p["merge_id"]
+    ref = f"unmerge:{merge_id}"
+    entries = []
+    for acc, amount in p["moved"].items():
+        if amount:
+            entries += [
+                d.Entry(into_id, d.Account(acc), -amount, ref, "", "out", "merge"),
+                d.Entry(from_id, d.Account(acc), amount, ref, "", "in", "merge"),
+            ]
+    post(tx, who, entries, stream(from_id), floor=-(2**53), points_floor=-(2**53))
+    value = p["moved"]["paid"] + p["moved"]["bonus"]
+    if value:
+        for account, delta in ((into_id, -value), (from_id, value)):
+            tx.append(
+                f"account:{account}",
+                "StoredValueChanged",
+                {
+                    "account_id": account,
+                    "delta": delta,
+                    "reason": "member_merge",
+                    "payment_id": None,
+                },
+                who.actor,
+            )
+    tx.append(
+        stream(from_id),
+        "MemberMergeUndone",
+        {"merge_id": merge_id, "from_id": from_id, "into_id": into_id, "coupons": p["coupons"]},
+        who.actor,
+    )
+    return {"merge_id": merge_id, "from_id": from_id, "into_id": into_id, "undone": True}
