@@ -421,3 +421,32 @@ def test_a_duplicate_merges_with_its_money_and_coupons_and_the_merge_undoes(till
     assert (again["status"], again["paid"], again["bonus"]) == ("active", 50000, 5000)
     assert till.get(f"/api/members/{kept['id']}").json()["stored_value"] == 0
     assert len(till.get(f"/api/members/{dup['id']}/coupons").json()) == 1
+
+
+def test_a_manager_sends_a_goodwill_coupon_from_an_order(local_till: Till) -> None:
+    till = local_till
+    t = till.post(
+        "/api/members/coupon-templates",
+        {"kind": "percent_off", "name_zh": "9折", "name_en": "10% off", "value": 10},
+        "M01",
+    ).json()
+    bad = till.post(
+        "/api/members/coupon-templates",
+        {"kind": "percent_off", "name_zh": "x", "name_en": "x", "value": 150},
+        "M01",
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "coupon-template-invalid"
+    m = till.join()
+    order = till.order("gbjd")
+    body = {"member_id": m["id"], "template_id": t["id"], "reason": "long wait"}
+    no = till.post(f"/api/members/orders/{order}/goodwill", body)
+    assert no.status_code == 403
+    yes = till.post(f"/api/members/orders/{order}/goodwill", body, "M01")
+    assert yes.status_code == 201, yes.text
+    held = till.get(f"/api/members/{m['id']}/coupons").json()
+    assert [(c["reason"], c["from_order_id"], c["status"]) for c in held] == [
+        ("goodwill: long wait", order, "issued")
+    ]
+    used = till.post(f"/api/members/coupons/{held[0]['id']}/redeem", {"order_id": order})
+    assert used.status_code == 200
+    assert till.get(f"/api/orders/{order}/payments").json()["due"] == 3800 - 380
