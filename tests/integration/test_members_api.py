@@ -116,6 +116,8 @@ def test_join_masks_the_phone_and_finds_by_prefix_suffix_and_code(till: Till) ->
         assert [f["name"] for f in found] == names, q
         assert all("****" in f["phone"] for f in found)
     assert till.get(f"/api/members?q={m['code']}").json()["members"][0]["id"] == m["id"]
+    typed = m["code"].lower()  # read off a card and typed in lower case
+    assert till.get(f"/api/members?q={typed}").json()["members"][0]["id"] == m["id"]
     assert till.get("/api/members").json()["total"] == 2
 
 

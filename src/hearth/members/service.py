@@ -186,12 +186,9 @@ def find(conn: Connection, q: str, limit: int = 20) -> list[dict[str, Any]]:
     c = members.c
     found: dict[str, Any] = {}
     base = sa.select(members).where(c.status == "active")
-    if (
-        text.upper() == text
-        and len(text) == d.CODE_LEN
-        and all(ch in d.CODE_ALPHABET for ch in text)
-    ):
-        for r in conn.execute(base.where(c.code == text)):
+    code = text.upper()
+    if len(code) == d.CODE_LEN and all(ch in d.CODE_ALPHABET for ch in code):
+        for r in conn.execute(base.where(c.code == code)):
             found[r.id] = r
     digits = text.replace(" ", "").replace("-", "").lstrip("+")
     if digits.isascii() and digits.isdigit():
