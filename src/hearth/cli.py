@@ -265,7 +265,7 @@ def demo(
         for line in module.start_sidecars(base, settings):
             console.print(line)
     if hq_proc is None:
-        serve(db=settings.db_url, host=host, port=port, log_level="warning")
+        _serve_demo(settings, host, port)
         return
     console.print(
         f"HQ (总部) pages: [link]{hq_proc.url}/hq/[/]  owner code [bold]"
@@ -278,9 +278,23 @@ def demo(
         "Sync now / 立即同步 drains them once HQ is back."
     )
     try:
-        serve(db=settings.db_url, host=host, port=port, log_level="warning")
+        _serve_demo(settings, host, port)
     finally:
         hq_proc.stop()
+
+
+def _serve_demo(settings: Settings, host: str, port: int) -> None:
+    """Serve the demo node with its test printers on the drills' switchboard, so a printer
+    drill on the demo switches a printer off for real instead of asking someone to."""
+    import uvicorn
+
+    from hearth.bootstrap import build_node, create_app
+    from hearth.demo import printing as demo_printing
+
+    _configure_logging("warning")
+    node = build_node(settings)
+    demo_printing.put_on_switchboard(node)
+    uvicorn.run(create_app(node=node), host=host, port=port, log_level="warning", access_log=False)
 
 
 @app.command()

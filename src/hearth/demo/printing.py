@@ -14,6 +14,7 @@ from typing import Any
 from hearth.core.node import Node
 from hearth.core.writer import Tx
 from hearth.demo import catalogue
+from hearth.ops.drill_faults import switchboard_of
 from hearth.printing import service
 from hearth.printing.emulator import TestPrinter
 
@@ -87,6 +88,14 @@ def start_sidecars(base_url: str, settings: Any) -> list[str]:
             f"text to {save.with_suffix('.txt')})"
         )
     return lines
+
+
+def put_on_switchboard(node: Node) -> None:
+    """Tell the drills which printers are the demo's own test printers (they can be switched
+    out of paper or off); a printer not on the board is a real one and its drill is guided."""
+    board = switchboard_of(node)
+    for port, printer in _running.items():
+        board.add_printer(f"127.0.0.1:{port}", printer)
 
 
 def stop_sidecars() -> None:
