@@ -66,7 +66,7 @@ def test_which_findings_alert_and_with_what_policy() -> None:
     assert r.policy_for("payments.wechat", Severity.WARN) is None  # unreliable, not down
     assert r.policy_for("payments.wechat", Severity.FAIL) is not None  # breaker open
     assert r.policy_for("payments.failure_rate", Severity.WARN) == Policy(0, 120)
-    assert r.policy_for("kds.Bar", Severity.WARN) == Policy(10, 60)
+    assert r.policy_for("kds.Bar", Severity.WARN) == Policy(3, 60)
     assert r.policy_for("sync", Severity.WARN) is not None
     assert r.policy_for("syncing", Severity.FAIL) is None
     assert r.policy_for("kds.Bar", Severity.OK) is None

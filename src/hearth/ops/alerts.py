@@ -1,7 +1,7 @@
 """Alerts on the node: a loop that asks the doctor's checks every few seconds, keeps what
 lasts, journals each alert raised, worsened (warn to fail) and cleared, and tells a group chat.
 
-The loop sleeps on the node's clock (a test steps a ``ManualClock``). Each round (every 5 s)
+The loop sleeps on the node's clock (a test steps a ``ManualClock``). Each round (every 3 s)
 runs the doctor's cheap live checks (not the database's quick_check: that is for ``hearth
 doctor``), the payment failure rate and, every few minutes, the peak-load forecast;
 ``alert_rules`` turns what lasts into alerts. Raising and clearing are events through the
@@ -53,7 +53,7 @@ class AlertConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEARTH_ALERT_", extra="ignore")
 
     enabled: bool = True
-    interval_s: float = 5.0
+    interval_s: float = 3.0
     # A WeCom / DingTalk group robot URL (empty: alerts stay on the POS and admin pages).
     webhook_url: str = ""
     webhook_attempts: int = 5

@@ -123,4 +123,4 @@ export async function refreshAlerts() {
   }
 }
 refreshAlerts();
-setInterval(refreshAlerts, 5000);
+setInterval(refreshAlerts, 3000);
