@@ -132,3 +132,19 @@ def test_redact_hides_secrets_at_any_depth_and_keeps_the_rest() -> None:
     for secret in ("hunter2", "PEM...", "k" * 32, "cred-xyz", '"pw"', '"tok"', "13812341234"):
         assert secret not in out
     assert "S1" in out and "138****1234" in out and "cash" in out
+
+
+def test_a_station_that_prints_and_never_had_a_screen_is_not_a_fault() -> None:
+    printing = d.judge_station("s1", "Wok", 60.0, has_printer=True, ever_connected=False)
+    expo = d.judge_station(
+        "s2", "Pass", 60.0, has_printer=False, ever_connected=False, is_expo=True
+    )
+    assert printing.severity is Severity.OK and "prints its tickets" in printing.cause.en
+    assert expo.severity is Severity.OK and "bump their own" in expo.cause.en
+
+
+def test_a_screen_that_left_or_a_station_nobody_sees_is_a_fault() -> None:
+    left = d.judge_station("s1", "Wok", 12.0, has_printer=True, ever_connected=True)
+    unseen = d.judge_station("s2", "Cold", 60.0, has_printer=False, ever_connected=False)
+    assert left.severity is Severity.WARN and "printer instead" in left.works.en
+    assert unseen.severity is Severity.WARN and "does not see" in unseen.works.en

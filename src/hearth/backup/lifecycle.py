@@ -20,6 +20,10 @@ from hearth.core.node import Node
 
 log = structlog.get_logger(__name__)
 
+# A store with no backup (a new box) or an overdue one takes its first this long after start:
+# late enough not to slow the start, soon enough that the first copy exists within a minute.
+FIRST_AFTER_S = 30.0
+
 
 @dataclass
 class BackupRunner:
@@ -59,10 +63,24 @@ class BackupRunner:
                 log.exception("backup.after_hook_failed")
         return manifest
 
+    def first_wait_s(self) -> float:
+        """How long until the first scheduled backup: a full interval after the newest one
+        kept, but never more than an interval, and soon after start (``FIRST_AFTER_S``) on a
+        box that has none or an overdue one, so a new or long-stopped store is not left a
+        whole hour without a copy."""
+        interval = self.node.settings.backup_interval_s
+        kept = service.list_backups(service.backup_dir(self.node.settings))
+        if not kept:
+            return min(FIRST_AFTER_S, interval)
+        age_s = (self.node.clock.now_ms() - kept[0].taken_at_ms) / 1000
+        return min(interval, max(FIRST_AFTER_S, interval - age_s))
+
     async def _run(self) -> None:
         interval = self.node.settings.backup_interval_s
+        wait = await asyncio.to_thread(self.first_wait_s)
         while True:
-            await self.node.clock.sleep(interval)
+            await self.node.clock.sleep(wait)
+            wait = interval
             try:
                 await self.take()
             except Problem as exc:

@@ -52,6 +52,11 @@ class Screens:
         self.online.pop(station_id, None)
         self.offline_since[station_id] = now_ms
 
+    def ever_connected(self, station_id: str) -> bool:
+        """Whether a screen has been connected for this station since the node started (a
+        station that prints its tickets may never have one)."""
+        return station_id in self.online or station_id in self.offline_since
+
     def offline_for_s(self, station_id: str, now_ms: int) -> float | None:
         if self.online.get(station_id):
             return None

@@ -119,7 +119,7 @@ async def printers_check(node: Node) -> list[Finding]:
     return out
 
 
-def _stations(node: Node) -> list[tuple[str, str, bool]]:
+def _stations(node: Node) -> list[tuple[str, str, bool, bool]]:
     sid = node.settings.store_id
     with node.engine.connect() as conn:
         with_printer = {
@@ -131,9 +131,9 @@ def _stations(node: Node) -> list[tuple[str, str, bool]]:
             )
         }
         return [
-            (r.id, r.name_en, r.id in with_printer)
+            (r.id, r.name_en, r.id in with_printer, bool(r.is_expo))
             for r in conn.execute(
-                sa.select(stations.c.id, stations.c.name_en)
+                sa.select(stations.c.id, stations.c.name_en, stations.c.is_expo)
                 .where(stations.c.store_id == sid)
                 .order_by(stations.c.name_en)
             )
@@ -147,8 +147,15 @@ async def kds(node: Node) -> list[Finding]:
         screens = Screens(node.now_ms())  # nothing has connected since the node started
     now = node.now_ms()
     return [
-        d.judge_station(sid, name, screens.offline_for_s(sid, now), has_printer)
-        for sid, name, has_printer in rows
+        d.judge_station(
+            sid,
+            name,
+            screens.offline_for_s(sid, now),
+            has_printer,
+            ever_connected=screens.ever_connected(sid),
+            is_expo=is_expo,
+        )
+        for sid, name, has_printer, is_expo in rows
     ]
 
 

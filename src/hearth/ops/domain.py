@@ -372,12 +372,35 @@ def judge_printer(p: Mapping[str, Any]) -> Finding:
 
 
 def judge_station(
-    station_id: str, name: str, offline_for_s: float | None, has_printer: bool
+    station_id: str,
+    name: str,
+    offline_for_s: float | None,
+    has_printer: bool,
+    *,
+    ever_connected: bool = True,
+    is_expo: bool = False,
 ) -> Finding:
+    """A station whose screen went dark is a fault; one that never had a screen since the node
+    started is how that station works when it prints its tickets (or, for the expo, when the
+    stations bump their own), so it is not one."""
     check = f"kds.{name}"
     facts = {"station_id": station_id, "offline_for_s": offline_for_s}
     if offline_for_s is None:
         return ok(check, f"厨房屏 {name} 已连接", f"kitchen screen {name} is connected", **facts)
+    if not ever_connected and has_printer:
+        return ok(
+            check,
+            f"档口 {name} 用打印机出单（启动以来没有连接厨房屏）",
+            f"station {name} prints its tickets (no screen has connected since start)",
+            **facts,
+        )
+    if not ever_connected and is_expo:
+        return ok(
+            check,
+            f"传菜口 {name} 没有使用厨房屏；各档口自行出餐",
+            f"expo {name} has no screen in use; the stations bump their own tickets",
+            **facts,
+        )
     works = (
         Words(
             "新小票改为在该档口的打印机上打印", "new tickets print on the station's printer instead"
