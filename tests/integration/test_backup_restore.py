@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from hearth.backup import domain
 from hearth.backup import service as backups
-from hearth.backup.lifecycle import FIRST_AFTER_S, BackupRunner
+from hearth.backup.lifecycle import BackupRunner
 from hearth.bootstrap import build_node
 from hearth.cli import app as cli
 from hearth.core.clock import ManualClock
@@ -284,18 +284,21 @@ def test_restore_at_a_time_takes_the_last_good_backup_before_it(node, restaurant
 def test_a_store_without_a_backup_takes_its_first_soon_after_start_and_then_each_hour(tmp_path):
     clock = ManualClock()
     node = build_node(
-        fast_settings(f"sqlite:///{tmp_path}/store.db", backup_interval_s=3600.0), clock=clock
+        fast_settings(
+            f"sqlite:///{tmp_path}/store.db", backup_interval_s=3600.0, backup_first_after_s=30.0
+        ),
+        clock=clock,
     )
     a_small_restaurant(node)
     runner = node.parts.get(BackupRunner)
-    assert runner.first_wait_s() == FIRST_AFTER_S  # nothing kept: soon
+    assert runner.first_wait_s() == 30.0  # nothing kept: soon
 
     async def first_one() -> None:
         await runner.start()
         try:
             while clock.sleepers != 1:
                 await asyncio.sleep(0.005)
-            clock.advance(int(FIRST_AFTER_S * 1000))
+            clock.advance(30_000)
             deadline = time.monotonic() + 20
             while runner.taken != 1:
                 assert time.monotonic() < deadline, "no first backup"

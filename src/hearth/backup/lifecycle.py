@@ -20,10 +20,6 @@ from hearth.core.node import Node
 
 log = structlog.get_logger(__name__)
 
-# A store with no backup (a new box) or an overdue one takes its first this long after start:
-# late enough not to slow the start, soon enough that the first copy exists within a minute.
-FIRST_AFTER_S = 30.0
-
 
 @dataclass
 class BackupRunner:
@@ -65,15 +61,16 @@ class BackupRunner:
 
     def first_wait_s(self) -> float:
         """How long until the first scheduled backup: a full interval after the newest one
-        kept, but never more than an interval, and soon after start (``FIRST_AFTER_S``) on a
-        box that has none or an overdue one, so a new or long-stopped store is not left a
-        whole hour without a copy."""
+        kept, but never more than an interval, and soon after start (``backup_first_after_s``,
+        late enough not to slow the start) on a box that has none or an overdue one, so a new
+        or long-stopped store is not left a whole hour without a copy."""
         interval = self.node.settings.backup_interval_s
+        soon = self.node.settings.backup_first_after_s
         kept = service.list_backups(service.backup_dir(self.node.settings))
         if not kept:
-            return min(FIRST_AFTER_S, interval)
+            return min(soon, interval)
         age_s = (self.node.clock.now_ms() - kept[0].taken_at_ms) / 1000
-        return min(interval, max(FIRST_AFTER_S, interval - age_s))
+        return min(interval, max(soon, interval - age_s))
 
     async def _run(self) -> None:
         interval = self.node.settings.backup_interval_s

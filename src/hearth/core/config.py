@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     # Backups (backup/): online, verified, rotated (hourly for a day, daily for a month).
     backup_dir: str = ""  # blank: "backups" beside the store database (var/backups)
     backup_interval_s: float = 3600.0  # 0 turns the scheduled backup off (the button still works)
+    # A store with no backup, or an overdue one, takes its first this long after start.
+    backup_first_after_s: float = 30.0
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

@@ -35,7 +35,12 @@ class NodeProcess:
 
     def start(self, timeout: float = 30.0) -> None:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
-        env = os.environ | {"HEARTH_ARGON2_TIME_COST": "1", "HEARTH_ARGON2_MEMORY_KIB": "1024"}
+        # As fast_settings: cheap argon2, and no scheduled backup in a test's first hour.
+        env = os.environ | {
+            "HEARTH_ARGON2_TIME_COST": "1",
+            "HEARTH_ARGON2_MEMORY_KIB": "1024",
+            "HEARTH_BACKUP_FIRST_AFTER_S": "3600",
+        }
         env |= self.env
         with self._port.listener() as sock:  # the child's copy is the only one left
             self.proc = subprocess.Popen(
