@@ -31,12 +31,14 @@ REFERENCES = frozenset(
     {
         "area-unknown",
         "category-unknown",
+        "ingredient-unknown",
         "combo-choice-unknown",
         "combo-slot-unknown",
         "item-unknown",
         "modifier-group-unknown",
         "modifier-option-unknown",
         "modifier-unknown",
+        "option-unknown",
         "spec-unknown",
         "station-unknown",
         "table-unknown",
@@ -77,6 +79,32 @@ NAMED_RULES: dict[str, frozenset[str]] = {
     # body; one sent without any is refused in the platform's own answer shape
     "POST /api/delivery/webhooks/meituan": frozenset({"delivery-content-type"}),
     "POST /api/delivery/webhooks/douyin": frozenset({"delivery-content-type"}),
+    # a unit belongs to the ingredient's dimension (mass, volume, count): two fields compared
+    "POST /api/inventory/ingredients": REFERENCES | {"unit-unknown"},
+    "PATCH /api/inventory/ingredients/{ingredient_id}": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/waste": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/receipts": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/purchase-orders": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/stocktakes": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/transfers/in": REFERENCES | {"unit-unknown"},
+    "POST /api/inventory/transfers/out": REFERENCES | {"unit-unknown"},
+    "PUT /api/inventory/recipes/{kind}/{target_id}": REFERENCES | {"unit-unknown"},
+    # a phone number's validity is its country's numbering plan, not a pattern
+    "POST /api/members": frozenset({"phone-invalid"}),
+    "POST /api/members/{member_id}": frozenset({"phone-invalid"}),
+    "POST /api/members/qr/code": frozenset({"phone-invalid"}),
+    "POST /api/members/qr/verify": frozenset({"phone-invalid"}),
+    # a percent off is 1-100 only for the percent kind: the kind is another field
+    "POST /api/members/coupon-templates": frozenset({"coupon-template-invalid"}),
+    # one positive share per member named: two lists compared
+    "POST /api/members/earn": REFERENCES | {"member-split-invalid"},
+    # the file's contents (a workbook or CSV rows), not its JSON envelope
+    "POST /api/members/import": frozenset({"member-import-invalid"}),
+    # tiers and rules checked against each other (thresholds rising, names per tier); the body
+    # is the rules document itself, free-form in the schema, so its texts' rule is not stated
+    "POST /api/members/rules": frozenset({"member-rule-invalid", "text-control-characters"}),
+    # points redeemed in the store's own step (multiples of what a yuan costs in points)
+    "POST /api/members/{member_id}/redeem": frozenset({"member-rule-invalid"}),
 }
 
 

@@ -220,7 +220,7 @@ def _lines(lines: list[LineModel]) -> list[service.LineIn]:
 class ReceiveIn(Strict):
     purchase_order_id: Annotated[str, Field(max_length=36)] | None = None
     supplier: Annotated[str, Field(max_length=80)] = ""
-    lines: list[LineModel] = Field(max_length=200)
+    lines: list[LineModel] = Field(min_length=1, max_length=200)
 
 
 @router.post("/receipts", status_code=201, summary="Receive stock (against an order or not)")
@@ -261,7 +261,7 @@ class CountModel(Strict):
 
 
 class StocktakeIn(Strict):
-    lines: list[CountModel] = Field(max_length=500)
+    lines: list[CountModel] = Field(min_length=1, max_length=500)
 
 
 @router.get("/stocktakes", summary="Recent count sheets with their variance")
@@ -283,7 +283,7 @@ async def stocktake(body: StocktakeIn, cmd: CommandDep, staff: StockHand) -> Any
 
 class TransferOutIn(Strict):
     to_store: Annotated[str, Field(min_length=1, max_length=64)]
-    lines: list[LineModel] = Field(max_length=200)
+    lines: list[LineModel] = Field(min_length=1, max_length=200)
 
 
 @router.post("/transfers/out", status_code=201, summary="Send stock to another store")
@@ -299,7 +299,7 @@ async def transfer_out(body: TransferOutIn, cmd: CommandDep, staff: Editor) -> A
 class TransferInIn(Strict):
     from_store: Annotated[str, Field(min_length=1, max_length=64)]
     transfer_id: Annotated[str, Field(min_length=1, max_length=36)]
-    lines: list[LineModel] = Field(max_length=200)
+    lines: list[LineModel] = Field(min_length=1, max_length=200)
 
 
 @router.post("/transfers/in", status_code=201, summary="Book in stock another store sent")
@@ -315,7 +315,7 @@ async def transfer_in(body: TransferInIn, cmd: CommandDep, staff: StockHand) -> 
 
 class PurchaseOrderIn(Strict):
     supplier: Annotated[str, Field(min_length=1, max_length=80)]
-    lines: list[LineModel] = Field(max_length=200)
+    lines: list[LineModel] = Field(min_length=1, max_length=200)
 
 
 @router.get("/purchase-orders", summary="Recent purchase orders")
