@@ -393,6 +393,33 @@ def test_a_diner_joins_and_signs_in_with_a_one_time_code(local_till: Till) -> No
     assert again.status_code == 422  # a code works once
 
 
+def test_one_code_a_minute_per_phone_so_a_script_cannot_send_thousands(local_till: Till) -> None:
+    till = local_till
+    from hearth.members.signin import RESEND_AFTER_MS, Sms
+    from hearth.members.tables import member_otps
+
+    sent: list[str] = []
+
+    class Capture:
+        def send_code(self, phone: str, code: str) -> None:
+            sent.append(code)
+
+    till.node.parts.put(Sms(Capture()))
+    first = till.client.post("/api/members/qr/code", json={"phone": "13812345678"})
+    assert first.status_code == 200
+    again = till.client.post("/api/members/qr/code", json={"phone": "13812345678"})
+    assert again.status_code == 429 and again.json()["code"] == "member-code-too-soon"
+    assert 1 <= int(again.headers["Retry-After"]) <= 60 and len(sent) == 1  # no second text
+    other = till.client.post("/api/members/qr/code", json={"phone": "13912345678"})
+    assert other.status_code == 200 and len(sent) == 2  # another phone is not held up
+    with till.node.engine.begin() as conn:  # as if the first code went a minute ago
+        conn.execute(
+            member_otps.update().values(expires_at_ms=member_otps.c.expires_at_ms - RESEND_AFTER_MS)
+        )
+    later = till.client.post("/api/members/qr/code", json={"phone": "13812345678"})
+    assert later.status_code == 200 and len(sent) == 3
+
+
 def test_a_duplicate_merges_with_its_money_and_coupons_and_the_merge_undoes(till: Till) -> None:
     till.rule("top_up", "t500", {"pay": 50000, "bonus": 5000})
     dup, kept = till.join("13800000001", "王"), till.join("13800000002", "王女士")

@@ -12,6 +12,7 @@ class MembersError(ErrorCode):
     )
     BALANCE_TOO_LOW = ("member-balance-too-low", 409, "Not enough stored value", "储值余额不足")
     CODE_INVALID = ("member-code-invalid", 422, "Wrong or expired code", "验证码错误或已过期")
+    CODE_TOO_SOON = ("member-code-too-soon", 429, "A code was just sent", "验证码刚刚已发送")
     COUPON_EXPIRED = ("coupon-expired", 409, "The coupon has expired", "优惠券已过期")
     COUPON_NOT_FOUND = ("coupon-not-found", 404, "No such coupon", "没有该优惠券")
     COUPON_NOT_USABLE = ("coupon-not-usable", 409, "The coupon cannot be used", "优惠券不可用")

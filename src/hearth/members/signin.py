@@ -35,6 +35,9 @@ from hearth.members.tables import member_otps, members
 log = structlog.get_logger(__name__)
 
 CODE_TTL_MS = 5 * 60_000
+# One code per phone per minute: the route is public (a diner is not signed in yet), and every
+# call costs the restaurant a text message, so a script must not be able to send thousands.
+RESEND_AFTER_MS = 60_000
 MAX_TRIES = 5
 TOKEN_TTL_MS = 12 * 3600_000
 
@@ -87,15 +90,30 @@ async def send_code(body: CodeIn, node: NodeDep) -> dict[str, Any]:
     code = f"{secrets.randbelow(1_000_000):06d}"
     expires = node.now_ms() + CODE_TTL_MS
 
-    def save(tx: Tx) -> None:
+    def save(tx: Tx) -> int:
+        last = tx.conn.execute(
+            sa.select(member_otps.c.expires_at_ms).where(member_otps.c.phone == phone)
+        ).scalar()
+        sent_at = last - CODE_TTL_MS if last is not None else None
+        if sent_at is not None and node.now_ms() < sent_at + RESEND_AFTER_MS:
+            return sent_at + RESEND_AFTER_MS - node.now_ms()
         tx.conn.execute(member_otps.delete().where(member_otps.c.phone == phone))
         tx.conn.execute(
             member_otps.insert().values(
                 phone=phone, code_hash=_hash(phone, code), expires_at_ms=expires, tries=0
             )
         )
+        return 0
 
-    await node.writer.submit(save)
+    wait_ms = await node.writer.submit(save)
+    if wait_ms > 0:
+        seconds = max(1, -(-wait_ms // 1000))
+        raise MembersError.CODE_TOO_SOON.problem(
+            f"A code was sent to this phone less than a minute ago; wait {seconds} seconds "
+            "before asking for another.",
+            field="phone",
+            extra={"retry_after_s": seconds, "headers": {"Retry-After": str(seconds)}},
+        )
     gateway(node).send_code(phone, code)
     return {"phone": d.mask_phone(phone), "expires_at_ms": expires}
 
