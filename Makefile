@@ -61,6 +61,7 @@ bench: setup browser
 # The long crash run: 100 SIGKILLs of a real node during a rush (make test runs a quick 3).
 crash: setup
 	$(BIN)/python -m bench.crash_suite --kills 100
+	HEARTH_FAULT_PAYMENTS=10000 $(BIN)/pytest -q tests/integration/test_payment_faults.py
 
 # The long partition run: 1,000 network faults and kills between a store and HQ in network
 # namespaces while tills order and pay (make test runs a short one).
