@@ -27,6 +27,12 @@ console = Console()
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the database.")]
 
 
+# A stopping node gives open connections this long, then closes them and stops its writer
+# cleanly: a kitchen screen's live feed never ends by itself, and a node that waits for it
+# would be killed instead of stopping (screens reconnect and resume from Last-Event-ID).
+_SHUTDOWN: dict[str, Any] = {"timeout_graceful_shutdown": 3}
+
+
 def _settings(db: str | None) -> Settings:
     return Settings(db_url=db) if db else Settings()
 
@@ -152,11 +158,13 @@ def serve(
     _configure_logging(log_level)
     application = create_app(_settings(db))
     if fd is None:
-        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            application, host=host, port=port, log_level=log_level, access_log=False, **_SHUTDOWN
+        )
         return
     # socket(fileno=) reads the family and protocol from the descriptor; uvicorn's own --fd
     # assumes a Unix socket, which leaves TCP_NODELAY off (40 ms per kept-alive call).
-    config = uvicorn.Config(application, log_level=log_level, access_log=False)
+    config = uvicorn.Config(application, log_level=log_level, access_log=False, **_SHUTDOWN)
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
@@ -294,7 +302,14 @@ def _serve_demo(settings: Settings, host: str, port: int) -> None:
     _configure_logging("warning")
     node = build_node(settings)
     demo_printing.put_on_switchboard(node)
-    uvicorn.run(create_app(node=node), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(node=node),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **_SHUTDOWN,
+    )
 
 
 @app.command()
@@ -421,9 +436,11 @@ def hq_serve(
     _configure_logging(log_level)
     application = create_hq_app(_hq_settings(db))
     if fd is None:
-        uvicorn.run(application, host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            application, host=host, port=port, log_level=log_level, access_log=False, **_SHUTDOWN
+        )
         return
-    config = uvicorn.Config(application, log_level=log_level, access_log=False)
+    config = uvicorn.Config(application, log_level=log_level, access_log=False, **_SHUTDOWN)
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
