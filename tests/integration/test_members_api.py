@@ -393,6 +393,13 @@ def test_a_diner_joins_and_signs_in_with_a_one_time_code(local_till: Till) -> No
     assert again.status_code == 422  # a code works once
 
 
+def test_a_null_in_an_update_leaves_the_field_as_it_is(local_till: Till) -> None:
+    member = local_till.join("13800000077", "李")
+    r = local_till.post(f"/api/members/{member['id']}", {"phone": None, "name": "李先生"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["phone"], r.json()["name"]) == ("138****0077", "李先生")
+
+
 def test_one_code_a_minute_per_phone_so_a_script_cannot_send_thousands(local_till: Till) -> None:
     till = local_till
     from hearth.members.signin import RESEND_AFTER_MS, Sms

@@ -345,8 +345,12 @@ async def update(
 ) -> Any:
     who, today = _who(node, staff), _today(node)
 
+    # A field sent as null is left as it is (a member's phone or name is never set to nothing
+    # here; a phone is freed by erasure or merge).
+    fields = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+
     def command(tx: Tx) -> tuple[int, Any]:
-        service.update(tx, who, member_id, body.model_dump(exclude_unset=True))
+        service.update(tx, who, member_id, fields)
         return 200, service.get_member(tx.conn, member_id, today)
 
     return await cmd.run(staff, body.model_dump(exclude_unset=True), command)
