@@ -70,33 +70,6 @@ class HandshakeBody(Strict):
     catalogue_version: int | None = Field(default=None, ge=0)
 
 
-class WireEvent(BaseModel):
-    """An event as the store's journal holds it. Not ``Strict``: its payload is already in a
-    journal, line breaks and all, and HQ keeps it byte for byte (only unknown fields are
-    refused)."""
-
-    model_config = ConfigDict(extra="forbid")
-    seq: int = Field(ge=1)
-    event_id: str = Field(min_length=1, max_length=36)
-    store_id: str = Field(min_length=1, max_length=64)
-    device_id: str = Field(max_length=64)
-    stream: str = Field(max_length=120)
-    stream_version: int
-    type: str = Field(min_length=1, max_length=80)
-    payload: Any
-    hlc: str = Field(max_length=24)
-    actor: str | None = Field(default=None, max_length=36)
-    recorded_at_ms: int
-    digest: str | None = Field(default=None, max_length=64)  # the store's; HQ computes its own
-
-
-class EventsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    store_id: str | None = None
-    epoch: int = Field(ge=1)
-    events: list[WireEvent]
-
-
 class DivergenceBody(Strict):
     store_id: str | None = None
     first_differing_seq: int = Field(ge=1)
